@@ -1,0 +1,108 @@
+/* rc_case: the conformance suite's case registry and the API a case is written against.
+ *
+ * A case is a static, const description (stable id, spec section, requirement level, title,
+ * requirement sentence, capability tags, timeout) plus a run function. The run function
+ * drives the server under test through conformance/client (over the network only) and
+ * reports through rc_ctx. Every resource opened through the ctx (WebSockets, HTTP) is closed
+ * by the runner when the case ends, so a case may simply return after a failure.
+ *
+ * Verdict rules: a case starts as PASS. rc_fail marks a broken requirement; the verdict is
+ * FAIL for a MUST case and NON-STRICT for a SHOULD case (or for a single check marked
+ * should-level with rc_fail_should). rc_error is harness or network trouble (ERROR),
+ * rc_unsupported an optional capability absent, rc_skip a precondition not met. The first
+ * rc_fail/rc_error wins for the verdict; later messages are still logged.
+ *
+ * Thread safety: a case may start threads (e.g. concurrent producers). rc_fail, rc_error,
+ * rc_log and the wire log are safe to call from them. */
+#ifndef RC_CASE_H
+#define RC_CASE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef enum {
+    RC_PASS = 0,
+    RC_NONSTRICT,
+    RC_FAIL,
+    RC_UNSUPPORTED,
+    RC_SKIP,
+    RC_ERROR,
+    RC__VERDICTS
+} rc_verdict;
+
+typedef enum { RC_MUST = 0, RC_SHOULD, RC_MAY } rc_level;
+
+typedef struct rc_ctx rc_ctx;
+
+typedef struct rc_case {
+    const char *id;          /* "<profile>/<section>/<slug>", e.g. "stream/9.2/concurrent-producers" */
+    const char *section;     /* "9.2": a section of docs/protocol.md */
+    rc_level level;
+    const char *title;       /* one line */
+    const char *requirement; /* the sentence of the spec, printed on failure */
+    const char *tags;        /* space-separated: "needs:control-api needs:presence slow" */
+    int timeout_ms;          /* 0: default (5000) */
+    void (*run)(rc_ctx *ctx);
+} rc_case;
+
+/* Each cases/*.c file exports one table, terminated by an entry with id == NULL, and is
+ * listed in runner/registry.c. */
+
+/* --- reporting ----------------------------------------------------------------------- */
+void rc_fail(rc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A SHOULD-level check inside a MUST case: NON-STRICT unless something else FAILs. */
+void rc_fail_should(rc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rc_error(rc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rc_unsupported(rc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rc_skip(rc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Expected vs seen, kept in the JSON report for the failing check. */
+void rc_expect_seen(rc_ctx *ctx, const char *expected, const char *seen);
+void rc_log(rc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 1 while the case has neither failed nor errored (a case may stop early when 0). */
+int rc_ok(const rc_ctx *ctx);
+/* Milliseconds left before the case's deadline (>= 0). */
+int rc_remaining_ms(const rc_ctx *ctx);
+
+/* Check helper: on a false condition, report and return from the case function. */
+#define RC_CHECK(ctx, cond, ...)                                                               \
+    do {                                                                                       \
+        if (!(cond)) {                                                                         \
+            rc_fail((ctx), __VA_ARGS__);                                                       \
+            return;                                                                            \
+        }                                                                                      \
+    } while (0)
+/* Harness step helper: on failure report ERROR and return. */
+#define RC_TRY(ctx, cond, ...)                                                                 \
+    do {                                                                                       \
+        if (!(cond)) {                                                                         \
+            rc_error((ctx), __VA_ARGS__);                                                      \
+            return;                                                                            \
+        }                                                                                      \
+    } while (0)
+
+/* --- the target under test ---------------------------------------------------------- */
+typedef struct rc_user {
+    const char *token;     /* bearer token for the authorizer */
+    const char *workspace; /* a workspace the user is a member of */
+} rc_user;
+
+typedef struct rc_target {
+    const char *base_url;   /* "http://127.0.0.1:8080" */
+    const char *host;
+    int port;
+    int tls;                /* https / wss */
+    const char *ws_path;    /* "/app/<key>?protocol=7&client=rehome-conform&version=X" */
+    const char *app_id;
+    const char *app_key;
+    const char *app_secret;
+    const char *auth_path;  /* authorizer path on the same host: "/broadcasting/auth" */
+    rc_user member;         /* member of member.workspace (alice-token, acme) */
+    rc_user other;          /* member of other.workspace only (bob-token, globex) */
+    int activity_timeout_max; /* seconds the suite waits for heartbeat cases; default 150 */
+} rc_target;
+
+const rc_target *rc_target_of(const rc_ctx *ctx);
+/* A fresh random name part [a-z0-9]{12} (per call), so cases never share channels/streams. */
+void rc_random_id(rc_ctx *ctx, char out[13]);
+
+#endif

@@ -1,0 +1,15 @@
+/* rh_api: the HTTP side of the server without sockets: routing, the Pusher HTTP API,
+ * the control API and the streaming service on top of the store, the authorizer
+ * (/broadcasting/auth) and /up. Entry point: rh_srv_http (declared in core/server.h).
+ * core/srv.c calls init/free/tick. */
+#ifndef RH_API_H
+#define RH_API_H
+
+#include "../core/srv.h"
+
+int rh_api_init(rh_srv *srv);
+void rh_api_free(rh_srv *srv);
+/* About once a second: expiry of ended streams (ttl from cfg->ended_ttl). */
+void rh_api_tick(rh_srv *srv);
+
+#endif

@@ -1,0 +1,61 @@
+/* rh_cfg: the reference server's configuration: defaults (contract section 9) and the JSON
+ * config file. Pure: parsing takes the file's text, not a path.
+ *
+ * Ownership: rh_cfg_defaults and rh_cfg_parse fill a caller-owned rh_cfg whose strings and
+ * arrays are heap-allocated; rh_cfg_clear frees them (safe on zeroed structs). */
+#ifndef RH_CFG_H
+#define RH_CFG_H
+
+#include <stddef.h>
+
+typedef struct rh_cfg_app {
+    char *id;
+    char *key;
+    char *secret;
+    int client_events;          /* 1: client- events allowed on private/presence channels */
+    size_t max_event_bytes;     /* HTTP API event data limit; 10240 */
+    size_t max_token_bytes;     /* control API tokens per request; 10240 */
+    size_t max_channels;        /* channels per trigger; 100 */
+    size_t max_batch;           /* batch_events items; 10 */
+    size_t max_message_bytes;   /* inbound WebSocket message; 10240 */
+    size_t max_presence_members; /* 100 */
+    int client_events_per_sec;  /* 10 */
+} rh_cfg_app;
+
+typedef struct rh_cfg_user {
+    char *token;     /* bearer token */
+    char *user_id;
+    char *name;      /* user_info.name for presence; may be NULL */
+    char **workspaces;
+    size_t nworkspaces;
+} rh_cfg_user;
+
+typedef struct rh_cfg {
+    char *host;             /* "127.0.0.1" */
+    int port;               /* 8080 */
+    char *redis_url;        /* NULL: embedded store */
+    int activity_timeout;   /* seconds advertised in connection_established; 120 */
+    int pong_timeout;       /* seconds to wait for a pong after a server ping; 30 */
+    int ended_ttl;          /* seconds an ended stream's state is kept; 300 */
+    int auth_window;        /* HTTP signature timestamp window, seconds; 600 (0 = off) */
+    size_t send_queue_bytes; /* per-connection send queue cap; 4 MiB */
+    char *log_level;        /* "info" */
+    rh_cfg_app *apps;
+    size_t napps;
+    rh_cfg_user *users;
+    size_t nusers;
+} rh_cfg;
+
+/* The built-in defaults: app app-id/app-key/app-secret, users alice (acme), bob (globex). */
+int rh_cfg_defaults(rh_cfg *out);
+/* Parses a JSON config file's text on top of the defaults: keys present replace them
+ * ("apps" and "users" replace the whole list). Unknown keys are errors (typos must not pass
+ * silently). 0, or -1 with a message naming the key. */
+int rh_cfg_parse(const char *text, size_t len, rh_cfg *out, char *err, size_t errlen);
+void rh_cfg_clear(rh_cfg *c);
+const rh_cfg_app *rh_cfg_app_by_key(const rh_cfg *c, const char *key);
+const rh_cfg_app *rh_cfg_app_by_id(const rh_cfg *c, const char *id);
+const rh_cfg_user *rh_cfg_user_by_token(const rh_cfg *c, const char *token);
+int rh_cfg_user_in_workspace(const rh_cfg_user *u, const char *workspace);
+
+#endif

@@ -1,0 +1,66 @@
+#include "faults.h"
+
+#include <string.h>
+
+static const rh_fault_info table[RH_FAULT__COUNT] = {
+    [RH_FAULT_UNKNOWN_KEY_ACCEPTED] = {"unknown-key-accepted", "unknown app key gets connection_established"},
+    [RH_FAULT_SOCKET_ID_FORMAT] = {"socket-id-format", "socket_id not ^\\d+\\.\\d+$"},
+    [RH_FAULT_NO_ACTIVITY_TIMEOUT] = {"no-activity-timeout", "connection_established without activity_timeout"},
+    [RH_FAULT_ESTABLISHED_OBJECT] = {"established-object", "connection_established data not double-encoded"},
+    [RH_FAULT_NO_PONG] = {"no-pong", "pusher:ping not answered"},
+    [RH_FAULT_NO_SERVER_PING] = {"no-server-ping", "silent clients never pinged nor closed with 4201"},
+    [RH_FAULT_SILENT_MALFORMED] = {"silent-malformed", "malformed messages ignored without pusher:error"},
+    [RH_FAULT_LAX_CHANNEL_NAMES] = {"lax-channel-names", "subscribe does not validate channel names"},
+    [RH_FAULT_AUTH_NONE] = {"auth-none", "private/presence subscribe accepted without checking auth"},
+    [RH_FAULT_AUTH_ANY_SOCKET] = {"auth-any-socket", "a signature made for another connected socket is accepted"},
+    [RH_FAULT_AUTH_IGNORE_KEY] = {"auth-ignore-key", "the key part of auth is not checked (Reverb does this)"},
+    [RH_FAULT_LEAK_REFUSED] = {"leak-refused", "a refused subscriber still receives the channel's events"},
+    [RH_FAULT_UNSUBSCRIBE_IGNORED] = {"unsubscribe-ignored", "pusher:unsubscribe does not stop delivery"},
+    [RH_FAULT_PRESENCE_DUP_MEMBER] = {"presence-dup-member", "member_added sent again for a user already present"},
+    [RH_FAULT_PRESENCE_NO_REMOVED] = {"presence-no-removed", "member_removed never sent"},
+    [RH_FAULT_CLIENT_ECHO] = {"client-echo", "client events echoed to the sender"},
+    [RH_FAULT_CLIENT_UNSUBSCRIBED] = {"client-unsubscribed", "client events relayed from a connection not subscribed"},
+    [RH_FAULT_CLIENT_PUBLIC] = {"client-public", "client events relayed on public channels"},
+    [RH_FAULT_HTTPSIG_SKIP] = {"httpsig-skip", "HTTP API and control API skip the signature check"},
+    [RH_FAULT_HTTPSIG_NO_BODY_MD5] = {"httpsig-no-body-md5", "body_md5 not checked"},
+    [RH_FAULT_HTTPSIG_NO_TIMESTAMP] = {"httpsig-no-timestamp", "auth_timestamp window not checked"},
+    [RH_FAULT_SOCKET_EXCLUSION] = {"socket-exclusion", "socket_id exclusion ignored"},
+    [RH_FAULT_EVENTS_REORDER] = {"events-reorder", "consecutive HTTP API events on a channel delivered swapped"},
+    [RH_FAULT_EVENT_DATA_REENCODED] = {"event-data-reencoded", "event data re-encoded (string turned into object)"},
+    [RH_FAULT_NO_PAYLOAD_LIMIT] = {"no-payload-limit", "event data over the limit accepted (no 413)"},
+    [RH_FAULT_BATCH_LIMIT] = {"batch-limit", "batch over 10 items and over 100 channels accepted"},
+    [RH_FAULT_CHANNELS_INFO] = {"channels-info", "channel queries report wrong occupancy/counts"},
+    [RH_FAULT_AUTHZ_NON_MEMBER] = {"authz-non-member", "authorizer signs for users outside the workspace"},
+    [RH_FAULT_AUTHZ_NO_TOKEN] = {"authz-no-token", "authorizer signs without a bearer token"},
+    [RH_FAULT_AUTHZ_LAX_CHANNEL] = {"authz-lax-channel", "authorizer signs malformed channel names"},
+    [RH_FAULT_SEQ_GAP] = {"seq-gap", "the 5th token of a stream gets seq 6 (a gap)"},
+    [RH_FAULT_SEQ_DUP] = {"seq-dup", "the 3rd token of a stream is broadcast twice"},
+    [RH_FAULT_SEQ_SWAP] = {"seq-swap", "tokens 3 and 4 of a stream are broadcast swapped"},
+    [RH_FAULT_SEQ_PER_REQUEST] = {"seq-per-request", "a tokens batch reuses the seq of the request (repeats)"},
+    [RH_FAULT_DOUBLE_END] = {"double-end", "a second end broadcasts thread.stream.ended again"},
+    [RH_FAULT_END_ALREADY_FALSE] = {"end-already-false", "a repeated end answers already_ended: false"},
+    [RH_FAULT_END_LAST_SEQ] = {"end-last-seq", "ended last_seq is one less than the last token's seq"},
+    [RH_FAULT_END_REASON_OVERWRITE] = {"end-reason-overwrite", "a repeated end replaces the first reason"},
+    [RH_FAULT_TOKEN_AFTER_END] = {"token-after-end", "tokens after the end are accepted and broadcast"},
+    [RH_FAULT_MISSING_FIELD] = {"missing-field", "token events lack run_id"},
+    [RH_FAULT_WRONG_TYPE] = {"wrong-type", "token events carry seq as a string"},
+    [RH_FAULT_STREAM_NO_EXPIRY] = {"stream-no-expiry", "ended state never expires"},
+    [RH_FAULT_STREAM_EARLY_EXPIRY] = {"stream-early-expiry", "ended state removed at once"},
+    [RH_FAULT_STREAM_LAX_IDS] = {"stream-lax-ids", "control API accepts ids outside [A-Za-z0-9_-]{1,64}"},
+    [RH_FAULT_START_CONFLICT] = {"start-conflict", "same stream_id with other ids answered 200, not 409"},
+    [RH_FAULT_UTF8_UNCHECKED] = {"utf8-unchecked", "tokens with invalid UTF-8 accepted"},
+    [RH_FAULT_TOKEN_LIMIT] = {"token-limit", "tokens over the size limit accepted (no 413)"},
+};
+
+const rh_fault_info *rh_fault_table(void)
+{
+    return table;
+}
+
+int rh_fault_by_name(const char *name)
+{
+    for (int i = 0; i < RH_FAULT__COUNT; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return i;
+    return -1;
+}

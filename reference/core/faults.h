@@ -1,0 +1,81 @@
+/* rh_fault: test-only fault switches that make the reference server deliberately wrong, so
+ * the conformance suite can show each case catches a real bug (its "teeth").
+ *
+ * Compiled in only with -Dfaults=true (RH_WITH_FAULTS); otherwise rh_fault_on is constant 0
+ * and the compiler drops every faulty branch. The set of active faults lives in rh_srv
+ * (no global state). Each fault has a stable name used by --fault NAME and by the kill matrix. */
+#ifndef RH_FAULTS_H
+#define RH_FAULTS_H
+
+#include <stdint.h>
+
+typedef enum {
+    /* WebSocket side (core/) */
+    RH_FAULT_UNKNOWN_KEY_ACCEPTED,  /* unknown app key gets connection_established */
+    RH_FAULT_SOCKET_ID_FORMAT,      /* socket_id not ^\d+\.\d+$ */
+    RH_FAULT_NO_ACTIVITY_TIMEOUT,   /* connection_established without activity_timeout */
+    RH_FAULT_ESTABLISHED_OBJECT,    /* connection_established data not double-encoded */
+    RH_FAULT_NO_PONG,               /* pusher:ping not answered */
+    RH_FAULT_NO_SERVER_PING,        /* silent clients never pinged nor closed with 4201 */
+    RH_FAULT_SILENT_MALFORMED,      /* malformed messages ignored without pusher:error */
+    RH_FAULT_LAX_CHANNEL_NAMES,     /* subscribe does not validate channel names */
+    RH_FAULT_AUTH_NONE,             /* private/presence subscribe accepted without checking auth */
+    RH_FAULT_AUTH_ANY_SOCKET,       /* a signature made for another connected socket is accepted */
+    RH_FAULT_AUTH_IGNORE_KEY,       /* the key part of auth is not checked (Reverb does this) */
+    RH_FAULT_LEAK_REFUSED,          /* a refused subscriber still receives the channel's events */
+    RH_FAULT_UNSUBSCRIBE_IGNORED,   /* pusher:unsubscribe does not stop delivery */
+    RH_FAULT_PRESENCE_DUP_MEMBER,   /* member_added sent again for a user already present */
+    RH_FAULT_PRESENCE_NO_REMOVED,   /* member_removed never sent */
+    RH_FAULT_CLIENT_ECHO,           /* client events echoed to the sender */
+    RH_FAULT_CLIENT_UNSUBSCRIBED,   /* client events relayed from a connection not subscribed */
+    RH_FAULT_CLIENT_PUBLIC,         /* client events relayed on public channels */
+    /* HTTP / stream side (api/, store/) */
+    RH_FAULT_HTTPSIG_SKIP,          /* HTTP API and control API skip the signature check */
+    RH_FAULT_HTTPSIG_NO_BODY_MD5,   /* body_md5 not checked */
+    RH_FAULT_HTTPSIG_NO_TIMESTAMP,  /* auth_timestamp window not checked */
+    RH_FAULT_SOCKET_EXCLUSION,      /* socket_id exclusion ignored */
+    RH_FAULT_EVENTS_REORDER,        /* consecutive HTTP API events on a channel delivered swapped */
+    RH_FAULT_EVENT_DATA_REENCODED,  /* event data re-encoded (string turned into object) */
+    RH_FAULT_NO_PAYLOAD_LIMIT,      /* event data over the limit accepted (no 413) */
+    RH_FAULT_BATCH_LIMIT,           /* batch over 10 items and over 100 channels accepted */
+    RH_FAULT_CHANNELS_INFO,         /* channel queries report wrong occupancy/counts */
+    RH_FAULT_AUTHZ_NON_MEMBER,      /* authorizer signs for users outside the workspace */
+    RH_FAULT_AUTHZ_NO_TOKEN,        /* authorizer signs without a bearer token */
+    RH_FAULT_AUTHZ_LAX_CHANNEL,     /* authorizer signs malformed channel names */
+    RH_FAULT_SEQ_GAP,               /* the 5th token of a stream gets seq 6 (a gap) */
+    RH_FAULT_SEQ_DUP,               /* the 3rd token of a stream is broadcast twice */
+    RH_FAULT_SEQ_SWAP,              /* tokens 3 and 4 of a stream are broadcast swapped */
+    RH_FAULT_SEQ_PER_REQUEST,       /* a tokens batch reuses the seq of the request (repeats) */
+    RH_FAULT_DOUBLE_END,            /* a second end broadcasts thread.stream.ended again */
+    RH_FAULT_END_ALREADY_FALSE,     /* a repeated end answers already_ended: false */
+    RH_FAULT_END_LAST_SEQ,          /* ended last_seq is one less than the last token's seq */
+    RH_FAULT_END_REASON_OVERWRITE,  /* a repeated end replaces the first reason */
+    RH_FAULT_TOKEN_AFTER_END,       /* tokens after the end are accepted and broadcast */
+    RH_FAULT_MISSING_FIELD,         /* token events lack run_id */
+    RH_FAULT_WRONG_TYPE,            /* token events carry seq as a string */
+    RH_FAULT_STREAM_NO_EXPIRY,      /* ended state never expires */
+    RH_FAULT_STREAM_EARLY_EXPIRY,   /* ended state removed at once */
+    RH_FAULT_STREAM_LAX_IDS,        /* control API accepts ids outside [A-Za-z0-9_-]{1,64} */
+    RH_FAULT_START_CONFLICT,        /* same stream_id with other ids answered 200, not 409 */
+    RH_FAULT_UTF8_UNCHECKED,        /* tokens with invalid UTF-8 accepted */
+    RH_FAULT_TOKEN_LIMIT,           /* tokens over the size limit accepted (no 413) */
+    RH_FAULT__COUNT
+} rh_fault;
+
+typedef struct rh_fault_info {
+    const char *name;        /* "seq-gap" */
+    const char *description; /* one line */
+} rh_fault_info;
+
+/* Static table indexed by rh_fault. */
+const rh_fault_info *rh_fault_table(void);
+/* rh_fault for a name, or -1. */
+int rh_fault_by_name(const char *name);
+
+#ifdef RH_WITH_FAULTS
+#define rh_fault_on(srv, f) ((((srv)->faults) >> (f)) & 1u)
+#else
+#define rh_fault_on(srv, f) 0
+#endif
+
+#endif

@@ -1,0 +1,42 @@
+/* rh_hub: connections, channels and their subscribers, per app; the fan-out point.
+ *
+ * A frame published to a channel is one rh_buf shared by every subscriber (each send queue
+ * takes a reference); nothing is serialised per subscriber. Used by core/ (subscriptions)
+ * and api/ (HTTP API events, stream events, channel queries). */
+#ifndef RH_HUB_H
+#define RH_HUB_H
+
+#include <stddef.h>
+
+#include "srv.h"
+
+int rh_hub_init(rh_srv *srv);
+void rh_hub_free(rh_srv *srv);
+
+/* Sends frame to every connection subscribed to channel in app, except the connection whose
+ * socket_id is except_socket_id (NULL: nobody excluded). Returns the number of recipients.
+ * The caller keeps its own reference to frame. */
+size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
+                      const char *except_socket_id);
+
+typedef struct rh_hub_chan_info {
+    int occupied;
+    size_t subscription_count; /* connections subscribed */
+    size_t user_count;         /* distinct presence users (presence channels only) */
+} rh_hub_chan_info;
+
+/* Fills *out for channel (occupied 0 and counts 0 when nobody is subscribed). */
+void rh_hub_channel_info(rh_srv *srv, const rh_cfg_app *app, const char *channel,
+                         rh_hub_chan_info *out);
+
+/* Calls cb for every occupied channel of app whose name starts with prefix ("" = all). */
+typedef void (*rh_hub_chan_cb)(void *ud, const char *channel, const rh_hub_chan_info *info);
+void rh_hub_foreach_channel(rh_srv *srv, const rh_cfg_app *app, const char *prefix,
+                            rh_hub_chan_cb cb, void *ud);
+
+/* Distinct user ids of a presence channel: cb once per user. */
+typedef void (*rh_hub_user_cb)(void *ud, const char *user_id);
+void rh_hub_foreach_user(rh_srv *srv, const rh_cfg_app *app, const char *channel,
+                         rh_hub_user_cb cb, void *ud);
+
+#endif

@@ -1,0 +1,93 @@
+/* rh_srv: the reference server's logic without sockets.
+ *
+ * The network edge (reference/net) owns sockets, the event loop and timers; it feeds this
+ * module WebSocket messages and HTTP requests and gives it an rh_srv_io to send frames,
+ * close connections, read the clock and draw random bytes. Nothing here blocks or does I/O,
+ * so the whole server can be unit-tested and fuzzed in-process with a fake rh_srv_io.
+ *
+ * Ownership: rh_srv_new keeps pointers to cfg and store (both outlive the server; the
+ * caller frees them after rh_srv_free). rh_conn objects are owned by the server: created by
+ * rh_srv_conn_open, freed by rh_srv_conn_closed. Frames handed to io->send are rh_buf
+ * references the callee must take (rh_buf_ref) if it keeps them. */
+#ifndef RH_SRV_PUBLIC_H
+#define RH_SRV_PUBLIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../config/config.h"
+#include "../proto/buf.h"
+
+typedef struct rh_srv rh_srv;
+typedef struct rh_conn rh_conn;
+typedef struct rh_store rh_store;
+
+enum { RH_LOG_ERROR = 0, RH_LOG_WARN = 1, RH_LOG_INFO = 2, RH_LOG_DEBUG = 3 };
+
+typedef struct rh_srv_io {
+    void *ud;
+    /* Queues a text frame for the connection whose edge handle is h. Returns 0, or -1 when
+     * the connection's send queue is over its cap (the server then closes it). */
+    int (*send)(void *ud, void *h, rh_buf *frame);
+    /* Closes the connection with a WebSocket close code and reason once queued frames are
+     * written. The edge later calls rh_srv_conn_closed. */
+    void (*close)(void *ud, void *h, int code, const char *reason);
+    uint64_t (*now_ms)(void *ud); /* monotonic milliseconds */
+    int64_t (*wall_s)(void *ud);  /* Unix time in seconds (HTTP signature window) */
+    int (*random)(void *ud, void *out, size_t n); /* CSPRNG; 0 on success */
+    void (*log)(void *ud, int level, const char *msg);
+} rh_srv_io;
+
+rh_srv *rh_srv_new(const rh_cfg *cfg, const rh_srv_io *io, rh_store *store, char *err,
+                   size_t errlen);
+void rh_srv_free(rh_srv *srv);
+
+/* Test-only fault switches (built with -Dfaults=true). 0, or -1 for an unknown name. */
+int rh_srv_set_fault(rh_srv *srv, const char *name);
+
+/* --- WebSocket side --------------------------------------------------------------------- */
+
+/* A WebSocket was upgraded at /app/{app_key}. handle is the edge's, given back in io calls.
+ * Sends connection_established, or pusher:error 4001 and a close for an unknown key.
+ * Never NULL unless out of memory (the edge then closes the socket itself). */
+rh_conn *rh_srv_conn_open(rh_srv *srv, const char *app_key, void *handle);
+/* One whole message. is_binary: Pusher allows text frames only. */
+void rh_srv_conn_message(rh_srv *srv, rh_conn *c, const char *data, size_t len, int is_binary);
+/* The socket is gone (after a close of either side); frees c. */
+void rh_srv_conn_closed(rh_srv *srv, rh_conn *c);
+/* Called about once a second: heartbeat (server ping after silence, 4201 after no pong),
+ * expiry of ended streams. */
+void rh_srv_tick(rh_srv *srv);
+/* Graceful stop: every connection gets pusher:error 4200 and a close 4200. */
+void rh_srv_shutdown(rh_srv *srv);
+size_t rh_srv_conn_count(const rh_srv *srv);
+
+/* --- HTTP side -------------------------------------------------------------------------- */
+
+typedef struct rh_http_req {
+    const char *method;        /* "GET", "POST" */
+    const char *path;          /* raw path as received, e.g. "/apps/app-id/events" */
+    const char *query;         /* raw query without '?', or "" */
+    const char *body;
+    size_t body_len;
+    const char *authorization; /* Authorization header value, or NULL */
+    const char *content_type;  /* Content-Type header value, or NULL */
+} rh_http_req;
+
+typedef struct rh_http_resp {
+    int status;
+    const char *content_type; /* "application/json" */
+    const char *body;
+    size_t body_len;
+    const char *retry_after;  /* Retry-After header value, or NULL */
+} rh_http_resp;
+
+/* Called exactly once per request, maybe before rh_srv_http returns (embedded store) or
+ * later (an asynchronous store). resp and its body are valid only during the call. */
+typedef void (*rh_http_done)(void *ud, const rh_http_resp *resp);
+
+/* Routes and answers one complete HTTP request: /up, the Pusher HTTP API, the control API,
+ * /broadcasting/auth. Every error is a JSON body {"error": "...", "code": N}. */
+void rh_srv_http(rh_srv *srv, const rh_http_req *req, rh_http_done done, void *ud);
+
+#endif
