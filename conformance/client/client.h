@@ -48,7 +48,8 @@ void rc_ws_set_auto_pong(rc_ws *ws, int on);
 int rc_ws_close_code(const rc_ws *ws);
 /* 1 while neither side has closed. */
 int rc_ws_is_open(const rc_ws *ws);
-/* Sends a close frame (code 1000) and closes the socket. */
+/* Sends a close frame (code 1000), waits up to 300 ms for the server's close, and closes the
+ * socket. The object stays valid (rc_ws_close_code, rc_ws_is_open) until the case ends. */
 void rc_ws_close(rc_ws *ws);
 
 /* --- Pusher on top of rc_ws ----------------------------------------------------------- */
@@ -65,14 +66,15 @@ typedef struct rc_pconn {
     rc_ws *ws;
     char socket_id[64];
     int activity_timeout;
-    rc_pmsg last;        /* owned; replaced by each receive */
+    rc_pmsg last; /* owned; replaced by each receive */
 } rc_pconn;
 
 /* Opens a WebSocket and waits for pusher:connection_established, checking nothing beyond
  * "it arrived and parsed" (cases check the details). NULL after rc_error on failure. */
 rc_pconn *rc_pusher_connect(rc_ctx *ctx);
 /* Next Pusher message (server pusher:ping answered with pusher:pong automatically unless
- * disabled). 1, 0 timeout, -1 closed. *out points into pc->last. */
+ * disabled; an auto-answered ping is not returned, nor are WebSocket ping/pong frames).
+ * 1, 0 timeout, -1 closed. *out points into pc->last. */
 int rc_pusher_next(rc_pconn *pc, int timeout_ms, const rc_pmsg **out);
 void rc_pusher_set_auto_pong(rc_pconn *pc, int on);
 /* Waits for event (and channel when non-NULL), skipping others; 1, 0 timeout, -1 closed. */
@@ -96,7 +98,7 @@ typedef struct rc_http_resp {
     char *headers; /* raw header block */
     char *body;    /* NUL-terminated */
     size_t body_len;
-    cJSON *json;   /* body parsed when it is JSON, else NULL */
+    cJSON *json; /* body parsed when it is JSON, else NULL */
 } rc_http_resp;
 
 /* One request on a fresh connection. headers: extra raw lines ("K: v\r\n..."), or NULL.

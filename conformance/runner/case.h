@@ -13,7 +13,11 @@
  * rc_fail/rc_error wins for the verdict; later messages are still logged.
  *
  * Thread safety: a case may start threads (e.g. concurrent producers). rc_fail, rc_error,
- * rc_log and the wire log are safe to call from them. */
+ * rc_log and the wire log are safe to call from them.
+ *
+ * rc_fail/rc_error after rc_skip/rc_unsupported still make the case FAIL/ERROR (a finding is
+ * a finding). rc_ok() also turns 0 after rc_skip/rc_unsupported (the case should stop), but not
+ * after rc_fail_should, so a MUST case keeps checking after a SHOULD-level slip. */
 #ifndef RC_CASE_H
 #define RC_CASE_H
 
@@ -35,8 +39,8 @@ typedef enum { RC_MUST = 0, RC_SHOULD, RC_MAY } rc_level;
 typedef struct rc_ctx rc_ctx;
 
 typedef struct rc_case {
-    const char *id;          /* "<profile>/<section>/<slug>", e.g. "stream/9.2/concurrent-producers" */
-    const char *section;     /* "9.2": a section of docs/protocol.md */
+    const char *id;      /* "<profile>/<section>/<slug>", e.g. "stream/9.2/concurrent-producers" */
+    const char *section; /* "9.2": a section of docs/protocol.md */
     rc_level level;
     const char *title;       /* one line */
     const char *requirement; /* the sentence of the spec, printed on failure */
@@ -45,7 +49,7 @@ typedef struct rc_case {
     void (*run)(rc_ctx *ctx);
 } rc_case;
 
-/* Each cases/*.c file exports one table, terminated by an entry with id == NULL, and is
+/* Each file in cases/ exports one table, terminated by an entry with id == NULL, and is
  * listed in runner/registry.c. */
 
 /* --- reporting ----------------------------------------------------------------------- */
@@ -62,22 +66,26 @@ void rc_log(rc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 
 int rc_ok(const rc_ctx *ctx);
 /* Milliseconds left before the case's deadline (>= 0). */
 int rc_remaining_ms(const rc_ctx *ctx);
+/* For a case that must wait longer than its timeout (heartbeat): 1 with the deadline moved
+ * to at least now + wait_ms + the case's own timeout; 0 after rc_skip(ctx, ...) naming what
+ * when wait_ms is over the run's --max-wait. */
+int rc_allow_wait(rc_ctx *ctx, long wait_ms, const char *what);
 
 /* Check helper: on a false condition, report and return from the case function. */
-#define RC_CHECK(ctx, cond, ...)                                                               \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            rc_fail((ctx), __VA_ARGS__);                                                       \
-            return;                                                                            \
-        }                                                                                      \
+#define RC_CHECK(ctx, cond, ...)                                                                   \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            rc_fail((ctx), __VA_ARGS__);                                                           \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 /* Harness step helper: on failure report ERROR and return. */
-#define RC_TRY(ctx, cond, ...)                                                                 \
-    do {                                                                                       \
-        if (!(cond)) {                                                                         \
-            rc_error((ctx), __VA_ARGS__);                                                      \
-            return;                                                                            \
-        }                                                                                      \
+#define RC_TRY(ctx, cond, ...)                                                                     \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            rc_error((ctx), __VA_ARGS__);                                                          \
+            return;                                                                                \
+        }                                                                                          \
     } while (0)
 
 /* --- the target under test ---------------------------------------------------------- */
@@ -87,18 +95,18 @@ typedef struct rc_user {
 } rc_user;
 
 typedef struct rc_target {
-    const char *base_url;   /* "http://127.0.0.1:8080" */
+    const char *base_url; /* "http://127.0.0.1:8080" */
     const char *host;
     int port;
-    int tls;                /* https / wss */
-    const char *ws_path;    /* "/app/<key>?protocol=7&client=rehome-conform&version=X" */
+    int tls;             /* https / wss */
+    const char *ws_path; /* "/app/<key>?protocol=7&client=rehome-conform&version=X" */
     const char *app_id;
     const char *app_key;
     const char *app_secret;
-    const char *auth_path;  /* authorizer path on the same host: "/broadcasting/auth" */
-    rc_user member;         /* member of member.workspace (alice-token, acme) */
-    rc_user other;          /* member of other.workspace only (bob-token, globex) */
-    int activity_timeout_max; /* seconds the suite waits for heartbeat cases; default 150 */
+    const char *auth_path;    /* authorizer path on the same host: "/broadcasting/auth" */
+    rc_user member;           /* member of member.workspace (alice-token, acme) */
+    rc_user other;            /* member of other.workspace only (bob-token, globex) */
+    int activity_timeout_max; /* --max-wait: seconds a case may wait (heartbeat); default 10 */
 } rc_target;
 
 const rc_target *rc_target_of(const rc_ctx *ctx);

@@ -15,7 +15,8 @@ void rh_hub_free(rh_srv *srv);
 
 /* Sends frame to every connection subscribed to channel in app, except the connection whose
  * socket_id is except_socket_id (NULL: nobody excluded). Returns the number of recipients.
- * The caller keeps its own reference to frame. */
+ * The caller keeps its own reference to frame. A subscriber whose send queue is full is
+ * closed with 4100 and not counted. O(subscribers of channel). */
 size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
                       const char *except_socket_id);
 
@@ -29,14 +30,17 @@ typedef struct rh_hub_chan_info {
 void rh_hub_channel_info(rh_srv *srv, const rh_cfg_app *app, const char *channel,
                          rh_hub_chan_info *out);
 
-/* Calls cb for every occupied channel of app whose name starts with prefix ("" = all). */
+/* Calls cb for every occupied channel of app whose name starts with prefix ("" = all), in
+ * no particular order. cb must not subscribe, unsubscribe or publish (the table is being
+ * walked). */
 typedef void (*rh_hub_chan_cb)(void *ud, const char *channel, const rh_hub_chan_info *info);
 void rh_hub_foreach_channel(rh_srv *srv, const rh_cfg_app *app, const char *prefix,
                             rh_hub_chan_cb cb, void *ud);
 
-/* Distinct user ids of a presence channel: cb once per user. */
+/* Distinct user ids of a presence channel: cb once per user, in join order. Same rule for cb
+ * as above. */
 typedef void (*rh_hub_user_cb)(void *ud, const char *user_id);
-void rh_hub_foreach_user(rh_srv *srv, const rh_cfg_app *app, const char *channel,
-                         rh_hub_user_cb cb, void *ud);
+void rh_hub_foreach_user(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_hub_user_cb cb,
+                         void *ud);
 
 #endif

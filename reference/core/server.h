@@ -53,7 +53,10 @@ int rh_srv_set_fault(rh_srv *srv, const char *name);
 rh_conn *rh_srv_conn_open(rh_srv *srv, const char *app_key, void *handle);
 /* One whole message. is_binary: Pusher allows text frames only. */
 void rh_srv_conn_message(rh_srv *srv, rh_conn *c, const char *data, size_t len, int is_binary);
-/* The socket is gone (after a close of either side); frees c. */
+/* A WebSocket ping or pong control frame arrived: counts as activity for the heartbeat. */
+void rh_srv_conn_activity(rh_srv *srv, rh_conn *c);
+/* The socket is gone (after a close of either side); frees c. May be called from inside an
+ * io callback (e.g. io->close): the free is then deferred until the server call returns. */
 void rh_srv_conn_closed(rh_srv *srv, rh_conn *c);
 /* Called about once a second: heartbeat (server ping after silence, 4201 after no pong),
  * expiry of ended streams. */

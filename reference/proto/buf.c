@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-rh_buf *rh_buf_new(const char *src, size_t len)
+rh_buf *rh_buf_alloc(size_t len)
 {
     rh_buf *b = malloc(sizeof(*b) + RH_BUF_PRE + len + 1);
     if (!b)
@@ -11,6 +11,15 @@ rh_buf *rh_buf_new(const char *src, size_t len)
     b->refs = 1;
     b->len = len;
     b->data = b->storage + RH_BUF_PRE;
+    b->data[len] = '\0';
+    return b;
+}
+
+rh_buf *rh_buf_new(const char *src, size_t len)
+{
+    rh_buf *b = rh_buf_alloc(len);
+    if (!b)
+        return NULL;
     if (len)
         memcpy(b->data, src, len);
     b->data[len] = '\0';

@@ -24,6 +24,9 @@ typedef struct rh_buf {
 
 /* Copies len bytes of src. Returns NULL on allocation failure. */
 rh_buf *rh_buf_new(const char *src, size_t len);
+/* Uninitialised buffer of len bytes for encoders that write in place (one allocation per
+ * frame); the caller fills data[0..len) and data[len] is already '\0'. */
+rh_buf *rh_buf_alloc(size_t len);
 /* Takes a NUL-terminated string. */
 rh_buf *rh_buf_new_str(const char *s);
 rh_buf *rh_buf_ref(rh_buf *b);

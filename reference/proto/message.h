@@ -46,7 +46,7 @@ const char *rh_msg_strerror(int code);
 
 /* The fields of pusher:subscribe (data an object, or a JSON string holding one). */
 typedef struct rh_msg_subscribe {
-    char *channel;      /* required, non-empty */
+    char *channel;      /* required string; may be empty (name rules are rh_chan's) */
     char *auth;         /* NULL when absent */
     char *channel_data; /* NULL when absent; must be a string in the message */
 } rh_msg_subscribe;

@@ -3,15 +3,112 @@
  * operations asynchronously, so every operation answers through a callback, which the
  * memory store calls before returning.
  *
- * (The operations table is defined by api/ and store/ together; see store/store.h history.)
+ * Owned by store/ (the table) and api/ (its only caller). Streams are keyed by
+ * (app id, stream id). The store decides everything that must be atomic across producers
+ * and nodes: seq assignment (append reserves first..last in one step) and the end rule (the
+ * first end wins and records last_seq, reason and ended_at; later ends read that record).
+ *
  * Ownership: rh_store_memory_new returns a store owned by the caller; rh_store_free frees
- * any store (NULL is a no-op). */
+ * any store (NULL is a no-op). Strings passed to operations are copied before the call
+ * returns. A reply and everything it points to is valid only during the callback.
+ * An asynchronous store must answer every pending operation (RH_STORE_ERROR) when freed,
+ * and must not call back after that. */
 #ifndef RH_STORE_H
 #define RH_STORE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+/* Ids kept by the store. The control API allows [A-Za-z0-9_-]{1,64}; the store accepts
+ * longer ones so a lax caller (a fault switch) is not silently truncated. */
+#define RH_STORE_ID_MAX 128
+
 typedef struct rh_store rh_store;
+
+typedef enum {
+    RH_STORE_OK = 0,            /* start: created; append: seqs reserved; end: first end;
+                                   get: found; expire: done */
+    RH_STORE_EXISTS = 1,        /* start: the same ids were started before (state given) */
+    RH_STORE_ALREADY_ENDED = 2, /* end: an earlier end won (its record given) */
+    RH_STORE_CONFLICT = -1,     /* start: stream id known with other ids (state given) */
+    RH_STORE_NOT_FOUND = -2,    /* append/end/get: no such stream (or expired) */
+    RH_STORE_ENDED = -3,        /* append: the stream has ended (state given) */
+    RH_STORE_INVALID = -4,      /* bad arguments (empty or over-long id, n == 0) */
+    RH_STORE_ERROR = -5,        /* out of memory, backend down, store freed */
+} rh_store_status;
+
+/* The state of one stream as the store keeps it. */
+typedef struct rh_store_stream {
+    char workspace_id[RH_STORE_ID_MAX + 1];
+    char thread_id[RH_STORE_ID_MAX + 1];
+    char run_id[RH_STORE_ID_MAX + 1];
+    char stream_id[RH_STORE_ID_MAX + 1];
+    uint64_t last_seq;    /* highest seq assigned, 0 before the first token */
+    int ended;            /* 1 once ended */
+    int reason;           /* rh_end_reason of the first end (ended only) */
+    uint64_t ended_at_ms; /* the caller's clock at the first end (ended only) */
+} rh_store_stream;
+
+typedef struct rh_store_reply {
+    int status;                    /* rh_store_status */
+    const rh_store_stream *stream; /* NULL for NOT_FOUND, INVALID, ERROR and expire */
+    uint64_t first_seq;            /* append OK: first seq reserved (last is stream->last_seq) */
+    size_t expired;                /* expire: streams removed */
+    const char *error;             /* ERROR/INVALID: why */
+} rh_store_reply;
+
+typedef void (*rh_store_cb)(void *ud, const rh_store_reply *r);
+
+/* The identity given at start; all four ids are required. */
+typedef struct rh_store_ids {
+    const char *workspace_id;
+    const char *thread_id;
+    const char *run_id;
+    const char *stream_id;
+} rh_store_ids;
+
+/* The operations table a backend implements. now_ms and ttl_ms are on the caller's clock;
+ * the same clock must be used for end and expire. */
+typedef struct rh_store_ops {
+    /* Creates the stream (OK), or answers EXISTS when it is known with the same
+     * workspace/thread/run ids, CONFLICT when with others. */
+    void (*start)(rh_store *st, const char *app_id, const rh_store_ids *ids, rh_store_cb cb,
+                  void *ud);
+    /* Reserves n >= 1 consecutive seqs: first_seq = last_seq + 1, last_seq += n, atomically.
+     * NOT_FOUND, or ENDED when the stream has ended (nothing reserved). */
+    void (*append)(rh_store *st, const char *app_id, const char *stream_id, size_t n,
+                   rh_store_cb cb, void *ud);
+    /* The first end records reason, last_seq and ended_at = now_ms and answers OK; every
+     * later end answers ALREADY_ENDED with that record, unchanged. NOT_FOUND. */
+    void (*end)(rh_store *st, const char *app_id, const char *stream_id, int reason,
+                uint64_t now_ms, rh_store_cb cb, void *ud);
+    void (*get)(rh_store *st, const char *app_id, const char *stream_id, rh_store_cb cb, void *ud);
+    /* Removes ended streams with ended_at_ms + ttl_ms <= now_ms. cb may be NULL. A backend
+     * with native key expiry may do nothing here. */
+    void (*expire)(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
+    void (*destroy)(rh_store *st);
+} rh_store_ops;
+
+/* Every backend's struct starts with this header. */
+struct rh_store {
+    const rh_store_ops *ops;
+};
 
 rh_store *rh_store_memory_new(void);
 void rh_store_free(rh_store *st);
+
+/* Dispatch helpers (st->ops->op(...)). */
+void rh_store_start(rh_store *st, const char *app_id, const rh_store_ids *ids, rh_store_cb cb,
+                    void *ud);
+void rh_store_append(rh_store *st, const char *app_id, const char *stream_id, size_t n,
+                     rh_store_cb cb, void *ud);
+void rh_store_end(rh_store *st, const char *app_id, const char *stream_id, int reason,
+                  uint64_t now_ms, rh_store_cb cb, void *ud);
+void rh_store_get(rh_store *st, const char *app_id, const char *stream_id, rh_store_cb cb,
+                  void *ud);
+void rh_store_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
+/* Number of streams held (memory store only; 0 for others). For tests and metrics. */
+size_t rh_store_memory_count(const rh_store *st);
+const char *rh_store_strerror(int status);
 
 #endif

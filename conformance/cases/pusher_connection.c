@@ -1,0 +1,399 @@
+/* Section 2 of docs/protocol.md: connection, handshake, heartbeat, errors (profile pusher).
+ * The table rc_cases_pusher_connection lists these and the input cases of
+ * pusher_connection_input.c. Divergences the suite accepts (pusher-protocol.md section 10):
+ * pusher:error data as an object or a string; pong with or without data; 4001 and 4201
+ * sent as a close code, or as pusher:error followed by a TCP close. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pusher_connection.h"
+
+#define QUICK_MS 3000
+
+int pc_error_code(const rc_pmsg *m, long long *code)
+{
+    if (!m->event || strcmp(m->event, "pusher:error") != 0)
+        return 0;
+    const cJSON *d = m->data_parsed ? m->data_parsed : m->data;
+    return rc_json_int(d, "code", code);
+}
+
+int pc_alive(rc_ctx *ctx, rc_pconn *pc, const char *when)
+{
+    const rc_pmsg *m;
+    if (rc_pusher_send(pc, "pusher:ping", NULL, "{}") < 0) {
+        rc_fail(ctx, "connection unusable %s: cannot send pusher:ping", when);
+        return 0;
+    }
+    int r = rc_pusher_wait(pc, "pusher:pong", NULL, QUICK_MS, &m);
+    if (r != 1) {
+        rc_fail(ctx, "connection unusable %s: pusher:ping got %s", when,
+                r == 0 ? "no pusher:pong" : "the connection closed");
+        rc_expect_seen(ctx, "pusher:pong", r == 0 ? "nothing within 3 s" : "connection closed");
+        return 0;
+    }
+    return 1;
+}
+
+int pc_bad_input(rc_ctx *ctx, rc_pconn *pc, const char *input, size_t len, int also_sub_error)
+{
+    if (rc_ws_send_text(pc->ws, input, len) < 0 ||
+        rc_pusher_send(pc, "pusher:ping", NULL, "{}") < 0) {
+        rc_fail(ctx, "connection closed while sending bad input %.80s", input);
+        return 0;
+    }
+    int answered = 0;
+    for (;;) {
+        const rc_pmsg *m;
+        int r = rc_pusher_next(pc, QUICK_MS, &m);
+        if (r != 1) {
+            rc_fail(ctx, "after the bad input %.80s the connection %s", input,
+                    r == 0 ? "stopped answering pusher:ping" : "was closed");
+            char seen[64];
+            snprintf(seen, sizeof seen, "%s (close code %d)", r == 0 ? "no pusher:pong" : "closed",
+                     rc_ws_close_code(pc->ws));
+            rc_expect_seen(ctx, "pusher:error, then pusher:pong to the next ping", seen);
+            return 0;
+        }
+        if (!m->event)
+            continue;
+        if (strcmp(m->event, "pusher:error") == 0 ||
+            (also_sub_error && strcmp(m->event, "pusher:subscription_error") == 0))
+            answered = 1;
+        if (strcmp(m->event, "pusher:pong") == 0)
+            break;
+    }
+    if (!answered) {
+        rc_fail_should(ctx, "bad input %.80s was not answered with pusher:error", input);
+        rc_expect_seen(ctx, "pusher:error (code 4200)", "no error before the next pusher:pong");
+    }
+    return 1;
+}
+
+/* Opens a raw WebSocket and returns its first message parsed, or NULL after a report. */
+static cJSON *first_message(rc_ctx *ctx, rc_ws **wsp)
+{
+    rc_ws *ws = rc_ws_open(ctx, NULL, 0, NULL);
+    if (!ws)
+        return NULL;
+    if (wsp)
+        *wsp = ws;
+    rc_ws_msg m;
+    int r = rc_ws_recv(ws, QUICK_MS, &m);
+    if (r != 1) {
+        rc_fail(ctx, "no first message after the upgrade (%s)", r == 0 ? "timeout" : "closed");
+        rc_expect_seen(ctx, "pusher:connection_established", r == 0 ? "nothing" : "close");
+        return NULL;
+    }
+    if (m.opcode != RC_WS_TEXT) {
+        rc_fail(ctx, "first message is not a text frame (opcode %d)", m.opcode);
+        return NULL;
+    }
+    cJSON *root = cJSON_ParseWithLength(m.data, m.len);
+    if (!cJSON_IsObject(root)) {
+        rc_fail(ctx, "first message is not a JSON object");
+        rc_expect_seen(ctx, "{\"event\":\"pusher:connection_established\",...}", m.data);
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+static void first_frame(rc_ctx *ctx)
+{
+    cJSON *root = first_message(ctx, NULL);
+    if (!root)
+        return;
+    const char *ev = rc_json_str(root, "event");
+    if (!ev || strcmp(ev, "pusher:connection_established") != 0) {
+        rc_fail(ctx, "first event is %s", ev ? ev : "(none)");
+        rc_expect_seen(ctx, "pusher:connection_established", ev ? ev : "(no event)");
+    }
+    cJSON_Delete(root);
+}
+
+/* The connection_established payload, parsed from its string data; NULL after a report. */
+static cJSON *established_data(rc_ctx *ctx)
+{
+    cJSON *root = first_message(ctx, NULL);
+    if (!root)
+        return NULL;
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "data");
+    cJSON *out = NULL;
+    if (!cJSON_IsString(d)) {
+        rc_fail(ctx, "connection_established data is not a string holding JSON");
+        rc_expect_seen(ctx, "a JSON string", cJSON_IsObject(d) ? "an object" : "other/absent");
+    } else if (!cJSON_IsObject(out = cJSON_Parse(d->valuestring))) {
+        rc_fail(ctx, "connection_established data string does not hold a JSON object");
+        rc_expect_seen(ctx, "{\"socket_id\":..,\"activity_timeout\":..}", d->valuestring);
+        cJSON_Delete(out);
+        out = NULL;
+    }
+    cJSON_Delete(root);
+    return out;
+}
+
+static void data_double_encoded(rc_ctx *ctx)
+{
+    cJSON_Delete(established_data(ctx));
+}
+
+static int socket_id_ok(const char *s)
+{
+    size_t a = strspn(s, "0123456789");
+    if (a == 0 || s[a] != '.')
+        return 0;
+    size_t b = strspn(s + a + 1, "0123456789");
+    return b > 0 && s[a + 1 + b] == '\0';
+}
+
+static void socket_id_format(rc_ctx *ctx)
+{
+    cJSON *d = established_data(ctx);
+    if (!d)
+        return;
+    const char *sid = rc_json_str(d, "socket_id");
+    if (!sid || !socket_id_ok(sid)) {
+        rc_fail(ctx, "socket_id does not match ^\\d+\\.\\d+$");
+        rc_expect_seen(ctx, "a string like \"123.456\"", sid ? sid : "(missing or not a string)");
+    }
+    cJSON_Delete(d);
+}
+
+static void socket_id_unique(rc_ctx *ctx)
+{
+    enum { N = 8 };
+    char ids[N][64];
+    for (int i = 0; i < N; i++) {
+        rc_pconn *pc = rc_pusher_connect(ctx);
+        if (!pc)
+            return;
+        snprintf(ids[i], sizeof ids[i], "%s", pc->socket_id);
+        for (int k = 0; k < i; k++)
+            RC_CHECK(ctx, strcmp(ids[k], ids[i]) != 0,
+                     "connections %d and %d got the same socket_id %s", k, i, ids[i]);
+    }
+}
+
+static void activity_timeout(rc_ctx *ctx)
+{
+    cJSON *d = established_data(ctx);
+    if (!d)
+        return;
+    long long at = 0;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, "activity_timeout");
+    if (!rc_json_int(d, "activity_timeout", &at) || at <= 0) {
+        char *s = v ? cJSON_PrintUnformatted(v) : NULL;
+        rc_fail(ctx, "activity_timeout is not a positive integer");
+        rc_expect_seen(ctx, "a positive integer (seconds)", s ? s : "(missing)");
+        free(s);
+    }
+    cJSON_Delete(d);
+}
+
+static void unknown_app_key(rc_ctx *ctx)
+{
+    char key[13], path[128];
+    int status = 0;
+    rc_random_id(ctx, key);
+    snprintf(path, sizeof path, "/app/no-such-key-%s?protocol=7&client=rehome-conform", key);
+    rc_ws *ws = rc_ws_open(ctx, path, 1, &status);
+    if (!ws) {
+        RC_TRY(ctx, status != 0, "cannot connect to the target");
+        rc_fail_should(ctx, "upgrade refused with HTTP %d instead of pusher:error / close 4001",
+                       status);
+        rc_expect_seen(ctx, "WebSocket, then pusher:error 4001 or close 4001", "HTTP refusal");
+        return;
+    }
+    int got_error = 0;
+    for (;;) {
+        rc_ws_msg m;
+        int r = rc_ws_recv(ws, QUICK_MS, &m);
+        if (r == 0) {
+            RC_CHECK(ctx, got_error, "no pusher:error 4001 and no close 4001 within 3 s");
+            rc_fail_should(ctx, "connection left open after pusher:error 4001");
+            rc_expect_seen(ctx, "close (code 4001)", "still open 3 s later");
+            return;
+        }
+        if (r < 0) {
+            int code = rc_ws_close_code(ws);
+            if (code == 4001 || (got_error && (code == 1006 || code == 1000 || code == 1005)))
+                return;
+            char seen[48];
+            snprintf(seen, sizeof seen, "close code %d%s", code, got_error ? " after error" : "");
+            rc_fail(ctx, "unknown app key: connection closed with %d", code);
+            rc_expect_seen(ctx, "pusher:error 4001 and/or close code 4001", seen);
+            return;
+        }
+        if (m.opcode != RC_WS_TEXT)
+            continue;
+        cJSON *root = cJSON_ParseWithLength(m.data, m.len);
+        const char *ev = rc_json_str(root, "event");
+        rc_pmsg pm = {
+            .root = root, .event = ev, .data = cJSON_GetObjectItemCaseSensitive(root, "data")};
+        if (cJSON_IsString(pm.data))
+            pm.data_parsed = cJSON_Parse(pm.data->valuestring);
+        long long code = 0;
+        int is4001 = pc_error_code(&pm, &code) && code == 4001;
+        cJSON_Delete(pm.data_parsed);
+        cJSON_Delete(root);
+        if (!is4001 || got_error) {
+            rc_fail(ctx, "unknown app key answered with %s", m.data);
+            rc_expect_seen(ctx, "pusher:error 4001 then close", m.data);
+            return;
+        }
+        got_error = 1;
+    }
+}
+
+static void query_params_ignored(rc_ctx *ctx)
+{
+    const rc_target *t = rc_target_of(ctx);
+    const char *fmts[] = {"/app/%s", "/app/%s?protocol=7&client=js&version=8.4.0&flash=false",
+                          "/app/%s?protocol=7&client=js&version=8.4.0&x-unknown=%%20z"};
+    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        char path[512];
+        snprintf(path, sizeof path, fmts[i], t->app_key);
+        rc_ws *ws = rc_ws_open(ctx, path, 1, NULL);
+        RC_CHECK(ctx, ws, "no WebSocket at %s", path);
+        rc_ws_msg m;
+        int r = rc_ws_recv(ws, QUICK_MS, &m);
+        RC_CHECK(ctx, r == 1 && strstr(m.data, "pusher:connection_established"),
+                 "no pusher:connection_established at %s", path);
+        rc_ws_close(ws);
+    }
+}
+
+static void error_shape(rc_ctx *ctx)
+{
+    rc_pconn *pc = rc_pusher_connect(ctx);
+    if (!pc)
+        return;
+    RC_TRY(ctx, rc_pusher_send(pc, "pusher:rc-no-such-event", NULL, "{}") == 0, "send failed");
+    const rc_pmsg *m;
+    int r = rc_pusher_wait(pc, "pusher:error", NULL, QUICK_MS, &m);
+    if (r != 1) {
+        rc_skip(ctx, "the server sent no pusher:error to check (an unknown pusher: event)");
+        return;
+    }
+    const cJSON *d = m->data_parsed ? m->data_parsed : m->data;
+    RC_CHECK(ctx, cJSON_IsObject(d),
+             "pusher:error data is neither an object nor a JSON string "
+             "of one: %s",
+             m->raw);
+    long long code = 0;
+    const cJSON *cv = cJSON_GetObjectItemCaseSensitive(d, "code");
+    if (cJSON_IsNull(cv)) {
+        rc_fail_should(ctx, "pusher:error code is null (accepted from Pusher; spec: 4200)");
+    } else {
+        RC_CHECK(ctx, rc_json_int(d, "code", &code) && code >= 4000 && code <= 4999,
+                 "pusher:error code is not an integer in 4000..4999: %s", m->raw);
+        if (code != 4200)
+            rc_fail_should(ctx, "unknown pusher: event answered with code %lld, spec says 4200",
+                           code);
+    }
+    RC_CHECK(ctx, rc_json_str(d, "message"), "pusher:error without a string message: %s", m->raw);
+    if (!cJSON_IsObject(m->data))
+        rc_log(ctx, "data is a JSON string (Reverb form); accepted");
+}
+
+#define T(id, sec, lvl, title, req, tags, to, fn)                                                  \
+    {                                                                                              \
+        id, sec, lvl, title, req, tags, to, fn                                                     \
+    }
+
+const rc_case rc_cases_pusher_connection[] = {
+    T("pusher/2.1/unknown-app-key", "2.1", RC_MUST, "An unknown app key is refused with 4001",
+      "A connection to /app/{key} with a key the server does not know receives pusher:error "
+      "4001 and/or close code 4001, and nothing else (no connection_established).",
+      "", 0, unknown_app_key),
+    T("pusher/2.1/query-params-ignored", "2.1", RC_SHOULD, "Query parameters do not matter",
+      "The server accepts /app/{key} with or without protocol, client, version and unknown "
+      "query parameters.",
+      "", 0, query_params_ignored),
+    T("pusher/2.2/first-frame", "2.2", RC_MUST, "First frame is pusher:connection_established",
+      "After the upgrade the first message is a text frame holding a JSON object with event "
+      "pusher:connection_established.",
+      "", 0, first_frame),
+    T("pusher/2.2/data-double-encoded", "2.2", RC_MUST, "connection_established data is a string",
+      "The data of pusher:connection_established is a string holding a JSON object "
+      "(double encoding).",
+      "", 0, data_double_encoded),
+    T("pusher/2.2/socket-id-format", "2.2", RC_MUST, "socket_id matches ^\\d+\\.\\d+$",
+      "socket_id is a string of two decimal integers joined by a dot.", "", 0, socket_id_format),
+    T("pusher/2.2/socket-id-unique", "2.2", RC_MUST, "socket_id differs per connection",
+      "Every connection gets its own socket_id.", "", 0, socket_id_unique),
+    T("pusher/2.2/activity-timeout", "2.2", RC_MUST, "activity_timeout is a positive integer",
+      "connection_established carries activity_timeout, a positive integer number of seconds.", "",
+      0, activity_timeout),
+    T("pusher/2.4/ping-pong", "2.4", RC_MUST, "pusher:ping is answered with pusher:pong",
+      "A client pusher:ping is answered with pusher:pong.", "", 0, pc_ping_pong),
+    T("pusher/2.4/ping-data-forms", "2.4", RC_SHOULD,
+      "pusher:ping without data or with string data",
+      "pusher:ping is answered whatever its data (absent, \"{}\" string, null).", "", 0,
+      pc_ping_data_forms),
+    T("pusher/2.3/ws-ping-frame", "2.3", RC_MUST, "WebSocket ping is answered with a pong frame",
+      "RFC 6455 5.5.2: a ping frame is answered with a pong frame echoing its application data.",
+      "", 0, pc_ws_ping_frame),
+    T("pusher/2.4/server-ping", "2.4", RC_MUST, "The server pings a silent client",
+      "After activity_timeout seconds without client activity the server sends pusher:ping "
+      "(a WebSocket ping frame is accepted too).",
+      "slow timing-dependent", 0, pc_server_ping),
+    T("pusher/2.4/pong-timeout-4201", "2.4", RC_SHOULD, "No pong: closed with 4201",
+      "A client that answers nothing after the server's ping is disconnected with code 4201 "
+      "(close code, or pusher:error 4201 then close).",
+      "slow timing-dependent", 0, pc_pong_timeout),
+    T("pusher/2.5/close-echo", "2.5", RC_MUST, "A client close is answered with a close frame",
+      "RFC 6455 5.5.1: an endpoint that receives a close frame answers with a close frame.", "", 0,
+      pc_close_echo),
+    T("pusher/2.5/error-shape", "2.5", RC_MUST, "pusher:error carries an integer code and message",
+      "pusher:error data holds an integer code in 4000-4999 and a string message (as an object, "
+      "or a JSON string of one).",
+      "", 0, error_shape),
+    T("pusher/2.5/oversized-message", "2.5", RC_SHOULD, "An oversized message is refused",
+      "A message over the server's limit (10240 bytes by default) is answered with close 1009 "
+      "or pusher:error, and the server keeps serving others.",
+      "", 0, pc_oversized_message),
+    T("pusher/2.3/binary-frame", "2.3", RC_MUST, "A binary frame does not kill the connection",
+      "Binary frames are not part of the protocol: the server answers pusher:error (SHOULD) and "
+      "the connection stays usable.",
+      "", 0, pc_binary_frame),
+    T("pusher/2.3/fragmented-message", "2.3", RC_MUST, "Fragmented client messages are reassembled",
+      "RFC 6455 5.4: a message sent in fragments, with a control frame between them, is "
+      "processed as one message.",
+      "", 0, pc_fragmented_message),
+    T("pusher/2.6/malformed-json", "2.6", RC_MUST, "Malformed JSON: pusher:error, still usable",
+      "Text that is not JSON is answered with pusher:error 4200 (SHOULD); the connection stays "
+      "open and usable (MUST).",
+      "", 0, pc_malformed_json),
+    T("pusher/2.6/non-object-json", "2.6", RC_MUST, "JSON that is not an object",
+      "A JSON array, string, number or null is answered with pusher:error (SHOULD); the "
+      "connection stays usable (MUST).",
+      "", 0, pc_non_object_json),
+    T("pusher/2.6/missing-event", "2.6", RC_MUST, "A message without event",
+      "An object without an event member is answered with pusher:error (SHOULD); the "
+      "connection stays usable (MUST).",
+      "", 0, pc_missing_event),
+    T("pusher/2.6/wrong-typed-fields", "2.6", RC_MUST, "Wrong-typed event, channel or data",
+      "event, channel or data of the wrong JSON type is answered with pusher:error or "
+      "pusher:subscription_error (SHOULD); the connection stays usable (MUST).",
+      "", 0, pc_wrong_typed_fields),
+    T("pusher/2.6/duplicate-keys", "2.6", RC_SHOULD, "Duplicate keys are refused",
+      "A message with a duplicate key is ambiguous and is answered with pusher:error 4200, "
+      "not acted on.",
+      "", 0, pc_duplicate_keys),
+    T("pusher/2.6/unknown-pusher-event", "2.6", RC_MUST, "Unknown pusher: event",
+      "An unknown pusher: event is answered with pusher:error (SHOULD); the connection stays "
+      "usable (MUST).",
+      "", 0, pc_unknown_pusher_event),
+    T("pusher/2.6/unknown-event-name", "2.6", RC_MUST, "Event neither pusher: nor client-",
+      "An event that is neither pusher: nor client- is answered with pusher:error (SHOULD); the "
+      "connection stays usable (MUST).",
+      "", 0, pc_unknown_event_name),
+    T("pusher/2.6/garbage-barrage", "2.6", RC_MUST, "The server survives a barrage of garbage",
+      "Garbage on some connections (bad JSON, binary, bad opcodes, unfinished fragments, abrupt "
+      "closes) never affects other connections or new ones.",
+      "", 10000, pc_garbage_barrage),
+    {0},
+};

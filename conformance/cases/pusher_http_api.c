@@ -1,0 +1,461 @@
+/* Pusher profile, section 6: the HTTP API (signing, events, batches, exclusion, order).
+ * Channel queries and limits (6.4, 6.6) live in pusher_http_query.c; this file holds the
+ * table for both. Owner: pushercases.
+ *
+ * A rejected publish must also have no effect: the subscriber's next message has to be a
+ * valid event published afterwards (rc_next_is_probe). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common.h"
+#include "proto/httpsig.h"
+#include "pusher_http.h"
+
+enum sig_fault { UNSIGNED, BAD_SIGNATURE, WRONG_KEY, STALE, BODY_MD5, UNKNOWN_APP };
+
+static char *event_body(const char *ch, const char *name, const char *data)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "name", name);
+    cJSON *arr = cJSON_AddArrayToObject(o, "channels");
+    if (arr)
+        cJSON_AddItemToArray(arr, cJSON_CreateString(ch));
+    cJSON_AddStringToObject(o, "data", data);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static void sig_case(rc_ctx *ctx, enum sig_fault how)
+{
+    const rc_target *t = rc_target_of(ctx);
+    char ch[64], path[160], url[2048], id[13];
+    rc_chan(ctx, "sig-", ch, sizeof ch);
+    rc_pconn *sub = rc_conn_sub(ctx, ch, NULL);
+    if (!sub)
+        return;
+    char *body = event_body(ch, "forged", "must not arrive");
+    char *other = event_body(ch, "forged", "another body");
+    char *q = NULL;
+    if (!body || !other) {
+        rc_error(ctx, "out of memory");
+        goto out;
+    }
+    rc_random_id(ctx, id);
+    if (how == UNKNOWN_APP)
+        snprintf(path, sizeof path, "/apps/no-such-app-%s/events", id);
+    else
+        rc_app_path(ctx, "/events", path, sizeof path);
+    long ts = (long)time(NULL) - (how == STALE ? 3600 : 0);
+    const char *key = how == WRONG_KEY ? "not-the-app-key" : t->app_key;
+    const char *signed_body = how == BODY_MD5 ? other : body;
+    if (how != UNSIGNED) {
+        q = rh_httpsig_build_query(key, t->app_secret, "POST", path, ts, signed_body,
+                                   strlen(signed_body), NULL);
+        if (!q) {
+            rc_error(ctx, "out of memory signing");
+            goto out;
+        }
+    }
+    if (how == BAD_SIGNATURE) {
+        char *sig = strstr(q, "auth_signature=");
+        if (!sig) {
+            rc_error(ctx, "signed query lacks auth_signature: %s", q);
+            goto out;
+        }
+        char *last = sig + strlen("auth_signature=") + 63;
+        *last = *last == '0' ? '1' : '0';
+    }
+    snprintf(url, sizeof url, "%s%s%s", path, q ? "?" : "", q ? q : "");
+    rc_http_resp r = {0};
+    if (rc_http(ctx, "POST", url, "Content-Type: application/json\r\n", body, strlen(body), &r) !=
+        0)
+        goto out;
+    int ok = rc_expect_status(ctx, &r, how == UNKNOWN_APP ? 404 : 401, "forged publish");
+    if (ok && (!r.json || !rc_json_str(r.json, "error"))) {
+        rc_expect_seen(ctx, "{\"error\":\"...\",\"code\":N}", r.body);
+        rc_fail_should(ctx, "the error answer is not a JSON body naming the error");
+    }
+    rc_http_resp_free(&r);
+    if (ok)
+        rc_next_is_probe(ctx, sub, "subscriber", ch);
+out:
+    free(q);
+    free(body);
+    free(other);
+}
+
+static void run_unsigned(rc_ctx *ctx)
+{
+    sig_case(ctx, UNSIGNED);
+}
+static void run_bad_signature(rc_ctx *ctx)
+{
+    sig_case(ctx, BAD_SIGNATURE);
+}
+static void run_wrong_key(rc_ctx *ctx)
+{
+    sig_case(ctx, WRONG_KEY);
+}
+static void run_stale(rc_ctx *ctx)
+{
+    sig_case(ctx, STALE);
+}
+static void run_body_md5(rc_ctx *ctx)
+{
+    sig_case(ctx, BODY_MD5);
+}
+static void run_unknown_app(rc_ctx *ctx)
+{
+    sig_case(ctx, UNKNOWN_APP);
+}
+
+static void run_exact(rc_ctx *ctx)
+{
+    static const struct {
+        const char *name, *data;
+    } ev[] = {
+        {"App\\Events\\OrderShipped", "  {\"text\" : \"h\xc3\xa9llo \\\"quoted\\\" back\\\\slash / "
+                                      "\\u00fc \\u2028 \xe2\x80\xa8\","
+                                      "\"n\":[1,2.50,-3e2],\"nested\":{\"a\":null, \"b\":{}}}  "},
+        {"token.delta", "just text, not JSON \xe2\x9c\x93 \"quotes\" and \\backslashes\\"},
+        {"empty-data", ""},
+    };
+    char ch[64];
+    rc_chan(ctx, "exact-", ch, sizeof ch);
+    rc_pconn *sub = rc_conn_sub(ctx, ch, NULL);
+    if (!sub)
+        return;
+    for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++) {
+        rc_http_resp r = {0};
+        const char *c = ch;
+        /* The first goes out as pusher-http-php sends one channel: "channel", singular. */
+        if (rc_publish_req(ctx, &c, 1, i == 0, ev[i].name, ev[i].data, NULL, &r) != 0)
+            return;
+        int ok = rc_http_success(&r);
+        if (!ok) {
+            rc_expect_seen(ctx, "HTTP 200 with {} (or {\"ok\":true})", r.body ? r.body : "");
+            /* Empty data is valid but soketi treats it as missing. */
+            if (ev[i].data[0] == '\0')
+                rc_fail_should(ctx, "publishing empty data was refused: HTTP %d", r.status);
+            else
+                rc_fail(ctx, "publishing %s was refused: HTTP %d", ev[i].name, r.status);
+        }
+        rc_http_resp_free(&r);
+        if (!ok)
+            return;
+        const rc_pmsg *m;
+        if (!rc_next(ctx, sub, "subscriber", &m) ||
+            !rc_check_event(ctx, m, "subscriber", ev[i].name, ch, ev[i].data))
+            return;
+    }
+}
+
+static void run_multi_channel(rc_ctx *ctx)
+{
+    char c[3][64];
+    const char *chs[3];
+    for (int i = 0; i < 3; i++) {
+        rc_chan(ctx, "multi-", c[i], sizeof c[i]);
+        chs[i] = c[i];
+    }
+    rc_pconn *x = rc_conn_sub(ctx, chs[0], NULL);
+    if (!x || !rc_subscribe_expect_ok(ctx, x, "subscriber of two", chs[1], NULL, NULL))
+        return;
+    rc_pconn *y = rc_conn_sub(ctx, chs[2], NULL);
+    if (!y)
+        return;
+    const char *data = "{\"fan\":\"out\"}";
+    const char *names[2] = {"multi", "end"};
+    for (int k = 0; k < 2; k++) {
+        rc_http_resp r = {0};
+        if (rc_publish_req(ctx, chs, 3, 0, names[k], data, NULL, &r) != 0)
+            return;
+        int ok = rc_http_success(&r);
+        if (!ok) {
+            rc_expect_seen(ctx, "HTTP 200", r.body ? r.body : "");
+            rc_fail(ctx, "publishing to 3 channels was refused: HTTP %d", r.status);
+        }
+        rc_http_resp_free(&r);
+        if (!ok)
+            return;
+    }
+    /* Everything from the first publish precedes the "end" marks, so duplicates show up. */
+    struct {
+        rc_pconn *pc;
+        const char *who;
+        int first, n;
+    } rx[2] = {{x, "subscriber of two channels", 0, 2}, {y, "subscriber of one channel", 2, 1}};
+    for (int s = 0; s < 2; s++) {
+        int got[3] = {0}, ends = 0;
+        while (ends < rx[s].n) {
+            const rc_pmsg *m;
+            if (!rc_next(ctx, rx[s].pc, rx[s].who, &m))
+                return;
+            int idx = -1;
+            for (int i = rx[s].first; i < rx[s].first + rx[s].n; i++)
+                if (m->channel && strcmp(m->channel, chs[i]) == 0)
+                    idx = i;
+            if (idx < 0 || !m->event) {
+                rc_expect_seen(ctx, "multi/end on the subscribed channels", m->raw);
+                rc_fail(ctx, "%s: unexpected message", rx[s].who);
+                return;
+            }
+            if (strcmp(m->event, "end") == 0) {
+                ends++;
+                continue;
+            }
+            if (!rc_check_event(ctx, m, rx[s].who, "multi", chs[idx], data))
+                return;
+            got[idx]++;
+        }
+        for (int i = rx[s].first; i < rx[s].first + rx[s].n; i++) {
+            if (got[i] != 1) {
+                rc_fail(ctx, "%s: got the event %d times on %s (once expected)", rx[s].who, got[i],
+                        chs[i]);
+                return;
+            }
+        }
+    }
+}
+
+static void run_batch(rc_ctx *ctx)
+{
+    char a[64], b[64], path[160];
+    rc_chan(ctx, "batch-a-", a, sizeof a);
+    rc_chan(ctx, "batch-b-", b, sizeof b);
+    rc_pconn *sub = rc_conn_sub(ctx, a, NULL);
+    if (!sub || !rc_subscribe_expect_ok(ctx, sub, "subscriber", b, NULL, NULL))
+        return;
+    static const char *const names[] = {"first", "second", "third", "fourth", "fifth"};
+    const char *chans[] = {a, a, b, a, a};
+    cJSON *o = cJSON_CreateObject();
+    cJSON *arr = o ? cJSON_AddArrayToObject(o, "batch") : NULL;
+    for (int i = 0; arr && i < 5; i++) {
+        cJSON *it = cJSON_CreateObject();
+        char d[32];
+        snprintf(d, sizeof d, "{\"i\":%d}", i);
+        cJSON_AddStringToObject(it, "name", names[i]);
+        cJSON_AddStringToObject(it, "channel", chans[i]);
+        cJSON_AddStringToObject(it, "data", d);
+        cJSON_AddItemToArray(arr, it);
+    }
+    char *body = arr ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!body) {
+        rc_error(ctx, "out of memory");
+        return;
+    }
+    rc_app_path(ctx, "/batch_events", path, sizeof path);
+    rc_http_resp r = {0};
+    int rc = rc_api(ctx, "POST", path, NULL, body, &r);
+    free(body);
+    if (rc != 0)
+        return;
+    int ok = rc_http_success(&r);
+    if (!ok) {
+        rc_expect_seen(ctx, "HTTP 200 with a JSON object", r.body ? r.body : "");
+        rc_fail(ctx, "batch_events was refused: HTTP %d", r.status);
+    }
+    rc_http_resp_free(&r);
+    if (!ok)
+        return;
+    for (int i = 0; i < 5; i++) {
+        char d[32];
+        snprintf(d, sizeof d, "{\"i\":%d}", i);
+        const rc_pmsg *m;
+        if (!rc_next(ctx, sub, "subscriber", &m) ||
+            !rc_check_event(ctx, m, "subscriber (batch order)", names[i], chans[i], d))
+            return;
+    }
+}
+
+static void run_exclusion(rc_ctx *ctx)
+{
+    char ch[64];
+    rc_chan(ctx, "excl-", ch, sizeof ch);
+    rc_pconn *a = rc_conn_sub(ctx, ch, NULL);
+    rc_pconn *b = a ? rc_conn_sub(ctx, ch, NULL) : NULL;
+    if (!b)
+        return;
+    rc_http_resp r = {0};
+    const char *c = ch;
+    if (rc_publish_req(ctx, &c, 1, 0, "not-for-a", "x", a->socket_id, &r) != 0)
+        return;
+    int ok = rc_http_success(&r);
+    if (!ok) {
+        rc_expect_seen(ctx, "HTTP 200", r.body ? r.body : "");
+        rc_fail(ctx, "publishing with socket_id was refused: HTTP %d", r.status);
+    }
+    rc_http_resp_free(&r);
+    const rc_pmsg *m;
+    if (!ok || !rc_await(ctx, b, "other subscriber", "not-for-a", ch, &m) ||
+        !rc_check_event(ctx, m, "other subscriber", "not-for-a", ch, "x"))
+        return;
+    if (!rc_quiet(ctx, a, "excluded socket", ch, RC_QUIET_MS))
+        return;
+    /* The exclusion applies to that one event only. */
+    if (!rc_next_is_probe(ctx, a, "excluded socket, next event", ch) ||
+        !rc_await(ctx, b, "other subscriber", "probe", ch, NULL))
+        return;
+    /* A well-formed socket_id of no connection excludes nobody. */
+    if (rc_publish_req(ctx, &c, 1, 0, "for-all", "y", "1.1", &r) != 0)
+        return;
+    ok = rc_http_success(&r);
+    if (!ok) {
+        rc_expect_seen(ctx, "HTTP 200", r.body ? r.body : "");
+        rc_fail(ctx, "publishing with an unknown socket_id was refused: HTTP %d", r.status);
+    }
+    rc_http_resp_free(&r);
+    rc_pconn *both[2] = {a, b};
+    for (int i = 0; ok && i < 2; i++) {
+        const char *who = i ? "other subscriber" : "formerly excluded socket";
+        if (!rc_next(ctx, both[i], who, &m) || !rc_check_event(ctx, m, who, "for-all", ch, "y"))
+            return;
+    }
+    if (!ok)
+        return;
+    /* A malformed socket_id SHOULD be refused with 400 (Reverb only checks it is a string);
+     * once refused, it must have published nothing. */
+    if (rc_publish_req(ctx, &c, 1, 0, "bad-socket", "z", "not-a-socket", &r) != 0)
+        return;
+    int status = r.status;
+    rc_http_resp_free(&r);
+    if (status != 400) {
+        rc_fail_should(ctx, "a trigger with socket_id \"not-a-socket\" was answered %d, not 400",
+                       status);
+        return;
+    }
+    rc_next_is_probe(ctx, b, "other subscriber (after a malformed socket_id)", ch);
+}
+
+static void run_order(rc_ctx *ctx)
+{
+    enum { N = 50 };
+    char ch[64];
+    rc_chan(ctx, "order-", ch, sizeof ch);
+    rc_pconn *sub = rc_conn_sub(ctx, ch, NULL);
+    if (!sub)
+        return;
+    for (int i = 0; i < N; i++) {
+        char d[16];
+        snprintf(d, sizeof d, "%d", i);
+        if (!rc_publish(ctx, ch, "seq", d))
+            return;
+    }
+    for (int i = 0; i < N; i++) {
+        char d[16];
+        snprintf(d, sizeof d, "%d", i);
+        const rc_pmsg *m;
+        if (!rc_next(ctx, sub, "subscriber", &m))
+            return;
+        if (!rc_check_event(ctx, m, "subscriber (publish order)", "seq", ch, d))
+            return;
+    }
+}
+
+#define HTTP "needs:http-api"
+
+const rc_case rc_cases_pusher_http_api[] = {
+    {"pusher/6.1/unsigned-401", "6.1", RC_MUST, "an unsigned request is refused with 401",
+     "An HTTP API request without auth_key, auth_timestamp, auth_version and auth_signature is "
+     "answered 401 and has no effect.",
+     HTTP, 0, run_unsigned},
+    {"pusher/6.1/bad-signature-401", "6.1", RC_MUST, "a wrong auth_signature is refused with 401",
+     "An HTTP API request whose auth_signature is not HMAC-SHA256(secret, METHOD\\nPATH\\nQUERY) "
+     "is answered 401 and has no effect.",
+     HTTP, 0, run_bad_signature},
+    {"pusher/6.1/wrong-auth-key-401", "6.1", RC_SHOULD,
+     "an auth_key other than the app's is refused",
+     "An HTTP API request whose auth_key is not the app's key is answered 401 and has no effect "
+     "(Reverb and soketi do not check the key).",
+     HTTP, 0, run_wrong_key},
+    {"pusher/6.1/stale-timestamp-401", "6.1", RC_SHOULD, "a timestamp an hour old is refused",
+     "An HTTP API request whose auth_timestamp is more than 600 s from the server's time is "
+     "answered 401 and has no effect (Reverb and soketi accept it).",
+     HTTP, 0, run_stale},
+    {"pusher/6.1/body-md5-mismatch-401", "6.1", RC_MUST, "a body not matching body_md5 is refused",
+     "An HTTP API request whose body is not the one body_md5 was computed over is answered 401 "
+     "and has no effect.",
+     HTTP, 0, run_body_md5},
+    {"pusher/6.1/unknown-app-404", "6.1", RC_MUST, "an unknown app id is answered 404",
+     "An HTTP API request for an app id the server does not know is answered 404 and has no "
+     "effect on any app.",
+     HTTP, 0, run_unknown_app},
+    {"pusher/6.2/event-delivered-exact", "6.2", RC_MUST,
+     "a published event arrives with name, channel and data byte for byte",
+     "POST /apps/{id}/events answers 200 with a JSON object and delivers {\"event\":name, "
+     "\"channel\":C, \"data\":D} where D is exactly the data string given (not re-encoded).",
+     HTTP, 0, run_exact},
+    {"pusher/6.2/several-channels", "6.2", RC_MUST,
+     "an event to several channels reaches each subscriber once per channel",
+     "An event published to several channels is delivered once on each channel to each of its "
+     "subscribers.",
+     HTTP, 0, run_multi_channel},
+    {"pusher/6.2/info-attributes", "6.2", RC_SHOULD,
+     "trigger answers report the info attributes asked for",
+     "With info, a trigger answers {\"channels\":{C:{subscription_count|user_count}}} per "
+     "channel type (attributes that do not apply left out), and a batch answers an "
+     "index-aligned {\"batch\":[...]} with {} for items without info.",
+     "needs:http-api needs:presence", 0, rc_run_trigger_info},
+    {"pusher/6.3/batch-in-order", "6.3", RC_MUST, "batch_events are delivered, in order",
+     "POST /apps/{id}/batch_events delivers each item to its channel, in the order of the batch.",
+     HTTP, 0, run_batch},
+    {"pusher/6.4/channels-lists-occupied", "6.4", RC_MUST,
+     "GET channels lists occupied channels only",
+     "GET /apps/{id}/channels lists every occupied channel and no channel without "
+     "subscribers (a vacated one included).",
+     "needs:http-api", 0, rc_run_channels_occupied},
+    {"pusher/6.4/channels-filter-by-prefix", "6.4", RC_MUST,
+     "filter_by_prefix restricts the list to that prefix",
+     "GET /apps/{id}/channels?filter_by_prefix=P lists exactly the occupied channels "
+     "whose names start with P.",
+     "needs:http-api", 0, rc_run_channels_prefix},
+    {"pusher/6.4/channel-occupied-count", "6.4", RC_MUST,
+     "GET channel reports occupied and subscription_count",
+     "GET /apps/{id}/channels/{name}?info=subscription_count answers occupied and the "
+     "number of subscribed connections, following subscribes and unsubscribes; an "
+     "unknown channel is not occupied.",
+     "needs:http-api", 0, rc_run_channel_count},
+    {"pusher/6.4/presence-user-count", "6.4", RC_MUST, "user_count counts distinct presence users",
+     "For presence channels, info=user_count reports the number of distinct users, on "
+     "GET channel and on GET channels filtered by a presence- prefix.",
+     "needs:http-api needs:presence", 0, rc_run_presence_user_count},
+    {"pusher/6.4/presence-users", "6.4", RC_MUST, "GET users lists each present user once",
+     "GET /apps/{id}/channels/{name}/users answers {\"users\":[{\"id\"}...]} with each "
+     "present user once, following leaves; for a non-presence channel it answers 400.",
+     "needs:http-api needs:presence", 0, rc_run_presence_users},
+    {"pusher/6.5/socket-id-exclusion", "6.5", RC_MUST, "socket_id excludes that connection only",
+     "An event published with socket_id is not delivered to that connection, is delivered to "
+     "the channel's other subscribers, and later events reach the excluded one again; a "
+     "socket_id naming no connection excludes nobody; a malformed one is refused (SHOULD).",
+     HTTP, 0, run_exclusion},
+    {"pusher/6.6/too-many-channels-400", "6.6", RC_SHOULD,
+     "an event to more than 100 channels is refused",
+     "POST /apps/{id}/events accepts up to 100 channels and answers 400, delivering "
+     "nothing, for more.",
+     "needs:http-api", 0, rc_run_too_many_channels},
+    {"pusher/6.6/batch-too-large-400", "6.6", RC_SHOULD,
+     "a batch of more than 10 events is refused",
+     "POST /apps/{id}/batch_events accepts up to 10 items and answers 400, delivering "
+     "nothing, for more.",
+     "needs:http-api", 0, rc_run_batch_too_large},
+    {"pusher/6.6/data-too-large-413", "6.6", RC_SHOULD, "event data over 10 KB is refused with 413",
+     "Event data of up to 10240 bytes is delivered intact; larger data is answered 413 "
+     "and not delivered.",
+     "needs:http-api", 0, rc_run_data_too_large},
+    {"pusher/6.6/data-not-string-400", "6.6", RC_SHOULD, "event data must be a string",
+     "An event whose data is not a JSON string (object, number) is answered 400 and "
+     "not delivered.",
+     "needs:http-api", 0, rc_run_data_not_string},
+    {"pusher/6.7/per-publisher-order", "6.7", RC_MUST,
+     "sequential publishes arrive in publish order",
+     "Events published one after the other by one publisher to one channel are delivered to a "
+     "subscriber in that order.",
+     HTTP, 0, run_order},
+    {NULL, NULL, RC_MUST, NULL, NULL, NULL, 0, NULL},
+};

@@ -1,0 +1,438 @@
+/* Pusher profile, sections 6.4 (channel queries) and 6.6 (limits). Owner: pushercases.
+ *
+ * Occupancy changes are made deterministic with a ping/pong barrier on the connection that
+ * (un)subscribed before querying, so no case sleeps. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common.h"
+#include "pusher_http.h"
+
+/* GET /apps/{id}<suffix>?query into r; requires 200 and JSON. 1 ok. */
+static int get_json(rc_ctx *ctx, const char *suffix, const char *query, rc_http_resp *r)
+{
+    char path[512];
+    rc_app_path(ctx, suffix, path, sizeof path);
+    if (rc_api(ctx, "GET", path, query, NULL, r) != 0)
+        return 0;
+    if (!rc_expect_status(ctx, r, 200, path))
+        return 0;
+    if (!r->json || !cJSON_IsObject(r->json)) {
+        rc_expect_seen(ctx, "a JSON object", r->body);
+        rc_fail(ctx, "GET %s did not answer a JSON object", path);
+        return 0;
+    }
+    return 1;
+}
+
+static int unsubscribe_sync(rc_ctx *ctx, rc_pconn *pc, const char *ch)
+{
+    return rc_send_unsubscribe(ctx, pc, ch) && rc_sync(ctx, pc, "unsubscriber");
+}
+
+void rc_run_channels_occupied(rc_ctx *ctx)
+{
+    char occ[64], vac[64];
+    rc_chan(ctx, "occ-", occ, sizeof occ);
+    rc_chan(ctx, "vac-", vac, sizeof vac);
+    rc_pconn *x = rc_conn_sub(ctx, occ, NULL);
+    rc_pconn *y = x ? rc_conn_sub(ctx, vac, NULL) : NULL;
+    if (!y || !unsubscribe_sync(ctx, y, vac))
+        return;
+    rc_http_resp r = {0};
+    if (get_json(ctx, "/channels", NULL, &r)) {
+        const cJSON *chs = cJSON_GetObjectItemCaseSensitive(r.json, "channels");
+        if (!cJSON_IsObject(chs) || !cJSON_GetObjectItemCaseSensitive(chs, occ)) {
+            rc_expect_seen(ctx, occ, r.body);
+            rc_fail(ctx, "GET channels does not list the occupied channel %s", occ);
+        } else if (cJSON_GetObjectItemCaseSensitive(chs, vac)) {
+            rc_expect_seen(ctx, "no vacated channel", r.body);
+            rc_fail(ctx, "GET channels lists %s, which has no subscriber any more", vac);
+        }
+    }
+    rc_http_resp_free(&r);
+}
+
+void rc_run_channels_prefix(rc_ctx *ctx)
+{
+    char id[13], prefix[32], a[64], b[64], near[64], gone[64], query[64];
+    rc_random_id(ctx, id);
+    snprintf(prefix, sizeof prefix, "fp-%s-", id);
+    snprintf(a, sizeof a, "%sa", prefix);
+    snprintf(b, sizeof b, "%sb", prefix);
+    snprintf(near, sizeof near, "fp-%sx-c", id);
+    snprintf(gone, sizeof gone, "%sgone", prefix);
+    snprintf(query, sizeof query, "filter_by_prefix=%s", prefix);
+    rc_pconn *x = rc_conn_sub(ctx, a, NULL);
+    if (!x || !rc_subscribe_expect_ok(ctx, x, "subscriber", b, NULL, NULL) ||
+        !rc_subscribe_expect_ok(ctx, x, "subscriber", near, NULL, NULL) ||
+        !rc_subscribe_expect_ok(ctx, x, "subscriber", gone, NULL, NULL) ||
+        !unsubscribe_sync(ctx, x, gone))
+        return;
+    rc_http_resp r = {0};
+    if (get_json(ctx, "/channels", query, &r)) {
+        const cJSON *chs = cJSON_GetObjectItemCaseSensitive(r.json, "channels");
+        if (!cJSON_IsObject(chs) || cJSON_GetArraySize(chs) != 2 ||
+            !cJSON_GetObjectItemCaseSensitive(chs, a) ||
+            !cJSON_GetObjectItemCaseSensitive(chs, b)) {
+            char exp[160];
+            snprintf(exp, sizeof exp, "channels {%s, %s} only", a, b);
+            rc_expect_seen(ctx, exp, r.body);
+            rc_fail(ctx, "filter_by_prefix=%s did not list exactly the 2 occupied matches", prefix);
+        }
+    }
+    rc_http_resp_free(&r);
+}
+
+/* GET channel ch?info=...: occupied must be want_occ; when count_key, that count want_n. */
+static int check_channel(rc_ctx *ctx, const char *ch, const char *info, int want_occ,
+                         const char *count_key, long long want_n)
+{
+    char suffix[128];
+    snprintf(suffix, sizeof suffix, "/channels/%s", ch);
+    rc_http_resp r = {0};
+    int ok = get_json(ctx, suffix, info, &r);
+    if (ok) {
+        const cJSON *occ = cJSON_GetObjectItemCaseSensitive(r.json, "occupied");
+        long long n = -1;
+        char exp[128];
+        snprintf(exp, sizeof exp, "occupied %s%s%s%s", want_occ ? "true" : "false",
+                 count_key ? ", " : "", count_key ? count_key : "", count_key ? " N" : "");
+        if (!cJSON_IsBool(occ) || cJSON_IsTrue(occ) != want_occ) {
+            rc_expect_seen(ctx, exp, r.body);
+            rc_fail(ctx, "GET channel %s: occupied is not %s", ch, want_occ ? "true" : "false");
+            ok = 0;
+        } else if (count_key && !rc_json_int(r.json, count_key, &n)) {
+            snprintf(exp, sizeof exp, "%s %lld", count_key, want_n);
+            rc_expect_seen(ctx, exp, r.body);
+            rc_fail_should(ctx, "GET channel %s?%s gave no %s", ch, info, count_key);
+        } else if (count_key && n != want_n) {
+            snprintf(exp, sizeof exp, "%s %lld", count_key, want_n);
+            rc_expect_seen(ctx, exp, r.body);
+            rc_fail(ctx, "GET channel %s: %s is not %lld", ch, count_key, want_n);
+            ok = 0;
+        }
+    }
+    rc_http_resp_free(&r);
+    return ok;
+}
+
+/* A close is processed asynchronously and has no reply to wait for, so poll briefly. */
+static void await_vacated(rc_ctx *ctx, const char *ch)
+{
+    char suffix[128];
+    snprintf(suffix, sizeof suffix, "/channels/%s", ch);
+    for (int waited = 0;; waited += 20) {
+        rc_http_resp r = {0};
+        if (!get_json(ctx, suffix, NULL, &r)) {
+            rc_http_resp_free(&r);
+            return;
+        }
+        const cJSON *occ = cJSON_GetObjectItemCaseSensitive(r.json, "occupied");
+        int vacated = cJSON_IsFalse(occ);
+        if (!vacated && waited >= RC_WAIT_MS) {
+            rc_expect_seen(ctx, "occupied false", r.body);
+            rc_fail(ctx, "%d ms after its only subscriber closed, %s is still occupied", waited,
+                    ch);
+        }
+        rc_http_resp_free(&r);
+        if (vacated || waited >= RC_WAIT_MS)
+            return;
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+void rc_run_channel_count(rc_ctx *ctx)
+{
+    char ch[64], unknown[64];
+    rc_chan(ctx, "count-", ch, sizeof ch);
+    rc_chan(ctx, "nobody-", unknown, sizeof unknown);
+    const char *info = "info=subscription_count";
+    rc_pconn *x = rc_conn_sub(ctx, ch, NULL);
+    rc_pconn *y = x ? rc_conn_sub(ctx, ch, NULL) : NULL;
+    if (!y || !check_channel(ctx, ch, info, 1, "subscription_count", 2) ||
+        !unsubscribe_sync(ctx, y, ch) || !check_channel(ctx, ch, info, 1, "subscription_count", 1))
+        return;
+    /* The last subscriber leaves by closing its connection. */
+    rc_pusher_close(x);
+    await_vacated(ctx, ch);
+    if (!rc_ok(ctx))
+        return;
+    /* Unoccupied channels report 0 (SHOULD); the check above made any count MUST-correct. */
+    check_channel(ctx, unknown, info, 0, "subscription_count", 0);
+}
+
+/* u1 on two connections (pc[0], pc[1]), u2 on one (pc[2]): two distinct users. */
+static int two_users(rc_ctx *ctx, const char *ch, char u1[32], char u2[32], rc_pconn *pc[3])
+{
+    char id[13];
+    rc_random_id(ctx, id);
+    snprintf(u1, 32, "u-%s-1", id);
+    snprintf(u2, 32, "u-%s-2", id);
+    char *d1 = rc_presence_data(u1, "One");
+    char *d2 = rc_presence_data(u2, "Two");
+    int ok = 0;
+    if (!d1 || !d2)
+        rc_error(ctx, "out of memory");
+    else
+        ok = (pc[0] = rc_conn_sub(ctx, ch, d1)) && (pc[1] = rc_conn_sub(ctx, ch, d1)) &&
+             (pc[2] = rc_conn_sub(ctx, ch, d2));
+    free(d1);
+    free(d2);
+    return ok;
+}
+
+/* GET users must list exactly the given ids, each once. */
+static int check_users(rc_ctx *ctx, const char *ch, const char *const *ids, int n)
+{
+    char suffix[128];
+    snprintf(suffix, sizeof suffix, "/channels/%s/users", ch);
+    rc_http_resp r = {0};
+    int ok = get_json(ctx, suffix, NULL, &r);
+    if (ok) {
+        const cJSON *users = cJSON_GetObjectItemCaseSensitive(r.json, "users");
+        int bad = !cJSON_IsArray(users) || cJSON_GetArraySize(users) != n;
+        for (int i = 0; i < n && !bad; i++) {
+            int seen = 0;
+            const cJSON *it;
+            cJSON_ArrayForEach(it, users)
+            {
+                const char *idv = rc_json_str(it, "id");
+                seen += idv && strcmp(idv, ids[i]) == 0;
+            }
+            bad = seen != 1;
+        }
+        if (bad) {
+            char exp[128];
+            snprintf(exp, sizeof exp, "%d user(s): %s%s%s", n, n > 0 ? ids[0] : "",
+                     n > 1 ? ", " : "", n > 1 ? ids[1] : "");
+            rc_expect_seen(ctx, exp, r.body);
+            rc_fail(ctx, "GET users does not list each of the %d present user(s) once", n);
+            ok = 0;
+        }
+    }
+    rc_http_resp_free(&r);
+    return ok;
+}
+
+void rc_run_presence_user_count(rc_ctx *ctx)
+{
+    char id[13], prefix[48], ch[64], query[96], u1[32], u2[32];
+    rc_random_id(ctx, id);
+    snprintf(prefix, sizeof prefix, "presence-uc-%s", id);
+    snprintf(ch, sizeof ch, "%s-room", prefix);
+    rc_pconn *pc[3];
+    if (!two_users(ctx, ch, u1, u2, pc) ||
+        !check_channel(ctx, ch, "info=user_count", 1, "user_count", 2))
+        return;
+    snprintf(query, sizeof query, "filter_by_prefix=%s&info=user_count", prefix);
+    rc_http_resp r = {0};
+    if (get_json(ctx, "/channels", query, &r)) {
+        const cJSON *chs = cJSON_GetObjectItemCaseSensitive(r.json, "channels");
+        const cJSON *e = cJSON_IsObject(chs) ? cJSON_GetObjectItemCaseSensitive(chs, ch) : NULL;
+        long long n = -1;
+        if (!e || !rc_json_int(e, "user_count", &n) || n != 2) {
+            rc_expect_seen(ctx, "{\"channels\":{\"<ch>\":{\"user_count\":2}}}", r.body);
+            rc_fail(ctx, "GET channels?info=user_count does not report 2 users for %s", ch);
+        }
+    }
+    rc_http_resp_free(&r);
+    if (!rc_ok(ctx))
+        return;
+    /* user_count only makes sense for presence channels: asking otherwise is a 400. */
+    char pub[64], suffix[128], path[256];
+    rc_chan(ctx, "plain-uc-", pub, sizeof pub);
+    snprintf(suffix, sizeof suffix, "/channels/%s", pub);
+    struct {
+        const char *suffix, *query, *what;
+    } bad[2] = {{"/channels", "info=user_count", "GET channels?info=user_count without filter"},
+                {suffix, "info=user_count", "GET channel?info=user_count on a public channel"}};
+    for (int i = 0; i < 2; i++) {
+        rc_app_path(ctx, bad[i].suffix, path, sizeof path);
+        if (rc_api(ctx, "GET", path, bad[i].query, NULL, &r) != 0)
+            return;
+        if (r.status != 400) {
+            rc_expect_seen(ctx, "HTTP 400", r.body ? r.body : "");
+            rc_fail_should(ctx, "%s answered %d, not 400", bad[i].what, r.status);
+        }
+        rc_http_resp_free(&r);
+    }
+}
+
+void rc_run_presence_users(rc_ctx *ctx)
+{
+    char ch[64], pub[64], suffix[128], path[256], u1[32], u2[32];
+    rc_chan(ctx, "presence-users-", ch, sizeof ch);
+    rc_chan(ctx, "plain-", pub, sizeof pub);
+    rc_pconn *pc[3];
+    const char *both[2] = {u1, u2};
+    if (!two_users(ctx, ch, u1, u2, pc) || !rc_conn_sub(ctx, pub, NULL) ||
+        !check_users(ctx, ch, both, 2))
+        return;
+    /* u1 keeps one of its two connections; u2 leaves entirely. */
+    if (!unsubscribe_sync(ctx, pc[0], ch) || !unsubscribe_sync(ctx, pc[2], ch) ||
+        !check_users(ctx, ch, both, 1))
+        return;
+    snprintf(suffix, sizeof suffix, "/channels/%s/users", pub);
+    rc_app_path(ctx, suffix, path, sizeof path);
+    rc_http_resp r = {0};
+    if (rc_api(ctx, "GET", path, NULL, NULL, &r) == 0)
+        rc_expect_status(ctx, &r, 400, "GET users of a public channel");
+    rc_http_resp_free(&r);
+}
+
+/* POSTs body to /apps/{id}<suffix>; status must be want, then the subscriber's next message
+ * must be a probe published afterwards (so the refused request had no effect). 1 ok. */
+static int post_expect(rc_ctx *ctx, const char *suffix, const char *body, int want, rc_pconn *sub,
+                       const char *ch, const char *what)
+{
+    char path[160];
+    rc_app_path(ctx, suffix, path, sizeof path);
+    rc_http_resp r = {0};
+    if (rc_api(ctx, "POST", path, NULL, body, &r) != 0)
+        return 0;
+    int ok = rc_expect_status(ctx, &r, want, what);
+    rc_http_resp_free(&r);
+    if (ok && want != 200)
+        ok = rc_next_is_probe(ctx, sub, "subscriber", ch);
+    return ok;
+}
+
+static char *events_body(const char *const *chs, int n, const char *name, const char *data)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *arr = o ? cJSON_AddArrayToObject(o, "channels") : NULL;
+    for (int i = 0; arr && i < n; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateString(chs[i]));
+    if (o) {
+        cJSON_AddStringToObject(o, "name", name);
+        cJSON_AddStringToObject(o, "data", data);
+    }
+    char *s = arr ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    return s;
+}
+
+void rc_run_too_many_channels(rc_ctx *ctx)
+{
+    enum { N = 101 };
+    char names[N][40], id[13];
+    const char *chs[N];
+    rc_random_id(ctx, id);
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "many-%s-%d", id, i);
+        chs[i] = names[i];
+    }
+    rc_pconn *sub = rc_conn_sub(ctx, chs[0], NULL);
+    if (!sub)
+        return;
+    char *over = events_body(chs, N, "too-many", "x");
+    char *max = events_body(chs, N - 1, "hundred", "y");
+    if (!over || !max) {
+        rc_error(ctx, "out of memory");
+    } else if (post_expect(ctx, "/events", over, 400, sub, chs[0], "event to 101 channels") &&
+               post_expect(ctx, "/events", max, 200, sub, chs[0], "event to 100 channels")) {
+        const rc_pmsg *m;
+        if (rc_next(ctx, sub, "subscriber", &m))
+            rc_check_event(ctx, m, "subscriber", "hundred", chs[0], "y");
+    }
+    free(over);
+    free(max);
+}
+
+static char *batch_body(const char *ch, int n)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *arr = o ? cJSON_AddArrayToObject(o, "batch") : NULL;
+    for (int i = 0; arr && i < n; i++) {
+        cJSON *it = cJSON_CreateObject();
+        char d[16];
+        snprintf(d, sizeof d, "%d", i);
+        cJSON_AddStringToObject(it, "name", "item");
+        cJSON_AddStringToObject(it, "channel", ch);
+        cJSON_AddStringToObject(it, "data", d);
+        cJSON_AddItemToArray(arr, it);
+    }
+    char *s = arr ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    return s;
+}
+
+void rc_run_batch_too_large(rc_ctx *ctx)
+{
+    char ch[64];
+    rc_chan(ctx, "bigbatch-", ch, sizeof ch);
+    rc_pconn *sub = rc_conn_sub(ctx, ch, NULL);
+    if (!sub)
+        return;
+    char *over = batch_body(ch, 11), *max = batch_body(ch, 10);
+    if (!over || !max) {
+        rc_error(ctx, "out of memory");
+    } else if (post_expect(ctx, "/batch_events", over, 400, sub, ch, "batch of 11") &&
+               post_expect(ctx, "/batch_events", max, 200, sub, ch, "batch of 10")) {
+        for (int i = 0; i < 10; i++) {
+            char d[16];
+            snprintf(d, sizeof d, "%d", i);
+            const rc_pmsg *m;
+            if (!rc_next(ctx, sub, "subscriber", &m) ||
+                !rc_check_event(ctx, m, "subscriber (batch of 10)", "item", ch, d))
+                break;
+        }
+    }
+    free(over);
+    free(max);
+}
+
+void rc_run_data_too_large(rc_ctx *ctx)
+{
+    enum { LIMIT = 10240 };
+    char ch[64];
+    rc_chan(ctx, "big-", ch, sizeof ch);
+    rc_pconn *sub = rc_conn_sub(ctx, ch, NULL);
+    char *data = malloc(LIMIT + 2);
+    if (!sub || !data) {
+        if (sub)
+            rc_error(ctx, "out of memory");
+        free(data);
+        return;
+    }
+    for (int i = 0; i <= LIMIT; i++)
+        data[i] = (char)('a' + i % 26);
+    data[LIMIT + 1] = '\0';
+    const char *c = ch;
+    char *over = events_body(&c, 1, "big", data);
+    data[LIMIT] = '\0';
+    char *max = events_body(&c, 1, "big", data);
+    if (!over || !max) {
+        rc_error(ctx, "out of memory");
+    } else if (post_expect(ctx, "/events", over, 413, sub, ch, "10241 bytes of data") &&
+               post_expect(ctx, "/events", max, 200, sub, ch, "10240 bytes of data")) {
+        const rc_pmsg *m;
+        if (rc_next(ctx, sub, "subscriber", &m))
+            rc_check_event(ctx, m, "subscriber", "big", ch, data);
+    }
+    free(over);
+    free(max);
+    free(data);
+}
+
+void rc_run_data_not_string(rc_ctx *ctx)
+{
+    char ch[64], body[256];
+    rc_chan(ctx, "typed-", ch, sizeof ch);
+    rc_pconn *sub = rc_conn_sub(ctx, ch, NULL);
+    if (!sub)
+        return;
+    static const char *const bad[] = {"{\"a\":1}", "42", "[\"x\"]", "null"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(body, sizeof body, "{\"name\":\"typed\",\"channels\":[\"%s\"],\"data\":%s}", ch,
+                 bad[i]);
+        char what[64];
+        snprintf(what, sizeof what, "data %s", bad[i]);
+        if (!post_expect(ctx, "/events", body, 400, sub, ch, what))
+            return;
+    }
+}

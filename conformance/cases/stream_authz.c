@@ -1,0 +1,461 @@
+/* Stream profile, section 8: workspace authorization (the authorizer, and the server's check
+ * of stream-channel subscriptions). Owned by helper streamcases. */
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "proto/sign.h"
+#include "stream_common.h"
+
+/* Expects the authorizer to answer `want` and, unless 200, to carry no auth. */
+static int authz_expect(rc_ctx *ctx, const char *bearer, const char *socket_id, const char *channel,
+                        int want, const char *label)
+{
+    char auth[256];
+    int st = rc_sc_authorize(ctx, bearer, socket_id, channel, auth, sizeof auth);
+    if (st < 0)
+        return 0;
+    if (st != want) {
+        char e[16], g[300];
+        snprintf(e, sizeof e, "%d", want);
+        snprintf(g, sizeof g, "%d auth=\"%s\"", st, auth);
+        rc_expect_seen(ctx, e, g);
+        rc_fail(ctx, "authorizer, %s (socket_id \"%s\", channel \"%s\"): expected %d, got %d%s%s",
+                label, socket_id, channel, want, st, auth[0] ? " with auth " : "", auth);
+        return 0;
+    }
+    return 1;
+}
+
+/* The authorizer with a JSON body; returns the status and copies "auth" on 200. */
+static int authz_json(rc_ctx *ctx, const char *bearer, const char *socket_id, const char *channel,
+                      char *auth, size_t authlen)
+{
+    char hdr[300], body[600];
+    rc_http_resp r = {0};
+    int st;
+    auth[0] = 0;
+    snprintf(hdr, sizeof hdr, "%s%s%sContent-Type: application/json\r\n",
+             bearer ? "Authorization: Bearer " : "", bearer ? bearer : "", bearer ? "\r\n" : "");
+    snprintf(body, sizeof body, "{\"socket_id\":\"%s\",\"channel_name\":\"%s\"}", socket_id,
+             channel);
+    if (rc_http(ctx, "POST", rc_target_of(ctx)->auth_path, hdr, body, strlen(body), &r) < 0)
+        return -1;
+    st = r.status;
+    if (st == 200) {
+        const char *a = rc_json_str(r.json, "auth");
+        if (a)
+            snprintf(auth, authlen, "%s", a);
+    }
+    rc_http_resp_free(&r);
+    return st;
+}
+
+static void bearer_required(rc_ctx *ctx)
+{
+    rc_sc_stream s;
+    char bogus[40], id[13];
+    rc_pconn *pc = rc_pusher_connect(ctx);
+    if (!pc)
+        return;
+    rc_sc_new(ctx, &s);
+    rc_random_id(ctx, id);
+    snprintf(bogus, sizeof bogus, "unknown-%s", id);
+    if (authz_expect(ctx, NULL, pc->socket_id, s.channel, 401, "without a bearer token") &&
+        authz_expect(ctx, "", pc->socket_id, s.channel, 401, "with an empty bearer token"))
+        authz_expect(ctx, bogus, pc->socket_id, s.channel, 401, "with an unknown bearer token");
+}
+
+static void non_member(rc_ctx *ctx)
+{
+    const rc_target *t = rc_target_of(ctx);
+    rc_sc_stream s;
+    char other_ch[RC_SC_CHAN];
+    rc_pconn *pc = rc_pusher_connect(ctx);
+    if (!pc)
+        return;
+    rc_sc_new(ctx, &s);
+    snprintf(other_ch, sizeof other_ch, "private-workspace.%s.thread.%s", t->other.workspace,
+             s.thread);
+    /* The other user's token is good (it signs for its own workspace) ... */
+    if (!authz_expect(ctx, t->other.token, pc->socket_id, other_ch, 200,
+                      "a user for its own workspace"))
+        return;
+    /* ... but not for a workspace it is not a member of, nor is the member's for the other's. */
+    if (authz_expect(ctx, t->other.token, pc->socket_id, s.channel, 403,
+                     "a non-member of the channel's workspace"))
+        authz_expect(ctx, t->member.token, pc->socket_id, other_ch, 403,
+                     "a non-member of the channel's workspace");
+}
+
+static void malformed_channel(rc_ctx *ctx)
+{
+    const rc_target *t = rc_target_of(ctx);
+    const char *w = t->member.workspace;
+    char ch[12][240], id65[70];
+    rc_sc_stream s;
+    rc_pconn *pc = rc_pusher_connect(ctx);
+    if (!pc)
+        return;
+    rc_sc_new(ctx, &s);
+    memset(id65, 'q', 65);
+    id65[65] = 0;
+    snprintf(ch[0], sizeof ch[0], "private-workspace.%s.thread.", w);
+    snprintf(ch[1], sizeof ch[1], "private-workspace.%s", w);
+    snprintf(ch[2], sizeof ch[2], "private-workspace..thread.%s", s.thread);
+    snprintf(ch[3], sizeof ch[3], "private-workspace.%s.thread.a b", w);
+    snprintf(ch[4], sizeof ch[4], "private-workspace.%s.thread.%s", w, id65);
+    snprintf(ch[5], sizeof ch[5], "private-workspace.%s.thread.%s.extra", w, s.thread);
+    snprintf(ch[6], sizeof ch[6], "workspace.%s.thread.%s", w, s.thread);
+    snprintf(ch[7], sizeof ch[7], "private-%s.thread.%s", w, s.thread);
+    snprintf(ch[8], sizeof ch[8], "private-workspace.%s.thread.t/1", w);
+    snprintf(ch[9], sizeof ch[9], "private-encrypted-workspace.%s.thread.%s", w, s.thread);
+    snprintf(ch[10], sizeof ch[10], "private-workspace.%s.room.%s", w, s.thread);
+    ch[11][0] = 0;
+    for (int i = 0; i < 12; i++)
+        if (!authz_expect(ctx, t->member.token, pc->socket_id, ch[i], 403,
+                          "a member asking for a malformed channel"))
+            return;
+}
+
+static void bad_socket_id(rc_ctx *ctx)
+{
+    const rc_target *t = rc_target_of(ctx);
+    static const char *const bad_sockets[] = {"abc",  "1",    "1.", ".1",   "1.2.3",
+                                              "-1.2", "1.2x", "",   "1 .2", "0x1.2"};
+    char bad_ch[RC_SC_CHAN];
+    rc_sc_stream s;
+    rc_sc_new(ctx, &s);
+    snprintf(bad_ch, sizeof bad_ch, "private-workspace.%s.thread.a b", s.workspace);
+    for (size_t i = 0; i < sizeof bad_sockets / sizeof bad_sockets[0]; i++)
+        if (!authz_expect(ctx, t->member.token, bad_sockets[i], s.channel, 400,
+                          "a member with a malformed socket_id"))
+            return;
+    /* The order of the checks: token, then socket_id, then channel. */
+    if (authz_expect(ctx, NULL, "abc", s.channel, 401, "no token and a malformed socket_id"))
+        authz_expect(ctx, t->member.token, "abc", bad_ch, 400,
+                     "a malformed socket_id and a malformed channel");
+}
+
+static void form_and_json(rc_ctx *ctx)
+{
+    const rc_target *t = rc_target_of(ctx);
+    char auth_f[256], auth_j[256], et[64];
+    rc_sc_stream s;
+    rc_sc_recv r = {0};
+    int st;
+    rc_pconn *a = rc_pusher_connect(ctx), *b = a ? rc_pusher_connect(ctx) : NULL;
+    if (!b || !rc_sc_start(ctx, &s))
+        return;
+    st = rc_sc_authorize(ctx, t->member.token, a->socket_id, s.channel, auth_f, sizeof auth_f);
+    RC_CHECK(ctx, st == 200 && auth_f[0], "form-encoded request of a member: %d, auth \"%s\"", st,
+             auth_f);
+    RC_CHECK(ctx,
+             rh_sign_verify_channel(t->app_key, t->app_secret, a->socket_id, s.channel, NULL,
+                                    auth_f) == 0,
+             "the authorizer's auth \"%s\" is not key:HMAC(secret, socket_id:channel)", auth_f);
+    st = authz_json(ctx, t->member.token, b->socket_id, s.channel, auth_j, sizeof auth_j);
+    RC_CHECK(ctx, st == 200 && auth_j[0], "JSON request of a member: %d, auth \"%s\"", st, auth_j);
+    RC_CHECK(ctx,
+             rh_sign_verify_channel(t->app_key, t->app_secret, b->socket_id, s.channel, NULL,
+                                    auth_j) == 0,
+             "the authorizer's auth \"%s\" (JSON body) is not key:HMAC(secret, socket_id:channel)",
+             auth_j);
+    /* JSON bodies get the same refusals as form-encoded ones. */
+    st = authz_json(ctx, NULL, b->socket_id, s.channel, et, sizeof et);
+    RC_CHECK(ctx, st == 401, "JSON request without a bearer token: expected 401, got %d", st);
+    st = authz_json(ctx, t->other.token, b->socket_id, s.channel, et, sizeof et);
+    RC_CHECK(ctx, st == 403, "JSON request of a non-member: expected 403, got %d", st);
+    /* Both signatures are accepted by the server and both sockets receive the stream. */
+    RC_CHECK(ctx, rc_sc_try_subscribe(a, s.channel, auth_f, et, sizeof et) == 1,
+             "server refused the form-encoded authorizer's signature (%s)", et);
+    RC_CHECK(ctx, rc_sc_try_subscribe(b, s.channel, auth_j, et, sizeof et) == 1,
+             "server refused the JSON authorizer's signature (%s)", et);
+    if (rc_sc_token(ctx, s.stream, "both") < 0)
+        return;
+    if (rc_sc_expect(ctx, a, &s, "form-authorized subscriber", &r, 1, 0, 3000)) {
+        rc_sc_recv_free(&r);
+        rc_sc_expect(ctx, b, &s, "JSON-authorized subscriber", &r, 1, 0, 3000);
+    }
+    rc_sc_recv_free(&r);
+}
+
+/* The presence twin presence-workspace.W.thread.T: signed for members with channel_data. */
+static void presence_twin(rc_ctx *ctx)
+{
+    const rc_target *t = rc_target_of(ctx);
+    char ch[RC_SC_CHAN], auth[256], cdata[512];
+    rc_http_resp r = {0};
+    const rc_pmsg *m = NULL;
+    const char *a, *cd, *uid;
+    cJSON *parsed;
+    rc_sc_stream s;
+    int rv;
+    rc_pconn *pc = rc_pusher_connect(ctx);
+    if (!pc)
+        return;
+    rc_sc_new(ctx, &s);
+    snprintf(ch, sizeof ch, "presence-workspace.%s.thread.%s", s.workspace, s.thread);
+    if (!authz_expect(ctx, t->other.token, pc->socket_id, ch, 403,
+                      "a non-member asking for the presence twin"))
+        return;
+    RC_TRY(ctx, rc_authorize(ctx, t->member.token, pc->socket_id, ch, &r) == 0, "authorizer");
+    a = rc_json_str(r.json, "auth");
+    cd = rc_json_str(r.json, "channel_data");
+    if (r.status != 200 || !a || !cd) {
+        rc_fail(ctx, "a member asking for %s must get 200 {auth, channel_data}: %d %.200s", ch,
+                r.status, r.body ? r.body : "");
+        rc_http_resp_free(&r);
+        return;
+    }
+    snprintf(auth, sizeof auth, "%s", a);
+    snprintf(cdata, sizeof cdata, "%s", cd);
+    rc_http_resp_free(&r);
+    parsed = cJSON_Parse(cdata);
+    uid = parsed ? rc_json_str(parsed, "user_id") : NULL;
+    if (!uid) {
+        rc_fail(ctx, "channel_data must be a JSON string of an object with a string user_id: %s",
+                cdata);
+        cJSON_Delete(parsed);
+        return;
+    }
+    cJSON_Delete(parsed);
+    RC_CHECK(ctx,
+             rh_sign_verify_channel(t->app_key, t->app_secret, pc->socket_id, ch, cdata, auth) ==
+                 0,
+             "auth \"%s\" is not key:HMAC(secret, socket_id:channel:channel_data)", auth);
+    RC_TRY(ctx, rc_pusher_subscribe(pc, ch, auth, cdata) == 0, "cannot send pusher:subscribe");
+    rv = rc_pusher_wait(pc, "pusher_internal:subscription_succeeded", ch, 3000, &m);
+    RC_CHECK(ctx, rv == 1, "the server did not accept the authorizer's presence signature for %s",
+             ch);
+}
+
+static void member_receives(rc_ctx *ctx)
+{
+    static const char *const toks[6] = {"The", " quick", " brown", " fox", " jumps", "."};
+    rc_sc_stream s;
+    rc_sc_recv r = {0};
+    rc_pconn *pc;
+    if (!rc_sc_start(ctx, &s))
+        return;
+    pc = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
+    if (!pc)
+        return;
+    for (int i = 0; i < 6; i++)
+        if (rc_sc_token(ctx, s.stream, toks[i]) < 0)
+            return;
+    if (rc_sc_expect(ctx, pc, &s, "member", &r, 6, 0, 3000))
+        rc_sc_check_seqs(ctx, "member", &r, 1, 6, toks);
+    rc_sc_recv_free(&r);
+}
+
+/* Starts a stream with a legitimate member subscriber, lets `attempt` try to get an outsider
+ * connection subscribed (it must be refused), sends tokens and checks the member receives them
+ * while the outsider receives none. */
+typedef int (*attempt_fn)(rc_ctx *ctx, const rc_sc_stream *s, rc_pconn *member, rc_pconn *outsider);
+
+static void refused_gets_nothing(rc_ctx *ctx, attempt_fn attempt)
+{
+    static const char *const toks[3] = {"secret-1", "secret-2", "secret-3"};
+    rc_sc_stream s;
+    rc_sc_recv r = {0};
+    rc_pconn *m, *o;
+    if (!rc_sc_start(ctx, &s))
+        return;
+    m = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
+    o = m ? rc_pusher_connect(ctx) : NULL;
+    if (!o || !attempt(ctx, &s, m, o))
+        return;
+    for (int i = 0; i < 3; i++)
+        if (rc_sc_token(ctx, s.stream, toks[i]) < 0)
+            return;
+    if (rc_sc_expect(ctx, m, &s, "member", &r, 3, 0, 3000) &&
+        rc_sc_check_seqs(ctx, "member", &r, 1, 3, toks))
+        rc_sc_expect_silence(ctx, o, &s, "the refused connection", 0);
+    rc_sc_recv_free(&r);
+}
+
+static int refused(rc_ctx *ctx, rc_pconn *o, const char *channel, const char *auth,
+                   const char *label)
+{
+    char et[64];
+    int rv = rc_sc_try_subscribe(o, channel, auth, et, sizeof et);
+    if (rv == 1) {
+        rc_fail(ctx, "subscription with %s was accepted", label);
+        return 0;
+    }
+    if (rv < 0) {
+        rc_fail(ctx, "subscription with %s got no pusher:subscription_error", label);
+        return 0;
+    }
+    if (strcmp(et, "AuthError") != 0)
+        rc_fail_should(ctx,
+                       "refusal of a subscription with %s should have type AuthError, got "
+                       "\"%s\"",
+                       label, et);
+    return 1;
+}
+
+static int try_no_auth(rc_ctx *ctx, const rc_sc_stream *s, rc_pconn *m, rc_pconn *o)
+{
+    char bad[200];
+    (void)m;
+    snprintf(bad, sizeof bad, "%s:%s", rc_target_of(ctx)->app_key, "not-a-signature");
+    return refused(ctx, o, s->channel, NULL, "no auth") &&
+           refused(ctx, o, s->channel, "", "an empty auth") &&
+           refused(ctx, o, s->channel, bad, "a malformed auth");
+}
+
+static int try_other_socket(rc_ctx *ctx, const rc_sc_stream *s, rc_pconn *m, rc_pconn *o)
+{
+    char auth[256];
+    int st = rc_sc_authorize(ctx, rc_target_of(ctx)->member.token, m->socket_id, s->channel, auth,
+                             sizeof auth);
+    if (st != 200) {
+        rc_fail(ctx, "authorizer answered %d to a member", st);
+        return 0;
+    }
+    return refused(ctx, o, s->channel, auth, "the signature the authorizer gave another socket");
+}
+
+static int try_other_thread(rc_ctx *ctx, const rc_sc_stream *s, rc_pconn *m, rc_pconn *o)
+{
+    rc_sc_stream s2;
+    char auth[256];
+    int st;
+    (void)m;
+    rc_sc_new(ctx, &s2);
+    st = rc_sc_authorize(ctx, rc_target_of(ctx)->member.token, o->socket_id, s2.channel, auth,
+                         sizeof auth);
+    if (st != 200) {
+        rc_fail(ctx, "authorizer answered %d to a member", st);
+        return 0;
+    }
+    return refused(ctx, o, s->channel, auth, "a signature for another thread's channel");
+}
+
+static int try_non_member(rc_ctx *ctx, const rc_sc_stream *s, rc_pconn *m, rc_pconn *o)
+{
+    const rc_target *t = rc_target_of(ctx);
+    char auth[256], own[RC_SC_CHAN];
+    int st;
+    (void)m;
+    st = rc_sc_authorize(ctx, t->other.token, o->socket_id, s->channel, auth, sizeof auth);
+    if (st != 403) {
+        rc_fail(ctx, "authorizer answered %d (auth \"%s\") to a non-member, expected 403", st,
+                auth);
+        return 0;
+    }
+    /* The non-member's own workspace, same thread id: a genuine signature, wrong channel. */
+    snprintf(own, sizeof own, "private-workspace.%s.thread.%s", t->other.workspace, s->thread);
+    st = rc_sc_authorize(ctx, t->other.token, o->socket_id, own, auth, sizeof auth);
+    if (st != 200) {
+        rc_fail(ctx, "authorizer answered %d to a user for its own workspace", st);
+        return 0;
+    }
+    return refused(ctx, o, s->channel, NULL, "no auth (non-member)") &&
+           refused(ctx, o, s->channel, auth, "the non-member's signature for its own workspace");
+}
+
+static int try_wrong_key(rc_ctx *ctx, const rc_sc_stream *s, rc_pconn *m, rc_pconn *o)
+{
+    const rc_target *t = rc_target_of(ctx);
+    char auth[256], sig[256];
+    const char *colon;
+    (void)m;
+    rh_sign_channel(t->app_key, "not-the-app-secret", o->socket_id, s->channel, NULL, auth,
+                    sizeof auth);
+    if (!refused(ctx, o, s->channel, auth, "a signature made with another secret"))
+        return 0;
+    rh_sign_channel(t->app_key, t->app_secret, o->socket_id, s->channel, NULL, sig, sizeof sig);
+    colon = strchr(sig, ':');
+    snprintf(auth, sizeof auth, "other-key%s", colon ? colon : ":");
+    return refused(ctx, o, s->channel, auth, "a valid signature under another key");
+}
+
+static void no_auth(rc_ctx *ctx)
+{
+    refused_gets_nothing(ctx, try_no_auth);
+}
+static void other_socket(rc_ctx *ctx)
+{
+    refused_gets_nothing(ctx, try_other_socket);
+}
+static void other_thread(rc_ctx *ctx)
+{
+    refused_gets_nothing(ctx, try_other_thread);
+}
+static void non_member_nothing(rc_ctx *ctx)
+{
+    refused_gets_nothing(ctx, try_non_member);
+}
+static void wrong_key(rc_ctx *ctx)
+{
+    refused_gets_nothing(ctx, try_wrong_key);
+}
+
+#define AUTHZ "needs:authorizer"
+#define BOTH  "needs:control-api needs:authorizer"
+
+const rc_case rc_cases_stream_authz[] = {
+    {"stream/8.1/bearer-required", "8.1", RC_MUST, "no, empty or unknown bearer token: 401",
+     "The authorizer answers 401 to a request without a bearer token or with an unknown one.",
+     AUTHZ, 0, bearer_required},
+    {"stream/8.1/non-member-403", "8.1", RC_MUST, "a user outside the workspace: 403",
+     "The authorizer signs only for members of the channel's workspace W; a non-member gets 403.",
+     AUTHZ, 0, non_member},
+    {"stream/8.1/malformed-channel-403", "8.1", RC_MUST,
+     "a channel that is not a valid stream channel: 403",
+     "The authorizer answers 403 for a channel_name that is not a valid "
+     "private-workspace.W.thread.T (empty or long ids, other characters, extra segments, other "
+     "prefixes) and signs nothing.",
+     AUTHZ, 10000, malformed_channel},
+    {"stream/8.1/bad-socket-id-400", "8.1", RC_MUST,
+     "a malformed socket_id: 400, after the token check and before the channel check",
+     "The authorizer checks, in this order: bearer token (401), socket_id matching "
+     "^[0-9]+\\.[0-9]+$ (400), channel (403), membership (403).",
+     AUTHZ, 10000, bad_socket_id},
+    {"stream/8.1/form-and-json", "8.1", RC_MUST,
+     "form-encoded and JSON requests both get a signature the server accepts",
+     "The authorizer takes socket_id and channel_name form-encoded (as Laravel Echo sends them) "
+     "or as JSON, answers {\"auth\":\"key:signature\"} for a member and refuses others alike; "
+     "the server accepts its signatures.",
+     BOTH, 0, form_and_json},
+    {"stream/8.1/presence-twin", "8.1", RC_MUST,
+     "presence-workspace.W.thread.T: members get auth with channel_data, others 403",
+     "The authorizer signs the presence twin presence-workspace.W.thread.T for members only, "
+     "answering channel_data (the exact string signed) with the auth; the server accepts it.",
+     AUTHZ, 0, presence_twin},
+    {"stream/8.2/member-receives", "8.2", RC_MUST,
+     "a member subscribed via the authorizer receives the stream's tokens",
+     "A member subscribed with the authorizer's signature for its socket and the exact channel "
+     "receives every token of the thread's stream.",
+     BOTH, 0, member_receives},
+    {"stream/8.2/no-auth-refused", "8.2", RC_MUST,
+     "missing, empty or malformed auth is refused and receives nothing",
+     "The server refuses a subscription whose signature is missing or malformed; a refused "
+     "socket receives none of the channel's events.",
+     BOTH, 0, no_auth},
+    {"stream/8.2/other-socket-signature", "8.2", RC_MUST,
+     "the signature given to another socket is refused and receives nothing",
+     "A subscriber may join only with a valid signature for its own socket; a signature made for "
+     "another socket is refused and the refused socket receives none of the channel's events.",
+     BOTH, 0, other_socket},
+    {"stream/8.2/other-thread-signature", "8.2", RC_MUST,
+     "a signature for another thread's channel is refused and receives nothing",
+     "A subscriber may join only with a valid signature for that exact channel; a signature for "
+     "another channel is refused and the refused socket receives none of its events.",
+     BOTH, 0, other_thread},
+    {"stream/8.2/non-member-gets-nothing", "8.2", RC_MUST,
+     "a non-member gets no signature and no tokens",
+     "The authorizer refuses a non-member (403); whatever the non-member then sends (no auth, "
+     "its own workspace's signature) is refused and it receives none of the stream's tokens.",
+     BOTH, 0, non_member_nothing},
+    {"stream/8.2/wrong-key-or-secret", "8.2", RC_MUST,
+     "signatures made with another key or secret are refused",
+     "The server refuses a subscription whose signature was made with another key or secret; "
+     "the refused socket receives none of the channel's events.",
+     BOTH, 0, wrong_key},
+    {NULL, NULL, RC_MUST, NULL, NULL, NULL, 0, NULL},
+};

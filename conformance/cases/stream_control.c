@@ -1,0 +1,369 @@
+/* Stream profile, section 12: the control API (signing, start; tokens, end and state are in
+ * stream_tokens.c). Owned by helper streamcases. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "proto/httpsig.h"
+#include "stream_common.h"
+
+/* method app-path?query with a JSON body; query may be NULL (unsigned). */
+static int raw_req(rc_ctx *ctx, const char *method, const char *subpath, const char *query,
+                   const char *body, rc_http_resp *r)
+{
+    char pq[2048];
+    snprintf(pq, sizeof pq, "/apps/%s%s%s%s", rc_target_of(ctx)->app_id, subpath, query ? "?" : "",
+             query ? query : "");
+    return rc_http(ctx, method, pq, body ? "Content-Type: application/json\r\n" : NULL, body,
+                   body ? strlen(body) : 0, r);
+}
+
+/* A query signed with key/secret for `signed_body` at time ts (the body actually sent may
+ * differ). Heap. */
+static char *sign_for(rc_ctx *ctx, const char *key, const char *secret, const char *method,
+                      const char *subpath, long ts, const char *signed_body)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/apps/%s%s", rc_target_of(ctx)->app_id, subpath);
+    return rh_httpsig_build_query(key, secret, method, path, ts, signed_body,
+                                  signed_body ? strlen(signed_body) : 0, NULL);
+}
+
+/* Sends a request that must be refused with 401; checks the error body's shape (SHOULD). */
+static int expect_401(rc_ctx *ctx, const char *method, const char *subpath, const char *query,
+                      const char *body, const char *label)
+{
+    rc_http_resp r = {0};
+    long long code = 0;
+    int ok;
+    if (raw_req(ctx, method, subpath, query, body, &r) < 0)
+        return 0;
+    ok = rc_sc_status(ctx, &r, 401, label);
+    if (ok && (!rc_json_str(r.json, "error") || !rc_json_int(r.json, "code", &code) || code != 401))
+        rc_fail_should(ctx, "%s: a 401 should carry {\"error\":\"...\",\"code\":401}: %.200s",
+                       label, r.body ? r.body : "");
+    rc_http_resp_free(&r);
+    return ok;
+}
+
+/* After refused requests: the stream is still open with last_seq 0 and the subscriber got
+ * nothing. */
+static void unchanged(rc_ctx *ctx, const rc_sc_stream *s, rc_pconn *sub)
+{
+    rc_http_resp g = {0};
+    long long l = -1;
+    const char *st;
+    if (rc_stream_get(ctx, s->stream, &g) < 0)
+        return;
+    st = rc_json_str(g.json, "state");
+    if (g.status != 200 || !st || strcmp(st, "open") || !rc_json_int(g.json, "last_seq", &l) ||
+        l != 0)
+        rc_fail(ctx, "refused requests changed the stream: GET answered %d %.200s", g.status,
+                g.body ? g.body : "");
+    rc_http_resp_free(&g);
+    if (rc_ok(ctx) && sub)
+        rc_sc_expect_silence(ctx, sub, s, "the subscriber", 0);
+}
+
+static int started_with_sub(rc_ctx *ctx, rc_sc_stream *s, rc_pconn **sub)
+{
+    if (!rc_sc_start(ctx, s))
+        return 0;
+    *sub = rc_sc_member_sub(ctx, s->channel, &rc_target_of(ctx)->member);
+    return *sub != NULL;
+}
+
+static void unsigned_401(rc_ctx *ctx)
+{
+    rc_sc_stream s, n;
+    rc_pconn *sub;
+    rc_http_resp g = {0};
+    char body[400], sub_tok[120], sub_end[120], sub_get[120];
+
+    rc_sc_new(ctx, &n);
+    snprintf(
+        body, sizeof body,
+        "{\"workspace_id\":\"%s\",\"thread_id\":\"%s\",\"run_id\":\"%s\",\"stream_id\":\"%s\"}",
+        n.workspace, n.thread, n.run, n.stream);
+    if (!expect_401(ctx, "POST", "/streams", NULL, body, "unsigned start"))
+        return;
+    snprintf(sub_get, sizeof sub_get, "/streams/%s", n.stream);
+    RC_TRY(ctx, rc_sc_ctl(ctx, "GET", sub_get, NULL, &g) == 0, "GET failed");
+    RC_CHECK(ctx, g.status == 404, "an unsigned start created the stream: GET answered %d",
+             g.status);
+    rc_http_resp_free(&g);
+    if (!started_with_sub(ctx, &s, &sub))
+        return;
+    snprintf(sub_tok, sizeof sub_tok, "/streams/%s/tokens", s.stream);
+    snprintf(sub_end, sizeof sub_end, "/streams/%s/end", s.stream);
+    snprintf(sub_get, sizeof sub_get, "/streams/%s", s.stream);
+    if (expect_401(ctx, "POST", sub_tok, NULL, "{\"token\":\"forged\"}", "unsigned token") &&
+        expect_401(ctx, "POST", sub_end, NULL, "{\"reason\":\"failed\"}", "unsigned end") &&
+        expect_401(ctx, "GET", sub_get, NULL, NULL, "unsigned GET"))
+        unchanged(ctx, &s, sub);
+}
+
+static void bad_signature(rc_ctx *ctx)
+{
+    const rc_target *t = rc_target_of(ctx);
+    const char *body = "{\"token\":\"forged\"}", *end = "{\"reason\":\"failed\"}";
+    char sub_tok[120], sub_end[120];
+    char *q[4];
+    rc_sc_stream s;
+    rc_pconn *sub;
+    long now = (long)time(NULL);
+    int ok;
+
+    if (!started_with_sub(ctx, &s, &sub))
+        return;
+    snprintf(sub_tok, sizeof sub_tok, "/streams/%s/tokens", s.stream);
+    snprintf(sub_end, sizeof sub_end, "/streams/%s/end", s.stream);
+    q[0] = sign_for(ctx, t->app_key, "not-the-app-secret", "POST", sub_tok, now, body);
+    q[1] = sign_for(ctx, t->app_key, t->app_secret, "POST", sub_tok, now, body);
+    q[2] = sign_for(ctx, "other-key", t->app_secret, "POST", sub_tok, now, body);
+    q[3] = sign_for(ctx, t->app_key, "not-the-app-secret", "POST", sub_end, now, end);
+    if (!q[0] || !q[1] || !q[2] || !q[3]) {
+        rc_error(ctx, "could not build signed queries");
+        goto out;
+    }
+    {
+        /* Flip the last hex digit of an otherwise correct signature. */
+        char *sig = strstr(q[1], "auth_signature=");
+        char *last = sig ? sig + strlen(sig) - 1 : NULL;
+        RC_TRY(ctx, last && *last != '=', "no auth_signature in %s", q[1]);
+        *last = *last == '0' ? '1' : '0';
+    }
+    ok = expect_401(ctx, "POST", sub_tok, q[0], body, "token signed with another secret") &&
+         expect_401(ctx, "POST", sub_tok, q[1], body, "token with a tampered signature") &&
+         expect_401(ctx, "POST", sub_tok, q[2], body, "token signed under another key") &&
+         expect_401(ctx, "POST", sub_end, q[3], end, "end signed with another secret");
+    if (ok)
+        unchanged(ctx, &s, sub);
+out:
+    for (int i = 0; i < 4; i++)
+        free(q[i]);
+}
+
+static void body_md5(rc_ctx *ctx)
+{
+    const rc_target *t = rc_target_of(ctx);
+    const char *signed_body = "{\"token\":\"a\"}", *sent = "{\"token\":\"b\"}";
+    char sub_tok[120];
+    char *q[2];
+    rc_sc_stream s;
+    rc_pconn *sub;
+    long now = (long)time(NULL);
+
+    if (!started_with_sub(ctx, &s, &sub))
+        return;
+    snprintf(sub_tok, sizeof sub_tok, "/streams/%s/tokens", s.stream);
+    q[0] = sign_for(ctx, t->app_key, t->app_secret, "POST", sub_tok, now, signed_body);
+    q[1] = sign_for(ctx, t->app_key, t->app_secret, "POST", sub_tok, now, NULL);
+    if (q[0] && q[1]) {
+        if (expect_401(ctx, "POST", sub_tok, q[0], sent, "body not matching body_md5") &&
+            expect_401(ctx, "POST", sub_tok, q[1], sent, "body without body_md5"))
+            unchanged(ctx, &s, sub);
+    } else {
+        rc_error(ctx, "could not build signed queries");
+    }
+    free(q[0]);
+    free(q[1]);
+}
+
+static void stale_timestamp(rc_ctx *ctx)
+{
+    const rc_target *t = rc_target_of(ctx);
+    const char *body = "{\"token\":\"old\"}";
+    char sub_tok[120];
+    char *q[2];
+    rc_sc_stream s;
+    rc_pconn *sub;
+    long now = (long)time(NULL);
+
+    if (!started_with_sub(ctx, &s, &sub))
+        return;
+    snprintf(sub_tok, sizeof sub_tok, "/streams/%s/tokens", s.stream);
+    q[0] = sign_for(ctx, t->app_key, t->app_secret, "POST", sub_tok, now - 3600, body);
+    q[1] = sign_for(ctx, t->app_key, t->app_secret, "POST", sub_tok, now + 3600, body);
+    if (q[0] && q[1]) {
+        if (expect_401(ctx, "POST", sub_tok, q[0], body, "auth_timestamp an hour old") &&
+            expect_401(ctx, "POST", sub_tok, q[1], body, "auth_timestamp an hour ahead"))
+            unchanged(ctx, &s, sub);
+    } else {
+        rc_error(ctx, "could not build signed queries");
+    }
+    free(q[0]);
+    free(q[1]);
+}
+
+/* Start answer: status, state, last_seq, channel. */
+static int start_is(rc_ctx *ctx, const rc_sc_stream *s, int status, const char *state,
+                    long long last, const char *label)
+{
+    rc_http_resp r = {0};
+    long long l = -1;
+    const char *st, *ch, *id;
+    int ok;
+    if (rc_stream_start(ctx, s->workspace, s->thread, s->run, s->stream, &r) < 0)
+        return 0;
+    st = rc_json_str(r.json, "state");
+    ch = rc_json_str(r.json, "channel");
+    id = rc_json_str(r.json, "stream_id");
+    ok = r.status == status && st && !strcmp(st, state) && ch && !strcmp(ch, s->channel) && id &&
+         !strcmp(id, s->stream) && rc_json_int(r.json, "last_seq", &l) && l == last;
+    if (!ok)
+        rc_fail(ctx,
+                "%s: expected %d {stream_id, channel, state: %s, last_seq: %lld}, got %d "
+                "%.300s",
+                label, status, state, last, r.status, r.body ? r.body : "");
+    rc_http_resp_free(&r);
+    return ok;
+}
+
+static void start_then_same(rc_ctx *ctx)
+{
+    static const char *const t[4] = {"s1", "s2", "s3", "s4"};
+    rc_sc_stream s;
+    rc_sc_recv r = {0};
+    rc_pconn *sub;
+    long long seq;
+    rc_sc_new(ctx, &s);
+    if (!start_is(ctx, &s, 201, "open", 0, "first start") ||
+        !start_is(ctx, &s, 200, "open", 0, "the same start again"))
+        return;
+    sub = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
+    if (!sub)
+        return;
+    for (int i = 0; i < 3; i++)
+        if (rc_sc_token(ctx, s.stream, t[i]) < 0)
+            return;
+    if (!start_is(ctx, &s, 200, "open", 3, "the same start after 3 tokens"))
+        return;
+    seq = rc_sc_token(ctx, s.stream, t[3]);
+    RC_CHECK(ctx, seq == 4 || seq < 0, "after a repeated start the next token got seq %lld, not 4",
+             seq);
+    if (seq < 0 || !rc_sc_end(ctx, s.stream, "completed", NULL, NULL, NULL, 0) ||
+        !start_is(ctx, &s, 200, "ended", 4, "the same start after the end"))
+        return;
+    if (rc_sc_expect(ctx, sub, &s, "subscriber", &r, 4, 1, 3000))
+        rc_sc_check_seqs(ctx, "subscriber", &r, 1, 4, t);
+    rc_sc_recv_free(&r);
+}
+
+static void start_conflict(rc_ctx *ctx)
+{
+    rc_sc_stream s, v;
+    rc_http_resp r = {0};
+    const char *w, *th, *ru;
+    if (!rc_sc_start(ctx, &s))
+        return;
+    for (int k = 0; k < 3; k++) {
+        char label[80];
+        rc_sc_new(ctx, &v); /* fresh thread and run ids */
+        snprintf(v.stream, sizeof v.stream, "%s", s.stream);
+        if (k != 0)
+            snprintf(v.thread, sizeof v.thread, "%s", s.thread);
+        if (k != 1)
+            snprintf(v.run, sizeof v.run, "%s", s.run);
+        if (k == 2)
+            snprintf(v.workspace, sizeof v.workspace, "%s", rc_target_of(ctx)->other.workspace);
+        snprintf(label, sizeof label, "the same stream_id with another %s",
+                 k == 0   ? "thread_id"
+                 : k == 1 ? "run_id"
+                          : "workspace_id");
+        RC_TRY(ctx, rc_stream_start(ctx, v.workspace, v.thread, v.run, v.stream, &r) == 0,
+               "start failed");
+        if (!rc_sc_status(ctx, &r, 409, label)) {
+            rc_http_resp_free(&r);
+            return;
+        }
+        rc_http_resp_free(&r);
+    }
+    /* The original stream is untouched and still answers the same start with 200. */
+    RC_TRY(ctx, rc_stream_get(ctx, s.stream, &r) == 0, "GET failed");
+    w = rc_json_str(r.json, "workspace_id");
+    th = rc_json_str(r.json, "thread_id");
+    ru = rc_json_str(r.json, "run_id");
+    if (r.status != 200 || !w || !th || !ru || strcmp(w, s.workspace) || strcmp(th, s.thread) ||
+        strcmp(ru, s.run))
+        rc_fail(ctx, "conflicting starts changed the stream: GET answered %d %.300s", r.status,
+                r.body ? r.body : "");
+    rc_http_resp_free(&r);
+    if (rc_ok(ctx))
+        start_is(ctx, &s, 200, "open", 0, "the original start again");
+}
+
+#define SIGN "needs:control-api"
+#define BOTH "needs:control-api needs:authorizer"
+
+const rc_case rc_cases_stream_control[] = {
+    {"stream/12.1/unsigned-401", "12.1", RC_MUST, "unsigned control requests: 401, nothing changes",
+     "The control API is signed like the Pusher HTTP API; a request without a signature gets 401 "
+     "and changes nothing.",
+     BOTH, 0, unsigned_401},
+    {"stream/12.1/bad-signature-401", "12.1", RC_MUST,
+     "wrong secret, tampered signature or another key: 401, nothing changes",
+     "A control request whose signature is wrong (other secret, tampered, other key) gets 401 and "
+     "changes nothing.",
+     BOTH, 0, bad_signature},
+    {"stream/12.1/body-md5-401", "12.1", RC_MUST,
+     "a body not matching body_md5, or without body_md5: 401",
+     "body_md5 is required for a non-empty body and must be the body's MD5; otherwise 401 and "
+     "nothing changes.",
+     BOTH, 0, body_md5},
+    {"stream/12.1/stale-timestamp-401", "12.1", RC_MUST,
+     "auth_timestamp an hour off: 401, nothing changes",
+     "auth_timestamp must lie within the signing window (600 s by default); a request outside "
+     "it gets 401 and changes nothing.",
+     BOTH, 0, stale_timestamp},
+    {"stream/12.2/start-idempotent", "12.2", RC_MUST,
+     "start answers 201, then 200 with the current state, never resetting seqs",
+     "POST /apps/{id}/streams answers 201 {stream_id, channel, state: open, last_seq: 0}; the "
+     "same start again answers 200 with the current state, also once ended.",
+     BOTH, 0, start_then_same},
+    {"stream/12.2/start-conflict-409", "12.2", RC_MUST,
+     "the same stream_id with other ids: 409, the stream unchanged",
+     "Starting an existing stream_id with another workspace_id, thread_id or run_id answers 409 "
+     "and leaves the stream as it was.",
+     SIGN, 0, start_conflict},
+    {"stream/12.3/unknown-404-ended-409", "12.3", RC_MUST,
+     "tokens: unknown stream 404, ended stream 409",
+     "POST .../tokens answers 404 for a stream never started and 409 for an ended one.", SIGN, 0,
+     rc_sc_case_unknown_ended},
+    {"stream/12.3/too-large-413", "12.3", RC_MUST,
+     "tokens over 10240 bytes in a request: 413; at the limit: accepted",
+     "A tokens request whose tokens total more than max_token_bytes (10240) gets 413 and changes "
+     "nothing; a request at the limit is accepted.",
+     BOTH, 0, rc_sc_case_too_large},
+    {"stream/12.3/invalid-utf8-400", "12.3", RC_MUST,
+     "tokens with invalid UTF-8 bytes: 400, nothing broadcast",
+     "A token that is not valid UTF-8 (stray byte, overlong, surrogate, truncated, past "
+     "U+10FFFF) is refused with 400 and nothing is appended or broadcast.",
+     BOTH, 0, rc_sc_case_invalid_utf8},
+    {"stream/12.3/bad-bodies-400", "12.3", RC_MUST,
+     "empty tokens array and other malformed bodies: 400, no seq consumed",
+     "A tokens request needs token (string) or tokens (a non-empty array of strings) in a JSON "
+     "object; anything else is 400 and consumes no seq.",
+     BOTH, 0, rc_sc_case_bad_bodies},
+    {"stream/12.4/end-answer", "12.4", RC_MUST,
+     "end answers stream_id, ended, already_ended, last_seq, reason, expires_in",
+     "POST .../end answers 200 {stream_id, ended: true, already_ended, last_seq, reason, "
+     "expires_in}.",
+     BOTH, 0, rc_sc_case_end_answer},
+    {"stream/12.5/get-state", "12.5", RC_MUST, "GET reports open/ended, last_seq, reason",
+     "GET /apps/{id}/streams/{sid} answers the ids, channel, state (open or ended), last_seq, and "
+     "once ended the reason and expires_in; an unknown stream is 404.",
+     BOTH, 0, rc_sc_case_get_state},
+    {"stream/12.5/ended-kept", "12.5", RC_MUST,
+     "an ended stream's state is kept: GET 200, end again already_ended",
+     "An ended stream's state is kept for ended_ttl so that late end calls stay idempotent.", SIGN,
+     0, rc_sc_case_ended_kept},
+    {"stream/12.5/expiry", "12.5", RC_MUST, "after expires_in the stream is gone: GET and end 404",
+     "An ended stream is removed after ended_ttl (expires_in counting down): GET then answers "
+     "404, and so do a late end and tokens; the id is then free for a new stream.",
+     BOTH, 8000, rc_sc_case_expiry},
+    {NULL, NULL, RC_MUST, NULL, NULL, NULL, 0, NULL},
+};

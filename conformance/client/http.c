@@ -1,0 +1,373 @@
+/* rc_http: one HTTP/1.1 request per connection (Connection: close), plus the signed API,
+ * authorizer and control-API helpers built on it. See client.h. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../runner/internal.h"
+#include "client.h"
+#include "net.h"
+#include "proto/httpsig.h"
+
+#define HTTP_MAX_RESPONSE (16u << 20)
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+} sbuf;
+
+static int sb_add(sbuf *b, const void *d, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *np = realloc(b->p, cap);
+        if (!np)
+            return -1;
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, d, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+int rc_http_header(const rc_http_resp *resp, const char *name, char *out, size_t outlen)
+{
+    if (!resp || !resp->headers || outlen == 0)
+        return 0;
+    size_t nl = strlen(name);
+    for (const char *l = strstr(resp->headers, "\r\n"); l; l = strstr(l + 2, "\r\n")) {
+        const char *s = l + 2;
+        if (strncasecmp(s, name, nl) != 0 || s[nl] != ':')
+            continue;
+        s += nl + 1;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        const char *e = strstr(s, "\r\n");
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+            n--;
+        if (n >= outlen)
+            n = outlen - 1;
+        memcpy(out, s, n);
+        out[n] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+/* Decodes a chunked body in place into out: 0 complete, 1 need more, -1 malformed. */
+static int dechunk(const char *p, size_t len, sbuf *out)
+{
+    size_t o = 0;
+    out->len = 0;
+    for (;;) {
+        const char *nl = memmem(p + o, len - o, "\r\n", 2);
+        if (!nl)
+            return 1;
+        char *end;
+        unsigned long long n = strtoull(p + o, &end, 16);
+        if (end == p + o)
+            return -1;
+        o = (size_t)(nl - p) + 2;
+        if (n == 0)
+            /* Done at an empty line: right away, or after trailer lines. */
+            return (len - o >= 2 && memcmp(p + o, "\r\n", 2) == 0) ||
+                           memmem(p + o, len - o, "\r\n\r\n", 4)
+                       ? 0
+                       : 1;
+        if (n > HTTP_MAX_RESPONSE)
+            return -1;
+        if (len - o < n + 2)
+            return 1;
+        if (sb_add(out, p + o, (size_t)n) < 0)
+            return -1;
+        o += (size_t)n + 2;
+    }
+}
+
+void rc_http_resp_free(rc_http_resp *resp)
+{
+    if (!resp)
+        return;
+    free(resp->headers);
+    free(resp->body);
+    cJSON_Delete(resp->json);
+    memset(resp, 0, sizeof *resp);
+}
+
+static int read_response(rc_ctx *ctx, rc_net *n, int64_t dl, const char *method, rc_http_resp *resp)
+{
+    sbuf in = {0}, body = {0};
+    char buf[16384];
+    size_t hlen = 0;
+    int rc = -1;
+    long clen = -1;
+    int chunked = 0;
+    for (;;) {
+        long r = rc_net_read(n, buf, sizeof buf, dl);
+        if (r > 0) {
+            if (sb_add(&in, buf, (size_t)r) < 0 || in.len > HTTP_MAX_RESPONSE) {
+                rc_error(ctx, "HTTP response too large");
+                goto out;
+            }
+        }
+        if (!hlen && in.p) {
+            char *e = strstr(in.p, "\r\n\r\n");
+            if (e) {
+                hlen = (size_t)(e - in.p) + 4;
+                resp->headers = strndup(in.p, hlen);
+                if (!resp->headers)
+                    goto out;
+                sscanf(in.p, "HTTP/1.%*d %d", &resp->status);
+                char v[64];
+                if (rc_http_header(resp, "Content-Length", v, sizeof v))
+                    clen = strtol(v, NULL, 10);
+                if (rc_http_header(resp, "Transfer-Encoding", v, sizeof v) &&
+                    strcasestr(v, "chunked"))
+                    chunked = 1;
+                if (strcmp(method, "HEAD") == 0 || resp->status == 204 || resp->status == 304)
+                    clen = 0;
+            }
+        }
+        if (hlen) {
+            size_t have = in.len - hlen;
+            if (chunked) {
+                int d = dechunk(in.p + hlen, have, &body);
+                if (d < 0) {
+                    rc_error(ctx, "malformed chunked HTTP response");
+                    goto out;
+                }
+                if (d == 0)
+                    break;
+            } else if (clen >= 0 && have >= (size_t)clen) {
+                sb_add(&body, in.p + hlen, (size_t)clen);
+                break;
+            }
+        }
+        if (r == 0) {
+            if (hlen && !chunked && clen < 0) {
+                sb_add(&body, in.p + hlen, in.len - hlen);
+                break;
+            }
+            rc_error(ctx, "HTTP connection closed before the response was complete");
+            goto out;
+        }
+        if (r < 0) {
+            rc_error(ctx, "HTTP response: %s", r == -2 ? "timeout" : "read error");
+            goto out;
+        }
+    }
+    if (!body.p)
+        sb_add(&body, "", 0);
+    resp->body = body.p;
+    resp->body_len = body.len;
+    body.p = NULL;
+    resp->json = cJSON_ParseWithLength(resp->body, resp->body_len);
+    rc = 0;
+out:
+    if (in.p)
+        rc__wire(ctx, "in", "", in.p, in.len, 0);
+    free(in.p);
+    free(body.p);
+    return rc;
+}
+
+int rc_http(rc_ctx *ctx, const char *method, const char *path_and_query, const char *headers,
+            const char *body, size_t body_len, rc_http_resp *resp)
+{
+    const rc_target *t = rc_target_of(ctx);
+    memset(resp, 0, sizeof *resp);
+    if (!headers)
+        headers = "";
+    int has_ct = strcasestr(headers, "content-type:") != NULL;
+    char *head = NULL;
+    int hn = asprintf(&head,
+                      "%s %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n"
+                      "User-Agent: rehome-conform\r\nContent-Length: %zu\r\n%s%s\r\n",
+                      method, path_and_query, t->host, t->port, body ? body_len : 0,
+                      body_len && !has_ct ? "Content-Type: application/json\r\n" : "", headers);
+    if (hn < 0) {
+        rc_error(ctx, "out of memory");
+        return -1;
+    }
+    sbuf req = {0};
+    sb_add(&req, head, (size_t)hn);
+    if (body && body_len)
+        sb_add(&req, body, body_len);
+    free(head);
+    if (!req.p) {
+        rc_error(ctx, "out of memory");
+        return -1;
+    }
+    rc__wire(ctx, "out", "", req.p, req.len, 0);
+    int64_t dl = rc_net_deadline(rc__timeout(ctx, RC_DEFAULT_TIMEOUT_MS * 2));
+    rc_net n;
+    char err[256];
+    int rc = -1;
+    if (rc_net_connect(&n, t->host, t->port, t->tls, dl, err, sizeof err) < 0) {
+        rc_error(ctx, "%s", err);
+        free(req.p);
+        return -1;
+    }
+    if (rc_net_write(&n, req.p, req.len, dl) < 0)
+        rc_error(ctx, "HTTP %s %s: cannot send the request", method, path_and_query);
+    else
+        rc = read_response(ctx, &n, dl, method, resp);
+    rc_net_close(&n);
+    free(req.p);
+    if (rc < 0)
+        rc_http_resp_free(resp);
+    return rc;
+}
+
+int rc_api(rc_ctx *ctx, const char *method, const char *path, const char *extra_query,
+           const char *body, rc_http_resp *resp)
+{
+    const rc_target *t = rc_target_of(ctx);
+    size_t blen = body ? strlen(body) : 0;
+    char *q = rh_httpsig_build_query(t->app_key, t->app_secret, method, path, (long)time(NULL),
+                                     body, blen, extra_query);
+    if (!q) {
+        memset(resp, 0, sizeof *resp);
+        rc_error(ctx, "cannot sign the request (rh_httpsig_build_query failed)");
+        return -1;
+    }
+    char *url = NULL;
+    int r = asprintf(&url, "%s?%s", path, q);
+    free(q);
+    if (r < 0) {
+        memset(resp, 0, sizeof *resp);
+        rc_error(ctx, "out of memory");
+        return -1;
+    }
+    r = rc_http(ctx, method, url, NULL, body, blen, resp);
+    free(url);
+    return r;
+}
+
+static int form_escape(sbuf *b, const char *s)
+{
+    static const char hx[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            if (sb_add(b, s, 1) < 0)
+                return -1;
+        } else {
+            char e[3] = {'%', hx[c >> 4], hx[c & 15]};
+            if (sb_add(b, e, 3) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int rc_authorize(rc_ctx *ctx, const char *bearer, const char *socket_id, const char *channel,
+                 rc_http_resp *resp)
+{
+    const rc_target *t = rc_target_of(ctx);
+    sbuf b = {0};
+    sb_add(&b, "socket_id=", 10);
+    form_escape(&b, socket_id ? socket_id : "");
+    sb_add(&b, "&channel_name=", 14);
+    form_escape(&b, channel ? channel : "");
+    char *hdr = NULL;
+    int hn = bearer ? asprintf(&hdr,
+                               "Content-Type: application/x-www-form-urlencoded\r\n"
+                               "Authorization: Bearer %s\r\n",
+                               bearer)
+                    : asprintf(&hdr, "Content-Type: application/x-www-form-urlencoded\r\n");
+    if (hn < 0 || !b.p) {
+        free(b.p);
+        memset(resp, 0, sizeof *resp);
+        rc_error(ctx, "out of memory");
+        return -1;
+    }
+    int r = rc_http(ctx, "POST", t->auth_path, hdr, b.p, b.len, resp);
+    free(hdr);
+    free(b.p);
+    return r;
+}
+
+/* Signed control-API call with a cJSON body (consumed). */
+static int control(rc_ctx *ctx, const char *method, const char *path, cJSON *body,
+                   rc_http_resp *resp)
+{
+    char *s = body ? cJSON_PrintUnformatted(body) : NULL;
+    cJSON_Delete(body);
+    if (body && !s) {
+        memset(resp, 0, sizeof *resp);
+        rc_error(ctx, "out of memory");
+        return -1;
+    }
+    int r = rc_api(ctx, method, path, NULL, s, resp);
+    free(s);
+    return r;
+}
+
+int rc_stream_start(rc_ctx *ctx, const char *workspace, const char *thread, const char *run,
+                    const char *stream, rc_http_resp *resp)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/apps/%s/streams", rc_target_of(ctx)->app_id);
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "workspace_id", workspace);
+    cJSON_AddStringToObject(b, "thread_id", thread);
+    cJSON_AddStringToObject(b, "run_id", run);
+    cJSON_AddStringToObject(b, "stream_id", stream);
+    return control(ctx, "POST", path, b, resp);
+}
+
+int rc_stream_token(rc_ctx *ctx, const char *stream, const char *token, rc_http_resp *resp)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/apps/%s/streams/%s/tokens", rc_target_of(ctx)->app_id, stream);
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "token", token);
+    return control(ctx, "POST", path, b, resp);
+}
+
+int rc_stream_end(rc_ctx *ctx, const char *stream, const char *reason, rc_http_resp *resp)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/apps/%s/streams/%s/end", rc_target_of(ctx)->app_id, stream);
+    cJSON *b = NULL;
+    if (reason) {
+        b = cJSON_CreateObject();
+        cJSON_AddStringToObject(b, "reason", reason);
+    }
+    return control(ctx, "POST", path, b, resp);
+}
+
+int rc_stream_get(rc_ctx *ctx, const char *stream, rc_http_resp *resp)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/apps/%s/streams/%s", rc_target_of(ctx)->app_id, stream);
+    return control(ctx, "GET", path, NULL, resp);
+}
+
+int rc_json_int(const cJSON *obj, const char *key, long long *out)
+{
+    const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+    if (!cJSON_IsNumber(v))
+        return 0;
+    double d = v->valuedouble;
+    if (!isfinite(d) || floor(d) != d || fabs(d) > 9007199254740992.0)
+        return 0;
+    *out = (long long)d;
+    return 1;
+}
+
+const char *rc_json_str(const cJSON *obj, const char *key)
+{
+    const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}

@@ -1,0 +1,31 @@
+/* rc_net: one blocking TCP or TLS stream with poll()-based deadlines (suite-internal).
+ *
+ * Owned by the suite's clients. Deadlines are absolute CLOCK_MONOTONIC nanoseconds so one
+ * request can span several reads without ever outliving its case. Certificates are not
+ * verified: the suite tests protocol behaviour against test servers, often self-signed. */
+#ifndef RC_NET_H
+#define RC_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/ssl.h>
+
+typedef struct rc_net {
+    int fd;
+    SSL_CTX *sslctx;
+    SSL *ssl;
+} rc_net;
+
+/* 0 or -1 with a message in err. */
+int rc_net_connect(rc_net *n, const char *host, int port, int tls, int64_t deadline_ns, char *err,
+                   size_t errlen);
+/* Writes everything: 0, or -1 (error or deadline). */
+int rc_net_write(rc_net *n, const void *buf, size_t len, int64_t deadline_ns);
+/* Reads some bytes: >0 count, 0 end of stream, -1 error, -2 deadline. */
+long rc_net_read(rc_net *n, void *buf, size_t cap, int64_t deadline_ns);
+void rc_net_close(rc_net *n);
+/* Deadline now + ms. */
+int64_t rc_net_deadline(int ms);
+
+#endif

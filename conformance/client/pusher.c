@@ -1,0 +1,236 @@
+/* rc_pusher: the Pusher protocol on top of rc_ws, parsed with cJSON only (the suite never
+ * calls the reference server's encoders); channel auth is signed with proto's rh_sign. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../runner/internal.h"
+#include "client.h"
+#include "proto/sign.h"
+
+rc_ctx *rc__ws_ctx(rc_ws *ws);
+
+typedef struct pconn_full {
+    rc_pconn pc; /* first: the public part */
+    rc_ctx *ctx;
+    int auto_pong;
+} pconn_full;
+
+static void pmsg_clear(rc_pmsg *m)
+{
+    cJSON_Delete(m->root);
+    cJSON_Delete(m->data_parsed);
+    memset(m, 0, sizeof *m);
+}
+
+static void release(void *obj)
+{
+    pconn_full *f = obj;
+    pmsg_clear(&f->pc.last);
+    free(f);
+}
+
+/* Fills pc->last from a text message. */
+static void parse_into(rc_pmsg *m, const char *raw, size_t len)
+{
+    pmsg_clear(m);
+    m->raw = raw;
+    m->root = cJSON_ParseWithLength(raw, len);
+    if (!cJSON_IsObject(m->root))
+        return;
+    m->event = rc_json_str(m->root, "event");
+    m->channel = rc_json_str(m->root, "channel");
+    m->data = cJSON_GetObjectItemCaseSensitive(m->root, "data");
+    if (cJSON_IsString(m->data))
+        m->data_parsed = cJSON_Parse(m->data->valuestring);
+}
+
+int rc_pusher_next(rc_pconn *pc, int timeout_ms, const rc_pmsg **out)
+{
+    pconn_full *f = (pconn_full *)pc;
+    if (!pc)
+        return -1;
+    int64_t dl = rc__now_ns() + (int64_t)rc__timeout(f->ctx, timeout_ms) * 1000000LL;
+    for (;;) {
+        int left = (int)((dl - rc__now_ns()) / 1000000LL);
+        rc_ws_msg m;
+        int r = rc_ws_recv(pc->ws, left < 0 ? 0 : left, &m);
+        if (r <= 0)
+            return r;
+        if (m.opcode == RC_WS_PING || m.opcode == RC_WS_PONG)
+            continue;
+        parse_into(&pc->last, m.data, m.len);
+        if (f->auto_pong && pc->last.event && strcmp(pc->last.event, "pusher:ping") == 0) {
+            rc_pusher_send(pc, "pusher:pong", NULL, "{}");
+            continue;
+        }
+        if (out)
+            *out = &pc->last;
+        return 1;
+    }
+}
+
+void rc_pusher_set_auto_pong(rc_pconn *pc, int on)
+{
+    if (pc) {
+        ((pconn_full *)pc)->auto_pong = on;
+        rc_ws_set_auto_pong(pc->ws, on);
+    }
+}
+
+int rc_pusher_wait(rc_pconn *pc, const char *event, const char *channel, int timeout_ms,
+                   const rc_pmsg **out)
+{
+    pconn_full *f = (pconn_full *)pc;
+    if (!pc)
+        return -1;
+    int64_t dl = rc__now_ns() + (int64_t)rc__timeout(f->ctx, timeout_ms) * 1000000LL;
+    for (;;) {
+        int left = (int)((dl - rc__now_ns()) / 1000000LL);
+        const rc_pmsg *m;
+        int r = rc_pusher_next(pc, left < 0 ? 0 : left, &m);
+        if (r <= 0)
+            return r;
+        if (m->event && strcmp(m->event, event) == 0 &&
+            (!channel || (m->channel && strcmp(m->channel, channel) == 0))) {
+            if (out)
+                *out = m;
+            return 1;
+        }
+    }
+}
+
+int rc_pusher_send(rc_pconn *pc, const char *event, const char *channel, const char *data_json)
+{
+    if (!pc)
+        return -1;
+    char *ev = NULL, *ch = NULL, *msg = NULL;
+    cJSON *s = cJSON_CreateString(event ? event : "");
+    ev = cJSON_PrintUnformatted(s);
+    cJSON_Delete(s);
+    if (channel) {
+        s = cJSON_CreateString(channel);
+        ch = cJSON_PrintUnformatted(s);
+        cJSON_Delete(s);
+    }
+    int n = -1;
+    if (ev && (!channel || ch))
+        n = asprintf(&msg, "{\"event\":%s%s%s%s%s}", ev, ch ? ",\"channel\":" : "", ch ? ch : "",
+                     data_json ? ",\"data\":" : "", data_json ? data_json : "");
+    free(ev);
+    free(ch);
+    if (n < 0)
+        return -1;
+    int r = rc_ws_send_text(pc->ws, msg, (size_t)n);
+    free(msg);
+    return r;
+}
+
+int rc_pusher_subscribe(rc_pconn *pc, const char *channel, const char *auth,
+                        const char *channel_data)
+{
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "channel", channel);
+    if (auth)
+        cJSON_AddStringToObject(d, "auth", auth);
+    if (channel_data)
+        cJSON_AddStringToObject(d, "channel_data", channel_data);
+    char *s = cJSON_PrintUnformatted(d);
+    cJSON_Delete(d);
+    if (!s)
+        return -1;
+    int r = rc_pusher_send(pc, "pusher:subscribe", NULL, s);
+    free(s);
+    return r;
+}
+
+int rc_pusher_subscribe_ok(rc_ctx *ctx, rc_pconn *pc, const char *channel, const char *channel_data)
+{
+    const rc_target *t = rc_target_of(ctx);
+    char auth[256], defdata[128];
+    const char *a = NULL;
+    int presence = strncmp(channel, "presence-", 9) == 0;
+    if (presence && !channel_data) {
+        /* A presence subscription needs a member; one per connection keeps cases simple. */
+        snprintf(defdata, sizeof defdata, "{\"user_id\":\"u%s\"}", pc->socket_id);
+        channel_data = defdata;
+    }
+    if (presence || strncmp(channel, "private-", 8) == 0) {
+        if (rh_sign_channel(t->app_key, t->app_secret, pc->socket_id, channel,
+                            presence ? channel_data : NULL, auth, sizeof auth) != 0) {
+            rc_error(ctx, "cannot sign the subscription to %s", channel);
+            return 0;
+        }
+        a = auth;
+    }
+    if (rc_pusher_subscribe(pc, channel, a, presence ? channel_data : NULL) < 0) {
+        rc_error(ctx, "cannot send pusher:subscribe for %s", channel);
+        return 0;
+    }
+    int64_t dl = rc__now_ns() + (int64_t)rc__timeout(ctx, RC_DEFAULT_TIMEOUT_MS) * 1000000LL;
+    for (;;) {
+        int left = (int)((dl - rc__now_ns()) / 1000000LL);
+        const rc_pmsg *m;
+        int r = rc_pusher_next(pc, left < 0 ? 0 : left, &m);
+        if (r <= 0) {
+            rc_error(ctx, "subscribing to %s: %s", channel,
+                     r == 0 ? "no pusher_internal:subscription_succeeded in time"
+                            : "connection closed");
+            return 0;
+        }
+        if (!m->event)
+            continue;
+        int mine = m->channel && strcmp(m->channel, channel) == 0;
+        if (mine && strcmp(m->event, "pusher_internal:subscription_succeeded") == 0)
+            return 1;
+        if ((mine && strcmp(m->event, "pusher:subscription_error") == 0) ||
+            strcmp(m->event, "pusher:error") == 0) {
+            rc_error(ctx, "subscribing to %s refused: %s", channel, m->raw);
+            return 0;
+        }
+    }
+}
+
+rc_pconn *rc_pusher_connect(rc_ctx *ctx)
+{
+    rc_ws *ws = rc_ws_open(ctx, NULL, 0, NULL);
+    if (!ws)
+        return NULL;
+    pconn_full *f = calloc(1, sizeof *f);
+    if (!f) {
+        rc_error(ctx, "out of memory");
+        return NULL;
+    }
+    f->ctx = ctx;
+    f->auto_pong = 1;
+    f->pc.ws = ws;
+    rc__track(ctx, f, release);
+    const rc_pmsg *m;
+    int r = rc_pusher_next(&f->pc, RC_DEFAULT_TIMEOUT_MS, &m);
+    if (r <= 0) {
+        rc_error(ctx, "no pusher:connection_established: %s",
+                 r == 0 ? "timeout" : "connection closed");
+        return NULL;
+    }
+    if (!m->event || strcmp(m->event, "pusher:connection_established") != 0) {
+        rc_error(ctx, "first message is not pusher:connection_established: %s", m->raw);
+        return NULL;
+    }
+    const cJSON *d = m->data_parsed ? m->data_parsed : m->data;
+    const char *sid = rc_json_str(d, "socket_id");
+    long long at = 0;
+    if (!sid) {
+        rc_error(ctx, "pusher:connection_established without a socket_id: %s", m->raw);
+        return NULL;
+    }
+    snprintf(f->pc.socket_id, sizeof f->pc.socket_id, "%s", sid);
+    if (rc_json_int(d, "activity_timeout", &at))
+        f->pc.activity_timeout = (int)at;
+    return &f->pc;
+}
+
+void rc_pusher_close(rc_pconn *pc)
+{
+    if (pc)
+        rc_ws_close(pc->ws);
+}

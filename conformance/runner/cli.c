@@ -1,0 +1,303 @@
+/* rehome-conform's command line. See usage() for the options. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+    fprintf(
+        f,
+        "usage: rehome-conform [options] URL\n"
+        "Checks a Pusher-protocol server (and the ReHome stream profile) at URL\n"
+        "(http://host:port or https://host:port).\n\n"
+        "  --profile pusher|stream|all  cases to run (default all)\n"
+        "  --list                 list the selected cases and exit\n"
+        "  --case GLOB            run only matching ids (repeatable; a plain prefix such\n"
+        "                         as pusher/2.2 selects that section)\n"
+        "  --exclude GLOB         skip matching ids (repeatable)\n"
+        "  --timeout MS           per-case timeout, overriding each case's own\n"
+        "  --max-wait SECONDS     longest wait a case may need (default 10); cases that\n"
+        "                         would wait longer (heartbeat) report SKIP\n"
+        "  --slow                 also run cases tagged slow\n"
+        "  --json FILE            write a JSON report (with wire logs)\n"
+        "  --junit FILE           write JUnit XML\n"
+        "  --expect FILE          baseline {\"cases\":{\"<id>\":{\"verdict\":..,\"reason\":..}}};\n"
+        "                         the run fails only when a verdict differs from it\n"
+        "  --strict               NON-STRICT (SHOULD violated) counts as a failure\n"
+        "  --app-id ID --key KEY --secret SECRET   (app-id, app-key, app-secret)\n"
+        "  --auth-path PATH       authorizer path (/broadcasting/auth)\n"
+        "  --member TOKEN:WORKSPACE   a member of WORKSPACE (alice-token:acme)\n"
+        "  --other TOKEN:WORKSPACE    a user of another workspace (bob-token:globex)\n"
+        "  --ws-path PATH         WebSocket path (/app/KEY?protocol=7&client=...)\n"
+        "  --seed N               seed of the random names (default: from the clock)\n"
+        "  --quiet                print only non-passing cases and the summary\n"
+        "  --help, --version\n\n"
+        "Exit status: 0 no failure, 1 a FAIL (or a baseline difference), 2 harness\n"
+        "error (bad options, target unreachable, an ERROR verdict).\n");
+}
+
+static int parse_user(const char *arg, char out[2][256], rc_user *u)
+{
+    const char *c = strchr(arg, ':');
+    if (!c || c == arg || !c[1] || (size_t)(c - arg) >= 256 || strlen(c + 1) >= 256)
+        return -1;
+    snprintf(out[0], 256, "%.*s", (int)(c - arg), arg);
+    snprintf(out[1], 256, "%s", c + 1);
+    u->token = out[0];
+    u->workspace = out[1];
+    return 0;
+}
+
+static int parse_url(rc_opts *o)
+{
+    const char *u = o->url;
+    if (strncasecmp(u, "http://", 7) == 0) {
+        u += 7;
+        o->t.tls = 0;
+        o->t.port = 80;
+    } else if (strncasecmp(u, "https://", 8) == 0) {
+        u += 8;
+        o->t.tls = 1;
+        o->t.port = 443;
+    } else {
+        fprintf(stderr, "rehome-conform: URL must start with http:// or https://: %s\n", o->url);
+        return -1;
+    }
+    const char *hend;
+    if (*u == '[') {
+        hend = strchr(u, ']');
+        if (!hend)
+            goto bad;
+        snprintf(o->host, sizeof o->host, "%.*s", (int)(hend - u - 1), u + 1);
+        hend++;
+    } else {
+        hend = u + strcspn(u, ":/");
+        snprintf(o->host, sizeof o->host, "%.*s", (int)(hend - u), u);
+    }
+    if (!o->host[0])
+        goto bad;
+    if (*hend == ':') {
+        char *e;
+        long p = strtol(hend + 1, &e, 10);
+        if (e == hend + 1 || p < 1 || p > 65535)
+            goto bad;
+        o->t.port = (int)p;
+        hend = e;
+    }
+    if (*hend && strcmp(hend, "/") != 0) {
+        fprintf(stderr, "rehome-conform: URL must not have a path (%s)\n", hend);
+        return -1;
+    }
+    o->t.host = o->host;
+    o->t.base_url = o->url;
+    return 0;
+bad:
+    fprintf(stderr, "rehome-conform: bad URL %s\n", o->url);
+    return -1;
+}
+
+static int int_arg(const char *name, const char *v, long lo, long hi, long *out)
+{
+    char *e;
+    long x = strtol(v, &e, 10);
+    if (!*v || *e || x < lo || x > hi) {
+        fprintf(stderr, "rehome-conform: %s needs a number in %ld..%ld, not \"%s\"\n", name, lo, hi,
+                v);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+/* 0 ok, 1 exit 0 (help/version), -1 bad options. */
+static int parse_args(int argc, char **argv, rc_opts *o)
+{
+    enum {
+        O_PROFILE = 256,
+        O_LIST,
+        O_CASE,
+        O_EXCLUDE,
+        O_TIMEOUT,
+        O_JSON,
+        O_JUNIT,
+        O_EXPECT,
+        O_STRICT,
+        O_APPID,
+        O_KEY,
+        O_SECRET,
+        O_AUTHPATH,
+        O_MEMBER,
+        O_OTHER,
+        O_WSPATH,
+        O_MAXWAIT,
+        O_SLOW,
+        O_SEED,
+        O_QUIET,
+        O_HELP,
+        O_VERSION
+    };
+    static const struct option lo[] = {{"profile", 1, 0, O_PROFILE},
+                                       {"list", 0, 0, O_LIST},
+                                       {"case", 1, 0, O_CASE},
+                                       {"exclude", 1, 0, O_EXCLUDE},
+                                       {"timeout", 1, 0, O_TIMEOUT},
+                                       {"json", 1, 0, O_JSON},
+                                       {"junit", 1, 0, O_JUNIT},
+                                       {"expect", 1, 0, O_EXPECT},
+                                       {"strict", 0, 0, O_STRICT},
+                                       {"app-id", 1, 0, O_APPID},
+                                       {"key", 1, 0, O_KEY},
+                                       {"secret", 1, 0, O_SECRET},
+                                       {"auth-path", 1, 0, O_AUTHPATH},
+                                       {"member", 1, 0, O_MEMBER},
+                                       {"other", 1, 0, O_OTHER},
+                                       {"ws-path", 1, 0, O_WSPATH},
+                                       {"max-wait", 1, 0, O_MAXWAIT},
+                                       {"slow", 0, 0, O_SLOW},
+                                       {"seed", 1, 0, O_SEED},
+                                       {"quiet", 0, 0, O_QUIET},
+                                       {"help", 0, 0, O_HELP},
+                                       {"version", 0, 0, O_VERSION},
+                                       {0, 0, 0, 0}};
+    long v;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "hq", lo, NULL)) != -1) {
+        switch (c) {
+        case O_PROFILE:
+            if (strcmp(optarg, "pusher") && strcmp(optarg, "stream") && strcmp(optarg, "all")) {
+                fprintf(stderr, "rehome-conform: --profile is pusher, stream or all\n");
+                return -1;
+            }
+            o->sel.profile = optarg;
+            break;
+        case O_LIST:
+            o->list = 1;
+            break;
+        case O_CASE:
+        case O_EXCLUDE: {
+            size_t *n = c == O_CASE ? &o->sel.ninclude : &o->sel.nexclude;
+            const char **arr = c == O_CASE ? o->include : o->exclude;
+            if (*n >= MAX_PATTERNS) {
+                fprintf(stderr, "rehome-conform: too many patterns\n");
+                return -1;
+            }
+            arr[(*n)++] = optarg;
+            break;
+        }
+        case O_TIMEOUT:
+            if (int_arg("--timeout", optarg, 1, 3600000, &v) < 0)
+                return -1;
+            o->timeout_ms = (int)v;
+            break;
+        case O_MAXWAIT:
+            if (int_arg("--max-wait", optarg, 0, 86400, &v) < 0)
+                return -1;
+            o->max_wait_s = (int)v;
+            break;
+        case O_JSON:
+            o->json = optarg;
+            break;
+        case O_JUNIT:
+            o->junit = optarg;
+            break;
+        case O_EXPECT:
+            o->expect = optarg;
+            break;
+        case O_STRICT:
+            o->strict = 1;
+            break;
+        case O_APPID:
+            o->t.app_id = optarg;
+            break;
+        case O_KEY:
+            o->t.app_key = optarg;
+            break;
+        case O_SECRET:
+            o->t.app_secret = optarg;
+            break;
+        case O_AUTHPATH:
+            o->t.auth_path = optarg;
+            break;
+        case O_MEMBER:
+        case O_OTHER:
+            if (parse_user(optarg, c == O_MEMBER ? o->member : o->other,
+                           c == O_MEMBER ? &o->t.member : &o->t.other) < 0) {
+                fprintf(stderr, "rehome-conform: %s wants TOKEN:WORKSPACE\n",
+                        c == O_MEMBER ? "--member" : "--other");
+                return -1;
+            }
+            break;
+        case O_WSPATH:
+            snprintf(o->ws_path, sizeof o->ws_path, "%s", optarg);
+            break;
+        case O_SLOW:
+            o->slow = 1;
+            break;
+        case O_SEED: {
+            char *e;
+            o->seed = strtoull(optarg, &e, 0);
+            if (!*optarg || *e) {
+                fprintf(stderr, "rehome-conform: --seed needs a number\n");
+                return -1;
+            }
+            o->have_seed = 1;
+            break;
+        }
+        case 'q':
+        case O_QUIET:
+            o->quiet = 1;
+            break;
+        case 'h':
+        case O_HELP:
+            usage(stdout);
+            return 1;
+        case O_VERSION:
+            printf("rehome-conform %s\n", RH_VERSION);
+            return 1;
+        default:
+            fprintf(stderr, "rehome-conform: unknown or incomplete option %s\n", argv[optind - 1]);
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (optind < argc)
+        o->url = argv[optind++];
+    if (optind < argc) {
+        fprintf(stderr, "rehome-conform: unexpected argument %s\n", argv[optind]);
+        return -1;
+    }
+    if (!o->url && !o->list) {
+        fprintf(stderr, "rehome-conform: a target URL is required\n");
+        usage(stderr);
+        return -1;
+    }
+    if (o->url && parse_url(o) < 0)
+        return -1;
+    if (!o->ws_path[0])
+        snprintf(o->ws_path, sizeof o->ws_path,
+                 "/app/%s?protocol=7&client=rehome-conform&version=%s", o->t.app_key, RH_VERSION);
+    o->t.ws_path = o->ws_path;
+    o->t.activity_timeout_max = o->max_wait_s;
+    return 0;
+}
+
+int rc_cli_parse(int argc, char **argv, rc_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->sel.profile = "all";
+    o->sel.include = o->include;
+    o->sel.exclude = o->exclude;
+    o->max_wait_s = 10;
+    o->t.app_id = "app-id";
+    o->t.app_key = "app-key";
+    o->t.app_secret = "app-secret";
+    o->t.auth_path = "/broadcasting/auth";
+    parse_user("alice-token:acme", o->member, &o->t.member);
+    parse_user("bob-token:globex", o->other, &o->t.other);
+    return parse_args(argc, argv, o);
+}

@@ -1,0 +1,31 @@
+/* rehome-conform's command line (cli.c): options into an rc_opts. Owned by the runner. */
+#ifndef RC_CLI_H
+#define RC_CLI_H
+
+#include "runner.h"
+
+#define MAX_PATTERNS 64
+
+typedef struct rc_opts {
+    rc_select sel;
+    const char *include[MAX_PATTERNS];
+    const char *exclude[MAX_PATTERNS];
+    int list, strict, slow, quiet;
+    int timeout_ms;
+    int max_wait_s;
+    const char *json, *junit, *expect;
+    unsigned long long seed;
+    int have_seed;
+    const char *url;
+    char host[256];
+    char ws_path[512];
+    char member[2][256];
+    char other[2][256];
+    rc_target t;
+} rc_opts;
+
+/* Defaults, then argv. 0 run, 1 done (help/version printed: exit 0), -1 bad options (a
+ * message was printed: exit 2). */
+int rc_cli_parse(int argc, char **argv, rc_opts *o);
+
+#endif

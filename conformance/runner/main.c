@@ -1,0 +1,222 @@
+/* rehome-conform: the case loop, reports and exit codes (options in cli.c). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../client/net.h"
+#include "cli.h"
+
+#define WATCHDOG_GRACE_MS 15000
+
+/* The watchdog: a case stuck outside the clients' bounded waits must not hang CI. It reads
+ * the running case's deadline, which rc_allow_wait may move. */
+static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
+static rc_ctx *watch_ctx;
+
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        sleep(1);
+        pthread_mutex_lock(&watch_mu);
+        if (watch_ctx) {
+            pthread_mutex_lock(&watch_ctx->mu);
+            int64_t d = watch_ctx->deadline_ns;
+            pthread_mutex_unlock(&watch_ctx->mu);
+            if (rc__now_ns() > d + (int64_t)WATCHDOG_GRACE_MS * 1000000LL) {
+                fprintf(stderr, "\nrehome-conform: case %s hung past its deadline; giving up\n",
+                        watch_ctx->c->id);
+                _exit(2);
+            }
+        }
+        pthread_mutex_unlock(&watch_mu);
+    }
+    return NULL;
+}
+
+static int probe(const rc_opts *o)
+{
+    rc_net n;
+    char err[256];
+    if (rc_net_connect(&n, o->t.host, o->t.port, o->t.tls, rc_net_deadline(5000), err, sizeof err) <
+        0) {
+        fprintf(stderr, "rehome-conform: target unreachable: %s\n", err);
+        return -1;
+    }
+    rc_net_close(&n);
+    return 0;
+}
+
+static int has_tag(const rc_case *c, const char *tag)
+{
+    size_t tl = strlen(tag);
+    for (const char *p = c->tags; p && *p;) {
+        p += strspn(p, " ");
+        size_t n = strcspn(p, " ");
+        if (n == tl && strncmp(p, tag, n) == 0)
+            return 1;
+        p += n;
+    }
+    return 0;
+}
+
+static int rc_main_run(rc_opts *o, int argc, char **argv);
+
+int main(int argc, char **argv)
+{
+    static rc_opts o;
+    int p = rc_cli_parse(argc, argv, &o);
+    if (p != 0)
+        return p > 0 ? 0 : 2;
+    signal(SIGPIPE, SIG_IGN);
+    return rc_main_run(&o, argc, argv);
+}
+
+static int rc_main_run(rc_opts *o, int argc, char **argv)
+{
+    size_t ntab;
+    const rc_case *const *tabs = rc_registry_tables(&ntab);
+    size_t cap = 64, n = 0;
+    const rc_case **sel = malloc(cap * sizeof *sel);
+    for (size_t t = 0; t < ntab && sel; t++)
+        for (const rc_case *c = tabs[t]; c && c->id; c++) {
+            if (!c->run || !c->section || !c->title) {
+                fprintf(stderr, "rehome-conform: case %s is incomplete; skipped\n", c->id);
+                continue;
+            }
+            if (!rc_selected(&o->sel, c->id))
+                continue;
+            if (n == cap) {
+                const rc_case **ns = realloc(sel, (cap *= 2) * sizeof *sel);
+                if (!ns)
+                    break;
+                sel = ns;
+            }
+            sel[n++] = c;
+        }
+    if (!sel)
+        return 2;
+    if (o->list) {
+        for (size_t i = 0; i < n; i++)
+            printf("%-50s %-6s %-5s %s%s%s%s\n", sel[i]->id, rc_level_name(sel[i]->level),
+                   sel[i]->section, sel[i]->title, sel[i]->tags && *sel[i]->tags ? "  [" : "",
+                   sel[i]->tags && *sel[i]->tags ? sel[i]->tags : "",
+                   sel[i]->tags && *sel[i]->tags ? "]" : "");
+        printf("%zu cases\n", n);
+        free(sel);
+        return 0;
+    }
+    rc_baseline base = {0};
+    char err[512];
+    if (o->expect && rc_baseline_load(o->expect, &base, err, sizeof err) < 0) {
+        fprintf(stderr, "rehome-conform: %s\n", err);
+        free(sel);
+        return 2;
+    }
+    if (n == 0) {
+        fprintf(stderr, "rehome-conform: no case matches the selection\n");
+        free(sel);
+        rc_baseline_free(&base);
+        return 2;
+    }
+    if (probe(o) < 0) {
+        free(sel);
+        rc_baseline_free(&base);
+        return 2;
+    }
+    if (!o->have_seed)
+        o->seed = ((unsigned long long)time(NULL) << 20) ^ (unsigned long long)getpid();
+    rc_rng rng;
+    rc_rng_init(&rng, o->seed);
+    if (!o->quiet)
+        printf("rehome-conform %s -> %s  (%zu cases, seed %llu)\n", RH_VERSION, o->url, n, o->seed);
+    pthread_t wd;
+    if (pthread_create(&wd, NULL, watchdog, NULL) == 0)
+        pthread_detach(wd);
+    rc_result *res = calloc(n, sizeof *res);
+    for (size_t i = 0; res && i < n; i++) {
+        const rc_case *c = sel[i];
+        if (has_tag(c, "slow") && !o->slow) {
+            res[i].c = c;
+            res[i].verdict = RC_SKIP;
+            res[i].message = strdup("tagged slow; run with --slow");
+        } else {
+            rc_ctx ctx;
+            int to = o->timeout_ms ? o->timeout_ms : c->timeout_ms;
+            rc_ctx_init(&ctx, c, &o->t, &rng, to, o->max_wait_s);
+            pthread_mutex_lock(&watch_mu);
+            watch_ctx = &ctx;
+            pthread_mutex_unlock(&watch_mu);
+            c->run(&ctx);
+            pthread_mutex_lock(&watch_mu);
+            watch_ctx = NULL;
+            pthread_mutex_unlock(&watch_mu);
+            rc_ctx_finish(&ctx, &res[i]);
+        }
+        if (!o->quiet || res[i].verdict != RC_PASS)
+            rc_print_case_line(stdout, &res[i]);
+    }
+    if (!res)
+        return 2;
+    rc_print_summary(stdout, res, n, o->strict);
+    rc_run_info info = {.target = o->url,
+                        .profile = o->sel.profile,
+                        .seed = o->seed,
+                        .strict = o->strict,
+                        .timeout_ms = o->timeout_ms,
+                        .max_wait_s = o->max_wait_s,
+                        .slow = o->slow,
+                        .argv = (const char *const *)argv,
+                        .argc = argc};
+    int code = 0;
+    if (o->json && rc_write_json(o->json, &info, res, n, err, sizeof err) < 0) {
+        fprintf(stderr, "rehome-conform: %s\n", err);
+        code = 2;
+    }
+    if (o->junit && rc_write_junit(o->junit, &info, res, n, err, sizeof err) < 0) {
+        fprintf(stderr, "rehome-conform: %s\n", err);
+        code = 2;
+    }
+    int fail = 0, error = 0, changed = 0, changed_err = 0;
+    for (size_t i = 0; i < n; i++) {
+        rc_verdict v = res[i].verdict;
+        fail |= v == RC_FAIL || (o->strict && v == RC_NONSTRICT);
+        error |= v == RC_ERROR;
+        if (!o->expect)
+            continue;
+        const char *why;
+        rc_verdict want = rc_baseline_expected(&base, res[i].c->id, &why);
+        /* A skipped case learned nothing; it neither confirms nor breaks the baseline. */
+        if (v == want || v == RC_SKIP)
+            continue;
+        if (!changed)
+            printf("\nBaseline %s: verdicts that changed:\n", o->expect);
+        changed++;
+        changed_err |= v == RC_ERROR;
+        printf("  %s: expected %s%s%s%s, got %s\n", res[i].c->id, rc_verdict_name(want),
+               why ? " (" : "", why ? why : "", why ? ")" : "", rc_verdict_name(v));
+    }
+    if (o->expect) {
+        for (size_t k = 0; k < base.n; k++) {
+            int known = 0;
+            for (size_t i = 0; i < n && !known; i++)
+                known = strcmp(res[i].c->id, base.e[k].id) == 0;
+            if (!known)
+                printf("  note: baseline entry %s matches no case that ran\n", base.e[k].id);
+        }
+        printf("Baseline: %d case%s changed\n", changed, changed == 1 ? "" : "s");
+        if (code == 0)
+            code = changed_err ? 2 : changed ? 1 : 0;
+    } else if (code == 0) {
+        code = error ? 2 : fail ? 1 : 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        rc_result_free(&res[i]);
+    free(res);
+    free(sel);
+    rc_baseline_free(&base);
+    return code;
+}

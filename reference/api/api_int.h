@@ -1,0 +1,92 @@
+/* Internal to api/: shared helpers of the HTTP handlers (router.c owns them).
+ *
+ * Every handler answers through done exactly once, maybe after returning (the store may be
+ * asynchronous), so handlers copy what they need from the request into their own context. */
+#ifndef RH_API_INT_H
+#define RH_API_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "../core/hub.h"
+#include "../store/store.h"
+#include "api.h"
+
+/* A frame held back by a fault switch (events-reorder, seq-swap), delivered later. */
+typedef struct rh_api_held {
+    struct rh_api_held *next;
+    const rh_cfg_app *app;
+    char *key;
+    char *channel;
+    char *except; /* socket_id excluded from delivery, or NULL */
+    rh_buf *frame;
+} rh_api_held;
+
+struct rh_api {
+    rh_api_held *held;
+};
+
+/* The request as seen by a handler after routing and the signature check. */
+typedef struct rh_api_call {
+    rh_srv *srv;
+    const rh_http_req *req; /* valid only until the handler returns */
+    const rh_cfg_app *app;  /* NULL for routes outside /apps/{id} */
+    const char *arg;        /* channel name or stream id from the path, or NULL */
+    rh_http_done done;
+    void *ud;
+} rh_api_call;
+
+/* Answers with a JSON body (takes and frees body; NULL answers 500). */
+void rh_api_reply_json(rh_http_done done, void *ud, int status, cJSON *body);
+/* Answers {"error": msg, "code": status}. */
+void rh_api_error(rh_http_done done, void *ud, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Held frames: put one under (app, key) (takes its own reference); deliver_held publishes
+ * the frame held under (app, key), if any, and returns 1 when there was one. */
+int rh_api_hold(rh_srv *srv, const rh_cfg_app *app, const char *key, const char *channel,
+                rh_buf *frame, const char *except);
+int rh_api_deliver_held(rh_srv *srv, const rh_cfg_app *app, const char *key);
+
+/* Channel info with the channels-info fault applied. */
+void rh_api_chan_info(rh_srv *srv, const rh_cfg_app *app, const char *channel,
+                      rh_hub_chan_info *out);
+/* Parses a comma-separated info list: bit 1 subscription_count, bit 2 user_count; -1 for an
+ * unknown attribute. */
+#define RH_API_INFO_SUBS  1
+#define RH_API_INFO_USERS 2
+int rh_api_parse_info(const char *info);
+/* Removes expired ended streams now (ttl and faults applied). */
+void rh_api_expire(rh_srv *srv);
+uint64_t rh_api_ttl_ms(rh_srv *srv);
+
+/* Handlers (pusher_api.c, control.c, authorizer.c). */
+void rh_api_events(const rh_api_call *c);
+void rh_api_batch_events(const rh_api_call *c);
+void rh_api_channels(const rh_api_call *c);
+void rh_api_channel(const rh_api_call *c);
+void rh_api_channel_users(const rh_api_call *c);
+void rh_api_stream_start(const rh_api_call *c);
+void rh_api_stream_tokens(const rh_api_call *c);
+void rh_api_stream_end(const rh_api_call *c);
+void rh_api_stream_get(const rh_api_call *c);
+void rh_api_authorize(const rh_api_call *c);
+
+/* stream.c: stream events, encoded once each and published to the stream channel. */
+typedef struct rh_api_stream_ref {
+    const rh_cfg_app *app;
+    const rh_store_stream *s;
+    const char *channel;
+} rh_api_stream_ref;
+
+int rh_api_stream_channel(const rh_store_stream *s, char *out, size_t outlen);
+/* Publishes token i of n with the given seq (seq-dup / seq-swap faults applied). */
+int rh_api_publish_token(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t seq, const char *token,
+                         size_t len);
+/* Publishes thread.stream.ended (flushes a token held by seq-swap first). */
+int rh_api_publish_end(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t last_seq,
+                       const char *reason);
+
+#endif

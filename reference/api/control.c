@@ -1,0 +1,440 @@
+/* The control API (api/ owns it): start, tokens, end and get of a stream, on top of the
+ * store. The store may answer later, so each request copies what it needs into a context
+ * freed in its callback. Tokens of one request are broadcast in seq order before the answer;
+ * the end event is broadcast once, by the first end. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+#include "proto/channel.h"
+#include "proto/control.h"
+#include "proto/json.h"
+
+#define CHAN_BUF (2 * RH_STORE_ID_MAX + 32)
+
+static int ctl_status(int rc)
+{
+    if (rc == RH_CTL_ERR_TOO_LARGE)
+        return 413;
+    if (rc == RH_CTL_ERR_NOMEM)
+        return 500;
+    return 400;
+}
+
+static int store_fail(const rh_store_reply *r, rh_http_done done, void *ud)
+{
+    if (r->status == RH_STORE_NOT_FOUND) {
+        rh_api_error(done, ud, 404, "unknown stream");
+        return 1;
+    }
+    if (r->status == RH_STORE_INVALID) {
+        rh_api_error(done, ud, 400, "%s", r->error ? r->error : "invalid request");
+        return 1;
+    }
+    if (r->status == RH_STORE_ERROR || !r->stream) {
+        rh_api_error(done, ud, 500, "store error: %s", r->error ? r->error : "unknown");
+        return 1;
+    }
+    return 0;
+}
+
+static int lax_ids(rh_srv *srv)
+{
+    return rh_fault_on(srv, RH_FAULT_STREAM_LAX_IDS) != 0;
+}
+
+/* 0 when the stream id from the path is acceptable; otherwise answers 400. */
+static int check_sid(const rh_api_call *c)
+{
+    size_t n = strlen(c->arg);
+    if (rh_chan_valid_id(c->arg, n) || (lax_ids(c->srv) && n <= RH_STORE_ID_MAX))
+        return 0;
+    rh_api_error(c->done, c->ud, 400, "invalid stream_id: expected [A-Za-z0-9_-]{1,64}");
+    return -1;
+}
+
+/* last_seq as reported for s (the end-last-seq fault reports an ended stream one short). */
+static uint64_t reported_last(rh_srv *srv, const rh_store_stream *s)
+{
+    if (s->ended && s->last_seq > 0 && rh_fault_on(srv, RH_FAULT_END_LAST_SEQ))
+        return s->last_seq - 1;
+    return s->last_seq;
+}
+
+static long expires_in(rh_srv *srv, const rh_store_stream *s)
+{
+    uint64_t now = srv->io.now_ms(srv->io.ud), ttl = rh_api_ttl_ms(srv);
+    uint64_t until = s->ended_at_ms + ttl;
+    if (now >= until)
+        return 0;
+    return (long)((until - now + 999) / 1000);
+}
+
+static cJSON *stream_json(rh_srv *srv, const rh_store_stream *s)
+{
+    char ch[CHAN_BUF];
+    cJSON *o = cJSON_CreateObject();
+    int ok = o && rh_api_stream_channel(s, ch, sizeof ch) >= 0 &&
+             cJSON_AddStringToObject(o, "stream_id", s->stream_id) &&
+             cJSON_AddStringToObject(o, "workspace_id", s->workspace_id) &&
+             cJSON_AddStringToObject(o, "thread_id", s->thread_id) &&
+             cJSON_AddStringToObject(o, "run_id", s->run_id) &&
+             cJSON_AddStringToObject(o, "channel", ch) &&
+             cJSON_AddStringToObject(o, "state", s->ended ? "ended" : "open") &&
+             cJSON_AddNumberToObject(o, "last_seq", (double)reported_last(srv, s));
+    if (ok && s->ended)
+        ok = cJSON_AddStringToObject(o, "reason", rh_ctl_reason_name(s->reason)) &&
+             cJSON_AddNumberToObject(o, "expires_in", (double)expires_in(srv, s));
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* --- start -------------------------------------------------------------------------------- */
+
+typedef struct call_ctx {
+    rh_srv *srv;
+    const rh_cfg_app *app;
+    rh_http_done done;
+    void *ud;
+    char sid[RH_STORE_ID_MAX + 1];
+    int reason;      /* end */
+    rh_ctl_tokens t; /* tokens */
+    int lax_tokens;  /* t filled by the utf8-unchecked parser */
+} call_ctx;
+
+static call_ctx *ctx_new(const rh_api_call *c)
+{
+    if (!c->srv->store) {
+        rh_api_error(c->done, c->ud, 503, "no stream store configured");
+        return NULL;
+    }
+    call_ctx *x = calloc(1, sizeof *x);
+    if (!x) {
+        rh_api_error(c->done, c->ud, 500, "out of memory");
+        return NULL;
+    }
+    x->srv = c->srv;
+    x->app = c->app;
+    x->done = c->done;
+    x->ud = c->ud;
+    if (c->arg)
+        snprintf(x->sid, sizeof x->sid, "%s", c->arg);
+    return x;
+}
+
+typedef struct start_ids {
+    char workspace_id[RH_STORE_ID_MAX + 1];
+    char thread_id[RH_STORE_ID_MAX + 1];
+    char run_id[RH_STORE_ID_MAX + 1];
+    char stream_id[RH_STORE_ID_MAX + 1];
+} start_ids;
+
+/* The stream-lax-ids parser: any non-empty string the store can hold. */
+static int parse_start_lax(const char *body, size_t len, start_ids *out, char *err, size_t errlen)
+{
+    static const char *const names[4] = {"workspace_id", "thread_id", "run_id", "stream_id"};
+    char *dst[4] = {out->workspace_id, out->thread_id, out->run_id, out->stream_id};
+    int code;
+    cJSON *o = rh_json_parse(body, len, &code, err, errlen);
+    if (!o || !cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        snprintf(err, errlen, "body must be a JSON object");
+        return RH_CTL_ERR_JSON;
+    }
+    for (int i = 0; i < 4; i++) {
+        const char *v = rh_json_str(o, names[i]);
+        if (!v || !*v || strlen(v) > RH_STORE_ID_MAX) {
+            snprintf(err, errlen, "%s: missing or not a string", names[i]);
+            cJSON_Delete(o);
+            return RH_CTL_ERR_FIELD;
+        }
+        strcpy(dst[i], v);
+    }
+    cJSON_Delete(o);
+    return RH_CTL_OK;
+}
+
+static void start_done(void *ud, const rh_store_reply *r)
+{
+    call_ctx *x = ud;
+    if (!store_fail(r, x->done, x->ud)) {
+        int status = r->status == RH_STORE_OK ? 201 : 200;
+        if (r->status == RH_STORE_CONFLICT && !rh_fault_on(x->srv, RH_FAULT_START_CONFLICT))
+            rh_api_error(x->done, x->ud, 409,
+                         "stream_id already started with other workspace/thread/run ids");
+        else
+            rh_api_reply_json(x->done, x->ud, status, stream_json(x->srv, r->stream));
+    }
+    free(x);
+}
+
+void rh_api_stream_start(const rh_api_call *c)
+{
+    start_ids s;
+    rh_ctl_start cs;
+    char err[256] = "";
+    memset(&s, 0, sizeof s);
+    memset(&cs, 0, sizeof cs);
+    int rc;
+    if (lax_ids(c->srv)) {
+        rc = parse_start_lax(c->req->body, c->req->body_len, &s, err, sizeof err);
+    } else {
+        rc = rh_ctl_parse_start(c->req->body, c->req->body_len, &cs, err, sizeof err);
+        snprintf(s.workspace_id, sizeof s.workspace_id, "%s", cs.workspace_id);
+        snprintf(s.thread_id, sizeof s.thread_id, "%s", cs.thread_id);
+        snprintf(s.run_id, sizeof s.run_id, "%s", cs.run_id);
+        snprintf(s.stream_id, sizeof s.stream_id, "%s", cs.stream_id);
+    }
+    if (rc != RH_CTL_OK) {
+        rh_api_error(c->done, c->ud, ctl_status(rc), "%s", err[0] ? err : rh_ctl_strerror(rc));
+        return;
+    }
+    call_ctx *x = ctx_new(c);
+    if (!x)
+        return;
+    rh_api_expire(c->srv);
+    rh_store_ids ids = {s.workspace_id, s.thread_id, s.run_id, s.stream_id};
+    rh_store_start(c->srv->store, c->app->id, &ids, start_done, x);
+}
+
+/* --- tokens ------------------------------------------------------------------------------- */
+
+static void lax_tokens_clear(rh_ctl_tokens *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->tokens[i]);
+    free(t->tokens);
+    free(t->lens);
+    memset(t, 0, sizeof *t);
+}
+
+/* The utf8-unchecked parser: cJSON takes any bytes inside strings. */
+static int parse_tokens_lax(const char *body, size_t len, size_t max, rh_ctl_tokens *t, char *err,
+                            size_t errlen)
+{
+    memset(t, 0, sizeof *t);
+    cJSON *o = cJSON_ParseWithLength(body, len);
+    cJSON *one = cJSON_GetObjectItemCaseSensitive(o, "token");
+    cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "tokens");
+    size_t n = cJSON_IsString(one) ? 1 : cJSON_IsArray(arr) ? (size_t)cJSON_GetArraySize(arr) : 0;
+    int rc = RH_CTL_OK;
+    if (!cJSON_IsObject(o) || n == 0 || n > RH_CTL_MAX_TOKENS) {
+        snprintf(err, errlen, "body must be {\"token\": S} or {\"tokens\": [S, ...]}");
+        rc = RH_CTL_ERR_FIELD;
+        goto out;
+    }
+    t->tokens = calloc(n, sizeof *t->tokens);
+    t->lens = calloc(n, sizeof *t->lens);
+    if (!t->tokens || !t->lens) {
+        rc = RH_CTL_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cJSON *it = one ? one : cJSON_GetArrayItem(arr, (int)i);
+        if (!cJSON_IsString(it)) {
+            snprintf(err, errlen, "tokens[%zu]: not a string", i);
+            rc = RH_CTL_ERR_FIELD;
+            goto out;
+        }
+        t->lens[i] = strlen(it->valuestring);
+        t->total += t->lens[i];
+        if (t->total > max) {
+            snprintf(err, errlen, "tokens over %zu bytes", max);
+            rc = RH_CTL_ERR_TOO_LARGE;
+            goto out;
+        }
+        t->tokens[i] = strdup(it->valuestring);
+        if (!t->tokens[i]) {
+            rc = RH_CTL_ERR_NOMEM;
+            goto out;
+        }
+        t->n = i + 1;
+    }
+out:
+    cJSON_Delete(o);
+    if (rc != RH_CTL_OK)
+        lax_tokens_clear(t);
+    return rc;
+}
+
+static void tokens_ctx_free(call_ctx *x)
+{
+    if (x->lax_tokens)
+        lax_tokens_clear(&x->t);
+    else
+        rh_ctl_tokens_clear(&x->t);
+    free(x);
+}
+
+static void tokens_done(void *ud, const rh_store_reply *r)
+{
+    call_ctx *x = ud;
+    rh_srv *srv = x->srv;
+    uint64_t first = r->first_seq;
+    if (r->status == RH_STORE_ENDED && r->stream) {
+        if (!rh_fault_on(srv, RH_FAULT_TOKEN_AFTER_END)) {
+            rh_api_error(x->done, x->ud, 409, "stream has ended");
+            tokens_ctx_free(x);
+            return;
+        }
+        first = r->stream->last_seq + 1; /* the bug: the end flag is never consulted */
+    } else if (store_fail(r, x->done, x->ud)) {
+        tokens_ctx_free(x);
+        return;
+    }
+    rh_store_stream s = *r->stream;
+    char ch[CHAN_BUF];
+    rh_api_stream_ref ref = {.app = x->app, .s = &s, .channel = ch};
+    if (rh_api_stream_channel(&s, ch, sizeof ch) < 0) {
+        rh_api_error(x->done, x->ud, 500, "stream channel name too long");
+        tokens_ctx_free(x);
+        return;
+    }
+    int per_request = rh_fault_on(srv, RH_FAULT_SEQ_PER_REQUEST);
+    uint64_t last = per_request ? first : first + x->t.n - 1;
+    int gap = rh_fault_on(srv, RH_FAULT_SEQ_GAP) && !per_request && first <= 5 && last >= 5;
+    if (gap) {
+        /* the bug: seq 5 is skipped; the store's counter moves one further */
+        rh_store_append(srv->store, x->app->id, x->sid, 1, NULL, NULL);
+        last++;
+    }
+    uint64_t reported_first = first;
+    int failed = 0;
+    for (size_t i = 0; i < x->t.n && !failed; i++) {
+        uint64_t seq = per_request ? first : first + i;
+        if (gap && seq >= 5)
+            seq++;
+        if (i == 0)
+            reported_first = seq;
+        failed = rh_api_publish_token(srv, &ref, seq, x->t.tokens[i], x->t.lens[i]) != 0;
+    }
+    if (failed) {
+        rh_api_error(x->done, x->ud, 500, "out of memory");
+    } else {
+        cJSON *o = cJSON_CreateObject();
+        if (o && (!cJSON_AddStringToObject(o, "stream_id", s.stream_id) ||
+                  !cJSON_AddNumberToObject(o, "first_seq", (double)reported_first) ||
+                  !cJSON_AddNumberToObject(o, "last_seq", (double)last))) {
+            cJSON_Delete(o);
+            o = NULL;
+        }
+        rh_api_reply_json(x->done, x->ud, 200, o);
+    }
+    tokens_ctx_free(x);
+}
+
+void rh_api_stream_tokens(const rh_api_call *c)
+{
+    if (check_sid(c) != 0)
+        return;
+    call_ctx *x = ctx_new(c);
+    if (!x)
+        return;
+    size_t max = rh_fault_on(c->srv, RH_FAULT_TOKEN_LIMIT) ? SIZE_MAX : c->app->max_token_bytes;
+    char err[256] = "";
+    int rc;
+    if (rh_fault_on(c->srv, RH_FAULT_UTF8_UNCHECKED)) {
+        x->lax_tokens = 1;
+        rc = parse_tokens_lax(c->req->body, c->req->body_len, max, &x->t, err, sizeof err);
+    } else {
+        rc = rh_ctl_parse_tokens(c->req->body, c->req->body_len, max, &x->t, err, sizeof err);
+    }
+    if (rc != RH_CTL_OK) {
+        rh_api_error(c->done, c->ud, ctl_status(rc), "%s", err[0] ? err : rh_ctl_strerror(rc));
+        tokens_ctx_free(x);
+        return;
+    }
+    if (x->t.n == 0) {
+        rh_api_error(c->done, c->ud, 400, "no tokens");
+        tokens_ctx_free(x);
+        return;
+    }
+    rh_api_expire(c->srv);
+    size_t n = rh_fault_on(c->srv, RH_FAULT_SEQ_PER_REQUEST) ? 1 : x->t.n;
+    rh_store_append(c->srv->store, c->app->id, x->sid, n, tokens_done, x);
+}
+
+/* --- end ---------------------------------------------------------------------------------- */
+
+static void end_done(void *ud, const rh_store_reply *r)
+{
+    call_ctx *x = ud;
+    rh_srv *srv = x->srv;
+    if (store_fail(r, x->done, x->ud)) {
+        free(x);
+        return;
+    }
+    rh_store_stream s = *r->stream;
+    int first = r->status == RH_STORE_OK;
+    char ch[CHAN_BUF];
+    rh_api_stream_ref ref = {.app = x->app, .s = &s, .channel = ch};
+    const char *reason = rh_ctl_reason_name(s.reason);
+    if (!first && rh_fault_on(srv, RH_FAULT_END_REASON_OVERWRITE))
+        reason = rh_ctl_reason_name(x->reason);
+    uint64_t last = reported_last(srv, &s);
+    int broadcast = first || rh_fault_on(srv, RH_FAULT_DOUBLE_END);
+    if (rh_api_stream_channel(&s, ch, sizeof ch) < 0 ||
+        (broadcast && rh_api_publish_end(srv, &ref, last, reason) != 0)) {
+        rh_api_error(x->done, x->ud, 500, "could not broadcast the end event");
+        free(x);
+        return;
+    }
+    int already = !first && !rh_fault_on(srv, RH_FAULT_END_ALREADY_FALSE);
+    cJSON *o = cJSON_CreateObject();
+    if (o && (!cJSON_AddStringToObject(o, "stream_id", s.stream_id) ||
+              !cJSON_AddBoolToObject(o, "ended", 1) ||
+              !cJSON_AddBoolToObject(o, "already_ended", already) ||
+              !cJSON_AddNumberToObject(o, "last_seq", (double)last) ||
+              !cJSON_AddStringToObject(o, "reason", reason) ||
+              !cJSON_AddNumberToObject(o, "expires_in", (double)expires_in(srv, &s)))) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    rh_api_reply_json(x->done, x->ud, 200, o);
+    free(x);
+}
+
+void rh_api_stream_end(const rh_api_call *c)
+{
+    if (check_sid(c) != 0)
+        return;
+    rh_end_reason reason = RH_END_COMPLETED;
+    char err[256] = "";
+    int rc = rh_ctl_parse_end(c->req->body, c->req->body_len, &reason, err, sizeof err);
+    if (rc != RH_CTL_OK) {
+        rh_api_error(c->done, c->ud, ctl_status(rc), "%s", err[0] ? err : rh_ctl_strerror(rc));
+        return;
+    }
+    call_ctx *x = ctx_new(c);
+    if (!x)
+        return;
+    x->reason = (int)reason;
+    rh_api_expire(c->srv);
+    rh_store_end(c->srv->store, c->app->id, x->sid, x->reason, c->srv->io.now_ms(c->srv->io.ud),
+                 end_done, x);
+}
+
+/* --- get ---------------------------------------------------------------------------------- */
+
+static void get_done(void *ud, const rh_store_reply *r)
+{
+    call_ctx *x = ud;
+    if (!store_fail(r, x->done, x->ud))
+        rh_api_reply_json(x->done, x->ud, 200, stream_json(x->srv, r->stream));
+    free(x);
+}
+
+void rh_api_stream_get(const rh_api_call *c)
+{
+    if (check_sid(c) != 0)
+        return;
+    call_ctx *x = ctx_new(c);
+    if (!x)
+        return;
+    rh_api_expire(c->srv);
+    rh_store_get(c->srv->store, c->app->id, x->sid, get_done, x);
+}

@@ -1,0 +1,340 @@
+/* The Pusher HTTP API (api/ owns it): trigger events, batch events, channel queries.
+ * An event's data string goes into the frame byte-exact (rh_msg_encode double-encodes it
+ * once); one frame per channel is shared by every subscriber of that channel. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+#include "proto/channel.h"
+#include "proto/form.h"
+#include "proto/message.h"
+#include "proto/trigger.h"
+
+static int trig_status(int rc)
+{
+    if (rc == RH_TRIG_ERR_TOO_LARGE)
+        return 413;
+    if (rc == RH_TRIG_ERR_NOMEM)
+        return 500;
+    return 400;
+}
+
+static rh_trig_limits limits_of(rh_srv *srv, const rh_cfg_app *app)
+{
+    rh_trig_limits lim = {.max_channels = app->max_channels,
+                          .max_batch = app->max_batch,
+                          .max_data_bytes = app->max_event_bytes};
+    if (rh_fault_on(srv, RH_FAULT_NO_PAYLOAD_LIMIT))
+        lim.max_data_bytes = SIZE_MAX;
+    if (rh_fault_on(srv, RH_FAULT_BATCH_LIMIT)) {
+        lim.max_channels = SIZE_MAX;
+        lim.max_batch = SIZE_MAX;
+    }
+    return lim;
+}
+
+static rh_buf *encode_event(rh_srv *srv, const rh_trig_event *e, const char *channel)
+{
+    if (rh_fault_on(srv, RH_FAULT_EVENT_DATA_REENCODED)) {
+        /* the bug: data parsed "to validate it" and the parsed value sent on */
+        cJSON *v = cJSON_ParseWithLength(e->data, e->data_len);
+        char *s = v ? cJSON_PrintUnformatted(v) : NULL;
+        cJSON_Delete(v);
+        if (s) {
+            rh_buf *f = rh_msg_encode_raw(e->name, channel, s, NULL);
+            cJSON_free(s);
+            return f;
+        }
+    }
+    return rh_msg_encode(e->name, channel, e->data, e->data_len);
+}
+
+/* 0, or -1 when out of memory. */
+static int publish_event(rh_srv *srv, const rh_cfg_app *app, const rh_trig_event *e)
+{
+    const char *except = rh_fault_on(srv, RH_FAULT_SOCKET_EXCLUSION) ? NULL : e->socket_id;
+    for (size_t i = 0; i < e->nchannels; i++) {
+        const char *ch = e->channels[i];
+        rh_buf *f = encode_event(srv, e, ch);
+        if (!f)
+            return -1;
+        if (rh_fault_on(srv, RH_FAULT_EVENTS_REORDER)) {
+            /* one event per channel waits for the next one and goes out after it */
+            size_t kl = strlen(ch) + 4;
+            char *key = malloc(kl);
+            if (!key) {
+                rh_buf_unref(f);
+                return -1;
+            }
+            memcpy(key, "ev:", 3);
+            memcpy(key + 3, ch, kl - 3);
+            int held = 0;
+            for (rh_api_held *h = srv->api->held; h; h = h->next)
+                if (h->app == app && strcmp(h->key, key) == 0)
+                    held = 1;
+            if (held) {
+                rh_hub_publish(srv, app, ch, f, except);
+                rh_api_deliver_held(srv, app, key);
+            } else if (rh_api_hold(srv, app, key, ch, f, except) != 0) {
+                rh_hub_publish(srv, app, ch, f, except);
+            }
+            free(key);
+        } else {
+            rh_hub_publish(srv, app, ch, f, except);
+        }
+        rh_buf_unref(f);
+    }
+    return 0;
+}
+
+/* Adds the asked attributes of channel to obj. 0 or -1 (out of memory). */
+static int add_info(rh_srv *srv, const rh_cfg_app *app, const char *channel, int bits, cJSON *obj)
+{
+    rh_hub_chan_info ci;
+    rh_api_chan_info(srv, app, channel, &ci);
+    int presence = rh_chan_type_of(channel, strlen(channel)) == RH_CHAN_PRESENCE;
+    /* Pusher: subscription_count describes non-presence channels, user_count presence. */
+    if ((bits & RH_API_INFO_SUBS) && !presence &&
+        !cJSON_AddNumberToObject(obj, "subscription_count", (double)ci.subscription_count))
+        return -1;
+    if ((bits & RH_API_INFO_USERS) && presence &&
+        !cJSON_AddNumberToObject(obj, "user_count", (double)ci.user_count))
+        return -1;
+    return 0;
+}
+
+void rh_api_events(const rh_api_call *c)
+{
+    rh_trig_limits lim = limits_of(c->srv, c->app);
+    rh_trig_event e;
+    char err[256] = "";
+    int rc = rh_trig_parse_event(c->req->body, c->req->body_len, &lim, &e, err, sizeof err);
+    if (rc != RH_TRIG_OK) {
+        rh_api_error(c->done, c->ud, trig_status(rc), "%s", err[0] ? err : rh_trig_strerror(rc));
+        return;
+    }
+    int bits = e.info ? rh_api_parse_info(e.info) : 0;
+    if (bits < 0) {
+        rh_trig_clear(&e);
+        rh_api_error(c->done, c->ud, 400,
+                     "info: unknown attribute (subscription_count, "
+                     "user_count allowed)");
+        return;
+    }
+    if (publish_event(c->srv, c->app, &e) != 0) {
+        rh_trig_clear(&e);
+        rh_api_error(c->done, c->ud, 500, "out of memory");
+        return;
+    }
+    cJSON *body = cJSON_CreateObject();
+    if (body && bits) {
+        cJSON *chans = cJSON_AddObjectToObject(body, "channels");
+        for (size_t i = 0; chans && i < e.nchannels; i++) {
+            cJSON *o = cJSON_AddObjectToObject(chans, e.channels[i]);
+            if (!o || add_info(c->srv, c->app, e.channels[i], bits, o) != 0)
+                chans = NULL;
+        }
+        if (!chans) {
+            cJSON_Delete(body);
+            body = NULL;
+        }
+    }
+    rh_trig_clear(&e);
+    rh_api_reply_json(c->done, c->ud, 200, body);
+}
+
+void rh_api_batch_events(const rh_api_call *c)
+{
+    rh_trig_limits lim = limits_of(c->srv, c->app);
+    rh_trig_batch b;
+    char err[256] = "";
+    int rc = rh_trig_parse_batch(c->req->body, c->req->body_len, &lim, &b, err, sizeof err);
+    if (rc != RH_TRIG_OK) {
+        rh_api_error(c->done, c->ud, trig_status(rc), "%s", err[0] ? err : rh_trig_strerror(rc));
+        return;
+    }
+    int any_info = 0;
+    for (size_t i = 0; i < b.n; i++) {
+        if (!b.items[i].info)
+            continue;
+        if (rh_api_parse_info(b.items[i].info) < 0) {
+            rh_trig_batch_clear(&b);
+            rh_api_error(c->done, c->ud, 400, "batch[%zu].info: unknown attribute", i);
+            return;
+        }
+        any_info = 1;
+    }
+    for (size_t i = 0; i < b.n; i++) {
+        if (publish_event(c->srv, c->app, &b.items[i]) != 0) {
+            rh_trig_batch_clear(&b);
+            rh_api_error(c->done, c->ud, 500, "out of memory");
+            return;
+        }
+    }
+    cJSON *body = cJSON_CreateObject();
+    if (body && any_info) {
+        cJSON *arr = cJSON_AddArrayToObject(body, "batch");
+        for (size_t i = 0; arr && i < b.n; i++) {
+            cJSON *o = cJSON_CreateObject();
+            if (!o || !cJSON_AddItemToArray(arr, o)) {
+                cJSON_Delete(o);
+                arr = NULL;
+                break;
+            }
+            const rh_trig_event *e = &b.items[i];
+            int bits = e->info ? rh_api_parse_info(e->info) : 0;
+            if (bits && e->nchannels > 0 && add_info(c->srv, c->app, e->channels[0], bits, o))
+                arr = NULL;
+        }
+        if (!arr) {
+            cJSON_Delete(body);
+            body = NULL;
+        }
+    }
+    rh_trig_batch_clear(&b);
+    rh_api_reply_json(c->done, c->ud, 200, body);
+}
+
+/* Parses the query's info parameter (after the signature check it parses). */
+static int query_info(const rh_api_call *c, rh_form *q, int *bits)
+{
+    if (rh_form_parse(c->req->query, strlen(c->req->query), q) != RH_FORM_OK) {
+        rh_api_error(c->done, c->ud, 400, "malformed query string");
+        return -1;
+    }
+    const char *info = rh_form_get(q, "info");
+    *bits = info ? rh_api_parse_info(info) : 0;
+    if (*bits < 0) {
+        rh_form_free(q);
+        rh_api_error(c->done, c->ud, 400,
+                     "info: unknown attribute (subscription_count, user_count allowed)");
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct list_ctx {
+    rh_srv *srv;
+    int bits;
+    int failed;
+    cJSON *chans;
+} list_ctx;
+
+static void list_cb(void *ud, const char *channel, const rh_hub_chan_info *info)
+{
+    list_ctx *l = ud;
+    cJSON *o = cJSON_AddObjectToObject(l->chans, channel);
+    if (!o) {
+        l->failed = 1;
+        return;
+    }
+    rh_hub_chan_info ci = *info;
+    if (rh_fault_on(l->srv, RH_FAULT_CHANNELS_INFO)) {
+        ci.subscription_count++;
+        ci.user_count++;
+    }
+    if ((l->bits & RH_API_INFO_SUBS) &&
+        !cJSON_AddNumberToObject(o, "subscription_count", (double)ci.subscription_count))
+        l->failed = 1;
+    if ((l->bits & RH_API_INFO_USERS) &&
+        !cJSON_AddNumberToObject(o, "user_count", (double)ci.user_count))
+        l->failed = 1;
+}
+
+void rh_api_channels(const rh_api_call *c)
+{
+    rh_form q;
+    int bits;
+    if (query_info(c, &q, &bits) != 0)
+        return;
+    const char *prefix = rh_form_get(&q, "filter_by_prefix");
+    if (!prefix)
+        prefix = "";
+    if ((bits & RH_API_INFO_USERS) && strncmp(prefix, "presence-", 9) != 0) {
+        rh_form_free(&q);
+        rh_api_error(c->done, c->ud, 400, "info=user_count requires filter_by_prefix=presence-");
+        return;
+    }
+    cJSON *body = cJSON_CreateObject();
+    list_ctx l = {.srv = c->srv, .bits = bits, .chans = cJSON_AddObjectToObject(body, "channels")};
+    if (l.chans)
+        rh_hub_foreach_channel(c->srv, c->app, prefix, list_cb, &l);
+    if (!l.chans || l.failed) {
+        cJSON_Delete(body);
+        body = NULL;
+    }
+    rh_form_free(&q);
+    rh_api_reply_json(c->done, c->ud, 200, body);
+}
+
+static int check_channel_arg(const rh_api_call *c)
+{
+    char err[160] = "";
+    if (rh_chan_validate(c->arg, strlen(c->arg), err, sizeof err) != 0) {
+        rh_api_error(c->done, c->ud, 400, "invalid channel name: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+void rh_api_channel(const rh_api_call *c)
+{
+    rh_form q;
+    int bits;
+    if (check_channel_arg(c) != 0 || query_info(c, &q, &bits) != 0)
+        return;
+    rh_form_free(&q);
+    int presence = rh_chan_type_of(c->arg, strlen(c->arg)) == RH_CHAN_PRESENCE;
+    if ((bits & RH_API_INFO_USERS) && !presence) {
+        rh_api_error(c->done, c->ud, 400, "info=user_count is only for presence channels");
+        return;
+    }
+    rh_hub_chan_info ci;
+    rh_api_chan_info(c->srv, c->app, c->arg, &ci);
+    cJSON *body = cJSON_CreateObject();
+    if (body &&
+        (!cJSON_AddBoolToObject(body, "occupied", ci.occupied != 0) ||
+         ((bits & RH_API_INFO_SUBS) &&
+          !cJSON_AddNumberToObject(body, "subscription_count", (double)ci.subscription_count)) ||
+         ((bits & RH_API_INFO_USERS) &&
+          !cJSON_AddNumberToObject(body, "user_count", (double)ci.user_count)))) {
+        cJSON_Delete(body);
+        body = NULL;
+    }
+    rh_api_reply_json(c->done, c->ud, 200, body);
+}
+
+typedef struct users_ctx {
+    cJSON *arr;
+    int failed;
+} users_ctx;
+
+static void user_cb(void *ud, const char *user_id)
+{
+    users_ctx *u = ud;
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddStringToObject(o, "id", user_id) || !cJSON_AddItemToArray(u->arr, o)) {
+        cJSON_Delete(o);
+        u->failed = 1;
+    }
+}
+
+void rh_api_channel_users(const rh_api_call *c)
+{
+    if (check_channel_arg(c) != 0)
+        return;
+    if (rh_chan_type_of(c->arg, strlen(c->arg)) != RH_CHAN_PRESENCE) {
+        rh_api_error(c->done, c->ud, 400, "users are only available for presence channels");
+        return;
+    }
+    cJSON *body = cJSON_CreateObject();
+    users_ctx u = {.arr = cJSON_AddArrayToObject(body, "users")};
+    if (u.arr)
+        rh_hub_foreach_user(c->srv, c->app, c->arg, user_cb, &u);
+    if (!u.arr || u.failed) {
+        cJSON_Delete(body);
+        body = NULL;
+    }
+    rh_api_reply_json(c->done, c->ud, 200, body);
+}

@@ -1,0 +1,249 @@
+/* Unit tests of the embedded memory store (store/memory.c) through the operations table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+
+typedef struct got {
+    int calls;
+    int status;
+    int has_stream;
+    rh_store_stream s;
+    uint64_t first;
+    size_t expired;
+} got;
+
+static void record(void *ud, const rh_store_reply *r)
+{
+    got *g = ud;
+    g->calls++;
+    g->status = r->status;
+    g->has_stream = r->stream != NULL;
+    if (r->stream)
+        g->s = *r->stream;
+    g->first = r->first_seq;
+    g->expired = r->expired;
+}
+
+static const rh_store_ids IDS = {"acme", "t1", "r1", "s1"};
+
+static int setup(void **state)
+{
+    *state = rh_store_memory_new();
+    return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    rh_store_free(*state);
+    return 0;
+}
+
+static got start(rh_store *st, const char *app, const rh_store_ids *ids)
+{
+    got g = {0};
+    rh_store_start(st, app, ids, record, &g);
+    assert_int_equal(g.calls, 1);
+    return g;
+}
+
+static got append(rh_store *st, const char *app, const char *sid, size_t n)
+{
+    got g = {0};
+    rh_store_append(st, app, sid, n, record, &g);
+    assert_int_equal(g.calls, 1);
+    return g;
+}
+
+static got end(rh_store *st, const char *app, const char *sid, int reason, uint64_t now)
+{
+    got g = {0};
+    rh_store_end(st, app, sid, reason, now, record, &g);
+    assert_int_equal(g.calls, 1);
+    return g;
+}
+
+static got get(rh_store *st, const char *app, const char *sid)
+{
+    got g = {0};
+    rh_store_get(st, app, sid, record, &g);
+    assert_int_equal(g.calls, 1);
+    return g;
+}
+
+static void test_start_created_exists_conflict(void **state)
+{
+    rh_store *st = *state;
+    got g = start(st, "app", &IDS);
+    assert_int_equal(g.status, RH_STORE_OK);
+    assert_true(g.has_stream);
+    assert_string_equal(g.s.workspace_id, "acme");
+    assert_string_equal(g.s.stream_id, "s1");
+    assert_int_equal(g.s.last_seq, 0);
+    assert_int_equal(g.s.ended, 0);
+
+    g = start(st, "app", &IDS);
+    assert_int_equal(g.status, RH_STORE_EXISTS);
+    assert_int_equal(rh_store_memory_count(st), 1);
+
+    rh_store_ids other = IDS;
+    other.run_id = "r2";
+    g = start(st, "app", &other);
+    assert_int_equal(g.status, RH_STORE_CONFLICT);
+    assert_string_equal(g.s.run_id, "r1"); /* state of the existing stream */
+
+    /* another app has its own namespace */
+    g = start(st, "app2", &other);
+    assert_int_equal(g.status, RH_STORE_OK);
+    assert_int_equal(rh_store_memory_count(st), 2);
+}
+
+static void test_append_assigns_ranges(void **state)
+{
+    rh_store *st = *state;
+    start(st, "app", &IDS);
+    got g = append(st, "app", "s1", 1);
+    assert_int_equal(g.status, RH_STORE_OK);
+    assert_int_equal(g.first, 1);
+    assert_int_equal(g.s.last_seq, 1);
+    g = append(st, "app", "s1", 5);
+    assert_int_equal(g.first, 2);
+    assert_int_equal(g.s.last_seq, 6);
+    g = append(st, "app", "nope", 1);
+    assert_int_equal(g.status, RH_STORE_NOT_FOUND);
+    assert_false(g.has_stream);
+    g = append(st, "other-app", "s1", 1);
+    assert_int_equal(g.status, RH_STORE_NOT_FOUND);
+    g = append(st, "app", "s1", 0);
+    assert_int_equal(g.status, RH_STORE_INVALID);
+    assert_int_equal(get(st, "app", "s1").s.last_seq, 6);
+}
+
+static void test_end_first_wins(void **state)
+{
+    rh_store *st = *state;
+    start(st, "app", &IDS);
+    append(st, "app", "s1", 3);
+    got g = end(st, "app", "s1", 2, 1000);
+    assert_int_equal(g.status, RH_STORE_OK);
+    assert_int_equal(g.s.ended, 1);
+    assert_int_equal(g.s.reason, 2);
+    assert_int_equal(g.s.last_seq, 3);
+    assert_int_equal(g.s.ended_at_ms, 1000);
+    for (int i = 0; i < 3; i++) {
+        g = end(st, "app", "s1", 1, 2000 + (uint64_t)i);
+        assert_int_equal(g.status, RH_STORE_ALREADY_ENDED);
+        assert_int_equal(g.s.reason, 2);
+        assert_int_equal(g.s.last_seq, 3);
+        assert_int_equal(g.s.ended_at_ms, 1000);
+    }
+    g = append(st, "app", "s1", 1);
+    assert_int_equal(g.status, RH_STORE_ENDED);
+    assert_int_equal(g.s.last_seq, 3);
+    g = end(st, "app", "missing", 0, 1);
+    assert_int_equal(g.status, RH_STORE_NOT_FOUND);
+    /* start again on an ended stream: EXISTS with the ended state */
+    g = start(st, "app", &IDS);
+    assert_int_equal(g.status, RH_STORE_EXISTS);
+    assert_int_equal(g.s.ended, 1);
+}
+
+static void test_expire_after_ttl(void **state)
+{
+    rh_store *st = *state;
+    char sid[16];
+    for (int i = 0; i < 5; i++) {
+        rh_store_ids ids = IDS;
+        snprintf(sid, sizeof sid, "s%d", i);
+        ids.stream_id = sid;
+        start(st, "app", &ids);
+    }
+    end(st, "app", "s3", 0, 100);
+    end(st, "app", "s1", 0, 200);
+    got g = {0};
+    rh_store_expire(st, 399, 300, record, &g);
+    assert_int_equal(g.expired, 0);
+    rh_store_expire(st, 400, 300, record, &g);
+    assert_int_equal(g.expired, 1);
+    assert_int_equal(get(st, "app", "s3").status, RH_STORE_NOT_FOUND);
+    assert_int_equal(get(st, "app", "s1").status, RH_STORE_OK);
+    rh_store_expire(st, 10000, 300, NULL, NULL);
+    assert_int_equal(get(st, "app", "s1").status, RH_STORE_NOT_FOUND);
+    /* open streams never expire */
+    assert_int_equal(rh_store_memory_count(st), 3);
+    assert_int_equal(get(st, "app", "s0").status, RH_STORE_OK);
+    /* an expired id can be started again from zero */
+    rh_store_ids ids = IDS;
+    ids.stream_id = "s3";
+    got s = start(st, "app", &ids);
+    assert_int_equal(s.status, RH_STORE_OK);
+    assert_int_equal(s.s.last_seq, 0);
+    /* huge ttl does not overflow */
+    end(st, "app", "s0", 0, 5);
+    rh_store_expire(st, 6, UINT64_MAX, record, &g);
+    assert_int_equal(g.expired, 0);
+}
+
+static void test_invalid_ids(void **state)
+{
+    rh_store *st = *state;
+    char longid[RH_STORE_ID_MAX + 2];
+    memset(longid, 'a', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    rh_store_ids ids = IDS;
+    ids.stream_id = longid;
+    assert_int_equal(start(st, "app", &ids).status, RH_STORE_INVALID);
+    ids.stream_id = "";
+    assert_int_equal(start(st, "app", &ids).status, RH_STORE_INVALID);
+    ids = IDS;
+    ids.run_id = NULL;
+    assert_int_equal(start(st, "app", &ids).status, RH_STORE_INVALID);
+    assert_int_equal(start(st, "", &IDS).status, RH_STORE_INVALID);
+    assert_int_equal(get(st, "app", longid).status, RH_STORE_INVALID);
+    assert_int_equal(rh_store_memory_count(st), 0);
+}
+
+static void test_many_streams_grow(void **state)
+{
+    rh_store *st = *state;
+    char sid[16];
+    for (int i = 0; i < 1000; i++) {
+        rh_store_ids ids = IDS;
+        snprintf(sid, sizeof sid, "s%d", i);
+        ids.stream_id = sid;
+        assert_int_equal(start(st, "app", &ids).status, RH_STORE_OK);
+        append(st, "app", sid, (size_t)i + 1);
+    }
+    assert_int_equal(rh_store_memory_count(st), 1000);
+    for (int i = 0; i < 1000; i++) {
+        snprintf(sid, sizeof sid, "s%d", i);
+        got g = get(st, "app", sid);
+        assert_int_equal(g.status, RH_STORE_OK);
+        assert_int_equal(g.s.last_seq, (uint64_t)i + 1);
+        if (i % 2)
+            end(st, "app", sid, 0, (uint64_t)i);
+    }
+    got g = {0};
+    rh_store_expire(st, 2000, 1000, record, &g);
+    assert_int_equal(g.expired, 500);
+    assert_int_equal(rh_store_memory_count(st), 500);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_start_created_exists_conflict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_append_assigns_ranges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_end_first_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expire_after_ttl, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_streams_grow, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,166 @@
+/* rh_cfg: built-in defaults, freeing and lookups. The JSON file parser is config_parse.c.
+ * Owned by the net/config helper. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_int.h"
+
+char *rh_cfg__strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+void rh_cfg__app_limits(rh_cfg_app *a)
+{
+    a->client_events = 1;
+    a->max_event_bytes = 10240;
+    a->max_token_bytes = 10240;
+    a->max_channels = 100;
+    a->max_batch = 10;
+    a->max_message_bytes = 10240;
+    a->max_presence_members = 100;
+    a->client_events_per_sec = 10;
+}
+
+static int add_user(rh_cfg_user *u, const char *token, const char *id, const char *ws)
+{
+    u->token = rh_cfg__strdup(token);
+    u->user_id = rh_cfg__strdup(id);
+    u->name = rh_cfg__strdup(id);
+    u->workspaces = calloc(1, sizeof(char *));
+    if (!u->token || !u->user_id || !u->name || !u->workspaces)
+        return -1;
+    u->workspaces[0] = rh_cfg__strdup(ws);
+    if (!u->workspaces[0])
+        return -1;
+    u->nworkspaces = 1;
+    return 0;
+}
+
+int rh_cfg_defaults(rh_cfg *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->host = rh_cfg__strdup("127.0.0.1");
+    out->port = 8080;
+    out->activity_timeout = 120;
+    out->pong_timeout = 30;
+    out->ended_ttl = 300;
+    out->auth_window = 600;
+    out->send_queue_bytes = 4u * 1024u * 1024u;
+    out->log_level = rh_cfg__strdup("info");
+    out->apps = calloc(1, sizeof(rh_cfg_app));
+    out->users = calloc(2, sizeof(rh_cfg_user));
+    if (!out->host || !out->log_level || !out->apps || !out->users)
+        goto fail;
+    out->napps = 1;
+    rh_cfg_app *a = &out->apps[0];
+    rh_cfg__app_limits(a);
+    a->id = rh_cfg__strdup("app-id");
+    a->key = rh_cfg__strdup("app-key");
+    a->secret = rh_cfg__strdup("app-secret");
+    if (!a->id || !a->key || !a->secret)
+        goto fail;
+    out->nusers = 2;
+    if (add_user(&out->users[0], "alice-token", "alice", "acme") != 0 ||
+        add_user(&out->users[1], "bob-token", "bob", "globex") != 0)
+        goto fail;
+    return 0;
+fail:
+    rh_cfg_clear(out);
+    return -1;
+}
+
+void rh_cfg__free_apps(rh_cfg_app *apps, size_t n)
+{
+    for (size_t i = 0; apps && i < n; i++) {
+        free(apps[i].id);
+        free(apps[i].key);
+        free(apps[i].secret);
+    }
+    free(apps);
+}
+
+void rh_cfg__free_users(rh_cfg_user *users, size_t n)
+{
+    for (size_t i = 0; users && i < n; i++) {
+        free(users[i].token);
+        free(users[i].user_id);
+        free(users[i].name);
+        for (size_t j = 0; users[i].workspaces && j < users[i].nworkspaces; j++)
+            free(users[i].workspaces[j]);
+        free(users[i].workspaces);
+    }
+    free(users);
+}
+
+void rh_cfg_clear(rh_cfg *c)
+{
+    if (!c)
+        return;
+    free(c->host);
+    free(c->redis_url);
+    free(c->log_level);
+    rh_cfg__free_apps(c->apps, c->napps);
+    rh_cfg__free_users(c->users, c->nusers);
+    memset(c, 0, sizeof(*c));
+}
+
+const rh_cfg_app *rh_cfg_app_by_key(const rh_cfg *c, const char *key)
+{
+    if (!c || !key)
+        return NULL;
+    for (size_t i = 0; i < c->napps; i++)
+        if (c->apps[i].key && strcmp(c->apps[i].key, key) == 0)
+            return &c->apps[i];
+    return NULL;
+}
+
+const rh_cfg_app *rh_cfg_app_by_id(const rh_cfg *c, const char *id)
+{
+    if (!c || !id)
+        return NULL;
+    for (size_t i = 0; i < c->napps; i++)
+        if (c->apps[i].id && strcmp(c->apps[i].id, id) == 0)
+            return &c->apps[i];
+    return NULL;
+}
+
+/* Bearer tokens are secrets: compare without an early exit so timing does not reveal how
+ * many leading bytes matched. */
+static int token_eq(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    unsigned char diff = (unsigned char)(la != lb);
+    for (size_t i = 0; i < lb; i++)
+        diff |= (unsigned char)(a[i < la ? i : 0] ^ b[i]);
+    return diff == 0;
+}
+
+const rh_cfg_user *rh_cfg_user_by_token(const rh_cfg *c, const char *token)
+{
+    if (!c || !token || !*token)
+        return NULL;
+    const rh_cfg_user *found = NULL;
+    for (size_t i = 0; i < c->nusers; i++)
+        if (c->users[i].token && token_eq(c->users[i].token, token) && !found)
+            found = &c->users[i];
+    return found;
+}
+
+int rh_cfg_user_in_workspace(const rh_cfg_user *u, const char *workspace)
+{
+    if (!u || !workspace)
+        return 0;
+    for (size_t i = 0; i < u->nworkspaces; i++)
+        if (strcmp(u->workspaces[i], workspace) == 0)
+            return 1;
+    return 0;
+}

@@ -1,0 +1,383 @@
+/* rh_cfg_parse: the JSON config file, strict. Every key is known, every value typed and
+ * ranged, so a typo or a wrong unit fails at start with the key's name instead of running
+ * with a default nobody asked for. Owned by the net/config helper. */
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../proto/json.h"
+#include "config_int.h"
+
+#define MAX_BYTES_LIMIT (64ll * 1024 * 1024)
+#define MAX_SECONDS (365ll * 24 * 3600)
+
+typedef struct pctx {
+    char *err;
+    size_t errlen;
+} pctx;
+
+static int fail(pctx *p, const char *path, const char *fmt, ...)
+{
+    char msg[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (p->errlen)
+        snprintf(p->err, p->errlen, "key \"%s\": %s", path, msg);
+    return -1;
+}
+
+static int nomem(pctx *p)
+{
+    if (p->errlen)
+        snprintf(p->err, p->errlen, "out of memory");
+    return -1;
+}
+
+static int get_int(pctx *p, const cJSON *v, const char *path, long long min, long long max,
+                   long long *out)
+{
+    if (!cJSON_IsNumber(v))
+        return fail(p, path, "expected an integer");
+    double d = v->valuedouble;
+    if (!isfinite(d) || d != trunc(d))
+        return fail(p, path, "expected an integer, got %g", d);
+    if (d < (double)min || d > (double)max)
+        return fail(p, path, "%g is out of range %lld..%lld", d, min, max);
+    *out = (long long)d;
+    return 0;
+}
+
+static int set_int(pctx *p, const cJSON *v, const char *path, long long min, long long max,
+                   int *out)
+{
+    long long x;
+    if (get_int(p, v, path, min, max, &x) != 0)
+        return -1;
+    *out = (int)x;
+    return 0;
+}
+
+static int set_size(pctx *p, const cJSON *v, const char *path, long long min, long long max,
+                    size_t *out)
+{
+    long long x;
+    if (get_int(p, v, path, min, max, &x) != 0)
+        return -1;
+    *out = (size_t)x;
+    return 0;
+}
+
+/* Replaces *out with a copy of a string value. allow_null: JSON null clears it. */
+static int set_str(pctx *p, const cJSON *v, const char *path, int allow_null, char **out)
+{
+    if (allow_null && cJSON_IsNull(v)) {
+        free(*out);
+        *out = NULL;
+        return 0;
+    }
+    if (!cJSON_IsString(v))
+        return fail(p, path, allow_null ? "expected a string or null" : "expected a string");
+    if (!v->valuestring[0])
+        return fail(p, path, "must not be empty");
+    char *s = rh_cfg__strdup(v->valuestring);
+    if (!s)
+        return nomem(p);
+    free(*out);
+    *out = s;
+    return 0;
+}
+
+/* App ids and keys appear in URL paths (/apps/{id}, /app/{key}): keep them to characters
+ * that need no escaping. */
+static int set_ident(pctx *p, const cJSON *v, const char *path, char **out)
+{
+    if (set_str(p, v, path, 0, out) != 0)
+        return -1;
+    size_t n = strlen(*out);
+    if (n > 64)
+        return fail(p, path, "longer than 64 characters");
+    for (size_t i = 0; i < n; i++) {
+        char c = (*out)[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            return fail(p, path, "may contain only A-Z a-z 0-9 - _ .");
+    }
+    return 0;
+}
+
+static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
+{
+    char path[96];
+    if (!cJSON_IsObject(obj)) {
+        snprintf(path, sizeof path, "apps[%zu]", idx);
+        return fail(p, path, "expected an object");
+    }
+    rh_cfg__app_limits(a);
+    for (const cJSON *v = obj->child; v; v = v->next) {
+        const char *k = v->string;
+        snprintf(path, sizeof path, "apps[%zu].%.48s", idx, k);
+        int rc;
+        if (strcmp(k, "id") == 0)
+            rc = set_ident(p, v, path, &a->id);
+        else if (strcmp(k, "key") == 0)
+            rc = set_ident(p, v, path, &a->key);
+        else if (strcmp(k, "secret") == 0)
+            rc = set_str(p, v, path, 0, &a->secret);
+        else if (strcmp(k, "client_events") == 0) {
+            if (!cJSON_IsBool(v))
+                return fail(p, path, "expected true or false");
+            a->client_events = cJSON_IsTrue(v) ? 1 : 0;
+            rc = 0;
+        } else if (strcmp(k, "max_event_bytes") == 0)
+            rc = set_size(p, v, path, 1, MAX_BYTES_LIMIT, &a->max_event_bytes);
+        else if (strcmp(k, "max_token_bytes") == 0)
+            rc = set_size(p, v, path, 1, MAX_BYTES_LIMIT, &a->max_token_bytes);
+        else if (strcmp(k, "max_channels") == 0)
+            rc = set_size(p, v, path, 1, 100000, &a->max_channels);
+        else if (strcmp(k, "max_batch") == 0)
+            rc = set_size(p, v, path, 1, 100000, &a->max_batch);
+        else if (strcmp(k, "max_message_bytes") == 0)
+            rc = set_size(p, v, path, 64, MAX_BYTES_LIMIT, &a->max_message_bytes);
+        else if (strcmp(k, "max_presence_members") == 0)
+            rc = set_size(p, v, path, 1, 1000000, &a->max_presence_members);
+        else if (strcmp(k, "client_events_per_sec") == 0)
+            rc = set_int(p, v, path, 1, 1000000, &a->client_events_per_sec);
+        else
+            return fail(p, path, "unknown key");
+        if (rc != 0)
+            return -1;
+    }
+    static const char *const required[] = {"id", "key", "secret"};
+    char *const have[] = {a->id, a->key, a->secret};
+    for (size_t i = 0; i < 3; i++) {
+        if (!have[i]) {
+            snprintf(path, sizeof path, "apps[%zu].%s", idx, required[i]);
+            return fail(p, path, "missing (required)");
+        }
+    }
+    return 0;
+}
+
+static int parse_apps(pctx *p, const cJSON *v, rh_cfg *c)
+{
+    if (!cJSON_IsArray(v))
+        return fail(p, "apps", "expected an array of objects");
+    size_t n = (size_t)cJSON_GetArraySize(v);
+    if (n == 0)
+        return fail(p, "apps", "must list at least one app");
+    rh_cfg_app *apps = calloc(n, sizeof *apps);
+    if (!apps)
+        return nomem(p);
+    size_t i = 0;
+    for (const cJSON *e = v->child; e; e = e->next, i++) {
+        if (parse_app(p, e, i, &apps[i]) != 0)
+            goto fail;
+        for (size_t j = 0; j < i; j++) {
+            char path[48];
+            if (strcmp(apps[j].id, apps[i].id) == 0) {
+                snprintf(path, sizeof path, "apps[%zu].id", i);
+                fail(p, path, "duplicate of apps[%zu].id", j);
+                goto fail;
+            }
+            if (strcmp(apps[j].key, apps[i].key) == 0) {
+                snprintf(path, sizeof path, "apps[%zu].key", i);
+                fail(p, path, "duplicate of apps[%zu].key", j);
+                goto fail;
+            }
+        }
+    }
+    rh_cfg__free_apps(c->apps, c->napps);
+    c->apps = apps;
+    c->napps = n;
+    return 0;
+fail:
+    rh_cfg__free_apps(apps, n);
+    return -1;
+}
+
+static int parse_workspaces(pctx *p, const cJSON *v, const char *path, rh_cfg_user *u)
+{
+    if (!cJSON_IsArray(v))
+        return fail(p, path, "expected an array of strings");
+    size_t n = (size_t)cJSON_GetArraySize(v);
+    char **ws = calloc(n ? n : 1, sizeof *ws);
+    if (!ws)
+        return nomem(p);
+    size_t i = 0;
+    for (const cJSON *e = v->child; e; e = e->next, i++) {
+        char epath[128];
+        snprintf(epath, sizeof epath, "%s[%zu]", path, i);
+        if (set_str(p, e, epath, 0, &ws[i]) != 0) {
+            for (size_t j = 0; j < n; j++)
+                free(ws[j]);
+            free(ws);
+            return -1;
+        }
+    }
+    for (size_t j = 0; j < u->nworkspaces; j++)
+        free(u->workspaces[j]);
+    free(u->workspaces);
+    u->workspaces = ws;
+    u->nworkspaces = n;
+    return 0;
+}
+
+static int parse_user(pctx *p, const cJSON *obj, size_t idx, rh_cfg_user *u)
+{
+    char path[96];
+    if (!cJSON_IsObject(obj)) {
+        snprintf(path, sizeof path, "users[%zu]", idx);
+        return fail(p, path, "expected an object");
+    }
+    for (const cJSON *v = obj->child; v; v = v->next) {
+        const char *k = v->string;
+        snprintf(path, sizeof path, "users[%zu].%.48s", idx, k);
+        int rc;
+        if (strcmp(k, "token") == 0)
+            rc = set_str(p, v, path, 0, &u->token);
+        else if (strcmp(k, "user_id") == 0)
+            rc = set_str(p, v, path, 0, &u->user_id);
+        else if (strcmp(k, "name") == 0)
+            rc = set_str(p, v, path, 1, &u->name);
+        else if (strcmp(k, "workspaces") == 0)
+            rc = parse_workspaces(p, v, path, u);
+        else
+            return fail(p, path, "unknown key");
+        if (rc != 0)
+            return -1;
+    }
+    if (!u->token) {
+        snprintf(path, sizeof path, "users[%zu].token", idx);
+        return fail(p, path, "missing (required)");
+    }
+    if (!u->user_id) {
+        snprintf(path, sizeof path, "users[%zu].user_id", idx);
+        return fail(p, path, "missing (required)");
+    }
+    return 0;
+}
+
+static int parse_users(pctx *p, const cJSON *v, rh_cfg *c)
+{
+    if (!cJSON_IsArray(v))
+        return fail(p, "users", "expected an array of objects");
+    size_t n = (size_t)cJSON_GetArraySize(v);
+    rh_cfg_user *users = calloc(n ? n : 1, sizeof *users);
+    if (!users)
+        return nomem(p);
+    size_t i = 0;
+    for (const cJSON *e = v->child; e; e = e->next, i++) {
+        if (parse_user(p, e, i, &users[i]) != 0)
+            goto fail;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(users[j].token, users[i].token) == 0) {
+                char path[48];
+                snprintf(path, sizeof path, "users[%zu].token", i);
+                fail(p, path, "duplicate of users[%zu].token", j);
+                goto fail;
+            }
+        }
+    }
+    rh_cfg__free_users(c->users, c->nusers);
+    c->users = users;
+    c->nusers = n;
+    return 0;
+fail:
+    rh_cfg__free_users(users, n);
+    return -1;
+}
+
+static int parse_log_level(pctx *p, const cJSON *v, char **out)
+{
+    if (set_str(p, v, "log_level", 0, out) != 0)
+        return -1;
+    static const char *const levels[] = {"error", "warn", "info", "debug"};
+    for (size_t i = 0; i < sizeof levels / sizeof *levels; i++)
+        if (strcmp(*out, levels[i]) == 0)
+            return 0;
+    return fail(p, "log_level", "expected one of error, warn, info, debug");
+}
+
+static int parse_top(pctx *p, const cJSON *root, rh_cfg *c)
+{
+    if (!cJSON_IsObject(root)) {
+        if (p->errlen)
+            snprintf(p->err, p->errlen, "the config must be a JSON object");
+        return -1;
+    }
+    for (const cJSON *v = root->child; v; v = v->next) {
+        const char *k = v->string;
+        int rc;
+        if (strcmp(k, "host") == 0)
+            rc = set_str(p, v, k, 0, &c->host);
+        else if (strcmp(k, "port") == 0)
+            rc = set_int(p, v, k, 0, 65535, &c->port);
+        else if (strcmp(k, "redis_url") == 0)
+            rc = set_str(p, v, k, 1, &c->redis_url);
+        else if (strcmp(k, "activity_timeout") == 0)
+            rc = set_int(p, v, k, 1, 86400, &c->activity_timeout);
+        else if (strcmp(k, "pong_timeout") == 0)
+            rc = set_int(p, v, k, 1, 86400, &c->pong_timeout);
+        else if (strcmp(k, "ended_ttl") == 0)
+            rc = set_int(p, v, k, 1, MAX_SECONDS, &c->ended_ttl);
+        else if (strcmp(k, "auth_window") == 0)
+            rc = set_int(p, v, k, 0, MAX_SECONDS, &c->auth_window);
+        else if (strcmp(k, "send_queue_bytes") == 0)
+            rc = set_size(p, v, k, 4096, 1024ll * 1024 * 1024, &c->send_queue_bytes);
+        else if (strcmp(k, "log_level") == 0)
+            rc = parse_log_level(p, v, &c->log_level);
+        else if (strcmp(k, "apps") == 0)
+            rc = parse_apps(p, v, c);
+        else if (strcmp(k, "users") == 0)
+            rc = parse_users(p, v, c);
+        else {
+            char path[72];
+            snprintf(path, sizeof path, "%.64s", k);
+            return fail(p, path, "unknown key");
+        }
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int rh_cfg_parse(const char *text, size_t len, rh_cfg *out, char *err, size_t errlen)
+{
+    pctx p = {err, errlen};
+    if (errlen)
+        err[0] = '\0';
+    memset(out, 0, sizeof *out);
+    if (!text) {
+        if (errlen)
+            snprintf(err, errlen, "no config text");
+        return -1;
+    }
+    int code = 0;
+    char jerr[128] = "";
+    cJSON *root = rh_json_parse(text, len, &code, jerr, sizeof jerr);
+    if (!root) {
+        if (errlen)
+            snprintf(err, errlen, "invalid JSON: %s", jerr[0] ? jerr : rh_json_strerror(code));
+        return -1;
+    }
+    rh_cfg c;
+    if (rh_cfg_defaults(&c) != 0) {
+        cJSON_Delete(root);
+        return nomem(&p);
+    }
+    int rc = parse_top(&p, root, &c);
+    cJSON_Delete(root);
+    if (rc != 0) {
+        rh_cfg_clear(&c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}

@@ -1,0 +1,119 @@
+/* rh_conn internals shared by the files of core/ (srv.c, conn.c, subscribe.c,
+ * client_events.c, hub.c). Not for api/ or net/: they see connections only through
+ * server.h and hub.h.
+ *
+ * Ownership: the hub owns every rh_conn (created by rh_srv_conn_open, freed by
+ * rh_srv_conn_closed or rh_hub_free), every channel, subscription and presence member.
+ * A subscription lives in its connection's table (keyed by channel name) and in its
+ * channel's list; a presence member lives in its channel's table while any connection of
+ * that user is subscribed. */
+#ifndef RH_CONN_H
+#define RH_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../proto/channel.h"
+#include "../proto/message.h"
+#include "htab.h"
+#include "srv.h"
+
+#define RH_SOCKET_ID_MAX 48
+
+typedef struct rh_member {
+    char *user_id;
+    char *user_info;               /* compact JSON, or NULL */
+    size_t conns;                  /* subscriptions of this user in the channel */
+    struct rh_member *prev, *next; /* join order, for stable presence lists */
+} rh_member;
+
+typedef struct rh_chan rh_chan;
+
+typedef struct rh_sub {
+    struct rh_conn *conn;
+    rh_chan *chan;
+    rh_member *member;          /* presence channels only; NULL otherwise */
+    struct rh_sub *prev, *next; /* in chan */
+} rh_sub;
+
+struct rh_chan {
+    char *name;
+    rh_chan_type type;
+    size_t nsubs;
+    rh_sub *head, *tail;
+    rh_htab members; /* user_id -> rh_member (presence channels) */
+    rh_member *mhead, *mtail;
+};
+
+struct rh_conn {
+    rh_srv *srv;
+    void *handle;
+    const rh_cfg_app *app; /* NULL: refused at open (unknown key) */
+    char socket_id[RH_SOCKET_ID_MAX];
+    int closing;           /* io->close was called: nothing more is sent or handled */
+    uint64_t last_seen_ms; /* last message or WebSocket ping/pong from the client */
+    uint64_t ping_sent_ms;
+    int pinged;         /* server pusher:ping outstanding */
+    uint64_t *ce_times; /* ring of the last ce_cap client-event times (allocated lazily) */
+    int ce_cap, ce_n, ce_pos;
+    rh_htab subs;                /* channel name -> rh_sub */
+    struct rh_conn *prev, *next; /* every connection of the server */
+    int dead;                    /* rh_srv_conn_closed came while the server was busy */
+    struct rh_conn *dead_next;
+};
+
+/* --- hub internals (hub.c) -------------------------------------------------------------- */
+
+/* Registers a new connection (socket id already set when app != NULL). 0 or -1 (OOM). */
+int rh_hub_conn_add(rh_srv *srv, rh_conn *c);
+/* 1 when some connection already uses socket_id. */
+int rh_hub_socket_taken(rh_srv *srv, const char *socket_id);
+/* Drops every subscription of c (member_removed as due unless quiet), unregisters and frees
+ * c. */
+void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet);
+rh_conn *rh_hub_first_conn(rh_srv *srv);
+/* Every entry point brackets its work with enter/leave. A connection closed by the edge
+ * meanwhile (rh_srv_conn_closed from inside an io callback) is only marked dead and freed
+ * by the outermost leave, so no list walk or handler ever sees a freed connection. */
+void rh_hub_enter(rh_srv *srv);
+void rh_hub_leave(rh_srv *srv);
+/* 0 when c was freed at once, 1 when deferred to rh_hub_leave. */
+int rh_hub_conn_closed(rh_srv *srv, rh_conn *c);
+size_t rh_hub_conn_total(const rh_srv *srv);
+
+/* The channel of app named name, or NULL when nobody is subscribed. */
+rh_chan *rh_hub_chan(rh_srv *srv, const rh_cfg_app *app, const char *name);
+/* The subscription of c to name, or NULL. */
+rh_sub *rh_hub_sub_of(rh_conn *c, const char *name);
+/* Subscribes c (channel created on demand). Returns the subscription or NULL (OOM). An
+ * existing subscription is returned unchanged. */
+rh_sub *rh_hub_subscribe(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type type);
+/* Adds user_id to the presence set of sub's channel and attaches it to sub; *is_new is 1
+ * when the user was not present before. 0 or -1 (OOM: sub unchanged). Takes ownership of
+ * neither string (copies). */
+int rh_hub_member_join(rh_sub *sub, const char *user_id, const char *user_info, int *is_new);
+/* Removes sub; sends member_removed to the others when the user's last subscription went. */
+void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet);
+
+/* --- connection helpers (conn.c) -------------------------------------------------------- */
+
+/* Sends frame (caller keeps its reference); closes c with 4100 when its queue is full.
+ * 0 when queued. */
+int rh_conn_send(rh_conn *c, rh_buf *frame);
+/* Sends and drops the caller's reference (frame may be NULL: out of memory, logged). */
+void rh_conn_send_take(rh_conn *c, rh_buf *frame);
+void rh_conn_close(rh_conn *c, int code, const char *reason);
+/* pusher:error {"code","message"} with "channel" when channel != NULL. */
+void rh_conn_error(rh_conn *c, int code, const char *message, const char *channel);
+/* Replaces, in place, every byte that does not start a valid UTF-8 sequence with '?': error
+ * messages quote client input cut to a length, and a frame must stay valid UTF-8. */
+void rh_conn_utf8_clean(char *s);
+/* Malformed input: 4200 unless the silent-malformed fault is on. */
+void rh_conn_malformed(rh_conn *c, const char *what);
+
+/* subscribe.c */
+void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m);
+/* client_events.c */
+void rh_conn_on_client_event(rh_conn *c, const rh_msg *m);
+
+#endif

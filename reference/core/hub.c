@@ -1,0 +1,393 @@
+#include "hub.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../proto/message.h"
+#include "conn.h"
+
+struct rh_hub {
+    rh_htab *chans; /* one table per cfg app: channel name -> rh_chan */
+    size_t napps;
+    rh_htab sockets; /* socket_id -> rh_conn, every app */
+    rh_conn *head;   /* every connection, newest first */
+    size_t nconns;
+    uint64_t k0, k1;
+    int depth;     /* nesting of entry points (rh_hub_enter) */
+    rh_conn *dead; /* closed while depth > 0; freed by the outermost rh_hub_leave */
+};
+
+int rh_hub_init(rh_srv *srv)
+{
+    struct rh_hub *h = calloc(1, sizeof(*h));
+    if (!h)
+        return -1;
+    uint64_t key[2] = {0, 0};
+    if (!srv->io.random || srv->io.random(srv->io.ud, key, sizeof(key)) != 0) {
+        free(h);
+        return -1;
+    }
+    h->k0 = key[0];
+    h->k1 = key[1];
+    h->napps = srv->cfg->napps;
+    if (h->napps) {
+        h->chans = calloc(h->napps, sizeof(*h->chans));
+        if (!h->chans) {
+            free(h);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < h->napps; i++)
+        rh_htab_init(&h->chans[i], h->k0, h->k1 ^ (i + 1));
+    rh_htab_init(&h->sockets, h->k0 ^ 0x5bd1e995, h->k1);
+    srv->hub = h;
+    return 0;
+}
+
+void rh_hub_free(rh_srv *srv)
+{
+    struct rh_hub *h = srv->hub;
+    if (!h)
+        return;
+    while (h->head)
+        rh_hub_conn_remove(srv, h->head, 1);
+    for (size_t i = 0; i < h->napps; i++)
+        rh_htab_free(&h->chans[i]);
+    free(h->chans);
+    rh_htab_free(&h->sockets);
+    free(h);
+    srv->hub = NULL;
+}
+
+/* The channel table of app. app normally points into cfg->apps; an equal id is accepted too
+ * so a caller holding a copy still finds its app. */
+static rh_htab *app_chans(rh_srv *srv, const rh_cfg_app *app)
+{
+    struct rh_hub *h = srv->hub;
+    if (!h || !app)
+        return NULL;
+    const rh_cfg_app *apps = srv->cfg->apps;
+    for (size_t i = 0; i < h->napps; i++)
+        if (&apps[i] == app)
+            return &h->chans[i];
+    for (size_t i = 0; i < h->napps; i++)
+        if (app->id && apps[i].id && strcmp(apps[i].id, app->id) == 0)
+            return &h->chans[i];
+    return NULL;
+}
+
+int rh_hub_conn_add(rh_srv *srv, rh_conn *c)
+{
+    struct rh_hub *h = srv->hub;
+    rh_htab_init(&c->subs, h->k0 ^ (uintptr_t)c, h->k1);
+    if (c->app && c->socket_id[0] && rh_htab_put(&h->sockets, c->socket_id, c) != 0)
+        return -1;
+    c->prev = NULL;
+    c->next = h->head;
+    if (h->head)
+        h->head->prev = c;
+    h->head = c;
+    h->nconns++;
+    return 0;
+}
+
+int rh_hub_socket_taken(rh_srv *srv, const char *socket_id)
+{
+    return rh_htab_get(&srv->hub->sockets, socket_id) != NULL;
+}
+
+rh_conn *rh_hub_first_conn(rh_srv *srv)
+{
+    return srv->hub ? srv->hub->head : NULL;
+}
+
+void rh_hub_enter(rh_srv *srv)
+{
+    srv->hub->depth++;
+}
+
+void rh_hub_leave(rh_srv *srv)
+{
+    struct rh_hub *h = srv->hub;
+    if (--h->depth > 0)
+        return;
+    /* Removing a connection may publish member_removed, whose sends may close more
+     * connections: keep the depth up meanwhile so those are queued here too. */
+    while (h->dead) {
+        rh_conn *c = h->dead;
+        h->dead = c->dead_next;
+        h->depth++;
+        rh_hub_conn_remove(srv, c, 0);
+        h->depth--;
+    }
+}
+
+int rh_hub_conn_closed(rh_srv *srv, rh_conn *c)
+{
+    struct rh_hub *h = srv->hub;
+    if (c->dead)
+        return 1;
+    if (h->depth > 0) {
+        c->dead = 1;
+        c->closing = 1;
+        c->dead_next = h->dead;
+        h->dead = c;
+        return 1;
+    }
+    rh_hub_enter(srv);
+    rh_hub_conn_remove(srv, c, 0);
+    rh_hub_leave(srv);
+    return 0;
+}
+
+size_t rh_hub_conn_total(const rh_srv *srv)
+{
+    return srv->hub ? srv->hub->nconns : 0;
+}
+
+void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet)
+{
+    struct rh_hub *h = srv->hub;
+    while (c->subs.n > 0) {
+        size_t pos = 0;
+        void *v = NULL;
+        rh_htab_next(&c->subs, &pos, NULL, &v);
+        rh_hub_unsubscribe(srv, v, quiet);
+    }
+    rh_htab_free(&c->subs);
+    if (c->socket_id[0] && rh_htab_get(&h->sockets, c->socket_id) == c)
+        rh_htab_del(&h->sockets, c->socket_id);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        h->head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    h->nconns--;
+    free(c->ce_times);
+    free(c);
+}
+
+rh_chan *rh_hub_chan(rh_srv *srv, const rh_cfg_app *app, const char *name)
+{
+    rh_htab *t = app_chans(srv, app);
+    return t ? rh_htab_get(t, name) : NULL;
+}
+
+rh_sub *rh_hub_sub_of(rh_conn *c, const char *name)
+{
+    return rh_htab_get(&c->subs, name);
+}
+
+static void chan_free(rh_chan *ch)
+{
+    rh_htab_free(&ch->members);
+    free(ch->name);
+    free(ch);
+}
+
+rh_sub *rh_hub_subscribe(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type type)
+{
+    rh_sub *sub = rh_htab_get(&c->subs, name);
+    if (sub)
+        return sub;
+    rh_htab *t = app_chans(srv, c->app);
+    if (!t)
+        return NULL;
+    rh_chan *ch = rh_htab_get(t, name);
+    int created = 0;
+    if (!ch) {
+        ch = calloc(1, sizeof(*ch));
+        if (!ch)
+            return NULL;
+        ch->name = strdup(name);
+        if (!ch->name || rh_htab_put(t, ch->name, ch) != 0) {
+            free(ch->name);
+            free(ch);
+            return NULL;
+        }
+        ch->type = type;
+        rh_htab_init(&ch->members, srv->hub->k1, srv->hub->k0);
+        created = 1;
+    }
+    sub = calloc(1, sizeof(*sub));
+    if (!sub || rh_htab_put(&c->subs, ch->name, sub) != 0) {
+        free(sub);
+        if (created) {
+            rh_htab_del(t, ch->name);
+            chan_free(ch);
+        }
+        return NULL;
+    }
+    sub->conn = c;
+    sub->chan = ch;
+    sub->prev = ch->tail;
+    if (ch->tail)
+        ch->tail->next = sub;
+    else
+        ch->head = sub;
+    ch->tail = sub;
+    ch->nsubs++;
+    return sub;
+}
+
+int rh_hub_member_join(rh_sub *sub, const char *user_id, const char *user_info, int *is_new)
+{
+    rh_chan *ch = sub->chan;
+    rh_member *m = rh_htab_get(&ch->members, user_id);
+    *is_new = 0;
+    if (!m) {
+        m = calloc(1, sizeof(*m));
+        if (!m)
+            return -1;
+        m->user_id = strdup(user_id);
+        m->user_info = user_info ? strdup(user_info) : NULL;
+        if (!m->user_id || (user_info && !m->user_info) ||
+            rh_htab_put(&ch->members, m->user_id, m) != 0) {
+            free(m->user_id);
+            free(m->user_info);
+            free(m);
+            return -1;
+        }
+        m->prev = ch->mtail;
+        if (ch->mtail)
+            ch->mtail->next = m;
+        else
+            ch->mhead = m;
+        ch->mtail = m;
+        *is_new = 1;
+    }
+    m->conns++;
+    sub->member = m;
+    return 0;
+}
+
+static void send_member_removed(rh_srv *srv, const rh_cfg_app *app, rh_chan *ch,
+                                const char *user_id)
+{
+    char *q = rh_json_quote(user_id, strlen(user_id));
+    if (!q)
+        return;
+    size_t need = strlen(q) + 16;
+    char *data = malloc(need);
+    if (data) {
+        int n = snprintf(data, need, "{\"user_id\":%s}", q);
+        rh_buf *f = rh_msg_encode("pusher_internal:member_removed", ch->name, data, (size_t)n);
+        if (f)
+            rh_hub_publish(srv, app, ch->name, f, NULL);
+        rh_buf_unref(f);
+        free(data);
+    }
+    free(q);
+}
+
+void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
+{
+    rh_conn *c = sub->conn;
+    rh_chan *ch = sub->chan;
+    rh_htab_del(&c->subs, ch->name);
+    if (sub->prev)
+        sub->prev->next = sub->next;
+    else
+        ch->head = sub->next;
+    if (sub->next)
+        sub->next->prev = sub->prev;
+    else
+        ch->tail = sub->prev;
+    ch->nsubs--;
+    rh_member *m = sub->member;
+    free(sub);
+    if (m && --m->conns == 0) {
+        rh_htab_del(&ch->members, m->user_id);
+        if (m->prev)
+            m->prev->next = m->next;
+        else
+            ch->mhead = m->next;
+        if (m->next)
+            m->next->prev = m->prev;
+        else
+            ch->mtail = m->prev;
+        if (!quiet && ch->nsubs > 0 && !rh_fault_on(srv, RH_FAULT_PRESENCE_NO_REMOVED))
+            send_member_removed(srv, c->app, ch, m->user_id);
+        free(m->user_id);
+        free(m->user_info);
+        free(m);
+    }
+    if (ch->nsubs == 0) {
+        rh_htab *t = app_chans(srv, c->app);
+        if (t)
+            rh_htab_del(t, ch->name);
+        chan_free(ch);
+    }
+}
+
+size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
+                      const char *except_socket_id)
+{
+    if (!frame || !channel)
+        return 0;
+    rh_chan *ch = rh_hub_chan(srv, app, channel);
+    if (!ch)
+        return 0;
+    rh_conn *except = NULL;
+    if (except_socket_id)
+        except = rh_htab_get(&srv->hub->sockets, except_socket_id);
+    size_t n = 0;
+    rh_hub_enter(srv);
+    /* A send may close a connection (queue full) and the edge may report it closed at once;
+     * inside enter/leave that only marks it, so the list stays intact while we walk it. */
+    for (rh_sub *s = ch->head; s; s = s->next) {
+        if (s->conn == except || s->conn->closing)
+            continue;
+        if (rh_conn_send(s->conn, frame) == 0)
+            n++;
+    }
+    rh_hub_leave(srv);
+    return n;
+}
+
+static void fill_info(const rh_chan *ch, rh_hub_chan_info *out)
+{
+    out->occupied = ch->nsubs > 0;
+    out->subscription_count = ch->nsubs;
+    out->user_count = ch->type == RH_CHAN_PRESENCE ? ch->members.n : 0;
+}
+
+void rh_hub_channel_info(rh_srv *srv, const rh_cfg_app *app, const char *channel,
+                         rh_hub_chan_info *out)
+{
+    memset(out, 0, sizeof(*out));
+    rh_chan *ch = channel ? rh_hub_chan(srv, app, channel) : NULL;
+    if (ch)
+        fill_info(ch, out);
+}
+
+void rh_hub_foreach_channel(rh_srv *srv, const rh_cfg_app *app, const char *prefix,
+                            rh_hub_chan_cb cb, void *ud)
+{
+    rh_htab *t = app_chans(srv, app);
+    if (!t)
+        return;
+    size_t plen = prefix ? strlen(prefix) : 0;
+    const char *name;
+    void *v;
+    for (size_t pos = 0; rh_htab_next(t, &pos, &name, &v);) {
+        rh_chan *ch = v;
+        if (ch->nsubs == 0 || (plen && strncmp(name, prefix, plen) != 0))
+            continue;
+        rh_hub_chan_info info;
+        fill_info(ch, &info);
+        cb(ud, name, &info);
+    }
+}
+
+void rh_hub_foreach_user(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_hub_user_cb cb,
+                         void *ud)
+{
+    rh_chan *ch = channel ? rh_hub_chan(srv, app, channel) : NULL;
+    if (!ch)
+        return;
+    for (rh_member *m = ch->mhead; m; m = m->next)
+        cb(ud, m->user_id);
+}

@@ -1,0 +1,229 @@
+/* rh_srv lifetime, connection open/close, heartbeat and shutdown (the WebSocket side of
+ * server.h; rh_srv_http lives in api/). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../api/api.h"
+#include "../proto/message.h"
+#include "conn.h"
+#include "hub.h"
+
+void rh_srv_log(rh_srv *srv, int level, const char *fmt, ...)
+{
+    if (!srv || !srv->io.log)
+        return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    srv->io.log(srv->io.ud, level, buf);
+}
+
+rh_srv *rh_srv_new(const rh_cfg *cfg, const rh_srv_io *io, rh_store *store, char *err,
+                   size_t errlen)
+{
+    if (errlen)
+        err[0] = '\0';
+    if (!cfg || !io || !io->send || !io->close || !io->now_ms || !io->random) {
+        snprintf(err, errlen, "rh_srv_new: cfg and io (send, close, now_ms, random) are required");
+        return NULL;
+    }
+    rh_srv *srv = calloc(1, sizeof(*srv));
+    if (!srv) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    srv->cfg = cfg;
+    srv->io = *io;
+    srv->store = store;
+    if (rh_hub_init(srv) != 0) {
+        snprintf(err, errlen, "cannot initialise the hub (out of memory or no random bytes)");
+        free(srv);
+        return NULL;
+    }
+    if (rh_api_init(srv) != 0) {
+        snprintf(err, errlen, "cannot initialise the HTTP API");
+        rh_hub_free(srv);
+        free(srv);
+        return NULL;
+    }
+    return srv;
+}
+
+void rh_srv_free(rh_srv *srv)
+{
+    if (!srv)
+        return;
+    rh_api_free(srv);
+    rh_hub_free(srv);
+    free(srv);
+}
+
+int rh_srv_set_fault(rh_srv *srv, const char *name)
+{
+#ifdef RH_WITH_FAULTS
+    int f = name ? rh_fault_by_name(name) : -1;
+    if (f < 0)
+        return -1;
+    srv->faults |= (uint64_t)1 << f;
+    return 0;
+#else
+    (void)srv;
+    (void)name;
+    return -1;
+#endif
+}
+
+size_t rh_srv_conn_count(const rh_srv *srv)
+{
+    return srv ? rh_hub_conn_total(srv) : 0;
+}
+
+static const rh_cfg_app *app_by_key(const rh_cfg *cfg, const char *key)
+{
+    for (size_t i = 0; key && i < cfg->napps; i++)
+        if (cfg->apps[i].key && strcmp(cfg->apps[i].key, key) == 0)
+            return &cfg->apps[i];
+    return NULL;
+}
+
+/* Two random decimal integers joined by '.', unique among live connections. */
+static int make_socket_id(rh_srv *srv, rh_conn *c)
+{
+    const char *fmt = rh_fault_on(srv, RH_FAULT_SOCKET_ID_FORMAT) ? "%u-%u" : "%u.%u";
+    for (int attempt = 0; attempt < 16; attempt++) {
+        uint32_t r[2];
+        if (srv->io.random(srv->io.ud, r, sizeof(r)) != 0)
+            return -1;
+        snprintf(c->socket_id, sizeof(c->socket_id), fmt, (unsigned)r[0], (unsigned)r[1]);
+        if (!rh_hub_socket_taken(srv, c->socket_id))
+            return 0;
+    }
+    return -1;
+}
+
+static rh_buf *encode_established(rh_srv *srv, const char *socket_id)
+{
+    int timeout = srv->cfg->activity_timeout;
+    char data[128];
+    if (rh_fault_on(srv, RH_FAULT_NO_ACTIVITY_TIMEOUT)) {
+        int n = snprintf(data, sizeof(data), "{\"socket_id\":\"%s\"}", socket_id);
+        return rh_msg_encode("pusher:connection_established", NULL, data, (size_t)n);
+    }
+    if (rh_fault_on(srv, RH_FAULT_ESTABLISHED_OBJECT)) {
+        snprintf(data, sizeof(data), "{\"socket_id\":\"%s\",\"activity_timeout\":%d}", socket_id,
+                 timeout);
+        return rh_msg_encode_raw("pusher:connection_established", NULL, data, NULL);
+    }
+    return rh_msg_encode_established(socket_id, timeout);
+}
+
+static void refuse(rh_conn *c, int code, const char *message)
+{
+    rh_conn_error(c, code, message, NULL);
+    rh_conn_close(c, code, message);
+}
+
+rh_conn *rh_srv_conn_open(rh_srv *srv, const char *app_key, void *handle)
+{
+    rh_conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->srv = srv;
+    c->handle = handle;
+    uint64_t now = srv->io.now_ms(srv->io.ud);
+    c->last_seen_ms = now;
+    const rh_cfg_app *app = app_by_key(srv->cfg, app_key);
+    if (!app && srv->cfg->napps && rh_fault_on(srv, RH_FAULT_UNKNOWN_KEY_ACCEPTED))
+        app = &srv->cfg->apps[0];
+    int status = 0; /* 0 ok, else the refusal code */
+    if (srv->shutting_down)
+        status = 4200;
+    else if (!app)
+        status = 4001;
+    else if (make_socket_id(srv, c) != 0)
+        status = 1011;
+    if (status == 0) {
+        c->app = app;
+    } else {
+        c->socket_id[0] = '\0';
+    }
+    if (rh_hub_conn_add(srv, c) != 0) {
+        free(c);
+        return NULL;
+    }
+    rh_hub_enter(srv);
+    if (status == 4200) {
+        refuse(c, 4200, "Server shutting down");
+    } else if (status == 4001) {
+        refuse(c, 4001, "Application does not exist");
+    } else if (status == 1011) {
+        rh_srv_log(srv, RH_LOG_ERROR, "no random bytes for a socket id");
+        rh_conn_close(c, 1011, "internal error");
+    } else {
+        rh_conn_send_take(c, encode_established(srv, c->socket_id));
+    }
+    rh_hub_leave(srv);
+    return c;
+}
+
+void rh_srv_conn_closed(rh_srv *srv, rh_conn *c)
+{
+    if (!srv || !c)
+        return;
+    rh_hub_conn_closed(srv, c);
+}
+
+static void heartbeat(rh_srv *srv)
+{
+    int idle_s = srv->cfg->activity_timeout;
+    int pong_s = srv->cfg->pong_timeout;
+    if (idle_s <= 0 || rh_fault_on(srv, RH_FAULT_NO_SERVER_PING))
+        return;
+    uint64_t now = srv->io.now_ms(srv->io.ud);
+    rh_buf *ping = NULL; /* one frame shared by every connection pinged in this tick */
+    for (rh_conn *c = rh_hub_first_conn(srv); c; c = c->next) {
+        if (c->closing || !c->app)
+            continue;
+        if (!c->pinged) {
+            if (now < c->last_seen_ms || now - c->last_seen_ms < (uint64_t)idle_s * 1000)
+                continue;
+            if (!ping)
+                ping = rh_msg_encode("pusher:ping", NULL, "{}", 2);
+            if (!ping)
+                break;
+            c->pinged = 1;
+            c->ping_sent_ms = now;
+            rh_conn_send(c, ping);
+        } else if (now >= c->ping_sent_ms &&
+                   now - c->ping_sent_ms >= (uint64_t)(pong_s > 0 ? pong_s : 0) * 1000) {
+            refuse(c, 4201, "Pong reply not received");
+        }
+    }
+    rh_buf_unref(ping);
+}
+
+void rh_srv_tick(rh_srv *srv)
+{
+    if (!srv)
+        return;
+    rh_hub_enter(srv);
+    heartbeat(srv);
+    rh_hub_leave(srv);
+    rh_api_tick(srv);
+}
+
+void rh_srv_shutdown(rh_srv *srv)
+{
+    if (!srv)
+        return;
+    srv->shutting_down = 1;
+    rh_hub_enter(srv);
+    for (rh_conn *c = rh_hub_first_conn(srv); c; c = c->next)
+        if (!c->closing)
+            refuse(c, 4200, "Server shutting down");
+    rh_hub_leave(srv);
+}

@@ -1,0 +1,223 @@
+/* pusher:subscribe: channel-name check, auth signature check, presence membership, and the
+ * answers (subscription_succeeded, subscription_error, member_added). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "../proto/presence.h"
+#include "../proto/sign.h"
+#include "conn.h"
+#include "hub.h"
+
+/* pusher:subscription_error {"type","error","status"} on channel. */
+static void sub_error(rh_conn *c, const char *channel, const char *type, const char *why,
+                      int status)
+{
+    char clean[256];
+    snprintf(clean, sizeof(clean), "%s", why);
+    rh_conn_utf8_clean(clean);
+    cJSON *o = cJSON_CreateObject();
+    char *data = NULL;
+    if (o && cJSON_AddStringToObject(o, "type", type) &&
+        cJSON_AddStringToObject(o, "error", clean) && cJSON_AddNumberToObject(o, "status", status))
+        data = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    rh_conn_send_take(c, data ? rh_msg_encode_raw("pusher:subscription_error", channel, data, NULL)
+                              : NULL);
+    cJSON_free(data);
+}
+
+/* {"presence":{"ids":[...],"hash":{...},"count":N}} for ch, users in join order. */
+static char *presence_data(const rh_chan *ch)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *pres = root ? cJSON_AddObjectToObject(root, "presence") : NULL;
+    cJSON *ids = pres ? cJSON_AddArrayToObject(pres, "ids") : NULL;
+    cJSON *hash = pres ? cJSON_AddObjectToObject(pres, "hash") : NULL;
+    char *out = NULL;
+    if (!hash)
+        goto done;
+    for (const rh_member *m = ch->mhead; m; m = m->next) {
+        cJSON *id = cJSON_CreateString(m->user_id);
+        cJSON *info = m->user_info ? cJSON_CreateRaw(m->user_info) : cJSON_CreateNull();
+        if (!id || !info) {
+            cJSON_Delete(id);
+            cJSON_Delete(info);
+            goto done;
+        }
+        cJSON_AddItemToArray(ids, id);
+        cJSON_AddItemToObject(hash, m->user_id, info);
+    }
+    if (cJSON_AddNumberToObject(pres, "count", (double)ch->members.n))
+        out = cJSON_PrintUnformatted(root);
+done:
+    cJSON_Delete(root);
+    return out;
+}
+
+static void send_succeeded(rh_conn *c, const char *channel)
+{
+    rh_sub *sub = rh_hub_sub_of(c, channel);
+    const char *event = "pusher_internal:subscription_succeeded";
+    if (!sub || sub->chan->type != RH_CHAN_PRESENCE) {
+        rh_conn_send_take(c, rh_msg_encode(event, channel, "{}", 2));
+        return;
+    }
+    char *data = presence_data(sub->chan);
+    rh_conn_send_take(c, data ? rh_msg_encode(event, channel, data, strlen(data)) : NULL);
+    cJSON_free(data);
+}
+
+static void publish_member_added(rh_conn *c, const rh_sub *sub)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *data = NULL;
+    const rh_member *m = sub->member;
+    if (o && cJSON_AddStringToObject(o, "user_id", m->user_id)) {
+        cJSON *info = m->user_info ? cJSON_CreateRaw(m->user_info) : cJSON_CreateNull();
+        if (info) {
+            cJSON_AddItemToObject(o, "user_info", info);
+            data = cJSON_PrintUnformatted(o);
+        }
+    }
+    cJSON_Delete(o);
+    const char *name = sub->chan->name;
+    rh_buf *f =
+        data ? rh_msg_encode("pusher_internal:member_added", name, data, strlen(data)) : NULL;
+    if (f)
+        rh_hub_publish(c->srv, c->app, name, f, c->socket_id);
+    else
+        rh_srv_log(c->srv, RH_LOG_ERROR, "out of memory encoding member_added");
+    rh_buf_unref(f);
+    cJSON_free(data);
+}
+
+static int verify_for(rh_conn *c, const char *socket_id, const char *channel, const char *cd,
+                      const char *auth)
+{
+    const rh_cfg_app *app = c->app;
+    int rc = rh_sign_verify_channel(app->key, app->secret, socket_id, channel, cd, auth);
+    if (rc == RH_SIGN_ERR_KEY && rh_fault_on(c->srv, RH_FAULT_AUTH_IGNORE_KEY)) {
+        /* The faulty server trusts whatever key the client names, as long as the HMAC under
+         * this app's secret matches. */
+        const char *colon = strrchr(auth, ':');
+        size_t klen = colon ? (size_t)(colon - auth) : 0;
+        char key[256];
+        if (colon && klen < sizeof(key)) {
+            memcpy(key, auth, klen);
+            key[klen] = '\0';
+            rc = rh_sign_verify_channel(key, app->secret, socket_id, channel, cd, auth);
+        }
+    }
+    return rc;
+}
+
+/* NULL when auth is valid, else why not. */
+static const char *check_auth(rh_conn *c, const char *channel, const char *auth, const char *cd,
+                              rh_chan_type type)
+{
+    if (!auth || !*auth)
+        return "auth missing: private and presence channels need an auth signature";
+    if (type == RH_CHAN_PRESENCE && !cd)
+        return "channel_data missing: presence channels need it";
+    int rc = verify_for(c, c->socket_id, channel, cd, auth);
+    if (rc != RH_SIGN_OK && rh_fault_on(c->srv, RH_FAULT_AUTH_ANY_SOCKET)) {
+        /* The lookup bug: any live socket of the app is taken as the signer. */
+        for (rh_conn *o = rh_hub_first_conn(c->srv); o && rc != RH_SIGN_OK; o = o->next)
+            if (o != c && o->app == c->app && !o->closing)
+                rc = verify_for(c, o->socket_id, channel, cd, auth);
+    }
+    switch (rc) {
+    case RH_SIGN_OK:
+        return NULL;
+    case RH_SIGN_ERR_MISSING:
+        return "auth missing: private and presence channels need an auth signature";
+    case RH_SIGN_ERR_FORMAT:
+        return "auth malformed: expected key:hex-signature";
+    case RH_SIGN_ERR_KEY:
+        return "auth key is not this app's key";
+    default:
+        return "invalid signature: not made for this socket, channel and channel_data";
+    }
+}
+
+static int presence_full(const rh_conn *c, const rh_chan *ch, const char *user_id)
+{
+    size_t max = c->app->max_presence_members;
+    return ch && max && ch->members.n >= max && !rh_htab_get(&ch->members, user_id);
+}
+
+void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
+{
+    rh_srv *srv = c->srv;
+    rh_msg_subscribe s;
+    memset(&s, 0, sizeof(s));
+    rh_pres_member pm;
+    memset(&pm, 0, sizeof(pm));
+    char err[200], why[260];
+    if (rh_msg_decode_subscribe(m, &s, err, sizeof(err)) != 0) {
+        snprintf(why, sizeof(why), "invalid pusher:subscribe: %s", err);
+        rh_conn_malformed(c, why);
+        return;
+    }
+    const char *name = s.channel;
+    size_t nlen = strlen(name);
+    if (!rh_fault_on(srv, RH_FAULT_LAX_CHANNEL_NAMES) &&
+        rh_chan_validate(name, nlen, err, sizeof(err)) != 0) {
+        snprintf(why, sizeof(why), "invalid channel name: %s", err);
+        sub_error(c, name, "InvalidChannel", why, 400);
+        goto out;
+    }
+    rh_chan_type type = rh_chan_type_of(name, nlen);
+    const char *refused = NULL;
+    if (rh_chan_needs_auth(type) && !rh_fault_on(srv, RH_FAULT_AUTH_NONE))
+        refused = check_auth(c, name, s.auth, s.channel_data, type);
+    const char *user_id = NULL;
+    if (!refused && type == RH_CHAN_PRESENCE) {
+        if (s.channel_data) {
+            if (rh_pres_parse(s.channel_data, strlen(s.channel_data), &pm, err, sizeof(err)) != 0) {
+                snprintf(why, sizeof(why), "invalid channel_data: %s", err);
+                refused = why;
+            }
+            user_id = pm.user_id;
+        } else {
+            /* Only reachable with the auth-none fault: the socket stands in for the user. */
+            user_id = c->socket_id;
+        }
+    }
+    if (refused) {
+        sub_error(c, name, "AuthError", refused, 401);
+        if (rh_fault_on(srv, RH_FAULT_LEAK_REFUSED))
+            rh_hub_subscribe(srv, c, name, type);
+        goto out;
+    }
+    if (rh_hub_sub_of(c, name)) {
+        /* Re-subscribing: confirm again, keep the one subscription and its member. */
+        send_succeeded(c, name);
+        goto out;
+    }
+    if (type == RH_CHAN_PRESENCE && presence_full(c, rh_hub_chan(srv, c->app, name), user_id)) {
+        sub_error(c, name, "LimitReached", "presence channel is full", 4100);
+        goto out;
+    }
+    rh_sub *sub = rh_hub_subscribe(srv, c, name, type);
+    int is_new = 0;
+    if (sub && type == RH_CHAN_PRESENCE &&
+        rh_hub_member_join(sub, user_id, pm.user_info, &is_new) != 0) {
+        rh_hub_unsubscribe(srv, sub, 1);
+        sub = NULL;
+    }
+    if (!sub) {
+        rh_srv_log(srv, RH_LOG_ERROR, "socket %s: out of memory subscribing", c->socket_id);
+        sub_error(c, name, "ServerError", "out of memory", 500);
+        goto out;
+    }
+    if (type == RH_CHAN_PRESENCE && (is_new || rh_fault_on(srv, RH_FAULT_PRESENCE_DUP_MEMBER)))
+        publish_member_added(c, sub);
+    send_succeeded(c, name);
+out:
+    rh_pres_clear(&pm);
+    rh_msg_subscribe_clear(&s);
+}

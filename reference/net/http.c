@@ -1,0 +1,374 @@
+/* The HTTP side of the edge: read a request (body up to 1 MiB), hand it to rh_srv_http, write
+ * the answer when its done callback comes (at once or later), keep-alive allowed.
+ * Owned by the net helper. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net_int.h"
+
+static const char *const method_names[] = {
+    [LWSHUMETH_GET] = "GET",         [LWSHUMETH_POST] = "POST",
+    [LWSHUMETH_OPTIONS] = "OPTIONS", [LWSHUMETH_PUT] = "PUT",
+    [LWSHUMETH_PATCH] = "PATCH",     [LWSHUMETH_DELETE] = "DELETE",
+    [LWSHUMETH_CONNECT] = "CONNECT", [LWSHUMETH_HEAD] = "HEAD",
+};
+
+static void pend_free(rh_http_pend *p)
+{
+    rh_net *net = p->net;
+    if (p->prev)
+        p->prev->next = p->next;
+    else if (net->pend_head == p)
+        net->pend_head = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    free(p->method);
+    free(p->path);
+    free(p->query);
+    free(p->auth);
+    free(p->ctype);
+    free(p->body);
+    free(p->resp_ctype);
+    free(p->resp);
+    free(p);
+}
+
+static char *dupn(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+/* A header's value, or NULL when absent (or on allocation failure: treated as absent). */
+static char *hdr_dup(struct lws *wsi, enum lws_token_indexes h)
+{
+    int n = lws_hdr_total_length(wsi, h);
+    if (n <= 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (s && lws_hdr_copy(wsi, s, n + 1, h) < 0) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+static int unreserved(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.' || c == '~';
+}
+
+static size_t pct_encode(char *out, const unsigned char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (unreserved(s[i])) {
+            out[o++] = (char)s[i];
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[s[i] >> 4];
+            out[o++] = hex[s[i] & 15];
+        }
+    }
+    return o;
+}
+
+/* libwebsockets hands out the query already split at '&' and percent-decoded; rebuild an
+ * escaped query string so rh_srv_http parses it as it would parse the raw one. */
+static char *rebuild_query(struct lws *wsi)
+{
+    int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+    if (total <= 0)
+        return dupn("", 0);
+    char *frag = malloc((size_t)total + 1);
+    char *out = malloc((size_t)total * 3 + 2);
+    if (!frag || !out) {
+        free(frag);
+        free(out);
+        return NULL;
+    }
+    size_t o = 0;
+    for (int i = 0;; i++) {
+        int n = lws_hdr_copy_fragment(wsi, frag, total + 1, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n < 0)
+            break;
+        if (o)
+            out[o++] = '&';
+        const char *eq = memchr(frag, '=', (size_t)n);
+        size_t klen = eq ? (size_t)(eq - frag) : (size_t)n;
+        o += pct_encode(out + o, (const unsigned char *)frag, klen);
+        if (eq) {
+            out[o++] = '=';
+            o += pct_encode(out + o, (const unsigned char *)eq + 1, (size_t)n - klen - 1);
+        }
+    }
+    out[o] = '\0';
+    free(frag);
+    return out;
+}
+
+static void set_answer(rh_http_pend *p, int status, const char *ctype, const char *body,
+                       size_t len, const char *retry_after)
+{
+    p->done = 1;
+    p->status = status;
+    if (!ctype)
+        ctype = "application/json";
+    p->resp_ctype = dupn(ctype, strlen(ctype));
+    p->resp = malloc(LWS_PRE + len + 1);
+    if (p->resp) {
+        if (len)
+            memcpy(p->resp + LWS_PRE, body, len);
+        p->resp_len = len;
+    } else {
+        p->status = 500;
+        p->resp_len = 0;
+    }
+    if (retry_after)
+        snprintf(p->retry_after, sizeof p->retry_after, "%s", retry_after);
+}
+
+static void http_done(void *ud, const rh_http_resp *resp)
+{
+    rh_http_pend *p = ud;
+    if (p->done) {
+        rh_logf(p->net->log, RH_LOG_ERROR, "HTTP done callback called twice for %s %s",
+                p->method ? p->method : "?", p->path ? p->path : "?");
+        return;
+    }
+    set_answer(p, resp->status, resp->content_type, resp->body, resp->body_len,
+               resp->retry_after);
+    if (p->wsi)
+        lws_callback_on_writable(p->wsi);
+    else
+        pend_free(p); /* the client left before the answer */
+}
+
+/* An answer made by the edge itself (before rh_srv_http saw the request). */
+static int answer_error(rh_pss *pss, struct lws *wsi, int status, const char *msg, int close_after)
+{
+    char body[256];
+    int n = snprintf(body, sizeof body, "{\"error\":\"%s\",\"code\":%d}", msg, status);
+    rh_http_pend *p = pss->pend;
+    pss->reading = 0;
+    p->close_after = close_after;
+    set_answer(p, status, "application/json", body, (size_t)n, NULL);
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static void dispatch(rh_net *net, rh_pss *pss)
+{
+    rh_http_pend *p = pss->pend;
+    pss->reading = 0;
+    rh_http_req req = {
+        .method = p->method,
+        .path = p->path,
+        .query = p->query ? p->query : "",
+        .body = p->body ? p->body : "",
+        .body_len = p->body_len,
+        .authorization = p->auth,
+        .content_type = p->ctype,
+    };
+    rh_logf(net->log, RH_LOG_DEBUG, "HTTP %s %s%s%s (%zu bytes)", p->method, p->path,
+            req.query[0] ? "?" : "", req.query, p->body_len);
+    rh_srv_http(net->srv, &req, http_done, p);
+}
+
+/* Detaches the session from its request: freed when answered, orphaned when still waiting. */
+static void http_reset(rh_pss *pss)
+{
+    rh_http_pend *p = pss->pend;
+    int reading = pss->reading;
+    pss->pend = NULL;
+    pss->reading = 0;
+    pss->expect = 0;
+    if (!p)
+        return;
+    if (p->done || reading)
+        pend_free(p);
+    else
+        p->wsi = NULL;
+}
+
+static int http_begin(rh_net *net, struct lws *wsi, rh_pss *pss, const char *uri)
+{
+    http_reset(pss);
+    rh_http_pend *p = calloc(1, sizeof *p);
+    if (!p)
+        return -1;
+    p->net = net;
+    p->wsi = wsi;
+    p->next = net->pend_head;
+    if (net->pend_head)
+        net->pend_head->prev = p;
+    net->pend_head = p;
+    pss->pend = p;
+
+    char *mu = NULL;
+    int mlen = 0;
+    int m = lws_http_get_uri_and_method(wsi, &mu, &mlen);
+    const char *mname = (m >= 0 && (size_t)m < sizeof method_names / sizeof *method_names &&
+                         method_names[m])
+                            ? method_names[m]
+                            : "UNKNOWN";
+    p->head = m == LWSHUMETH_HEAD;
+    p->method = dupn(mname, strlen(mname));
+    p->path = dupn(uri, strlen(uri));
+    p->query = rebuild_query(wsi);
+    p->auth = hdr_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    p->ctype = hdr_dup(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+    if (!p->method || !p->path || !p->query)
+        return answer_error(pss, wsi, 500, "out of memory", 1);
+
+    char clbuf[32];
+    int cl = lws_hdr_copy(wsi, clbuf, sizeof clbuf, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    if (cl == 0) {
+        if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+            return answer_error(pss, wsi, 411, "Content-Length required", 1);
+        dispatch(net, pss);
+        return 0;
+    }
+    char *end = NULL;
+    unsigned long long want = cl > 0 ? strtoull(clbuf, &end, 10) : 0;
+    if (cl < 0 || clbuf[0] < '0' || clbuf[0] > '9' || !end || *end)
+        return answer_error(pss, wsi, 400, "invalid Content-Length", 1);
+    if (want > RH_NET_MAX_BODY)
+        return answer_error(pss, wsi, 413, "request body over 1048576 bytes", 1);
+    if (want == 0) {
+        dispatch(net, pss);
+        return 0;
+    }
+    p->body = malloc((size_t)want + 1);
+    if (!p->body)
+        return answer_error(pss, wsi, 500, "out of memory", 1);
+    p->body[0] = '\0';
+    pss->expect = (size_t)want;
+    pss->reading = 1;
+    return 0;
+}
+
+static int http_body(rh_pss *pss, const char *in, size_t len)
+{
+    rh_http_pend *p = pss->pend;
+    if (!p || !pss->reading)
+        return 0; /* an early answer is on its way; the rest of the body is dropped */
+    if (len > pss->expect - p->body_len)
+        len = pss->expect - p->body_len;
+    memcpy(p->body + p->body_len, in, len);
+    p->body_len += len;
+    p->body[p->body_len] = '\0';
+    return 0;
+}
+
+static const char *reason_phrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+    }
+}
+
+/* lws's own status helper leaves the reason phrase empty for codes like 201 and 429; the
+ * status line is written here, the rest with lws's helpers (which also track the
+ * Content-Length that keep-alive relies on). */
+static int add_headers(struct lws *wsi, const rh_http_pend *p, unsigned char **pos,
+                       unsigned char *end)
+{
+    char line[64];
+    int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s", p->status, reason_phrase(p->status));
+    if (lws_add_http_header_by_name(wsi, NULL, (const unsigned char *)line, n, pos, end))
+        return -1;
+    if (p->resp_ctype &&
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+                                     (const unsigned char *)p->resp_ctype,
+                                     (int)strlen(p->resp_ctype), pos, end))
+        return -1;
+    if (lws_add_http_header_content_length(wsi, p->resp_len, pos, end))
+        return -1;
+    if (p->retry_after[0] &&
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:",
+                                    (const unsigned char *)p->retry_after,
+                                    (int)strlen(p->retry_after), pos, end))
+        return -1;
+    if (p->close_after &&
+        lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
+                                     pos, end))
+        return -1;
+    return 0;
+}
+
+static int http_writeable(struct lws *wsi, rh_pss *pss)
+{
+    rh_http_pend *p = pss->pend;
+    if (!p || !p->done)
+        return 0;
+    unsigned char hbuf[LWS_PRE + 1024];
+    unsigned char *start = hbuf + LWS_PRE, *pos = start, *end = hbuf + sizeof hbuf - 1;
+    if (add_headers(wsi, p, &pos, end) != 0)
+        return -1;
+    if (lws_finalize_write_http_header(wsi, start, &pos, end))
+        return -1;
+    if (p->resp_len && !p->head) {
+        if (lws_write(wsi, p->resp + LWS_PRE, p->resp_len, LWS_WRITE_HTTP_FINAL) < 0)
+            return -1;
+    }
+    int close_after = p->close_after;
+    pss->pend = NULL;
+    pend_free(p);
+    if (close_after)
+        return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *in, size_t len)
+{
+    if (!pss)
+        return 0;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        return http_begin(net, wsi, pss, in ? (const char *)in : "/");
+    case LWS_CALLBACK_HTTP_BODY:
+        return http_body(pss, in, len);
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (pss->pend && pss->reading)
+            dispatch(net, pss);
+        return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return http_writeable(wsi, pss);
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        http_reset(pss);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* Requests whose answers never came (the loop ended first). */
+void rh_net_http_free_all(rh_net *net)
+{
+    while (net->pend_head)
+        pend_free(net->pend_head);
+}

@@ -1,0 +1,333 @@
+/* rh_net: libwebsockets context on the caller's libuv loop, the rh_srv_io the core writes
+ * through, the tick timer, signals and the graceful stop. Owned by the net helper. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "net_int.h"
+
+#define TICK_MS 250
+#define STOP_POLL_MS 50
+#define STOP_FLUSH_MS 2000
+
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+int rh_log_level_by_name(const char *name)
+{
+    for (int i = 0; name && i < 4; i++)
+        if (strcmp(name, level_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+void rh_logf(const rh_log *log, int level, const char *fmt, ...)
+{
+    if (log && level > log->level)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    int l = level < 0 ? 0 : level > 3 ? 3 : level;
+    fprintf(stderr, "%02d:%02d:%02d.%03ld %-5s %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+            ts.tv_nsec / 1000000, level_names[l], msg);
+}
+
+/* --- rh_srv_io ------------------------------------------------------------------------ */
+
+uint64_t rh_net_now_ms(void *ud)
+{
+    (void)ud;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int64_t io_wall_s(void *ud)
+{
+    (void)ud;
+    return (int64_t)time(NULL);
+}
+
+static int io_random(void *ud, void *out, size_t n)
+{
+    (void)ud;
+    unsigned char *p = out;
+    while (n) {
+        ssize_t r = getrandom(p, n, 0);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+static void io_log(void *ud, int level, const char *msg)
+{
+    rh_net *net = ud;
+    rh_logf(net->log, level, "%s", msg);
+}
+
+/* --- libwebsockets --------------------------------------------------------------------- */
+
+static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                  size_t len)
+{
+    struct lws_context *ctx = lws_get_context(wsi);
+    rh_net *net = ctx ? lws_context_user(ctx) : NULL;
+    if (!net)
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    rh_pss *pss = user;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+    case LWS_CALLBACK_HTTP_BODY:
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        return rh_net_http_cb(net, wsi, (int)reason, pss, in, len);
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_RECEIVE:
+    case LWS_CALLBACK_RECEIVE_PONG:
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+    case LWS_CALLBACK_CLOSED:
+        return rh_net_ws_cb(net, wsi, (int)reason, pss, in, len);
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}
+
+static void lws_log_emit(int level, const char *line)
+{
+    (void)level;
+    /* lws lines end with a newline already */
+    fprintf(stderr, "lws: %s", line);
+}
+
+/* --- life cycle ------------------------------------------------------------------------ */
+
+rh_net *rh_net_new(uv_loop_t *loop, const rh_cfg *cfg, rh_store *store, const rh_log *log,
+                   char *err, size_t errlen)
+{
+    rh_net *net = calloc(1, sizeof *net);
+    if (!net) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    net->loop = loop;
+    net->cfg = cfg;
+    net->log = log;
+    net->io = (rh_srv_io){
+        .ud = net,
+        .send = rh_net_ws_send,
+        .close = rh_net_ws_close,
+        .now_ms = rh_net_now_ms,
+        .wall_s = io_wall_s,
+        .random = io_random,
+        .log = io_log,
+    };
+    net->srv = rh_srv_new(cfg, &net->io, store, err, errlen);
+    if (!net->srv) {
+        free(net);
+        return NULL;
+    }
+    return net;
+}
+
+rh_srv *rh_net_srv(rh_net *net)
+{
+    return net->srv;
+}
+
+/* Handles never initialised still have data == NULL (net is calloc'ed). */
+static void close_handle(uv_handle_t *h)
+{
+    if (h->data && !uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+/* The end of a stop: lws closes its sockets and handles; ours close too, and the loop runs
+ * out of work so rh_net_run returns. */
+static void finish_stop(rh_net *net)
+{
+    rh_logf(net->log, RH_LOG_INFO, "stopping (%zu connections left)",
+            rh_srv_conn_count(net->srv));
+    close_handle((uv_handle_t *)&net->tick);
+    close_handle((uv_handle_t *)&net->stop_timer);
+    close_handle((uv_handle_t *)&net->sigint);
+    close_handle((uv_handle_t *)&net->sigterm);
+    if (net->ctx)
+        lws_context_destroy(net->ctx);
+}
+
+static void on_stop_poll(uv_timer_t *t)
+{
+    rh_net *net = t->data;
+    uint64_t waited = rh_net_now_ms(net) - net->stop_started_ms;
+    if (rh_srv_conn_count(net->srv) == 0 || waited >= STOP_FLUSH_MS) {
+        uv_timer_stop(t);
+        finish_stop(net);
+    }
+}
+
+void rh_net_stop(rh_net *net)
+{
+    if (net->stopping) {
+        /* A second signal: no more waiting for slow peers. */
+        uv_timer_stop(&net->stop_timer);
+        finish_stop(net);
+        return;
+    }
+    net->stopping = 1;
+    net->stop_started_ms = rh_net_now_ms(net);
+    rh_logf(net->log, RH_LOG_INFO, "shutting down: closing %zu connections",
+            rh_srv_conn_count(net->srv));
+    rh_srv_shutdown(net->srv);
+    if (!net->listening) {
+        finish_stop(net);
+        return;
+    }
+    uv_timer_start(&net->stop_timer, on_stop_poll, STOP_POLL_MS, STOP_POLL_MS);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    rh_net *net = s->data;
+    rh_logf(net->log, RH_LOG_INFO, "signal %d", signum);
+    rh_net_stop(net);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    rh_net *net = t->data;
+    rh_srv_tick(net->srv);
+}
+
+static int init_handles(rh_net *net, char *err, size_t errlen)
+{
+    int rc = uv_timer_init(net->loop, &net->tick);
+    if (!rc) {
+        net->tick.data = net;
+        rc = uv_timer_init(net->loop, &net->stop_timer);
+    }
+    if (!rc) {
+        net->stop_timer.data = net;
+        rc = uv_signal_init(net->loop, &net->sigint);
+    }
+    if (!rc) {
+        net->sigint.data = net;
+        rc = uv_signal_init(net->loop, &net->sigterm);
+    }
+    if (!rc) {
+        net->sigterm.data = net;
+        rc = uv_signal_start(&net->sigint, on_signal, SIGINT);
+    }
+    if (!rc)
+        rc = uv_signal_start(&net->sigterm, on_signal, SIGTERM);
+    if (!rc)
+        rc = uv_timer_start(&net->tick, on_tick, TICK_MS, TICK_MS);
+    if (rc) {
+        snprintf(err, errlen, "libuv: %s", uv_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+int rh_net_listen(rh_net *net, const char *host, int port, char *err, size_t errlen)
+{
+    if (net->log->level >= RH_LOG_DEBUG)
+        lws_set_log_level(getenv("RH_LWS_DEBUG") ? 0x7ff : LLL_ERR | LLL_WARN | LLL_NOTICE,
+                          lws_log_emit);
+    else
+        lws_set_log_level(LLL_ERR, lws_log_emit);
+
+    if (init_handles(net, err, errlen) != 0)
+        return -1;
+
+    net->protocols[0] = (struct lws_protocols){
+        .name = "pusher",
+        .callback = lws_cb,
+        .per_session_data_size = sizeof(rh_pss),
+        .rx_buffer_size = 16384,
+    };
+    void *foreign[1] = {net->loop};
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = port;
+    info.iface = host;
+    info.protocols = net->protocols;
+    info.options = LWS_SERVER_OPTION_LIBUV;
+    /* With IPv6 on, lws 4.1 cannot map an IPv4 address onto its IPv6 socket and silently
+     * listens on every interface instead: keep IPv4 hosts on an IPv4 socket. */
+    if (!strchr(host, ':'))
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.foreign_loops = foreign;
+    info.user = net;
+    info.pcontext = &net->ctx;
+    info.max_http_header_data = 8192;
+    info.max_http_header_pool = 256;
+    info.server_string = "rehome";
+    info.vhost_name = "default";
+
+    /* lws only clears *pcontext (when destroyed); set it ourselves. */
+    net->ctx = lws_create_context(&info);
+    if (!net->ctx) {
+        snprintf(err, errlen, "cannot listen on %s:%d (address in use or not available)", host,
+                 port);
+        return -1;
+    }
+    struct lws_vhost *vh = lws_get_vhost_by_name(net->ctx, "default");
+    int bound = vh ? lws_get_vhost_listen_port(vh) : -1;
+    if (bound <= 0) {
+        snprintf(err, errlen, "cannot listen on %s:%d", host, port);
+        return -1;
+    }
+    net->listening = 1;
+    return bound;
+}
+
+void rh_net_run(rh_net *net)
+{
+    uv_run(net->loop, UV_RUN_DEFAULT);
+    /* With a foreign loop, destruction may need one more call once the loop is idle. */
+    if (net->ctx) {
+        lws_context_destroy(net->ctx);
+        uv_run(net->loop, UV_RUN_DEFAULT);
+    }
+}
+
+void rh_net_free(rh_net *net)
+{
+    if (!net)
+        return;
+    if (net->ctx) {
+        lws_context_destroy(net->ctx);
+        uv_run(net->loop, UV_RUN_DEFAULT);
+        if (net->ctx)
+            lws_context_destroy(net->ctx);
+    }
+    close_handle((uv_handle_t *)&net->tick);
+    close_handle((uv_handle_t *)&net->stop_timer);
+    close_handle((uv_handle_t *)&net->sigint);
+    close_handle((uv_handle_t *)&net->sigterm);
+    uv_run(net->loop, UV_RUN_DEFAULT);
+    rh_net_ws_free_all(net);
+    rh_net_http_free_all(net);
+    rh_srv_free(net->srv);
+    free(net);
+}

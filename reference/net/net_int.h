@@ -1,0 +1,98 @@
+/* Internals shared by the files of reference/net (net.c, ws.c, http.c). Owned by the net
+ * helper; nothing outside net/ includes this. */
+#ifndef RH_NET_INT_H
+#define RH_NET_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libwebsockets.h>
+#include <uv.h>
+
+#include "net.h"
+
+/* Frames are written in place: the bytes before rh_buf.data hold the WebSocket header. */
+_Static_assert(RH_BUF_PRE >= LWS_PRE, "rh_buf headroom must cover LWS_PRE");
+
+#define RH_NET_MAX_BODY (1024u * 1024u) /* largest HTTP request body read */
+#define RH_NET_RX_SLACK 1024u            /* read past max_message_bytes so core sees "too big" */
+
+/* One WebSocket connection: the handle core/ sees. Outlives neither its wsi nor the net. */
+typedef struct rh_ws {
+    rh_net *net;
+    struct lws *wsi; /* NULL once libwebsockets closed the socket */
+    rh_conn *conn;
+    rh_buf **q; /* ring of queued frames, each holding one reference */
+    size_t qhead, qlen, qcap;
+    size_t qbytes;
+    int closing;
+    int close_sent; /* our close frame is written; waiting for the peer's */
+    int overflow;   /* the send queue went over its cap */
+    int close_code;
+    char close_reason[124];
+    char *rx; /* message being reassembled */
+    size_t rxlen, rxcap, rxlimit;
+    int rx_in_msg, rx_binary, rx_skip;
+    struct rh_ws *prev, *next;
+} rh_ws;
+
+/* One HTTP request from dispatch to the written answer. Kept apart from the wsi's session
+ * data because the answer may come after the client left: then wsi is NULL and the done
+ * callback frees it. */
+typedef struct rh_http_pend {
+    rh_net *net;
+    struct lws *wsi;
+    int done;
+    int head; /* HEAD request: headers only */
+    int close_after;
+    /* request copies, alive until the answer (an asynchronous store may read them late) */
+    char *method, *path, *query, *auth, *ctype, *body;
+    size_t body_len;
+    /* the answer */
+    int status;
+    char *resp_ctype;
+    unsigned char *resp; /* LWS_PRE bytes of headroom, then resp_len bytes */
+    size_t resp_len;
+    char retry_after[32];
+    struct rh_http_pend *prev, *next;
+} rh_http_pend;
+
+/* libwebsockets' per-session data for our single protocol. */
+typedef struct rh_pss {
+    rh_ws *ws;
+    rh_http_pend *pend; /* request being read or answered */
+    size_t expect;      /* Content-Length still to read into pend->body */
+    int reading;
+} rh_pss;
+
+struct rh_net {
+    uv_loop_t *loop;
+    const rh_cfg *cfg;
+    const rh_log *log;
+    rh_srv *srv;
+    rh_srv_io io;
+    struct lws_context *ctx;
+    struct lws_protocols protocols[2];
+    uv_timer_t tick;
+    uv_timer_t stop_timer;
+    uv_signal_t sigint, sigterm;
+    int listening;
+    int stopping;
+    uint64_t stop_started_ms;
+    rh_ws *ws_head;
+    rh_http_pend *pend_head;
+};
+
+/* ws.c */
+int rh_net_ws_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *in, size_t len);
+int rh_net_ws_send(void *ud, void *h, rh_buf *frame);
+void rh_net_ws_close(void *ud, void *h, int code, const char *reason);
+void rh_net_ws_free_all(rh_net *net);
+
+/* http.c */
+int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *in, size_t len);
+void rh_net_http_free_all(rh_net *net);
+
+uint64_t rh_net_now_ms(void *ud);
+
+#endif

@@ -1,0 +1,308 @@
+/* The WebSocket side of the edge: upgrade at /app/{key}, message reassembly, the per
+ * connection send queue (one frame per writeable callback) and closing after the queue
+ * drains. Owned by the net helper. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net_int.h"
+
+#define APP_PREFIX "/app/"
+/* lws-write.h keeps LWS_WRITE_CLOSE private ("handled by lws_close_reason()"); its value is
+ * the gap between LWS_WRITE_HTTP (3) and LWS_WRITE_PING (5) in that ABI-stable enum. */
+#define RH_LWS_WRITE_CLOSE ((enum lws_write_protocol)4)
+
+static void ws_unlink(rh_ws *ws)
+{
+    rh_net *net = ws->net;
+    if (ws->prev)
+        ws->prev->next = ws->next;
+    else if (net->ws_head == ws)
+        net->ws_head = ws->next;
+    if (ws->next)
+        ws->next->prev = ws->prev;
+    ws->prev = ws->next = NULL;
+}
+
+static void ws_free(rh_ws *ws)
+{
+    while (ws->qlen) {
+        rh_buf_unref(ws->q[ws->qhead]);
+        ws->qhead = (ws->qhead + 1) % ws->qcap;
+        ws->qlen--;
+    }
+    free(ws->q);
+    free(ws->rx);
+    free(ws);
+}
+
+static int q_push(rh_ws *ws, rh_buf *b)
+{
+    if (ws->qlen == ws->qcap) {
+        size_t ncap = ws->qcap ? ws->qcap * 2 : 8;
+        rh_buf **nq = malloc(ncap * sizeof *nq);
+        if (!nq)
+            return -1;
+        for (size_t i = 0; i < ws->qlen; i++)
+            nq[i] = ws->q[(ws->qhead + i) % ws->qcap];
+        free(ws->q);
+        ws->q = nq;
+        ws->qcap = ncap;
+        ws->qhead = 0;
+    }
+    ws->q[(ws->qhead + ws->qlen) % ws->qcap] = rh_buf_ref(b);
+    ws->qlen++;
+    ws->qbytes += b->len;
+    return 0;
+}
+
+static rh_buf *q_pop(rh_ws *ws)
+{
+    if (!ws->qlen)
+        return NULL;
+    rh_buf *b = ws->q[ws->qhead];
+    ws->qhead = (ws->qhead + 1) % ws->qcap;
+    ws->qlen--;
+    ws->qbytes -= b->len;
+    return b;
+}
+
+int rh_net_ws_send(void *ud, void *h, rh_buf *frame)
+{
+    (void)ud;
+    rh_ws *ws = h;
+    /* After a close nothing more goes out; the frame is simply not taken. */
+    if (!ws || !ws->wsi || ws->closing || !frame)
+        return 0;
+    if (ws->qbytes + frame->len > ws->net->cfg->send_queue_bytes) {
+        rh_logf(ws->net->log, RH_LOG_WARN, "send queue over %zu bytes, dropping connection",
+                ws->net->cfg->send_queue_bytes);
+        ws->overflow = 1;
+        return -1;
+    }
+    if (q_push(ws, frame) != 0)
+        return -1;
+    lws_callback_on_writable(ws->wsi);
+    return 0;
+}
+
+void rh_net_ws_close(void *ud, void *h, int code, const char *reason)
+{
+    (void)ud;
+    rh_ws *ws = h;
+    if (!ws || !ws->wsi || ws->closing)
+        return;
+    ws->closing = 1;
+    if (ws->overflow) {
+        /* A peer too slow to drain its queue would not read a close frame either. */
+        lws_set_timeout(ws->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
+    }
+    ws->close_code = code;
+    snprintf(ws->close_reason, sizeof ws->close_reason, "%s", reason ? reason : "");
+    lws_callback_on_writable(ws->wsi);
+    /* A peer that never reads would keep the queue, and the socket, forever. */
+    lws_set_timeout(ws->wsi, PENDING_TIMEOUT_USER_OK, 10);
+}
+
+/* Upgrades are accepted at /app/{key} only, and not once a stop has begun. */
+static int ws_filter(rh_net *net, struct lws *wsi)
+{
+    char uri[512];
+    if (net->stopping)
+        return -1;
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0)
+        return -1;
+    if (strncmp(uri, APP_PREFIX, strlen(APP_PREFIX)) != 0) {
+        rh_logf(net->log, RH_LOG_DEBUG, "refusing WebSocket upgrade at %s", uri);
+        return -1;
+    }
+    return 0;
+}
+
+static int ws_established(rh_net *net, struct lws *wsi, rh_pss *pss)
+{
+    char uri[512];
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 ||
+        strncmp(uri, APP_PREFIX, strlen(APP_PREFIX)) != 0)
+        return -1;
+    const char *key = uri + strlen(APP_PREFIX);
+    rh_ws *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return -1;
+    ws->net = net;
+    ws->wsi = wsi;
+    const rh_cfg_app *app = rh_cfg_app_by_key(net->cfg, key);
+    size_t max = app ? app->max_message_bytes : 10240;
+    ws->rxlimit = max + RH_NET_RX_SLACK;
+    ws->next = net->ws_head;
+    if (net->ws_head)
+        net->ws_head->prev = ws;
+    net->ws_head = ws;
+    pss->ws = ws;
+    ws->conn = rh_srv_conn_open(net->srv, key, ws);
+    if (!ws->conn) {
+        rh_logf(net->log, RH_LOG_ERROR, "out of memory opening a connection");
+        return -1; /* CLOSED follows and frees ws */
+    }
+    return 0;
+}
+
+static void ws_deliver(rh_ws *ws)
+{
+    if (ws->conn && !ws->closing)
+        rh_srv_conn_message(ws->net->srv, ws->conn, ws->rx ? ws->rx : "", ws->rxlen,
+                            ws->rx_binary);
+}
+
+static int ws_receive(rh_ws *ws, struct lws *wsi, const char *in, size_t len)
+{
+    if (!ws->rx_in_msg) {
+        ws->rx_in_msg = 1;
+        ws->rx_binary = lws_frame_is_binary(wsi) ? 1 : 0;
+        ws->rx_skip = 0;
+        ws->rxlen = 0;
+    }
+    if (!ws->rx_skip) {
+        size_t take = len;
+        if (ws->rxlen + take > ws->rxlimit)
+            take = ws->rxlimit - ws->rxlen;
+        if (ws->rxlen + take > ws->rxcap) {
+            size_t ncap = ws->rxcap ? ws->rxcap : 1024;
+            while (ncap < ws->rxlen + take)
+                ncap *= 2;
+            if (ncap > ws->rxlimit)
+                ncap = ws->rxlimit;
+            char *n = realloc(ws->rx, ncap + 1);
+            if (!n)
+                return -1;
+            ws->rx = n;
+            ws->rxcap = ncap;
+        }
+        memcpy(ws->rx + ws->rxlen, in, take);
+        ws->rxlen += take;
+        if (take < len) {
+            /* Over the cap: hand core what we have (already too long) and let it decide;
+             * the rest of this message is dropped unread. */
+            ws->rx_skip = 1;
+            ws->rx[ws->rxlen] = '\0';
+            ws_deliver(ws);
+        }
+    }
+    if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
+        ws->rx_in_msg = 0;
+        if (!ws->rx_skip) {
+            if (ws->rx)
+                ws->rx[ws->rxlen] = '\0';
+            ws_deliver(ws);
+        }
+        /* Do not keep a large buffer around for one large message. */
+        if (ws->rxcap > 16384) {
+            free(ws->rx);
+            ws->rx = NULL;
+            ws->rxcap = 0;
+        }
+        ws->rxlen = 0;
+    }
+    return 0;
+}
+
+/* The close frame is written here rather than by lws_close_reason() and returning -1:
+ * Debian's libwebsockets 4.1.6 is a _DEBUG build whose libuv service path closes a wsi a
+ * second time right after a callback asks for a close ("uv repeat test"), which kills the
+ * socket before the close frame leaves. So: write the close frame ourselves, then close
+ * when the peer acknowledges it (LWS_CALLBACK_WS_PEER_INITIATED_CLOSE) or after a timeout. */
+static int ws_send_close(rh_ws *ws, struct lws *wsi)
+{
+    unsigned char buf[LWS_PRE + 125];
+    size_t rlen = strlen(ws->close_reason);
+    if (rlen > 123) {
+        rlen = 123;
+        /* never cut a UTF-8 sequence: the reason must stay valid UTF-8 */
+        while (rlen && ((unsigned char)ws->close_reason[rlen] & 0xC0) == 0x80)
+            rlen--;
+    }
+    buf[LWS_PRE] = (unsigned char)((ws->close_code >> 8) & 0xff);
+    buf[LWS_PRE + 1] = (unsigned char)(ws->close_code & 0xff);
+    memcpy(buf + LWS_PRE + 2, ws->close_reason, rlen);
+    ws->close_sent = 1;
+    if (lws_write(wsi, buf + LWS_PRE, rlen + 2, RH_LWS_WRITE_CLOSE) < 0)
+        return -1;
+    lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_ACK, 3);
+    return 0;
+}
+
+static int ws_writeable(rh_ws *ws, struct lws *wsi)
+{
+    rh_buf *b = q_pop(ws);
+    if (b) {
+        int n = lws_write(wsi, (unsigned char *)b->data, b->len, LWS_WRITE_TEXT);
+        rh_buf_unref(b);
+        if (n < 0)
+            return -1;
+        if (ws->qlen || (ws->closing && !ws->close_sent))
+            lws_callback_on_writable(wsi);
+        return 0;
+    }
+    if (ws->closing && !ws->close_sent)
+        return ws_send_close(ws, wsi);
+    return 0;
+}
+
+static void ws_closed(rh_net *net, rh_pss *pss)
+{
+    rh_ws *ws = pss->ws;
+    if (!ws)
+        return;
+    pss->ws = NULL;
+    ws->wsi = NULL;
+    rh_conn *conn = ws->conn;
+    ws->conn = NULL;
+    if (conn)
+        rh_srv_conn_closed(net->srv, conn);
+    ws_unlink(ws);
+    ws_free(ws);
+}
+
+int rh_net_ws_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *in, size_t len)
+{
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        return ws_filter(net, wsi);
+    case LWS_CALLBACK_ESTABLISHED:
+        if (!pss)
+            return -1;
+        return ws_established(net, wsi, pss);
+    case LWS_CALLBACK_RECEIVE:
+        if (!pss || !pss->ws)
+            return -1;
+        return ws_receive(pss->ws, wsi, in, len);
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if (pss && pss->ws && pss->ws->conn)
+            rh_srv_conn_activity(net->srv, pss->ws->conn);
+        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (!pss || !pss->ws)
+            return 0;
+        return ws_writeable(pss->ws, wsi);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        /* Our close acknowledged: done. Otherwise lws answers the peer's close itself. */
+        return (pss && pss->ws && pss->ws->close_sent) ? -1 : 0;
+    case LWS_CALLBACK_CLOSED:
+        if (pss)
+            ws_closed(net, pss);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* At the end of the loop every socket is closed; anything left is freed without telling
+ * core (rh_srv_free drops its connections itself). */
+void rh_net_ws_free_all(rh_net *net)
+{
+    while (net->ws_head) {
+        rh_ws *ws = net->ws_head;
+        ws_unlink(ws);
+        ws_free(ws);
+    }
+}

@@ -1,0 +1,340 @@
+/* The embedded in-memory store (store/ owns it): a chained hash table keyed by
+ * (app id, stream id), plus a queue of ended streams in end order. ttl is the same for all
+ * streams and the caller's clock does not go back, so the queue is also ordered by expiry
+ * time and expire only looks at its head instead of scanning every stream. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+typedef struct mem_stream {
+    struct mem_stream *hnext;         /* hash chain */
+    struct mem_stream *qprev, *qnext; /* ended queue (ended streams only) */
+    size_t hash;
+    char *key; /* app_id '\0' stream_id */
+    size_t keylen;
+    rh_store_stream s;
+} mem_stream;
+
+typedef struct mem_store {
+    rh_store base;
+    mem_stream **buckets;
+    size_t nbuckets; /* power of two */
+    size_t count;
+    mem_stream *qhead, *qtail;
+} mem_store;
+
+static const rh_store_ops mem_ops;
+
+/* FNV-1a: keys are short ids, collisions are handled by chaining. */
+static size_t key_hash(const char *k, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)k[i];
+        h *= 1099511628211ull;
+    }
+    return (size_t)h;
+}
+
+static int id_ok(const char *s)
+{
+    if (!s)
+        return 0;
+    size_t n = strlen(s);
+    return n >= 1 && n <= RH_STORE_ID_MAX;
+}
+
+/* Builds the lookup key into buf (heap when large). Returns its length or 0. */
+static size_t make_key(const char *app_id, const char *stream_id, char *buf, size_t buflen)
+{
+    size_t a = strlen(app_id), b = strlen(stream_id);
+    if (a + 1 + b > buflen)
+        return 0;
+    memcpy(buf, app_id, a);
+    buf[a] = '\0';
+    memcpy(buf + a + 1, stream_id, b);
+    return a + 1 + b;
+}
+
+#define KEY_BUF (RH_STORE_ID_MAX * 4 + 2)
+
+static mem_stream *find(mem_store *m, const char *key, size_t keylen, size_t hash)
+{
+    for (mem_stream *e = m->buckets[hash & (m->nbuckets - 1)]; e; e = e->hnext)
+        if (e->hash == hash && e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+            return e;
+    return NULL;
+}
+
+static int grow(mem_store *m)
+{
+    size_t nb = m->nbuckets * 2;
+    mem_stream **b = calloc(nb, sizeof *b);
+    if (!b)
+        return -1;
+    for (size_t i = 0; i < m->nbuckets; i++) {
+        mem_stream *e = m->buckets[i];
+        while (e) {
+            mem_stream *next = e->hnext;
+            e->hnext = b[e->hash & (nb - 1)];
+            b[e->hash & (nb - 1)] = e;
+            e = next;
+        }
+    }
+    free(m->buckets);
+    m->buckets = b;
+    m->nbuckets = nb;
+    return 0;
+}
+
+static void unlink_hash(mem_store *m, mem_stream *e)
+{
+    mem_stream **pp = &m->buckets[e->hash & (m->nbuckets - 1)];
+    while (*pp && *pp != e)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = e->hnext;
+}
+
+static void queue_push(mem_store *m, mem_stream *e)
+{
+    e->qnext = NULL;
+    e->qprev = m->qtail;
+    if (m->qtail)
+        m->qtail->qnext = e;
+    else
+        m->qhead = e;
+    m->qtail = e;
+}
+
+static void queue_unlink(mem_store *m, mem_stream *e)
+{
+    if (e->qprev)
+        e->qprev->qnext = e->qnext;
+    else
+        m->qhead = e->qnext;
+    if (e->qnext)
+        e->qnext->qprev = e->qprev;
+    else
+        m->qtail = e->qprev;
+    e->qprev = e->qnext = NULL;
+}
+
+static void reply(rh_store_cb cb, void *ud, int status, const mem_stream *e, uint64_t first,
+                  const char *error)
+{
+    if (!cb)
+        return;
+    rh_store_reply r = {
+        .status = status, .stream = e ? &e->s : NULL, .first_seq = first, .error = error};
+    cb(ud, &r);
+}
+
+/* Looks a stream up; answers INVALID itself (returns NULL with *answered set). */
+static mem_stream *lookup(mem_store *m, const char *app_id, const char *stream_id, rh_store_cb cb,
+                          void *ud, int *answered)
+{
+    char key[KEY_BUF];
+    *answered = 0;
+    if (!app_id || !*app_id || !id_ok(stream_id)) {
+        reply(cb, ud, RH_STORE_INVALID, NULL, 0, "app id or stream id empty or too long");
+        *answered = 1;
+        return NULL;
+    }
+    size_t kl = make_key(app_id, stream_id, key, sizeof key);
+    if (!kl) {
+        reply(cb, ud, RH_STORE_INVALID, NULL, 0, "app id too long");
+        *answered = 1;
+        return NULL;
+    }
+    return find(m, key, kl, key_hash(key, kl));
+}
+
+static void mem_start(rh_store *st, const char *app_id, const rh_store_ids *ids, rh_store_cb cb,
+                      void *ud)
+{
+    mem_store *m = (mem_store *)st;
+    char key[KEY_BUF];
+    if (!ids || !app_id || !*app_id || !id_ok(ids->workspace_id) || !id_ok(ids->thread_id) ||
+        !id_ok(ids->run_id) || !id_ok(ids->stream_id)) {
+        reply(cb, ud, RH_STORE_INVALID, NULL, 0, "an id is empty or too long");
+        return;
+    }
+    size_t kl = make_key(app_id, ids->stream_id, key, sizeof key);
+    if (!kl) {
+        reply(cb, ud, RH_STORE_INVALID, NULL, 0, "app id too long");
+        return;
+    }
+    size_t h = key_hash(key, kl);
+    mem_stream *e = find(m, key, kl, h);
+    if (e) {
+        int same = strcmp(e->s.workspace_id, ids->workspace_id) == 0 &&
+                   strcmp(e->s.thread_id, ids->thread_id) == 0 &&
+                   strcmp(e->s.run_id, ids->run_id) == 0;
+        reply(cb, ud, same ? RH_STORE_EXISTS : RH_STORE_CONFLICT, e, 0, NULL);
+        return;
+    }
+    if (m->count >= m->nbuckets && grow(m) != 0) {
+        reply(cb, ud, RH_STORE_ERROR, NULL, 0, "out of memory");
+        return;
+    }
+    e = calloc(1, sizeof *e);
+    if (e)
+        e->key = malloc(kl);
+    if (!e || !e->key) {
+        free(e);
+        reply(cb, ud, RH_STORE_ERROR, NULL, 0, "out of memory");
+        return;
+    }
+    memcpy(e->key, key, kl);
+    e->keylen = kl;
+    e->hash = h;
+    strcpy(e->s.workspace_id, ids->workspace_id);
+    strcpy(e->s.thread_id, ids->thread_id);
+    strcpy(e->s.run_id, ids->run_id);
+    strcpy(e->s.stream_id, ids->stream_id);
+    size_t bi = h & (m->nbuckets - 1);
+    e->hnext = m->buckets[bi];
+    m->buckets[bi] = e;
+    m->count++;
+    reply(cb, ud, RH_STORE_OK, e, 0, NULL);
+}
+
+static void mem_append(rh_store *st, const char *app_id, const char *stream_id, size_t n,
+                       rh_store_cb cb, void *ud)
+{
+    mem_store *m = (mem_store *)st;
+    int answered;
+    if (n == 0) {
+        reply(cb, ud, RH_STORE_INVALID, NULL, 0, "no tokens");
+        return;
+    }
+    mem_stream *e = lookup(m, app_id, stream_id, cb, ud, &answered);
+    if (answered)
+        return;
+    if (!e) {
+        reply(cb, ud, RH_STORE_NOT_FOUND, NULL, 0, NULL);
+        return;
+    }
+    if (e->s.ended) {
+        reply(cb, ud, RH_STORE_ENDED, e, 0, NULL);
+        return;
+    }
+    if (n > UINT64_MAX - e->s.last_seq) {
+        reply(cb, ud, RH_STORE_INVALID, NULL, 0, "seq overflow");
+        return;
+    }
+    uint64_t first = e->s.last_seq + 1;
+    e->s.last_seq += n;
+    reply(cb, ud, RH_STORE_OK, e, first, NULL);
+}
+
+static void mem_end(rh_store *st, const char *app_id, const char *stream_id, int reason,
+                    uint64_t now_ms, rh_store_cb cb, void *ud)
+{
+    mem_store *m = (mem_store *)st;
+    int answered;
+    mem_stream *e = lookup(m, app_id, stream_id, cb, ud, &answered);
+    if (answered)
+        return;
+    if (!e) {
+        reply(cb, ud, RH_STORE_NOT_FOUND, NULL, 0, NULL);
+        return;
+    }
+    if (e->s.ended) {
+        reply(cb, ud, RH_STORE_ALREADY_ENDED, e, 0, NULL);
+        return;
+    }
+    e->s.ended = 1;
+    e->s.reason = reason;
+    e->s.ended_at_ms = now_ms;
+    queue_push(m, e);
+    reply(cb, ud, RH_STORE_OK, e, 0, NULL);
+}
+
+static void mem_get(rh_store *st, const char *app_id, const char *stream_id, rh_store_cb cb,
+                    void *ud)
+{
+    mem_store *m = (mem_store *)st;
+    int answered;
+    mem_stream *e = lookup(m, app_id, stream_id, cb, ud, &answered);
+    if (answered)
+        return;
+    reply(cb, ud, e ? RH_STORE_OK : RH_STORE_NOT_FOUND, e, 0, NULL);
+}
+
+static void remove_stream(mem_store *m, mem_stream *e)
+{
+    unlink_hash(m, e);
+    if (e->s.ended)
+        queue_unlink(m, e);
+    m->count--;
+    free(e->key);
+    free(e);
+}
+
+static void mem_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud)
+{
+    mem_store *m = (mem_store *)st;
+    size_t removed = 0;
+    while (m->qhead) {
+        mem_stream *e = m->qhead;
+        /* ended_at + ttl <= now, written to avoid overflow with a huge ttl */
+        if (e->s.ended_at_ms > now_ms || now_ms - e->s.ended_at_ms < ttl_ms)
+            break;
+        remove_stream(m, e);
+        removed++;
+    }
+    if (cb) {
+        rh_store_reply r = {.status = RH_STORE_OK, .expired = removed};
+        cb(ud, &r);
+    }
+}
+
+static void mem_destroy(rh_store *st)
+{
+    mem_store *m = (mem_store *)st;
+    for (size_t i = 0; i < m->nbuckets; i++) {
+        mem_stream *e = m->buckets[i];
+        while (e) {
+            mem_stream *next = e->hnext;
+            free(e->key);
+            free(e);
+            e = next;
+        }
+    }
+    free(m->buckets);
+    free(m);
+}
+
+static const rh_store_ops mem_ops = {
+    .start = mem_start,
+    .append = mem_append,
+    .end = mem_end,
+    .get = mem_get,
+    .expire = mem_expire,
+    .destroy = mem_destroy,
+};
+
+rh_store *rh_store_memory_new(void)
+{
+    mem_store *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->nbuckets = 64;
+    m->buckets = calloc(m->nbuckets, sizeof *m->buckets);
+    if (!m->buckets) {
+        free(m);
+        return NULL;
+    }
+    m->base.ops = &mem_ops;
+    return &m->base;
+}
+
+size_t rh_store_memory_count(const rh_store *st)
+{
+    if (!st || st->ops != &mem_ops)
+        return 0;
+    return ((const mem_store *)st)->count;
+}

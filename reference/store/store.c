@@ -1,0 +1,62 @@
+/* Dispatch over the operations table (store/ owns it). Kept apart from the backends so the
+ * Redis store links the same entry points. */
+#include <stddef.h>
+
+#include "store.h"
+
+void rh_store_free(rh_store *st)
+{
+    if (st)
+        st->ops->destroy(st);
+}
+
+void rh_store_start(rh_store *st, const char *app_id, const rh_store_ids *ids, rh_store_cb cb,
+                    void *ud)
+{
+    st->ops->start(st, app_id, ids, cb, ud);
+}
+
+void rh_store_append(rh_store *st, const char *app_id, const char *stream_id, size_t n,
+                     rh_store_cb cb, void *ud)
+{
+    st->ops->append(st, app_id, stream_id, n, cb, ud);
+}
+
+void rh_store_end(rh_store *st, const char *app_id, const char *stream_id, int reason,
+                  uint64_t now_ms, rh_store_cb cb, void *ud)
+{
+    st->ops->end(st, app_id, stream_id, reason, now_ms, cb, ud);
+}
+
+void rh_store_get(rh_store *st, const char *app_id, const char *stream_id, rh_store_cb cb, void *ud)
+{
+    st->ops->get(st, app_id, stream_id, cb, ud);
+}
+
+void rh_store_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud)
+{
+    st->ops->expire(st, now_ms, ttl_ms, cb, ud);
+}
+
+const char *rh_store_strerror(int status)
+{
+    switch (status) {
+    case RH_STORE_OK:
+        return "ok";
+    case RH_STORE_EXISTS:
+        return "stream already started with the same ids";
+    case RH_STORE_ALREADY_ENDED:
+        return "stream already ended";
+    case RH_STORE_CONFLICT:
+        return "stream id already used with other ids";
+    case RH_STORE_NOT_FOUND:
+        return "stream not found";
+    case RH_STORE_ENDED:
+        return "stream has ended";
+    case RH_STORE_INVALID:
+        return "invalid store arguments";
+    case RH_STORE_ERROR:
+        return "store error";
+    }
+    return "unknown store status";
+}
