@@ -131,9 +131,10 @@ const rc_case rc_cases_pusher_channels[] = {
      "a name using every allowed character is accepted and usable",
      "Channel names consist of A-Z a-z 0-9 _ - = @ , . ; and such a name can be subscribed "
      "and receives the events published to it.",
-     "", 0, run_allowed_chars},
+     "needs:http-api", 0, run_allowed_chars},
     {"pusher/3.1/length-164-accepted", "3.1", RC_MUST, "a 164-byte name is accepted and usable",
-     "Channel names of up to 164 bytes, prefix included, are accepted.", "", 0, run_len_164},
+     "Channel names of up to 164 bytes, prefix included, are accepted.", "needs:http-api", 0,
+     run_len_164},
     {"pusher/3.1/length-165-refused", "3.1", RC_MUST, "a 165-byte name is refused",
      "A subscription to a channel name longer than 164 bytes is refused and the connection "
      "stays open.",

@@ -222,8 +222,7 @@ static void presence_twin(rc_ctx *ctx)
     }
     cJSON_Delete(parsed);
     RC_CHECK(ctx,
-             rh_sign_verify_channel(t->app_key, t->app_secret, pc->socket_id, ch, cdata, auth) ==
-                 0,
+             rh_sign_verify_channel(t->app_key, t->app_secret, pc->socket_id, ch, cdata, auth) == 0,
              "auth \"%s\" is not key:HMAC(secret, socket_id:channel:channel_data)", auth);
     RC_TRY(ctx, rc_pusher_subscribe(pc, ch, auth, cdata) == 0, "cannot send pusher:subscribe");
     rv = rc_pusher_wait(pc, "pusher_internal:subscription_succeeded", ch, 3000, &m);

@@ -261,9 +261,9 @@ static void end_unknown(rc_ctx *ctx)
 
 /* --- tokens racing the end ---------------------------------------------------------------- */
 
-#define RACERS 4
+#define RACERS     4
 #define RACE_BATCH 3
-#define RACE_MAX 300 /* batches per racer, a bound in case the end never lands */
+#define RACE_MAX   300 /* batches per racer, a bound in case the end never lands */
 
 typedef struct racer {
     rc_ctx *ctx;
@@ -353,8 +353,9 @@ static void end_races_tokens(rc_ctx *ctx)
             }
             if (rs[i].first[k] < 1 || rs[i].last[k] > last ||
                 rs[i].last[k] - rs[i].first[k] != RACE_BATCH - 1) {
-                rc_fail(ctx, "a batch accepted around the end got seqs %lld..%lld; the end said "
-                             "last_seq %lld",
+                rc_fail(ctx,
+                        "a batch accepted around the end got seqs %lld..%lld; the end said "
+                        "last_seq %lld",
                         rs[i].first[k], rs[i].last[k], last);
                 goto out;
             }

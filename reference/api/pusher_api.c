@@ -104,12 +104,36 @@ static int add_info(rh_srv *srv, const rh_cfg_app *app, const char *channel, int
     return 0;
 }
 
+/* The data-type-unchecked fault: a lenient server that turns non-string data into its JSON
+ * text instead of refusing it. Returns a new body (caller frees) or NULL to keep the old. */
+static char *lenient_body(const rh_api_call *c)
+{
+    if (!rh_fault_on(c->srv, RH_FAULT_DATA_TYPE_UNCHECKED))
+        return NULL;
+    cJSON *root = cJSON_ParseWithLength(c->req->body, c->req->body_len);
+    cJSON *data = root ? cJSON_GetObjectItemCaseSensitive(root, "data") : NULL;
+    char *out = NULL;
+    if (data && !cJSON_IsString(data)) {
+        char *text = cJSON_PrintUnformatted(data);
+        if (text)
+            cJSON_ReplaceItemInObjectCaseSensitive(root, "data", cJSON_CreateString(text));
+        free(text);
+        out = cJSON_PrintUnformatted(root);
+    }
+    cJSON_Delete(root);
+    return out;
+}
+
 void rh_api_events(const rh_api_call *c)
 {
     rh_trig_limits lim = limits_of(c->srv, c->app);
     rh_trig_event e;
     char err[256] = "";
-    int rc = rh_trig_parse_event(c->req->body, c->req->body_len, &lim, &e, err, sizeof err);
+    char *lenient = lenient_body(c);
+    int rc = lenient ? rh_trig_parse_event(lenient, strlen(lenient), &lim, &e, err, sizeof err)
+                     : rh_trig_parse_event(c->req->body, c->req->body_len, &lim, &e, err,
+                                           sizeof err);
+    free(lenient);
     if (rc != RH_TRIG_OK) {
         rh_api_error(c->done, c->ud, trig_status(rc), "%s", err[0] ? err : rh_trig_strerror(rc));
         return;

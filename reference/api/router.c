@@ -381,6 +381,8 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
         return;
     }
     call.app = rh_cfg_app_by_id(srv->cfg, segs[1]);
+    if (!call.app && rh_fault_on(srv, RH_FAULT_UNKNOWN_APP_ACCEPTED) && srv->cfg->napps > 0)
+        call.app = &srv->cfg->apps[0];
     if (!call.app) {
         rh_api_error(done, ud, 404, "unknown app id");
         return;

@@ -62,7 +62,8 @@ void rh_conn_on_client_event(rh_conn *c, const rh_msg *m)
         rh_conn_error(c, 4009, "client events need a subscription to the channel", name);
         return;
     }
-    int slot = take_slot(c, app->client_events_per_sec, srv->io.now_ms(srv->io.ud));
+    int rate = rh_fault_on(srv, RH_FAULT_CLIENT_NO_RATE_LIMIT) ? 0 : app->client_events_per_sec;
+    int slot = take_slot(c, rate, srv->io.now_ms(srv->io.ud));
     if (slot < 0) {
         rh_srv_log(srv, RH_LOG_ERROR, "out of memory in the client event limiter");
         return;

@@ -29,8 +29,11 @@ typedef enum {
     RH_FAULT_CLIENT_ECHO,           /* client events echoed to the sender */
     RH_FAULT_CLIENT_UNSUBSCRIBED,   /* client events relayed from a connection not subscribed */
     RH_FAULT_CLIENT_PUBLIC,         /* client events relayed on public channels */
+    RH_FAULT_CLIENT_NO_RATE_LIMIT,  /* client events never rate-limited */
     /* HTTP / stream side (api/, store/) */
     RH_FAULT_HTTPSIG_SKIP,          /* HTTP API and control API skip the signature check */
+    RH_FAULT_UNKNOWN_APP_ACCEPTED,  /* an unknown app id in an HTTP path is served as the first app */
+    RH_FAULT_DATA_TYPE_UNCHECKED,   /* event data that is not a string is accepted (re-encoded) */
     RH_FAULT_HTTPSIG_NO_BODY_MD5,   /* body_md5 not checked */
     RH_FAULT_HTTPSIG_NO_TIMESTAMP,  /* auth_timestamp window not checked */
     RH_FAULT_SOCKET_EXCLUSION,      /* socket_id exclusion ignored */

@@ -60,6 +60,28 @@ static size_t count(fx *f, const char *event)
     return n;
 }
 
+/* Lenient-server faults: an unknown app served as the first one; non-string data re-encoded. */
+static void test_lenient_faults(void **state)
+{
+    (void)state;
+    const char *obj = "{\"name\":\"e\",\"channel\":\"pub\",\"data\":{\"a\":1}}";
+    const char *ok = "{\"name\":\"e\",\"channel\":\"pub\",\"data\":\"x\"}";
+    fx *f = fx_new();
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/events", NULL, obj), 400);
+    assert_int_equal(fx_http(f, "POST", "/apps/other-app/events", NULL, ok), 404);
+    fx_free(f);
+
+    f = with_fault("data-type-unchecked");
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/events", NULL, obj), 200);
+    assert_int_equal(count(f, "e"), 1);
+    fx_free(f);
+
+    f = with_fault("unknown-app-accepted");
+    assert_int_equal(fx_http(f, "POST", "/apps/other-app/events", NULL, ok), 200);
+    assert_int_equal(count(f, "e"), 1);
+    fx_free(f);
+}
+
 static void started(fx *f)
 {
     assert_int_equal(fx_http(f, "POST", "/apps/app-id/streams", NULL, START), 201);
@@ -384,6 +406,7 @@ static void test_stream_state_faults(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lenient_faults),
         cmocka_unit_test(test_fault_names),          cmocka_unit_test(test_httpsig_faults),
         cmocka_unit_test(test_socket_exclusion),     cmocka_unit_test(test_events_reorder),
         cmocka_unit_test(test_event_data_reencoded), cmocka_unit_test(test_limits_faults),

@@ -187,6 +187,17 @@ static int p_client_public(fk *f)
     return fk_count_event(f, b, "client-x") == 1;
 }
 
+/* Twelve client events at once: the eleventh and twelfth must be refused with 4301. */
+static int p_client_no_rate_limit(fk *f)
+{
+    int a = fk_connect(f), b = fk_connect(f);
+    fk_sub_private(f, a, "private-r");
+    fk_sub_private(f, b, "private-r");
+    for (int k = 0; k < 12; k++)
+        send_ce(f, a, "private-r");
+    return fk_count_event(f, b, "client-x") == 12;
+}
+
 typedef struct fault_case {
     rh_fault fault;
     probe_fn probe;
@@ -211,6 +222,7 @@ static const fault_case cases[] = {
     {RH_FAULT_CLIENT_ECHO, p_client_echo},
     {RH_FAULT_CLIENT_UNSUBSCRIBED, p_client_unsubscribed},
     {RH_FAULT_CLIENT_PUBLIC, p_client_public},
+    {RH_FAULT_CLIENT_NO_RATE_LIMIT, p_client_no_rate_limit},
 };
 
 static int run_probe(const fault_case *c, const char *fault)
@@ -239,7 +251,7 @@ static void test_each_fault(void **state)
 static void test_all_ws_faults_covered(void **state)
 {
     (void)state;
-    for (int fl = RH_FAULT_UNKNOWN_KEY_ACCEPTED; fl <= RH_FAULT_CLIENT_PUBLIC; fl++) {
+    for (int fl = RH_FAULT_UNKNOWN_KEY_ACCEPTED; fl <= RH_FAULT_CLIENT_NO_RATE_LIMIT; fl++) {
         int found = 0;
         for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
             found |= cases[k].fault == (rh_fault)fl;
