@@ -1,16 +1,18 @@
 # Shared helpers for ci/ scripts (sourced, not run).
 
 # Starts a rehome-server in the background on a free port.
-#   start_server VAR_PREFIX BINARY [server args...]
+#   start_server VAR_PREFIX COMMAND [args...]
+# COMMAND is the server binary, or a wrapper and its arguments followed by the binary
+# (valgrind ... build/reference/rehome-server); --port 0 --port-file F are appended.
 # Sets ${PREFIX}_PID and ${PREFIX}_URL. The server writes its port to a file, so there is
 # no race on picking a port.
 start_server() {
     local prefix=$1 bin=$2
-    shift 2
+    shift
     local pf
     pf=$(mktemp)
     rm -f "$pf"
-    "$bin" --port 0 --port-file "$pf" "$@" 2>>"${RH_SERVER_LOG:-/dev/null}" &
+    "$@" --port 0 --port-file "$pf" 2>>"${RH_SERVER_LOG:-/dev/null}" &
     local pid=$!
     local i
     for i in $(seq 1 200); do

@@ -22,18 +22,17 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: rehome-server [options]\n"
-            "  --config FILE      JSON config (default: built-in demo app and users)\n"
-            "  --host H           address to listen on (default 127.0.0.1)\n"
-            "  --port P           port to listen on, 0 for a free one (default 8080)\n"
-            "  --port-file FILE   write the port actually bound to FILE\n"
-            "  --redis URL        use Redis for stream state (not implemented yet)\n"
-            "  --log-level L      error, warn, info or debug (default info)\n"
-            "  --fault NAME       enable a test-only fault (repeatable; faults builds only)\n"
-            "  --list-faults      list the fault names and exit\n"
-            "  --help             this text\n"
-            "  --version          print the version\n");
+    fprintf(f, "usage: rehome-server [options]\n"
+               "  --config FILE      JSON config (default: built-in demo app and users)\n"
+               "  --host H           address to listen on (default 127.0.0.1)\n"
+               "  --port P           port to listen on, 0 for a free one (default 8080)\n"
+               "  --port-file FILE   write the port actually bound to FILE\n"
+               "  --redis URL        use Redis for stream state (not implemented yet)\n"
+               "  --log-level L      error, warn, info or debug (default info)\n"
+               "  --fault NAME       enable a test-only fault (repeatable; faults builds only)\n"
+               "  --list-faults      list the fault names and exit\n"
+               "  --help             this text\n"
+               "  --version          print the version\n");
 }
 
 static void list_faults(void)
@@ -125,7 +124,18 @@ typedef struct opts {
 /* 0: run; 1: exit 0 (help, version, list); 2: usage error (message printed). */
 static int parse_args(int argc, char **argv, opts *o)
 {
-    enum { O_CONFIG = 256, O_HOST, O_PORT, O_REDIS, O_FAULT, O_LIST, O_LEVEL, O_PFILE, O_HELP, O_VER };
+    enum {
+        O_CONFIG = 256,
+        O_HOST,
+        O_PORT,
+        O_REDIS,
+        O_FAULT,
+        O_LIST,
+        O_LEVEL,
+        O_PFILE,
+        O_HELP,
+        O_VER
+    };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, O_CONFIG},
         {"host", required_argument, NULL, O_HOST},
@@ -143,8 +153,12 @@ static int parse_args(int argc, char **argv, opts *o)
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
-        case O_CONFIG: o->config = optarg; break;
-        case O_HOST: o->host = optarg; break;
+        case O_CONFIG:
+            o->config = optarg;
+            break;
+        case O_HOST:
+            o->host = optarg;
+            break;
         case O_PORT:
             if (parse_port(optarg, &o->port) != 0) {
                 fprintf(stderr, "rehome-server: --port: \"%s\" is not a port (0-65535)\n", optarg);
@@ -152,7 +166,9 @@ static int parse_args(int argc, char **argv, opts *o)
             }
             o->have_port = 1;
             break;
-        case O_REDIS: o->redis = optarg; break;
+        case O_REDIS:
+            o->redis = optarg;
+            break;
         case O_FAULT:
             if (o->nfaults == MAX_FAULTS) {
                 fprintf(stderr, "rehome-server: too many --fault options\n");
@@ -160,18 +176,28 @@ static int parse_args(int argc, char **argv, opts *o)
             }
             o->faults[o->nfaults++] = optarg;
             break;
-        case O_LIST: list_faults(); return 1;
+        case O_LIST:
+            list_faults();
+            return 1;
         case O_LEVEL:
             if (rh_log_level_by_name(optarg) < 0) {
-                fprintf(stderr, "rehome-server: --log-level: \"%s\" is not one of error, warn, "
-                                "info, debug\n", optarg);
+                fprintf(stderr,
+                        "rehome-server: --log-level: \"%s\" is not one of error, warn, "
+                        "info, debug\n",
+                        optarg);
                 return 2;
             }
             o->log_level = optarg;
             break;
-        case O_PFILE: o->port_file = optarg; break;
-        case O_HELP: usage(stdout); return 1;
-        case O_VER: printf("rehome-server %s\n", RH_VERSION); return 1;
+        case O_PFILE:
+            o->port_file = optarg;
+            break;
+        case O_HELP:
+            usage(stdout);
+            return 1;
+        case O_VER:
+            printf("rehome-server %s\n", RH_VERSION);
+            return 1;
         default:
             if (optopt)
                 fprintf(stderr, "rehome-server: option %s needs an argument\n", argv[optind - 1]);
@@ -235,8 +261,10 @@ static int check_faults(const opts *o)
 {
 #ifndef RH_WITH_FAULTS
     if (o->nfaults) {
-        fprintf(stderr, "rehome-server: --fault %s: this build has no fault switches "
-                        "(configure with -Dfaults=true)\n", o->faults[0]);
+        fprintf(stderr,
+                "rehome-server: --fault %s: this build has no fault switches "
+                "(configure with -Dfaults=true)\n",
+                o->faults[0]);
         return -1;
     }
 #endif
@@ -267,8 +295,9 @@ int main(int argc, char **argv)
         return 1;
     }
     if (o.redis || cfg.redis_url) {
-        fprintf(stderr, "rehome-server: %s%s: the Redis store is not implemented yet; run without "
-                        "it to use the embedded store\n",
+        fprintf(stderr,
+                "rehome-server: %s%s: the Redis store is not implemented yet; run without "
+                "it to use the embedded store\n",
                 o.redis ? "--redis " : "config redis_url ", o.redis ? o.redis : cfg.redis_url);
         rh_cfg_clear(&cfg);
         return EXIT_USAGE;
@@ -311,10 +340,11 @@ int main(int argc, char **argv)
         rh_logf(&log, RH_LOG_ERROR, "%s", err);
         goto out;
     }
-    fprintf(stderr, "rehome-server listening on http://%s:%d\n", cfg.host, port);
+    int v6 = strchr(cfg.host, ':') != NULL;
+    fprintf(stderr, "rehome-server listening on http://%s%s%s:%d\n", v6 ? "[" : "", cfg.host,
+            v6 ? "]" : "", port);
     if (o.port_file && write_port_file(o.port_file, port) != 0) {
-        rh_logf(&log, RH_LOG_ERROR, "cannot write port file %s: %s", o.port_file,
-                strerror(errno));
+        rh_logf(&log, RH_LOG_ERROR, "cannot write port file %s: %s", o.port_file, strerror(errno));
         rh_net_stop(net);
         rh_net_run(net);
         goto out;

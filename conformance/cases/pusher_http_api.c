@@ -434,23 +434,22 @@ const rc_case rc_cases_pusher_http_api[] = {
      "the channel's other subscribers, and later events reach the excluded one again; a "
      "socket_id naming no connection excludes nobody; a malformed one is refused (SHOULD).",
      HTTP, 0, run_exclusion},
-    {"pusher/6.6/too-many-channels-400", "6.6", RC_SHOULD,
+    {"pusher/6.6/too-many-channels-400", "6.6", RC_MUST,
      "an event to more than 100 channels is refused",
-     "POST /apps/{id}/events accepts up to 100 channels and answers 400, delivering "
-     "nothing, for more.",
+     "POST /apps/{id}/events accepts up to 100 channels and answers 400 (SHOULD), delivering "
+     "nothing, for more; a refusal is never answered with a 2xx status.",
      "needs:http-api", 0, rc_run_too_many_channels},
-    {"pusher/6.6/batch-too-large-400", "6.6", RC_SHOULD,
-     "a batch of more than 10 events is refused",
-     "POST /apps/{id}/batch_events accepts up to 10 items and answers 400, delivering "
-     "nothing, for more.",
+    {"pusher/6.6/batch-too-large-400", "6.6", RC_MUST, "a batch of more than 10 events is refused",
+     "POST /apps/{id}/batch_events accepts up to 10 items and answers 400 (SHOULD), delivering "
+     "nothing, for more; a refusal is never answered with a 2xx status.",
      "needs:http-api", 0, rc_run_batch_too_large},
-    {"pusher/6.6/data-too-large-413", "6.6", RC_SHOULD, "event data over 10 KB is refused with 413",
+    {"pusher/6.6/data-too-large-413", "6.6", RC_MUST, "event data over 10 KB is refused with 413",
      "Event data of up to 10240 bytes is delivered intact; larger data is answered 413 "
-     "and not delivered.",
+     "(SHOULD) and not delivered; a refusal is never answered with a 2xx status.",
      "needs:http-api", 0, rc_run_data_too_large},
-    {"pusher/6.6/data-not-string-400", "6.6", RC_SHOULD, "event data must be a string",
-     "An event whose data is not a JSON string (object, number) is answered 400 and "
-     "not delivered.",
+    {"pusher/6.6/data-not-string-400", "6.6", RC_MUST, "event data must be a string",
+     "An event whose data is not a JSON string (object, number) is answered 400 (SHOULD) "
+     "and not delivered; a refusal is never answered with a 2xx status.",
      "needs:http-api", 0, rc_run_data_not_string},
     {"pusher/6.7/per-publisher-order", "6.7", RC_MUST,
      "sequential publishes arrive in publish order",

@@ -234,9 +234,14 @@ void rc_run_presence_user_count(rc_ctx *ctx)
         const cJSON *chs = cJSON_GetObjectItemCaseSensitive(r.json, "channels");
         const cJSON *e = cJSON_IsObject(chs) ? cJSON_GetObjectItemCaseSensitive(chs, ch) : NULL;
         long long n = -1;
+        /* Listing the channel is MUST (6.4.1); the user_count attribute in the list is SHOULD
+         * (6.4.3), as on GET channel (check_channel); a wrong count is MUST (6.4.7). */
         if (!e || !rc_json_int(e, "user_count", &n) || n != 2) {
             rc_expect_seen(ctx, "{\"channels\":{\"<ch>\":{\"user_count\":2}}}", r.body);
-            rc_fail(ctx, "GET channels?info=user_count does not report 2 users for %s", ch);
+            if (e && !cJSON_GetObjectItemCaseSensitive(e, "user_count"))
+                rc_fail_should(ctx, "GET channels?info=user_count gives no user_count for %s", ch);
+            else
+                rc_fail(ctx, "GET channels?info=user_count does not report 2 users for %s", ch);
         }
     }
     rc_http_resp_free(&r);
@@ -284,8 +289,33 @@ void rc_run_presence_users(rc_ctx *ctx)
     rc_http_resp_free(&r);
 }
 
-/* POSTs body to /apps/{id}<suffix>; status must be want, then the subscriber's next message
- * must be a probe published afterwards (so the refused request had no effect). 1 ok. */
+/* A 2xx answer to a request that had to be refused: FAIL when the server in fact refused it
+ * (nothing delivered), because clients then take the refusal for a success (6.6.2: never 2xx);
+ * NON-STRICT when it published the event, i.e. its limit is larger than the spec's (14.1). */
+static void judge_success_answer(rc_ctx *ctx, const rc_http_resp *r, int want, rc_pconn *sub,
+                                 const char *ch, const char *what)
+{
+    char exp[32], seen[512];
+    snprintf(exp, sizeof exp, "HTTP %d", want);
+    snprintf(seen, sizeof seen, "HTTP %d %.400s", r->status, r->body ? r->body : "");
+    if (!rc_publish(ctx, ch, "probe", "after"))
+        return;
+    const rc_pmsg *m;
+    if (!rc_next(ctx, sub, "subscriber", &m))
+        return;
+    rc_expect_seen(ctx, exp, seen);
+    if (m->event && strcmp(m->event, "probe") == 0)
+        rc_fail(ctx, "%s: refused (nothing delivered) but answered HTTP %d, a success status", what,
+                r->status);
+    else
+        rc_fail_should(ctx, "%s: accepted and delivered (HTTP %d), not answered %d", what,
+                       r->status, want);
+}
+
+/* POSTs body to /apps/{id}<suffix>. want 200: it must succeed (a refusal is a SHOULD-level
+ * slip: the limits are SHOULD). Otherwise it must be refused: the exact status is SHOULD, a
+ * 2xx is judged by judge_success_answer, and the subscriber's next message must be a probe
+ * published afterwards (MUST: a refused request has no effect). 1 when all held. */
 static int post_expect(rc_ctx *ctx, const char *suffix, const char *body, int want, rc_pconn *sub,
                        const char *ch, const char *what)
 {
@@ -294,11 +324,23 @@ static int post_expect(rc_ctx *ctx, const char *suffix, const char *body, int wa
     rc_http_resp r = {0};
     if (rc_api(ctx, "POST", path, NULL, body, &r) != 0)
         return 0;
-    int ok = rc_expect_status(ctx, &r, want, what);
+    int ok = r.status == want;
+    if (!ok && want != 200 && r.status >= 200 && r.status < 300) {
+        judge_success_answer(ctx, &r, want, sub, ch, what);
+        rc_http_resp_free(&r);
+        return 0;
+    }
+    if (!ok) {
+        char exp[32], seen[512];
+        snprintf(exp, sizeof exp, "HTTP %d", want);
+        snprintf(seen, sizeof seen, "HTTP %d %.400s", r.status, r.body ? r.body : "");
+        rc_expect_seen(ctx, exp, seen);
+        rc_fail_should(ctx, "%s: expected HTTP %d, got %d", what, want, r.status);
+    }
     rc_http_resp_free(&r);
-    if (ok && want != 200)
-        ok = rc_next_is_probe(ctx, sub, "subscriber", ch);
-    return ok;
+    if (want == 200)
+        return ok;
+    return rc_next_is_probe(ctx, sub, "subscriber", ch) && ok;
 }
 
 static char *events_body(const char *const *chs, int n, const char *name, const char *data)

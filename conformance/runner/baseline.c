@@ -18,6 +18,67 @@ void rc_baseline_free(rc_baseline *b)
     free(b->e);
     b->e = NULL;
     b->n = 0;
+    for (size_t i = 0; i < b->nx; i++) {
+        free(b->x[i].pattern);
+        free(b->x[i].reason);
+    }
+    free(b->x);
+    b->x = NULL;
+    b->nx = 0;
+}
+
+/* A reason of only blanks says nothing about why a deviation is accepted. */
+static int blank(const char *s)
+{
+    while (s && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+        s++;
+    return !s || !*s;
+}
+
+/* "exclude": {"<id or glob>": "<reason>"}; absent is fine. */
+static int parse_exclude(const cJSON *root, rc_baseline *out, char *err, size_t errlen)
+{
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(root, "exclude");
+    if (!ex)
+        return 0;
+    if (!cJSON_IsObject(ex)) {
+        snprintf(err, errlen, "baseline member \"exclude\" must be an object");
+        return -1;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(ex);
+    out->x = calloc(n ? n : 1, sizeof *out->x);
+    if (!out->x) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, ex)
+    {
+        const char *pat = it->string;
+        if (!pat || !*pat) {
+            snprintf(err, errlen, "baseline \"exclude\" has an empty id");
+            return -1;
+        }
+        for (size_t i = 0; i < out->nx; i++)
+            if (strcmp(out->x[i].pattern, pat) == 0) {
+                snprintf(err, errlen, "baseline excludes \"%s\" twice", pat);
+                return -1;
+            }
+        if (!cJSON_IsString(it) || blank(it->valuestring)) {
+            snprintf(err, errlen,
+                     "baseline exclusion \"%s\" needs a non-empty reason string as its value", pat);
+            return -1;
+        }
+        rc_base_excl *x = &out->x[out->nx];
+        x->pattern = strdup(pat);
+        x->reason = strdup(it->valuestring);
+        out->nx++;
+        if (!x->pattern || !x->reason) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int rc_baseline_parse(const char *text, size_t len, rc_baseline *out, char *err, size_t errlen)
@@ -63,10 +124,7 @@ int rc_baseline_parse(const char *text, size_t len, rc_baseline *out, char *err,
                      id);
             goto out;
         }
-        const char *rs = cJSON_IsString(r) ? r->valuestring : NULL;
-        while (rs && (*rs == ' ' || *rs == '\t'))
-            rs++;
-        if (!rs || !*rs) {
+        if (!cJSON_IsString(r) || blank(r->valuestring)) {
             snprintf(err, errlen, "baseline entry \"%s\" needs a non-empty \"reason\"", id);
             goto out;
         }
@@ -80,6 +138,8 @@ int rc_baseline_parse(const char *text, size_t len, rc_baseline *out, char *err,
             goto out;
         }
     }
+    if (parse_exclude(root, out, err, errlen) < 0)
+        goto out;
     rc = 0;
 out:
     cJSON_Delete(root);
@@ -134,4 +194,12 @@ rc_verdict rc_baseline_expected(const rc_baseline *b, const char *id, const char
             return b->e[i].verdict;
         }
     return RC_PASS;
+}
+
+const char *rc_baseline_excluded(const rc_baseline *b, const char *id)
+{
+    for (size_t i = 0; b && id && i < b->nx; i++)
+        if (rc_glob_match(b->x[i].pattern, id))
+            return b->x[i].reason;
+    return NULL;
 }

@@ -139,7 +139,16 @@ static int rc_main_run(rc_opts *o, int argc, char **argv)
     rc_result *res = calloc(n, sizeof *res);
     for (size_t i = 0; res && i < n; i++) {
         const rc_case *c = sel[i];
-        if (has_tag(c, "slow") && !o->slow) {
+        const char *why_out = rc_baseline_excluded(&base, c->id);
+        if (why_out) {
+            /* Not run at all: the baseline says this case takes the target down. */
+            res[i].c = c;
+            res[i].verdict = RC_SKIP;
+            size_t len = strlen(why_out) + 32;
+            res[i].message = malloc(len);
+            if (res[i].message)
+                snprintf(res[i].message, len, "excluded by baseline: %s", why_out);
+        } else if (has_tag(c, "slow") && !o->slow) {
             res[i].c = c;
             res[i].verdict = RC_SKIP;
             res[i].message = strdup("tagged slow; run with --slow");
@@ -206,6 +215,18 @@ static int rc_main_run(rc_opts *o, int argc, char **argv)
                 known = strcmp(res[i].c->id, base.e[k].id) == 0;
             if (!known)
                 printf("  note: baseline entry %s matches no case that ran\n", base.e[k].id);
+            else if (rc_baseline_excluded(&base, base.e[k].id))
+                printf("  note: baseline entry %s is also excluded; its verdict is never "
+                       "checked\n",
+                       base.e[k].id);
+        }
+        for (size_t k = 0; k < base.nx; k++) {
+            int known = 0;
+            for (size_t i = 0; i < n && !known; i++)
+                known = rc_glob_match(base.x[k].pattern, res[i].c->id);
+            if (!known)
+                printf("  note: baseline exclusion %s matches no selected case\n",
+                       base.x[k].pattern);
         }
         printf("Baseline: %d case%s changed\n", changed, changed == 1 ? "" : "s");
         if (code == 0)

@@ -42,17 +42,29 @@ typedef struct rc_base_entry {
     char *reason;
 } rc_base_entry;
 
+/* A case the baseline keeps from running at all (it crashes or hangs that target). */
+typedef struct rc_base_excl {
+    char *pattern; /* an id or a glob, matched as --exclude matches (rc_glob_match) */
+    char *reason;
+} rc_base_excl;
+
 typedef struct rc_baseline {
     rc_base_entry *e;
     size_t n;
+    rc_base_excl *x;
+    size_t nx;
 } rc_baseline;
 
-/* Parses a baseline document {"cases":{"<id>":{"verdict":"FAIL","reason":"..."}}}.
- * 0, or -1 with a message in err (every entry needs a known verdict and a non-empty reason). */
+/* Parses a baseline document {"cases":{"<id>":{"verdict":"FAIL","reason":"..."}},
+ * "exclude":{"<id or glob>":"<reason>"}} ("exclude" optional).
+ * 0, or -1 with a message in err (every entry needs a known verdict and a non-empty reason,
+ * every exclusion a non-empty reason). */
 int rc_baseline_parse(const char *text, size_t len, rc_baseline *out, char *err, size_t errlen);
 int rc_baseline_load(const char *path, rc_baseline *out, char *err, size_t errlen);
 /* The verdict expected for id: the entry's, or PASS when absent. reason may be NULL. */
 rc_verdict rc_baseline_expected(const rc_baseline *b, const char *id, const char **reason);
+/* The reason of the first exclusion matching id, or NULL when the case is to run. */
+const char *rc_baseline_excluded(const rc_baseline *b, const char *id);
 void rc_baseline_free(rc_baseline *b);
 
 /* --- text (text.c) --- */

@@ -12,34 +12,34 @@ typedef struct rh_cfg_app {
     char *id;
     char *key;
     char *secret;
-    int client_events;          /* 1: client- events allowed on private/presence channels */
-    size_t max_event_bytes;     /* HTTP API event data limit; 10240 */
-    size_t max_token_bytes;     /* control API tokens per request; 10240 */
-    size_t max_channels;        /* channels per trigger; 100 */
-    size_t max_batch;           /* batch_events items; 10 */
-    size_t max_message_bytes;   /* inbound WebSocket message; 10240 */
+    int client_events;           /* 1: client- events allowed on private/presence channels */
+    size_t max_event_bytes;      /* HTTP API event data limit; 10240 */
+    size_t max_token_bytes;      /* control API tokens per request; 10240 */
+    size_t max_channels;         /* channels per trigger; 100 */
+    size_t max_batch;            /* batch_events items; 10 */
+    size_t max_message_bytes;    /* inbound WebSocket message; 10240 */
     size_t max_presence_members; /* 100 */
-    int client_events_per_sec;  /* 10 */
+    int client_events_per_sec;   /* 10 */
 } rh_cfg_app;
 
 typedef struct rh_cfg_user {
-    char *token;     /* bearer token */
+    char *token; /* bearer token */
     char *user_id;
-    char *name;      /* user_info.name for presence; may be NULL */
+    char *name; /* user_info.name for presence; may be NULL */
     char **workspaces;
     size_t nworkspaces;
 } rh_cfg_user;
 
 typedef struct rh_cfg {
-    char *host;             /* "127.0.0.1" */
-    int port;               /* 8080 */
-    char *redis_url;        /* NULL: embedded store */
-    int activity_timeout;   /* seconds advertised in connection_established; 120 */
-    int pong_timeout;       /* seconds to wait for a pong after a server ping; 30 */
-    int ended_ttl;          /* seconds an ended stream's state is kept; 300 */
-    int auth_window;        /* HTTP signature timestamp window, seconds; 600 (0 = off) */
+    char *host;              /* "127.0.0.1" */
+    int port;                /* 8080 */
+    char *redis_url;         /* NULL: embedded store */
+    int activity_timeout;    /* seconds advertised in connection_established; 120 */
+    int pong_timeout;        /* seconds to wait for a pong after a server ping; 30 */
+    int ended_ttl;           /* seconds an ended stream's state is kept; 300 */
+    int auth_window;         /* HTTP signature timestamp window, seconds; 600 (0 = off) */
     size_t send_queue_bytes; /* per-connection send queue cap; 4 MiB */
-    char *log_level;        /* "info" */
+    char *log_level;         /* "info" */
     rh_cfg_app *apps;
     size_t napps;
     rh_cfg_user *users;

@@ -14,7 +14,7 @@
 #include "config_int.h"
 
 #define MAX_BYTES_LIMIT (64ll * 1024 * 1024)
-#define MAX_SECONDS (365ll * 24 * 3600)
+#define MAX_SECONDS     (365ll * 24 * 3600)
 
 typedef struct pctx {
     char *err;

@@ -65,6 +65,14 @@ void rh_conn_error(rh_conn *c, int code, const char *message, const char *channe
     snprintf(clean, sizeof(clean), "%s", message);
     rh_conn_utf8_clean(clean);
     message = clean;
+    if (rh_fault_on(c->srv, RH_FAULT_ERROR_NO_CODE)) {
+        char *q = rh_json_quote(message, strlen(message));
+        char data[300];
+        snprintf(data, sizeof(data), "{\"message\":%s}", q ? q : "\"\"");
+        free(q);
+        rh_conn_send_take(c, rh_msg_encode_raw("pusher:error", channel, data, NULL));
+        return;
+    }
     if (!channel) {
         rh_conn_send_take(c, rh_msg_encode_error(code, message));
         return;

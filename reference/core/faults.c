@@ -4,6 +4,10 @@
 
 static const rh_fault_info table[RH_FAULT__COUNT] = {
     [RH_FAULT_UNKNOWN_KEY_ACCEPTED] = {"unknown-key-accepted", "unknown app key gets connection_established"},
+    [RH_FAULT_PROTOCOL_REQUIRED] = {"protocol-required", "connections without ?protocol=7 refused with 4008"},
+    [RH_FAULT_ESTABLISHED_NOT_FIRST] = {"established-not-first", "a pusher:ping is sent before connection_established"},
+    [RH_FAULT_SOCKET_ID_CLOCK] = {"socket-id-clock", "socket_id derived from the clock: same second, same id"},
+    [RH_FAULT_ERROR_NO_CODE] = {"error-no-code", "pusher:error data carries no code"},
     [RH_FAULT_SOCKET_ID_FORMAT] = {"socket-id-format", "socket_id not ^\\d+\\.\\d+$"},
     [RH_FAULT_NO_ACTIVITY_TIMEOUT] = {"no-activity-timeout", "connection_established without activity_timeout"},
     [RH_FAULT_ESTABLISHED_OBJECT] = {"established-object", "connection_established data not double-encoded"},

@@ -51,6 +51,11 @@ int rh_srv_set_fault(rh_srv *srv, const char *name);
  * Sends connection_established, or pusher:error 4001 and a close for an unknown key.
  * Never NULL unless out of memory (the edge then closes the socket itself). */
 rh_conn *rh_srv_conn_open(rh_srv *srv, const char *app_key, void *handle);
+/* The same, with the upgrade request's query string (percent-encoded, without '?'; NULL or
+ * "" when there was none). Protocol 7 is assumed and the query is otherwise ignored; only
+ * the test-only protocol-required fault reads it. */
+rh_conn *rh_srv_conn_open_query(rh_srv *srv, const char *app_key, const char *query,
+                                void *handle);
 /* One whole message. is_binary: Pusher allows text frames only. */
 void rh_srv_conn_message(rh_srv *srv, rh_conn *c, const char *data, size_t len, int is_binary);
 /* A WebSocket ping or pong control frame arrived: counts as activity for the heartbeat. */

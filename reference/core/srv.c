@@ -93,6 +93,12 @@ static const rh_cfg_app *app_by_key(const rh_cfg *cfg, const char *key)
 /* Two random decimal integers joined by '.', unique among live connections. */
 static int make_socket_id(rh_srv *srv, rh_conn *c)
 {
+    if (rh_fault_on(srv, RH_FAULT_SOCKET_ID_CLOCK)) {
+        /* The classic bug: an id from the time, not from a random source. */
+        snprintf(c->socket_id, sizeof(c->socket_id), "%lld.1",
+                 (long long)srv->io.wall_s(srv->io.ud));
+        return 0;
+    }
     const char *fmt = rh_fault_on(srv, RH_FAULT_SOCKET_ID_FORMAT) ? "%u-%u" : "%u.%u";
     for (int attempt = 0; attempt < 16; attempt++) {
         uint32_t r[2];
@@ -127,7 +133,25 @@ static void refuse(rh_conn *c, int code, const char *message)
     rh_conn_close(c, code, message);
 }
 
+/* 1 when query holds protocol=7 (for the protocol-required fault only). */
+static int has_protocol_7(const char *query)
+{
+    for (const char *p = query; p && *p;) {
+        if (strncmp(p, "protocol=7", 10) == 0 && (p[10] == '&' || p[10] == '\0'))
+            return 1;
+        p = strchr(p, '&');
+        p = p ? p + 1 : NULL;
+    }
+    return 0;
+}
+
 rh_conn *rh_srv_conn_open(rh_srv *srv, const char *app_key, void *handle)
+{
+    return rh_srv_conn_open_query(srv, app_key, NULL, handle);
+}
+
+rh_conn *rh_srv_conn_open_query(rh_srv *srv, const char *app_key, const char *query,
+                                void *handle)
 {
     rh_conn *c = calloc(1, sizeof(*c));
     if (!c)
@@ -144,6 +168,8 @@ rh_conn *rh_srv_conn_open(rh_srv *srv, const char *app_key, void *handle)
         status = 4200;
     else if (!app)
         status = 4001;
+    else if (rh_fault_on(srv, RH_FAULT_PROTOCOL_REQUIRED) && !has_protocol_7(query))
+        status = 4008;
     else if (make_socket_id(srv, c) != 0)
         status = 1011;
     if (status == 0) {
@@ -160,10 +186,14 @@ rh_conn *rh_srv_conn_open(rh_srv *srv, const char *app_key, void *handle)
         refuse(c, 4200, "Server shutting down");
     } else if (status == 4001) {
         refuse(c, 4001, "Application does not exist");
+    } else if (status == 4008) {
+        refuse(c, 4008, "No protocol version supplied");
     } else if (status == 1011) {
         rh_srv_log(srv, RH_LOG_ERROR, "no random bytes for a socket id");
         rh_conn_close(c, 1011, "internal error");
     } else {
+        if (rh_fault_on(srv, RH_FAULT_ESTABLISHED_NOT_FIRST))
+            rh_conn_send_take(c, rh_msg_encode("pusher:ping", NULL, "{}", 2));
         rh_conn_send_take(c, encode_established(srv, c->socket_id));
     }
     rh_hub_leave(srv);

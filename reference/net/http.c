@@ -8,9 +8,8 @@
 #include "net_int.h"
 
 static const char *const method_names[] = {
-    [LWSHUMETH_GET] = "GET",         [LWSHUMETH_POST] = "POST",
-    [LWSHUMETH_OPTIONS] = "OPTIONS", [LWSHUMETH_PUT] = "PUT",
-    [LWSHUMETH_PATCH] = "PATCH",     [LWSHUMETH_DELETE] = "DELETE",
+    [LWSHUMETH_GET] = "GET",         [LWSHUMETH_POST] = "POST",   [LWSHUMETH_OPTIONS] = "OPTIONS",
+    [LWSHUMETH_PUT] = "PUT",         [LWSHUMETH_PATCH] = "PATCH", [LWSHUMETH_DELETE] = "DELETE",
     [LWSHUMETH_CONNECT] = "CONNECT", [LWSHUMETH_HEAD] = "HEAD",
 };
 
@@ -60,8 +59,8 @@ static char *hdr_dup(struct lws *wsi, enum lws_token_indexes h)
 
 static int unreserved(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == '~';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
 }
 
 static size_t pct_encode(char *out, const unsigned char *s, size_t n)
@@ -82,7 +81,7 @@ static size_t pct_encode(char *out, const unsigned char *s, size_t n)
 
 /* libwebsockets hands out the query already split at '&' and percent-decoded; rebuild an
  * escaped query string so rh_srv_http parses it as it would parse the raw one. */
-static char *rebuild_query(struct lws *wsi)
+char *rh_net_query_of(struct lws *wsi)
 {
     int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
     if (total <= 0)
@@ -114,8 +113,8 @@ static char *rebuild_query(struct lws *wsi)
     return out;
 }
 
-static void set_answer(rh_http_pend *p, int status, const char *ctype, const char *body,
-                       size_t len, const char *retry_after)
+static void set_answer(rh_http_pend *p, int status, const char *ctype, const char *body, size_t len,
+                       const char *retry_after)
 {
     p->done = 1;
     p->status = status;
@@ -143,8 +142,7 @@ static void http_done(void *ud, const rh_http_resp *resp)
                 p->method ? p->method : "?", p->path ? p->path : "?");
         return;
     }
-    set_answer(p, resp->status, resp->content_type, resp->body, resp->body_len,
-               resp->retry_after);
+    set_answer(p, resp->status, resp->content_type, resp->body, resp->body_len, resp->retry_after);
     if (p->wsi)
         lws_callback_on_writable(p->wsi);
     else
@@ -215,14 +213,14 @@ static int http_begin(rh_net *net, struct lws *wsi, rh_pss *pss, const char *uri
     char *mu = NULL;
     int mlen = 0;
     int m = lws_http_get_uri_and_method(wsi, &mu, &mlen);
-    const char *mname = (m >= 0 && (size_t)m < sizeof method_names / sizeof *method_names &&
-                         method_names[m])
-                            ? method_names[m]
-                            : "UNKNOWN";
+    const char *mname =
+        (m >= 0 && (size_t)m < sizeof method_names / sizeof *method_names && method_names[m])
+            ? method_names[m]
+            : "UNKNOWN";
     p->head = m == LWSHUMETH_HEAD;
     p->method = dupn(mname, strlen(mname));
     p->path = dupn(uri, strlen(uri));
-    p->query = rebuild_query(wsi);
+    p->query = rh_net_query_of(wsi);
     p->auth = hdr_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     p->ctype = hdr_dup(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
     if (!p->method || !p->path || !p->query)
@@ -271,22 +269,38 @@ static int http_body(rh_pss *pss, const char *in, size_t len)
 static const char *reason_phrase(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Status";
     }
 }
 
@@ -300,21 +314,18 @@ static int add_headers(struct lws *wsi, const rh_http_pend *p, unsigned char **p
     int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s", p->status, reason_phrase(p->status));
     if (lws_add_http_header_by_name(wsi, NULL, (const unsigned char *)line, n, pos, end))
         return -1;
-    if (p->resp_ctype &&
-        lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
-                                     (const unsigned char *)p->resp_ctype,
-                                     (int)strlen(p->resp_ctype), pos, end))
+    if (p->resp_ctype && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+                                                      (const unsigned char *)p->resp_ctype,
+                                                      (int)strlen(p->resp_ctype), pos, end))
         return -1;
     if (lws_add_http_header_content_length(wsi, p->resp_len, pos, end))
         return -1;
-    if (p->retry_after[0] &&
-        lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:",
-                                    (const unsigned char *)p->retry_after,
-                                    (int)strlen(p->retry_after), pos, end))
+    if (p->retry_after[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:",
+                                                         (const unsigned char *)p->retry_after,
+                                                         (int)strlen(p->retry_after), pos, end))
         return -1;
-    if (p->close_after &&
-        lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5,
-                                     pos, end))
+    if (p->close_after && lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
+                                                       (const unsigned char *)"close", 5, pos, end))
         return -1;
     return 0;
 }

@@ -1,17 +1,20 @@
 /* rh_net: libwebsockets context on the caller's libuv loop, the rh_srv_io the core writes
  * through, the tick timer, signals and the graceful stop. Owned by the net helper. */
 #include <errno.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "net_int.h"
 
-#define TICK_MS 250
-#define STOP_POLL_MS 50
+#define TICK_MS       250
+#define STOP_POLL_MS  50
 #define STOP_FLUSH_MS 2000
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
@@ -165,8 +168,10 @@ static void close_handle(uv_handle_t *h)
  * out of work so rh_net_run returns. */
 static void finish_stop(rh_net *net)
 {
-    rh_logf(net->log, RH_LOG_INFO, "stopping (%zu connections left)",
-            rh_srv_conn_count(net->srv));
+    if (net->destroying)
+        return; /* lws is already closing; a second destroy call would cut it short */
+    net->destroying = 1;
+    rh_logf(net->log, RH_LOG_INFO, "stopping (%zu connections left)", rh_srv_conn_count(net->srv));
     close_handle((uv_handle_t *)&net->tick);
     close_handle((uv_handle_t *)&net->stop_timer);
     close_handle((uv_handle_t *)&net->sigint);
@@ -248,8 +253,52 @@ static int init_handles(rh_net *net, char *err, size_t errlen)
     return 0;
 }
 
+/* Binds host:port once and lets go, so a busy port or a foreign address is reported here.
+ * lws 4.1 handles both badly on a foreign libuv loop: an address that does not exist is
+ * retried forever in the background, and a failed context creation unloads its libuv
+ * plugin while close callbacks into it are still queued on our loop. */
+static int probe_bind(const char *host, int port, char *numeric, size_t numlen, char *err,
+                      size_t errlen)
+{
+    char service[16];
+    snprintf(service, sizeof service, "%d", port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    int rc = getaddrinfo(host, service, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, gai_strerror(rc));
+        return -1;
+    }
+    int fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, res->ai_protocol);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return -1;
+    }
+    close(fd);
+    /* lws takes an interface name or a numeric address, not a host name */
+    rc = getnameinfo(res->ai_addr, res->ai_addrlen, numeric, (socklen_t)numlen, NULL, 0,
+                     NI_NUMERICHOST);
+    freeaddrinfo(res);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, gai_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
 int rh_net_listen(rh_net *net, const char *host, int port, char *err, size_t errlen)
 {
+    char numeric[NI_MAXHOST];
+    if (probe_bind(host, port, numeric, sizeof numeric, err, errlen) != 0)
+        return -1;
+    host = numeric;
     if (net->log->level >= RH_LOG_DEBUG)
         lws_set_log_level(getenv("RH_LWS_DEBUG") ? 0x7ff : LLL_ERR | LLL_WARN | LLL_NOTICE,
                           lws_log_emit);
@@ -287,6 +336,7 @@ int rh_net_listen(rh_net *net, const char *host, int port, char *err, size_t err
     /* lws only clears *pcontext (when destroyed); set it ourselves. */
     net->ctx = lws_create_context(&info);
     if (!net->ctx) {
+        net->lws_failed = 1;
         snprintf(err, errlen, "cannot listen on %s:%d (address in use or not available)", host,
                  port);
         return -1;
@@ -315,6 +365,15 @@ void rh_net_free(rh_net *net)
 {
     if (!net)
         return;
+    if (net->lws_failed) {
+        /* Running the loop now would call into the unloaded lws plugin: leave the loop's
+         * remaining handles to process exit. */
+        rh_net_ws_free_all(net);
+        rh_net_http_free_all(net);
+        rh_srv_free(net->srv);
+        free(net);
+        return;
+    }
     if (net->ctx) {
         lws_context_destroy(net->ctx);
         uv_run(net->loop, UV_RUN_DEFAULT);

@@ -15,7 +15,7 @@
 _Static_assert(RH_BUF_PRE >= LWS_PRE, "rh_buf headroom must cover LWS_PRE");
 
 #define RH_NET_MAX_BODY (1024u * 1024u) /* largest HTTP request body read */
-#define RH_NET_RX_SLACK 1024u            /* read past max_message_bytes so core sees "too big" */
+#define RH_NET_RX_SLACK 1024u           /* read past max_message_bytes so core sees "too big" */
 
 /* One WebSocket connection: the handle core/ sees. Outlives neither its wsi nor the net. */
 typedef struct rh_ws {
@@ -77,7 +77,9 @@ struct rh_net {
     uv_timer_t stop_timer;
     uv_signal_t sigint, sigterm;
     int listening;
+    int lws_failed; /* lws_create_context failed: the loop must not run again */
     int stopping;
+    int destroying; /* lws_context_destroy called */
     uint64_t stop_started_ms;
     rh_ws *ws_head;
     rh_http_pend *pend_head;
@@ -91,6 +93,9 @@ void rh_net_ws_free_all(rh_net *net);
 
 /* http.c */
 int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *in, size_t len);
+/* The request's query string, re-escaped (libwebsockets hands it out decoded and split);
+ * "" when there is none; heap (caller frees), NULL when out of memory. */
+char *rh_net_query_of(struct lws *wsi);
 void rh_net_http_free_all(rh_net *net);
 
 uint64_t rh_net_now_ms(void *ud);

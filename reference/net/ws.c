@@ -139,7 +139,9 @@ static int ws_established(rh_net *net, struct lws *wsi, rh_pss *pss)
         net->ws_head->prev = ws;
     net->ws_head = ws;
     pss->ws = ws;
-    ws->conn = rh_srv_conn_open(net->srv, key, ws);
+    char *query = rh_net_query_of(wsi);
+    ws->conn = rh_srv_conn_open_query(net->srv, key, query, ws);
+    free(query);
     if (!ws->conn) {
         rh_logf(net->log, RH_LOG_ERROR, "out of memory opening a connection");
         return -1; /* CLOSED follows and frees ws */
@@ -150,8 +152,7 @@ static int ws_established(rh_net *net, struct lws *wsi, rh_pss *pss)
 static void ws_deliver(rh_ws *ws)
 {
     if (ws->conn && !ws->closing)
-        rh_srv_conn_message(ws->net->srv, ws->conn, ws->rx ? ws->rx : "", ws->rxlen,
-                            ws->rx_binary);
+        rh_srv_conn_message(ws->net->srv, ws->conn, ws->rx ? ws->rx : "", ws->rxlen, ws->rx_binary);
 }
 
 static int ws_receive(rh_ws *ws, struct lws *wsi, const char *in, size_t len)

@@ -110,6 +110,72 @@ static void test_baseline_rejects(void **state)
     assert_non_null(strstr(err, "reason"));
 }
 
+static void test_baseline_exclude(void **state)
+{
+    (void)state;
+    const char *doc = "{\"cases\":{\"pusher/2.6/malformed-json\":{\"verdict\":\"NON-STRICT\","
+                      "\"reason\":\"ignored\"}},"
+                      "\"exclude\":{\"pusher/2.6/wrong-typed-fields\":\"crashes the server\","
+                      "\"pusher/4.*/public-*\":\"hangs\",\"stream/9\":\"no streams\"}}";
+    rc_baseline b;
+    char err[256];
+    assert_int_equal(rc_baseline_parse(doc, strlen(doc), &b, err, sizeof err), 0);
+    assert_int_equal(b.n, 1);
+    assert_int_equal(b.nx, 3);
+    assert_string_equal(rc_baseline_excluded(&b, "pusher/2.6/wrong-typed-fields"),
+                        "crashes the server");
+    /* globs and plain prefixes match as --exclude does */
+    assert_string_equal(rc_baseline_excluded(&b, "pusher/4.1/public-subscribe"), "hangs");
+    assert_string_equal(rc_baseline_excluded(&b, "stream/9.1/token-shape"), "no streams");
+    assert_null(rc_baseline_excluded(&b, "stream/90.1/x"));
+    assert_null(rc_baseline_excluded(&b, "pusher/2.6/malformed-json"));
+    assert_null(rc_baseline_excluded(&b, "pusher/4.1/resubscribe"));
+    assert_null(rc_baseline_excluded(NULL, "pusher/2.6/wrong-typed-fields"));
+    /* an exclusion does not change what a listed case is expected to give */
+    assert_int_equal(rc_baseline_expected(&b, "pusher/2.6/wrong-typed-fields", NULL), RC_PASS);
+    rc_baseline_free(&b);
+    assert_null(b.x);
+    assert_int_equal(b.nx, 0);
+
+    /* without "exclude" nothing is excluded */
+    const char *plain = "{\"cases\":{}}";
+    assert_int_equal(rc_baseline_parse(plain, strlen(plain), &b, err, sizeof err), 0);
+    assert_int_equal(b.nx, 0);
+    assert_null(rc_baseline_excluded(&b, "pusher/2.6/wrong-typed-fields"));
+    rc_baseline_free(&b);
+}
+
+static void test_baseline_exclude_rejects(void **state)
+{
+    (void)state;
+    const char *bad[] = {
+        "{\"cases\":{},\"exclude\":{\"a\":\"\"}}",               /* empty reason */
+        "{\"cases\":{},\"exclude\":{\"a\":\" \\t \"}}",          /* blank reason */
+        "{\"cases\":{},\"exclude\":{\"a\":null}}",               /* no reason */
+        "{\"cases\":{},\"exclude\":{\"a\":{\"reason\":\"x\"}}}", /* not a string */
+        "{\"cases\":{},\"exclude\":{\"\":\"x\"}}",               /* empty id */
+        "{\"cases\":{},\"exclude\":{\"a\":\"x\",\"a\":\"y\"}}",  /* twice */
+        "{\"cases\":{},\"exclude\":[\"a\"]}",                    /* not an object */
+        "{\"cases\":{},\"exclude\":\"a\"}",
+        "{\"exclude\":{\"a\":\"x\"}}", /* "cases" is still required */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rc_baseline b;
+        char err[256] = "";
+        assert_int_equal(rc_baseline_parse(bad[i], strlen(bad[i]), &b, err, sizeof err), -1);
+        assert_true(err[0] != '\0');
+        assert_null(b.e);
+        assert_null(b.x);
+        assert_int_equal(b.nx, 0);
+    }
+    const char *m = "{\"cases\":{},\"exclude\":{\"pusher/2.6/x\":\"\"}}";
+    rc_baseline b;
+    char err[256];
+    rc_baseline_parse(m, strlen(m), &b, err, sizeof err);
+    assert_non_null(strstr(err, "pusher/2.6/x"));
+    assert_non_null(strstr(err, "reason"));
+}
+
 static void test_xml_escape(void **state)
 {
     (void)state;
@@ -282,6 +348,8 @@ int main(void)
         cmocka_unit_test(test_verdict_names),
         cmocka_unit_test(test_baseline),
         cmocka_unit_test(test_baseline_rejects),
+        cmocka_unit_test(test_baseline_exclude),
+        cmocka_unit_test(test_baseline_exclude_rejects),
         cmocka_unit_test(test_xml_escape),
         cmocka_unit_test(test_verdict_rules),
         cmocka_unit_test(test_random_ids),

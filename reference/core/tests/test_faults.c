@@ -17,6 +17,37 @@ static int p_unknown_key(fk *f)
            f->conns[i].close_code == 0;
 }
 
+/* fk_open passes no query, as a client that sends no ?protocol=7 would. */
+static int p_protocol_required(fk *f)
+{
+    int i = fk_open(f, "app-key");
+    return f->conns[i].close_code == 4008;
+}
+
+static int p_established_not_first(fk *f)
+{
+    int i = fk_open(f, "app-key");
+    return strcmp(fk_event(f, i, 0), "pusher:connection_established") != 0;
+}
+
+static int p_socket_id_clock(fk *f)
+{
+    int a = fk_connect(f), b = fk_connect(f);
+    return strcmp(f->conns[a].socket_id, f->conns[b].socket_id) == 0;
+}
+
+static int p_error_no_code(fk *f)
+{
+    int i = fk_connect(f);
+    fk_clear(f, i);
+    fk_msg(f, i, "{not json");
+    cJSON *j = fk_json(f, i, 0);
+    const cJSON *d = j ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL;
+    int missing = cJSON_IsObject(d) && !cJSON_GetObjectItemCaseSensitive(d, "code");
+    cJSON_Delete(j);
+    return missing;
+}
+
 static int p_socket_id_format(fk *f)
 {
     int i = fk_connect(f);
@@ -205,6 +236,10 @@ typedef struct fault_case {
 
 static const fault_case cases[] = {
     {RH_FAULT_UNKNOWN_KEY_ACCEPTED, p_unknown_key},
+    {RH_FAULT_PROTOCOL_REQUIRED, p_protocol_required},
+    {RH_FAULT_ESTABLISHED_NOT_FIRST, p_established_not_first},
+    {RH_FAULT_SOCKET_ID_CLOCK, p_socket_id_clock},
+    {RH_FAULT_ERROR_NO_CODE, p_error_no_code},
     {RH_FAULT_SOCKET_ID_FORMAT, p_socket_id_format},
     {RH_FAULT_NO_ACTIVITY_TIMEOUT, p_no_activity_timeout},
     {RH_FAULT_ESTABLISHED_OBJECT, p_established_object},
