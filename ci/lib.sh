@@ -54,5 +54,10 @@ need_setup() {
     command -v node >/dev/null 2>&1 || return 0
     command -v clang-format >/dev/null 2>&1 || return 0
     command -v python3 >/dev/null 2>&1 || return 0
+    command -v jq >/dev/null 2>&1 || return 0
+    command -v curl >/dev/null 2>&1 || return 0
+    command -v npm >/dev/null 2>&1 || return 0
+    command -v gcovr >/dev/null 2>&1 || return 0
+    command -v clang >/dev/null 2>&1 || return 0
     return 1
 }

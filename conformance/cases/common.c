@@ -68,8 +68,10 @@ char *rc_presence_data(const char *user_id, const char *name)
     return s;
 }
 
-int rc_send_subscribe(rc_ctx *ctx, rc_pconn *pc, const char *channel, const char *auth,
-                      const char *channel_data)
+/* Sends event with data {"channel", "auth"?, "channel_data"?}; `what` names the message in
+ * the out-of-memory error. 1 sent, 0 after rc_error / rc_fail. */
+static int send_channel_event(rc_ctx *ctx, rc_pconn *pc, const char *event, const char *what,
+                              const char *channel, const char *auth, const char *channel_data)
 {
     cJSON *d = cJSON_CreateObject();
     char *txt = NULL;
@@ -83,40 +85,30 @@ int rc_send_subscribe(rc_ctx *ctx, rc_pconn *pc, const char *channel, const char
         cJSON_Delete(d);
     }
     if (!txt) {
-        rc_error(ctx, "out of memory building a subscribe message");
+        rc_error(ctx, "out of memory building %s", what);
         return 0;
     }
-    int rc = rc_pusher_send(pc, "pusher:subscribe", NULL, txt);
+    int rc = rc_pusher_send(pc, event, NULL, txt);
     free(txt);
     if (rc != 0) {
-        rc_fail(ctx, "sending pusher:subscribe failed (connection closed, code %d)",
+        rc_fail(ctx, "sending %s failed (connection closed, code %d)", event,
                 rc_ws_close_code(pc->ws));
         return 0;
     }
     return 1;
 }
 
+int rc_send_subscribe(rc_ctx *ctx, rc_pconn *pc, const char *channel, const char *auth,
+                      const char *channel_data)
+{
+    return send_channel_event(ctx, pc, "pusher:subscribe", "a subscribe message", channel, auth,
+                              channel_data);
+}
+
 int rc_send_unsubscribe(rc_ctx *ctx, rc_pconn *pc, const char *channel)
 {
-    cJSON *d = cJSON_CreateObject();
-    char *txt = NULL;
-    if (d) {
-        cJSON_AddStringToObject(d, "channel", channel);
-        txt = cJSON_PrintUnformatted(d);
-        cJSON_Delete(d);
-    }
-    if (!txt) {
-        rc_error(ctx, "out of memory building an unsubscribe message");
-        return 0;
-    }
-    int rc = rc_pusher_send(pc, "pusher:unsubscribe", NULL, txt);
-    free(txt);
-    if (rc != 0) {
-        rc_fail(ctx, "sending pusher:unsubscribe failed (connection closed, code %d)",
-                rc_ws_close_code(pc->ws));
-        return 0;
-    }
-    return 1;
+    return send_channel_event(ctx, pc, "pusher:unsubscribe", "an unsubscribe message", channel,
+                              NULL, NULL);
 }
 
 static int needs_auth(const char *channel)

@@ -235,15 +235,9 @@ static void member_receives(rc_ctx *ctx)
     static const char *const toks[6] = {"The", " quick", " brown", " fox", " jumps", "."};
     rc_sc_stream s;
     rc_sc_recv r = {0};
-    rc_pconn *pc;
-    if (!rc_sc_start(ctx, &s))
+    rc_pconn *pc = rc_sc_start_sub(ctx, &s);
+    if (!pc || !rc_sc_send_each(ctx, s.stream, toks, 6))
         return;
-    pc = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
-    if (!pc)
-        return;
-    for (int i = 0; i < 6; i++)
-        if (rc_sc_token(ctx, s.stream, toks[i]) < 0)
-            return;
     if (rc_sc_expect(ctx, pc, &s, "member", &r, 6, 0, 3000))
         rc_sc_check_seqs(ctx, "member", &r, 1, 6, toks);
     rc_sc_recv_free(&r);
@@ -259,16 +253,10 @@ static void refused_gets_nothing(rc_ctx *ctx, attempt_fn attempt)
     static const char *const toks[3] = {"secret-1", "secret-2", "secret-3"};
     rc_sc_stream s;
     rc_sc_recv r = {0};
-    rc_pconn *m, *o;
-    if (!rc_sc_start(ctx, &s))
+    rc_pconn *m = rc_sc_start_sub(ctx, &s);
+    rc_pconn *o = m ? rc_pusher_connect(ctx) : NULL;
+    if (!o || !attempt(ctx, &s, m, o) || !rc_sc_send_each(ctx, s.stream, toks, 3))
         return;
-    m = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
-    o = m ? rc_pusher_connect(ctx) : NULL;
-    if (!o || !attempt(ctx, &s, m, o))
-        return;
-    for (int i = 0; i < 3; i++)
-        if (rc_sc_token(ctx, s.stream, toks[i]) < 0)
-            return;
     if (rc_sc_expect(ctx, m, &s, "member", &r, 3, 0, 3000) &&
         rc_sc_check_seqs(ctx, "member", &r, 1, 3, toks))
         rc_sc_expect_silence(ctx, o, &s, "the refused connection", 0);

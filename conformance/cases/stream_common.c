@@ -167,6 +167,13 @@ rc_pconn *rc_sc_member_sub(rc_ctx *ctx, const char *channel, const rc_user *u)
     return pc;
 }
 
+rc_pconn *rc_sc_start_sub(rc_ctx *ctx, rc_sc_stream *s)
+{
+    if (!rc_sc_start(ctx, s))
+        return NULL;
+    return rc_sc_member_sub(ctx, s->channel, &rc_target_of(ctx)->member);
+}
+
 int rc_sc_ctl(rc_ctx *ctx, const char *method, const char *subpath, const char *body,
               rc_http_resp *resp)
 {
@@ -193,6 +200,22 @@ long long rc_sc_token(rc_ctx *ctx, const char *stream, const char *token)
 done:
     rc_http_resp_free(&r);
     return out;
+}
+
+int rc_sc_send_each(rc_ctx *ctx, const char *stream, const char *const *tokens, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rc_sc_token(ctx, stream, tokens[i]) < 0)
+            return 0;
+    return 1;
+}
+
+int rc_sc_send_same(rc_ctx *ctx, const char *stream, const char *token, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (rc_sc_token(ctx, stream, token) < 0)
+            return 0;
+    return 1;
 }
 
 int rc_sc_tokens_req(rc_ctx *ctx, const char *stream, const char *const *tokens, size_t n,

@@ -46,8 +46,17 @@ int rc_sc_try_subscribe(rc_pconn *pc, const char *channel, const char *auth, cha
  * after rc_fail (refused by authorizer or server) or rc_error. */
 rc_pconn *rc_sc_member_sub(rc_ctx *ctx, const char *channel, const rc_user *u);
 
+/* rc_sc_start, then rc_sc_member_sub as the target's member: the setup most cases share.
+ * The subscriber, or NULL after a report. */
+rc_pconn *rc_sc_start_sub(rc_ctx *ctx, rc_sc_stream *s);
+
 /* One token; checks 200 and first_seq == last_seq. Returns the seq, or -1 after a report. */
 long long rc_sc_token(rc_ctx *ctx, const char *stream, const char *token);
+/* rc_sc_token for each of tokens[0..n-1], one request each, stopping at the first failure.
+ * 1 ok, 0 after a report. */
+int rc_sc_send_each(rc_ctx *ctx, const char *stream, const char *const *tokens, size_t n);
+/* rc_sc_token n times with the same token. 1 ok, 0 after a report. */
+int rc_sc_send_same(rc_ctx *ctx, const char *stream, const char *token, int n);
 /* POST tokens with {"tokens":[...]} (n may be 0). Fills resp (caller frees). 0 / -1 as rc_http. */
 int rc_sc_tokens_req(rc_ctx *ctx, const char *stream, const char *const *tokens, size_t n,
                      rc_http_resp *resp);

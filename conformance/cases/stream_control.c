@@ -68,14 +68,6 @@ static void unchanged(rc_ctx *ctx, const rc_sc_stream *s, rc_pconn *sub)
         rc_sc_expect_silence(ctx, sub, s, "the subscriber", 0);
 }
 
-static int started_with_sub(rc_ctx *ctx, rc_sc_stream *s, rc_pconn **sub)
-{
-    if (!rc_sc_start(ctx, s))
-        return 0;
-    *sub = rc_sc_member_sub(ctx, s->channel, &rc_target_of(ctx)->member);
-    return *sub != NULL;
-}
-
 static void unsigned_401(rc_ctx *ctx)
 {
     rc_sc_stream s, n;
@@ -95,7 +87,7 @@ static void unsigned_401(rc_ctx *ctx)
     RC_CHECK(ctx, g.status == 404, "an unsigned start created the stream: GET answered %d",
              g.status);
     rc_http_resp_free(&g);
-    if (!started_with_sub(ctx, &s, &sub))
+    if (!(sub = rc_sc_start_sub(ctx, &s)))
         return;
     snprintf(sub_tok, sizeof sub_tok, "/streams/%s/tokens", s.stream);
     snprintf(sub_end, sizeof sub_end, "/streams/%s/end", s.stream);
@@ -117,7 +109,7 @@ static void bad_signature(rc_ctx *ctx)
     long now = (long)time(NULL);
     int ok;
 
-    if (!started_with_sub(ctx, &s, &sub))
+    if (!(sub = rc_sc_start_sub(ctx, &s)))
         return;
     snprintf(sub_tok, sizeof sub_tok, "/streams/%s/tokens", s.stream);
     snprintf(sub_end, sizeof sub_end, "/streams/%s/end", s.stream);
@@ -147,24 +139,32 @@ out:
         free(q[i]);
 }
 
-static void body_md5(rc_ctx *ctx)
+/* One signed attempt that must be refused: the query is signed for signed_body at ts. */
+typedef struct signed_try {
+    long ts;
+    const char *signed_body;
+    const char *label;
+} signed_try;
+
+/* Starts a stream with a subscriber and sends `sent` as a token request twice, signed as
+ * tries[0] and tries[1] describe: both must get 401 and leave the stream unchanged. */
+static void two_refused(rc_ctx *ctx, const char *sent, const signed_try tries[2])
 {
     const rc_target *t = rc_target_of(ctx);
-    const char *signed_body = "{\"token\":\"a\"}", *sent = "{\"token\":\"b\"}";
     char sub_tok[120];
     char *q[2];
     rc_sc_stream s;
     rc_pconn *sub;
-    long now = (long)time(NULL);
 
-    if (!started_with_sub(ctx, &s, &sub))
+    if (!(sub = rc_sc_start_sub(ctx, &s)))
         return;
     snprintf(sub_tok, sizeof sub_tok, "/streams/%s/tokens", s.stream);
-    q[0] = sign_for(ctx, t->app_key, t->app_secret, "POST", sub_tok, now, signed_body);
-    q[1] = sign_for(ctx, t->app_key, t->app_secret, "POST", sub_tok, now, NULL);
+    for (int i = 0; i < 2; i++)
+        q[i] = sign_for(ctx, t->app_key, t->app_secret, "POST", sub_tok, tries[i].ts,
+                        tries[i].signed_body);
     if (q[0] && q[1]) {
-        if (expect_401(ctx, "POST", sub_tok, q[0], sent, "body not matching body_md5") &&
-            expect_401(ctx, "POST", sub_tok, q[1], sent, "body without body_md5"))
+        if (expect_401(ctx, "POST", sub_tok, q[0], sent, tries[0].label) &&
+            expect_401(ctx, "POST", sub_tok, q[1], sent, tries[1].label))
             unchanged(ctx, &s, sub);
     } else {
         rc_error(ctx, "could not build signed queries");
@@ -173,30 +173,21 @@ static void body_md5(rc_ctx *ctx)
     free(q[1]);
 }
 
+static void body_md5(rc_ctx *ctx)
+{
+    long now = (long)time(NULL);
+    const signed_try tries[2] = {{now, "{\"token\":\"a\"}", "body not matching body_md5"},
+                                 {now, NULL, "body without body_md5"}};
+    two_refused(ctx, "{\"token\":\"b\"}", tries);
+}
+
 static void stale_timestamp(rc_ctx *ctx)
 {
-    const rc_target *t = rc_target_of(ctx);
     const char *body = "{\"token\":\"old\"}";
-    char sub_tok[120];
-    char *q[2];
-    rc_sc_stream s;
-    rc_pconn *sub;
     long now = (long)time(NULL);
-
-    if (!started_with_sub(ctx, &s, &sub))
-        return;
-    snprintf(sub_tok, sizeof sub_tok, "/streams/%s/tokens", s.stream);
-    q[0] = sign_for(ctx, t->app_key, t->app_secret, "POST", sub_tok, now - 3600, body);
-    q[1] = sign_for(ctx, t->app_key, t->app_secret, "POST", sub_tok, now + 3600, body);
-    if (q[0] && q[1]) {
-        if (expect_401(ctx, "POST", sub_tok, q[0], body, "auth_timestamp an hour old") &&
-            expect_401(ctx, "POST", sub_tok, q[1], body, "auth_timestamp an hour ahead"))
-            unchanged(ctx, &s, sub);
-    } else {
-        rc_error(ctx, "could not build signed queries");
-    }
-    free(q[0]);
-    free(q[1]);
+    const signed_try tries[2] = {{now - 3600, body, "auth_timestamp an hour old"},
+                                 {now + 3600, body, "auth_timestamp an hour ahead"}};
+    two_refused(ctx, body, tries);
 }
 
 /* Start answer: status, state, last_seq, channel. */
@@ -237,9 +228,8 @@ static void start_then_same(rc_ctx *ctx)
     sub = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
     if (!sub)
         return;
-    for (int i = 0; i < 3; i++)
-        if (rc_sc_token(ctx, s.stream, t[i]) < 0)
-            return;
+    if (!rc_sc_send_each(ctx, s.stream, t, 3))
+        return;
     if (!start_is(ctx, &s, 200, "open", 3, "the same start after 3 tokens"))
         return;
     seq = rc_sc_token(ctx, s.stream, t[3]);

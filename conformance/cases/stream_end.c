@@ -84,9 +84,8 @@ static void concurrent_end(rc_ctx *ctx)
 
     if (!rc_sc_start(ctx, &s) || !open_subs(ctx, &s, subs, N_SUBS))
         return;
-    for (int i = 0; i < 5; i++)
-        if (rc_sc_token(ctx, s.stream, "c") < 0)
-            return;
+    if (!rc_sc_send_same(ctx, s.stream, "c", 5))
+        return;
     for (int i = 0; i < N_ENDERS; i++) {
         e[i] = (ender){.ctx = ctx, .stream = s.stream, .gate = &gate, .reason = reasons[i % 3]};
         if (pthread_create(&th[i], NULL, end_once, &e[i]) != 0)
@@ -133,9 +132,8 @@ static void repeated_end(rc_ctx *ctx)
 
     if (!rc_sc_start(ctx, &s) || !open_subs(ctx, &s, &sub, 1))
         return;
-    for (int i = 0; i < 3; i++)
-        if (rc_sc_token(ctx, s.stream, "r") < 0)
-            return;
+    if (!rc_sc_send_same(ctx, s.stream, "r", 3))
+        return;
     if (!rc_sc_end(ctx, s.stream, "cancelled", &already, &last, rs, sizeof rs))
         return;
     RC_CHECK(ctx, !already && last == 3 && !strcmp(rs, "cancelled"),
@@ -173,9 +171,8 @@ static void token_after_end(rc_ctx *ctx)
 
     if (!rc_sc_start(ctx, &s) || !open_subs(ctx, &s, &sub, 1))
         return;
-    for (int i = 0; i < 3; i++)
-        if (rc_sc_token(ctx, s.stream, "ok") < 0)
-            return;
+    if (!rc_sc_send_same(ctx, s.stream, "ok", 3))
+        return;
     if (!rc_sc_end(ctx, s.stream, "completed", NULL, NULL, NULL, 0))
         return;
     RC_TRY(ctx, rc_stream_token(ctx, s.stream, "late-0", &r) == 0, "token request failed");

@@ -40,15 +40,9 @@ static void token_fields(rc_ctx *ctx)
     const rc_pmsg *m;
     const cJSON *d;
     long long seq;
-    rc_pconn *pc;
-    if (!rc_sc_start(ctx, &s))
+    rc_pconn *pc = rc_sc_start_sub(ctx, &s);
+    if (!pc || !rc_sc_send_each(ctx, s.stream, toks, 5))
         return;
-    pc = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
-    if (!pc)
-        return;
-    for (int i = 0; i < 5; i++)
-        if (rc_sc_token(ctx, s.stream, toks[i]) < 0)
-            return;
     RC_CHECK(ctx, rc_pusher_wait(pc, "thread.token.streamed", NULL, 3000, &m) == 1,
              "no thread.token.streamed event within 3 s");
     RC_CHECK(ctx, m->channel && !strcmp(m->channel, s.channel),
@@ -94,18 +88,14 @@ static void bytes_exact(rc_ctx *ctx)
     rc_sc_stream s;
     rc_sc_recv r = {0};
     long long f, l;
-    rc_pconn *pc;
-    if (!rc_sc_start(ctx, &s))
-        return;
-    pc = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
+    rc_pconn *pc = rc_sc_start_sub(ctx, &s);
     if (!pc)
         return;
-    for (size_t i = 0; i < N_EXOTIC; i++) {
+    /* Sent once one by one, then again as one batch. */
+    for (size_t i = 0; i < N_EXOTIC; i++)
         want[i] = want[N_EXOTIC + i] = exotic[i];
-        if (rc_sc_token(ctx, s.stream, exotic[i]) < 0)
-            return;
-    }
-    if (!rc_sc_tokens(ctx, s.stream, exotic, N_EXOTIC, &f, &l))
+    if (!rc_sc_send_each(ctx, s.stream, exotic, N_EXOTIC) ||
+        !rc_sc_tokens(ctx, s.stream, exotic, N_EXOTIC, &f, &l))
         return;
     RC_CHECK(ctx, f == (long long)N_EXOTIC + 1, "batch first_seq %lld, expected %zu", f,
              N_EXOTIC + 1);
@@ -124,16 +114,9 @@ static void end_fields(rc_ctx *ctx)
         long long last = -1;
         char rs[32];
         int already = -1;
-        rc_pconn *pc;
-        if (!rc_sc_start(ctx, &s))
-            return;
-        pc = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
-        if (!pc)
-            return;
-        for (int i = 0; i < counts[k]; i++)
-            if (rc_sc_token(ctx, s.stream, "x") < 0)
-                return;
-        if (!rc_sc_end(ctx, s.stream, reasons[k], &already, &last, rs, sizeof rs))
+        rc_pconn *pc = rc_sc_start_sub(ctx, &s);
+        if (!pc || !rc_sc_send_same(ctx, s.stream, "x", counts[k]) ||
+            !rc_sc_end(ctx, s.stream, reasons[k], &already, &last, rs, sizeof rs))
             return;
         RC_CHECK(ctx, !already && last == counts[k] && !strcmp(rs, reasons[k]),
                  "end after %d tokens with reason %s answered already_ended %d, last_seq %lld, "
@@ -158,16 +141,9 @@ static void end_default_reason(rc_ctx *ctx)
     long long last = -1;
     char rs[32];
     int already = -1;
-    rc_pconn *pc;
-    if (!rc_sc_start(ctx, &s))
-        return;
-    pc = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
-    if (!pc)
-        return;
-    for (int i = 0; i < 4; i++)
-        if (rc_sc_token(ctx, s.stream, "y") < 0)
-            return;
-    if (!rc_sc_end(ctx, s.stream, NULL, &already, &last, rs, sizeof rs))
+    rc_pconn *pc = rc_sc_start_sub(ctx, &s);
+    if (!pc || !rc_sc_send_same(ctx, s.stream, "y", 4) ||
+        !rc_sc_end(ctx, s.stream, NULL, &already, &last, rs, sizeof rs))
         return;
     RC_CHECK(ctx, !strcmp(rs, "completed"),
              "end with an empty body answered reason %s, expected "

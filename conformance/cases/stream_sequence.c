@@ -209,18 +209,12 @@ static void late_subscriber(rc_ctx *ctx)
     static const char *const t[10] = {"l1", "l2", "l3", "l4", "l5", "l6", "l7", "l8", "l9", "l10"};
     rc_sc_stream s;
     rc_sc_recv ra = {0}, rb = {0};
-    rc_pconn *a, *b;
-    if (!rc_sc_start(ctx, &s))
-        return;
-    a = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
-    if (!a || rc_sc_token(ctx, s.stream, t[0]) < 0 || rc_sc_token(ctx, s.stream, t[1]) < 0)
+    rc_pconn *b, *a = rc_sc_start_sub(ctx, &s);
+    if (!a || !rc_sc_send_each(ctx, s.stream, t, 2))
         return;
     b = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
-    if (!b)
+    if (!b || !rc_sc_send_each(ctx, s.stream, t + 2, 8))
         return;
-    for (int i = 2; i < 10; i++)
-        if (rc_sc_token(ctx, s.stream, t[i]) < 0)
-            return;
     if (rc_sc_expect(ctx, a, &s, "early subscriber", &ra, 10, 0, 3000) &&
         rc_sc_check_seqs(ctx, "early subscriber", &ra, 1, 10, t) &&
         rc_sc_expect(ctx, b, &s, "late subscriber", &rb, 8, 0, 3000))
@@ -235,10 +229,7 @@ static void runs_on_one_thread(rc_ctx *ctx)
     static const char *const t[6] = {"r1", "r2", "r3", "r4", "r5", "r6"};
     rc_sc_stream s1, s2;
     rc_http_resp resp = {0};
-    rc_pconn *pc;
-    if (!rc_sc_start(ctx, &s1))
-        return;
-    pc = rc_sc_member_sub(ctx, s1.channel, &rc_target_of(ctx)->member);
+    rc_pconn *pc = rc_sc_start_sub(ctx, &s1);
     if (!pc)
         return;
     s2 = s1;
@@ -260,10 +251,7 @@ static void runs_on_one_thread(rc_ctx *ctx)
             }
             rc_http_resp_free(&resp);
         }
-        for (int i = 0; i < 6; i++)
-            if (rc_sc_token(ctx, s->stream, t[i]) < 0)
-                return;
-        if (!end_expect_last(ctx, s->stream, 6))
+        if (!rc_sc_send_each(ctx, s->stream, t, 6) || !end_expect_last(ctx, s->stream, 6))
             return;
         if (rc_sc_expect(ctx, pc, s, who, &r, 6, 1, 3000))
             rc_sc_check_seqs(ctx, who, &r, 1, 6, t);
@@ -278,10 +266,7 @@ static void last_seq_highest(rc_ctx *ctx)
     rc_sc_recv r = {0};
     rc_http_resp g = {0};
     long long f, l, gl = -1;
-    rc_pconn *pc;
-    if (!rc_sc_start(ctx, &s))
-        return;
-    pc = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
+    rc_pconn *pc = rc_sc_start_sub(ctx, &s);
     if (!pc || rc_sc_token(ctx, s.stream, t[0]) < 0 ||
         !rc_sc_tokens(ctx, s.stream, t + 1, 5, &f, &l) || rc_sc_token(ctx, s.stream, t[6]) < 0 ||
         !rc_sc_tokens(ctx, s.stream, t + 7, 2, &f, &l))

@@ -68,12 +68,21 @@ static void nothing_consumed(rc_ctx *ctx, const rc_sc_stream *s, rc_pconn *sub)
     rc_sc_recv_free(&r);
 }
 
-static int start_sub(rc_ctx *ctx, rc_sc_stream *s, rc_pconn **sub)
+/* Sends each {body, what} of bodies to a fresh stream with a subscriber; every one must be
+ * refused with 400 and, afterwards, nothing may have been appended or broadcast. */
+static void all_refused(rc_ctx *ctx, const char *const (*bodies)[2], size_t n, const char *prefix)
 {
-    if (!rc_sc_start(ctx, s))
-        return 0;
-    *sub = rc_sc_member_sub(ctx, s->channel, &rc_target_of(ctx)->member);
-    return *sub != NULL;
+    rc_sc_stream s;
+    rc_pconn *sub = rc_sc_start_sub(ctx, &s);
+    if (!sub)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        char label[80];
+        snprintf(label, sizeof label, "%s %s", prefix, bodies[i][1]);
+        if (!raw_tokens(ctx, s.stream, bodies[i][0], 400, label))
+            return;
+    }
+    nothing_consumed(ctx, &s, sub);
 }
 
 void rc_sc_case_unknown_ended(rc_ctx *ctx)
@@ -130,7 +139,7 @@ void rc_sc_case_too_large(rc_ctx *ctx)
     q[4000] = 0;
     batch3[0] = batch3[1] = batch3[2] = q;
     batch2[0] = batch2[1] = half;
-    if (!start_sub(ctx, &s, &sub))
+    if (!(sub = rc_sc_start_sub(ctx, &s)))
         goto out;
     if (rc_stream_token(ctx, s.stream, big, &h) < 0)
         goto out;
@@ -190,17 +199,7 @@ void rc_sc_case_invalid_utf8(rc_ctx *ctx)
         {"{\"token\":\"a\\ud800b\"}", "a lone high surrogate escape"},
         {"{\"token\":\"a\\udc00\"}", "a lone low surrogate escape"},
     };
-    rc_sc_stream s;
-    rc_pconn *sub;
-    if (!start_sub(ctx, &s, &sub))
-        return;
-    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
-        char label[80];
-        snprintf(label, sizeof label, "a token with %s", bodies[i][1]);
-        if (!raw_tokens(ctx, s.stream, bodies[i][0], 400, label))
-            return;
-    }
-    nothing_consumed(ctx, &s, sub);
+    all_refused(ctx, bodies, sizeof bodies / sizeof bodies[0], "a token with");
 }
 
 void rc_sc_case_bad_bodies(rc_ctx *ctx)
@@ -219,17 +218,7 @@ void rc_sc_case_bad_bodies(rc_ctx *ctx)
         {"{\"token\":\"a\",\"tokens\":[\"b\"]}", "both token and tokens"},
         {"{\"tokens\":[\"a\",\"\xff\"]}", "invalid UTF-8 in the array"},
     };
-    rc_sc_stream s;
-    rc_pconn *sub;
-    if (!start_sub(ctx, &s, &sub))
-        return;
-    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
-        char label[80];
-        snprintf(label, sizeof label, "tokens request with %s", bodies[i][1]);
-        if (!raw_tokens(ctx, s.stream, bodies[i][0], 400, label))
-            return;
-    }
-    nothing_consumed(ctx, &s, sub);
+    all_refused(ctx, bodies, sizeof bodies / sizeof bodies[0], "tokens request with");
 }
 
 void rc_sc_case_end_answer(rc_ctx *ctx)
@@ -241,11 +230,8 @@ void rc_sc_case_end_answer(rc_ctx *ctx)
     long long last = -1, exp = -1;
     const char *id, *rs, *st;
     const cJSON *ae, *en;
-    if (!start_sub(ctx, &s, &sub))
+    if (!(sub = rc_sc_start_sub(ctx, &s)) || !rc_sc_send_same(ctx, s.stream, "z", 4))
         return;
-    for (int i = 0; i < 4; i++)
-        if (rc_sc_token(ctx, s.stream, "z") < 0)
-            return;
     RC_TRY(ctx, rc_stream_end(ctx, s.stream, "failed", &r) == 0, "end failed");
     id = rc_json_str(r.json, "stream_id");
     rs = rc_json_str(r.json, "reason");
@@ -323,11 +309,9 @@ void rc_sc_case_get_state(rc_ctx *ctx)
     rc_sc_new(ctx, &u);
     st = get_status(ctx, u.stream);
     RC_CHECK(ctx, st == 404 || st < 0, "GET of an unknown stream answered %d, not 404", st);
-    if (!start_sub(ctx, &s, &sub) || !get_is(ctx, &s, "open", 0, NULL, NULL))
+    if (!(sub = rc_sc_start_sub(ctx, &s)) || !get_is(ctx, &s, "open", 0, NULL, NULL) ||
+        !rc_sc_send_same(ctx, s.stream, "g", 5))
         return;
-    for (int i = 0; i < 5; i++)
-        if (rc_sc_token(ctx, s.stream, "g") < 0)
-            return;
     if (!get_is(ctx, &s, "open", 5, NULL, NULL) ||
         !rc_sc_end(ctx, s.stream, "cancelled", NULL, &end_last, NULL, 0))
         return;

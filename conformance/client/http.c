@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "../runner/internal.h"
@@ -40,27 +39,7 @@ static int sb_add(sbuf *b, const void *d, size_t n)
 
 int rc_http_header(const rc_http_resp *resp, const char *name, char *out, size_t outlen)
 {
-    if (!resp || !resp->headers || outlen == 0)
-        return 0;
-    size_t nl = strlen(name);
-    for (const char *l = strstr(resp->headers, "\r\n"); l; l = strstr(l + 2, "\r\n")) {
-        const char *s = l + 2;
-        if (strncasecmp(s, name, nl) != 0 || s[nl] != ':')
-            continue;
-        s += nl + 1;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        const char *e = strstr(s, "\r\n");
-        size_t n = e ? (size_t)(e - s) : strlen(s);
-        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-            n--;
-        if (n >= outlen)
-            n = outlen - 1;
-        memcpy(out, s, n);
-        out[n] = '\0';
-        return 1;
-    }
-    return 0;
+    return resp ? rc_net_header(resp->headers, name, out, outlen) : 0;
 }
 
 /* Decodes a chunked body in place into out: 0 complete, 1 need more, -1 malformed. */

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -208,4 +209,29 @@ void rc_net_close(rc_net *n)
     if (n->fd >= 0)
         close(n->fd);
     n->fd = -1;
+}
+
+int rc_net_header(const char *head, const char *name, char *out, size_t outlen)
+{
+    if (!head || outlen == 0)
+        return 0;
+    size_t nl = strlen(name);
+    for (const char *l = strstr(head, "\r\n"); l; l = strstr(l + 2, "\r\n")) {
+        const char *s = l + 2;
+        if (strncasecmp(s, name, nl) != 0 || s[nl] != ':')
+            continue;
+        s += nl + 1;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        const char *e = strstr(s, "\r\n");
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+            n--;
+        if (n >= outlen)
+            n = outlen - 1;
+        memcpy(out, s, n);
+        out[n] = '\0';
+        return 1;
+    }
+    return 0;
 }

@@ -27,5 +27,10 @@ long rc_net_read(rc_net *n, void *buf, size_t cap, int64_t deadline_ns);
 void rc_net_close(rc_net *n);
 /* Deadline now + ms. */
 int64_t rc_net_deadline(int ms);
+/* Looks up header name (case-insensitive) in an HTTP response head (the status line, then
+ * header lines, each ending in CRLF) and copies its value, without surrounding blanks and
+ * truncated to fit, into out. 1 found, 0 not (or outlen 0). Shared by the HTTP client and the
+ * WebSocket handshake, which read the same kind of head. */
+int rc_net_header(const char *head, const char *name, char *out, size_t outlen);
 
 #endif

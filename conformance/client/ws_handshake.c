@@ -15,29 +15,6 @@ static void b64(const unsigned char *in, size_t len, char *out)
     EVP_EncodeBlock((unsigned char *)out, in, (int)len);
 }
 
-static int header_value(const char *head, const char *name, char *out, size_t outlen)
-{
-    size_t nl = strlen(name);
-    for (const char *l = strstr(head, "\r\n"); l; l = strstr(l + 2, "\r\n")) {
-        const char *s = l + 2;
-        if (strncasecmp(s, name, nl) == 0 && s[nl] == ':') {
-            s += nl + 1;
-            while (*s == ' ' || *s == '\t')
-                s++;
-            const char *e = strstr(s, "\r\n");
-            size_t n = e ? (size_t)(e - s) : strlen(s);
-            while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-                n--;
-            if (n >= outlen)
-                n = outlen - 1;
-            memcpy(out, s, n);
-            out[n] = '\0';
-            return 1;
-        }
-    }
-    return 0;
-}
-
 int rc__ws_in_reserve(rc_ws *ws, size_t more)
 {
     if (ws->inlen + more <= ws->incap)
@@ -113,8 +90,8 @@ int rc__ws_handshake(rc_ws *ws, const char *path, int expect_failure, int *http_
         goto out;
     }
     char up[64] = "", conn[128] = "";
-    header_value(head, "Upgrade", up, sizeof up);
-    header_value(head, "Connection", conn, sizeof conn);
+    rc_net_header(head, "Upgrade", up, sizeof up);
+    rc_net_header(head, "Connection", conn, sizeof conn);
     if (strcasecmp(up, "websocket") != 0 || !strcasestr(conn, "upgrade")) {
         rc_fail(ws->ctx, "101 response without Upgrade: websocket / Connection: Upgrade");
         goto out;
@@ -125,7 +102,7 @@ int rc__ws_handshake(rc_ws *ws, const char *path, int expect_failure, int *http_
     snprintf(cat, sizeof cat, "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", key);
     SHA1((const unsigned char *)cat, strlen(cat), dig);
     b64(dig, sizeof dig, want);
-    if (!header_value(head, "Sec-WebSocket-Accept", accept, sizeof accept) ||
+    if (!rc_net_header(head, "Sec-WebSocket-Accept", accept, sizeof accept) ||
         strcmp(accept, want) != 0) {
         rc_fail(ws->ctx, "Sec-WebSocket-Accept is \"%s\", expected \"%s\" (RFC 6455 4.1)", accept,
                 want);

@@ -22,6 +22,23 @@ static int ctl_status(int rc)
     return 400;
 }
 
+/* Answers a request body the control parser refused, with its message when it gave one. */
+static void ctl_refuse(const rh_api_call *c, int rc, const char *err)
+{
+    rh_api_error(c->done, c->ud, ctl_status(rc), "%s", err[0] ? err : rh_ctl_strerror(rc));
+}
+
+/* Answers 200 with o when every field was added (built); otherwise drops o, and the NULL makes
+ * rh_api_reply_json answer 500. */
+static void reply_built(rh_http_done done, void *ud, cJSON *o, int built)
+{
+    if (o && !built) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    rh_api_reply_json(done, ud, 200, o);
+}
+
 static int store_fail(const rh_store_reply *r, rh_http_done done, void *ud)
 {
     if (r->status == RH_STORE_NOT_FOUND) {
@@ -126,6 +143,22 @@ static call_ctx *ctx_new(const rh_api_call *c)
     return x;
 }
 
+/* ctx_new for the calls on an existing stream, after check_sid; NULL once answered. */
+static call_ctx *sid_ctx_new(const rh_api_call *c)
+{
+    return check_sid(c) == 0 ? ctx_new(c) : NULL;
+}
+
+/* ctx_new once the body parsed (rc from the control parser); NULL once answered. */
+static call_ctx *parsed_ctx_new(const rh_api_call *c, int rc, const char *err)
+{
+    if (rc != RH_CTL_OK) {
+        ctl_refuse(c, rc, err);
+        return NULL;
+    }
+    return ctx_new(c);
+}
+
 typedef struct start_ids {
     char workspace_id[RH_STORE_ID_MAX + 1];
     char thread_id[RH_STORE_ID_MAX + 1];
@@ -189,11 +222,7 @@ void rh_api_stream_start(const rh_api_call *c)
         snprintf(s.run_id, sizeof s.run_id, "%s", cs.run_id);
         snprintf(s.stream_id, sizeof s.stream_id, "%s", cs.stream_id);
     }
-    if (rc != RH_CTL_OK) {
-        rh_api_error(c->done, c->ud, ctl_status(rc), "%s", err[0] ? err : rh_ctl_strerror(rc));
-        return;
-    }
-    call_ctx *x = ctx_new(c);
+    call_ctx *x = parsed_ctx_new(c, rc, err);
     if (!x)
         return;
     rh_api_expire(c->srv);
@@ -316,22 +345,17 @@ static void tokens_done(void *ud, const rh_store_reply *r)
         rh_api_error(x->done, x->ud, 500, "out of memory");
     } else {
         cJSON *o = cJSON_CreateObject();
-        if (o && (!cJSON_AddStringToObject(o, "stream_id", s.stream_id) ||
-                  !cJSON_AddNumberToObject(o, "first_seq", (double)reported_first) ||
-                  !cJSON_AddNumberToObject(o, "last_seq", (double)last))) {
-            cJSON_Delete(o);
-            o = NULL;
-        }
-        rh_api_reply_json(x->done, x->ud, 200, o);
+        reply_built(x->done, x->ud, o,
+                    o && cJSON_AddStringToObject(o, "stream_id", s.stream_id) &&
+                        cJSON_AddNumberToObject(o, "first_seq", (double)reported_first) &&
+                        cJSON_AddNumberToObject(o, "last_seq", (double)last));
     }
     tokens_ctx_free(x);
 }
 
 void rh_api_stream_tokens(const rh_api_call *c)
 {
-    if (check_sid(c) != 0)
-        return;
-    call_ctx *x = ctx_new(c);
+    call_ctx *x = sid_ctx_new(c);
     if (!x)
         return;
     size_t max = rh_fault_on(c->srv, RH_FAULT_TOKEN_LIMIT) ? SIZE_MAX : c->app->max_token_bytes;
@@ -344,7 +368,7 @@ void rh_api_stream_tokens(const rh_api_call *c)
         rc = rh_ctl_parse_tokens(c->req->body, c->req->body_len, max, &x->t, err, sizeof err);
     }
     if (rc != RH_CTL_OK) {
-        rh_api_error(c->done, c->ud, ctl_status(rc), "%s", err[0] ? err : rh_ctl_strerror(rc));
+        ctl_refuse(c, rc, err);
         tokens_ctx_free(x);
         return;
     }
@@ -385,16 +409,13 @@ static void end_done(void *ud, const rh_store_reply *r)
     }
     int already = !first && !rh_fault_on(srv, RH_FAULT_END_ALREADY_FALSE);
     cJSON *o = cJSON_CreateObject();
-    if (o && (!cJSON_AddStringToObject(o, "stream_id", s.stream_id) ||
-              !cJSON_AddBoolToObject(o, "ended", 1) ||
-              !cJSON_AddBoolToObject(o, "already_ended", already) ||
-              !cJSON_AddNumberToObject(o, "last_seq", (double)last) ||
-              !cJSON_AddStringToObject(o, "reason", reason) ||
-              !cJSON_AddNumberToObject(o, "expires_in", (double)expires_in(srv, &s)))) {
-        cJSON_Delete(o);
-        o = NULL;
-    }
-    rh_api_reply_json(x->done, x->ud, 200, o);
+    reply_built(x->done, x->ud, o,
+                o && cJSON_AddStringToObject(o, "stream_id", s.stream_id) &&
+                    cJSON_AddBoolToObject(o, "ended", 1) &&
+                    cJSON_AddBoolToObject(o, "already_ended", already) &&
+                    cJSON_AddNumberToObject(o, "last_seq", (double)last) &&
+                    cJSON_AddStringToObject(o, "reason", reason) &&
+                    cJSON_AddNumberToObject(o, "expires_in", (double)expires_in(srv, &s)));
     free(x);
 }
 
@@ -405,11 +426,7 @@ void rh_api_stream_end(const rh_api_call *c)
     rh_end_reason reason = RH_END_COMPLETED;
     char err[256] = "";
     int rc = rh_ctl_parse_end(c->req->body, c->req->body_len, &reason, err, sizeof err);
-    if (rc != RH_CTL_OK) {
-        rh_api_error(c->done, c->ud, ctl_status(rc), "%s", err[0] ? err : rh_ctl_strerror(rc));
-        return;
-    }
-    call_ctx *x = ctx_new(c);
+    call_ctx *x = parsed_ctx_new(c, rc, err);
     if (!x)
         return;
     x->reason = (int)reason;
@@ -430,9 +447,7 @@ static void get_done(void *ud, const rh_store_reply *r)
 
 void rh_api_stream_get(const rh_api_call *c)
 {
-    if (check_sid(c) != 0)
-        return;
-    call_ctx *x = ctx_new(c);
+    call_ctx *x = sid_ctx_new(c);
     if (!x)
         return;
     rh_api_expire(c->srv);

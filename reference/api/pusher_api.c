@@ -130,9 +130,9 @@ void rh_api_events(const rh_api_call *c)
     rh_trig_event e;
     char err[256] = "";
     char *lenient = lenient_body(c);
-    int rc = lenient ? rh_trig_parse_event(lenient, strlen(lenient), &lim, &e, err, sizeof err)
-                     : rh_trig_parse_event(c->req->body, c->req->body_len, &lim, &e, err,
-                                           sizeof err);
+    int rc = lenient
+                 ? rh_trig_parse_event(lenient, strlen(lenient), &lim, &e, err, sizeof err)
+                 : rh_trig_parse_event(c->req->body, c->req->body_len, &lim, &e, err, sizeof err);
     free(lenient);
     if (rc != RH_TRIG_OK) {
         rh_api_error(c->done, c->ud, trig_status(rc), "%s", err[0] ? err : rh_trig_strerror(rc));

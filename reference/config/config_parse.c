@@ -21,16 +21,59 @@ typedef struct pctx {
     size_t errlen;
 } pctx;
 
-static int fail(pctx *p, const char *path, const char *fmt, ...)
+static int vfail(pctx *p, const char *path, const char *fmt, va_list ap)
 {
     char msg[160];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     if (p->errlen)
         snprintf(p->err, p->errlen, "key \"%s\": %s", path, msg);
     return -1;
+}
+
+static int fail(pctx *p, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vfail(p, path, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* The path of an entry of the apps or users list, "list[idx]", or of one of its keys,
+ * "list[idx].key" (a key from the file is cut short so the path always fits). */
+static void entry_path(char *buf, size_t len, const char *list, size_t idx, const char *key)
+{
+    if (key)
+        snprintf(buf, len, "%s[%zu].%.48s", list, idx, key);
+    else
+        snprintf(buf, len, "%s[%zu]", list, idx);
+}
+
+static int fail_at(pctx *p, const char *list, size_t idx, const char *key, const char *fmt, ...)
+{
+    char path[96];
+    va_list ap;
+    entry_path(path, sizeof path, list, idx, key);
+    va_start(ap, fmt);
+    int rc = vfail(p, path, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* Entry i repeats entry j's value of key, which must be unique across the list. */
+static int duplicate(pctx *p, const char *list, const char *key, size_t i, size_t j)
+{
+    return fail_at(p, list, i, key, "duplicate of %s[%zu].%s", list, j, key);
+}
+
+/* Fails on the first of the n required keys whose value (have[k]) is still unset. */
+static int require(pctx *p, const char *list, size_t idx, const char *const *keys,
+                   char *const *have, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!have[k])
+            return fail_at(p, list, idx, keys[k], "missing (required)");
+    return 0;
 }
 
 static int nomem(pctx *p)
@@ -115,14 +158,12 @@ static int set_ident(pctx *p, const cJSON *v, const char *path, char **out)
 static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
 {
     char path[96];
-    if (!cJSON_IsObject(obj)) {
-        snprintf(path, sizeof path, "apps[%zu]", idx);
-        return fail(p, path, "expected an object");
-    }
+    if (!cJSON_IsObject(obj))
+        return fail_at(p, "apps", idx, NULL, "expected an object");
     rh_cfg__app_limits(a);
     for (const cJSON *v = obj->child; v; v = v->next) {
         const char *k = v->string;
-        snprintf(path, sizeof path, "apps[%zu].%.48s", idx, k);
+        entry_path(path, sizeof path, "apps", idx, k);
         int rc;
         if (strcmp(k, "id") == 0)
             rc = set_ident(p, v, path, &a->id);
@@ -156,13 +197,7 @@ static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
     }
     static const char *const required[] = {"id", "key", "secret"};
     char *const have[] = {a->id, a->key, a->secret};
-    for (size_t i = 0; i < 3; i++) {
-        if (!have[i]) {
-            snprintf(path, sizeof path, "apps[%zu].%s", idx, required[i]);
-            return fail(p, path, "missing (required)");
-        }
-    }
-    return 0;
+    return require(p, "apps", idx, required, have, 3);
 }
 
 static int parse_apps(pctx *p, const cJSON *v, rh_cfg *c)
@@ -180,15 +215,12 @@ static int parse_apps(pctx *p, const cJSON *v, rh_cfg *c)
         if (parse_app(p, e, i, &apps[i]) != 0)
             goto fail;
         for (size_t j = 0; j < i; j++) {
-            char path[48];
             if (strcmp(apps[j].id, apps[i].id) == 0) {
-                snprintf(path, sizeof path, "apps[%zu].id", i);
-                fail(p, path, "duplicate of apps[%zu].id", j);
+                duplicate(p, "apps", "id", i, j);
                 goto fail;
             }
             if (strcmp(apps[j].key, apps[i].key) == 0) {
-                snprintf(path, sizeof path, "apps[%zu].key", i);
-                fail(p, path, "duplicate of apps[%zu].key", j);
+                duplicate(p, "apps", "key", i, j);
                 goto fail;
             }
         }
@@ -232,13 +264,11 @@ static int parse_workspaces(pctx *p, const cJSON *v, const char *path, rh_cfg_us
 static int parse_user(pctx *p, const cJSON *obj, size_t idx, rh_cfg_user *u)
 {
     char path[96];
-    if (!cJSON_IsObject(obj)) {
-        snprintf(path, sizeof path, "users[%zu]", idx);
-        return fail(p, path, "expected an object");
-    }
+    if (!cJSON_IsObject(obj))
+        return fail_at(p, "users", idx, NULL, "expected an object");
     for (const cJSON *v = obj->child; v; v = v->next) {
         const char *k = v->string;
-        snprintf(path, sizeof path, "users[%zu].%.48s", idx, k);
+        entry_path(path, sizeof path, "users", idx, k);
         int rc;
         if (strcmp(k, "token") == 0)
             rc = set_str(p, v, path, 0, &u->token);
@@ -253,15 +283,9 @@ static int parse_user(pctx *p, const cJSON *obj, size_t idx, rh_cfg_user *u)
         if (rc != 0)
             return -1;
     }
-    if (!u->token) {
-        snprintf(path, sizeof path, "users[%zu].token", idx);
-        return fail(p, path, "missing (required)");
-    }
-    if (!u->user_id) {
-        snprintf(path, sizeof path, "users[%zu].user_id", idx);
-        return fail(p, path, "missing (required)");
-    }
-    return 0;
+    static const char *const required[] = {"token", "user_id"};
+    char *const have[] = {u->token, u->user_id};
+    return require(p, "users", idx, required, have, 2);
 }
 
 static int parse_users(pctx *p, const cJSON *v, rh_cfg *c)
@@ -278,9 +302,7 @@ static int parse_users(pctx *p, const cJSON *v, rh_cfg *c)
             goto fail;
         for (size_t j = 0; j < i; j++) {
             if (strcmp(users[j].token, users[i].token) == 0) {
-                char path[48];
-                snprintf(path, sizeof path, "users[%zu].token", i);
-                fail(p, path, "duplicate of users[%zu].token", j);
+                duplicate(p, "users", "token", i, j);
                 goto fail;
             }
         }

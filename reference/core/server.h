@@ -32,8 +32,8 @@ typedef struct rh_srv_io {
     /* Closes the connection with a WebSocket close code and reason once queued frames are
      * written. The edge later calls rh_srv_conn_closed. */
     void (*close)(void *ud, void *h, int code, const char *reason);
-    uint64_t (*now_ms)(void *ud); /* monotonic milliseconds */
-    int64_t (*wall_s)(void *ud);  /* Unix time in seconds (HTTP signature window) */
+    uint64_t (*now_ms)(void *ud);                 /* monotonic milliseconds */
+    int64_t (*wall_s)(void *ud);                  /* Unix time in seconds (HTTP signature window) */
     int (*random)(void *ud, void *out, size_t n); /* CSPRNG; 0 on success */
     void (*log)(void *ud, int level, const char *msg);
 } rh_srv_io;
@@ -54,8 +54,7 @@ rh_conn *rh_srv_conn_open(rh_srv *srv, const char *app_key, void *handle);
 /* The same, with the upgrade request's query string (percent-encoded, without '?'; NULL or
  * "" when there was none). Protocol 7 is assumed and the query is otherwise ignored; only
  * the test-only protocol-required fault reads it. */
-rh_conn *rh_srv_conn_open_query(rh_srv *srv, const char *app_key, const char *query,
-                                void *handle);
+rh_conn *rh_srv_conn_open_query(rh_srv *srv, const char *app_key, const char *query, void *handle);
 /* One whole message. is_binary: Pusher allows text frames only. */
 void rh_srv_conn_message(rh_srv *srv, rh_conn *c, const char *data, size_t len, int is_binary);
 /* A WebSocket ping or pong control frame arrived: counts as activity for the heartbeat. */
@@ -73,9 +72,9 @@ size_t rh_srv_conn_count(const rh_srv *srv);
 /* --- HTTP side -------------------------------------------------------------------------- */
 
 typedef struct rh_http_req {
-    const char *method;        /* "GET", "POST" */
-    const char *path;          /* raw path as received, e.g. "/apps/app-id/events" */
-    const char *query;         /* raw query without '?', or "" */
+    const char *method; /* "GET", "POST" */
+    const char *path;   /* raw path as received, e.g. "/apps/app-id/events" */
+    const char *query;  /* raw query without '?', or "" */
     const char *body;
     size_t body_len;
     const char *authorization; /* Authorization header value, or NULL */
@@ -87,7 +86,7 @@ typedef struct rh_http_resp {
     const char *content_type; /* "application/json" */
     const char *body;
     size_t body_len;
-    const char *retry_after;  /* Retry-After header value, or NULL */
+    const char *retry_after; /* Retry-After header value, or NULL */
 } rh_http_resp;
 
 /* Called exactly once per request, maybe before rh_srv_http returns (embedded store) or

@@ -150,8 +150,7 @@ rh_conn *rh_srv_conn_open(rh_srv *srv, const char *app_key, void *handle)
     return rh_srv_conn_open_query(srv, app_key, NULL, handle);
 }
 
-rh_conn *rh_srv_conn_open_query(rh_srv *srv, const char *app_key, const char *query,
-                                void *handle)
+rh_conn *rh_srv_conn_open_query(rh_srv *srv, const char *app_key, const char *query, void *handle)
 {
     rh_conn *c = calloc(1, sizeof(*c));
     if (!c)

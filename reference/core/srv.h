@@ -26,7 +26,6 @@ struct rh_srv {
 };
 
 /* Logs through io->log when set; printf-style. */
-void rh_srv_log(rh_srv *srv, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void rh_srv_log(rh_srv *srv, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -6,15 +6,15 @@
 #include <stddef.h>
 
 #define RH_CHAN_MAX_LEN 164 /* Pusher: at most 164 characters, prefixes included */
-#define RH_CHAN_ID_MAX 64   /* workspace and thread ids: [A-Za-z0-9_-]{1,64} */
+#define RH_CHAN_ID_MAX  64  /* workspace and thread ids: [A-Za-z0-9_-]{1,64} */
 
 typedef enum {
     RH_CHAN_OK = 0,
     RH_CHAN_ERR_EMPTY = -1,
     RH_CHAN_ERR_TOO_LONG = -2,
-    RH_CHAN_ERR_CHARS = -3,    /* a byte outside [A-Za-z0-9_\-=@,.;] */
+    RH_CHAN_ERR_CHARS = -3, /* a byte outside [A-Za-z0-9_\-=@,.;] */
     RH_CHAN_ERR_NOT_STREAM = -4,
-    RH_CHAN_ERR_ID = -5,       /* workspace or thread id outside [A-Za-z0-9_-]{1,64} */
+    RH_CHAN_ERR_ID = -5, /* workspace or thread id outside [A-Za-z0-9_-]{1,64} */
 } rh_chan_err;
 
 typedef enum {

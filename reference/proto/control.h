@@ -12,12 +12,12 @@
 
 typedef enum {
     RH_CTL_OK = 0,
-    RH_CTL_ERR_JSON = -1,    /* 400: not a JSON object */
-    RH_CTL_ERR_FIELD = -2,   /* 400: field missing or of the wrong type */
-    RH_CTL_ERR_ID = -3,      /* 400: an id outside [A-Za-z0-9_-]{1,64} */
-    RH_CTL_ERR_UTF8 = -4,    /* 400: a token that is not valid UTF-8 */
+    RH_CTL_ERR_JSON = -1,      /* 400: not a JSON object */
+    RH_CTL_ERR_FIELD = -2,     /* 400: field missing or of the wrong type */
+    RH_CTL_ERR_ID = -3,        /* 400: an id outside [A-Za-z0-9_-]{1,64} */
+    RH_CTL_ERR_UTF8 = -4,      /* 400: a token that is not valid UTF-8 */
     RH_CTL_ERR_TOO_LARGE = -5, /* 413: over the configured byte limit */
-    RH_CTL_ERR_REASON = -6,  /* 400: unknown end reason */
+    RH_CTL_ERR_REASON = -6,    /* 400: unknown end reason */
     RH_CTL_ERR_NOMEM = -7,
 } rh_ctl_err;
 

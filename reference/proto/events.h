@@ -10,7 +10,7 @@
 #include "buf.h"
 
 #define RH_EVT_TOKEN "thread.token.streamed"
-#define RH_EVT_END "thread.stream.ended"
+#define RH_EVT_END   "thread.stream.ended"
 
 typedef struct rh_evt_ids {
     const char *workspace_id;

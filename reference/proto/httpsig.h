@@ -18,8 +18,9 @@
 typedef enum {
     RH_HTTPSIG_OK = 0,
     RH_HTTPSIG_ERR_MALFORMED = -1, /* query does not parse */
-    RH_HTTPSIG_ERR_MISSING = -2,   /* auth_key, auth_timestamp, auth_version or auth_signature absent */
-    RH_HTTPSIG_ERR_KEY = -3,       /* auth_key is not this app's key */
+    RH_HTTPSIG_ERR_MISSING =
+        -2,                  /* auth_key, auth_timestamp, auth_version or auth_signature absent */
+    RH_HTTPSIG_ERR_KEY = -3, /* auth_key is not this app's key */
     RH_HTTPSIG_ERR_VERSION = -4,   /* auth_version is not 1.0 */
     RH_HTTPSIG_ERR_TIMESTAMP = -5, /* outside the window */
     RH_HTTPSIG_ERR_BODY_MD5 = -6,  /* missing with a body, or not the body's MD5 */
@@ -32,8 +33,8 @@ typedef enum {
 char *rh_httpsig_canonical_query(const char *raw_query, int *errcode);
 
 /* hex signature of METHOD\nPATH\nCANONICAL(raw_query). 0 or a negative rh_httpsig_err. */
-int rh_httpsig_sign(const char *secret, const char *method, const char *path,
-                    const char *raw_query, char out[RH_SIGN_HEX]);
+int rh_httpsig_sign(const char *secret, const char *method, const char *path, const char *raw_query,
+                    char out[RH_SIGN_HEX]);
 
 /* Client side (suite, tests, bench): the full signed query string for a request, including
  * auth_key, auth_timestamp, auth_version=1.0, body_md5 (when body_len > 0), the extra

@@ -19,8 +19,8 @@
 
 typedef enum {
     RH_MSG_OK = 0,
-    RH_MSG_ERR_JSON = -1,      /* not parseable JSON */
-    RH_MSG_ERR_UTF8 = -2,      /* not valid UTF-8 */
+    RH_MSG_ERR_JSON = -1, /* not parseable JSON */
+    RH_MSG_ERR_UTF8 = -2, /* not valid UTF-8 */
     RH_MSG_ERR_NOT_OBJECT = -3,
     RH_MSG_ERR_EVENT = -4,     /* event missing, empty or not a string */
     RH_MSG_ERR_CHANNEL = -5,   /* channel present but not a string */

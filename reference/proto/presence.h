@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#define RH_PRES_USER_ID_MAX 128
+#define RH_PRES_USER_ID_MAX   128
 #define RH_PRES_USER_INFO_MAX 1024
 
 typedef struct rh_pres_member {

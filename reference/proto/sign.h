@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #define RH_SIGN_HEX 65 /* 64 hex digits + NUL */
-#define RH_MD5_HEX 33
+#define RH_MD5_HEX  33
 
 typedef enum {
     RH_SIGN_OK = 0,
@@ -27,8 +27,8 @@ int rh_sign_ct_equal(const void *a, const void *b, size_t n);
 int rh_sign_valid_socket_id(const char *s);
 
 /* Writes "key:hex" into out. channel_data NULL for private channels. */
-int rh_sign_channel(const char *key, const char *secret, const char *socket_id,
-                    const char *channel, const char *channel_data, char *out, size_t outlen);
+int rh_sign_channel(const char *key, const char *secret, const char *socket_id, const char *channel,
+                    const char *channel_data, char *out, size_t outlen);
 /* Checks auth against the expected signature. 0 or a negative rh_sign_err. */
 int rh_sign_verify_channel(const char *key, const char *secret, const char *socket_id,
                            const char *channel, const char *channel_data, const char *auth);

@@ -137,8 +137,14 @@ static int parse_obj(const cJSON *o, const rh_trig_limits *lim, long idx, rh_tri
     return RH_TRIG_OK;
 }
 
-static cJSON *parse_body(const char *body, size_t len, int *rc, char *err, size_t errlen)
+/* The start both parsers share: clears out (so it may be cleared again on any error), picks
+ * the default limits when lim is NULL and parses the body. NULL with *rc on a parse error. */
+static cJSON *parse_body(void *out, size_t outsize, const rh_trig_limits **lim, const char *body,
+                         size_t len, int *rc, char *err, size_t errlen)
 {
+    memset(out, 0, outsize);
+    if (!*lim)
+        *lim = &default_limits;
     int jcode;
     char jerr[128];
     cJSON *root = rh_json_parse(body, len, &jcode, jerr, sizeof(jerr));
@@ -152,11 +158,8 @@ static cJSON *parse_body(const char *body, size_t len, int *rc, char *err, size_
 int rh_trig_parse_event(const char *body, size_t len, const rh_trig_limits *lim, rh_trig_event *out,
                         char *err, size_t errlen)
 {
-    memset(out, 0, sizeof(*out));
-    if (!lim)
-        lim = &default_limits;
     int rc;
-    cJSON *root = parse_body(body, len, &rc, err, errlen);
+    cJSON *root = parse_body(out, sizeof(*out), &lim, body, len, &rc, err, errlen);
     if (!root)
         return rc;
     rc = parse_obj(root, lim, -1, out, err, errlen);
@@ -180,11 +183,8 @@ void rh_trig_batch_clear(rh_trig_batch *b)
 int rh_trig_parse_batch(const char *body, size_t len, const rh_trig_limits *lim, rh_trig_batch *out,
                         char *err, size_t errlen)
 {
-    memset(out, 0, sizeof(*out));
-    if (!lim)
-        lim = &default_limits;
     int rc;
-    cJSON *root = parse_body(body, len, &rc, err, errlen);
+    cJSON *root = parse_body(out, sizeof(*out), &lim, body, len, &rc, err, errlen);
     if (!root)
         return rc;
     const cJSON *batch =

@@ -42,8 +42,8 @@ typedef struct rh_trig_limits {
     size_t max_data_bytes; /* 10240 */
 } rh_trig_limits;
 
-int rh_trig_parse_event(const char *body, size_t len, const rh_trig_limits *lim,
-                        rh_trig_event *out, char *err, size_t errlen);
+int rh_trig_parse_event(const char *body, size_t len, const rh_trig_limits *lim, rh_trig_event *out,
+                        char *err, size_t errlen);
 void rh_trig_clear(rh_trig_event *e);
 
 typedef struct rh_trig_batch {
@@ -51,8 +51,8 @@ typedef struct rh_trig_batch {
     size_t n;
 } rh_trig_batch;
 
-int rh_trig_parse_batch(const char *body, size_t len, const rh_trig_limits *lim,
-                        rh_trig_batch *out, char *err, size_t errlen);
+int rh_trig_parse_batch(const char *body, size_t len, const rh_trig_limits *lim, rh_trig_batch *out,
+                        char *err, size_t errlen);
 void rh_trig_batch_clear(rh_trig_batch *b);
 const char *rh_trig_strerror(int code);
 

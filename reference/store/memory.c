@@ -201,26 +201,36 @@ static void mem_start(rh_store *st, const char *app_id, const rh_store_ids *ids,
     reply(cb, ud, RH_STORE_OK, e, 0, NULL);
 }
 
+/* The open stream for append and end; otherwise answers (bad id, not found, or
+ * ended_status with the ended stream) and returns NULL. */
+static mem_stream *find_open(rh_store *st, const char *app_id, const char *stream_id,
+                             int ended_status, rh_store_cb cb, void *ud)
+{
+    int answered;
+    mem_stream *e = lookup((mem_store *)st, app_id, stream_id, cb, ud, &answered);
+    if (answered)
+        return NULL;
+    if (!e) {
+        reply(cb, ud, RH_STORE_NOT_FOUND, NULL, 0, NULL);
+        return NULL;
+    }
+    if (e->s.ended) {
+        reply(cb, ud, ended_status, e, 0, NULL);
+        return NULL;
+    }
+    return e;
+}
+
 static void mem_append(rh_store *st, const char *app_id, const char *stream_id, size_t n,
                        rh_store_cb cb, void *ud)
 {
-    mem_store *m = (mem_store *)st;
-    int answered;
     if (n == 0) {
         reply(cb, ud, RH_STORE_INVALID, NULL, 0, "no tokens");
         return;
     }
-    mem_stream *e = lookup(m, app_id, stream_id, cb, ud, &answered);
-    if (answered)
+    mem_stream *e = find_open(st, app_id, stream_id, RH_STORE_ENDED, cb, ud);
+    if (!e)
         return;
-    if (!e) {
-        reply(cb, ud, RH_STORE_NOT_FOUND, NULL, 0, NULL);
-        return;
-    }
-    if (e->s.ended) {
-        reply(cb, ud, RH_STORE_ENDED, e, 0, NULL);
-        return;
-    }
     if (n > UINT64_MAX - e->s.last_seq) {
         reply(cb, ud, RH_STORE_INVALID, NULL, 0, "seq overflow");
         return;
@@ -234,18 +244,9 @@ static void mem_end(rh_store *st, const char *app_id, const char *stream_id, int
                     uint64_t now_ms, rh_store_cb cb, void *ud)
 {
     mem_store *m = (mem_store *)st;
-    int answered;
-    mem_stream *e = lookup(m, app_id, stream_id, cb, ud, &answered);
-    if (answered)
+    mem_stream *e = find_open(st, app_id, stream_id, RH_STORE_ALREADY_ENDED, cb, ud);
+    if (!e)
         return;
-    if (!e) {
-        reply(cb, ud, RH_STORE_NOT_FOUND, NULL, 0, NULL);
-        return;
-    }
-    if (e->s.ended) {
-        reply(cb, ud, RH_STORE_ALREADY_ENDED, e, 0, NULL);
-        return;
-    }
     e->s.ended = 1;
     e->s.reason = reason;
     e->s.ended_at_ms = now_ms;

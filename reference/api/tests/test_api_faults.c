@@ -406,13 +406,13 @@ static void test_stream_state_faults(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lenient_faults),
-        cmocka_unit_test(test_fault_names),          cmocka_unit_test(test_httpsig_faults),
-        cmocka_unit_test(test_socket_exclusion),     cmocka_unit_test(test_events_reorder),
-        cmocka_unit_test(test_event_data_reencoded), cmocka_unit_test(test_limits_faults),
-        cmocka_unit_test(test_channels_info),        cmocka_unit_test(test_authz_faults),
-        cmocka_unit_test(test_seq_faults),           cmocka_unit_test(test_end_faults),
-        cmocka_unit_test(test_field_faults),         cmocka_unit_test(test_stream_state_faults),
+        cmocka_unit_test(test_lenient_faults),      cmocka_unit_test(test_fault_names),
+        cmocka_unit_test(test_httpsig_faults),      cmocka_unit_test(test_socket_exclusion),
+        cmocka_unit_test(test_events_reorder),      cmocka_unit_test(test_event_data_reencoded),
+        cmocka_unit_test(test_limits_faults),       cmocka_unit_test(test_channels_info),
+        cmocka_unit_test(test_authz_faults),        cmocka_unit_test(test_seq_faults),
+        cmocka_unit_test(test_end_faults),          cmocka_unit_test(test_field_faults),
+        cmocka_unit_test(test_stream_state_faults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
