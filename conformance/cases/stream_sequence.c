@@ -77,6 +77,45 @@ static void single_producer(rc_ctx *ctx)
         check_all(ctx, &s, subs, TOTAL, want, 1);
 }
 
+#define LONG_N     1000
+#define LONG_BATCH 50
+
+/* The long stream of the contract's acceptance test: 1000 tokens to 3 subscribers, then
+ * three end calls; each subscriber sees 1..1000 in order and exactly one end. */
+static void long_stream(rc_ctx *ctx)
+{
+    static char buf[LONG_N][16];
+    const char *want[LONG_N];
+    rc_pconn *subs[N_SUBS];
+    rc_sc_stream s;
+    if (!rc_sc_start(ctx, &s) || !subscribe_all(ctx, &s, subs))
+        return;
+    for (int i = 0; i < LONG_N; i++) {
+        snprintf(buf[i], sizeof buf[i], " w%d", i + 1);
+        want[i] = buf[i];
+    }
+    for (int k = 0; k < LONG_N; k += LONG_BATCH) {
+        long long f = 0, l = 0;
+        if (!rc_sc_tokens(ctx, s.stream, want + k, LONG_BATCH, &f, &l))
+            return;
+        RC_CHECK(ctx, f == k + 1 && l == k + LONG_BATCH,
+                 "tokens %d..%d answered first_seq %lld, last_seq %lld", k + 1, k + LONG_BATCH, f,
+                 l);
+    }
+    for (int e = 0; e < 3; e++) {
+        int already = -1;
+        long long last = -1;
+        if (!rc_sc_end(ctx, s.stream, "completed", &already, &last, NULL, 0))
+            return;
+        RC_CHECK(ctx, already == (e > 0) && last == LONG_N,
+                 "end call %d answered already_ended %d, last_seq %lld; expected %d, %d", e + 1,
+                 already, last, e > 0, LONG_N);
+    }
+    check_all(ctx, &s, subs, LONG_N, want, 1);
+    for (int i = 0; i < N_SUBS && rc_ok(ctx); i++)
+        rc_sc_expect_silence(ctx, subs[i], &s, "a subscriber after the end", 0);
+}
+
 static void batch_consecutive(rc_ctx *ctx)
 {
     static const size_t sizes[5] = {1, 4, 10, 2, 7};
@@ -295,6 +334,11 @@ const rc_case rc_cases_stream_sequence[] = {
      "subscriber receives them in strictly increasing seq order, each once, and "
      "thread.stream.ended comes after the last with last_seq equal to the highest seq.",
      BOTH, 30000, single_producer},
+    {"stream/10/long-stream", "10", RC_MUST,
+     "1000 tokens reach 3 subscribers as 1..1000, and 3 end calls give one end event",
+     "Every subscriber connection receives a stream's tokens in strictly increasing seq order, "
+     "each once, then exactly one thread.stream.ended however many times end is called.",
+     BOTH, 30000, long_stream},
     {"stream/10/batch-consecutive", "10", RC_MUST,
      "a tokens array gets consecutive seqs, answered as first_seq..last_seq",
      "A tokens request with an array is numbered consecutively in array order; the answer's "
