@@ -167,16 +167,26 @@ out:
     free(cd2);
 }
 
+/* a sends a client event that must not be relayed: b's next message is the probe, and a is
+ * told why with pusher:error code. */
+static void expect_not_relayed(rc_ctx *ctx, rc_pconn *a, rc_pconn *b, const char *who,
+                               const char *ch, const char *event, const char *data, int code)
+{
+    if (rc_pusher_send(a, event, ch, data) != 0)
+        return;
+    if (rc_next_is_probe(ctx, b, who, ch))
+        sender_error(ctx, a, ch, code);
+}
+
 static void run_public(rc_ctx *ctx)
 {
     char ch[64];
     rc_chan(ctx, "pub-ce-", ch, sizeof ch);
     rc_pconn *a = rc_conn_sub(ctx, ch, NULL);
     rc_pconn *b = a ? rc_conn_sub(ctx, ch, NULL) : NULL;
-    if (!b || rc_pusher_send(a, "client-x", ch, "{\"on\":\"public\"}") != 0)
-        return;
-    if (rc_next_is_probe(ctx, b, "other subscriber", ch))
-        sender_error(ctx, a, ch, 4009);
+    if (b)
+        expect_not_relayed(ctx, a, b, "other subscriber", ch, "client-x", "{\"on\":\"public\"}",
+                           4009);
 }
 
 static void run_unsubscribed(rc_ctx *ctx)
@@ -185,10 +195,9 @@ static void run_unsubscribed(rc_ctx *ctx)
     rc_chan(ctx, "private-nm-", ch, sizeof ch);
     rc_pconn *b = rc_conn_sub(ctx, ch, NULL);
     rc_pconn *a = b ? rc_conn(ctx) : NULL;
-    if (!a || rc_pusher_send(a, "client-x", ch, "{\"from\":\"outsider\"}") != 0)
-        return;
-    if (rc_next_is_probe(ctx, b, "subscriber", ch))
-        sender_error(ctx, a, ch, 4009);
+    if (a)
+        expect_not_relayed(ctx, a, b, "subscriber", ch, "client-x", "{\"from\":\"outsider\"}",
+                           4009);
 }
 
 static void run_refused_sender(rc_ctx *ctx)
@@ -200,10 +209,7 @@ static void run_refused_sender(rc_ctx *ctx)
     if (!a || !rc_send_subscribe(ctx, a, ch, NULL, NULL) ||
         !rc_await_refusal(ctx, a, "refused sender", ch))
         return;
-    if (rc_pusher_send(a, "client-x", ch, "{\"from\":\"refused\"}") != 0)
-        return;
-    if (rc_next_is_probe(ctx, b, "subscriber", ch))
-        sender_error(ctx, a, ch, 4009);
+    expect_not_relayed(ctx, a, b, "subscriber", ch, "client-x", "{\"from\":\"refused\"}", 4009);
 }
 
 static void run_after_unsubscribe(rc_ctx *ctx)
@@ -212,11 +218,8 @@ static void run_after_unsubscribe(rc_ctx *ctx)
     rc_chan(ctx, "private-left-", ch, sizeof ch);
     rc_pconn *b = rc_conn_sub(ctx, ch, NULL);
     rc_pconn *a = b ? rc_conn_sub(ctx, ch, NULL) : NULL;
-    if (!a || !rc_send_unsubscribe(ctx, a, ch) ||
-        rc_pusher_send(a, "client-x", ch, "{\"from\":\"gone\"}") != 0)
-        return;
-    if (rc_next_is_probe(ctx, b, "subscriber", ch))
-        sender_error(ctx, a, ch, 4009);
+    if (a && rc_send_unsubscribe(ctx, a, ch))
+        expect_not_relayed(ctx, a, b, "subscriber", ch, "client-x", "{\"from\":\"gone\"}", 4009);
 }
 
 static void run_prefix(rc_ctx *ctx)
@@ -225,10 +228,9 @@ static void run_prefix(rc_ctx *ctx)
     rc_chan(ctx, "private-pfx-", ch, sizeof ch);
     rc_pconn *a = rc_conn_sub(ctx, ch, NULL);
     rc_pconn *b = a ? rc_conn_sub(ctx, ch, NULL) : NULL;
-    if (!b || rc_pusher_send(a, "typing", ch, "{\"no\":\"prefix\"}") != 0)
-        return;
-    if (rc_next_is_probe(ctx, b, "subscriber (the unprefixed event must not be relayed)", ch))
-        sender_error(ctx, a, ch, 4200);
+    if (b)
+        expect_not_relayed(ctx, a, b, "subscriber (the unprefixed event must not be relayed)", ch,
+                           "typing", "{\"no\":\"prefix\"}", 4200);
 }
 
 static void run_rate_limit(rc_ctx *ctx)

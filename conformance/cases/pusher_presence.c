@@ -25,6 +25,20 @@ static void user_make(rc_ctx *ctx, user *u, const char *name)
     u->data = rc_presence_data(u->id, u->name);
 }
 
+/* A random presence channel and two users for a case. 1 ok; 0 after rc_error (out of
+ * memory). users_free(u, 2) is due either way. */
+static int pair_make(rc_ctx *ctx, const char *prefix, char ch[64], user u[2], const char *n0,
+                     const char *n1)
+{
+    rc_chan(ctx, prefix, ch, 64);
+    user_make(ctx, &u[0], n0);
+    user_make(ctx, &u[1], n1);
+    if (u[0].data && u[1].data)
+        return 1;
+    rc_error(ctx, "out of memory");
+    return 0;
+}
+
 static void users_free(user *u, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -118,14 +132,9 @@ static void run_members(rc_ctx *ctx)
 {
     char ch[64], path[256];
     user u[2];
-    rc_chan(ctx, "presence-m-", ch, sizeof ch);
-    user_make(ctx, &u[0], "Ada");
-    user_make(ctx, &u[1], "Brian");
     rc_pconn *a = NULL, *b = NULL;
-    if (!u[0].data || !u[1].data) {
-        rc_error(ctx, "out of memory");
+    if (!pair_make(ctx, "presence-m-", ch, u, "Ada", "Brian"))
         goto out;
-    }
     a = join(ctx, "first member", ch, &u[0], u, 1);
     b = a ? join(ctx, "second member", ch, &u[1], u, 2) : NULL;
     if (!b || !await_member(ctx, a, "first member", "pusher_internal:member_added", ch, &u[1]))
@@ -149,13 +158,8 @@ static void run_added_once(rc_ctx *ctx)
 {
     char ch[64];
     user u[2];
-    rc_chan(ctx, "presence-once-", ch, sizeof ch);
-    user_make(ctx, &u[0], "Watcher");
-    user_make(ctx, &u[1], "Tabs");
-    if (!u[0].data || !u[1].data) {
-        rc_error(ctx, "out of memory");
+    if (!pair_make(ctx, "presence-once-", ch, u, "Watcher", "Tabs"))
         goto out;
-    }
     rc_pconn *a = join(ctx, "watcher", ch, &u[0], u, 1);
     rc_pconn *b = a ? join(ctx, "first tab", ch, &u[1], u, 2) : NULL;
     if (!b || !await_member(ctx, a, "watcher", "pusher_internal:member_added", ch, &u[1]))
@@ -172,13 +176,8 @@ static void run_removed_last(rc_ctx *ctx)
 {
     char ch[64];
     user u[2];
-    rc_chan(ctx, "presence-last-", ch, sizeof ch);
-    user_make(ctx, &u[0], "Watcher");
-    user_make(ctx, &u[1], "Tabs");
-    if (!u[0].data || !u[1].data) {
-        rc_error(ctx, "out of memory");
+    if (!pair_make(ctx, "presence-last-", ch, u, "Watcher", "Tabs"))
         goto out;
-    }
     rc_pconn *a = join(ctx, "watcher", ch, &u[0], NULL, 0);
     rc_pconn *b = a ? join(ctx, "first tab", ch, &u[1], NULL, 0) : NULL;
     rc_pconn *c = b ? join(ctx, "second tab", ch, &u[1], NULL, 0) : NULL;
@@ -201,13 +200,8 @@ static void run_removed_unsub(rc_ctx *ctx)
 {
     char ch[64];
     user u[2];
-    rc_chan(ctx, "presence-unsub-", ch, sizeof ch);
-    user_make(ctx, &u[0], "Watcher");
-    user_make(ctx, &u[1], "Leaver");
-    if (!u[0].data || !u[1].data) {
-        rc_error(ctx, "out of memory");
+    if (!pair_make(ctx, "presence-unsub-", ch, u, "Watcher", "Leaver"))
         goto out;
-    }
     rc_pconn *a = join(ctx, "watcher", ch, &u[0], NULL, 0);
     rc_pconn *b = a ? join(ctx, "leaver", ch, &u[1], NULL, 0) : NULL;
     if (!b || !await_member(ctx, a, "watcher", "pusher_internal:member_added", ch, &u[1]))
@@ -230,12 +224,12 @@ static void refused(rc_ctx *ctx, enum bad how)
 {
     char ch[64], auth[256];
     user u[2];
-    rc_chan(ctx, "presence-ref-", ch, sizeof ch);
-    user_make(ctx, &u[0], "Member");
-    user_make(ctx, &u[1], "Intruder");
-    char *no_id = strdup("{\"user_info\":{\"name\":\"Nobody\"}}");
-    char *evil = rc_presence_data("u-evil", "Mallory");
-    if (!u[0].data || !u[1].data || !no_id || !evil) {
+    char *no_id = NULL, *evil = NULL;
+    if (!pair_make(ctx, "presence-ref-", ch, u, "Member", "Intruder"))
+        goto out;
+    no_id = strdup("{\"user_info\":{\"name\":\"Nobody\"}}");
+    evil = rc_presence_data("u-evil", "Mallory");
+    if (!no_id || !evil) {
         rc_error(ctx, "out of memory");
         goto out;
     }

@@ -18,7 +18,7 @@ char *rh_cfg__strdup(const char *s)
     return d;
 }
 
-void rh_cfg__app_limits(rh_cfg_app *a)
+void rh_cfg_app_defaults(rh_cfg_app *a)
 {
     a->client_events = 1;
     a->max_event_bytes = 10240;
@@ -62,7 +62,7 @@ int rh_cfg_defaults(rh_cfg *out)
         goto fail;
     out->napps = 1;
     rh_cfg_app *a = &out->apps[0];
-    rh_cfg__app_limits(a);
+    rh_cfg_app_defaults(a);
     a->id = rh_cfg__strdup("app-id");
     a->key = rh_cfg__strdup("app-key");
     a->secret = rh_cfg__strdup("app-secret");

@@ -46,6 +46,9 @@ typedef struct rh_cfg {
     size_t nusers;
 } rh_cfg;
 
+/* Sets an app's limits and client_events to the defaults above (ids and secrets untouched),
+ * so configs and test fixtures start from one definition of them. */
+void rh_cfg_app_defaults(rh_cfg_app *a);
 /* The built-in defaults: app app-id/app-key/app-secret, users alice (acme), bob (globex). */
 int rh_cfg_defaults(rh_cfg *out);
 /* Parses a JSON config file's text on top of the defaults: keys present replace them

@@ -5,8 +5,6 @@
 #include "config.h"
 
 char *rh_cfg__strdup(const char *s);
-/* Sets an app's limits and client_events to the defaults of config.h. */
-void rh_cfg__app_limits(rh_cfg_app *a);
 void rh_cfg__free_apps(rh_cfg_app *apps, size_t n);
 void rh_cfg__free_users(rh_cfg_user *users, size_t n);
 

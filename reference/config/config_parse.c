@@ -160,7 +160,7 @@ static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
     char path[96];
     if (!cJSON_IsObject(obj))
         return fail_at(p, "apps", idx, NULL, "expected an object");
-    rh_cfg__app_limits(a);
+    rh_cfg_app_defaults(a);
     for (const cJSON *v = obj->child; v; v = v->next) {
         const char *k = v->string;
         entry_path(path, sizeof path, "apps", idx, k);

@@ -66,11 +66,15 @@ void rh_conn_error(rh_conn *c, int code, const char *message, const char *channe
     rh_conn_utf8_clean(clean);
     message = clean;
     if (rh_fault_on(c->srv, RH_FAULT_ERROR_NO_CODE)) {
+        /* Sized from the quoted message: a fixed buffer could cut it into invalid JSON. */
         char *q = rh_json_quote(message, strlen(message));
-        char data[300];
-        snprintf(data, sizeof(data), "{\"message\":%s}", q ? q : "\"\"");
+        size_t n = (q ? strlen(q) : 2) + 16;
+        char *data = malloc(n);
+        if (data)
+            snprintf(data, n, "{\"message\":%s}", q ? q : "\"\"");
         free(q);
-        rh_conn_send_take(c, rh_msg_encode_raw("pusher:error", channel, data, NULL));
+        rh_conn_send_take(c, data ? rh_msg_encode_raw("pusher:error", channel, data, NULL) : NULL);
+        free(data);
         return;
     }
     if (!channel) {

@@ -89,14 +89,7 @@ static void app_init(rh_cfg_app *a, const char *id, const char *key, const char 
     a->id = (char *)id;
     a->key = (char *)key;
     a->secret = (char *)secret;
-    a->client_events = 1;
-    a->max_event_bytes = 10240;
-    a->max_token_bytes = 10240;
-    a->max_channels = 100;
-    a->max_batch = 10;
-    a->max_message_bytes = 10240;
-    a->max_presence_members = 100;
-    a->client_events_per_sec = 10;
+    rh_cfg_app_defaults(a);
 }
 
 fk *fk_new_cfg(void)
