@@ -316,7 +316,8 @@ int main(int argc, char **argv)
     int status = 1;
     char err[256] = "";
     rh_net *net = NULL;
-    rh_store *store = rh_store_memory_new();
+    rh_store_limits lim = {cfg.replay_tokens, cfg.replay_bytes};
+    rh_store *store = rh_store_memory_new(&lim);
     if (!store) {
         rh_logf(&log, RH_LOG_ERROR, "out of memory creating the store");
         goto out;

@@ -49,6 +49,18 @@ static int store_fail(const rh_store_reply *r, rh_http_done done, void *ud)
         rh_api_error(done, ud, 400, "%s", r->error ? r->error : "invalid request");
         return 1;
     }
+    if (r->status == RH_STORE_UNAVAILABLE) {
+        rh_api_error(done, ud, 503, "stream store unavailable: %s; retry later",
+                     r->error ? r->error : "backend unreachable");
+        return 1;
+    }
+    if (r->status == RH_STORE_LOST) {
+        rh_api_error(done, ud, 410,
+                     "stream state lost by the store (%s); this stream cannot continue, "
+                     "start a new stream_id",
+                     r->error ? r->error : "backend restarted without persistence");
+        return 1;
+    }
     if (r->status == RH_STORE_ERROR || !r->stream) {
         rh_api_error(done, ud, 500, "store error: %s", r->error ? r->error : "unknown");
         return 1;
@@ -328,8 +340,18 @@ static void tokens_done(void *ud, const rh_store_reply *r)
     int gap = rh_fault_on(srv, RH_FAULT_SEQ_GAP) && !per_request && first <= 5 && last >= 5;
     if (gap) {
         /* the bug: seq 5 is skipped; the store's counter moves one further */
-        rh_store_append(srv->store, x->app->id, x->sid, 1, NULL, NULL);
+        rh_store_append(srv->store, x->app->id, x->sid, NULL, 1, NULL, NULL);
         last++;
+    }
+    if (r->published && !gap) {
+        /* the store has already fanned the tokens out to every node (Redis) */
+        cJSON *o = cJSON_CreateObject();
+        reply_built(x->done, x->ud, o,
+                    o && cJSON_AddStringToObject(o, "stream_id", s.stream_id) &&
+                        cJSON_AddNumberToObject(o, "first_seq", (double)first) &&
+                        cJSON_AddNumberToObject(o, "last_seq", (double)last));
+        tokens_ctx_free(x);
+        return;
     }
     uint64_t reported_first = first;
     int failed = 0;
@@ -378,8 +400,20 @@ void rh_api_stream_tokens(const rh_api_call *c)
         return;
     }
     rh_api_expire(c->srv);
-    size_t n = rh_fault_on(c->srv, RH_FAULT_SEQ_PER_REQUEST) ? 1 : x->t.n;
-    rh_store_append(c->srv->store, c->app->id, x->sid, n, tokens_done, x);
+    if (rh_fault_on(c->srv, RH_FAULT_SEQ_PER_REQUEST)) {
+        rh_store_append(c->srv->store, c->app->id, x->sid, NULL, 1, tokens_done, x);
+        return;
+    }
+    rh_store_tok *toks = malloc(x->t.n * sizeof *toks);
+    if (!toks) {
+        rh_api_error(c->done, c->ud, 500, "out of memory");
+        tokens_ctx_free(x);
+        return;
+    }
+    for (size_t i = 0; i < x->t.n; i++)
+        toks[i] = (rh_store_tok){x->t.tokens[i], x->t.lens[i]};
+    rh_store_append(c->srv->store, c->app->id, x->sid, toks, x->t.n, tokens_done, x);
+    free(toks); /* the store copies the tokens before the call returns */
 }
 
 /* --- end ---------------------------------------------------------------------------------- */
@@ -400,7 +434,7 @@ static void end_done(void *ud, const rh_store_reply *r)
     if (!first && rh_fault_on(srv, RH_FAULT_END_REASON_OVERWRITE))
         reason = rh_ctl_reason_name(x->reason);
     uint64_t last = reported_last(srv, &s);
-    int broadcast = first || rh_fault_on(srv, RH_FAULT_DOUBLE_END);
+    int broadcast = (first && !r->published) || rh_fault_on(srv, RH_FAULT_DOUBLE_END);
     if (rh_api_stream_channel(&s, ch, sizeof ch) < 0 ||
         (broadcast && rh_api_publish_end(srv, &ref, last, reason) != 0)) {
         rh_api_error(x->done, x->ud, 500, "could not broadcast the end event");

@@ -56,9 +56,15 @@ int rh_cfg_defaults(rh_cfg *out)
     out->auth_window = 600;
     out->send_queue_bytes = 4u * 1024u * 1024u;
     out->log_level = rh_cfg__strdup("info");
+    out->redis_prefix = rh_cfg__strdup("rehome:");
+    out->replay_tokens = 1000;
+    out->replay_bytes = 256u * 1024u;
+    out->demo = 1;
+    out->metrics = 1;
+    out->shutdown_timeout = 10;
     out->apps = calloc(1, sizeof(rh_cfg_app));
     out->users = calloc(2, sizeof(rh_cfg_user));
-    if (!out->host || !out->log_level || !out->apps || !out->users)
+    if (!out->host || !out->log_level || !out->redis_prefix || !out->apps || !out->users)
         goto fail;
     out->napps = 1;
     rh_cfg_app *a = &out->apps[0];
@@ -107,6 +113,9 @@ void rh_cfg_clear(rh_cfg *c)
         return;
     free(c->host);
     free(c->redis_url);
+    free(c->redis_prefix);
+    free(c->tls_cert);
+    free(c->tls_key);
     free(c->log_level);
     rh_cfg__free_apps(c->apps, c->napps);
     rh_cfg__free_users(c->users, c->nusers);

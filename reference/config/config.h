@@ -34,6 +34,14 @@ typedef struct rh_cfg {
     char *host;              /* "127.0.0.1" */
     int port;                /* 8080 */
     char *redis_url;         /* NULL: embedded store */
+    char *redis_prefix;      /* prefix of every Redis key and channel; "rehome:" */
+    size_t replay_tokens;    /* tokens kept per stream for replay; 1000 (0: none) */
+    size_t replay_bytes;     /* token bytes kept per stream for replay; 262144 */
+    char *tls_cert;          /* PEM certificate chain: TLS on the one port; NULL: plain */
+    char *tls_key;           /* PEM private key; set together with tls_cert */
+    int demo;                /* 1: serve the browser reference client at /demo; 1 */
+    int metrics;             /* 1: serve GET /metrics (Prometheus text); 1 */
+    int shutdown_timeout;    /* seconds a graceful stop may flush queues; 10 */
     int activity_timeout;    /* seconds advertised in connection_established; 120 */
     int pong_timeout;        /* seconds to wait for a pong after a server ping; 30 */
     int ended_ttl;           /* seconds an ended stream's state is kept; 300 */

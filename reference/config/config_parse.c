@@ -117,6 +117,14 @@ static int set_size(pctx *p, const cJSON *v, const char *path, long long min, lo
     return 0;
 }
 
+static int set_bool(pctx *p, const cJSON *v, const char *path, int *out)
+{
+    if (!cJSON_IsBool(v))
+        return fail(p, path, "expected true or false");
+    *out = cJSON_IsTrue(v) ? 1 : 0;
+    return 0;
+}
+
 /* Replaces *out with a copy of a string value. allow_null: JSON null clears it. */
 static int set_str(pctx *p, const cJSON *v, const char *path, int allow_null, char **out)
 {
@@ -171,12 +179,9 @@ static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
             rc = set_ident(p, v, path, &a->key);
         else if (strcmp(k, "secret") == 0)
             rc = set_str(p, v, path, 0, &a->secret);
-        else if (strcmp(k, "client_events") == 0) {
-            if (!cJSON_IsBool(v))
-                return fail(p, path, "expected true or false");
-            a->client_events = cJSON_IsTrue(v) ? 1 : 0;
-            rc = 0;
-        } else if (strcmp(k, "max_event_bytes") == 0)
+        else if (strcmp(k, "client_events") == 0)
+            rc = set_bool(p, v, path, &a->client_events);
+        else if (strcmp(k, "max_event_bytes") == 0)
             rc = set_size(p, v, path, 1, MAX_BYTES_LIMIT, &a->max_event_bytes);
         else if (strcmp(k, "max_token_bytes") == 0)
             rc = set_size(p, v, path, 1, MAX_BYTES_LIMIT, &a->max_token_bytes);
@@ -343,6 +348,22 @@ static int parse_top(pctx *p, const cJSON *root, rh_cfg *c)
             rc = set_int(p, v, k, 0, 65535, &c->port);
         else if (strcmp(k, "redis_url") == 0)
             rc = set_str(p, v, k, 1, &c->redis_url);
+        else if (strcmp(k, "redis_prefix") == 0)
+            rc = set_str(p, v, k, 0, &c->redis_prefix);
+        else if (strcmp(k, "replay_tokens") == 0)
+            rc = set_size(p, v, k, 0, 1000000, &c->replay_tokens);
+        else if (strcmp(k, "replay_bytes") == 0)
+            rc = set_size(p, v, k, 0, MAX_BYTES_LIMIT, &c->replay_bytes);
+        else if (strcmp(k, "tls_cert") == 0)
+            rc = set_str(p, v, k, 1, &c->tls_cert);
+        else if (strcmp(k, "tls_key") == 0)
+            rc = set_str(p, v, k, 1, &c->tls_key);
+        else if (strcmp(k, "demo") == 0)
+            rc = set_bool(p, v, k, &c->demo);
+        else if (strcmp(k, "metrics") == 0)
+            rc = set_bool(p, v, k, &c->metrics);
+        else if (strcmp(k, "shutdown_timeout") == 0)
+            rc = set_int(p, v, k, 0, 3600, &c->shutdown_timeout);
         else if (strcmp(k, "activity_timeout") == 0)
             rc = set_int(p, v, k, 1, 86400, &c->activity_timeout);
         else if (strcmp(k, "pong_timeout") == 0)
@@ -396,6 +417,9 @@ int rh_cfg_parse(const char *text, size_t len, rh_cfg *out, char *err, size_t er
     }
     int rc = parse_top(&p, root, &c);
     cJSON_Delete(root);
+    if (rc == 0 && (!c.tls_cert) != (!c.tls_key))
+        rc = fail(&p, c.tls_cert ? "tls_key" : "tls_cert",
+                  "tls_cert and tls_key must be given together");
     if (rc != 0) {
         rh_cfg_clear(&c);
         return -1;

@@ -1,7 +1,9 @@
 /* The embedded in-memory store (store/ owns it): a chained hash table keyed by
  * (app id, stream id), plus a queue of ended streams in end order. ttl is the same for all
  * streams and the caller's clock does not go back, so the queue is also ordered by expiry
- * time and expire only looks at its head instead of scanning every stream. */
+ * time and expire only looks at its head instead of scanning every stream. Each stream keeps
+ * its most recent tokens for replay in a ring that grows by doubling up to replay_tokens; the
+ * ring holds consecutive seqs ending at last_seq, so seqs are not stored. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,8 @@ typedef struct mem_stream {
     char *key; /* app_id '\0' stream_id */
     size_t keylen;
     rh_store_stream s;
+    rh_store_tok *ring; /* kept tokens, oldest at rhead; each s is its own allocation */
+    size_t rcap, rhead, rcount, rbytes;
 } mem_stream;
 
 typedef struct mem_store {
@@ -22,6 +26,7 @@ typedef struct mem_store {
     size_t nbuckets; /* power of two */
     size_t count;
     mem_stream *qhead, *qtail;
+    rh_store_limits lim;
 } mem_store;
 
 static const rh_store_ops mem_ops;
@@ -221,9 +226,82 @@ static mem_stream *find_open(rh_store *st, const char *app_id, const char *strea
     return e;
 }
 
-static void mem_append(rh_store *st, const char *app_id, const char *stream_id, size_t n,
-                       rh_store_cb cb, void *ud)
+static rh_store_tok *ring_at(mem_stream *e, size_t i)
 {
+    return &e->ring[(e->rhead + i) % e->rcap];
+}
+
+static void ring_drop_oldest(mem_stream *e)
+{
+    rh_store_tok *t = ring_at(e, 0);
+    e->rbytes -= t->len;
+    free((char *)t->s);
+    t->s = NULL;
+    e->rhead = (e->rhead + 1) % e->rcap;
+    e->rcount--;
+}
+
+static void ring_free(mem_stream *e)
+{
+    while (e->rcount)
+        ring_drop_oldest(e);
+    free(e->ring);
+}
+
+/* Room for one more token: grows the ring (doubling, up to the limit) or drops the oldest. */
+static int ring_make_room(const mem_store *m, mem_stream *e)
+{
+    if (e->rcount < e->rcap)
+        return 0;
+    if (e->rcap < m->lim.replay_tokens) {
+        size_t nc = e->rcap ? e->rcap * 2 : 8;
+        if (nc > m->lim.replay_tokens)
+            nc = m->lim.replay_tokens;
+        rh_store_tok *r = malloc(nc * sizeof *r);
+        if (r) {
+            for (size_t i = 0; i < e->rcount; i++)
+                r[i] = *ring_at(e, i);
+            free(e->ring);
+            e->ring = r;
+            e->rcap = nc;
+            e->rhead = 0;
+            return 0;
+        }
+    }
+    if (!e->rcount)
+        return -1;
+    ring_drop_oldest(e);
+    return 0;
+}
+
+/* Keeps a copy of the token for replay; when memory is short older tokens are dropped first
+ * and, failing that, the token is not kept (replay then reports the gap through oldest_seq:
+ * losing replay history must never fail the append itself). */
+static void ring_keep(const mem_store *m, mem_stream *e, const rh_store_tok *t)
+{
+    if (!m->lim.replay_tokens)
+        return;
+    char *copy = malloc(t->len + 1);
+    if (!copy || ring_make_room(m, e) != 0) {
+        free(copy);
+        while (e->rcount) /* the kept tokens must stay consecutive up to last_seq */
+            ring_drop_oldest(e);
+        return;
+    }
+    if (t->len)
+        memcpy(copy, t->s, t->len);
+    copy[t->len] = '\0';
+    *ring_at(e, e->rcount) = (rh_store_tok){copy, t->len};
+    e->rcount++;
+    e->rbytes += t->len;
+    while (e->rcount > 1 && e->rbytes > m->lim.replay_bytes)
+        ring_drop_oldest(e);
+}
+
+static void mem_append(rh_store *st, const char *app_id, const char *stream_id,
+                       const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud)
+{
+    mem_store *m = (mem_store *)st;
     if (n == 0) {
         reply(cb, ud, RH_STORE_INVALID, NULL, 0, "no tokens");
         return;
@@ -237,6 +315,11 @@ static void mem_append(rh_store *st, const char *app_id, const char *stream_id, 
     }
     uint64_t first = e->s.last_seq + 1;
     e->s.last_seq += n;
+    for (size_t i = 0; toks && i < n; i++)
+        ring_keep(m, e, &toks[i]);
+    if (!toks) /* seqs reserved without text (a fault switch): nothing to replay */
+        while (e->rcount)
+            ring_drop_oldest(e);
     reply(cb, ud, RH_STORE_OK, e, first, NULL);
 }
 
@@ -265,12 +348,49 @@ static void mem_get(rh_store *st, const char *app_id, const char *stream_id, rh_
     reply(cb, ud, e ? RH_STORE_OK : RH_STORE_NOT_FOUND, e, 0, NULL);
 }
 
+static void mem_replay(rh_store *st, const char *app_id, const char *stream_id, uint64_t after_seq,
+                       size_t limit, rh_store_cb cb, void *ud)
+{
+    int answered;
+    mem_stream *e = lookup((mem_store *)st, app_id, stream_id, cb, ud, &answered);
+    if (answered)
+        return;
+    if (!e) {
+        reply(cb, ud, RH_STORE_NOT_FOUND, NULL, 0, NULL);
+        return;
+    }
+    if (!cb)
+        return;
+    uint64_t oldest = e->s.last_seq - e->rcount + 1;
+    uint64_t from = after_seq + 1 > oldest ? after_seq + 1 : oldest;
+    size_t n = 0;
+    rh_store_kept *out = NULL;
+    if (from <= e->s.last_seq && limit > 0) {
+        uint64_t avail = e->s.last_seq - from + 1;
+        n = avail < limit ? (size_t)avail : limit;
+        out = malloc(n * sizeof *out);
+        if (!out) {
+            reply(cb, ud, RH_STORE_ERROR, NULL, 0, "out of memory");
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const rh_store_tok *t = ring_at(e, (size_t)(from - oldest) + i);
+            out[i] = (rh_store_kept){from + i, t->s, t->len};
+        }
+    }
+    rh_store_reply r = {
+        .status = RH_STORE_OK, .stream = &e->s, .toks = out, .ntoks = n, .oldest_seq = oldest};
+    cb(ud, &r);
+    free(out);
+}
+
 static void remove_stream(mem_store *m, mem_stream *e)
 {
     unlink_hash(m, e);
     if (e->s.ended)
         queue_unlink(m, e);
     m->count--;
+    ring_free(e);
     free(e->key);
     free(e);
 }
@@ -300,6 +420,7 @@ static void mem_destroy(rh_store *st)
         mem_stream *e = m->buckets[i];
         while (e) {
             mem_stream *next = e->hnext;
+            ring_free(e);
             free(e->key);
             free(e);
             e = next;
@@ -314,15 +435,17 @@ static const rh_store_ops mem_ops = {
     .append = mem_append,
     .end = mem_end,
     .get = mem_get,
+    .replay = mem_replay,
     .expire = mem_expire,
     .destroy = mem_destroy,
 };
 
-rh_store *rh_store_memory_new(void)
+rh_store *rh_store_memory_new(const rh_store_limits *limits)
 {
     mem_store *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
+    m->lim = limits ? *limits : (rh_store_limits){1000, 256u * 1024u};
     m->nbuckets = 64;
     m->buckets = calloc(m->nbuckets, sizeof *m->buckets);
     if (!m->buckets) {

@@ -16,10 +16,10 @@ void rh_store_start(rh_store *st, const char *app_id, const rh_store_ids *ids, r
     st->ops->start(st, app_id, ids, cb, ud);
 }
 
-void rh_store_append(rh_store *st, const char *app_id, const char *stream_id, size_t n,
-                     rh_store_cb cb, void *ud)
+void rh_store_append(rh_store *st, const char *app_id, const char *stream_id,
+                     const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud)
 {
-    st->ops->append(st, app_id, stream_id, n, cb, ud);
+    st->ops->append(st, app_id, stream_id, toks, n, cb, ud);
 }
 
 void rh_store_end(rh_store *st, const char *app_id, const char *stream_id, int reason,
@@ -31,6 +31,12 @@ void rh_store_end(rh_store *st, const char *app_id, const char *stream_id, int r
 void rh_store_get(rh_store *st, const char *app_id, const char *stream_id, rh_store_cb cb, void *ud)
 {
     st->ops->get(st, app_id, stream_id, cb, ud);
+}
+
+void rh_store_replay(rh_store *st, const char *app_id, const char *stream_id, uint64_t after_seq,
+                     size_t limit, rh_store_cb cb, void *ud)
+{
+    st->ops->replay(st, app_id, stream_id, after_seq, limit, cb, ud);
 }
 
 void rh_store_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud)
@@ -57,6 +63,10 @@ const char *rh_store_strerror(int status)
         return "invalid store arguments";
     case RH_STORE_ERROR:
         return "store error";
+    case RH_STORE_UNAVAILABLE:
+        return "store unavailable";
+    case RH_STORE_LOST:
+        return "stream state lost by the store";
     }
     return "unknown store status";
 }

@@ -34,7 +34,11 @@ typedef enum {
     RH_STORE_NOT_FOUND = -2,    /* append/end/get: no such stream (or expired) */
     RH_STORE_ENDED = -3,        /* append: the stream has ended (state given) */
     RH_STORE_INVALID = -4,      /* bad arguments (empty or over-long id, n == 0) */
-    RH_STORE_ERROR = -5,        /* out of memory, backend down, store freed */
+    RH_STORE_ERROR = -5,        /* out of memory, store freed, an unexpected backend answer */
+    RH_STORE_UNAVAILABLE = -6,  /* the backend is unreachable now; retry later (HTTP 503) */
+    RH_STORE_LOST = -7,         /* append/end/replay: the backend lost this stream's state
+                                   (e.g. Redis restarted without persistence); the stream
+                                   cannot continue and is never renumbered from 1 */
 } rh_store_status;
 
 /* The state of one stream as the store keeps it. */
@@ -49,12 +53,34 @@ typedef struct rh_store_stream {
     uint64_t ended_at_ms; /* the caller's clock at the first end (ended only) */
 } rh_store_stream;
 
+/* One token's text: given to append (copied before the call returns). */
+typedef struct rh_store_tok {
+    const char *s;
+    size_t len;
+} rh_store_tok;
+
+/* One token kept for replay, as answered by replay. */
+typedef struct rh_store_kept {
+    uint64_t seq;
+    const char *s;
+    size_t len;
+} rh_store_kept;
+
 typedef struct rh_store_reply {
     int status;                    /* rh_store_status */
     const rh_store_stream *stream; /* NULL for NOT_FOUND, INVALID, ERROR and expire */
     uint64_t first_seq;            /* append OK: first seq reserved (last is stream->last_seq) */
     size_t expired;                /* expire: streams removed */
-    const char *error;             /* ERROR/INVALID: why */
+    const char *error;             /* ERROR/INVALID/UNAVAILABLE/LOST: why */
+    /* append OK, end OK: 1 when the store itself has already published the events to every
+     * node in the same atomic step (the Redis store); the caller must then not publish them.
+     * 0 (the memory store): the caller publishes. */
+    int published;
+    /* replay OK: the kept tokens with seq > after_seq, in seq order, at most limit of them,
+     * consecutive; oldest_seq is the lowest seq still kept (stream->last_seq + 1 when none). */
+    const rh_store_kept *toks;
+    size_t ntoks;
+    uint64_t oldest_seq;
 } rh_store_reply;
 
 typedef void (*rh_store_cb)(void *ud, const rh_store_reply *r);
@@ -74,15 +100,21 @@ typedef struct rh_store_ops {
      * workspace/thread/run ids, CONFLICT when with others. */
     void (*start)(rh_store *st, const char *app_id, const rh_store_ids *ids, rh_store_cb cb,
                   void *ud);
-    /* Reserves n >= 1 consecutive seqs: first_seq = last_seq + 1, last_seq += n, atomically.
-     * NOT_FOUND, or ENDED when the stream has ended (nothing reserved). */
-    void (*append)(rh_store *st, const char *app_id, const char *stream_id, size_t n,
-                   rh_store_cb cb, void *ud);
+    /* Reserves n >= 1 consecutive seqs for the n tokens: first_seq = last_seq + 1,
+     * last_seq += n, atomically, and keeps the tokens for replay (the most recent
+     * replay_tokens of them and at most replay_bytes of text per stream; the newest token is
+     * always kept). NOT_FOUND, or ENDED when the stream has ended (nothing reserved). */
+    void (*append)(rh_store *st, const char *app_id, const char *stream_id,
+                   const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud);
     /* The first end records reason, last_seq and ended_at = now_ms and answers OK; every
      * later end answers ALREADY_ENDED with that record, unchanged. NOT_FOUND. */
     void (*end)(rh_store *st, const char *app_id, const char *stream_id, int reason,
                 uint64_t now_ms, rh_store_cb cb, void *ud);
     void (*get)(rh_store *st, const char *app_id, const char *stream_id, rh_store_cb cb, void *ud);
+    /* The kept tokens with seq > after_seq, at most limit (>= 1) of them (OK with the stream,
+     * also once ended, until it expires). NOT_FOUND. */
+    void (*replay)(rh_store *st, const char *app_id, const char *stream_id, uint64_t after_seq,
+                   size_t limit, rh_store_cb cb, void *ud);
     /* Removes ended streams with ended_at_ms + ttl_ms <= now_ms. cb may be NULL. A backend
      * with native key expiry may do nothing here. */
     void (*expire)(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
@@ -94,18 +126,27 @@ struct rh_store {
     const rh_store_ops *ops;
 };
 
-rh_store *rh_store_memory_new(void);
+/* Replay limits of a store (config replay_tokens, replay_bytes). */
+typedef struct rh_store_limits {
+    size_t replay_tokens;
+    size_t replay_bytes;
+} rh_store_limits;
+
+/* limits NULL: 1000 tokens, 256 KiB. */
+rh_store *rh_store_memory_new(const rh_store_limits *limits);
 void rh_store_free(rh_store *st);
 
 /* Dispatch helpers (st->ops->op(...)). */
 void rh_store_start(rh_store *st, const char *app_id, const rh_store_ids *ids, rh_store_cb cb,
                     void *ud);
-void rh_store_append(rh_store *st, const char *app_id, const char *stream_id, size_t n,
-                     rh_store_cb cb, void *ud);
+void rh_store_append(rh_store *st, const char *app_id, const char *stream_id,
+                     const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud);
 void rh_store_end(rh_store *st, const char *app_id, const char *stream_id, int reason,
                   uint64_t now_ms, rh_store_cb cb, void *ud);
 void rh_store_get(rh_store *st, const char *app_id, const char *stream_id, rh_store_cb cb,
                   void *ud);
+void rh_store_replay(rh_store *st, const char *app_id, const char *stream_id, uint64_t after_seq,
+                     size_t limit, rh_store_cb cb, void *ud);
 void rh_store_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
 /* Number of streams held (memory store only; 0 for others). For tests and metrics. */
 size_t rh_store_memory_count(const rh_store *st);

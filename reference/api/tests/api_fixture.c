@@ -76,7 +76,7 @@ fx *fx_new_with(const char *json, rh_store *store)
     }
     f->now_ms = 1000000;
     f->wall_s = 1700000000;
-    f->store = store ? store : rh_store_memory_new();
+    f->store = store ? store : rh_store_memory_new(NULL);
     rh_srv_io io = {.ud = f,
                     .send = io_send,
                     .close = io_close,

@@ -16,7 +16,7 @@
     "{\"workspace_id\":\"acme\",\"thread_id\":\"t1\",\"run_id\":\"r1\",\"stream_id\":\"s1\"}"
 #define TOKENS "/apps/app-id/streams/s1/tokens"
 
-enum { OP_START, OP_APPEND, OP_END, OP_GET };
+enum { OP_START, OP_APPEND, OP_END, OP_GET, OP_REPLAY };
 
 typedef struct pending {
     struct pending *next;
@@ -24,6 +24,8 @@ typedef struct pending {
     char app[64], sid[RH_STORE_ID_MAX + 1];
     char ws[RH_STORE_ID_MAX + 1], th[RH_STORE_ID_MAX + 1], run[RH_STORE_ID_MAX + 1];
     size_t n;
+    rh_store_tok *toks; /* copies, as a real asynchronous store must make */
+    uint64_t after;
     int reason;
     uint64_t now;
     rh_store_cb cb;
@@ -64,10 +66,36 @@ static void d_start(rh_store *st, const char *app, const rh_store_ids *ids, rh_s
     snprintf(p->run, sizeof p->run, "%s", ids->run_id);
 }
 
-static void d_append(rh_store *st, const char *app, const char *sid, size_t n, rh_store_cb cb,
-                     void *ud)
+static void d_append(rh_store *st, const char *app, const char *sid, const rh_store_tok *toks,
+                     size_t n, rh_store_cb cb, void *ud)
 {
-    push(st, OP_APPEND, app, sid, cb, ud)->n = n;
+    pending *p = push(st, OP_APPEND, app, sid, cb, ud);
+    p->n = n;
+    if (toks) {
+        p->toks = calloc(n, sizeof *p->toks);
+        assert_non_null(p->toks);
+        for (size_t i = 0; i < n; i++) {
+            char *c = malloc(toks[i].len + 1);
+            assert_non_null(c);
+            memcpy(c, toks[i].s, toks[i].len);
+            p->toks[i] = (rh_store_tok){c, toks[i].len};
+        }
+    }
+}
+
+static void free_toks(pending *p)
+{
+    for (size_t i = 0; p->toks && i < p->n; i++)
+        free((char *)p->toks[i].s);
+    free(p->toks);
+}
+
+static void d_replay(rh_store *st, const char *app, const char *sid, uint64_t after, size_t limit,
+                     rh_store_cb cb, void *ud)
+{
+    pending *p = push(st, OP_REPLAY, app, sid, cb, ud);
+    p->after = after;
+    p->n = limit;
 }
 
 static void d_end(rh_store *st, const char *app, const char *sid, int reason, uint64_t now,
@@ -102,11 +130,14 @@ static size_t flush(rh_store *st)
         if (p->op == OP_START)
             rh_store_start(d->mem, p->app, &ids, p->cb, p->ud);
         else if (p->op == OP_APPEND)
-            rh_store_append(d->mem, p->app, p->sid, p->n, p->cb, p->ud);
+            rh_store_append(d->mem, p->app, p->sid, p->toks, p->n, p->cb, p->ud);
         else if (p->op == OP_END)
             rh_store_end(d->mem, p->app, p->sid, p->reason, p->now, p->cb, p->ud);
+        else if (p->op == OP_REPLAY)
+            rh_store_replay(d->mem, p->app, p->sid, p->after, p->n, p->cb, p->ud);
         else
             rh_store_get(d->mem, p->app, p->sid, p->cb, p->ud);
+        free_toks(p);
         free(p);
         n++;
     }
@@ -122,19 +153,28 @@ static void d_destroy(rh_store *st)
         rh_store_reply r = {.status = RH_STORE_ERROR, .error = "store closed"};
         if (p->cb)
             p->cb(p->ud, &r);
+        free_toks(p);
         free(p);
     }
     rh_store_free(d->mem);
     free(d);
 }
 
-static const rh_store_ops defer_ops = {d_start, d_append, d_end, d_get, d_expire, d_destroy};
+static const rh_store_ops defer_ops = {
+    .start = d_start,
+    .append = d_append,
+    .end = d_end,
+    .get = d_get,
+    .replay = d_replay,
+    .expire = d_expire,
+    .destroy = d_destroy,
+};
 
 static rh_store *defer_new(void)
 {
     defer_store *d = calloc(1, sizeof *d);
     d->base.ops = &defer_ops;
-    d->mem = rh_store_memory_new();
+    d->mem = rh_store_memory_new(NULL);
     return &d->base;
 }
 

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -35,7 +36,8 @@ static const rh_store_ids IDS = {"acme", "t1", "r1", "s1"};
 
 static int setup(void **state)
 {
-    *state = rh_store_memory_new();
+    rh_store_limits lim = {4, 10};
+    *state = rh_store_memory_new(&lim); /* small replay limits, so trimming is seen */
     return *state ? 0 : -1;
 }
 
@@ -53,12 +55,33 @@ static got start(rh_store *st, const char *app, const rh_store_ids *ids)
     return g;
 }
 
-static got append(rh_store *st, const char *app, const char *sid, size_t n)
+/* Appends n tokens; token text is "<seq>:" plus `pad` bytes of 'x', so replay can be checked. */
+static got append_pad(rh_store *st, const char *app, const char *sid, size_t n, size_t pad)
 {
     got g = {0};
-    rh_store_append(st, app, sid, n, record, &g);
+    uint64_t next = 1;
+    got cur = {0};
+    rh_store_get(st, app, sid, record, &cur);
+    if (cur.status == RH_STORE_OK)
+        next = cur.s.last_seq + 1;
+    rh_store_tok *toks = calloc(n ? n : 1, sizeof *toks);
+    char(*text)[48] = calloc(n ? n : 1, sizeof *text);
+    assert_true(toks && text && pad < 24);
+    for (size_t i = 0; i < n; i++) {
+        int k = snprintf(text[i], sizeof text[i], "%llu:", (unsigned long long)(next + i));
+        memset(text[i] + k, 'x', pad);
+        toks[i] = (rh_store_tok){text[i], (size_t)k + pad};
+    }
+    rh_store_append(st, app, sid, toks, n, record, &g);
+    free(toks);
+    free(text);
     assert_int_equal(g.calls, 1);
     return g;
+}
+
+static got append(rh_store *st, const char *app, const char *sid, size_t n)
+{
+    return append_pad(st, app, sid, n, 0);
 }
 
 static got end(rh_store *st, const char *app, const char *sid, int reason, uint64_t now)
@@ -235,6 +258,95 @@ static void test_many_streams_grow(void **state)
     assert_int_equal(rh_store_memory_count(st), 500);
 }
 
+typedef struct replayed {
+    int calls, status;
+    uint64_t oldest, last;
+    size_t n;
+    uint64_t seq[16];
+    char text[16][48];
+} replayed;
+
+static void record_replay(void *ud, const rh_store_reply *r)
+{
+    replayed *p = ud;
+    p->calls++;
+    p->status = r->status;
+    p->oldest = r->oldest_seq;
+    p->last = r->stream ? r->stream->last_seq : 0;
+    p->n = r->ntoks;
+    for (size_t i = 0; i < r->ntoks && i < 16; i++) {
+        p->seq[i] = r->toks[i].seq;
+        snprintf(p->text[i], sizeof p->text[i], "%.*s", (int)r->toks[i].len, r->toks[i].s);
+    }
+}
+
+static replayed replay(rh_store *st, const char *sid, uint64_t after, size_t limit)
+{
+    replayed p = {0};
+    rh_store_replay(st, "app", sid, after, limit, record_replay, &p);
+    assert_int_equal(p.calls, 1);
+    return p;
+}
+
+/* Kept tokens are consecutive, end at last_seq, and are trimmed by count and by bytes (setup:
+ * 4 tokens, 10 bytes), the newest always kept. */
+static void test_replay_keeps_recent(void **state)
+{
+    rh_store *st = *state;
+    start(st, "app", &IDS);
+    replayed p = replay(st, "s1", 0, 100);
+    assert_int_equal(p.status, RH_STORE_OK);
+    assert_int_equal(p.n, 0);
+    assert_int_equal(p.oldest, 1); /* nothing kept: last_seq + 1 */
+    append(st, "app", "s1", 3);
+    p = replay(st, "s1", 0, 100);
+    assert_int_equal(p.n, 3);
+    assert_int_equal(p.oldest, 1);
+    assert_int_equal(p.seq[0], 1);
+    assert_string_equal(p.text[2], "3:");
+    p = replay(st, "s1", 1, 1); /* after and limit */
+    assert_int_equal(p.n, 1);
+    assert_int_equal(p.seq[0], 2);
+    assert_string_equal(p.text[0], "2:");
+    append(st, "app", "s1", 2); /* 5 tokens: count cap drops seq 1 */
+    p = replay(st, "s1", 0, 100);
+    assert_int_equal(p.oldest, 2);
+    assert_int_equal(p.n, 4);
+    assert_int_equal(p.seq[0], 2);
+    assert_string_equal(p.text[3], "5:");
+    append_pad(st, "app", "s1", 1, 8); /* "6:xxxxxxxx" is 10 bytes: only it fits */
+    p = replay(st, "s1", 0, 100);
+    assert_int_equal(p.oldest, 6);
+    assert_int_equal(p.n, 1);
+    assert_string_equal(p.text[0], "6:xxxxxxxx");
+    append_pad(st, "app", "s1", 1, 20); /* larger than replay_bytes: still kept alone */
+    p = replay(st, "s1", 5, 100);
+    assert_int_equal(p.oldest, 7);
+    assert_int_equal(p.n, 1);
+    assert_int_equal(p.seq[0], 7);
+    p = replay(st, "s1", 7, 100); /* caught up */
+    assert_int_equal(p.status, RH_STORE_OK);
+    assert_int_equal(p.n, 0);
+    assert_int_equal(p.last, 7);
+    /* ended streams replay until they expire */
+    end(st, "app", "s1", 0, 100);
+    p = replay(st, "s1", 6, 100);
+    assert_int_equal(p.n, 1);
+    rh_store_expire(st, 1000, 10, NULL, NULL);
+    assert_int_equal(replay(st, "s1", 0, 10).status, RH_STORE_NOT_FOUND);
+    /* seqs reserved without text (fault switches) leave nothing to replay, never a hole */
+    rh_store_ids ids = IDS;
+    ids.stream_id = "s2";
+    start(st, "app", &ids);
+    append(st, "app", "s2", 2);
+    got g = {0};
+    rh_store_append(st, "app", "s2", NULL, 1, record, &g);
+    assert_int_equal(g.status, RH_STORE_OK);
+    p = replay(st, "s2", 0, 100);
+    assert_int_equal(p.n, 0);
+    assert_int_equal(p.oldest, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +356,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expire_after_ttl, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_streams_grow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replay_keeps_recent, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
