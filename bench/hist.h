@@ -24,7 +24,8 @@ void rb_hist_add(rb_hist *h, uint64_t ns);
 /* Adds every sample of src into dst. */
 void rb_hist_merge(rb_hist *dst, const rb_hist *src);
 /* The value at quantile q in [0,1]: the smallest recorded bucket's upper bound that covers
- * ceil(q * count) samples, clamped to [min, max]; q <= 0 gives min and q >= 1 max exactly. 0 when empty. */
+ * ceil(q * count) samples, clamped to [min, max]; q <= 0 gives min and q >= 1 max exactly. 0 when
+ * empty. */
 uint64_t rb_hist_quantile(const rb_hist *h, double q);
 double rb_hist_mean(const rb_hist *h);
 

@@ -127,7 +127,8 @@ int rb_parse_token_full(const char *s, size_t len, const char *channel, const ch
         snprintf(err, errlen, "data does not decode to an object");
         goto out;
     }
-    if (!cJSON_IsNumber(sq) || sq->valuedouble < 1 || sq->valuedouble != (double)(long long)sq->valuedouble) {
+    if (!cJSON_IsNumber(sq) || sq->valuedouble < 1 ||
+        sq->valuedouble != (double)(long long)sq->valuedouble) {
         snprintf(err, errlen, "seq is not a positive integer");
         goto out;
     }

@@ -25,8 +25,8 @@ typedef struct rb_frame {
     rb_frame_kind kind;
     const char *channel; /* points into the frame; not NUL-terminated */
     size_t channel_len;
-    uint64_t seq;        /* RB_FRAME_TOKEN; 0 when not found (an error) */
-    char socket_id[48];  /* RB_FRAME_ESTABLISHED */
+    uint64_t seq;       /* RB_FRAME_TOKEN; 0 when not found (an error) */
+    char socket_id[48]; /* RB_FRAME_ESTABLISHED */
 } rb_frame;
 
 /* 0, or -1 when the text has no "event" string member. */

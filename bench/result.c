@@ -6,9 +6,9 @@ static double us(uint64_t ns)
     return (double)(long long)ns / 1000.0;
 }
 
-static const double cdf_q[] = {0.001, 0.01, 0.05, 0.1,   0.2,    0.3,     0.4,   0.5,
-                               0.6,   0.7,  0.8,  0.9,   0.95,   0.97,    0.98,  0.99,
-                               0.995, 0.999, 0.9995, 0.9999, 1.0};
+static const double cdf_q[] = {0.001, 0.01, 0.05,  0.1,   0.2,    0.3,    0.4,
+                               0.5,   0.6,  0.7,   0.8,   0.9,    0.95,   0.97,
+                               0.98,  0.99, 0.995, 0.999, 0.9995, 0.9999, 1.0};
 
 cJSON *rb_result_hist(const rb_hist *h)
 {

@@ -13,15 +13,15 @@
 
 typedef struct rb_result_meta {
     const char *version;
-    const char *date;        /* ISO 8601 UTC */
+    const char *date; /* ISO 8601 UTC */
     const char *cpu_model;
     int ncpu;
     const char *kernel;
     const char *server_name; /* label given with --server-name, e.g. "rehome" or "soketi" */
     const char *server_url;
-    int server_pid;          /* 0 when not given */
+    int server_pid; /* 0 when not given */
     const char *scenario;
-    const char *publish;     /* "control" or "http" */
+    const char *publish; /* "control" or "http" */
 } rb_result_meta;
 
 /* {"count","min_us","mean_us","p50_us","p90_us","p99_us","p999_us","max_us","cdf":[[us,q]..]}.

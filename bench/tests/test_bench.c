@@ -247,10 +247,16 @@ static void test_result_json(void **state)
     assert_true(num(above, "p99_us") == 60.0);
     cJSON_Delete(above);
 
-    rb_result_meta m = {.version = "0.1.0", .date = "2026-11-27T00:00:00Z", .cpu_model = "cpu",
-                        .ncpu = 2, .kernel = "6.1", .server_name = "rehome",
-                        .server_url = "http://127.0.0.1:1", .server_pid = 0,
-                        .scenario = "latency", .publish = "http"};
+    rb_result_meta m = {.version = "0.1.0",
+                        .date = "2026-11-27T00:00:00Z",
+                        .cpu_model = "cpu",
+                        .ncpu = 2,
+                        .kernel = "6.1",
+                        .server_name = "rehome",
+                        .server_url = "http://127.0.0.1:1",
+                        .server_pid = 0,
+                        .scenario = "latency",
+                        .publish = "http"};
     cJSON *params = cJSON_CreateObject();
     cJSON_AddNumberToObject(params, "samples", 100);
     cJSON *figures = cJSON_CreateObject();

@@ -1,0 +1,194 @@
+#include "sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "stats.h"
+#include "ws.h"
+
+int rb_sys_pin(int cpu)
+{
+    if (cpu < 0)
+        return 0;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof(set), &set);
+}
+
+int rb_sys_cpu_now(void)
+{
+    return sched_getcpu();
+}
+
+void rb_sys_affinity_list(int pid, char *out, size_t outlen)
+{
+    cpu_set_t set;
+    out[0] = 0;
+    if (sched_getaffinity(pid, sizeof(set), &set) != 0)
+        return;
+    size_t n = 0;
+    for (int c = 0; c < CPU_SETSIZE && n + 8 < outlen; c++) {
+        if (!CPU_ISSET(c, &set))
+            continue;
+        int e = c;
+        while (e + 1 < CPU_SETSIZE && CPU_ISSET(e + 1, &set))
+            e++;
+        n += (size_t)snprintf(out + n, outlen - n, n ? ",%d" : "%d", c);
+        if (e > c)
+            n += (size_t)snprintf(out + n, outlen - n, "-%d", e);
+        c = e;
+    }
+}
+
+int rb_sys_single_cpu(int pid)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(pid, sizeof(set), &set) != 0 || CPU_COUNT(&set) != 1)
+        return -1;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &set))
+            return c;
+    return -1;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *buf = malloc(65536);
+    size_t n = buf ? fread(buf, 1, 65535, f) : 0;
+    fclose(f);
+    if (buf)
+        buf[n] = 0;
+    return buf;
+}
+
+void rb_sys_machine(char *cpu_model, size_t cmlen, char *kernel, size_t klen, int *ncpu)
+{
+    snprintf(cpu_model, cmlen, "unknown");
+    char *ci = slurp("/proc/cpuinfo");
+    const char *p = ci ? strstr(ci, "model name") : NULL;
+    if (p && (p = strchr(p, ':'))) {
+        p += 2;
+        size_t n = strcspn(p, "\n");
+        snprintf(cpu_model, cmlen, "%.*s", (int)n, p);
+    }
+    free(ci);
+    struct utsname u;
+    if (uname(&u) == 0)
+        snprintf(kernel, klen, "%s %s %s", u.sysname, u.release, u.machine);
+    else
+        snprintf(kernel, klen, "unknown");
+    *ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+long rb_sys_rss_kb(int pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/status", pid);
+    char *t = slurp(path);
+    long v = rb_stats_status_rss_kb(t);
+    free(t);
+    return v;
+}
+
+int rb_sys_cpu_seconds(int pid, double *secs, int *last_cpu)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    char *t = slurp(path);
+    unsigned long long ticks = 0;
+    int rc = t ? rb_stats_stat_cpu(t, &ticks, last_cpu) : -1;
+    free(t);
+    if (rc == 0)
+        *secs = (double)ticks / (double)sysconf(_SC_CLK_TCK);
+    return rc;
+}
+
+static int full_io(int fd, char *buf, size_t n, int rd)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t k = rd ? read(fd, buf + done, n - done) : write(fd, buf + done, n - done);
+        if (k <= 0) {
+            if (k < 0 && errno == EINTR)
+                continue;
+            return -1;
+        }
+        done += (size_t)k;
+    }
+    return 0;
+}
+
+int rb_sys_floor(int echo_cpu, int samples, int warmup, rb_hist *rtt, char *err, size_t errlen)
+{
+    int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof(a);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(ls, 1) != 0 ||
+        getsockname(ls, (struct sockaddr *)&a, &alen) != 0) {
+        snprintf(err, errlen, "floor: cannot listen on loopback: %s", strerror(errno));
+        if (ls >= 0)
+            close(ls);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "floor: fork: %s", strerror(errno));
+        close(ls);
+        return -1;
+    }
+    if (pid == 0) {
+        /* The echo side: the server's stand-in, on the server's CPU. */
+        rb_sys_pin(echo_cpu);
+        int c = accept(ls, NULL, NULL);
+        int one = 1;
+        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        char buf[64];
+        while (c >= 0 && full_io(c, buf, sizeof(buf), 1) == 0 &&
+               full_io(c, buf, sizeof(buf), 0) == 0)
+            ;
+        _exit(0);
+    }
+    close(ls);
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1, rc = -1;
+    if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        snprintf(err, errlen, "floor: connect: %s", strerror(errno));
+        goto out;
+    }
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    char msg[64];
+    memset(msg, 'x', sizeof(msg));
+    for (int i = 0; i < warmup + samples; i++) {
+        uint64_t t0 = rb_now_ns();
+        if (full_io(s, msg, sizeof(msg), 0) != 0 || full_io(s, msg, sizeof(msg), 1) != 0) {
+            snprintf(err, errlen, "floor: echo failed: %s", strerror(errno));
+            goto out;
+        }
+        if (i >= warmup)
+            rb_hist_add(rtt, rb_now_ns() - t0);
+    }
+    rc = 0;
+out:
+    if (s >= 0)
+        close(s);
+    int st;
+    if (rc != 0)
+        kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    return rc;
+}

@@ -1,0 +1,36 @@
+/* rb_sys: what rehome-bench asks of the system: CPU pinning, the machine's description, the
+ * server process's memory and CPU time (/proc/PID), and the loopback floor.
+ *
+ * The floor is a plain TCP ping-pong over 127.0.0.1 between this process (on its CPU) and a
+ * forked echo process pinned to the server's CPU: the same two hops (publisher to server,
+ * server to subscriber) with no server work in between, so latency minus floor is what the
+ * server added. On this kind of VM a wake-up across cores costs ~20 us per hop, which is why
+ * the floor has to come from the same run and the same placement. */
+#ifndef RB_SYS_H
+#define RB_SYS_H
+
+#include <stddef.h>
+
+#include "hist.h"
+
+/* Pins the calling process to cpu (-1: leave as is). 0 or -1 with errno. */
+int rb_sys_pin(int cpu);
+/* The CPU the caller runs on now. */
+int rb_sys_cpu_now(void);
+/* "0-1", "1", ... for pid (0: self); "" when unknown. */
+void rb_sys_affinity_list(int pid, char *out, size_t outlen);
+/* The single CPU pid is pinned to, or -1 when it may run on several. */
+int rb_sys_single_cpu(int pid);
+
+void rb_sys_machine(char *cpu_model, size_t cmlen, char *kernel, size_t klen, int *ncpu);
+
+/* Server RSS in kB, or -1. */
+long rb_sys_rss_kb(int pid);
+/* Server utime+stime in seconds and the CPU it last ran on. 0 or -1. */
+int rb_sys_cpu_seconds(int pid, double *secs, int *last_cpu);
+
+/* Measures `samples` round trips of a 64-byte message after `warmup` unrecorded ones. 0, or
+ * -1 with a reason. */
+int rb_sys_floor(int echo_cpu, int samples, int warmup, rb_hist *rtt, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,307 @@
+#include "ws.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libwebsockets.h>
+
+#include "parse.h"
+#include "proto/sign.h"
+
+typedef struct sub {
+    rb_ws *w;
+    struct lws *wsi;
+    int idx;
+    int state; /* 0 idle, 1 queued, 2 connecting, 3 subscribing, 4 subscribed, 5 dead */
+    char *channel;
+    int want_sub, want_pong;
+    char *frag; /* a message arriving in several fragments */
+    size_t fraglen, fragcap;
+    int next_queued;
+    char socket_id[48];
+} sub;
+
+struct rb_ws {
+    uv_loop_t *loop;
+    struct lws_context *ctx;
+    struct lws_protocols protocols[2];
+    char host[128];
+    int port;
+    char path[256];
+    char key[128], secret[128];
+    sub *subs;
+    int nsubs;
+    int qhead, qtail; /* FIFO of queued subscribers through sub.next_queued */
+    int connecting;
+    rb_ws_cbs cbs;
+    void *ud;
+};
+
+uint64_t rb_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void pump(rb_ws *w);
+
+static void fail(sub *s, const char *msg)
+{
+    rb_ws *w = s->w;
+    if (s->state == 2 || s->state == 3)
+        w->connecting--;
+    int was = s->state;
+    s->state = 5;
+    if (was != 5)
+        w->cbs.on_error(w->ud, s->idx, msg);
+    pump(w);
+}
+
+static void connect_one(rb_ws *w, sub *s)
+{
+    struct lws_client_connect_info i;
+    memset(&i, 0, sizeof(i));
+    i.context = w->ctx;
+    i.address = w->host;
+    i.port = w->port;
+    i.path = w->path;
+    i.host = w->host;
+    i.origin = w->host;
+    i.local_protocol_name = w->protocols[0].name;
+    i.opaque_user_data = s;
+    i.pwsi = &s->wsi;
+    s->state = 2;
+    w->connecting++;
+    if (!lws_client_connect_via_info(&i))
+        fail(s, "cannot start the WebSocket connection");
+}
+
+static void pump(rb_ws *w)
+{
+    while (w->connecting < RB_WS_CONNECTING && w->qhead >= 0) {
+        sub *s = &w->subs[w->qhead];
+        w->qhead = s->next_queued;
+        if (w->qhead < 0)
+            w->qtail = -1;
+        connect_one(w, s);
+    }
+}
+
+static int send_text(struct lws *wsi, const char *txt)
+{
+    unsigned char buf[LWS_PRE + 1024];
+    size_t n = strlen(txt);
+    if (n > sizeof(buf) - LWS_PRE)
+        return -1;
+    memcpy(buf + LWS_PRE, txt, n);
+    return lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT) < (int)n ? -1 : 0;
+}
+
+static int write_pending(sub *s)
+{
+    rb_ws *w = s->w;
+    char msg[1024];
+    if (s->want_pong) {
+        s->want_pong = 0;
+        if (send_text(s->wsi, "{\"event\":\"pusher:pong\",\"data\":\"{}\"}") < 0)
+            return -1;
+    } else if (s->want_sub) {
+        s->want_sub = 0;
+        char auth[512] = "";
+        if (strncmp(s->channel, "private-", 8) == 0 &&
+            rh_sign_channel(w->key, w->secret, s->socket_id, s->channel, NULL, auth,
+                            sizeof(auth)) != 0)
+            return -1;
+        snprintf(msg, sizeof(msg),
+                 "{\"event\":\"pusher:subscribe\",\"data\":{\"channel\":\"%s\",\"auth\":\"%s\"}}",
+                 s->channel, auth);
+        if (send_text(s->wsi, msg) < 0)
+            return -1;
+    }
+    if (s->want_pong || s->want_sub)
+        lws_callback_on_writable(s->wsi);
+    return 0;
+}
+
+static void on_message(sub *s, const char *m, size_t len)
+{
+    rb_ws *w = s->w;
+    rb_frame f;
+    if (rb_parse_frame(m, len, &f) != 0) {
+        fail(s, "frame without an event name");
+        return;
+    }
+    switch (f.kind) {
+    case RB_FRAME_TOKEN:
+        w->cbs.on_token(w->ud, s->idx, f.seq, rb_now_ns(), m, len);
+        break;
+    case RB_FRAME_ESTABLISHED:
+        if (!rh_sign_valid_socket_id(f.socket_id)) {
+            fail(s, "connection_established without a valid socket_id");
+            return;
+        }
+        memcpy(s->socket_id, f.socket_id, sizeof(s->socket_id));
+        s->state = 3;
+        s->want_sub = 1;
+        lws_callback_on_writable(s->wsi);
+        break;
+    case RB_FRAME_SUBSCRIBED:
+        if (s->state == 3) {
+            s->state = 4;
+            w->connecting--;
+            w->cbs.on_subscribed(w->ud, s->idx);
+            pump(w);
+        }
+        break;
+    case RB_FRAME_PING:
+        s->want_pong = 1;
+        lws_callback_on_writable(s->wsi);
+        break;
+    case RB_FRAME_ERROR: {
+        char why[300];
+        snprintf(why, sizeof(why), "server error: %.*s", (int)(len > 250 ? 250 : len), m);
+        fail(s, why);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                  size_t len)
+{
+    (void)user;
+    sub *s = lws_get_opaque_user_data(wsi);
+    switch (reason) {
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+        char why[200];
+        snprintf(why, sizeof(why), "WebSocket connect failed: %s", in ? (char *)in : "?");
+        if (s) {
+            s->wsi = NULL;
+            fail(s, why);
+        }
+        return 0;
+    }
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+        if (!s)
+            return -1;
+        if (lws_is_first_fragment(wsi) && lws_is_final_fragment(wsi)) {
+            on_message(s, in, len);
+            return 0;
+        }
+        if (s->fraglen + len > s->fragcap) {
+            size_t cap = (s->fraglen + len) * 2;
+            char *n = realloc(s->frag, cap);
+            if (!n)
+                return -1;
+            s->frag = n;
+            s->fragcap = cap;
+        }
+        memcpy(s->frag + s->fraglen, in, len);
+        s->fraglen += len;
+        if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+            on_message(s, s->frag, s->fraglen);
+            s->fraglen = 0;
+        }
+        return 0;
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+        return s ? write_pending(s) : 0;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+        if (s) {
+            s->wsi = NULL;
+            fail(s, "connection closed by the server");
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+rb_ws *rb_ws_new(uv_loop_t *loop, const char *host, int port, const char *key, const char *secret,
+                 int nsubs, const rb_ws_cbs *cbs, void *ud, char *err, size_t errlen)
+{
+    rb_ws *w = calloc(1, sizeof(*w));
+    if (!w || !(w->subs = calloc((size_t)(nsubs > 0 ? nsubs : 1), sizeof(sub)))) {
+        free(w);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    w->loop = loop;
+    snprintf(w->host, sizeof(w->host), "%s", host);
+    w->port = port;
+    snprintf(w->key, sizeof(w->key), "%s", key);
+    snprintf(w->secret, sizeof(w->secret), "%s", secret);
+    snprintf(w->path, sizeof(w->path),
+             "/app/%s?protocol=7&client=rehome-bench&version=%s&flash=false", key, RH_VERSION);
+    w->nsubs = nsubs;
+    w->cbs = *cbs;
+    w->ud = ud;
+    w->qhead = w->qtail = -1;
+    for (int i = 0; i < nsubs; i++) {
+        w->subs[i].w = w;
+        w->subs[i].idx = i;
+    }
+    lws_set_log_level(LLL_ERR, NULL);
+    w->protocols[0] = (struct lws_protocols){.name = "rb-pusher", .callback = lws_cb};
+    void *foreign[1] = {loop};
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof(info));
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = w->protocols;
+    info.options = LWS_SERVER_OPTION_LIBUV;
+    info.foreign_loops = foreign;
+    info.pcontext = &w->ctx;
+    w->ctx = lws_create_context(&info);
+    if (!w->ctx) {
+        snprintf(err, errlen, "cannot create the libwebsockets context");
+        free(w->subs);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int rb_ws_open(rb_ws *w, int idx, const char *channel)
+{
+    if (idx < 0 || idx >= w->nsubs || w->subs[idx].state != 0)
+        return -1;
+    sub *s = &w->subs[idx];
+    s->channel = strdup(channel);
+    if (!s->channel)
+        return -1;
+    s->state = 1;
+    s->next_queued = -1;
+    if (w->qtail >= 0)
+        w->subs[w->qtail].next_queued = idx;
+    else
+        w->qhead = idx;
+    w->qtail = idx;
+    pump(w);
+    return 0;
+}
+
+void rb_ws_free(rb_ws *w)
+{
+    if (!w)
+        return;
+    /* Closing is not a failure: stop reporting, and open nothing more. */
+    w->qhead = w->qtail = -1;
+    for (int i = 0; i < w->nsubs; i++)
+        w->subs[i].state = 5;
+    if (w->ctx) {
+        lws_context_destroy(w->ctx);
+        uv_run(w->loop, UV_RUN_DEFAULT);
+        if (w->ctx)
+            lws_context_destroy(w->ctx);
+    }
+    for (int i = 0; i < w->nsubs; i++) {
+        free(w->subs[i].channel);
+        free(w->subs[i].frag);
+    }
+    free(w->subs);
+    free(w);
+}
