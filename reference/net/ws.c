@@ -79,6 +79,14 @@ int rh_net_ws_send(void *ud, void *h, rh_buf *frame)
         ws->overflow = 1;
         return -1;
     }
+    /* Hot path of every delivery: with nothing queued and room in the socket, write now.
+     * Asking for a writeable callback instead costs two epoll_ctl calls per frame (POLLOUT on,
+     * then off), which was half the server's CPU time in the fan-out benchmark. */
+    if (!ws->qlen && !lws_send_pipe_choked(ws->wsi)) {
+        if (lws_write(ws->wsi, (unsigned char *)frame->data, frame->len, LWS_WRITE_TEXT) < 0)
+            return -1;
+        return 0;
+    }
     if (q_push(ws, frame) != 0)
         return -1;
     lws_callback_on_writable(ws->wsi);
