@@ -79,6 +79,7 @@ typedef struct rb_run {
     uint64_t t_begin, t_phase, t_subscribed, t_pub, t_pub_end, t_end, t_last_rss;
     uint64_t first_measured_send, last_measured_delivery;
     uint64_t deliveries, deliveries_measured, untimed, full_checks, published_total;
+    uint64_t progress_mark, progress_pub, t_progress;
     rb_hist lat, lag;
     uint64_t errors; /* errors other than the per-subscriber seq checks */
     char first_error[320];

@@ -21,7 +21,7 @@ typedef struct conn {
     uv_connect_t creq;
     uv_write_t wreq;
     rb_http *pool;
-    int state; /* 0 closed, 1 connecting, 2 ready */
+    int state; /* 0 closed, 1 connecting, 2 ready, 3 closing after an answer */
     req *cur;
     char *rbuf;
     size_t rlen, rcap;
@@ -42,7 +42,7 @@ struct rb_http {
     int reopens;
 };
 
-#define MAX_REOPENS 1000
+#define MAX_REOPENS 100 /* failed connections in a row before giving up */
 
 static void pool_release(rb_http *h)
 {
@@ -78,14 +78,16 @@ static void on_closed(uv_handle_t *hd)
             pool_release(h);
         return;
     }
-    /* The server ended a keep-alive connection: open it again, within reason. */
-    if (h->reopens++ < MAX_REOPENS)
+    /* Open it again: after an answer with Connection: close at once, after failures within
+     * reason. */
+    if (h->reopens < MAX_REOPENS)
         conn_open(c);
 }
 
 static void conn_fail(conn *c, const char *why)
 {
     rb_http *h = c->pool;
+    h->reopens++;
     snprintf(h->err, sizeof(h->err), "%s", why);
     if (c->cur)
         finish(c, -1, why, strlen(why));
@@ -131,11 +133,17 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
         size_t total = hd.head_len + hd.content_length;
         if (c->rlen < total)
             return;
+        /* soketi answers every HTTP API call with Connection: close; take the connection out
+         * of service before the callback can queue the next request on it. */
+        if (hd.close)
+            c->state = 3;
+        c->pool->reopens = 0;
         finish(c, hd.status, c->rbuf + hd.head_len, hd.content_length);
         memmove(c->rbuf, c->rbuf + total, c->rlen - total);
         c->rlen -= total;
         if (hd.close) {
-            conn_fail(c, "server closed the HTTP connection");
+            if (!uv_is_closing((uv_handle_t *)&c->tcp))
+                uv_close((uv_handle_t *)&c->tcp, on_closed);
             return;
         }
         dispatch(c->pool);

@@ -85,7 +85,7 @@ static void start_publishing(rb_run *r)
         rb_sys_cpu_seconds(r->o->server_pid, &r->srv_cpu_before, &r->srv_last_cpu);
     }
     r->bench_cpu_before = rb_run_bench_cpu();
-    r->t_pub = rb_now_ns();
+    r->t_pub = r->t_progress = rb_now_ns();
     rb_scen_start(r);
 }
 
@@ -267,6 +267,17 @@ static void on_tick(uv_timer_t *t)
                      r->o->timeout_s);
         finish(r);
     } else if (r->phase == PH_PUBLISH) {
+        /* A lost answer or token would stall a sequential scenario forever. */
+        if (r->deliveries != r->progress_mark || r->published_total != r->progress_pub) {
+            r->progress_mark = r->deliveries;
+            r->progress_pub = r->published_total;
+            r->t_progress = now;
+        } else if (now - r->t_progress > limit && r->o->scenario != RB_CONNECTIONS) {
+            rb_run_error(r, "no progress for %d s while publishing (%s)", r->o->timeout_s,
+                         rb_http_error(r->http)[0] ? rb_http_error(r->http) : "no error seen");
+            finish(r);
+            return;
+        }
         rb_scen_on_tick(r, now);
     } else if (r->phase == PH_DRAIN && now - r->t_pub_end > limit) {
         rb_run_error(r, "tokens still missing %d s after the last publish", r->o->timeout_s);
