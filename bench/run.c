@@ -197,9 +197,10 @@ static void on_token(void *ud, int idx, uint64_t seq, uint64_t now, const char *
                          (int)(len > 200 ? 200 : len), frame);
     }
     r->deliveries++;
+    /* Counted even when wrong (already an error), so a sequential scenario moves on. */
+    s->delivered++;
     if (seq == 0 || seq > s->published)
         return;
-    s->delivered++;
     rb_sent *e = &s->ring[seq % RB_RING];
     if (e->seq != seq) {
         r->untimed++;

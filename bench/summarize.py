@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Summarise rehome-bench result files written by bench/compare: medians over repetitions,
+ratios against soketi, a Markdown table, a JSON summary and a latency CDF in SVG.
+
+Usage: bench/summarize.py DIR    (reads DIR/NAME-MODE-SCENARIO-rREP.json)
+"""
+import glob
+import json
+import math
+import os
+import re
+import statistics
+import sys
+
+# (scenario, label, path in the result, better: "low" or "high")
+METRICS = [
+    ("latency", "end-to-end p50 (us)", "figures.latency.p50_us", "low"),
+    ("latency", "end-to-end p99 (us)", "figures.latency.p99_us", "low"),
+    ("latency", "end-to-end p99.9 (us)", "figures.latency.p999_us", "low"),
+    ("latency", "server-added p50 (us)", "figures.above_floor.p50_us", "low"),
+    ("latency", "server-added p99 (us)", "figures.above_floor.p99_us", "low"),
+    ("latency", "loopback floor RTT p50 (us)", "floor.p50_us", None),
+    ("fanout", "deliveries per second", "figures.deliveries_per_s", "high"),
+    ("fanout", "server CPU us per delivery", "figures.server.cpu_us_per_delivery", "low"),
+    ("fanout", "delivery p50 (us)", "figures.latency.p50_us", "low"),
+    ("fanout", "delivery p99 (us)", "figures.latency.p99_us", "low"),
+    ("streams", "delivery p50 (us)", "figures.latency.p50_us", "low"),
+    ("streams", "delivery p99 (us)", "figures.latency.p99_us", "low"),
+    ("streams", "delivery p99.9 (us)", "figures.latency.p999_us", "low"),
+    ("streams", "send lag p99 (us)", "figures.send_lag.p99_us", "low"),
+    ("streams", "server RSS above idle (kB)", "figures.server.rss_above_idle_kb", "low"),
+    ("streams", "server CPU (% of a core)", "figures.server.cpu_pct", "low"),
+    ("connections", "server bytes per idle connection", "figures.server.bytes_per_connection", "low"),
+    ("connections", "server RSS idle, fresh (kB)", "figures.server.rss_idle_kb", "low"),
+    ("cpu", "server CPU us per delivery", "figures.server.cpu_us_per_delivery", "low"),
+    ("cpu", "server CPU us per token published (x10 subs)", "figures.server.cpu_us_per_publish", "low"),
+    ("cpu", "deliveries per second", "figures.deliveries_per_s", "high"),
+]
+
+NAME_RE = re.compile(r"^(?P<server>.+)-(?P<mode>http|control)-(?P<scen>[a-z]+)-r(?P<rep>\d+)\.json$")
+
+
+def get(doc, path):
+    cur = doc
+    for part in path.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur if isinstance(cur, (int, float)) else None
+
+
+def load(d):
+    runs = {}
+    for f in sorted(glob.glob(os.path.join(d, "*.json"))):
+        m = NAME_RE.match(os.path.basename(f))
+        if not m:
+            continue
+        with open(f) as fh:
+            doc = json.load(fh)
+        key = (m["server"], m["mode"], m["scen"])
+        runs.setdefault(key, []).append(doc)
+    return runs
+
+
+def columns(runs):
+    cols = sorted({(s, m) for (s, m, _) in runs}, key=lambda c: (c[1] != "http", c[0] != "rehome", c))
+    return cols
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.1f}"
+
+
+def summarise(runs):
+    cols = columns(runs)
+    rows = []
+    for scen, label, path, better in METRICS:
+        vals = {}
+        for c in cols:
+            docs = runs.get((c[0], c[1], scen), [])
+            xs = [x for x in (get(d, path) for d in docs) if x is not None]
+            vals[c] = statistics.median(xs) if xs else None
+        ratio = None
+        a, b = vals.get(("rehome", "http")), vals.get(("soketi", "http"))
+        if better and a is not None and b is not None and a > 0 and b > 0:
+            ratio = b / a if better == "low" else a / b
+        rows.append({"scenario": scen, "metric": label, "better": better,
+                     "values": {f"{s} ({m})": v for (s, m), v in vals.items()},
+                     "rehome_advantage": ratio})
+    return cols, rows
+
+
+def markdown(cols, rows, runs):
+    head = ["scenario", "metric"] + [f"{s} ({m})" for s, m in cols] + ["soketi / rehome"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        if all(v is None for v in r["values"].values()):
+            continue
+        ratio = r["rehome_advantage"]
+        cells = [r["scenario"], r["metric"]] + [fmt(r["values"][f"{s} ({m})"]) for s, m in cols]
+        cells.append(f"{ratio:.2f}x" if ratio is not None else "")
+        out.append("| " + " | ".join(cells) + " |")
+    bad = [f"{k[0]} {k[1]} {k[2]}: {d.get('figures', {}).get('first_error')}"
+           for k, docs in runs.items() for d in docs if not d.get("ok")]
+    out.append("")
+    out.append("Ratio column: how many times better the reference server is than soketi, both "
+               "publishing through the HTTP API (lower-is-better metrics: soketi / rehome; "
+               "deliveries per second: rehome / soketi). Medians of "
+               f"{max(len(v) for v in runs.values())} repetitions.")
+    if bad:
+        out.append("")
+        out.append("Runs with errors: " + "; ".join(bad))
+    return "\n".join(out)
+
+
+def nines(q):
+    return -math.log10(max(1e-6, 1.0 - q))
+
+
+def cdf_svg(runs, scen, path):
+    series = []
+    for (server, mode, s), docs in sorted(runs.items()):
+        if s != scen:
+            continue
+        docs = [d for d in docs if get(d, "figures.latency.p50_us") is not None]
+        if not docs:
+            continue
+        docs.sort(key=lambda d: get(d, "figures.latency.p50_us"))
+        doc = docs[len(docs) // 2]  # the repetition with the median p50
+        pts = [(us, q) for us, q in doc["figures"]["latency"]["cdf"] if q < 1.0 and us > 0]
+        series.append((f"{server} ({mode})", pts))
+        fl = doc.get("floor")
+        if fl and server == "rehome" and mode == "http":
+            series.append(("loopback floor (RTT)", [(u, q) for u, q in fl["cdf"] if q < 1.0 and u > 0]))
+    if not series:
+        return False
+    W, H, L, R, T, B = 720, 420, 70, 180, 30, 50
+    xs = [u for _, p in series for u, _ in p]
+    x0 = math.floor(math.log10(min(xs)))
+    x1 = math.ceil(math.log10(max(xs)))
+    y1 = 4.0
+
+    def X(u):
+        return L + (math.log10(u) - x0) / max(1, x1 - x0) * (W - L - R)
+
+    def Y(q):
+        return H - B - min(nines(q), y1) / y1 * (H - T - B)
+
+    colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#7f7f7f"]
+    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
+         f'<rect width="{W}" height="{H}" fill="white"/>',
+         f'<text x="{L}" y="18" font-size="14">{scen}: latency CDF (publish to receipt), log scale</text>']
+    for e in range(x0, x1 + 1):
+        x = L + (e - x0) / max(1, x1 - x0) * (W - L - R)
+        o.append(f'<line x1="{x:.1f}" y1="{T}" x2="{x:.1f}" y2="{H - B}" stroke="#ddd"/>')
+        o.append(f'<text x="{x:.1f}" y="{H - B + 16}" text-anchor="middle">{10 ** e:g} us</text>')
+    for q, lab in [(0.0, "0"), (0.5, "p50"), (0.9, "p90"), (0.99, "p99"), (0.999, "p99.9"), (0.9999, "p99.99")]:
+        y = Y(q)
+        o.append(f'<line x1="{L}" y1="{y:.1f}" x2="{W - R}" y2="{y:.1f}" stroke="#ddd"/>')
+        o.append(f'<text x="{L - 6}" y="{y + 4:.1f}" text-anchor="end">{lab}</text>')
+    for i, (label, pts) in enumerate(series):
+        c = colors[i % len(colors)]
+        dash = ' stroke-dasharray="4 3"' if "floor" in label else ""
+        d = " ".join(f"{X(u):.1f},{Y(q):.1f}" for u, q in pts)
+        o.append(f'<polyline fill="none" stroke="{c}" stroke-width="2"{dash} points="{d}"/>')
+        ly = T + 14 + i * 18
+        o.append(f'<line x1="{W - R + 10}" y1="{ly - 4}" x2="{W - R + 30}" y2="{ly - 4}" stroke="{c}" stroke-width="2"{dash}/>')
+        o.append(f'<text x="{W - R + 34}" y="{ly}">{label}</text>')
+    o.append("</svg>")
+    with open(path, "w") as fh:
+        fh.write("\n".join(o) + "\n")
+    return True
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    d = sys.argv[1]
+    runs = load(d)
+    if not runs:
+        print(f"summarize: no result files in {d}", file=sys.stderr)
+        return 2
+    cols, rows = summarise(runs)
+    md = markdown(cols, rows, runs)
+    any_doc = next(iter(runs.values()))[0]
+    m = any_doc.get("machine", {})
+    header = (f"rehome-bench {any_doc.get('version')} on {m.get('cpu_model')} x{m.get('ncpu')}, "
+              f"{m.get('kernel')}, {any_doc.get('date')}; placement: "
+              f"{any_doc.get('placement', {}).get('note')}")
+    print(header)
+    print(md)
+    with open(os.path.join(d, "summary.md"), "w") as fh:
+        fh.write(header + "\n\n" + md + "\n")
+    with open(os.path.join(d, "summary.json"), "w") as fh:
+        json.dump({"header": header, "rows": rows}, fh, indent=1)
+    for scen in ("latency", "streams"):
+        if cdf_svg(runs, scen, os.path.join(d, f"{scen}-cdf.svg")):
+            print(f"CDF: {os.path.join(d, scen + '-cdf.svg')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
