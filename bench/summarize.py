@@ -29,6 +29,7 @@ METRICS = [
     ("streams", "delivery p99.9 (us)", "figures.latency.p999_us", "low"),
     ("streams", "send lag p99 (us)", "figures.send_lag.p99_us", "low"),
     ("streams", "server RSS above idle (kB)", "figures.server.rss_above_idle_kb", "low"),
+    ("streams", "server RSS peak above connected (kB)", "peak-minus-loaded", "low"),
     ("streams", "server CPU (% of a core)", "figures.server.cpu_pct", "low"),
     ("connections", "server bytes per idle connection", "figures.server.bytes_per_connection", "low"),
     ("connections", "server RSS idle, fresh (kB)", "figures.server.rss_idle_kb", "low"),
@@ -41,6 +42,12 @@ NAME_RE = re.compile(r"^(?P<server>.+)-(?P<mode>http|control)-(?P<scen>[a-z]+)-r
 
 
 def get(doc, path):
+    if path == "peak-minus-loaded":
+        # Memory the streams themselves took: peak while publishing minus the RSS once every
+        # subscriber was connected and subscribed, before the first token.
+        a = get(doc, "figures.server.rss_peak_kb")
+        b = get(doc, "figures.server.rss_loaded_kb")
+        return a - b if a is not None and b is not None else None
     cur = doc
     for part in path.split("."):
         if not isinstance(cur, dict) or part not in cur:
@@ -80,16 +87,19 @@ def summarise(runs):
     rows = []
     for scen, label, path, better in METRICS:
         vals = {}
+        spread = {}
         for c in cols:
             docs = runs.get((c[0], c[1], scen), [])
             xs = [x for x in (get(d, path) for d in docs) if x is not None]
             vals[c] = statistics.median(xs) if xs else None
+            spread[f"{c[0]} ({c[1]})"] = [min(xs), max(xs)] if xs else None
         ratio = None
         a, b = vals.get(("rehome", "http")), vals.get(("soketi", "http"))
         if better and a is not None and b is not None and a > 0 and b > 0:
             ratio = b / a if better == "low" else a / b
         rows.append({"scenario": scen, "metric": label, "better": better,
                      "values": {f"{s} ({m})": v for (s, m), v in vals.items()},
+                     "min_max": spread,
                      "rehome_advantage": ratio})
     return cols, rows
 
@@ -104,6 +114,15 @@ def markdown(cols, rows, runs):
         cells = [r["scenario"], r["metric"]] + [fmt(r["values"][f"{s} ({m})"]) for s, m in cols]
         cells.append(f"{ratio:.2f}x" if ratio is not None else "")
         out.append("| " + " | ".join(cells) + " |")
+    out.append("")
+    out.append("Spread over the repetitions (min to max), same order of columns:")
+    out.append("")
+    for r in rows:
+        sp = [r["min_max"][f"{s} ({m})"] for s, m in cols]
+        if all(x is None for x in sp):
+            continue
+        cells = ["-" if x is None else f"{fmt(x[0])} to {fmt(x[1])}" for x in sp]
+        out.append(f"- {r['scenario']}, {r['metric']}: " + "; ".join(cells))
     bad = [f"{k[0]} {k[1]} {k[2]}: {d.get('figures', {}).get('first_error')}"
            for k, docs in runs.items() for d in docs if not d.get("ok")]
     out.append("")
