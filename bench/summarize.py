@@ -112,7 +112,8 @@ def markdown(cols, rows, runs):
             continue
         ratio = r["rehome_advantage"]
         cells = [r["scenario"], r["metric"]] + [fmt(r["values"][f"{s} ({m})"]) for s, m in cols]
-        cells.append(f"{ratio:.2f}x" if ratio is not None else "")
+        # A ratio against a figure near zero says nothing more than "far lower".
+        cells.append("" if ratio is None else (">100x" if ratio > 100 else f"{ratio:.2f}x"))
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     out.append("Spread over the repetitions (min to max), same order of columns:")
