@@ -46,6 +46,8 @@ struct rb_http {
 
 static void pool_release(rb_http *h)
 {
+    for (int i = 0; h->conns && i < h->nconns; i++)
+        free(h->conns[i].rbuf);
     free(h->conns);
     free(h->key);
     free(h->secret);
