@@ -163,6 +163,13 @@ int rc_http(rc_ctx *ctx, const char *method, const char *path_and_query, const c
             const char *body, size_t body_len, rc_http_resp *resp)
 {
     const rc_target *t = rc_target_of(ctx);
+    const char *host = t->host;
+    int port = t->port;
+    if (t->nhttp_nodes > 1) {
+        unsigned i = __atomic_fetch_add(t->http_rr, 1u, __ATOMIC_RELAXED);
+        host = t->http_nodes[i % (unsigned)t->nhttp_nodes].host;
+        port = t->http_nodes[i % (unsigned)t->nhttp_nodes].port;
+    }
     memset(resp, 0, sizeof *resp);
     if (!headers)
         headers = "";
@@ -171,7 +178,7 @@ int rc_http(rc_ctx *ctx, const char *method, const char *path_and_query, const c
     int hn = asprintf(&head,
                       "%s %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n"
                       "User-Agent: rehome-conform\r\nContent-Length: %zu\r\n%s%s\r\n",
-                      method, path_and_query, t->host, t->port, body ? body_len : 0,
+                      method, path_and_query, host, port, body ? body_len : 0,
                       body_len && !has_ct ? "Content-Type: application/json\r\n" : "", headers);
     if (hn < 0) {
         rc_error(ctx, "out of memory");
@@ -191,7 +198,7 @@ int rc_http(rc_ctx *ctx, const char *method, const char *path_and_query, const c
     rc_net n;
     char err[256];
     int rc = -1;
-    if (rc_net_connect(&n, t->host, t->port, t->tls, dl, err, sizeof err) < 0) {
+    if (rc_net_connect(&n, host, port, t->tls, dl, err, sizeof err) < 0) {
         rc_error(ctx, "%s", err);
         free(req.p);
         return -1;

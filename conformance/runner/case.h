@@ -94,6 +94,14 @@ typedef struct rc_user {
     const char *workspace; /* a workspace the user is a member of */
 } rc_user;
 
+#define RC_MAX_HTTP_NODES 8
+
+/* One node of a deployment of several servers (same scheme as the main URL). */
+typedef struct rc_node {
+    const char *host;
+    int port;
+} rc_node;
+
 typedef struct rc_target {
     const char *base_url; /* "http://127.0.0.1:8080" */
     const char *host;
@@ -107,6 +115,12 @@ typedef struct rc_target {
     rc_user member;           /* member of member.workspace (alice-token, acme) */
     rc_user other;            /* member of other.workspace only (bob-token, globex) */
     int activity_timeout_max; /* --max-wait: seconds a case may wait (heartbeat); default 10 */
+    /* --http-node: HTTP requests (HTTP API, control API, authorizer) go round-robin over
+     * these, the main URL first; WebSockets always use the main URL. nhttp_nodes 0: main only.
+     * http_rr is the shared round-robin counter (atomic), owned by the runner. */
+    rc_node http_nodes[RC_MAX_HTTP_NODES];
+    int nhttp_nodes;
+    unsigned *http_rr;
 } rc_target;
 
 const rc_target *rc_target_of(const rc_ctx *ctx);

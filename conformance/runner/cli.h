@@ -18,6 +18,10 @@ typedef struct rc_opts {
     int have_seed;
     const char *url;
     char host[256];
+    char node_host[RC_MAX_HTTP_NODES][256];
+    const char *node_url[RC_MAX_HTTP_NODES];
+    int nnodes;
+    unsigned rr;
     char ws_path[512];
     char member[2][256];
     char other[2][256];

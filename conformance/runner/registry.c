@@ -22,7 +22,8 @@
     X(stream_events)                                                                               \
     X(stream_sequence)                                                                             \
     X(stream_end)                                                                                  \
-    X(stream_control)
+    X(stream_control)                                                                              \
+    X(stream_replay)
 
 RC_TABLES(RC_TABLE)
 

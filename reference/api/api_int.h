@@ -62,7 +62,13 @@ int rh_api_parse_info(const char *info);
 void rh_api_expire(rh_srv *srv);
 uint64_t rh_api_ttl_ms(rh_srv *srv);
 
-/* Handlers (pusher_api.c, control.c, authorizer.c). */
+/* control.c: answers a store reply that is a failure (404, 400, 503, 410, 500) and returns 1;
+ * 0 when r is a success the caller answers. */
+int rh_api_store_fail(const rh_store_reply *r, rh_http_done done, void *ud);
+/* 0 when the stream id in the path is acceptable; otherwise answers 400 and returns -1. */
+int rh_api_check_sid(const rh_api_call *c);
+
+/* Handlers (pusher_api.c, control.c, authorizer.c, replay.c). */
 void rh_api_events(const rh_api_call *c);
 void rh_api_batch_events(const rh_api_call *c);
 void rh_api_channels(const rh_api_call *c);
@@ -72,6 +78,7 @@ void rh_api_stream_start(const rh_api_call *c);
 void rh_api_stream_tokens(const rh_api_call *c);
 void rh_api_stream_end(const rh_api_call *c);
 void rh_api_stream_get(const rh_api_call *c);
+void rh_api_stream_replay(const rh_api_call *c);
 void rh_api_authorize(const rh_api_call *c);
 
 /* stream.c: stream events, encoded once each and published to the stream channel. */

@@ -288,8 +288,9 @@ typedef struct route {
     int has_arg;
 } route;
 
-/* Matches /apps/{id}/... ; *rt NULL when the path is unknown. */
-static void match_app_route(char segs[MAX_SEGS][SEG_MAX], int n, route *rt)
+/* Matches /apps/{id}/... ; *rt NULL when the path is unknown. method picks between the two
+ * handlers of .../tokens (POST appends, GET replays). */
+static void match_app_route(char segs[MAX_SEGS][SEG_MAX], int n, const char *method, route *rt)
 {
     rt->fn = NULL;
     rt->has_arg = 0;
@@ -321,8 +322,9 @@ static void match_app_route(char segs[MAX_SEGS][SEG_MAX], int n, route *rt)
             rt->method = "GET";
             rt->fn = rh_api_channel_users;
         } else if (strcmp(a, "streams") == 0 && strcmp(b, "tokens") == 0) {
-            rt->method = "POST";
-            rt->fn = rh_api_stream_tokens;
+            int get = strcmp(method, "GET") == 0;
+            rt->method = get ? "GET" : "POST";
+            rt->fn = get ? rh_api_stream_replay : rh_api_stream_tokens;
         } else if (strcmp(a, "streams") == 0 && strcmp(b, "end") == 0) {
             rt->method = "POST";
             rt->fn = rh_api_stream_end;
@@ -371,7 +373,7 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
     }
     route rt = {0};
     if (n >= 3 && strcmp(segs[0], "apps") == 0)
-        match_app_route(segs, n, &rt);
+        match_app_route(segs, n, req.method, &rt);
     if (!rt.fn) {
         rh_api_error(done, ud, 404, "not found");
         return;

@@ -68,7 +68,7 @@ int rh_srv_set_fault(rh_srv *srv, const char *name)
     int f = name ? rh_fault_by_name(name) : -1;
     if (f < 0)
         return -1;
-    srv->faults |= (uint64_t)1 << f;
+    srv->faults[f] = 1;
     return 0;
 #else
     (void)srv;

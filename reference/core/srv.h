@@ -21,7 +21,7 @@ struct rh_srv {
     rh_store *store;
     struct rh_hub *hub;
     struct rh_api *api;
-    uint64_t faults; /* bit i set: fault i active (only consulted with RH_WITH_FAULTS) */
+    unsigned char faults[RH_FAULT__COUNT]; /* 1: fault i active (only with RH_WITH_FAULTS) */
     int shutting_down;
 };
 
