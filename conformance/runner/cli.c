@@ -55,19 +55,19 @@ static int parse_user(const char *arg, char out[2][256], rc_user *u)
     return 0;
 }
 
-static int parse_url(rc_opts *o)
+int rc_cli_parse_url(const char *url, char *host, size_t hostlen, rc_target *t)
 {
-    const char *u = o->url;
+    const char *u = url;
     if (strncasecmp(u, "http://", 7) == 0) {
         u += 7;
-        o->t.tls = 0;
-        o->t.port = 80;
+        t->tls = 0;
+        t->port = 80;
     } else if (strncasecmp(u, "https://", 8) == 0) {
         u += 8;
-        o->t.tls = 1;
-        o->t.port = 443;
+        t->tls = 1;
+        t->port = 443;
     } else {
-        fprintf(stderr, "rehome-conform: URL must start with http:// or https://: %s\n", o->url);
+        fprintf(stderr, "rehome-conform: URL must start with http:// or https://: %s\n", url);
         return -1;
     }
     const char *hend;
@@ -75,32 +75,37 @@ static int parse_url(rc_opts *o)
         hend = strchr(u, ']');
         if (!hend)
             goto bad;
-        snprintf(o->host, sizeof o->host, "%.*s", (int)(hend - u - 1), u + 1);
+        snprintf(host, hostlen, "%.*s", (int)(hend - u - 1), u + 1);
         hend++;
     } else {
         hend = u + strcspn(u, ":/");
-        snprintf(o->host, sizeof o->host, "%.*s", (int)(hend - u), u);
+        snprintf(host, hostlen, "%.*s", (int)(hend - u), u);
     }
-    if (!o->host[0])
+    if (!host[0])
         goto bad;
     if (*hend == ':') {
         char *e;
         long p = strtol(hend + 1, &e, 10);
         if (e == hend + 1 || p < 1 || p > 65535)
             goto bad;
-        o->t.port = (int)p;
+        t->port = (int)p;
         hend = e;
     }
     if (*hend && strcmp(hend, "/") != 0) {
         fprintf(stderr, "rehome-conform: URL must not have a path (%s)\n", hend);
         return -1;
     }
-    o->t.host = o->host;
-    o->t.base_url = o->url;
+    t->host = host;
+    t->base_url = url;
     return 0;
 bad:
-    fprintf(stderr, "rehome-conform: bad URL %s\n", o->url);
+    fprintf(stderr, "rehome-conform: bad URL %s\n", url);
     return -1;
+}
+
+static int parse_url(rc_opts *o)
+{
+    return rc_cli_parse_url(o->url, o->host, sizeof o->host, &o->t);
 }
 
 static int int_arg(const char *name, const char *v, long lo, long hi, long *out)
