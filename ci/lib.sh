@@ -58,6 +58,7 @@ need_setup() {
     command -v curl >/dev/null 2>&1 || return 0
     command -v npm >/dev/null 2>&1 || return 0
     command -v gcovr >/dev/null 2>&1 || return 0
+    command -v chromium >/dev/null 2>&1 || return 0
     command -v clang >/dev/null 2>&1 || return 0
     return 1
 }

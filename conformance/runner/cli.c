@@ -105,6 +105,15 @@ bad:
     return -1;
 }
 
+int rc_cli_parse_url(const char *url, char *host, size_t hostlen, rc_target *t)
+{
+    if (split_url(url, host, hostlen, &t->port, &t->tls) < 0)
+        return -1;
+    t->host = host;
+    t->base_url = url;
+    return 0;
+}
+
 static int parse_url(rc_opts *o)
 {
     if (split_url(o->url, o->host, sizeof o->host, &o->t.port, &o->t.tls) < 0)

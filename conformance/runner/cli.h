@@ -31,5 +31,8 @@ typedef struct rc_opts {
 /* Defaults, then argv. 0 run, 1 done (help/version printed: exit 0), -1 bad options (a
  * message was printed: exit 2). */
 int rc_cli_parse(int argc, char **argv, rc_opts *o);
+/* http[s]://host[:port][/] into host (t->host points at it), t->port, t->tls, t->base_url
+ * (= url, not copied). 0, or -1 after a message on stderr. */
+int rc_cli_parse_url(const char *url, char *host, size_t hostlen, rc_target *t);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../client/net.h"
+#include "../smoke/smoke.h"
 #include "cli.h"
 
 #define WATCHDOG_GRACE_MS 15000
@@ -68,6 +69,10 @@ static int rc_main_run(rc_opts *o, int argc, char **argv);
 int main(int argc, char **argv)
 {
     static rc_opts o;
+    if (argc > 1 && strcmp(argv[1], "smoke") == 0) {
+        signal(SIGPIPE, SIG_IGN);
+        return rc_smoke_main(argc - 1, argv + 1);
+    }
     int p = rc_cli_parse(argc, argv, &o);
     if (p != 0)
         return p > 0 ? 0 : 2;

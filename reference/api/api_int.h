@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "../core/hub.h"
+#include "../proto/channel.h"
 #include "../store/store.h"
 #include "api.h"
 
@@ -80,6 +81,30 @@ void rh_api_stream_end(const rh_api_call *c);
 void rh_api_stream_get(const rh_api_call *c);
 void rh_api_stream_replay(const rh_api_call *c);
 void rh_api_authorize(const rh_api_call *c);
+/* browser_replay.c: GET /broadcasting/replay; demo.c: GET /demo[/NAME] (name NULL: the
+ * page), 404 when config demo is off. */
+void rh_api_browser_replay(const rh_api_call *c);
+void rh_api_demo(const rh_api_call *c, const char *name);
+
+/* The token of an Authorization header "Bearer TOKEN" (scheme case-insensitive) copied into
+ * out, or NULL when absent or too long (authorizer.c). */
+const char *rh_api_bearer_token(const char *header, char *out, size_t outlen);
+
+/* The browser replay query (pure, browser_replay.c). */
+typedef struct rh_api_breplay_q {
+    rh_chan_stream chan;
+    char stream_id[RH_CHAN_ID_MAX + 1];
+    uint64_t after_seq;
+    size_t limit; /* 1..1000, default 1000 */
+} rh_api_breplay_q;
+/* Parses channel, stream_id, after_seq, limit. 0, or the HTTP status to answer (400 bad
+ * parameter, 403 not a stream channel) with err set. */
+int rh_api_breplay_parse(const char *query, rh_api_breplay_q *q, char *err, size_t errlen);
+/* The answer body for a replay reply r (status OK, r->stream set) to a request after
+ * after_seq: *status 200 and the body (caller frees), or NULL with *status 400 (after_seq
+ * past last_seq), 410 (tokens after after_seq no longer kept) or 500, and err set. */
+cJSON *rh_api_breplay_answer(const rh_store_reply *r, uint64_t after_seq, int *status, char *err,
+                             size_t errlen);
 
 /* stream.c: stream events, encoded once each and published to the stream channel. */
 typedef struct rh_api_stream_ref {

@@ -14,8 +14,7 @@
 #include "proto/json.h"
 #include "proto/sign.h"
 
-/* The token of "Bearer TOKEN" (scheme case-insensitive), copied into out; NULL if absent. */
-static const char *bearer_token(const char *h, char *out, size_t outlen)
+const char *rh_api_bearer_token(const char *h, char *out, size_t outlen)
 {
     if (!h)
         return NULL;
@@ -140,7 +139,7 @@ void rh_api_authorize(const rh_api_call *c)
 {
     rh_srv *srv = c->srv;
     char tokbuf[512];
-    const char *token = bearer_token(c->req->authorization, tokbuf, sizeof tokbuf);
+    const char *token = rh_api_bearer_token(c->req->authorization, tokbuf, sizeof tokbuf);
     const rh_cfg_user *user = token ? rh_cfg_user_by_token(srv->cfg, token) : NULL;
     if (!user && !rh_fault_on(srv, RH_FAULT_AUTHZ_NO_TOKEN)) {
         rh_api_error(c->done, c->ud, 401,

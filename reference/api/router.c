@@ -345,11 +345,19 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
         req.query = "";
     if (!req.body)
         req.body = "";
+    rh_api_call call = {.srv = srv, .req = &req, .done = done, .ud = ud};
+    if (strcmp(req.path, "/demo/") == 0) {
+        rh_api_demo(&call, NULL);
+        return;
+    }
     if (split_path(req.path, segs, &n) != 0) {
         rh_api_error(done, ud, 404, "not found");
         return;
     }
-    rh_api_call call = {.srv = srv, .req = &req, .done = done, .ud = ud};
+    if (n >= 1 && n <= 2 && strcmp(segs[0], "demo") == 0) {
+        rh_api_demo(&call, n == 2 ? segs[1] : NULL);
+        return;
+    }
     if (n == 1 && strcmp(segs[0], "up") == 0) {
         if (strcmp(req.method, "GET") != 0 && strcmp(req.method, "HEAD") != 0) {
             rh_api_error(done, ud, 405, "method not allowed: use GET");
@@ -369,6 +377,14 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
             return;
         }
         rh_api_authorize(&call);
+        return;
+    }
+    if (n == 2 && strcmp(segs[0], "broadcasting") == 0 && strcmp(segs[1], "replay") == 0) {
+        if (strcmp(req.method, "GET") != 0) {
+            rh_api_error(done, ud, 405, "method not allowed: use GET");
+            return;
+        }
+        rh_api_browser_replay(&call);
         return;
     }
     route rt = {0};
