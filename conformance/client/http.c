@@ -191,7 +191,7 @@ int rc_http(rc_ctx *ctx, const char *method, const char *path_and_query, const c
     rc_net n;
     char err[256];
     int rc = -1;
-    if (rc_net_connect(&n, t->host, t->port, t->tls, dl, err, sizeof err) < 0) {
+    if (rc_net_connect(&n, t->host, t->port, t->tls, t->ca_file, dl, err, sizeof err) < 0) {
         rc_error(ctx, "%s", err);
         free(req.p);
         return -1;

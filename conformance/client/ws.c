@@ -71,7 +71,7 @@ rc_ws *rc_ws_open(rc_ctx *ctx, const char *path, int expect_failure, int *http_s
     if (!path)
         path = t->ws_path;
     int64_t dl = rc_net_deadline(rc__timeout(ctx, RC_DEFAULT_TIMEOUT_MS));
-    if (rc_net_connect(&ws->net, t->host, t->port, t->tls, dl, err, sizeof err) < 0) {
+    if (rc_net_connect(&ws->net, t->host, t->port, t->tls, t->ca_file, dl, err, sizeof err) < 0) {
         rc__wire(ctx, "note", "", err, strlen(err), 0);
         if (!expect_failure)
             rc_error(ctx, "%s", err);

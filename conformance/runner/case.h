@@ -99,6 +99,7 @@ typedef struct rc_target {
     const char *host;
     int port;
     int tls;             /* https / wss */
+    const char *ca_file; /* --ca: PEM CA the server's certificate must chain to; NULL: none */
     const char *ws_path; /* "/app/<key>?protocol=7&client=rehome-conform&version=X" */
     const char *app_id;
     const char *app_key;

@@ -38,6 +38,8 @@ static void usage(FILE *f)
         "  --ws-path PATH         WebSocket path (/app/KEY?protocol=7&client=...)\n"
         "  --seed N               seed of the random names (default: from the clock)\n"
         "  --quiet                print only non-passing cases and the summary\n"
+        "  --ca FILE              https: verify the server's certificate against this PEM\n"
+        "                         CA (default: not verified)\n"
         "  --help, --version\n\n"
         "Exit status: 0 no failure, 1 a FAIL (or a baseline difference), 2 harness\n"
         "error (bad options, target unreachable, an ERROR verdict).\n");
@@ -140,32 +142,19 @@ static int parse_args(int argc, char **argv, rc_opts *o)
         O_SLOW,
         O_SEED,
         O_QUIET,
+        O_CA,
         O_HELP,
         O_VERSION
     };
-    static const struct option lo[] = {{"profile", 1, 0, O_PROFILE},
-                                       {"list", 0, 0, O_LIST},
-                                       {"case", 1, 0, O_CASE},
-                                       {"exclude", 1, 0, O_EXCLUDE},
-                                       {"timeout", 1, 0, O_TIMEOUT},
-                                       {"json", 1, 0, O_JSON},
-                                       {"junit", 1, 0, O_JUNIT},
-                                       {"expect", 1, 0, O_EXPECT},
-                                       {"strict", 0, 0, O_STRICT},
-                                       {"app-id", 1, 0, O_APPID},
-                                       {"key", 1, 0, O_KEY},
-                                       {"secret", 1, 0, O_SECRET},
-                                       {"auth-path", 1, 0, O_AUTHPATH},
-                                       {"member", 1, 0, O_MEMBER},
-                                       {"other", 1, 0, O_OTHER},
-                                       {"ws-path", 1, 0, O_WSPATH},
-                                       {"max-wait", 1, 0, O_MAXWAIT},
-                                       {"slow", 0, 0, O_SLOW},
-                                       {"seed", 1, 0, O_SEED},
-                                       {"quiet", 0, 0, O_QUIET},
-                                       {"help", 0, 0, O_HELP},
-                                       {"version", 0, 0, O_VERSION},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"profile", 1, 0, O_PROFILE},    {"list", 0, 0, O_LIST},        {"case", 1, 0, O_CASE},
+        {"exclude", 1, 0, O_EXCLUDE},    {"timeout", 1, 0, O_TIMEOUT},  {"json", 1, 0, O_JSON},
+        {"junit", 1, 0, O_JUNIT},        {"expect", 1, 0, O_EXPECT},    {"strict", 0, 0, O_STRICT},
+        {"app-id", 1, 0, O_APPID},       {"key", 1, 0, O_KEY},          {"secret", 1, 0, O_SECRET},
+        {"auth-path", 1, 0, O_AUTHPATH}, {"member", 1, 0, O_MEMBER},    {"other", 1, 0, O_OTHER},
+        {"ws-path", 1, 0, O_WSPATH},     {"max-wait", 1, 0, O_MAXWAIT}, {"slow", 0, 0, O_SLOW},
+        {"seed", 1, 0, O_SEED},          {"quiet", 0, 0, O_QUIET},      {"ca", 1, 0, O_CA},
+        {"help", 0, 0, O_HELP},          {"version", 0, 0, O_VERSION},  {0, 0, 0, 0}};
     long v;
     int c;
     opterr = 0;
@@ -240,6 +229,9 @@ static int parse_args(int argc, char **argv, rc_opts *o)
             break;
         case O_SLOW:
             o->slow = 1;
+            break;
+        case O_CA:
+            o->t.ca_file = optarg;
             break;
         case O_SEED: {
             char *e;

@@ -293,9 +293,26 @@ static int probe_bind(const char *host, int port, char *numeric, size_t numlen, 
     return 0;
 }
 
+/* A missing or unreadable certificate or key is named here: lws would only fail to create
+ * its context, which reads like a busy port. */
+static int check_readable(const char *what, const char *path, char *err, size_t errlen)
+{
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s %s: %s", what, path ? path : "(none)",
+                 strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
 int rh_net_listen(rh_net *net, const char *host, int port, char *err, size_t errlen)
 {
     char numeric[NI_MAXHOST];
+    if (net->cfg->tls_cert && (check_readable("tls_cert", net->cfg->tls_cert, err, errlen) != 0 ||
+                               check_readable("tls_key", net->cfg->tls_key, err, errlen) != 0))
+        return -1;
     if (probe_bind(host, port, numeric, sizeof numeric, err, errlen) != 0)
         return -1;
     host = numeric;
@@ -332,13 +349,25 @@ int rh_net_listen(rh_net *net, const char *host, int port, char *err, size_t err
     info.max_http_header_pool = 256;
     info.server_string = "rehome";
     info.vhost_name = "default";
+    if (net->cfg->tls_cert && net->cfg->tls_key) {
+        /* One port serves https:// and wss://. ALPN is pinned to HTTP/1.1: the edge speaks
+         * HTTP/1 and RFC 6455 upgrades only (no HTTP/2 streams or RFC 8441 WebSockets). */
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = net->cfg->tls_cert;
+        info.ssl_private_key_filepath = net->cfg->tls_key;
+        info.alpn = "http/1.1";
+        /* Each read must take a whole TLS record (16 KiB of plaintext): with lws' default 4 KiB
+         * the rest of a record waits inside OpenSSL, where poll() cannot see it, and a large
+         * request body stalls until some other event wakes the connection. */
+        info.pt_serv_buf_size = 32768;
+    }
 
     /* lws only clears *pcontext (when destroyed); set it ourselves. */
     net->ctx = lws_create_context(&info);
     if (!net->ctx) {
         net->lws_failed = 1;
-        snprintf(err, errlen, "cannot listen on %s:%d (address in use or not available)", host,
-                 port);
+        snprintf(err, errlen, "cannot listen on %s:%d (address in use or not available%s)", host,
+                 port, net->cfg->tls_cert ? ", or tls_cert/tls_key not a matching PEM pair" : "");
         return -1;
     }
     struct lws_vhost *vh = lws_get_vhost_by_name(net->ctx, "default");
