@@ -56,6 +56,12 @@ static void release(void *obj)
 
 rc_ws *rc_ws_open(rc_ctx *ctx, const char *path, int expect_failure, int *http_status)
 {
+    return rc_ws_open_hdr(ctx, path, NULL, expect_failure, http_status);
+}
+
+rc_ws *rc_ws_open_hdr(rc_ctx *ctx, const char *path, const char *headers, int expect_failure,
+                      int *http_status)
+{
     const rc_target *t = rc_target_of(ctx);
     char err[256];
     if (http_status)
@@ -78,7 +84,7 @@ rc_ws *rc_ws_open(rc_ctx *ctx, const char *path, int expect_failure, int *http_s
         free(ws);
         return NULL;
     }
-    if (rc__ws_handshake(ws, path, expect_failure, http_status) < 0) {
+    if (rc__ws_handshake(ws, path, headers, expect_failure, http_status) < 0) {
         ws->open = 0;
         release(ws);
         return NULL;

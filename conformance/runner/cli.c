@@ -40,6 +40,9 @@ static void usage(FILE *f)
         "  --quiet                print only non-passing cases and the summary\n"
         "  --ca FILE              https: verify the server's certificate against this PEM\n"
         "                         CA (default: not verified)\n"
+        "  --limits FILE          the server's config: the limit cases (needs:limits) use\n"
+        "                         the app --limits-app ID (default limits-app) and its\n"
+        "                         limits; without it they SKIP\n"
         "  --help, --version\n\n"
         "Exit status: 0 no failure, 1 a FAIL (or a baseline difference), 2 harness\n"
         "error (bad options, target unreachable, an ERROR verdict).\n");
@@ -143,18 +146,37 @@ static int parse_args(int argc, char **argv, rc_opts *o)
         O_SEED,
         O_QUIET,
         O_CA,
+        O_LIMITS,
+        O_LIMITS_APP,
         O_HELP,
         O_VERSION
     };
-    static const struct option lo[] = {
-        {"profile", 1, 0, O_PROFILE},    {"list", 0, 0, O_LIST},        {"case", 1, 0, O_CASE},
-        {"exclude", 1, 0, O_EXCLUDE},    {"timeout", 1, 0, O_TIMEOUT},  {"json", 1, 0, O_JSON},
-        {"junit", 1, 0, O_JUNIT},        {"expect", 1, 0, O_EXPECT},    {"strict", 0, 0, O_STRICT},
-        {"app-id", 1, 0, O_APPID},       {"key", 1, 0, O_KEY},          {"secret", 1, 0, O_SECRET},
-        {"auth-path", 1, 0, O_AUTHPATH}, {"member", 1, 0, O_MEMBER},    {"other", 1, 0, O_OTHER},
-        {"ws-path", 1, 0, O_WSPATH},     {"max-wait", 1, 0, O_MAXWAIT}, {"slow", 0, 0, O_SLOW},
-        {"seed", 1, 0, O_SEED},          {"quiet", 0, 0, O_QUIET},      {"ca", 1, 0, O_CA},
-        {"help", 0, 0, O_HELP},          {"version", 0, 0, O_VERSION},  {0, 0, 0, 0}};
+    static const struct option lo[] = {{"profile", 1, 0, O_PROFILE},
+                                       {"list", 0, 0, O_LIST},
+                                       {"case", 1, 0, O_CASE},
+                                       {"exclude", 1, 0, O_EXCLUDE},
+                                       {"timeout", 1, 0, O_TIMEOUT},
+                                       {"json", 1, 0, O_JSON},
+                                       {"junit", 1, 0, O_JUNIT},
+                                       {"expect", 1, 0, O_EXPECT},
+                                       {"strict", 0, 0, O_STRICT},
+                                       {"app-id", 1, 0, O_APPID},
+                                       {"key", 1, 0, O_KEY},
+                                       {"secret", 1, 0, O_SECRET},
+                                       {"auth-path", 1, 0, O_AUTHPATH},
+                                       {"member", 1, 0, O_MEMBER},
+                                       {"other", 1, 0, O_OTHER},
+                                       {"ws-path", 1, 0, O_WSPATH},
+                                       {"max-wait", 1, 0, O_MAXWAIT},
+                                       {"slow", 0, 0, O_SLOW},
+                                       {"seed", 1, 0, O_SEED},
+                                       {"quiet", 0, 0, O_QUIET},
+                                       {"ca", 1, 0, O_CA},
+                                       {"limits", 1, 0, O_LIMITS},
+                                       {"limits-app", 1, 0, O_LIMITS_APP},
+                                       {"help", 0, 0, O_HELP},
+                                       {"version", 0, 0, O_VERSION},
+                                       {0, 0, 0, 0}};
     long v;
     int c;
     opterr = 0;
@@ -233,6 +255,12 @@ static int parse_args(int argc, char **argv, rc_opts *o)
         case O_CA:
             o->t.ca_file = optarg;
             break;
+        case O_LIMITS:
+            o->limits_file = optarg;
+            break;
+        case O_LIMITS_APP:
+            o->limits_app = optarg;
+            break;
         case O_SEED: {
             char *e;
             o->seed = strtoull(optarg, &e, 0);
@@ -278,6 +306,14 @@ static int parse_args(int argc, char **argv, rc_opts *o)
                  "/app/%s?protocol=7&client=rehome-conform&version=%s", o->t.app_key, RH_VERSION);
     o->t.ws_path = o->ws_path;
     o->t.activity_timeout_max = o->max_wait_s;
+    if (o->limits_file) {
+        char err[512];
+        if (rc_limits_load(o->limits_file, o->limits_app ? o->limits_app : "limits-app",
+                           &o->t.limits, err, sizeof err) != 0) {
+            fprintf(stderr, "rehome-conform: --limits: %s\n", err);
+            return -1;
+        }
+    }
     return 0;
 }
 

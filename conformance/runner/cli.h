@@ -14,6 +14,7 @@ typedef struct rc_opts {
     int timeout_ms;
     int max_wait_s;
     const char *json, *junit, *expect;
+    const char *limits_file, *limits_app;
     unsigned long long seed;
     int have_seed;
     const char *url;
@@ -27,5 +28,8 @@ typedef struct rc_opts {
 /* Defaults, then argv. 0 run, 1 done (help/version printed: exit 0), -1 bad options (a
  * message was printed: exit 2). */
 int rc_cli_parse(int argc, char **argv, rc_opts *o);
+/* Reads app_id's limits and credentials from a server config file (JSON: "apps":[{...}]).
+ * 0, or -1 with a message in err. */
+int rc_limits_load(const char *file, const char *app_id, rc_limits *out, char *err, size_t errlen);
 
 #endif

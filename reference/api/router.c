@@ -223,6 +223,39 @@ static int check_signature(rh_srv *srv, const rh_cfg_app *app, const rh_http_req
     return -1;
 }
 
+/* --- rate limit ----------------------------------------------------------------------------- */
+
+/* Fixed one-second windows per app: cheap and predictable for clients (Retry-After is the
+ * rest of the window). 0 when the request may go on; otherwise answers 429 and returns -1. */
+static int check_rate(rh_srv *srv, const rh_cfg_app *app, rh_http_done done, void *ud)
+{
+    int max = app->http_requests_per_sec;
+    if (max <= 0 || rh_fault_on(srv, RH_FAULT_NO_HTTP_RATE))
+        return 0;
+    rh_app_state *st = rh_srv_app_state(srv, app);
+    uint64_t now = srv->io.now_ms(srv->io.ud);
+    if (now < st->http_window_ms || now - st->http_window_ms >= 1000) {
+        st->http_window_ms = now;
+        st->http_count = 0;
+    }
+    if (st->http_count < max) {
+        st->http_count++;
+        return 0;
+    }
+    char body[128], retry[16];
+    int n = snprintf(body, sizeof body,
+                     "{\"error\":\"over %d requests per second for this app\",\"code\":429}", max);
+    /* The window ends within a second: whole seconds, so 1. */
+    snprintf(retry, sizeof retry, "1");
+    rh_http_resp r = {.status = 429,
+                      .content_type = "application/json",
+                      .body = body,
+                      .body_len = (size_t)n,
+                      .retry_after = retry};
+    done(ud, &r);
+    return -1;
+}
+
 /* --- routing ------------------------------------------------------------------------------ */
 
 static int hexval(char c)
@@ -388,6 +421,8 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
         return;
     }
     if (check_signature(srv, call.app, &req, done, ud) != 0)
+        return;
+    if (check_rate(srv, call.app, done, ud) != 0)
         return;
     call.arg = rt.has_arg ? segs[3] : NULL;
     rt.fn(&call);

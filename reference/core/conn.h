@@ -59,6 +59,7 @@ struct rh_conn {
     rh_htab subs;                /* channel name -> rh_sub */
     struct rh_conn *prev, *next; /* every connection of the server */
     int dead;                    /* rh_srv_conn_closed came while the server was busy */
+    int counted;                 /* counted in its app's rh_app_state.conns */
     struct rh_conn *dead_next;
 };
 

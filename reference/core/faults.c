@@ -87,6 +87,10 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
                                  "same stream_id with other ids answered 200, not 409"},
     [RH_FAULT_UTF8_UNCHECKED] = {"utf8-unchecked", "tokens with invalid UTF-8 accepted"},
     [RH_FAULT_TOKEN_LIMIT] = {"token-limit", "tokens over the size limit accepted (no 413)"},
+    [RH_FAULT_NO_CONN_QUOTA] = {"no-conn-quota", "max_connections not enforced (no 4004)"},
+    [RH_FAULT_NO_SUB_LIMIT] = {"no-sub-limit", "max_subscriptions not enforced"},
+    [RH_FAULT_NO_HTTP_RATE] = {"no-http-rate", "http_requests_per_sec not enforced (no 429)"},
+    [RH_FAULT_ORIGIN_UNCHECKED] = {"origin-unchecked", "allowed_origins not checked (no 4009)"},
 };
 
 const rh_fault_info *rh_fault_table(void)

@@ -67,8 +67,15 @@ typedef enum {
     RH_FAULT_START_CONFLICT,       /* same stream_id with other ids answered 200, not 409 */
     RH_FAULT_UTF8_UNCHECKED,       /* tokens with invalid UTF-8 accepted */
     RH_FAULT_TOKEN_LIMIT,          /* tokens over the size limit accepted (no 413) */
+    /* limits (issue 8) */
+    RH_FAULT_NO_CONN_QUOTA,    /* max_connections not enforced */
+    RH_FAULT_NO_SUB_LIMIT,     /* max_subscriptions not enforced */
+    RH_FAULT_NO_HTTP_RATE,     /* http_requests_per_sec not enforced */
+    RH_FAULT_ORIGIN_UNCHECKED, /* allowed_origins not checked */
     RH_FAULT__COUNT
 } rh_fault;
+
+_Static_assert(RH_FAULT__COUNT <= 64, "faults are bits of a uint64_t");
 
 typedef struct rh_fault_info {
     const char *name;        /* "seq-gap" */

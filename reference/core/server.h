@@ -55,6 +55,11 @@ rh_conn *rh_srv_conn_open(rh_srv *srv, const char *app_key, void *handle);
  * "" when there was none). Protocol 7 is assumed and the query is otherwise ignored; only
  * the test-only protocol-required fault reads it. */
 rh_conn *rh_srv_conn_open_query(rh_srv *srv, const char *app_key, const char *query, void *handle);
+/* The same with the upgrade's Origin header (NULL: none). An origin outside the app's
+ * allowed_origins gets pusher:error 4009 and a close 4009; an app at max_connections gets
+ * pusher:error 4004 and a close 4004. */
+rh_conn *rh_srv_conn_open_origin(rh_srv *srv, const char *app_key, const char *query,
+                                 const char *origin, void *handle);
 /* One whole message. is_binary: Pusher allows text frames only. */
 void rh_srv_conn_message(rh_srv *srv, rh_conn *c, const char *data, size_t len, int is_binary);
 /* A WebSocket ping or pong control frame arrived: counts as activity for the heartbeat. */

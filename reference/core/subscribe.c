@@ -198,6 +198,13 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
         send_succeeded(c, name);
         goto out;
     }
+    if (c->app->max_subscriptions && c->subs.n >= c->app->max_subscriptions &&
+        !rh_fault_on(srv, RH_FAULT_NO_SUB_LIMIT)) {
+        snprintf(why, sizeof(why), "over %zu subscriptions on this connection",
+                 c->app->max_subscriptions);
+        sub_error(c, name, "LimitReached", why, 4100);
+        goto out;
+    }
     if (type == RH_CHAN_PRESENCE && presence_full(c, rh_hub_chan(srv, c->app, name), user_id)) {
         sub_error(c, name, "LimitReached", "presence channel is full", 4100);
         goto out;

@@ -140,7 +140,13 @@ static int ws_established(rh_net *net, struct lws *wsi, rh_pss *pss)
     net->ws_head = ws;
     pss->ws = ws;
     char *query = rh_net_query_of(wsi);
-    ws->conn = rh_srv_conn_open_query(net->srv, key, query, ws);
+    char origin[256];
+    int olen = lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN);
+    /* An Origin too long to copy is no allowed origin: pass it on truncated to be refused. */
+    if (olen < 0 && lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0)
+        snprintf(origin, sizeof origin, "(too long)");
+    int has_origin = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) > 0;
+    ws->conn = rh_srv_conn_open_origin(net->srv, key, query, has_origin ? origin : NULL, ws);
     free(query);
     if (!ws->conn) {
         rh_logf(net->log, RH_LOG_ERROR, "out of memory opening a connection");
