@@ -73,6 +73,8 @@ void rh_api_stream_tokens(const rh_api_call *c);
 void rh_api_stream_end(const rh_api_call *c);
 void rh_api_stream_get(const rh_api_call *c);
 void rh_api_authorize(const rh_api_call *c);
+/* GET /metrics (Prometheus text). */
+void rh_api_metrics(const rh_api_call *c);
 
 /* stream.c: stream events, encoded once each and published to the stream channel. */
 typedef struct rh_api_stream_ref {

@@ -220,6 +220,8 @@ static int check_signature(rh_srv *srv, const rh_cfg_app *app, const rh_http_req
         rh_api_error(done, ud, 400, "malformed query: %s", err);
     else
         rh_api_error(done, ud, 401, "authentication failed: %s", err);
+    if (rc != RH_HTTPSIG_ERR_NOMEM)
+        srv->metrics.auth_failures[RH_AUTH_FAIL_HTTP_SIGNATURE]++;
     return -1;
 }
 
@@ -392,6 +394,14 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
             o = NULL;
         }
         rh_api_reply_json(done, ud, 200, o);
+        return;
+    }
+    if (n == 1 && strcmp(segs[0], "metrics") == 0 && srv->cfg->metrics) {
+        if (strcmp(req.method, "GET") != 0 && strcmp(req.method, "HEAD") != 0) {
+            rh_api_error(done, ud, 405, "method not allowed: use GET");
+            return;
+        }
+        rh_api_metrics(&call);
         return;
     }
     if (n == 2 && strcmp(segs[0], "broadcasting") == 0 && strcmp(segs[1], "auth") == 0) {

@@ -344,6 +344,8 @@ size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, r
             n++;
     }
     rh_hub_leave(srv);
+    srv->metrics.channel_publishes++;
+    srv->metrics.deliveries += n;
     return n;
 }
 

@@ -36,6 +36,8 @@ typedef struct rh_srv_io {
     int64_t (*wall_s)(void *ud);                  /* Unix time in seconds (HTTP signature window) */
     int (*random)(void *ud, void *out, size_t n); /* CSPRNG; 0 on success */
     void (*log)(void *ud, int level, const char *msg);
+    /* Bytes queued to connections and not yet written, for GET /metrics; may be NULL. */
+    size_t (*queued_bytes)(void *ud);
 } rh_srv_io;
 
 rh_srv *rh_srv_new(const rh_cfg *cfg, const rh_srv_io *io, rh_store *store, char *err,
@@ -73,6 +75,11 @@ void rh_srv_tick(rh_srv *srv);
 /* Graceful stop: every connection gets pusher:error 4200 and a close 4200. */
 void rh_srv_shutdown(rh_srv *srv);
 size_t rh_srv_conn_count(const rh_srv *srv);
+/* What only the edge sees, for GET /metrics: an HTTP answer's status (every answer, also
+ * those the edge makes itself), and a frame written us microseconds after it was first
+ * queued (its publish). */
+void rh_srv_note_http(rh_srv *srv, int status);
+void rh_srv_note_send_latency(rh_srv *srv, uint64_t us);
 
 /* --- HTTP side -------------------------------------------------------------------------- */
 

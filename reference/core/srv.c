@@ -71,6 +71,18 @@ void rh_srv_free(rh_srv *srv)
     free(srv);
 }
 
+void rh_srv_note_http(rh_srv *srv, int status)
+{
+    if (srv)
+        rh_metrics_http(&srv->metrics, status);
+}
+
+void rh_srv_note_send_latency(rh_srv *srv, uint64_t us)
+{
+    if (srv)
+        rh_metrics_latency(&srv->metrics, us);
+}
+
 rh_app_state *rh_srv_app_state(rh_srv *srv, const rh_cfg_app *app)
 {
     return &srv->apps[app - srv->cfg->apps];
@@ -207,7 +219,9 @@ rh_conn *rh_srv_conn_open_origin(rh_srv *srv, const char *app_key, const char *q
         c->app = app;
         c->counted = 1;
         rh_srv_app_state(srv, app)->conns++;
+        srv->metrics.conns_opened++;
     } else {
+        srv->metrics.conns_refused++;
         c->socket_id[0] = '\0';
     }
     if (rh_hub_conn_add(srv, c) != 0) {

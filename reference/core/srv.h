@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "faults.h"
+#include "metrics.h"
 #include "server.h"
 
 struct rh_hub; /* core/hub.c: connections, channels, subscribers */
@@ -30,6 +31,7 @@ struct rh_srv {
     struct rh_hub *hub;
     struct rh_api *api;
     uint64_t faults; /* bit i set: fault i active (only consulted with RH_WITH_FAULTS) */
+    rh_metrics metrics;
     int shutting_down;
 };
 

@@ -188,6 +188,7 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
         }
     }
     if (refused) {
+        srv->metrics.auth_failures[RH_AUTH_FAIL_SUBSCRIBE]++;
         sub_error(c, name, "AuthError", refused, 401);
         if (rh_fault_on(srv, RH_FAULT_LEAK_REFUSED))
             rh_hub_subscribe(srv, c, name, type);
