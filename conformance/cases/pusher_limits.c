@@ -5,12 +5,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
 
 #define QUICK_MS  3000
 #define MAX_CONNS 200 /* the quota case opens max_connections sockets: keep it small */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static const rc_limits *limits_or_skip(rc_ctx *ctx)
 {
@@ -238,17 +246,18 @@ static void http_rate_limit(rc_ctx *ctx)
     RC_CHECK(ctx,
              rc_await(ctx, pc, "subscriber", "pusher_internal:subscription_succeeded", ch, NULL),
              "subscription refused");
-    /* 2*max+1 requests at once: however they fall across one-second windows, one window
-     * holds more than max of them. */
-    long n = 2 * max + 1, ok = 0, limited = 0;
+    /* Requests as fast as they go until one is refused. A server may count in fixed windows,
+     * so up to 2*max may pass in any one second without a breach; more is the proof. */
+    long n = 10 * max + 1, ok = 0, limited = 0;
     int retry_after = 0;
-    for (long i = 0; i < n && rc_ok(ctx); i++) {
+    int64_t ok_ms[1001];
+    for (long i = 0; i < n && rc_ok(ctx) && !limited; i++) {
         char data[16];
         snprintf(data, sizeof data, "%ld", i);
         rc_http_resp resp;
         RC_TRY(ctx, limits_publish(ctx, l, ch, data, &resp) == 0, "publish failed");
         if (resp.status == 200) {
-            ok++;
+            ok_ms[ok++] = now_ms();
         } else if (resp.status == 429) {
             limited++;
             char ra[32] = "";
@@ -266,10 +275,20 @@ static void http_rate_limit(rc_ctx *ctx)
     }
     if (!rc_ok(ctx))
         return;
-    RC_CHECK(ctx, limited > 0,
-             "%ld requests at once to an app limited to %ld per second: none "
-             "answered 429",
-             n, max);
+    if (!limited) {
+        long most = 0; /* the most requests accepted within one second */
+        for (long a = 0, b = 0; b < ok; b++) {
+            while (ok_ms[b] - ok_ms[a] >= 1000)
+                a++;
+            most = b - a + 1 > most ? b - a + 1 : most;
+        }
+        RC_CHECK(ctx, most <= 2 * max,
+                 "%ld requests accepted within one second by an app limited to %ld per second; "
+                 "none answered 429",
+                 most, max);
+        rc_skip(ctx, "requests too slow to reach the limit (at most %ld in one second)", most);
+        return;
+    }
     /* Refused requests publish nothing: exactly ok events arrive. */
     long got = 0;
     const rc_pmsg *m;
