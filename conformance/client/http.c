@@ -198,7 +198,7 @@ int rc_http(rc_ctx *ctx, const char *method, const char *path_and_query, const c
     rc_net n;
     char err[256];
     int rc = -1;
-    if (rc_net_connect(&n, host, port, t->tls, dl, err, sizeof err) < 0) {
+    if (rc_net_connect(&n, host, port, t->tls, t->ca_file, dl, err, sizeof err) < 0) {
         rc_error(ctx, "%s", err);
         free(req.p);
         return -1;
@@ -218,9 +218,15 @@ int rc_api(rc_ctx *ctx, const char *method, const char *path, const char *extra_
            const char *body, rc_http_resp *resp)
 {
     const rc_target *t = rc_target_of(ctx);
+    return rc_api_as(ctx, t->app_key, t->app_secret, method, path, extra_query, body, resp);
+}
+
+int rc_api_as(rc_ctx *ctx, const char *key, const char *secret, const char *method,
+              const char *path, const char *extra_query, const char *body, rc_http_resp *resp)
+{
     size_t blen = body ? strlen(body) : 0;
-    char *q = rh_httpsig_build_query(t->app_key, t->app_secret, method, path, (long)time(NULL),
-                                     body, blen, extra_query);
+    char *q = rh_httpsig_build_query(key, secret, method, path, (long)time(NULL), body, blen,
+                                     extra_query);
     if (!q) {
         memset(resp, 0, sizeof *resp);
         rc_error(ctx, "cannot sign the request (rh_httpsig_build_query failed)");

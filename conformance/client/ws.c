@@ -56,6 +56,12 @@ static void release(void *obj)
 
 rc_ws *rc_ws_open(rc_ctx *ctx, const char *path, int expect_failure, int *http_status)
 {
+    return rc_ws_open_hdr(ctx, path, NULL, expect_failure, http_status);
+}
+
+rc_ws *rc_ws_open_hdr(rc_ctx *ctx, const char *path, const char *headers, int expect_failure,
+                      int *http_status)
+{
     const rc_target *t = rc_target_of(ctx);
     char err[256];
     if (http_status)
@@ -71,14 +77,14 @@ rc_ws *rc_ws_open(rc_ctx *ctx, const char *path, int expect_failure, int *http_s
     if (!path)
         path = t->ws_path;
     int64_t dl = rc_net_deadline(rc__timeout(ctx, RC_DEFAULT_TIMEOUT_MS));
-    if (rc_net_connect(&ws->net, t->host, t->port, t->tls, dl, err, sizeof err) < 0) {
+    if (rc_net_connect(&ws->net, t->host, t->port, t->tls, t->ca_file, dl, err, sizeof err) < 0) {
         rc__wire(ctx, "note", "", err, strlen(err), 0);
         if (!expect_failure)
             rc_error(ctx, "%s", err);
         free(ws);
         return NULL;
     }
-    if (rc__ws_handshake(ws, path, expect_failure, http_status) < 0) {
+    if (rc__ws_handshake(ws, path, headers, expect_failure, http_status) < 0) {
         ws->open = 0;
         release(ws);
         return NULL;

@@ -101,12 +101,23 @@ typedef struct rc_node {
     const char *host;
     int port;
 } rc_node;
+/* The app the limit cases (needs:limits) run against, read from the server's own config
+ * with --limits FILE: a separate app so its low limits never disturb the other cases. */
+typedef struct rc_limits {
+    int known; /* 0: no --limits; the limit cases SKIP */
+    char app_id[65], key[65], secret[129];
+    long max_connections;       /* 0: unlimited (that case SKIPs) */
+    long max_subscriptions;     /* 0: unlimited */
+    long http_requests_per_sec; /* 0: off */
+    char allowed_origin[256];   /* one allowed Origin; "": every origin allowed */
+} rc_limits;
 
 typedef struct rc_target {
     const char *base_url; /* "http://127.0.0.1:8080" */
     const char *host;
     int port;
     int tls;             /* https / wss */
+    const char *ca_file; /* --ca: PEM CA the server's certificate must chain to; NULL: none */
     const char *ws_path; /* "/app/<key>?protocol=7&client=rehome-conform&version=X" */
     const char *app_id;
     const char *app_key;
@@ -121,6 +132,7 @@ typedef struct rc_target {
     rc_node http_nodes[RC_MAX_HTTP_NODES];
     int nhttp_nodes;
     unsigned *http_rr;
+    rc_limits limits; /* --limits */
 } rc_target;
 
 const rc_target *rc_target_of(const rc_ctx *ctx);

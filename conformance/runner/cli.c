@@ -41,6 +41,11 @@ static void usage(FILE *f)
         "  --http-node URL        another node of the same deployment (repeatable): HTTP\n"
         "                         requests go round-robin over URL and these nodes,\n"
         "                         WebSockets stay on URL (multi-node checks)\n"
+        "  --ca FILE              https: verify the server's certificate against this PEM\n"
+        "                         CA (default: not verified)\n"
+        "  --limits FILE          the server's config: the limit cases (needs:limits) use\n"
+        "                         the app --limits-app ID (default limits-app) and its\n"
+        "                         limits; without it they SKIP\n"
         "  --help, --version\n\n"
         "Exit status: 0 no failure, 1 a FAIL (or a baseline difference), 2 harness\n"
         "error (bad options, target unreachable, an ERROR verdict).\n");
@@ -178,6 +183,9 @@ static int parse_args(int argc, char **argv, rc_opts *o)
         O_SEED,
         O_QUIET,
         O_HTTPNODE,
+        O_CA,
+        O_LIMITS,
+        O_LIMITS_APP,
         O_HELP,
         O_VERSION
     };
@@ -202,6 +210,9 @@ static int parse_args(int argc, char **argv, rc_opts *o)
                                        {"seed", 1, 0, O_SEED},
                                        {"quiet", 0, 0, O_QUIET},
                                        {"http-node", 1, 0, O_HTTPNODE},
+                                       {"ca", 1, 0, O_CA},
+                                       {"limits", 1, 0, O_LIMITS},
+                                       {"limits-app", 1, 0, O_LIMITS_APP},
                                        {"help", 0, 0, O_HELP},
                                        {"version", 0, 0, O_VERSION},
                                        {0, 0, 0, 0}};
@@ -280,6 +291,15 @@ static int parse_args(int argc, char **argv, rc_opts *o)
         case O_SLOW:
             o->slow = 1;
             break;
+        case O_CA:
+            o->t.ca_file = optarg;
+            break;
+        case O_LIMITS:
+            o->limits_file = optarg;
+            break;
+        case O_LIMITS_APP:
+            o->limits_app = optarg;
+            break;
         case O_SEED: {
             char *e;
             o->seed = strtoull(optarg, &e, 0);
@@ -332,6 +352,14 @@ static int parse_args(int argc, char **argv, rc_opts *o)
                  "/app/%s?protocol=7&client=rehome-conform&version=%s", o->t.app_key, RH_VERSION);
     o->t.ws_path = o->ws_path;
     o->t.activity_timeout_max = o->max_wait_s;
+    if (o->limits_file) {
+        char err[512];
+        if (rc_limits_load(o->limits_file, o->limits_app ? o->limits_app : "limits-app",
+                           &o->t.limits, err, sizeof err) != 0) {
+            fprintf(stderr, "rehome-conform: --limits: %s\n", err);
+            return -1;
+        }
+    }
     return 0;
 }
 

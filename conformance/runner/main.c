@@ -42,8 +42,8 @@ static int probe(const rc_opts *o)
 {
     rc_net n;
     char err[256];
-    if (rc_net_connect(&n, o->t.host, o->t.port, o->t.tls, rc_net_deadline(5000), err, sizeof err) <
-        0) {
+    if (rc_net_connect(&n, o->t.host, o->t.port, o->t.tls, o->t.ca_file, rc_net_deadline(5000), err,
+                       sizeof err) < 0) {
         fprintf(stderr, "rehome-conform: target unreachable: %s\n", err);
         return -1;
     }

@@ -17,6 +17,7 @@
     X(pusher_presence)                                                                             \
     X(pusher_client_events)                                                                        \
     X(pusher_http_api)                                                                             \
+    X(pusher_limits)                                                                               \
     X(stream_naming)                                                                               \
     X(stream_authz)                                                                                \
     X(stream_events)                                                                               \

@@ -105,6 +105,8 @@ int rh_api_breplay_parse(const char *query, rh_api_breplay_q *q, char *err, size
  * past last_seq), 410 (tokens after after_seq no longer kept) or 500, and err set. */
 cJSON *rh_api_breplay_answer(const rh_store_reply *r, uint64_t after_seq, int *status, char *err,
                              size_t errlen);
+/* GET /metrics (Prometheus text). */
+void rh_api_metrics(const rh_api_call *c);
 
 /* stream.c: stream events, encoded once each and published to the stream channel. */
 typedef struct rh_api_stream_ref {

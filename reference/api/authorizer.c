@@ -142,6 +142,7 @@ void rh_api_authorize(const rh_api_call *c)
     const char *token = rh_api_bearer_token(c->req->authorization, tokbuf, sizeof tokbuf);
     const rh_cfg_user *user = token ? rh_cfg_user_by_token(srv->cfg, token) : NULL;
     if (!user && !rh_fault_on(srv, RH_FAULT_AUTHZ_NO_TOKEN)) {
+        srv->metrics.auth_failures[RH_AUTH_FAIL_AUTHORIZER]++;
         rh_api_error(c->done, c->ud, 401,
                      token ? "unknown bearer token"
                            : "missing bearer token (Authorization: "
@@ -160,10 +161,12 @@ void rh_api_authorize(const rh_api_call *c)
     int parsed = parse_channel(f.channel, &cs, &presence, err, sizeof err) == 0;
     char *cdata = NULL;
     if (!parsed && !rh_fault_on(srv, RH_FAULT_AUTHZ_LAX_CHANNEL)) {
+        srv->metrics.auth_failures[RH_AUTH_FAIL_AUTHORIZER]++;
         rh_api_error(c->done, c->ud, 403,
                      "channel_name is not a stream channel private-workspace.W.thread.T: %s", err);
     } else if (parsed && user && !rh_cfg_user_in_workspace(user, cs.workspace) &&
                !rh_fault_on(srv, RH_FAULT_AUTHZ_NON_MEMBER)) {
+        srv->metrics.auth_failures[RH_AUTH_FAIL_AUTHORIZER]++;
         rh_api_error(c->done, c->ud, 403, "user %s is not a member of workspace %s", user->user_id,
                      cs.workspace);
     } else if (srv->cfg->napps == 0) {

@@ -220,6 +220,41 @@ static int check_signature(rh_srv *srv, const rh_cfg_app *app, const rh_http_req
         rh_api_error(done, ud, 400, "malformed query: %s", err);
     else
         rh_api_error(done, ud, 401, "authentication failed: %s", err);
+    if (rc != RH_HTTPSIG_ERR_NOMEM)
+        srv->metrics.auth_failures[RH_AUTH_FAIL_HTTP_SIGNATURE]++;
+    return -1;
+}
+
+/* --- rate limit ----------------------------------------------------------------------------- */
+
+/* Fixed one-second windows per app: cheap and predictable for clients (Retry-After is the
+ * rest of the window). 0 when the request may go on; otherwise answers 429 and returns -1. */
+static int check_rate(rh_srv *srv, const rh_cfg_app *app, rh_http_done done, void *ud)
+{
+    int max = app->http_requests_per_sec;
+    if (max <= 0 || rh_fault_on(srv, RH_FAULT_NO_HTTP_RATE))
+        return 0;
+    rh_app_state *st = rh_srv_app_state(srv, app);
+    uint64_t now = srv->io.now_ms(srv->io.ud);
+    if (now < st->http_window_ms || now - st->http_window_ms >= 1000) {
+        st->http_window_ms = now;
+        st->http_count = 0;
+    }
+    if (st->http_count < max) {
+        st->http_count++;
+        return 0;
+    }
+    char body[128], retry[16];
+    int n = snprintf(body, sizeof body,
+                     "{\"error\":\"over %d requests per second for this app\",\"code\":429}", max);
+    /* The window ends within a second: whole seconds, so 1. */
+    snprintf(retry, sizeof retry, "1");
+    rh_http_resp r = {.status = 429,
+                      .content_type = "application/json",
+                      .body = body,
+                      .body_len = (size_t)n,
+                      .retry_after = retry};
+    done(ud, &r);
     return -1;
 }
 
@@ -371,6 +406,14 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
         rh_api_reply_json(done, ud, 200, o);
         return;
     }
+    if (n == 1 && strcmp(segs[0], "metrics") == 0 && srv->cfg->metrics) {
+        if (strcmp(req.method, "GET") != 0 && strcmp(req.method, "HEAD") != 0) {
+            rh_api_error(done, ud, 405, "method not allowed: use GET");
+            return;
+        }
+        rh_api_metrics(&call);
+        return;
+    }
     if (n == 2 && strcmp(segs[0], "broadcasting") == 0 && strcmp(segs[1], "auth") == 0) {
         if (strcmp(req.method, "POST") != 0) {
             rh_api_error(done, ud, 405, "method not allowed: use POST");
@@ -406,6 +449,8 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
         return;
     }
     if (check_signature(srv, call.app, &req, done, ud) != 0)
+        return;
+    if (check_rate(srv, call.app, done, ud) != 0)
         return;
     call.arg = rt.has_arg ? segs[3] : NULL;
     rt.fn(&call);

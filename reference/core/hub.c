@@ -327,6 +327,7 @@ size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, r
 {
     if (!frame || !channel)
         return 0;
+    srv->metrics.channel_publishes++;
     rh_chan *ch = rh_hub_chan(srv, app, channel);
     if (!ch)
         return 0;
@@ -344,6 +345,7 @@ size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, r
             n++;
     }
     rh_hub_leave(srv);
+    srv->metrics.deliveries += n;
     return n;
 }
 

@@ -36,6 +36,8 @@ typedef struct rh_srv_io {
     int64_t (*wall_s)(void *ud);                  /* Unix time in seconds (HTTP signature window) */
     int (*random)(void *ud, void *out, size_t n); /* CSPRNG; 0 on success */
     void (*log)(void *ud, int level, const char *msg);
+    /* Bytes queued to connections and not yet written, for GET /metrics; may be NULL. */
+    size_t (*queued_bytes)(void *ud);
 } rh_srv_io;
 
 rh_srv *rh_srv_new(const rh_cfg *cfg, const rh_srv_io *io, rh_store *store, char *err,
@@ -55,6 +57,11 @@ rh_conn *rh_srv_conn_open(rh_srv *srv, const char *app_key, void *handle);
  * "" when there was none). Protocol 7 is assumed and the query is otherwise ignored; only
  * the test-only protocol-required fault reads it. */
 rh_conn *rh_srv_conn_open_query(rh_srv *srv, const char *app_key, const char *query, void *handle);
+/* The same with the upgrade's Origin header (NULL: none). An origin outside the app's
+ * allowed_origins gets pusher:error 4009 and a close 4009; an app at max_connections gets
+ * pusher:error 4004 and a close 4004. */
+rh_conn *rh_srv_conn_open_origin(rh_srv *srv, const char *app_key, const char *query,
+                                 const char *origin, void *handle);
 /* One whole message. is_binary: Pusher allows text frames only. */
 void rh_srv_conn_message(rh_srv *srv, rh_conn *c, const char *data, size_t len, int is_binary);
 /* A WebSocket ping or pong control frame arrived: counts as activity for the heartbeat. */
@@ -68,6 +75,11 @@ void rh_srv_tick(rh_srv *srv);
 /* Graceful stop: every connection gets pusher:error 4200 and a close 4200. */
 void rh_srv_shutdown(rh_srv *srv);
 size_t rh_srv_conn_count(const rh_srv *srv);
+/* What only the edge sees, for GET /metrics: an HTTP answer's status (every answer, also
+ * those the edge makes itself), and a frame written us microseconds after it was first
+ * queued (its publish). */
+void rh_srv_note_http(rh_srv *srv, int status);
+void rh_srv_note_send_latency(rh_srv *srv, uint64_t us);
 
 /* --- HTTP side -------------------------------------------------------------------------- */
 

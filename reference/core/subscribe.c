@@ -188,6 +188,7 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
         }
     }
     if (refused) {
+        srv->metrics.auth_failures[RH_AUTH_FAIL_SUBSCRIBE]++;
         sub_error(c, name, "AuthError", refused, 401);
         if (rh_fault_on(srv, RH_FAULT_LEAK_REFUSED))
             rh_hub_subscribe(srv, c, name, type);
@@ -196,6 +197,13 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     if (rh_hub_sub_of(c, name)) {
         /* Re-subscribing: confirm again, keep the one subscription and its member. */
         send_succeeded(c, name);
+        goto out;
+    }
+    if (c->app->max_subscriptions && c->subs.n >= c->app->max_subscriptions &&
+        !rh_fault_on(srv, RH_FAULT_NO_SUB_LIMIT)) {
+        snprintf(why, sizeof(why), "over %zu subscriptions on this connection",
+                 c->app->max_subscriptions);
+        sub_error(c, name, "LimitReached", why, 4100);
         goto out;
     }
     if (type == RH_CHAN_PRESENCE && presence_full(c, rh_hub_chan(srv, c->app, name), user_id)) {
