@@ -121,8 +121,8 @@ int rc_ws_send_frame(rc_ws *ws, int opcode, const void *data, size_t len, int fi
         memcpy(f + o, data, len);
     for (size_t i = 0; masked && i < len; i++)
         f[o + i] ^= mask[i & 3];
-    char pre[64];
     if (!fin || !masked || opcode == 0) {
+        char pre[64];
         snprintf(pre, sizeof pre, "[frame op=%d fin=%d masked=%d] ", opcode, fin ? 1 : 0,
                  masked ? 1 : 0);
         rc__wire(ws->ctx, "out", pre, data, len, opcode == RC_WS_BINARY);

@@ -289,7 +289,7 @@ typedef struct route {
 } route;
 
 /* Matches /apps/{id}/... ; *rt NULL when the path is unknown. */
-static void match_app_route(char segs[MAX_SEGS][SEG_MAX], int n, route *rt)
+static void match_app_route(const char segs[MAX_SEGS][SEG_MAX], int n, route *rt)
 {
     rt->fn = NULL;
     rt->has_arg = 0;
