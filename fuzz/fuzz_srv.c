@@ -94,9 +94,14 @@ static void http(fz_srv *f, const char *rest, int sign)
     char *signedq = NULL;
     size_t blen = strlen(rest);
     if (sign) {
-        signedq = rh_httpsig_build_query("app-key", "app-secret", method, target,
-                                         1700000000 + (long)(f->now_ms / 1000), rest, blen,
+        long ts = 1700000000 + (long)(f->now_ms / 1000);
+        signedq = rh_httpsig_build_query("app-key", "app-secret", method, target, ts, rest, blen,
                                          q && *q ? q : NULL);
+        /* Extra parameters that do not parse (a duplicate, a bad escape) cannot be signed:
+         * sign without them. */
+        if (!signedq)
+            signedq = rh_httpsig_build_query("app-key", "app-secret", method, target, ts, rest,
+                                             blen, NULL);
         FZ_CHECK(signedq);
     }
     rh_http_req req = {.method = method,
