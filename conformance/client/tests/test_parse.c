@@ -50,10 +50,8 @@ static void test_wsf_refusals(void **state)
     (void)state;
     rc_wsf f;
     assert_int_equal(wsf(S("\xc1\x00"), &f), RC_WSF_RSV);
-    assert_int_equal(wsf(S("\x81\x82\x01\x02\x03\x04"
-                           "ab"),
-                         &f),
-                     RC_WSF_MASKED);
+    static const char masked[] = {'\x81', '\x82', 1, 2, 3, 4, 'a', 'b'};
+    assert_int_equal(wsf(masked, sizeof masked, &f), RC_WSF_MASKED);
     assert_int_equal(wsf(S("\x88\x02\x03\xe8"), &f), RC_WSF_OK);
     assert_int_equal(f.op, 8);
 }
