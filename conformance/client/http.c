@@ -9,10 +9,9 @@
 
 #include "../runner/internal.h"
 #include "client.h"
+#include "http_resp.h"
 #include "net.h"
 #include "proto/httpsig.h"
-
-#define HTTP_MAX_RESPONSE (16u << 20)
 
 typedef struct sbuf {
     char *p;
@@ -42,100 +41,28 @@ int rc_http_header(const rc_http_resp *resp, const char *name, char *out, size_t
     return resp ? rc_net_header(resp->headers, name, out, outlen) : 0;
 }
 
-/* Decodes a chunked body in place into out: 0 complete, 1 need more, -1 malformed. */
-static int dechunk(const char *p, size_t len, sbuf *out)
-{
-    size_t o = 0;
-    out->len = 0;
-    for (;;) {
-        const char *nl = memmem(p + o, len - o, "\r\n", 2);
-        if (!nl)
-            return 1;
-        char *end;
-        unsigned long long n = strtoull(p + o, &end, 16);
-        if (end == p + o)
-            return -1;
-        o = (size_t)(nl - p) + 2;
-        if (n == 0)
-            /* Done at an empty line: right away, or after trailer lines. */
-            return (len - o >= 2 && memcmp(p + o, "\r\n", 2) == 0) ||
-                           memmem(p + o, len - o, "\r\n\r\n", 4)
-                       ? 0
-                       : 1;
-        if (n > HTTP_MAX_RESPONSE)
-            return -1;
-        if (len - o < n + 2)
-            return 1;
-        if (sb_add(out, p + o, (size_t)n) < 0)
-            return -1;
-        o += (size_t)n + 2;
-    }
-}
-
-void rc_http_resp_free(rc_http_resp *resp)
-{
-    if (!resp)
-        return;
-    free(resp->headers);
-    free(resp->body);
-    cJSON_Delete(resp->json);
-    memset(resp, 0, sizeof *resp);
-}
-
 static int read_response(rc_ctx *ctx, rc_net *n, int64_t dl, const char *method, rc_http_resp *resp)
 {
-    sbuf in = {0}, body = {0};
+    sbuf in = {0};
     char buf[16384];
-    size_t hlen = 0;
     int rc = -1;
-    long clen = -1;
-    int chunked = 0;
     for (;;) {
         long r = rc_net_read(n, buf, sizeof buf, dl);
         if (r > 0) {
-            if (sb_add(&in, buf, (size_t)r) < 0 || in.len > HTTP_MAX_RESPONSE) {
+            if (sb_add(&in, buf, (size_t)r) < 0 || in.len > RC_HTTP_MAX_RESPONSE) {
                 rc_error(ctx, "HTTP response too large");
                 goto out;
             }
         }
-        if (!hlen && in.p) {
-            char *e = strstr(in.p, "\r\n\r\n");
-            if (e) {
-                hlen = (size_t)(e - in.p) + 4;
-                resp->headers = strndup(in.p, hlen);
-                if (!resp->headers)
-                    goto out;
-                sscanf(in.p, "HTTP/1.%*d %d", &resp->status);
-                char v[64];
-                if (rc_http_header(resp, "Content-Length", v, sizeof v))
-                    clen = strtol(v, NULL, 10);
-                if (rc_http_header(resp, "Transfer-Encoding", v, sizeof v) &&
-                    strcasestr(v, "chunked"))
-                    chunked = 1;
-                if (strcmp(method, "HEAD") == 0 || resp->status == 204 || resp->status == 304)
-                    clen = 0;
-            }
-        }
-        if (hlen) {
-            size_t have = in.len - hlen;
-            if (chunked) {
-                int d = dechunk(in.p + hlen, have, &body);
-                if (d < 0) {
-                    rc_error(ctx, "malformed chunked HTTP response");
-                    goto out;
-                }
-                if (d == 0)
-                    break;
-            } else if (clen >= 0 && have >= (size_t)clen) {
-                sb_add(&body, in.p + hlen, (size_t)clen);
-                break;
-            }
+        const char *why = NULL;
+        int pr = rc_http_parse(in.p, in.len, r == 0, method, resp, &why);
+        if (pr == 0)
+            break;
+        if (pr < 0) {
+            rc_error(ctx, "%s", why);
+            goto out;
         }
         if (r == 0) {
-            if (hlen && !chunked && clen < 0) {
-                sb_add(&body, in.p + hlen, in.len - hlen);
-                break;
-            }
             rc_error(ctx, "HTTP connection closed before the response was complete");
             goto out;
         }
@@ -144,18 +71,11 @@ static int read_response(rc_ctx *ctx, rc_net *n, int64_t dl, const char *method,
             goto out;
         }
     }
-    if (!body.p)
-        sb_add(&body, "", 0);
-    resp->body = body.p;
-    resp->body_len = body.len;
-    body.p = NULL;
-    resp->json = cJSON_ParseWithLength(resp->body, resp->body_len);
     rc = 0;
 out:
     if (in.p)
         rc__wire(ctx, "in", "", in.p, in.len, 0);
     free(in.p);
-    free(body.p);
     return rc;
 }
 

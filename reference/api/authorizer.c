@@ -54,12 +54,12 @@ typedef struct auth_fields {
 static int read_fields(const rh_api_call *c, auth_fields *f)
 {
     const rh_http_req *req = c->req;
-    char err[160] = "";
     const char *sid = NULL, *ch = NULL;
     cJSON *o = NULL;
     rh_form form = {0};
     int is_json = is_json_body(req);
     if (is_json) {
+        char err[160] = "";
         int code;
         o = rh_json_parse(req->body, req->body_len, &code, err, sizeof err);
         if (!o || !cJSON_IsObject(o)) {

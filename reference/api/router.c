@@ -325,7 +325,8 @@ typedef struct route {
 
 /* Matches /apps/{id}/... ; *rt NULL when the path is unknown. method picks between the two
  * handlers of .../tokens (POST appends, GET replays). */
-static void match_app_route(char segs[MAX_SEGS][SEG_MAX], int n, const char *method, route *rt)
+static void match_app_route(const char segs[MAX_SEGS][SEG_MAX], int n, const char *method,
+                            route *rt)
 {
     rt->fn = NULL;
     rt->has_arg = 0;
