@@ -275,7 +275,7 @@ static void send_member_removed(rh_srv *srv, const rh_cfg_app *app, rh_chan *ch,
         int n = snprintf(data, need, "{\"user_id\":%s}", q);
         rh_buf *f = rh_msg_encode("pusher_internal:member_removed", ch->name, data, (size_t)n);
         if (f)
-            rh_hub_publish(srv, app, ch->name, f, NULL);
+            rh_srv_fanout(srv, app, ch->name, f, NULL, NULL, NULL);
         rh_buf_unref(f);
         free(data);
     }

@@ -45,6 +45,27 @@ void rh_srv_free(rh_srv *srv);
 /* Test-only fault switches (built with -Dfaults=true). 0, or -1 for an unknown name. */
 int rh_srv_set_fault(rh_srv *srv, const char *name);
 
+/* --- several nodes ----------------------------------------------------------------------- */
+
+/* The cross-node bus (several servers on one Redis). Without one (the default) events go
+ * straight to this server's subscribers. With one, every event that reaches WebSocket
+ * subscribers is published as a message (proto/busmsg.h) and delivered to this server's
+ * subscribers only when it comes back through rh_srv_bus_deliver, so every node sees one
+ * order. publish calls done exactly once, maybe before returning (ok 0 with a reason when
+ * the bus is down: then nothing was delivered anywhere). up answers 1 while the bus works. */
+typedef void (*rh_bus_done)(void *ud, int ok, const char *err);
+typedef struct rh_bus {
+    void *ud;
+    void (*publish)(void *ud, const char *msg, size_t len, rh_bus_done done, void *done_ud);
+    int (*up)(void *ud);
+    const char *store_name; /* reported by /up, e.g. "redis" */
+} rh_bus;
+
+/* Installs the bus (copied; NULL removes it). Call before traffic starts. */
+void rh_srv_set_bus(rh_srv *srv, const rh_bus *bus);
+/* One message received from the bus. Malformed messages are logged and dropped. */
+void rh_srv_bus_deliver(rh_srv *srv, const char *msg, size_t len);
+
 /* --- WebSocket side --------------------------------------------------------------------- */
 
 /* A WebSocket was upgraded at /app/{app_key}. handle is the edge's, given back in io calls.

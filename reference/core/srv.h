@@ -19,11 +19,20 @@ struct rh_srv {
     const rh_cfg *cfg;
     rh_srv_io io;
     rh_store *store;
+    rh_bus bus; /* bus.publish NULL: one node, events go straight to the hub */
     struct rh_hub *hub;
     struct rh_api *api;
     uint64_t faults; /* bit i set: fault i active (only consulted with RH_WITH_FAULTS) */
     int shutting_down;
 };
+
+/* Sends frame to the subscribers of channel in app on every node (except the connection
+ * except_socket_id): straight to the hub without a bus, else through it. done (may be NULL)
+ * is called once, with ok 1 once delivered locally or acknowledged by the bus. */
+void rh_srv_fanout(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
+                   const char *except_socket_id, rh_bus_done done, void *ud);
+/* 1 when a bus is installed. */
+int rh_srv_has_bus(const rh_srv *srv);
 
 /* Logs through io->log when set; printf-style. */
 void rh_srv_log(rh_srv *srv, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -87,7 +87,7 @@ static void publish_member_added(rh_conn *c, const rh_sub *sub)
     rh_buf *f =
         data ? rh_msg_encode("pusher_internal:member_added", name, data, strlen(data)) : NULL;
     if (f)
-        rh_hub_publish(c->srv, c->app, name, f, c->socket_id);
+        rh_srv_fanout(c->srv, c->app, name, f, c->socket_id, NULL, NULL);
     else
         rh_srv_log(c->srv, RH_LOG_ERROR, "out of memory encoding member_added");
     rh_buf_unref(f);
