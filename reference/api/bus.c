@@ -37,18 +37,21 @@ static const rh_cfg_app *app_of(rh_srv *srv, const rh_busfield *f)
     return id_field(id, f) == 0 ? rh_cfg_app_by_id(srv->cfg, id) : NULL;
 }
 
-/* evt app (channel except frame)... */
+/* evt app node serial (channel except frame)... */
 static int deliver_evt(rh_srv *srv, const rh_busfield *f, long n)
 {
     const rh_cfg_app *app = app_of(srv, &f[1]);
-    if (!app || (n - 2) % 3 != 0)
+    unsigned long long serial = 0;
+    if (!app || n < 4 || (n - 4) % 3 != 0 || rh_busfield_u64(&f[3], &serial) != 0)
         return -1;
-    for (long i = 2; i < n; i += 3) {
+    if (!rh_busfield_is(&f[2], srv->node_id))
+        serial = 0; /* another node's event: every local subscriber gets it */
+    for (long i = 4; i < n; i += 3) {
         char *channel = dup_field(&f[i]);
         char *except = f[i + 1].len ? dup_field(&f[i + 1]) : NULL;
         rh_buf *frame = rh_buf_new(f[i + 2].s, f[i + 2].len);
         if (channel && frame && (except || !f[i + 1].len))
-            rh_hub_publish(srv, app, channel, frame, except);
+            rh_hub_publish_before(srv, app, channel, frame, except, serial);
         else
             rh_srv_log(srv, RH_LOG_ERROR, "out of memory delivering a bus event");
         rh_buf_unref(frame);

@@ -142,8 +142,7 @@ static int bus_publish(const rh_api_call *c, const rh_trig_event *evs, size_t n,
     char *text = body ? cJSON_PrintUnformatted(body) : NULL;
     cJSON_Delete(body);
     rh_busmsg m = {0};
-    rh_busmsg_add_str(&m, "evt");
-    rh_busmsg_add_str(&m, c->app->id);
+    rh_srv_bus_head(srv, &m, c->app);
     int bad = !text;
     for (size_t i = 0; i < n && !bad; i++)
         bad = bus_add_event(srv, &m, (const rh_trig_event *)((const char *)evs + i * stride));

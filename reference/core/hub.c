@@ -222,6 +222,7 @@ rh_sub *rh_hub_subscribe(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type
     }
     sub->conn = c;
     sub->chan = ch;
+    sub->since = srv->bus_serial;
     sub->prev = ch->tail;
     if (ch->tail)
         ch->tail->next = sub;
@@ -325,6 +326,12 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
 size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
                       const char *except_socket_id)
 {
+    return rh_hub_publish_before(srv, app, channel, frame, except_socket_id, 0);
+}
+
+size_t rh_hub_publish_before(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
+                             const char *except_socket_id, uint64_t serial)
+{
     if (!frame || !channel)
         return 0;
     rh_chan *ch = rh_hub_chan(srv, app, channel);
@@ -338,7 +345,7 @@ size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, r
     /* A send may close a connection (queue full) and the edge may report it closed at once;
      * inside enter/leave that only marks it, so the list stays intact while we walk it. */
     for (rh_sub *s = ch->head; s; s = s->next) {
-        if (s->conn == except || s->conn->closing)
+        if (s->conn == except || s->conn->closing || (serial && s->since >= serial))
             continue;
         if (rh_conn_send(s->conn, frame) == 0)
             n++;

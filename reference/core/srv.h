@@ -19,7 +19,9 @@ struct rh_srv {
     const rh_cfg *cfg;
     rh_srv_io io;
     rh_store *store;
-    rh_bus bus; /* bus.publish NULL: one node, events go straight to the hub */
+    uint64_t bus_serial; /* events this node has published on the bus */
+    char node_id[24];    /* this node's name on the bus (random) */
+    rh_bus bus;          /* bus.publish NULL: one node, events go straight to the hub */
     struct rh_hub *hub;
     struct rh_api *api;
     uint64_t faults; /* bit i set: fault i active (only consulted with RH_WITH_FAULTS) */
@@ -31,6 +33,9 @@ struct rh_srv {
  * is called once, with ok 1 once delivered locally or acknowledged by the bus. */
 void rh_srv_fanout(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
                    const char *except_socket_id, rh_bus_done done, void *ud);
+/* Starts an "evt" bus message from this node: kind, app, node id, next serial. */
+struct rh_busmsg;
+void rh_srv_bus_head(rh_srv *srv, struct rh_busmsg *m, const rh_cfg_app *app);
 /* 1 when a bus is installed. */
 int rh_srv_has_bus(const rh_srv *srv);
 

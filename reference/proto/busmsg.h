@@ -3,7 +3,9 @@
  * A message is a sequence of fields, each "<decimal length>:<bytes>" with no separator, so
  * any bytes (tokens with newlines, frames) pass unescaped and a Lua script builds one with
  * string concatenation. The first field names the kind:
- *   evt  app_id, then per delivery: channel, except_socket_id ("" none), Pusher frame
+ *   evt  app_id, node_id, serial, then per delivery: channel, except_socket_id ("" none),
+ *        Pusher frame. serial counts the events the node published: on that node, a
+ *        connection that subscribed after the event was published does not get it
  *   tok  app_id, workspace_id, thread_id, run_id, stream_id, first_seq, token...
  *   end  app_id, workspace_id, thread_id, run_id, stream_id, last_seq, reason (rh_end_reason)
  * tok and end are written by the store's scripts; every node encodes their Pusher frames

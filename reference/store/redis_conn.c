@@ -266,6 +266,7 @@ static void connect_one(rr_store *rs, rr_conn *c)
     ac->data = rs;
     c->ac = ac;
     c->up = 0;
+    c->since = rr_now(rs);
     if (redisLibuvAttach(ac, rs->loop) != REDIS_OK) {
         c->ac = NULL;
         redisAsyncFree(ac);
@@ -278,17 +279,28 @@ static void connect_one(rr_store *rs, rr_conn *c)
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
 }
 
+/* Frees the connection's context now (pending callbacks fail at once) and retries later. */
+static void cut(rr_store *rs, rr_conn *c)
+{
+    redisAsyncContext *ac = c->ac;
+    c->ac = NULL; /* its callbacks no longer match a connection of ours */
+    redisAsyncFree(ac);
+    gone(rs, c);
+}
+
 static void on_watchdog(uv_timer_t *t)
 {
     rr_store *rs = t->data;
-    if (rs->cmd.ac && rs->pending > 0 && rr_now(rs) - rs->last_reply_ms > RR_STALL_MS) {
+    uint64_t now = rr_now(rs);
+    if (rs->cmd.ac && rs->cmd.up && rs->pending > 0 && now - rs->last_reply_ms > RR_STALL_MS) {
         rr_log(rs, 1, "Redis %s:%d owes %u replies for over %d ms; dropping the connection",
                rs->host, rs->port, rs->pending, RR_STALL_MS);
-        redisAsyncContext *ac = rs->cmd.ac;
-        redisAsyncFree(ac); /* pending callbacks answer UNAVAILABLE; reconnect follows */
-        if (rs->cmd.ac == ac)
-            gone(rs, &rs->cmd);
+        cut(rs, &rs->cmd);
     }
+    rr_conn *conns[2] = {&rs->cmd, &rs->sub};
+    for (int i = 0; i < 2; i++)
+        if (conns[i]->ac && !conns[i]->up && now - conns[i]->since > RR_CONNECT_MS)
+            cut(rs, conns[i]);
 }
 
 int rr_conn_start(rr_store *rs, char *err, size_t errlen)
@@ -303,7 +315,7 @@ int rr_conn_start(rr_store *rs, char *err, size_t errlen)
         uv_unref((uv_handle_t *)timers[i]);
         rs->handles_open++;
     }
-    uv_timer_start(&rs->watchdog, on_watchdog, 1000, 1000);
+    uv_timer_start(&rs->watchdog, on_watchdog, RR_WATCHDOG_MS, RR_WATCHDOG_MS);
     connect_one(rs, &rs->cmd);
     connect_one(rs, &rs->sub);
     return 0;

@@ -14,11 +14,16 @@ enum { RR_START, RR_APPEND, RR_END, RR_GET, RR_REPLAY, RR_EPOCH, RR_NSCRIPTS };
 #define RR_BACKOFF_MIN_MS 100
 #define RR_BACKOFF_MAX_MS 5000
 #define RR_STALL_MS       5000 /* a connection with replies owed and silent this long is dropped */
+/* A connection not up this long after connect() is dropped and retried: hiredis 0.14's libuv
+ * adapter ignores poll errors, so a refused connect would otherwise never report back. */
+#define RR_CONNECT_MS  1000
+#define RR_WATCHDOG_MS 250
 
 typedef struct rr_conn {
     redisAsyncContext *ac;
     int up;           /* cmd: handshake done; sub: subscribed */
     unsigned backoff; /* next retry delay, ms */
+    uint64_t since;   /* when the current connect began */
     uv_timer_t retry;
 } rr_conn;
 
