@@ -302,6 +302,26 @@ static void bus_sink(void *ud, const char *msg, size_t len)
     rh_srv_bus_deliver(ud, msg, len);
 }
 
+static void node_delta(void *ud, const char *field, long delta)
+{
+    rh_store_redis_node_delta(ud, field, delta);
+}
+
+static void node_replace(void *ud, const char *const *fields, const long *values, size_t n)
+{
+    rh_store_redis_node_replace(ud, fields, values, n);
+}
+
+static void node_sum(void *ud, const char *const *prefixes, size_t n, rh_bus_sum_cb cb, void *cud)
+{
+    rh_store_redis_node_sum(ud, prefixes, n, cb, cud);
+}
+
+static void store_up(void *ud)
+{
+    rh_srv_bus_resync(ud);
+}
+
 static rh_store *make_store(uv_loop_t *loop, const rh_cfg *cfg, const char *url, rh_log *log)
 {
     rh_store_limits lim = {cfg->replay_tokens, cfg->replay_bytes};
@@ -326,9 +346,18 @@ static void wire_bus(rh_store *store, rh_srv *srv)
 {
     if (!rh_store_is_redis(store))
         return;
-    rh_bus bus = {.ud = store, .publish = bus_publish, .up = bus_up, .store_name = "redis"};
+    rh_bus bus = {.ud = store,
+                  .publish = bus_publish,
+                  .up = bus_up,
+                  .node_delta = node_delta,
+                  .node_replace = node_replace,
+                  .node_sum = node_sum,
+                  .store_name = "redis"};
     rh_srv_set_bus(srv, &bus);
     rh_store_redis_set_sink(store, bus_sink, srv);
+    rh_store_redis_set_on_up(store, store_up, srv);
+    if (rh_store_redis_up(store))
+        rh_srv_bus_resync(srv);
 }
 
 int main(int argc, char **argv)

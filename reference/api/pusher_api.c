@@ -364,6 +364,10 @@ void rh_api_channels(const rh_api_call *c)
         rh_api_error(c->done, c->ud, 400, "info=user_count requires filter_by_prefix=presence-");
         return;
     }
+    if (rh_api_cluster_channels(c, prefix, bits)) {
+        rh_form_free(&q);
+        return;
+    }
     cJSON *body = cJSON_CreateObject();
     list_ctx l = {.srv = c->srv, .bits = bits, .chans = cJSON_AddObjectToObject(body, "channels")};
     if (l.chans)
@@ -398,6 +402,8 @@ void rh_api_channel(const rh_api_call *c)
         rh_api_error(c->done, c->ud, 400, "info=user_count is only for presence channels");
         return;
     }
+    if (rh_api_cluster_channel(c, bits))
+        return;
     rh_hub_chan_info ci;
     rh_api_chan_info(c->srv, c->app, c->arg, &ci);
     cJSON *body = cJSON_CreateObject();
@@ -436,6 +442,8 @@ void rh_api_channel_users(const rh_api_call *c)
         rh_api_error(c->done, c->ud, 400, "users are only available for presence channels");
         return;
     }
+    if (rh_api_cluster_users(c))
+        return;
     cJSON *body = cJSON_CreateObject();
     users_ctx u = {.arr = cJSON_AddArrayToObject(body, "users")};
     if (u.arr)

@@ -1,6 +1,7 @@
 /* The fan-out point shared by every event source (core/ owns it): straight to the hub on one
  * node, through the bus (an "evt" message, proto/busmsg.h) on several. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../proto/busmsg.h"
@@ -55,4 +56,92 @@ void rh_srv_fanout(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_b
     }
     srv->bus.publish(srv->bus.ud, m.p, m.len, done, ud);
     rh_busmsg_free(&m);
+}
+
+char *rh_srv_bus_field(const char *app_id, const char *channel, const char *user_id)
+{
+    size_t n = strlen(app_id) + strlen(channel) + (user_id ? strlen(user_id) + 1 : 0) + 8;
+    char *f = malloc(n);
+    if (f)
+        snprintf(f, n, "%s\n%s\n%s%s%s", user_id ? "p" : "s", app_id, channel, user_id ? "\n" : "",
+                 user_id ? user_id : "");
+    return f;
+}
+
+void rh_srv_bus_chan(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,
+                     long delta)
+{
+    if (!srv->bus.node_delta || !app)
+        return;
+    char *f = rh_srv_bus_field(app->id, channel, user_id);
+    if (f)
+        srv->bus.node_delta(srv->bus.ud, f, delta);
+    free(f);
+}
+
+typedef struct resync {
+    rh_srv *srv;
+    const rh_cfg_app *app;
+    const char *channel;
+    char **fields;
+    long *values;
+    size_t n, cap;
+    int failed;
+} resync;
+
+static void resync_add(resync *r, char *field, long value)
+{
+    if (!r->failed && field && r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+        char **f = realloc(r->fields, cap * sizeof *f);
+        if (f)
+            r->fields = f;
+        long *v = f ? realloc(r->values, cap * sizeof *v) : NULL;
+        if (v)
+            r->values = v;
+        if (v)
+            r->cap = cap;
+    }
+    if (r->failed || !field || r->n == r->cap) {
+        r->failed = 1;
+        free(field);
+        return;
+    }
+    r->fields[r->n] = field;
+    r->values[r->n++] = value;
+}
+
+static void resync_user(void *ud, const char *user_id)
+{
+    resync *r = ud;
+    resync_add(r, rh_srv_bus_field(r->app->id, r->channel, user_id), 1);
+}
+
+static void resync_chan(void *ud, const char *channel, const rh_hub_chan_info *info)
+{
+    resync *r = ud;
+    resync_add(r, rh_srv_bus_field(r->app->id, channel, NULL), (long)info->subscription_count);
+    if (info->user_count) {
+        r->channel = channel;
+        rh_hub_foreach_user(r->srv, r->app, channel, resync_user, r);
+    }
+}
+
+void rh_srv_bus_resync(rh_srv *srv)
+{
+    if (!srv->bus.node_replace)
+        return;
+    resync r = {.srv = srv};
+    for (size_t i = 0; i < srv->cfg->napps; i++) {
+        r.app = &srv->cfg->apps[i];
+        rh_hub_foreach_channel(srv, r.app, "", resync_chan, &r);
+    }
+    if (r.failed)
+        rh_srv_log(srv, RH_LOG_ERROR, "out of memory rewriting the channel state in Redis");
+    else
+        srv->bus.node_replace(srv->bus.ud, (const char *const *)r.fields, r.values, r.n);
+    for (size_t i = 0; i < r.n; i++)
+        free(r.fields[i]);
+    free(r.fields);
+    free(r.values);
 }

@@ -230,6 +230,7 @@ rh_sub *rh_hub_subscribe(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type
         ch->head = sub;
     ch->tail = sub;
     ch->nsubs++;
+    rh_srv_bus_chan(srv, c->app, ch->name, NULL, 1);
     return sub;
 }
 
@@ -258,6 +259,7 @@ int rh_hub_member_join(rh_sub *sub, const char *user_id, const char *user_info, 
             ch->mhead = m;
         ch->mtail = m;
         *is_new = 1;
+        rh_srv_bus_chan(sub->conn->srv, sub->conn->app, ch->name, user_id, 1);
     }
     m->conns++;
     sub->member = m;
@@ -297,9 +299,11 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
     else
         ch->tail = sub->prev;
     ch->nsubs--;
+    rh_srv_bus_chan(srv, c->app, ch->name, NULL, -1);
     rh_member *m = sub->member;
     free(sub);
     if (m && --m->conns == 0) {
+        rh_srv_bus_chan(srv, c->app, ch->name, m->user_id, -1);
         rh_htab_del(&ch->members, m->user_id);
         if (m->prev)
             m->prev->next = m->next;

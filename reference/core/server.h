@@ -54,15 +54,28 @@ int rh_srv_set_fault(rh_srv *srv, const char *name);
  * order. publish calls done exactly once, maybe before returning (ok 0 with a reason when
  * the bus is down: then nothing was delivered anywhere). up answers 1 while the bus works. */
 typedef void (*rh_bus_done)(void *ud, int ok, const char *err);
+typedef void (*rh_bus_sum_cb)(void *ud, int ok, const char *const *fields, const long long *sums,
+                              size_t n);
 typedef struct rh_bus {
     void *ud;
     void (*publish)(void *ud, const char *msg, size_t len, rh_bus_done done, void *done_ud);
     int (*up)(void *ud);
+    /* Channel state shared by the nodes (NULL: the HTTP API answers from this node alone).
+     * Fields are "s\n{app}\n{channel}" (subscriptions on this node) and
+     * "p\n{app}\n{channel}\n{user_id}" (1 while the user is in the presence channel here).
+     * delta adds to a field; replace rewrites this node's whole share (after a reconnect);
+     * sum totals, over the live nodes, every field starting with one of prefixes. */
+    void (*node_delta)(void *ud, const char *field, long delta);
+    void (*node_replace)(void *ud, const char *const *fields, const long *values, size_t n);
+    void (*node_sum)(void *ud, const char *const *prefixes, size_t n, rh_bus_sum_cb cb,
+                     void *cb_ud);
     const char *store_name; /* reported by /up, e.g. "redis" */
 } rh_bus;
 
 /* Installs the bus (copied; NULL removes it). Call before traffic starts. */
 void rh_srv_set_bus(rh_srv *srv, const rh_bus *bus);
+/* Rewrites this node's channel state through bus.node_replace (call when the bus is back). */
+void rh_srv_bus_resync(rh_srv *srv);
 /* One message received from the bus. Malformed messages are logged and dropped. */
 void rh_srv_bus_deliver(rh_srv *srv, const char *msg, size_t len);
 

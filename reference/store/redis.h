@@ -65,6 +65,20 @@ void rh_store_redis_publish(rh_store *st, const char *msg, size_t len, rh_store_
 typedef void (*rh_store_redis_reply_cb)(void *ud, void *reply);
 int rh_store_redis_command(rh_store *st, int argc, const char **argv, const size_t *argvlen,
                            rh_store_redis_reply_cb cb, void *ud);
+/* Per-node channel state for several nodes (redis_nodes.c): this node's field counts live in
+ * {prefix}node:{id} while the node refreshes its entry in {prefix}nodes. delta adds to one
+ * field (removed at 0); replace rewrites the node's whole hash (after a reconnect); sum
+ * answers, over the live nodes, the total of every field starting with one of prefixes
+ * (ok 0 when Redis is down; fields valid during the call). */
+void rh_store_redis_node_delta(rh_store *st, const char *field, long delta);
+void rh_store_redis_node_replace(rh_store *st, const char *const *fields, const long *values,
+                                 size_t n);
+typedef void (*rh_store_redis_sum_cb)(void *ud, int ok, const char *const *fields,
+                                      const long long *sums, size_t n);
+void rh_store_redis_node_sum(rh_store *st, const char *const *prefixes, size_t n,
+                             rh_store_redis_sum_cb cb, void *ud);
+/* Called each time the store comes up (first connect and every reconnect). */
+void rh_store_redis_set_on_up(rh_store *st, void (*fn)(void *), void *ud);
 /* 1 when connected and checked (both connections), else 0. */
 int rh_store_redis_up(const rh_store *st);
 /* Number of reconnects done that found Redis had lost its data (tests, logs). */

@@ -42,9 +42,13 @@ int rr_is_up(const rr_store *rs)
 static void note_state(rr_store *rs)
 {
     int up = rr_is_up(rs);
-    if (up && !rs->was_up)
+    if (up && !rs->was_up) {
         rr_log(rs, 2, "Redis store up (%s:%d)", rs->host, rs->port);
-    else if (!up && rs->was_up && !rs->destroying)
+        rs->was_up = 1;
+        rr_nodes_refresh(rs);
+        if (rs->on_up)
+            rs->on_up(rs->on_up_ud);
+    } else if (!up && rs->was_up && !rs->destroying)
         rr_log(rs, 1, "Redis store unreachable (%s:%d): answering 503 until it is back", rs->host,
                rs->port);
     rs->was_up = up;
@@ -292,6 +296,8 @@ static void on_watchdog(uv_timer_t *t)
 {
     rr_store *rs = t->data;
     uint64_t now = rr_now(rs);
+    if (++rs->ticks % (1000 / RR_WATCHDOG_MS) == 0 && rr_is_up(rs))
+        rr_nodes_refresh(rs);
     if (rs->cmd.ac && rs->cmd.up && rs->pending > 0 && now - rs->last_reply_ms > RR_STALL_MS) {
         rr_log(rs, 1, "Redis %s:%d owes %u replies for over %d ms; dropping the connection",
                rs->host, rs->port, rs->pending, RR_STALL_MS);
@@ -326,6 +332,9 @@ static void free_rs(rr_store *rs)
     free(rs->prefix);
     free(rs->bus);
     free(rs->epoch_key);
+    free(rs->nodes_key);
+    free(rs->node_prefix);
+    free(rs->node_key);
     free(rs);
 }
 

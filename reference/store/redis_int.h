@@ -38,8 +38,15 @@ typedef struct rr_store {
     char host[256];
     int port, db;
     char *prefix;
-    char *bus;       /* {prefix}bus */
-    char *epoch_key; /* {prefix}epoch */
+    char *bus;         /* {prefix}bus */
+    char *epoch_key;   /* {prefix}epoch */
+    char *nodes_key;   /* {prefix}nodes: live nodes */
+    char *node_prefix; /* {prefix}node: */
+    char *node_key;    /* {prefix}node:{node_id}: this node's channel counts */
+    char node_id[40];
+    void (*on_up)(void *);
+    void *on_up_ud;
+    unsigned ticks;
     rh_store_limits lim;
     uint64_t ttl_ms;
     uint64_t (*now_ms)(void *);
@@ -56,7 +63,7 @@ typedef struct rr_store {
     char epoch[40];
     char sha[RR_NSCRIPTS][41];
     int handshake_left; /* replies still owed by the cmd connection's handshake */
-    unsigned pending;   /* replies owed to operations on cmd */
+    unsigned pending;   /* replies owed to operations someone waits for (not fire-and-forget) */
     uint64_t last_reply_ms;
     unsigned losses; /* also the loss generation of rr_seen */
     rr_seen seen[RR_SEEN_SLOTS];
@@ -75,6 +82,9 @@ int rr_is_up(const rr_store *rs);
 void rr_got_reply(rr_store *rs);
 /* Marks the connection that gave a NULL reply as gone (pending callbacks then fail at once). */
 void rr_conn_lost(rr_store *rs);
+
+/* redis_nodes.c: the node registry refresh (every second while up). */
+void rr_nodes_refresh(rr_store *rs);
 
 /* redis_ops.c */
 void rr_seen_add(rr_store *rs, const char *app, const char *sid);

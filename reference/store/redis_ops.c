@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "redis_int.h"
 
@@ -434,7 +436,12 @@ rh_store *rh_store_redis_new(uv_loop_t *loop, const rh_store_redis_opts *o, char
     rs->now_ud = o->now_ud;
     rs->log = o->log;
     rs->log_ud = o->log_ud;
-    if (!rs->prefix || !rs->bus || !rs->epoch_key) {
+    snprintf(rs->node_id, sizeof rs->node_id, "%llx.%lx.%llx", (unsigned long long)time(NULL),
+             (long)getpid(), (unsigned long long)(uintptr_t)rs);
+    rs->nodes_key = rs->prefix ? join(rs->prefix, "nodes") : NULL;
+    rs->node_prefix = rs->prefix ? join(rs->prefix, "node:") : NULL;
+    rs->node_key = rs->node_prefix ? join(rs->node_prefix, rs->node_id) : NULL;
+    if (!rs->prefix || !rs->bus || !rs->epoch_key || !rs->nodes_key || !rs->node_key) {
         snprintf(err, errlen, "out of memory");
         rr_conn_stop(rs);
         return NULL;
@@ -458,6 +465,15 @@ void rh_store_redis_set_sink(rh_store *st, rh_store_bus_sink sink, void *ud)
     rr_store *rs = (rr_store *)st;
     rs->sink = sink;
     rs->sink_ud = ud;
+}
+
+void rh_store_redis_set_on_up(rh_store *st, void (*fn)(void *), void *ud)
+{
+    if (!rh_store_is_redis(st))
+        return;
+    rr_store *rs = (rr_store *)st;
+    rs->on_up = fn;
+    rs->on_up_ud = ud;
 }
 
 int rh_store_redis_up(const rh_store *st)
