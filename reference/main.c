@@ -317,6 +317,11 @@ static void node_sum(void *ud, const char *const *prefixes, size_t n, rh_bus_sum
     rh_store_redis_node_sum(ud, prefixes, n, cb, cud);
 }
 
+static void presence(void *ud, const char *field, long delta, const char *msg, size_t len)
+{
+    rh_store_redis_presence(ud, field, delta, msg, len);
+}
+
 static void store_up(void *ud)
 {
     rh_srv_bus_resync(ud);
@@ -352,6 +357,7 @@ static void wire_bus(rh_store *store, rh_srv *srv)
                   .node_delta = node_delta,
                   .node_replace = node_replace,
                   .node_sum = node_sum,
+                  .presence = presence,
                   .store_name = "redis"};
     rh_srv_set_bus(srv, &bus);
     rh_store_redis_set_sink(store, bus_sink, srv);

@@ -71,8 +71,8 @@ char *rh_srv_bus_field(const char *app_id, const char *channel, const char *user
 void rh_srv_bus_chan(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,
                      long delta)
 {
-    if (!srv->bus.node_delta || !app)
-        return;
+    if (!srv->bus.node_delta || !app || (user_id && srv->bus.presence))
+        return; /* presence fields are counted by rh_srv_presence */
     char *f = rh_srv_bus_field(app->id, channel, user_id);
     if (f)
         srv->bus.node_delta(srv->bus.ud, f, delta);
@@ -144,4 +144,26 @@ void rh_srv_bus_resync(rh_srv *srv)
         free(r.fields[i]);
     free(r.fields);
     free(r.values);
+}
+
+int rh_srv_presence(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,
+                    long delta, rh_buf *frame, const char *except_socket)
+{
+    if (!srv->bus.presence || !app)
+        return 0;
+    char *field = rh_srv_bus_field(app->id, channel, user_id);
+    rh_busmsg m = {0};
+    if (frame) {
+        rh_srv_bus_head(srv, &m, app);
+        rh_busmsg_add_str(&m, channel);
+        rh_busmsg_add_str(&m, except_socket);
+        rh_busmsg_add(&m, frame->data, frame->len);
+    }
+    if (!field || m.failed)
+        rh_srv_log(srv, RH_LOG_ERROR, "out of memory updating presence across nodes");
+    else
+        srv->bus.presence(srv->bus.ud, field, delta, frame ? m.p : NULL, frame ? m.len : 0);
+    free(field);
+    rh_busmsg_free(&m);
+    return 1;
 }

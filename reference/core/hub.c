@@ -277,7 +277,7 @@ static void send_member_removed(rh_srv *srv, const rh_cfg_app *app, rh_chan *ch,
     if (data) {
         int n = snprintf(data, need, "{\"user_id\":%s}", q);
         rh_buf *f = rh_msg_encode("pusher_internal:member_removed", ch->name, data, (size_t)n);
-        if (f)
+        if (!rh_srv_presence(srv, app, ch->name, user_id, -1, f, NULL) && f)
             rh_srv_fanout(srv, app, ch->name, f, NULL, NULL, NULL);
         rh_buf_unref(f);
         free(data);
@@ -313,7 +313,9 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
             m->next->prev = m->prev;
         else
             ch->mtail = m->prev;
-        if (!quiet && ch->nsubs > 0 && !rh_fault_on(srv, RH_FAULT_PRESENCE_NO_REMOVED))
+        if (srv->bus.presence)
+            send_member_removed(srv, c->app, ch, m->user_id); /* the bus decides */
+        else if (!quiet && ch->nsubs > 0 && !rh_fault_on(srv, RH_FAULT_PRESENCE_NO_REMOVED))
             send_member_removed(srv, c->app, ch, m->user_id);
         free(m->user_id);
         free(m->user_info);

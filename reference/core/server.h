@@ -69,6 +69,9 @@ typedef struct rh_bus {
     void (*node_replace)(void *ud, const char *const *fields, const long *values, size_t n);
     void (*node_sum)(void *ud, const char *const *prefixes, size_t n, rh_bus_sum_cb cb,
                      void *cb_ud);
+    /* A presence "p" field's join (+1) or leave (-1) on this node; msg goes out on the bus
+     * only when the user's total over every node went 0 -> 1 or -> 0 (NULL: node-local). */
+    void (*presence)(void *ud, const char *field, long delta, const char *msg, size_t len);
     const char *store_name; /* reported by /up, e.g. "redis" */
 } rh_bus;
 

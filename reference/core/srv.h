@@ -41,6 +41,12 @@ char *rh_srv_bus_field(const char *app_id, const char *channel, const char *user
 /* Adds delta to this node's share of the field, when the bus keeps channel state. */
 void rh_srv_bus_chan(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,
                      long delta);
+/* Presence across nodes: user joined (delta 1) or left (-1) channel on this node; frame
+ * (member_added/removed, may be NULL) reaches every node's subscribers (except except_socket)
+ * only when this was the user's first or last connection anywhere. 0 when the bus does not
+ * decide presence (the caller publishes itself), else 1. */
+int rh_srv_presence(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,
+                    long delta, rh_buf *frame, const char *except_socket);
 /* 1 when a bus is installed. */
 int rh_srv_has_bus(const rh_srv *srv);
 

@@ -77,6 +77,11 @@ typedef void (*rh_store_redis_sum_cb)(void *ud, int ok, const char *const *field
                                       const long long *sums, size_t n);
 void rh_store_redis_node_sum(rh_store *st, const char *const *prefixes, size_t n,
                              rh_store_redis_sum_cb cb, void *ud);
+/* A presence join (delta 1) or leave (-1) of field's user on this node; msg (a bus message,
+ * may be NULL) is published only when the user's total over the live nodes went from 0 to 1
+ * (join) or to 0 (leave): first connection anywhere adds, last removes. */
+void rh_store_redis_presence(rh_store *st, const char *field, long delta, const char *msg,
+                             size_t len);
 /* Called each time the store comes up (first connect and every reconnect). */
 void rh_store_redis_set_on_up(rh_store *st, void (*fn)(void *), void *ud);
 /* 1 when connected and checked (both connections), else 0. */

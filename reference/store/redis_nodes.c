@@ -31,6 +31,27 @@ static const char replace_lua[] = "redis.call('DEL', KEYS[1])\n"
                                   "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
                                   "return 1\n";
 
+/* Presence join (delta 1) or leave (-1) of a user on this node, and the cluster-wide
+ * decision in the same step: the message (member_added/removed) is published only when the
+ * user's total over the live nodes went 0 -> 1 or 1 -> 0. KEYS[1] the registry, KEYS[2] this
+ * node's hash; ARGV: node hash prefix, field, delta, bus channel, message, hash ttl. */
+static const char presence_lua[] =
+    "local v = redis.call('HINCRBY', KEYS[2], ARGV[2], ARGV[3])\n"
+    "if v <= 0 then redis.call('HDEL', KEYS[2], ARGV[2]) end\n"
+    "redis.call('PEXPIRE', KEYS[2], ARGV[6])\n"
+    "local t = redis.call('TIME')\n"
+    "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
+    "local total = 0\n"
+    "for _, n in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do\n"
+    "  local c = tonumber(redis.call('HGET', ARGV[1] .. n, ARGV[2]) or '0')\n"
+    "  if c > 0 then total = total + c end\n"
+    "end\n"
+    "local d = tonumber(ARGV[3])\n"
+    "if #ARGV[5] > 0 and ((d > 0 and total == d) or (d < 0 and total == 0)) then\n"
+    "  redis.call('PUBLISH', ARGV[4], ARGV[5])\n"
+    "end\n"
+    "return total\n";
+
 /* KEYS[1] the registry; ARGV[1] the node hash prefix, ARGV[2..] field prefixes. Answers
  * {field, sum, ...} over the live nodes, dropping dead ones from the registry. */
 static const char sum_lua[] =
@@ -190,4 +211,22 @@ void rh_store_redis_node_sum(rh_store *st, const char *const *prefixes, size_t n
         rr_got_reply(rs);
     }
     free(argv);
+}
+
+void rh_store_redis_presence(rh_store *st, const char *field, long delta, const char *msg,
+                             size_t len)
+{
+    if (!rh_store_is_redis(st))
+        return;
+    rr_store *rs = (rr_store *)st;
+    char d[24];
+    snprintf(d, sizeof d, "%ld", delta);
+    const char *argv[] = {"EVAL",       presence_lua,    "2",        rs->nodes_key,
+                          rs->node_key, rs->node_prefix, field,      d,
+                          rs->bus,      msg ? msg : "",  HASH_TTL_MS};
+    size_t lens[11];
+    for (int i = 0; i < 11; i++)
+        lens[i] = strlen(argv[i]);
+    lens[9] = msg ? len : 0;
+    fire(rs, 11, argv, lens);
 }
