@@ -292,21 +292,27 @@ static void cut(rr_store *rs, rr_conn *c)
     gone(rs, c);
 }
 
+/* now - t, or 0 when t is later (set after now was read): never an unsigned wrap. */
+static uint64_t age(uint64_t now, uint64_t t)
+{
+    return now > t ? now - t : 0;
+}
+
 static void on_watchdog(uv_timer_t *t)
 {
     rr_store *rs = t->data;
     uint64_t now = rr_now(rs);
-    if (++rs->ticks % (1000 / RR_WATCHDOG_MS) == 0 && rr_is_up(rs))
-        rr_nodes_refresh(rs);
-    if (rs->cmd.ac && rs->cmd.up && rs->pending > 0 && now - rs->last_reply_ms > RR_STALL_MS) {
+    if (rs->cmd.ac && rs->cmd.up && rs->pending > 0 && age(now, rs->last_reply_ms) > RR_STALL_MS) {
         rr_log(rs, 1, "Redis %s:%d owes %u replies for over %d ms; dropping the connection",
                rs->host, rs->port, rs->pending, RR_STALL_MS);
         cut(rs, &rs->cmd);
     }
     rr_conn *conns[2] = {&rs->cmd, &rs->sub};
     for (int i = 0; i < 2; i++)
-        if (conns[i]->ac && !conns[i]->up && now - conns[i]->since > RR_CONNECT_MS)
+        if (conns[i]->ac && !conns[i]->up && age(now, conns[i]->since) > RR_CONNECT_MS)
             cut(rs, conns[i]);
+    if (++rs->ticks % (1000 / RR_WATCHDOG_MS) == 0 && rr_is_up(rs))
+        rr_nodes_refresh(rs);
 }
 
 int rr_conn_start(rr_store *rs, char *err, size_t errlen)
