@@ -226,7 +226,6 @@ void rh_store_redis_presence(rh_store *st, const char *field, long delta, const 
                           rs->bus,      msg ? msg : "",  HASH_TTL_MS};
     size_t lens[11];
     for (int i = 0; i < 11; i++)
-        lens[i] = strlen(argv[i]);
-    lens[9] = msg ? len : 0;
+        lens[i] = i == 9 ? (msg ? len : 0) : strlen(argv[i]); /* msg is not NUL-terminated */
     fire(rs, 11, argv, lens);
 }
