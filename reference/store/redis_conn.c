@@ -48,9 +48,11 @@ static void note_state(rr_store *rs)
         rr_nodes_refresh(rs);
         if (rs->on_up)
             rs->on_up(rs->on_up_ud);
-    } else if (!up && rs->was_up && !rs->destroying)
+    } else if (!up && rs->was_up && !rs->destroying) {
         rr_log(rs, 1, "Redis store unreachable (%s:%d): answering 503 until it is back", rs->host,
                rs->port);
+        rs->warned = 1;
+    }
     rs->was_up = up;
 }
 
@@ -92,6 +94,11 @@ static void gone(rr_store *rs, rr_conn *c)
     c->up = 0;
     if (c == &rs->cmd)
         rs->pending = 0;
+    if (!rs->was_up && !rs->warned && !rs->destroying) {
+        rs->warned = 1; /* unreachable from the start: say so once, then retry quietly */
+        rr_log(rs, 1, "Redis store unreachable (%s:%d): answering 503 until it is back", rs->host,
+               rs->port);
+    }
     note_state(rs);
     schedule_retry(rs, c);
 }

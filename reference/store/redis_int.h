@@ -60,6 +60,7 @@ typedef struct rr_store {
     int handles_open; /* timers not yet closed: the struct is freed when this reaches 0 */
     int destroying;
     int was_up; /* for the warn-on-loss / info-on-recovery log lines */
+    int warned; /* the first failed connect was logged */
     char epoch[40];
     char sha[RR_NSCRIPTS][41];
     int handshake_left; /* replies still owed by the cmd connection's handshake */
