@@ -87,7 +87,8 @@ void rr_conn_lost(rr_store *rs);
 /* redis_nodes.c: the node registry refresh (every second while up). */
 void rr_nodes_refresh(rr_store *rs);
 
-/* redis_ops.c */
+/* redis_ops.c: the operations table. */
+extern const rh_store_ops rr_ops_table;
 void rr_seen_add(rr_store *rs, const char *app, const char *sid);
 int rr_seen_lost(const rr_store *rs, const char *app, const char *sid);
 
