@@ -108,6 +108,13 @@ cJSON *rh_api_breplay_answer(const rh_store_reply *r, uint64_t after_seq, int *s
 /* GET /metrics (Prometheus text). */
 void rh_api_metrics(const rh_api_call *c);
 
+/* cluster.c: the channel queries answered from every node's share (bus mode). Each returns 0
+ * when there is no shared channel state (the caller answers from this node), else 1 (the
+ * request is answered, maybe later). */
+int rh_api_cluster_channels(const rh_api_call *c, const char *prefix, int bits);
+int rh_api_cluster_channel(const rh_api_call *c, int bits);
+int rh_api_cluster_users(const rh_api_call *c);
+
 /* stream.c: stream events, encoded once each and published to the stream channel. */
 typedef struct rh_api_stream_ref {
     const rh_cfg_app *app;

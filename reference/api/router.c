@@ -368,6 +368,26 @@ static void match_app_route(const char segs[MAX_SEGS][SEG_MAX], int n, const cha
     }
 }
 
+/* /up: {"health":"OK"} on one node; with a bus also the store and whether it is reachable
+ * (503 "degraded" while it is not, so a load balancer can steer clients elsewhere). */
+static void up_answer(rh_srv *srv, rh_http_done done, void *ud)
+{
+    int bus = rh_srv_has_bus(srv);
+    int up = !bus || !srv->bus.up || srv->bus.up(srv->bus.ud);
+    cJSON *o = cJSON_CreateObject();
+    int ok = o && cJSON_AddStringToObject(o, "health", up ? "OK" : "degraded");
+    if (ok && bus)
+        ok = cJSON_AddStringToObject(o, "status", up ? "ok" : "degraded") &&
+             cJSON_AddStringToObject(o, "store",
+                                     srv->bus.store_name ? srv->bus.store_name : "bus") &&
+             (up || cJSON_AddStringToObject(o, "error", "store unreachable; reconnecting"));
+    if (o && !ok) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    rh_api_reply_json(done, ud, up ? 200 : 503, o);
+}
+
 void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void *ud)
 {
     char segs[MAX_SEGS][SEG_MAX];
@@ -399,12 +419,7 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
             rh_api_error(done, ud, 405, "method not allowed: use GET");
             return;
         }
-        cJSON *o = cJSON_CreateObject();
-        if (o && !cJSON_AddStringToObject(o, "health", "OK")) {
-            cJSON_Delete(o);
-            o = NULL;
-        }
-        rh_api_reply_json(done, ud, 200, o);
+        up_answer(srv, done, ud);
         return;
     }
     if (n == 1 && strcmp(segs[0], "metrics") == 0 && srv->cfg->metrics) {

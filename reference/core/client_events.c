@@ -95,6 +95,6 @@ void rh_conn_on_client_event(rh_conn *c, const rh_msg *m)
     }
     const char *except = rh_fault_on(srv, RH_FAULT_CLIENT_ECHO) ? NULL : c->socket_id;
     srv->metrics.client_events_in++;
-    rh_hub_publish(srv, app, name, f, except);
+    rh_srv_fanout(srv, app, name, f, except, NULL, NULL);
     rh_buf_unref(f);
 }

@@ -34,6 +34,7 @@ typedef struct rh_sub {
     rh_chan *chan;
     rh_member *member;          /* presence channels only; NULL otherwise */
     struct rh_sub *prev, *next; /* in chan */
+    uint64_t since;             /* srv->bus_serial when subscribed (bus mode) */
 } rh_sub;
 
 struct rh_chan {

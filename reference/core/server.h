@@ -47,6 +47,43 @@ void rh_srv_free(rh_srv *srv);
 /* Test-only fault switches (built with -Dfaults=true). 0, or -1 for an unknown name. */
 int rh_srv_set_fault(rh_srv *srv, const char *name);
 
+/* --- several nodes ----------------------------------------------------------------------- */
+
+/* The cross-node bus (several servers on one Redis). Without one (the default) events go
+ * straight to this server's subscribers. With one, every event that reaches WebSocket
+ * subscribers is published as a message (proto/busmsg.h) and delivered to this server's
+ * subscribers only when it comes back through rh_srv_bus_deliver, so every node sees one
+ * order. publish calls done exactly once, maybe before returning (ok 0 with a reason when
+ * the bus is down: then nothing was delivered anywhere). up answers 1 while the bus works. */
+typedef void (*rh_bus_done)(void *ud, int ok, const char *err);
+typedef void (*rh_bus_sum_cb)(void *ud, int ok, const char *const *fields, const long long *sums,
+                              size_t n);
+typedef struct rh_bus {
+    void *ud;
+    void (*publish)(void *ud, const char *msg, size_t len, rh_bus_done done, void *done_ud);
+    int (*up)(void *ud);
+    /* Channel state shared by the nodes (NULL: the HTTP API answers from this node alone).
+     * Fields are "s\n{app}\n{channel}" (subscriptions on this node) and
+     * "p\n{app}\n{channel}\n{user_id}" (1 while the user is in the presence channel here).
+     * delta adds to a field; replace rewrites this node's whole share (after a reconnect);
+     * sum totals, over the live nodes, every field starting with one of prefixes. */
+    void (*node_delta)(void *ud, const char *field, long delta);
+    void (*node_replace)(void *ud, const char *const *fields, const long *values, size_t n);
+    void (*node_sum)(void *ud, const char *const *prefixes, size_t n, rh_bus_sum_cb cb,
+                     void *cb_ud);
+    /* A presence "p" field's join (+1) or leave (-1) on this node; msg goes out on the bus
+     * only when the user's total over every node went 0 -> 1 or -> 0 (NULL: node-local). */
+    void (*presence)(void *ud, const char *field, long delta, const char *msg, size_t len);
+    const char *store_name; /* reported by /up, e.g. "redis" */
+} rh_bus;
+
+/* Installs the bus (copied; NULL removes it). Call before traffic starts. */
+void rh_srv_set_bus(rh_srv *srv, const rh_bus *bus);
+/* Rewrites this node's channel state through bus.node_replace (call when the bus is back). */
+void rh_srv_bus_resync(rh_srv *srv);
+/* One message received from the bus. Malformed messages are logged and dropped. */
+void rh_srv_bus_deliver(rh_srv *srv, const char *msg, size_t len);
+
 /* --- WebSocket side --------------------------------------------------------------------- */
 
 /* A WebSocket was upgraded at /app/{app_key}. handle is the edge's, given back in io calls.

@@ -86,10 +86,10 @@ static void publish_member_added(rh_conn *c, const rh_sub *sub)
     const char *name = sub->chan->name;
     rh_buf *f =
         data ? rh_msg_encode("pusher_internal:member_added", name, data, strlen(data)) : NULL;
-    if (f)
-        rh_hub_publish(c->srv, c->app, name, f, c->socket_id);
-    else
+    if (!f)
         rh_srv_log(c->srv, RH_LOG_ERROR, "out of memory encoding member_added");
+    if (!rh_srv_presence(c->srv, c->app, name, m->user_id, 1, f, c->socket_id) && f)
+        rh_srv_fanout(c->srv, c->app, name, f, c->socket_id, NULL, NULL);
     rh_buf_unref(f);
     cJSON_free(data);
 }
