@@ -58,6 +58,61 @@ need_setup() {
     command -v curl >/dev/null 2>&1 || return 0
     command -v npm >/dev/null 2>&1 || return 0
     command -v gcovr >/dev/null 2>&1 || return 0
+    command -v chromium >/dev/null 2>&1 || return 0
     command -v clang >/dev/null 2>&1 || return 0
+    command -v cppcheck >/dev/null 2>&1 || return 0
+    compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a' >/dev/null || return 0
     return 1
+}
+
+# Starts a redis-server on a free loopback port with its own temporary directory.
+#   start_redis VAR_PREFIX [extra redis-server args...]   (default: no persistence)
+# Sets ${PREFIX}_PID, ${PREFIX}_PORT, ${PREFIX}_URL (redis://127.0.0.1:PORT/0) and
+# ${PREFIX}_DIR. The port is picked by binding port 0 first; a lost race is retried.
+start_redis() {
+    local prefix=$1
+    shift
+    local dir port pid try i
+    dir=$(mktemp -d)
+    for try in 1 2 3 4 5; do
+        port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --save '' --appendonly no \
+            --logfile "$dir/redis.log" "$@" >/dev/null 2>&1 &
+        pid=$!
+        for i in $(seq 1 100); do
+            if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
+                printf -v "${prefix}_PID" '%s' "$pid"
+                printf -v "${prefix}_PORT" '%s' "$port"
+                printf -v "${prefix}_URL" 'redis://127.0.0.1:%s/0' "$port"
+                printf -v "${prefix}_DIR" '%s' "$dir"
+                return 0
+            fi
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.05
+        done
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    echo "redis-server did not start (see $dir/redis.log)" >&2
+    return 1
+}
+
+stop_redis() {
+    local pid=$1 dir=${2:-}
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    [ -n "$dir" ] && rm -rf "$dir"
+    return 0
+}
+
+# Runs a command with RH_TEST_REDIS_URL pointing at a fresh redis-server (the Redis variants
+# of the store unit tests need it).
+with_redis() {
+    local R_PID R_PORT R_URL R_DIR rc
+    start_redis R || return 1
+    RH_TEST_REDIS_URL=$R_URL "$@"
+    rc=$?
+    stop_redis "$R_PID" "$R_DIR"
+    return $rc
 }

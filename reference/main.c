@@ -15,6 +15,7 @@
 #include "core/faults.h"
 #include "core/server.h"
 #include "net/net.h"
+#include "store/redis.h"
 #include "store/store.h"
 
 #define EXIT_USAGE 2
@@ -27,7 +28,8 @@ static void usage(FILE *f)
                "  --host H           address to listen on (default 127.0.0.1)\n"
                "  --port P           port to listen on, 0 for a free one (default 8080)\n"
                "  --port-file FILE   write the port actually bound to FILE\n"
-               "  --redis URL        use Redis for stream state (not implemented yet)\n"
+               "  --redis URL        redis://host[:port][/db]: stream state and fan-out in Redis,\n"
+               "                     for several servers on one Redis (config redis_url)\n"
                "  --log-level L      error, warn, info or debug (default info)\n"
                "  --fault NAME       enable a test-only fault (repeatable; faults builds only)\n"
                "  --list-faults      list the fault names and exit\n"
@@ -278,6 +280,92 @@ static int check_faults(const opts *o)
     return 0;
 }
 
+/* --- several nodes: the Redis store doubles as the bus ----------------------------------- */
+
+static void store_log(void *ud, int level, const char *msg)
+{
+    rh_logf(ud, level, "%s", msg);
+}
+
+static void bus_publish(void *ud, const char *msg, size_t len, rh_bus_done done, void *dud)
+{
+    rh_store_redis_publish(ud, msg, len, done, dud);
+}
+
+static int bus_up(void *ud)
+{
+    return rh_store_redis_up(ud);
+}
+
+static void bus_sink(void *ud, const char *msg, size_t len)
+{
+    rh_srv_bus_deliver(ud, msg, len);
+}
+
+static void node_delta(void *ud, const char *field, long delta)
+{
+    rh_store_redis_node_delta(ud, field, delta);
+}
+
+static void node_replace(void *ud, const char *const *fields, const long *values, size_t n)
+{
+    rh_store_redis_node_replace(ud, fields, values, n);
+}
+
+static void node_sum(void *ud, const char *const *prefixes, size_t n, rh_bus_sum_cb cb, void *cud)
+{
+    rh_store_redis_node_sum(ud, prefixes, n, cb, cud);
+}
+
+static void presence(void *ud, const char *field, long delta, const char *msg, size_t len)
+{
+    rh_store_redis_presence(ud, field, delta, msg, len);
+}
+
+static void store_up(void *ud)
+{
+    rh_srv_bus_resync(ud);
+}
+
+static rh_store *make_store(uv_loop_t *loop, const rh_cfg *cfg, const char *url, rh_log *log)
+{
+    rh_store_limits lim = {cfg->replay_tokens, cfg->replay_bytes};
+    if (!url)
+        return rh_store_memory_new(&lim);
+    rh_store_redis_opts ro = {.url = url,
+                              .prefix = cfg->redis_prefix,
+                              .limits = lim,
+                              .ended_ttl_ms =
+                                  cfg->ended_ttl > 0 ? (uint64_t)cfg->ended_ttl * 1000u : 0,
+                              .log = store_log,
+                              .log_ud = log};
+    char err[256] = "";
+    rh_store *st = rh_store_redis_new(loop, &ro, err, sizeof err);
+    if (!st)
+        rh_logf(log, RH_LOG_ERROR, "--redis %s: %s", url, err);
+    return st;
+}
+
+/* Every event to subscribers goes through Redis pub/sub and comes back to this node. */
+static void wire_bus(rh_store *store, rh_srv *srv)
+{
+    if (!rh_store_is_redis(store))
+        return;
+    rh_bus bus = {.ud = store,
+                  .publish = bus_publish,
+                  .up = bus_up,
+                  .node_delta = node_delta,
+                  .node_replace = node_replace,
+                  .node_sum = node_sum,
+                  .presence = presence,
+                  .store_name = "redis"};
+    rh_srv_set_bus(srv, &bus);
+    rh_store_redis_set_sink(store, bus_sink, srv);
+    rh_store_redis_set_on_up(store, store_up, srv);
+    if (rh_store_redis_up(store))
+        rh_srv_bus_resync(srv);
+}
+
 int main(int argc, char **argv)
 {
     opts o = {0};
@@ -294,14 +382,6 @@ int main(int argc, char **argv)
         rh_cfg_clear(&cfg);
         return 1;
     }
-    if (o.redis || cfg.redis_url) {
-        fprintf(stderr,
-                "rehome-server: %s%s: the Redis store is not implemented yet; run without "
-                "it to use the embedded store\n",
-                o.redis ? "--redis " : "config redis_url ", o.redis ? o.redis : cfg.redis_url);
-        rh_cfg_clear(&cfg);
-        return EXIT_USAGE;
-    }
     rh_log log = {.level = rh_log_level_by_name(cfg.log_level)};
     if (log.level < 0)
         log.level = RH_LOG_INFO;
@@ -316,10 +396,12 @@ int main(int argc, char **argv)
     int status = 1;
     char err[256] = "";
     rh_net *net = NULL;
-    rh_store_limits lim = {cfg.replay_tokens, cfg.replay_bytes};
-    rh_store *store = rh_store_memory_new(&lim);
+    const char *redis_url = o.redis ? o.redis : cfg.redis_url;
+    rh_store *store = make_store(&loop, &cfg, redis_url, &log);
     if (!store) {
-        rh_logf(&log, RH_LOG_ERROR, "out of memory creating the store");
+        if (!redis_url)
+            rh_logf(&log, RH_LOG_ERROR, "out of memory creating the store");
+        status = redis_url ? EXIT_USAGE : 1;
         goto out;
     }
     net = rh_net_new(&loop, &cfg, store, &log, err, sizeof err);
@@ -327,6 +409,7 @@ int main(int argc, char **argv)
         rh_logf(&log, RH_LOG_ERROR, "cannot create the server: %s", err);
         goto out;
     }
+    wire_bus(store, rh_net_srv(net));
     for (int i = 0; i < o.nfaults; i++) {
         if (rh_srv_set_fault(rh_net_srv(net), o.faults[i]) != 0) {
             rh_logf(&log, RH_LOG_ERROR, "--fault %s: refused by the server", o.faults[i]);
@@ -356,6 +439,7 @@ int main(int argc, char **argv)
 out:
     rh_net_free(net);
     rh_store_free(store);
+    uv_run(&loop, UV_RUN_DEFAULT); /* the store's handles close */
     if (uv_loop_close(&loop) != 0)
         rh_logf(&log, RH_LOG_WARN, "event loop closed with handles still open");
     rh_cfg_clear(&cfg);

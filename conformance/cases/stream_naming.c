@@ -71,7 +71,6 @@ static void start_channel(rc_ctx *ctx)
     rc_sc_stream s;
     rc_sc_recv r = {0};
     rc_http_resp g = {0};
-    const char *want[1] = {"hello"};
     const char *st, *ch;
     rc_pconn *pc;
 
@@ -95,8 +94,10 @@ static void start_channel(rc_ctx *ctx)
             rc_fail(ctx, "the first token of a stream must get seq 1");
         return;
     }
-    if (rc_sc_expect(ctx, pc, &s, "subscriber", &r, 1, 0, 3000))
+    if (rc_sc_expect(ctx, pc, &s, "subscriber", &r, 1, 0, 3000)) {
+        const char *want[1] = {"hello"};
         rc_sc_check_seqs(ctx, "subscriber", &r, 1, 1, want);
+    }
     rc_sc_recv_free(&r);
 }
 
@@ -117,7 +118,7 @@ static void invalid_ids(rc_ctx *ctx)
 
 static void id_length(rc_ctx *ctx)
 {
-    char id64[70], q65[80], body[512], want[200], d[400], rnd[13];
+    char id64[70], q65[80], body[512], want[200], rnd[13];
     rc_http_resp r = {0};
     const char *ch;
 
@@ -135,6 +136,7 @@ static void id_length(rc_ctx *ctx)
              rc_target_of(ctx)->member.workspace, id64);
     ch = rc_json_str(r.json, "channel");
     if (r.status != 201 || !ch || strcmp(ch, want) != 0) {
+        char d[400];
         rc_expect_seen(ctx, want, rc_sc_desc(&r, d, sizeof d));
         rc_fail(ctx, "start with 64-character ids must answer 201 with channel %s: %s", want, d);
         rc_http_resp_free(&r);

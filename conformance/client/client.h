@@ -35,6 +35,9 @@ typedef struct rc_ws_msg {
  * expect_failure is set (then it returns NULL quietly and *http_status holds the status of a
  * refused upgrade, when non-NULL). */
 rc_ws *rc_ws_open(rc_ctx *ctx, const char *path, int expect_failure, int *http_status);
+/* The same with extra upgrade request headers ("Origin: x\r\n..."; NULL: none). */
+rc_ws *rc_ws_open_hdr(rc_ctx *ctx, const char *path, const char *headers, int expect_failure,
+                      int *http_status);
 int rc_ws_send_text(rc_ws *ws, const char *s, size_t len);
 /* A raw frame: any opcode, FIN flag, masked or not (servers must refuse unmasked). */
 int rc_ws_send_frame(rc_ws *ws, int opcode, const void *data, size_t len, int fin, int masked);
@@ -72,6 +75,10 @@ typedef struct rc_pconn {
 /* Opens a WebSocket and waits for pusher:connection_established, checking nothing beyond
  * "it arrived and parsed" (cases check the details). NULL after rc_error on failure. */
 rc_pconn *rc_pusher_connect(rc_ctx *ctx);
+/* Upgrades at path (NULL: the target's) with extra headers (NULL: none) and returns the
+ * connection without waiting for any message: for cases that expect a refusal. NULL after
+ * rc_error when the upgrade itself fails. */
+rc_pconn *rc_pusher_open(rc_ctx *ctx, const char *path, const char *headers);
 /* Next Pusher message (server pusher:ping answered with pusher:pong automatically unless
  * disabled; an auto-answered ping is not returned, nor are WebSocket ping/pong frames).
  * 1, 0 timeout, -1 closed. *out points into pc->last. */
@@ -110,6 +117,9 @@ int rc_http(rc_ctx *ctx, const char *method, const char *path_and_query, const c
  * query parameters "k=v&..." or NULL, body or NULL. */
 int rc_api(rc_ctx *ctx, const char *method, const char *path, const char *extra_query,
            const char *body, rc_http_resp *resp);
+/* rc_api signed with another app's key and secret (the limit cases' app). */
+int rc_api_as(rc_ctx *ctx, const char *key, const char *secret, const char *method,
+              const char *path, const char *extra_query, const char *body, rc_http_resp *resp);
 /* POST the authorizer (form-encoded socket_id, channel_name) with a bearer token
  * (NULL: no Authorization header). */
 int rc_authorize(rc_ctx *ctx, const char *bearer, const char *socket_id, const char *channel,

@@ -9,10 +9,9 @@
 
 #include "../runner/internal.h"
 #include "client.h"
+#include "http_resp.h"
 #include "net.h"
 #include "proto/httpsig.h"
-
-#define HTTP_MAX_RESPONSE (16u << 20)
 
 typedef struct sbuf {
     char *p;
@@ -42,100 +41,28 @@ int rc_http_header(const rc_http_resp *resp, const char *name, char *out, size_t
     return resp ? rc_net_header(resp->headers, name, out, outlen) : 0;
 }
 
-/* Decodes a chunked body in place into out: 0 complete, 1 need more, -1 malformed. */
-static int dechunk(const char *p, size_t len, sbuf *out)
-{
-    size_t o = 0;
-    out->len = 0;
-    for (;;) {
-        const char *nl = memmem(p + o, len - o, "\r\n", 2);
-        if (!nl)
-            return 1;
-        char *end;
-        unsigned long long n = strtoull(p + o, &end, 16);
-        if (end == p + o)
-            return -1;
-        o = (size_t)(nl - p) + 2;
-        if (n == 0)
-            /* Done at an empty line: right away, or after trailer lines. */
-            return (len - o >= 2 && memcmp(p + o, "\r\n", 2) == 0) ||
-                           memmem(p + o, len - o, "\r\n\r\n", 4)
-                       ? 0
-                       : 1;
-        if (n > HTTP_MAX_RESPONSE)
-            return -1;
-        if (len - o < n + 2)
-            return 1;
-        if (sb_add(out, p + o, (size_t)n) < 0)
-            return -1;
-        o += (size_t)n + 2;
-    }
-}
-
-void rc_http_resp_free(rc_http_resp *resp)
-{
-    if (!resp)
-        return;
-    free(resp->headers);
-    free(resp->body);
-    cJSON_Delete(resp->json);
-    memset(resp, 0, sizeof *resp);
-}
-
 static int read_response(rc_ctx *ctx, rc_net *n, int64_t dl, const char *method, rc_http_resp *resp)
 {
-    sbuf in = {0}, body = {0};
+    sbuf in = {0};
     char buf[16384];
-    size_t hlen = 0;
     int rc = -1;
-    long clen = -1;
-    int chunked = 0;
     for (;;) {
         long r = rc_net_read(n, buf, sizeof buf, dl);
         if (r > 0) {
-            if (sb_add(&in, buf, (size_t)r) < 0 || in.len > HTTP_MAX_RESPONSE) {
+            if (sb_add(&in, buf, (size_t)r) < 0 || in.len > RC_HTTP_MAX_RESPONSE) {
                 rc_error(ctx, "HTTP response too large");
                 goto out;
             }
         }
-        if (!hlen && in.p) {
-            char *e = strstr(in.p, "\r\n\r\n");
-            if (e) {
-                hlen = (size_t)(e - in.p) + 4;
-                resp->headers = strndup(in.p, hlen);
-                if (!resp->headers)
-                    goto out;
-                sscanf(in.p, "HTTP/1.%*d %d", &resp->status);
-                char v[64];
-                if (rc_http_header(resp, "Content-Length", v, sizeof v))
-                    clen = strtol(v, NULL, 10);
-                if (rc_http_header(resp, "Transfer-Encoding", v, sizeof v) &&
-                    strcasestr(v, "chunked"))
-                    chunked = 1;
-                if (strcmp(method, "HEAD") == 0 || resp->status == 204 || resp->status == 304)
-                    clen = 0;
-            }
-        }
-        if (hlen) {
-            size_t have = in.len - hlen;
-            if (chunked) {
-                int d = dechunk(in.p + hlen, have, &body);
-                if (d < 0) {
-                    rc_error(ctx, "malformed chunked HTTP response");
-                    goto out;
-                }
-                if (d == 0)
-                    break;
-            } else if (clen >= 0 && have >= (size_t)clen) {
-                sb_add(&body, in.p + hlen, (size_t)clen);
-                break;
-            }
+        const char *why = NULL;
+        int pr = rc_http_parse(in.p, in.len, r == 0, method, resp, &why);
+        if (pr == 0)
+            break;
+        if (pr < 0) {
+            rc_error(ctx, "%s", why);
+            goto out;
         }
         if (r == 0) {
-            if (hlen && !chunked && clen < 0) {
-                sb_add(&body, in.p + hlen, in.len - hlen);
-                break;
-            }
             rc_error(ctx, "HTTP connection closed before the response was complete");
             goto out;
         }
@@ -144,18 +71,11 @@ static int read_response(rc_ctx *ctx, rc_net *n, int64_t dl, const char *method,
             goto out;
         }
     }
-    if (!body.p)
-        sb_add(&body, "", 0);
-    resp->body = body.p;
-    resp->body_len = body.len;
-    body.p = NULL;
-    resp->json = cJSON_ParseWithLength(resp->body, resp->body_len);
     rc = 0;
 out:
     if (in.p)
         rc__wire(ctx, "in", "", in.p, in.len, 0);
     free(in.p);
-    free(body.p);
     return rc;
 }
 
@@ -163,6 +83,13 @@ int rc_http(rc_ctx *ctx, const char *method, const char *path_and_query, const c
             const char *body, size_t body_len, rc_http_resp *resp)
 {
     const rc_target *t = rc_target_of(ctx);
+    const char *host = t->host;
+    int port = t->port;
+    if (t->nhttp_nodes > 1) {
+        unsigned i = __atomic_fetch_add(t->http_rr, 1u, __ATOMIC_RELAXED);
+        host = t->http_nodes[i % (unsigned)t->nhttp_nodes].host;
+        port = t->http_nodes[i % (unsigned)t->nhttp_nodes].port;
+    }
     memset(resp, 0, sizeof *resp);
     if (!headers)
         headers = "";
@@ -171,7 +98,7 @@ int rc_http(rc_ctx *ctx, const char *method, const char *path_and_query, const c
     int hn = asprintf(&head,
                       "%s %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n"
                       "User-Agent: rehome-conform\r\nContent-Length: %zu\r\n%s%s\r\n",
-                      method, path_and_query, t->host, t->port, body ? body_len : 0,
+                      method, path_and_query, host, port, body ? body_len : 0,
                       body_len && !has_ct ? "Content-Type: application/json\r\n" : "", headers);
     if (hn < 0) {
         rc_error(ctx, "out of memory");
@@ -191,7 +118,7 @@ int rc_http(rc_ctx *ctx, const char *method, const char *path_and_query, const c
     rc_net n;
     char err[256];
     int rc = -1;
-    if (rc_net_connect(&n, t->host, t->port, t->tls, dl, err, sizeof err) < 0) {
+    if (rc_net_connect(&n, host, port, t->tls, t->ca_file, dl, err, sizeof err) < 0) {
         rc_error(ctx, "%s", err);
         free(req.p);
         return -1;
@@ -211,9 +138,15 @@ int rc_api(rc_ctx *ctx, const char *method, const char *path, const char *extra_
            const char *body, rc_http_resp *resp)
 {
     const rc_target *t = rc_target_of(ctx);
+    return rc_api_as(ctx, t->app_key, t->app_secret, method, path, extra_query, body, resp);
+}
+
+int rc_api_as(rc_ctx *ctx, const char *key, const char *secret, const char *method,
+              const char *path, const char *extra_query, const char *body, rc_http_resp *resp)
+{
     size_t blen = body ? strlen(body) : 0;
-    char *q = rh_httpsig_build_query(t->app_key, t->app_secret, method, path, (long)time(NULL),
-                                     body, blen, extra_query);
+    char *q = rh_httpsig_build_query(key, secret, method, path, (long)time(NULL), body, blen,
+                                     extra_query);
     if (!q) {
         memset(resp, 0, sizeof *resp);
         rc_error(ctx, "cannot sign the request (rh_httpsig_build_query failed)");

@@ -91,8 +91,21 @@ static int tcp_connect(const char *host, int port, int64_t deadline_ns, char *er
     return fd;
 }
 
-int rc_net_connect(rc_net *n, const char *host, int port, int tls, int64_t deadline_ns, char *err,
-                   size_t errlen)
+/* Pins the peer check to ca_file and host. 0 or -1. */
+static int tls_verify_setup(rc_net *n, const char *host, const char *ca_file)
+{
+    if (SSL_CTX_load_verify_locations(n->sslctx, ca_file, NULL) != 1)
+        return -1;
+    SSL_set_verify(n->ssl, SSL_VERIFY_PEER, NULL);
+    X509_VERIFY_PARAM *vp = SSL_get0_param(n->ssl);
+    /* An address literal is matched against the certificate's IP SANs, a name against DNS. */
+    if (X509_VERIFY_PARAM_set1_ip_asc(vp, host) == 1)
+        return 0;
+    return SSL_set1_host(n->ssl, host) == 1 ? 0 : -1;
+}
+
+int rc_net_connect(rc_net *n, const char *host, int port, int tls, const char *ca_file,
+                   int64_t deadline_ns, char *err, size_t errlen)
 {
     memset(n, 0, sizeof *n);
     n->fd = tcp_connect(host, port, deadline_ns, err, errlen);
@@ -107,6 +120,8 @@ int rc_net_connect(rc_net *n, const char *host, int port, int tls, int64_t deadl
     n->ssl = SSL_new(n->sslctx);
     if (!n->ssl)
         goto tls_fail;
+    if (ca_file && tls_verify_setup(n, host, ca_file) != 0)
+        goto tls_fail;
     SSL_set_fd(n->ssl, n->fd);
     SSL_set_tlsext_host_name(n->ssl, host);
     for (;;) {
@@ -120,8 +135,10 @@ int rc_net_connect(rc_net *n, const char *host, int port, int tls, int64_t deadl
     }
 tls_fail:;
     unsigned long e = ERR_get_error();
-    snprintf(err, errlen, "TLS handshake with %s:%d failed: %s", host, port,
-             e ? ERR_error_string(e, NULL) : "timeout or connection closed");
+    long vr = n->ssl ? SSL_get_verify_result(n->ssl) : X509_V_OK;
+    snprintf(err, errlen, "TLS handshake with %s:%d failed: %s%s%s", host, port,
+             e ? ERR_error_string(e, NULL) : "timeout or connection closed",
+             vr != X509_V_OK ? ": " : "", vr != X509_V_OK ? X509_verify_cert_error_string(vr) : "");
     rc_net_close(n);
     return -1;
 }

@@ -2,7 +2,8 @@
  *
  * Owned by the suite's clients. Deadlines are absolute CLOCK_MONOTONIC nanoseconds so one
  * request can span several reads without ever outliving its case. Certificates are not
- * verified: the suite tests protocol behaviour against test servers, often self-signed. */
+ * verified unless a CA file is given (--ca): the suite tests protocol behaviour against test
+ * servers, often self-signed, and checks the chain only when asked. */
 #ifndef RC_NET_H
 #define RC_NET_H
 
@@ -17,9 +18,10 @@ typedef struct rc_net {
     SSL *ssl;
 } rc_net;
 
-/* 0 or -1 with a message in err. */
-int rc_net_connect(rc_net *n, const char *host, int port, int tls, int64_t deadline_ns, char *err,
-                   size_t errlen);
+/* 0 or -1 with a message in err. With tls and ca_file (PEM), the server's certificate must
+ * chain to ca_file and name host (DNS name or IP address); with tls alone it is not checked. */
+int rc_net_connect(rc_net *n, const char *host, int port, int tls, const char *ca_file,
+                   int64_t deadline_ns, char *err, size_t errlen);
 /* Writes everything: 0, or -1 (error or deadline). */
 int rc_net_write(rc_net *n, const void *buf, size_t len, int64_t deadline_ns);
 /* Reads some bytes: >0 count, 0 end of stream, -1 error, -2 deadline. */

@@ -191,9 +191,9 @@ int rc_pusher_subscribe_ok(rc_ctx *ctx, rc_pconn *pc, const char *channel, const
     }
 }
 
-rc_pconn *rc_pusher_connect(rc_ctx *ctx)
+rc_pconn *rc_pusher_open(rc_ctx *ctx, const char *path, const char *headers)
 {
-    rc_ws *ws = rc_ws_open(ctx, NULL, 0, NULL);
+    rc_ws *ws = rc_ws_open_hdr(ctx, path, headers, 0, NULL);
     if (!ws)
         return NULL;
     pconn_full *f = calloc(1, sizeof *f);
@@ -205,6 +205,15 @@ rc_pconn *rc_pusher_connect(rc_ctx *ctx)
     f->auto_pong = 1;
     f->pc.ws = ws;
     rc__track(ctx, f, release);
+    return &f->pc;
+}
+
+rc_pconn *rc_pusher_connect(rc_ctx *ctx)
+{
+    rc_pconn *pc = rc_pusher_open(ctx, NULL, NULL);
+    if (!pc)
+        return NULL;
+    pconn_full *f = (pconn_full *)pc;
     const rc_pmsg *m;
     int r = rc_pusher_next(&f->pc, RC_DEFAULT_TIMEOUT_MS, &m);
     if (r <= 0) {

@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 
 #include "proto/utf8.h"
+#include "ws_frame.h"
 #include "ws_int.h"
 
 static void wire_frame(rc_ws *ws, const char *dir, int op, const unsigned char *p, size_t len)
@@ -56,6 +57,12 @@ static void release(void *obj)
 
 rc_ws *rc_ws_open(rc_ctx *ctx, const char *path, int expect_failure, int *http_status)
 {
+    return rc_ws_open_hdr(ctx, path, NULL, expect_failure, http_status);
+}
+
+rc_ws *rc_ws_open_hdr(rc_ctx *ctx, const char *path, const char *headers, int expect_failure,
+                      int *http_status)
+{
     const rc_target *t = rc_target_of(ctx);
     char err[256];
     if (http_status)
@@ -71,14 +78,14 @@ rc_ws *rc_ws_open(rc_ctx *ctx, const char *path, int expect_failure, int *http_s
     if (!path)
         path = t->ws_path;
     int64_t dl = rc_net_deadline(rc__timeout(ctx, RC_DEFAULT_TIMEOUT_MS));
-    if (rc_net_connect(&ws->net, t->host, t->port, t->tls, dl, err, sizeof err) < 0) {
+    if (rc_net_connect(&ws->net, t->host, t->port, t->tls, t->ca_file, dl, err, sizeof err) < 0) {
         rc__wire(ctx, "note", "", err, strlen(err), 0);
         if (!expect_failure)
             rc_error(ctx, "%s", err);
         free(ws);
         return NULL;
     }
-    if (rc__ws_handshake(ws, path, expect_failure, http_status) < 0) {
+    if (rc__ws_handshake(ws, path, headers, expect_failure, http_status) < 0) {
         ws->open = 0;
         release(ws);
         return NULL;
@@ -120,8 +127,8 @@ int rc_ws_send_frame(rc_ws *ws, int opcode, const void *data, size_t len, int fi
         memcpy(f + o, data, len);
     for (size_t i = 0; masked && i < len; i++)
         f[o + i] ^= mask[i & 3];
-    char pre[64];
     if (!fin || !masked || opcode == 0) {
+        char pre[64];
         snprintf(pre, sizeof pre, "[frame op=%d fin=%d masked=%d] ", opcode, fin ? 1 : 0,
                  masked ? 1 : 0);
         rc__wire(ws->ctx, "out", pre, data, len, opcode == RC_WS_BINARY);
@@ -170,45 +177,27 @@ static void mark_closed(rc_ws *ws, int code)
 /* Parses one complete frame from the input: 1 frame (fields set), 0 need more, -1 bad. */
 static int parse_frame(rc_ws *ws, int *op, int *fin, size_t *hdr, size_t *plen)
 {
-    const unsigned char *p = (const unsigned char *)ws->in;
-    if (ws->inlen < 2)
-        return 0;
-    *fin = p[0] >> 7;
-    *op = p[0] & 15;
-    int masked = p[1] >> 7;
-    uint64_t len = p[1] & 127;
-    size_t h = 2;
-    if (len == 126) {
-        if (ws->inlen < 4)
-            return 0;
-        len = ((uint64_t)p[2] << 8) | p[3];
-        h = 4;
-    } else if (len == 127) {
-        if (ws->inlen < 10)
-            return 0;
-        len = 0;
-        for (int i = 0; i < 8; i++)
-            len = (len << 8) | p[2 + i];
-        h = 10;
-    }
-    if (p[0] & 0x70) {
+    rc_wsf f;
+    int r = rc_wsf_parse((const unsigned char *)ws->in, ws->inlen, WS_MAX_MESSAGE, &f);
+    switch (r) {
+    case RC_WSF_RSV:
         rc_fail(ws->ctx, "server frame has RSV bits set without a negotiated extension");
         return -1;
-    }
-    if (len > WS_MAX_MESSAGE) {
-        rc_error(ws->ctx, "server frame of %llu bytes is over the suite's limit",
-                 (unsigned long long)len);
+    case RC_WSF_TOO_LARGE:
+        rc_error(ws->ctx, "server frame of %zu bytes is over the suite's limit", f.len);
         return -1;
-    }
-    if (masked) {
+    case RC_WSF_MASKED:
         rc_fail(ws->ctx, "server sent a masked frame (RFC 6455 5.1: a server MUST NOT mask)");
         return -1;
-    }
-    if (ws->inlen < h + len)
+    case RC_WSF_OK:
+        *op = f.op;
+        *fin = f.fin;
+        *hdr = f.hdr;
+        *plen = f.len;
+        return 1;
+    default:
         return 0;
-    *hdr = h;
-    *plen = (size_t)len;
-    return 1;
+    }
 }
 
 static int deliver(rc_ws *ws, int op, const char *p, size_t len, rc_ws_msg *out)

@@ -37,7 +37,8 @@ long rc__ws_fill(rc_ws *ws, int64_t deadline)
     return rc_net_read(&ws->net, ws->in + ws->inlen, ws->incap - ws->inlen, deadline);
 }
 
-int rc__ws_handshake(rc_ws *ws, const char *path, int expect_failure, int *http_status)
+int rc__ws_handshake(rc_ws *ws, const char *path, const char *headers, int expect_failure,
+                     int *http_status)
 {
     const rc_target *t = rc_target_of(ws->ctx);
     unsigned char nonce[16];
@@ -48,8 +49,8 @@ int rc__ws_handshake(rc_ws *ws, const char *path, int expect_failure, int *http_
     int n = asprintf(&req,
                      "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                     "Sec-WebSocket-Version: 13\r\nUser-Agent: rehome-conform\r\n\r\n",
-                     path, t->host, t->port, key);
+                     "Sec-WebSocket-Version: 13\r\nUser-Agent: rehome-conform\r\n%s\r\n",
+                     path, t->host, t->port, key, headers ? headers : "");
     if (n < 0)
         return -1;
     rc__wire(ws->ctx, "out", "", req, (size_t)n, 0);

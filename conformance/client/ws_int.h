@@ -33,6 +33,7 @@ int rc__ws_in_reserve(rc_ws *ws, size_t more);
 long rc__ws_fill(rc_ws *ws, int64_t deadline);
 /* Sends the upgrade request and checks the 101 answer (RFC 6455 4.1): 0 or -1 (reported
  * unless expect_failure). Bytes after the response head stay in ws->in. */
-int rc__ws_handshake(rc_ws *ws, const char *path, int expect_failure, int *http_status);
+int rc__ws_handshake(rc_ws *ws, const char *path, const char *headers, int expect_failure,
+                     int *http_status);
 
 #endif

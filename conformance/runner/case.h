@@ -94,11 +94,30 @@ typedef struct rc_user {
     const char *workspace; /* a workspace the user is a member of */
 } rc_user;
 
+#define RC_MAX_HTTP_NODES 8
+
+/* One node of a deployment of several servers (same scheme as the main URL). */
+typedef struct rc_node {
+    const char *host;
+    int port;
+} rc_node;
+/* The app the limit cases (needs:limits) run against, read from the server's own config
+ * with --limits FILE: a separate app so its low limits never disturb the other cases. */
+typedef struct rc_limits {
+    int known; /* 0: no --limits; the limit cases SKIP */
+    char app_id[65], key[65], secret[129];
+    long max_connections;       /* 0: unlimited (that case SKIPs) */
+    long max_subscriptions;     /* 0: unlimited */
+    long http_requests_per_sec; /* 0: off */
+    char allowed_origin[256];   /* one allowed Origin; "": every origin allowed */
+} rc_limits;
+
 typedef struct rc_target {
     const char *base_url; /* "http://127.0.0.1:8080" */
     const char *host;
     int port;
     int tls;             /* https / wss */
+    const char *ca_file; /* --ca: PEM CA the server's certificate must chain to; NULL: none */
     const char *ws_path; /* "/app/<key>?protocol=7&client=rehome-conform&version=X" */
     const char *app_id;
     const char *app_key;
@@ -107,6 +126,13 @@ typedef struct rc_target {
     rc_user member;           /* member of member.workspace (alice-token, acme) */
     rc_user other;            /* member of other.workspace only (bob-token, globex) */
     int activity_timeout_max; /* --max-wait: seconds a case may wait (heartbeat); default 10 */
+    /* --http-node: HTTP requests (HTTP API, control API, authorizer) go round-robin over
+     * these, the main URL first; WebSockets always use the main URL. nhttp_nodes 0: main only.
+     * http_rr is the shared round-robin counter (atomic), owned by the runner. */
+    rc_node http_nodes[RC_MAX_HTTP_NODES];
+    int nhttp_nodes;
+    unsigned *http_rr;
+    rc_limits limits; /* --limits */
 } rc_target;
 
 const rc_target *rc_target_of(const rc_ctx *ctx);

@@ -38,6 +38,14 @@ static void usage(FILE *f)
         "  --ws-path PATH         WebSocket path (/app/KEY?protocol=7&client=...)\n"
         "  --seed N               seed of the random names (default: from the clock)\n"
         "  --quiet                print only non-passing cases and the summary\n"
+        "  --http-node URL        another node of the same deployment (repeatable): HTTP\n"
+        "                         requests go round-robin over URL and these nodes,\n"
+        "                         WebSockets stay on URL (multi-node checks)\n"
+        "  --ca FILE              https: verify the server's certificate against this PEM\n"
+        "                         CA (default: not verified)\n"
+        "  --limits FILE          the server's config: the limit cases (needs:limits) use\n"
+        "                         the app --limits-app ID (default limits-app) and its\n"
+        "                         limits; without it they SKIP\n"
         "  --help, --version\n\n"
         "Exit status: 0 no failure, 1 a FAIL (or a baseline difference), 2 harness\n"
         "error (bad options, target unreachable, an ERROR verdict).\n");
@@ -55,19 +63,20 @@ static int parse_user(const char *arg, char out[2][256], rc_user *u)
     return 0;
 }
 
-static int parse_url(rc_opts *o)
+/* http[s]://host[:port][/] into host, port and tls. 0, or -1 after a message. */
+static int split_url(const char *url, char *host, size_t hostlen, int *port, int *tls)
 {
-    const char *u = o->url;
+    const char *u = url;
     if (strncasecmp(u, "http://", 7) == 0) {
         u += 7;
-        o->t.tls = 0;
-        o->t.port = 80;
+        *tls = 0;
+        *port = 80;
     } else if (strncasecmp(u, "https://", 8) == 0) {
         u += 8;
-        o->t.tls = 1;
-        o->t.port = 443;
+        *tls = 1;
+        *port = 443;
     } else {
-        fprintf(stderr, "rehome-conform: URL must start with http:// or https://: %s\n", o->url);
+        fprintf(stderr, "rehome-conform: URL must start with http:// or https://: %s\n", url);
         return -1;
     }
     const char *hend;
@@ -75,32 +84,65 @@ static int parse_url(rc_opts *o)
         hend = strchr(u, ']');
         if (!hend)
             goto bad;
-        snprintf(o->host, sizeof o->host, "%.*s", (int)(hend - u - 1), u + 1);
+        snprintf(host, hostlen, "%.*s", (int)(hend - u - 1), u + 1);
         hend++;
     } else {
         hend = u + strcspn(u, ":/");
-        snprintf(o->host, sizeof o->host, "%.*s", (int)(hend - u), u);
+        snprintf(host, hostlen, "%.*s", (int)(hend - u), u);
     }
-    if (!o->host[0])
+    if (!host[0])
         goto bad;
     if (*hend == ':') {
         char *e;
         long p = strtol(hend + 1, &e, 10);
         if (e == hend + 1 || p < 1 || p > 65535)
             goto bad;
-        o->t.port = (int)p;
+        *port = (int)p;
         hend = e;
     }
     if (*hend && strcmp(hend, "/") != 0) {
         fprintf(stderr, "rehome-conform: URL must not have a path (%s)\n", hend);
         return -1;
     }
-    o->t.host = o->host;
-    o->t.base_url = o->url;
     return 0;
 bad:
-    fprintf(stderr, "rehome-conform: bad URL %s\n", o->url);
+    fprintf(stderr, "rehome-conform: bad URL %s\n", url);
     return -1;
+}
+
+int rc_cli_parse_url(const char *url, char *host, size_t hostlen, rc_target *t)
+{
+    if (split_url(url, host, hostlen, &t->port, &t->tls) < 0)
+        return -1;
+    t->host = host;
+    t->base_url = url;
+    return 0;
+}
+
+static int parse_url(rc_opts *o)
+{
+    if (split_url(o->url, o->host, sizeof o->host, &o->t.port, &o->t.tls) < 0)
+        return -1;
+    o->t.host = o->host;
+    o->t.base_url = o->url;
+    if (o->nnodes == 0)
+        return 0;
+    /* the main URL is node 0, so requests alternate over every node given */
+    o->t.http_nodes[0] = (rc_node){o->host, o->t.port};
+    for (int i = 0; i < o->nnodes; i++) {
+        int tls = 0, port = 0;
+        if (split_url(o->node_url[i], o->node_host[i], sizeof o->node_host[i], &port, &tls) < 0)
+            return -1;
+        if (tls != o->t.tls) {
+            fprintf(stderr, "rehome-conform: --http-node %s must use the main URL's scheme\n",
+                    o->node_url[i]);
+            return -1;
+        }
+        o->t.http_nodes[i + 1] = (rc_node){o->node_host[i], port};
+    }
+    o->t.nhttp_nodes = o->nnodes + 1;
+    o->t.http_rr = &o->rr;
+    return 0;
 }
 
 static int int_arg(const char *name, const char *v, long lo, long hi, long *out)
@@ -140,6 +182,10 @@ static int parse_args(int argc, char **argv, rc_opts *o)
         O_SLOW,
         O_SEED,
         O_QUIET,
+        O_HTTPNODE,
+        O_CA,
+        O_LIMITS,
+        O_LIMITS_APP,
         O_HELP,
         O_VERSION
     };
@@ -163,6 +209,10 @@ static int parse_args(int argc, char **argv, rc_opts *o)
                                        {"slow", 0, 0, O_SLOW},
                                        {"seed", 1, 0, O_SEED},
                                        {"quiet", 0, 0, O_QUIET},
+                                       {"http-node", 1, 0, O_HTTPNODE},
+                                       {"ca", 1, 0, O_CA},
+                                       {"limits", 1, 0, O_LIMITS},
+                                       {"limits-app", 1, 0, O_LIMITS_APP},
                                        {"help", 0, 0, O_HELP},
                                        {"version", 0, 0, O_VERSION},
                                        {0, 0, 0, 0}};
@@ -241,6 +291,15 @@ static int parse_args(int argc, char **argv, rc_opts *o)
         case O_SLOW:
             o->slow = 1;
             break;
+        case O_CA:
+            o->t.ca_file = optarg;
+            break;
+        case O_LIMITS:
+            o->limits_file = optarg;
+            break;
+        case O_LIMITS_APP:
+            o->limits_app = optarg;
+            break;
         case O_SEED: {
             char *e;
             o->seed = strtoull(optarg, &e, 0);
@@ -251,6 +310,13 @@ static int parse_args(int argc, char **argv, rc_opts *o)
             o->have_seed = 1;
             break;
         }
+        case O_HTTPNODE:
+            if (o->nnodes >= RC_MAX_HTTP_NODES - 1) {
+                fprintf(stderr, "rehome-conform: at most %d --http-node\n", RC_MAX_HTTP_NODES - 1);
+                return -1;
+            }
+            o->node_url[o->nnodes++] = optarg;
+            break;
         case 'q':
         case O_QUIET:
             o->quiet = 1;
@@ -286,6 +352,14 @@ static int parse_args(int argc, char **argv, rc_opts *o)
                  "/app/%s?protocol=7&client=rehome-conform&version=%s", o->t.app_key, RH_VERSION);
     o->t.ws_path = o->ws_path;
     o->t.activity_timeout_max = o->max_wait_s;
+    if (o->limits_file) {
+        char err[512];
+        if (rc_limits_load(o->limits_file, o->limits_app ? o->limits_app : "limits-app",
+                           &o->t.limits, err, sizeof err) != 0) {
+            fprintf(stderr, "rehome-conform: --limits: %s\n", err);
+            return -1;
+        }
+    }
     return 0;
 }
 

@@ -14,10 +14,15 @@ typedef struct rc_opts {
     int timeout_ms;
     int max_wait_s;
     const char *json, *junit, *expect;
+    const char *limits_file, *limits_app;
     unsigned long long seed;
     int have_seed;
     const char *url;
     char host[256];
+    char node_host[RC_MAX_HTTP_NODES][256];
+    const char *node_url[RC_MAX_HTTP_NODES];
+    int nnodes;
+    unsigned rr;
     char ws_path[512];
     char member[2][256];
     char other[2][256];
@@ -27,5 +32,11 @@ typedef struct rc_opts {
 /* Defaults, then argv. 0 run, 1 done (help/version printed: exit 0), -1 bad options (a
  * message was printed: exit 2). */
 int rc_cli_parse(int argc, char **argv, rc_opts *o);
+/* http[s]://host[:port][/] into host (t->host points at it), t->port, t->tls, t->base_url
+ * (= url, not copied). 0, or -1 after a message on stderr. */
+int rc_cli_parse_url(const char *url, char *host, size_t hostlen, rc_target *t);
+/* Reads app_id's limits and credentials from a server config file (JSON: "apps":[{...}]).
+ * 0, or -1 with a message in err. */
+int rc_limits_load(const char *file, const char *app_id, rc_limits *out, char *err, size_t errlen);
 
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../client/net.h"
+#include "../smoke/smoke.h"
 #include "cli.h"
 
 #define WATCHDOG_GRACE_MS 15000
@@ -41,8 +42,8 @@ static int probe(const rc_opts *o)
 {
     rc_net n;
     char err[256];
-    if (rc_net_connect(&n, o->t.host, o->t.port, o->t.tls, rc_net_deadline(5000), err, sizeof err) <
-        0) {
+    if (rc_net_connect(&n, o->t.host, o->t.port, o->t.tls, o->t.ca_file, rc_net_deadline(5000), err,
+                       sizeof err) < 0) {
         fprintf(stderr, "rehome-conform: target unreachable: %s\n", err);
         return -1;
     }
@@ -68,6 +69,10 @@ static int rc_main_run(rc_opts *o, int argc, char **argv);
 int main(int argc, char **argv)
 {
     static rc_opts o;
+    if (argc > 1 && strcmp(argv[1], "smoke") == 0) {
+        signal(SIGPIPE, SIG_IGN);
+        return rc_smoke_main(argc - 1, argv + 1);
+    }
     int p = rc_cli_parse(argc, argv, &o);
     if (p != 0)
         return p > 0 ? 0 : 2;

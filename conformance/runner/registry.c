@@ -17,12 +17,14 @@
     X(pusher_presence)                                                                             \
     X(pusher_client_events)                                                                        \
     X(pusher_http_api)                                                                             \
+    X(pusher_limits)                                                                               \
     X(stream_naming)                                                                               \
     X(stream_authz)                                                                                \
     X(stream_events)                                                                               \
     X(stream_sequence)                                                                             \
     X(stream_end)                                                                                  \
-    X(stream_control)
+    X(stream_control)                                                                              \
+    X(stream_replay)
 
 RC_TABLES(RC_TABLE)
 

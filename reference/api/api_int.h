@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "../core/hub.h"
+#include "../proto/channel.h"
 #include "../store/store.h"
 #include "api.h"
 
@@ -62,7 +63,13 @@ int rh_api_parse_info(const char *info);
 void rh_api_expire(rh_srv *srv);
 uint64_t rh_api_ttl_ms(rh_srv *srv);
 
-/* Handlers (pusher_api.c, control.c, authorizer.c). */
+/* control.c: answers a store reply that is a failure (404, 400, 503, 410, 500) and returns 1;
+ * 0 when r is a success the caller answers. */
+int rh_api_store_fail(const rh_store_reply *r, rh_http_done done, void *ud);
+/* 0 when the stream id in the path is acceptable; otherwise answers 400 and returns -1. */
+int rh_api_check_sid(const rh_api_call *c);
+
+/* Handlers (pusher_api.c, control.c, authorizer.c, replay.c). */
 void rh_api_events(const rh_api_call *c);
 void rh_api_batch_events(const rh_api_call *c);
 void rh_api_channels(const rh_api_call *c);
@@ -72,7 +79,41 @@ void rh_api_stream_start(const rh_api_call *c);
 void rh_api_stream_tokens(const rh_api_call *c);
 void rh_api_stream_end(const rh_api_call *c);
 void rh_api_stream_get(const rh_api_call *c);
+void rh_api_stream_replay(const rh_api_call *c);
 void rh_api_authorize(const rh_api_call *c);
+/* browser_replay.c: GET /broadcasting/replay; demo.c: GET /demo[/NAME] (name NULL: the
+ * page), 404 when config demo is off. */
+void rh_api_browser_replay(const rh_api_call *c);
+void rh_api_demo(const rh_api_call *c, const char *name);
+
+/* The token of an Authorization header "Bearer TOKEN" (scheme case-insensitive) copied into
+ * out, or NULL when absent or too long (authorizer.c). */
+const char *rh_api_bearer_token(const char *header, char *out, size_t outlen);
+
+/* The browser replay query (pure, browser_replay.c). */
+typedef struct rh_api_breplay_q {
+    rh_chan_stream chan;
+    char stream_id[RH_CHAN_ID_MAX + 1];
+    uint64_t after_seq;
+    size_t limit; /* 1..1000, default 1000 */
+} rh_api_breplay_q;
+/* Parses channel, stream_id, after_seq, limit. 0, or the HTTP status to answer (400 bad
+ * parameter, 403 not a stream channel) with err set. */
+int rh_api_breplay_parse(const char *query, rh_api_breplay_q *q, char *err, size_t errlen);
+/* The answer body for a replay reply r (status OK, r->stream set) to a request after
+ * after_seq: *status 200 and the body (caller frees), or NULL with *status 400 (after_seq
+ * past last_seq), 410 (tokens after after_seq no longer kept) or 500, and err set. */
+cJSON *rh_api_breplay_answer(const rh_store_reply *r, uint64_t after_seq, int *status, char *err,
+                             size_t errlen);
+/* GET /metrics (Prometheus text). */
+void rh_api_metrics(const rh_api_call *c);
+
+/* cluster.c: the channel queries answered from every node's share (bus mode). Each returns 0
+ * when there is no shared channel state (the caller answers from this node), else 1 (the
+ * request is answered, maybe later). */
+int rh_api_cluster_channels(const rh_api_call *c, const char *prefix, int bits);
+int rh_api_cluster_channel(const rh_api_call *c, int bits);
+int rh_api_cluster_users(const rh_api_call *c);
 
 /* stream.c: stream events, encoded once each and published to the stream channel. */
 typedef struct rh_api_stream_ref {

@@ -14,8 +14,7 @@
 #include "proto/json.h"
 #include "proto/sign.h"
 
-/* The token of "Bearer TOKEN" (scheme case-insensitive), copied into out; NULL if absent. */
-static const char *bearer_token(const char *h, char *out, size_t outlen)
+const char *rh_api_bearer_token(const char *h, char *out, size_t outlen)
 {
     if (!h)
         return NULL;
@@ -55,12 +54,12 @@ typedef struct auth_fields {
 static int read_fields(const rh_api_call *c, auth_fields *f)
 {
     const rh_http_req *req = c->req;
-    char err[160] = "";
     const char *sid = NULL, *ch = NULL;
     cJSON *o = NULL;
     rh_form form = {0};
     int is_json = is_json_body(req);
     if (is_json) {
+        char err[160] = "";
         int code;
         o = rh_json_parse(req->body, req->body_len, &code, err, sizeof err);
         if (!o || !cJSON_IsObject(o)) {
@@ -140,9 +139,10 @@ void rh_api_authorize(const rh_api_call *c)
 {
     rh_srv *srv = c->srv;
     char tokbuf[512];
-    const char *token = bearer_token(c->req->authorization, tokbuf, sizeof tokbuf);
+    const char *token = rh_api_bearer_token(c->req->authorization, tokbuf, sizeof tokbuf);
     const rh_cfg_user *user = token ? rh_cfg_user_by_token(srv->cfg, token) : NULL;
     if (!user && !rh_fault_on(srv, RH_FAULT_AUTHZ_NO_TOKEN)) {
+        srv->metrics.auth_failures[RH_AUTH_FAIL_AUTHORIZER]++;
         rh_api_error(c->done, c->ud, 401,
                      token ? "unknown bearer token"
                            : "missing bearer token (Authorization: "
@@ -161,10 +161,12 @@ void rh_api_authorize(const rh_api_call *c)
     int parsed = parse_channel(f.channel, &cs, &presence, err, sizeof err) == 0;
     char *cdata = NULL;
     if (!parsed && !rh_fault_on(srv, RH_FAULT_AUTHZ_LAX_CHANNEL)) {
+        srv->metrics.auth_failures[RH_AUTH_FAIL_AUTHORIZER]++;
         rh_api_error(c->done, c->ud, 403,
                      "channel_name is not a stream channel private-workspace.W.thread.T: %s", err);
     } else if (parsed && user && !rh_cfg_user_in_workspace(user, cs.workspace) &&
                !rh_fault_on(srv, RH_FAULT_AUTHZ_NON_MEMBER)) {
+        srv->metrics.auth_failures[RH_AUTH_FAIL_AUTHORIZER]++;
         rh_api_error(c->done, c->ud, 403, "user %s is not a member of workspace %s", user->user_id,
                      cs.workspace);
     } else if (srv->cfg->napps == 0) {

@@ -39,7 +39,7 @@ static void reply_built(rh_http_done done, void *ud, cJSON *o, int built)
     rh_api_reply_json(done, ud, 200, o);
 }
 
-static int store_fail(const rh_store_reply *r, rh_http_done done, void *ud)
+int rh_api_store_fail(const rh_store_reply *r, rh_http_done done, void *ud)
 {
     if (r->status == RH_STORE_NOT_FOUND) {
         rh_api_error(done, ud, 404, "unknown stream");
@@ -74,7 +74,7 @@ static int lax_ids(rh_srv *srv)
 }
 
 /* 0 when the stream id from the path is acceptable; otherwise answers 400. */
-static int check_sid(const rh_api_call *c)
+int rh_api_check_sid(const rh_api_call *c)
 {
     size_t n = strlen(c->arg);
     if (rh_chan_valid_id(c->arg, n) || (lax_ids(c->srv) && n <= RH_STORE_ID_MAX))
@@ -158,7 +158,7 @@ static call_ctx *ctx_new(const rh_api_call *c)
 /* ctx_new for the calls on an existing stream, after check_sid; NULL once answered. */
 static call_ctx *sid_ctx_new(const rh_api_call *c)
 {
-    return check_sid(c) == 0 ? ctx_new(c) : NULL;
+    return rh_api_check_sid(c) == 0 ? ctx_new(c) : NULL;
 }
 
 /* ctx_new once the body parsed (rc from the control parser); NULL once answered. */
@@ -206,7 +206,7 @@ static int parse_start_lax(const char *body, size_t len, start_ids *out, char *e
 static void start_done(void *ud, const rh_store_reply *r)
 {
     call_ctx *x = ud;
-    if (!store_fail(r, x->done, x->ud)) {
+    if (!rh_api_store_fail(r, x->done, x->ud)) {
         int status = r->status == RH_STORE_OK ? 201 : 200;
         if (r->status == RH_STORE_CONFLICT && !rh_fault_on(x->srv, RH_FAULT_START_CONFLICT))
             rh_api_error(x->done, x->ud, 409,
@@ -323,7 +323,7 @@ static void tokens_done(void *ud, const rh_store_reply *r)
             return;
         }
         first = r->stream->last_seq + 1; /* the bug: the end flag is never consulted */
-    } else if (store_fail(r, x->done, x->ud)) {
+    } else if (rh_api_store_fail(r, x->done, x->ud)) {
         tokens_ctx_free(x);
         return;
     }
@@ -422,7 +422,7 @@ static void end_done(void *ud, const rh_store_reply *r)
 {
     call_ctx *x = ud;
     rh_srv *srv = x->srv;
-    if (store_fail(r, x->done, x->ud)) {
+    if (rh_api_store_fail(r, x->done, x->ud)) {
         free(x);
         return;
     }
@@ -455,7 +455,7 @@ static void end_done(void *ud, const rh_store_reply *r)
 
 void rh_api_stream_end(const rh_api_call *c)
 {
-    if (check_sid(c) != 0)
+    if (rh_api_check_sid(c) != 0)
         return;
     rh_end_reason reason = RH_END_COMPLETED;
     char err[256] = "";
@@ -474,7 +474,7 @@ void rh_api_stream_end(const rh_api_call *c)
 static void get_done(void *ud, const rh_store_reply *r)
 {
     call_ctx *x = ud;
-    if (!store_fail(r, x->done, x->ud))
+    if (!rh_api_store_fail(r, x->done, x->ud))
         rh_api_reply_json(x->done, x->ud, 200, stream_json(x->srv, r->stream));
     free(x);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "proto/busmsg.h"
 #include "proto/channel.h"
 #include "proto/form.h"
 #include "proto/message.h"
@@ -88,6 +89,79 @@ static int publish_event(rh_srv *srv, const rh_cfg_app *app, const rh_trig_event
     return 0;
 }
 
+/* --- several nodes: one bus message per request ------------------------------------------ */
+
+typedef struct bus_reply {
+    rh_http_done done;
+    void *ud;
+    char *body; /* the 200 answer, sent once the bus acknowledged */
+} bus_reply;
+
+static void bus_acked(void *ud, int ok, const char *err)
+{
+    bus_reply *b = ud;
+    if (ok) {
+        rh_http_resp r = {.status = 200,
+                          .content_type = "application/json",
+                          .body = b->body,
+                          .body_len = strlen(b->body)};
+        b->done(b->ud, &r);
+    } else {
+        rh_api_error(b->done, b->ud, 503,
+                     "event not delivered: the bus (Redis) is unreachable (%s)",
+                     err ? err : "unknown");
+    }
+    cJSON_free(b->body);
+    free(b);
+}
+
+/* Adds every delivery of e to the bus message m. */
+static int bus_add_event(rh_srv *srv, rh_busmsg *m, const rh_trig_event *e)
+{
+    const char *except = rh_fault_on(srv, RH_FAULT_SOCKET_EXCLUSION) ? NULL : e->socket_id;
+    for (size_t i = 0; i < e->nchannels; i++) {
+        rh_buf *f = encode_event(srv, e, e->channels[i]);
+        if (!f)
+            return -1;
+        rh_busmsg_add_str(m, e->channels[i]);
+        rh_busmsg_add_str(m, except);
+        rh_busmsg_add(m, f->data, f->len);
+        rh_buf_unref(f);
+    }
+    return m->failed ? -1 : 0;
+}
+
+/* In bus mode publishes the n events as one message (delivered everywhere or nowhere) and
+ * answers body once Redis acknowledged it; takes body. Returns 0 when not in bus mode. */
+static int bus_publish(const rh_api_call *c, const rh_trig_event *evs, size_t n, size_t stride,
+                       cJSON *body)
+{
+    rh_srv *srv = c->srv;
+    if (!rh_srv_has_bus(srv))
+        return 0;
+    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+    cJSON_Delete(body);
+    rh_busmsg m = {0};
+    rh_srv_bus_head(srv, &m, c->app);
+    int bad = !text;
+    for (size_t i = 0; i < n && !bad; i++)
+        bad = bus_add_event(srv, &m, (const rh_trig_event *)((const char *)evs + i * stride));
+    bus_reply *b = bad ? NULL : malloc(sizeof *b);
+    if (!b) {
+        cJSON_free(text);
+        rh_busmsg_free(&m);
+        rh_api_error(c->done, c->ud, 500, "out of memory");
+        return 1;
+    }
+    *b = (bus_reply){c->done, c->ud, text};
+    if (srv->bus.up && !srv->bus.up(srv->bus.ud))
+        bus_acked(b, 0, "down");
+    else
+        srv->bus.publish(srv->bus.ud, m.p, m.len, bus_acked, b);
+    rh_busmsg_free(&m);
+    return 1;
+}
+
 /* Adds the asked attributes of channel to obj. 0 or -1 (out of memory). */
 static int add_info(rh_srv *srv, const rh_cfg_app *app, const char *channel, int bits, cJSON *obj)
 {
@@ -146,11 +220,6 @@ void rh_api_events(const rh_api_call *c)
                      "user_count allowed)");
         return;
     }
-    if (publish_event(c->srv, c->app, &e) != 0) {
-        rh_trig_clear(&e);
-        rh_api_error(c->done, c->ud, 500, "out of memory");
-        return;
-    }
     cJSON *body = cJSON_CreateObject();
     if (body && bits) {
         cJSON *chans = cJSON_AddObjectToObject(body, "channels");
@@ -163,6 +232,16 @@ void rh_api_events(const rh_api_call *c)
             cJSON_Delete(body);
             body = NULL;
         }
+    }
+    if (bus_publish(c, &e, 1, sizeof e, body)) {
+        rh_trig_clear(&e);
+        return;
+    }
+    if (publish_event(c->srv, c->app, &e) != 0) {
+        cJSON_Delete(body);
+        rh_trig_clear(&e);
+        rh_api_error(c->done, c->ud, 500, "out of memory");
+        return;
     }
     rh_trig_clear(&e);
     rh_api_reply_json(c->done, c->ud, 200, body);
@@ -189,13 +268,6 @@ void rh_api_batch_events(const rh_api_call *c)
         }
         any_info = 1;
     }
-    for (size_t i = 0; i < b.n; i++) {
-        if (publish_event(c->srv, c->app, &b.items[i]) != 0) {
-            rh_trig_batch_clear(&b);
-            rh_api_error(c->done, c->ud, 500, "out of memory");
-            return;
-        }
-    }
     cJSON *body = cJSON_CreateObject();
     if (body && any_info) {
         cJSON *arr = cJSON_AddArrayToObject(body, "batch");
@@ -214,6 +286,18 @@ void rh_api_batch_events(const rh_api_call *c)
         if (!arr) {
             cJSON_Delete(body);
             body = NULL;
+        }
+    }
+    if (bus_publish(c, b.items, b.n, sizeof b.items[0], body)) {
+        rh_trig_batch_clear(&b);
+        return;
+    }
+    for (size_t i = 0; i < b.n; i++) {
+        if (publish_event(c->srv, c->app, &b.items[i]) != 0) {
+            cJSON_Delete(body);
+            rh_trig_batch_clear(&b);
+            rh_api_error(c->done, c->ud, 500, "out of memory");
+            return;
         }
     }
     rh_trig_batch_clear(&b);
@@ -280,6 +364,10 @@ void rh_api_channels(const rh_api_call *c)
         rh_api_error(c->done, c->ud, 400, "info=user_count requires filter_by_prefix=presence-");
         return;
     }
+    if (rh_api_cluster_channels(c, prefix, bits)) {
+        rh_form_free(&q);
+        return;
+    }
     cJSON *body = cJSON_CreateObject();
     list_ctx l = {.srv = c->srv, .bits = bits, .chans = cJSON_AddObjectToObject(body, "channels")};
     if (l.chans)
@@ -314,6 +402,8 @@ void rh_api_channel(const rh_api_call *c)
         rh_api_error(c->done, c->ud, 400, "info=user_count is only for presence channels");
         return;
     }
+    if (rh_api_cluster_channel(c, bits))
+        return;
     rh_hub_chan_info ci;
     rh_api_chan_info(c->srv, c->app, c->arg, &ci);
     cJSON *body = cJSON_CreateObject();
@@ -352,6 +442,8 @@ void rh_api_channel_users(const rh_api_call *c)
         rh_api_error(c->done, c->ud, 400, "users are only available for presence channels");
         return;
     }
+    if (rh_api_cluster_users(c))
+        return;
     cJSON *body = cJSON_CreateObject();
     users_ctx u = {.arr = cJSON_AddArrayToObject(body, "users")};
     if (u.arr)

@@ -220,6 +220,41 @@ static int check_signature(rh_srv *srv, const rh_cfg_app *app, const rh_http_req
         rh_api_error(done, ud, 400, "malformed query: %s", err);
     else
         rh_api_error(done, ud, 401, "authentication failed: %s", err);
+    if (rc != RH_HTTPSIG_ERR_NOMEM)
+        srv->metrics.auth_failures[RH_AUTH_FAIL_HTTP_SIGNATURE]++;
+    return -1;
+}
+
+/* --- rate limit ----------------------------------------------------------------------------- */
+
+/* Fixed one-second windows per app: cheap and predictable for clients (Retry-After is the
+ * rest of the window). 0 when the request may go on; otherwise answers 429 and returns -1. */
+static int check_rate(rh_srv *srv, const rh_cfg_app *app, rh_http_done done, void *ud)
+{
+    int max = app->http_requests_per_sec;
+    if (max <= 0 || rh_fault_on(srv, RH_FAULT_NO_HTTP_RATE))
+        return 0;
+    rh_app_state *st = rh_srv_app_state(srv, app);
+    uint64_t now = srv->io.now_ms(srv->io.ud);
+    if (now < st->http_window_ms || now - st->http_window_ms >= 1000) {
+        st->http_window_ms = now;
+        st->http_count = 0;
+    }
+    if (st->http_count < max) {
+        st->http_count++;
+        return 0;
+    }
+    char body[128], retry[16];
+    int n = snprintf(body, sizeof body,
+                     "{\"error\":\"over %d requests per second for this app\",\"code\":429}", max);
+    /* The window ends within a second: whole seconds, so 1. */
+    snprintf(retry, sizeof retry, "1");
+    rh_http_resp r = {.status = 429,
+                      .content_type = "application/json",
+                      .body = body,
+                      .body_len = (size_t)n,
+                      .retry_after = retry};
+    done(ud, &r);
     return -1;
 }
 
@@ -288,8 +323,10 @@ typedef struct route {
     int has_arg;
 } route;
 
-/* Matches /apps/{id}/... ; *rt NULL when the path is unknown. */
-static void match_app_route(char segs[MAX_SEGS][SEG_MAX], int n, route *rt)
+/* Matches /apps/{id}/... ; *rt NULL when the path is unknown. method picks between the two
+ * handlers of .../tokens (POST appends, GET replays). */
+static void match_app_route(const char segs[MAX_SEGS][SEG_MAX], int n, const char *method,
+                            route *rt)
 {
     rt->fn = NULL;
     rt->has_arg = 0;
@@ -321,13 +358,34 @@ static void match_app_route(char segs[MAX_SEGS][SEG_MAX], int n, route *rt)
             rt->method = "GET";
             rt->fn = rh_api_channel_users;
         } else if (strcmp(a, "streams") == 0 && strcmp(b, "tokens") == 0) {
-            rt->method = "POST";
-            rt->fn = rh_api_stream_tokens;
+            int get = strcmp(method, "GET") == 0;
+            rt->method = get ? "GET" : "POST";
+            rt->fn = get ? rh_api_stream_replay : rh_api_stream_tokens;
         } else if (strcmp(a, "streams") == 0 && strcmp(b, "end") == 0) {
             rt->method = "POST";
             rt->fn = rh_api_stream_end;
         }
     }
+}
+
+/* /up: {"health":"OK"} on one node; with a bus also the store and whether it is reachable
+ * (503 "degraded" while it is not, so a load balancer can steer clients elsewhere). */
+static void up_answer(rh_srv *srv, rh_http_done done, void *ud)
+{
+    int bus = rh_srv_has_bus(srv);
+    int up = !bus || !srv->bus.up || srv->bus.up(srv->bus.ud);
+    cJSON *o = cJSON_CreateObject();
+    int ok = o && cJSON_AddStringToObject(o, "health", up ? "OK" : "degraded");
+    if (ok && bus)
+        ok = cJSON_AddStringToObject(o, "status", up ? "ok" : "degraded") &&
+             cJSON_AddStringToObject(o, "store",
+                                     srv->bus.store_name ? srv->bus.store_name : "bus") &&
+             (up || cJSON_AddStringToObject(o, "error", "store unreachable; reconnecting"));
+    if (o && !ok) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    rh_api_reply_json(done, ud, up ? 200 : 503, o);
 }
 
 void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void *ud)
@@ -343,22 +401,33 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
         req.query = "";
     if (!req.body)
         req.body = "";
+    rh_api_call call = {.srv = srv, .req = &req, .done = done, .ud = ud};
+    if (strcmp(req.path, "/demo/") == 0) {
+        rh_api_demo(&call, NULL);
+        return;
+    }
     if (split_path(req.path, segs, &n) != 0) {
         rh_api_error(done, ud, 404, "not found");
         return;
     }
-    rh_api_call call = {.srv = srv, .req = &req, .done = done, .ud = ud};
+    if (n >= 1 && n <= 2 && strcmp(segs[0], "demo") == 0) {
+        rh_api_demo(&call, n == 2 ? segs[1] : NULL);
+        return;
+    }
     if (n == 1 && strcmp(segs[0], "up") == 0) {
         if (strcmp(req.method, "GET") != 0 && strcmp(req.method, "HEAD") != 0) {
             rh_api_error(done, ud, 405, "method not allowed: use GET");
             return;
         }
-        cJSON *o = cJSON_CreateObject();
-        if (o && !cJSON_AddStringToObject(o, "health", "OK")) {
-            cJSON_Delete(o);
-            o = NULL;
+        up_answer(srv, done, ud);
+        return;
+    }
+    if (n == 1 && strcmp(segs[0], "metrics") == 0 && srv->cfg->metrics) {
+        if (strcmp(req.method, "GET") != 0 && strcmp(req.method, "HEAD") != 0) {
+            rh_api_error(done, ud, 405, "method not allowed: use GET");
+            return;
         }
-        rh_api_reply_json(done, ud, 200, o);
+        rh_api_metrics(&call);
         return;
     }
     if (n == 2 && strcmp(segs[0], "broadcasting") == 0 && strcmp(segs[1], "auth") == 0) {
@@ -369,9 +438,17 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
         rh_api_authorize(&call);
         return;
     }
+    if (n == 2 && strcmp(segs[0], "broadcasting") == 0 && strcmp(segs[1], "replay") == 0) {
+        if (strcmp(req.method, "GET") != 0) {
+            rh_api_error(done, ud, 405, "method not allowed: use GET");
+            return;
+        }
+        rh_api_browser_replay(&call);
+        return;
+    }
     route rt = {0};
     if (n >= 3 && strcmp(segs[0], "apps") == 0)
-        match_app_route(segs, n, &rt);
+        match_app_route(segs, n, req.method, &rt);
     if (!rt.fn) {
         rh_api_error(done, ud, 404, "not found");
         return;
@@ -388,6 +465,8 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
         return;
     }
     if (check_signature(srv, call.app, &req, done, ud) != 0)
+        return;
+    if (check_rate(srv, call.app, done, ud) != 0)
         return;
     call.arg = rt.has_arg ? segs[3] : NULL;
     rt.fn(&call);

@@ -70,7 +70,8 @@ int rh_api_publish_token(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t seq
         rh_buf_unref(f);
         return 0;
     }
-    rh_hub_publish(srv, ref->app, ref->channel, f, NULL);
+    srv->metrics.tokens_in++;
+    srv->metrics.tokens_out += rh_hub_publish(srv, ref->app, ref->channel, f, NULL);
     if (rh_fault_on(srv, RH_FAULT_SEQ_DUP) && seq == 3)
         rh_hub_publish(srv, ref->app, ref->channel, f, NULL); /* a retried send, not deduped */
     rh_buf_unref(f);

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config_int.h"
 
@@ -28,6 +29,20 @@ void rh_cfg_app_defaults(rh_cfg_app *a)
     a->max_message_bytes = 10240;
     a->max_presence_members = 100;
     a->client_events_per_sec = 10;
+    a->max_connections = 0;
+    a->max_subscriptions = 1000;
+    a->http_requests_per_sec = 0;
+}
+
+int rh_cfg_origin_allowed(const rh_cfg_app *app, const char *origin)
+{
+    if (!app || !app->nallowed_origins || !origin)
+        return 1;
+    for (size_t i = 0; i < app->nallowed_origins; i++)
+        if (strcmp(app->allowed_origins[i], "*") == 0 ||
+            strcasecmp(app->allowed_origins[i], origin) == 0)
+            return 1;
+    return 0;
 }
 
 static int add_user(rh_cfg_user *u, const char *token, const char *id, const char *ws)
@@ -90,6 +105,9 @@ void rh_cfg__free_apps(rh_cfg_app *apps, size_t n)
         free(apps[i].id);
         free(apps[i].key);
         free(apps[i].secret);
+        for (size_t j = 0; j < apps[i].nallowed_origins; j++)
+            free(apps[i].allowed_origins[j]);
+        free(apps[i].allowed_origins);
     }
     free(apps);
 }

@@ -20,6 +20,11 @@ typedef struct rh_cfg_app {
     size_t max_message_bytes;    /* inbound WebSocket message; 10240 */
     size_t max_presence_members; /* 100 */
     int client_events_per_sec;   /* 10 */
+    size_t max_connections;      /* WebSocket connections of the app; 0 = unlimited (0) */
+    size_t max_subscriptions;    /* channels one connection may be subscribed to; 1000 */
+    int http_requests_per_sec;   /* signed /apps/{id}/... requests per second; 0 = off (0) */
+    char **allowed_origins;      /* Origin values allowed on the upgrade, exact or "*"; */
+    size_t nallowed_origins;     /* none listed (0): every origin allowed */
 } rh_cfg_app;
 
 typedef struct rh_cfg_user {
@@ -66,6 +71,11 @@ int rh_cfg_parse(const char *text, size_t len, rh_cfg *out, char *err, size_t er
 void rh_cfg_clear(rh_cfg *c);
 const rh_cfg_app *rh_cfg_app_by_key(const rh_cfg *c, const char *key);
 const rh_cfg_app *rh_cfg_app_by_id(const rh_cfg *c, const char *id);
+/* 1 when a WebSocket upgrade with this Origin header (NULL: none sent) may connect to app:
+ * no list, "*" in the list, an exact (case-insensitive) match, or no Origin at all (clients
+ * that are not browsers send none, and the check only guards browsers against foreign
+ * pages). */
+int rh_cfg_origin_allowed(const rh_cfg_app *app, const char *origin);
 const rh_cfg_user *rh_cfg_user_by_token(const rh_cfg *c, const char *token);
 int rh_cfg_user_in_workspace(const rh_cfg_user *u, const char *workspace);
 

@@ -163,6 +163,8 @@ static int set_ident(pctx *p, const cJSON *v, const char *path, char **out)
     return 0;
 }
 
+static int set_str_list(pctx *p, const cJSON *v, const char *path, char ***list, size_t *count);
+
 static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
 {
     char path[96];
@@ -195,6 +197,14 @@ static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
             rc = set_size(p, v, path, 1, 1000000, &a->max_presence_members);
         else if (strcmp(k, "client_events_per_sec") == 0)
             rc = set_int(p, v, path, 1, 1000000, &a->client_events_per_sec);
+        else if (strcmp(k, "max_connections") == 0)
+            rc = set_size(p, v, path, 0, 100000000, &a->max_connections);
+        else if (strcmp(k, "max_subscriptions") == 0)
+            rc = set_size(p, v, path, 1, 1000000, &a->max_subscriptions);
+        else if (strcmp(k, "http_requests_per_sec") == 0)
+            rc = set_int(p, v, path, 0, 100000000, &a->http_requests_per_sec);
+        else if (strcmp(k, "allowed_origins") == 0)
+            rc = set_str_list(p, v, path, &a->allowed_origins, &a->nallowed_origins);
         else
             return fail(p, path, "unknown key");
         if (rc != 0)
@@ -239,7 +249,8 @@ fail:
     return -1;
 }
 
-static int parse_workspaces(pctx *p, const cJSON *v, const char *path, rh_cfg_user *u)
+/* Replaces *list (n entries) with a copy of an array of non-empty strings. */
+static int set_str_list(pctx *p, const cJSON *v, const char *path, char ***list, size_t *count)
 {
     if (!cJSON_IsArray(v))
         return fail(p, path, "expected an array of strings");
@@ -258,12 +269,17 @@ static int parse_workspaces(pctx *p, const cJSON *v, const char *path, rh_cfg_us
             return -1;
         }
     }
-    for (size_t j = 0; j < u->nworkspaces; j++)
-        free(u->workspaces[j]);
-    free(u->workspaces);
-    u->workspaces = ws;
-    u->nworkspaces = n;
+    for (size_t j = 0; j < *count; j++)
+        free((*list)[j]);
+    free(*list);
+    *list = ws;
+    *count = n;
     return 0;
+}
+
+static int parse_workspaces(pctx *p, const cJSON *v, const char *path, rh_cfg_user *u)
+{
+    return set_str_list(p, v, path, &u->workspaces, &u->nworkspaces);
 }
 
 static int parse_user(pctx *p, const cJSON *obj, size_t idx, rh_cfg_user *u)

@@ -94,6 +94,7 @@ void rh_conn_on_client_event(rh_conn *c, const rh_msg *m)
         return;
     }
     const char *except = rh_fault_on(srv, RH_FAULT_CLIENT_ECHO) ? NULL : c->socket_id;
-    rh_hub_publish(srv, app, name, f, except);
+    srv->metrics.client_events_in++;
+    rh_srv_fanout(srv, app, name, f, except, NULL, NULL);
     rh_buf_unref(f);
 }

@@ -15,10 +15,18 @@ int rh_conn_send(rh_conn *c, rh_buf *frame)
         return -1;
     rh_srv *srv = c->srv;
     if (srv->io.send(srv->io.ud, c->handle, frame) != 0) {
+        if (c->overflowed)
+            return -1; /* the error below did not fit either */
+        c->overflowed = 1;
+        srv->metrics.send_queue_overflow++;
         rh_srv_log(srv, RH_LOG_WARN, "socket %s: send queue over capacity, closing", c->socket_id);
+        /* The edge dropped the unsent frames, so the error fits; the client reconnects after a
+         * back-off (41xx) and resumes streams through the replay endpoint. */
+        rh_conn_error(c, 4100, "Over capacity: send queue full; reconnect and replay", NULL);
         rh_conn_close(c, 4100, "send queue over capacity, reconnect");
         return -1;
     }
+    srv->metrics.frames_out++;
     return 0;
 }
 
@@ -188,6 +196,7 @@ void rh_srv_conn_message(rh_srv *srv, rh_conn *c, const char *data, size_t len, 
     if (!c || c->closing || !c->app)
         return;
     rh_srv_conn_activity(srv, c);
+    srv->metrics.ws_messages_in++;
     rh_hub_enter(srv);
     handle_message(srv, c, data, len, is_binary);
     rh_hub_leave(srv);

@@ -34,6 +34,7 @@ typedef struct rh_sub {
     rh_chan *chan;
     rh_member *member;          /* presence channels only; NULL otherwise */
     struct rh_sub *prev, *next; /* in chan */
+    uint64_t since;             /* srv->bus_serial when subscribed (bus mode) */
 } rh_sub;
 
 struct rh_chan {
@@ -59,6 +60,8 @@ struct rh_conn {
     rh_htab subs;                /* channel name -> rh_sub */
     struct rh_conn *prev, *next; /* every connection of the server */
     int dead;                    /* rh_srv_conn_closed came while the server was busy */
+    int counted;                 /* counted in its app's rh_app_state.conns */
+    int overflowed;              /* its send queue went over the cap: 4100 on the way */
     struct rh_conn *dead_next;
 };
 
@@ -97,7 +100,8 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet);
 
 /* --- connection helpers (conn.c) -------------------------------------------------------- */
 
-/* Sends frame (caller keeps its reference); closes c with 4100 when its queue is full.
+/* Sends frame (caller keeps its reference). When the edge refuses it (queue over its cap;
+ * the edge then drops the unsent frames) c gets pusher:error 4100 and a close 4100.
  * 0 when queued. */
 int rh_conn_send(rh_conn *c, rh_buf *frame);
 /* Sends and drops the caller's reference (frame may be NULL: out of memory, logged). */

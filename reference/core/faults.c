@@ -87,6 +87,15 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
                                  "same stream_id with other ids answered 200, not 409"},
     [RH_FAULT_UTF8_UNCHECKED] = {"utf8-unchecked", "tokens with invalid UTF-8 accepted"},
     [RH_FAULT_TOKEN_LIMIT] = {"token-limit", "tokens over the size limit accepted (no 413)"},
+    [RH_FAULT_REPLAY_INCLUSIVE] = {"replay-inclusive",
+                                   "replay answers from after_seq itself (a duplicate)"},
+    [RH_FAULT_REPLAY_SKIP] = {"replay-skip", "replay leaves out the first token after after_seq"},
+    [RH_FAULT_REPLAY_NO_GONE] = {"replay-no-gone",
+                                 "replay past the kept window answers 200, not 410"},
+    [RH_FAULT_NO_CONN_QUOTA] = {"no-conn-quota", "max_connections not enforced (no 4004)"},
+    [RH_FAULT_NO_SUB_LIMIT] = {"no-sub-limit", "max_subscriptions not enforced"},
+    [RH_FAULT_NO_HTTP_RATE] = {"no-http-rate", "http_requests_per_sec not enforced (no 429)"},
+    [RH_FAULT_ORIGIN_UNCHECKED] = {"origin-unchecked", "allowed_origins not checked (no 4009)"},
 };
 
 const rh_fault_info *rh_fault_table(void)

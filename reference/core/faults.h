@@ -67,8 +67,18 @@ typedef enum {
     RH_FAULT_START_CONFLICT,       /* same stream_id with other ids answered 200, not 409 */
     RH_FAULT_UTF8_UNCHECKED,       /* tokens with invalid UTF-8 accepted */
     RH_FAULT_TOKEN_LIMIT,          /* tokens over the size limit accepted (no 413) */
+    RH_FAULT_REPLAY_INCLUSIVE,     /* replay answers from after_seq itself (a duplicate) */
+    RH_FAULT_REPLAY_SKIP,          /* replay leaves out the first token after after_seq */
+    RH_FAULT_REPLAY_NO_GONE,       /* replay past the kept window answers 200, not 410 */
+    /* limits (issue 8) */
+    RH_FAULT_NO_CONN_QUOTA,    /* max_connections not enforced */
+    RH_FAULT_NO_SUB_LIMIT,     /* max_subscriptions not enforced */
+    RH_FAULT_NO_HTTP_RATE,     /* http_requests_per_sec not enforced */
+    RH_FAULT_ORIGIN_UNCHECKED, /* allowed_origins not checked */
     RH_FAULT__COUNT
 } rh_fault;
+
+_Static_assert(RH_FAULT__COUNT <= 64, "faults are bits of a uint64_t");
 
 typedef struct rh_fault_info {
     const char *name;        /* "seq-gap" */
@@ -81,7 +91,7 @@ const rh_fault_info *rh_fault_table(void);
 int rh_fault_by_name(const char *name);
 
 #ifdef RH_WITH_FAULTS
-#define rh_fault_on(srv, f) ((((srv)->faults) >> (f)) & 1u)
+#define rh_fault_on(srv, f) ((srv)->faults[(f)])
 #else
 /* Still "uses" srv, so a function whose only use of srv is a fault check builds warning-free
  * without faults. */

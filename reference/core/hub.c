@@ -222,6 +222,7 @@ rh_sub *rh_hub_subscribe(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type
     }
     sub->conn = c;
     sub->chan = ch;
+    sub->since = srv->bus_serial;
     sub->prev = ch->tail;
     if (ch->tail)
         ch->tail->next = sub;
@@ -229,6 +230,7 @@ rh_sub *rh_hub_subscribe(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type
         ch->head = sub;
     ch->tail = sub;
     ch->nsubs++;
+    rh_srv_bus_chan(srv, c->app, ch->name, NULL, 1);
     return sub;
 }
 
@@ -257,6 +259,7 @@ int rh_hub_member_join(rh_sub *sub, const char *user_id, const char *user_info, 
             ch->mhead = m;
         ch->mtail = m;
         *is_new = 1;
+        rh_srv_bus_chan(sub->conn->srv, sub->conn->app, ch->name, user_id, 1);
     }
     m->conns++;
     sub->member = m;
@@ -274,8 +277,8 @@ static void send_member_removed(rh_srv *srv, const rh_cfg_app *app, rh_chan *ch,
     if (data) {
         int n = snprintf(data, need, "{\"user_id\":%s}", q);
         rh_buf *f = rh_msg_encode("pusher_internal:member_removed", ch->name, data, (size_t)n);
-        if (f)
-            rh_hub_publish(srv, app, ch->name, f, NULL);
+        if (!rh_srv_presence(srv, app, ch->name, user_id, -1, f, NULL) && f)
+            rh_srv_fanout(srv, app, ch->name, f, NULL, NULL, NULL);
         rh_buf_unref(f);
         free(data);
     }
@@ -296,9 +299,11 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
     else
         ch->tail = sub->prev;
     ch->nsubs--;
+    rh_srv_bus_chan(srv, c->app, ch->name, NULL, -1);
     rh_member *m = sub->member;
     free(sub);
     if (m && --m->conns == 0) {
+        rh_srv_bus_chan(srv, c->app, ch->name, m->user_id, -1);
         rh_htab_del(&ch->members, m->user_id);
         if (m->prev)
             m->prev->next = m->next;
@@ -308,7 +313,9 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
             m->next->prev = m->prev;
         else
             ch->mtail = m->prev;
-        if (!quiet && ch->nsubs > 0 && !rh_fault_on(srv, RH_FAULT_PRESENCE_NO_REMOVED))
+        if (srv->bus.presence)
+            send_member_removed(srv, c->app, ch, m->user_id); /* the bus decides */
+        else if (!quiet && ch->nsubs > 0 && !rh_fault_on(srv, RH_FAULT_PRESENCE_NO_REMOVED))
             send_member_removed(srv, c->app, ch, m->user_id);
         free(m->user_id);
         free(m->user_info);
@@ -325,8 +332,15 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
 size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
                       const char *except_socket_id)
 {
+    return rh_hub_publish_before(srv, app, channel, frame, except_socket_id, 0);
+}
+
+size_t rh_hub_publish_before(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
+                             const char *except_socket_id, uint64_t serial)
+{
     if (!frame || !channel)
         return 0;
+    srv->metrics.channel_publishes++;
     rh_chan *ch = rh_hub_chan(srv, app, channel);
     if (!ch)
         return 0;
@@ -338,12 +352,13 @@ size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, r
     /* A send may close a connection (queue full) and the edge may report it closed at once;
      * inside enter/leave that only marks it, so the list stays intact while we walk it. */
     for (rh_sub *s = ch->head; s; s = s->next) {
-        if (s->conn == except || s->conn->closing)
+        if (s->conn == except || s->conn->closing || (serial && s->since >= serial))
             continue;
         if (rh_conn_send(s->conn, frame) == 0)
             n++;
     }
     rh_hub_leave(srv);
+    srv->metrics.deliveries += n;
     return n;
 }
 

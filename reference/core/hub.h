@@ -7,6 +7,7 @@
 #define RH_HUB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "srv.h"
 
@@ -19,6 +20,12 @@ void rh_hub_free(rh_srv *srv);
  * closed with 4100 and not counted. O(subscribers of channel). */
 size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
                       const char *except_socket_id);
+
+/* The same for an event this node published on the bus as its serial-th: connections that
+ * subscribed after it was published (sub->since >= serial) do not get it, as on one node.
+ * serial 0: everybody. */
+size_t rh_hub_publish_before(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
+                             const char *except_socket_id, uint64_t serial);
 
 typedef struct rh_hub_chan_info {
     int occupied;

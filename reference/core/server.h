@@ -36,6 +36,8 @@ typedef struct rh_srv_io {
     int64_t (*wall_s)(void *ud);                  /* Unix time in seconds (HTTP signature window) */
     int (*random)(void *ud, void *out, size_t n); /* CSPRNG; 0 on success */
     void (*log)(void *ud, int level, const char *msg);
+    /* Bytes queued to connections and not yet written, for GET /metrics; may be NULL. */
+    size_t (*queued_bytes)(void *ud);
 } rh_srv_io;
 
 rh_srv *rh_srv_new(const rh_cfg *cfg, const rh_srv_io *io, rh_store *store, char *err,
@@ -44,6 +46,43 @@ void rh_srv_free(rh_srv *srv);
 
 /* Test-only fault switches (built with -Dfaults=true). 0, or -1 for an unknown name. */
 int rh_srv_set_fault(rh_srv *srv, const char *name);
+
+/* --- several nodes ----------------------------------------------------------------------- */
+
+/* The cross-node bus (several servers on one Redis). Without one (the default) events go
+ * straight to this server's subscribers. With one, every event that reaches WebSocket
+ * subscribers is published as a message (proto/busmsg.h) and delivered to this server's
+ * subscribers only when it comes back through rh_srv_bus_deliver, so every node sees one
+ * order. publish calls done exactly once, maybe before returning (ok 0 with a reason when
+ * the bus is down: then nothing was delivered anywhere). up answers 1 while the bus works. */
+typedef void (*rh_bus_done)(void *ud, int ok, const char *err);
+typedef void (*rh_bus_sum_cb)(void *ud, int ok, const char *const *fields, const long long *sums,
+                              size_t n);
+typedef struct rh_bus {
+    void *ud;
+    void (*publish)(void *ud, const char *msg, size_t len, rh_bus_done done, void *done_ud);
+    int (*up)(void *ud);
+    /* Channel state shared by the nodes (NULL: the HTTP API answers from this node alone).
+     * Fields are "s\n{app}\n{channel}" (subscriptions on this node) and
+     * "p\n{app}\n{channel}\n{user_id}" (1 while the user is in the presence channel here).
+     * delta adds to a field; replace rewrites this node's whole share (after a reconnect);
+     * sum totals, over the live nodes, every field starting with one of prefixes. */
+    void (*node_delta)(void *ud, const char *field, long delta);
+    void (*node_replace)(void *ud, const char *const *fields, const long *values, size_t n);
+    void (*node_sum)(void *ud, const char *const *prefixes, size_t n, rh_bus_sum_cb cb,
+                     void *cb_ud);
+    /* A presence "p" field's join (+1) or leave (-1) on this node; msg goes out on the bus
+     * only when the user's total over every node went 0 -> 1 or -> 0 (NULL: node-local). */
+    void (*presence)(void *ud, const char *field, long delta, const char *msg, size_t len);
+    const char *store_name; /* reported by /up, e.g. "redis" */
+} rh_bus;
+
+/* Installs the bus (copied; NULL removes it). Call before traffic starts. */
+void rh_srv_set_bus(rh_srv *srv, const rh_bus *bus);
+/* Rewrites this node's channel state through bus.node_replace (call when the bus is back). */
+void rh_srv_bus_resync(rh_srv *srv);
+/* One message received from the bus. Malformed messages are logged and dropped. */
+void rh_srv_bus_deliver(rh_srv *srv, const char *msg, size_t len);
 
 /* --- WebSocket side --------------------------------------------------------------------- */
 
@@ -55,6 +94,11 @@ rh_conn *rh_srv_conn_open(rh_srv *srv, const char *app_key, void *handle);
  * "" when there was none). Protocol 7 is assumed and the query is otherwise ignored; only
  * the test-only protocol-required fault reads it. */
 rh_conn *rh_srv_conn_open_query(rh_srv *srv, const char *app_key, const char *query, void *handle);
+/* The same with the upgrade's Origin header (NULL: none). An origin outside the app's
+ * allowed_origins gets pusher:error 4009 and a close 4009; an app at max_connections gets
+ * pusher:error 4004 and a close 4004. */
+rh_conn *rh_srv_conn_open_origin(rh_srv *srv, const char *app_key, const char *query,
+                                 const char *origin, void *handle);
 /* One whole message. is_binary: Pusher allows text frames only. */
 void rh_srv_conn_message(rh_srv *srv, rh_conn *c, const char *data, size_t len, int is_binary);
 /* A WebSocket ping or pong control frame arrived: counts as activity for the heartbeat. */
@@ -68,6 +112,11 @@ void rh_srv_tick(rh_srv *srv);
 /* Graceful stop: every connection gets pusher:error 4200 and a close 4200. */
 void rh_srv_shutdown(rh_srv *srv);
 size_t rh_srv_conn_count(const rh_srv *srv);
+/* What only the edge sees, for GET /metrics: an HTTP answer's status (every answer, also
+ * those the edge makes itself), and a frame written us microseconds after it was first
+ * queued (its publish). */
+void rh_srv_note_http(rh_srv *srv, int status);
+void rh_srv_note_send_latency(rh_srv *srv, uint64_t us);
 
 /* --- HTTP side -------------------------------------------------------------------------- */
 

@@ -39,14 +39,22 @@ rh_srv *rh_srv_new(const rh_cfg *cfg, const rh_srv_io *io, rh_store *store, char
     srv->cfg = cfg;
     srv->io = *io;
     srv->store = store;
+    srv->apps = calloc(cfg->napps ? cfg->napps : 1, sizeof *srv->apps);
+    if (!srv->apps) {
+        snprintf(err, errlen, "out of memory");
+        free(srv);
+        return NULL;
+    }
     if (rh_hub_init(srv) != 0) {
         snprintf(err, errlen, "cannot initialise the hub (out of memory or no random bytes)");
+        free(srv->apps);
         free(srv);
         return NULL;
     }
     if (rh_api_init(srv) != 0) {
         snprintf(err, errlen, "cannot initialise the HTTP API");
         rh_hub_free(srv);
+        free(srv->apps);
         free(srv);
         return NULL;
     }
@@ -59,7 +67,25 @@ void rh_srv_free(rh_srv *srv)
         return;
     rh_api_free(srv);
     rh_hub_free(srv);
+    free(srv->apps);
     free(srv);
+}
+
+void rh_srv_note_http(rh_srv *srv, int status)
+{
+    if (srv)
+        rh_metrics_http(&srv->metrics, status);
+}
+
+void rh_srv_note_send_latency(rh_srv *srv, uint64_t us)
+{
+    if (srv)
+        rh_metrics_latency(&srv->metrics, us);
+}
+
+rh_app_state *rh_srv_app_state(rh_srv *srv, const rh_cfg_app *app)
+{
+    return &srv->apps[app - srv->cfg->apps];
 }
 
 int rh_srv_set_fault(rh_srv *srv, const char *name)
@@ -68,7 +94,7 @@ int rh_srv_set_fault(rh_srv *srv, const char *name)
     int f = name ? rh_fault_by_name(name) : -1;
     if (f < 0)
         return -1;
-    srv->faults |= (uint64_t)1 << f;
+    srv->faults[f] = 1;
     return 0;
 #else
     (void)srv;
@@ -152,6 +178,20 @@ rh_conn *rh_srv_conn_open(rh_srv *srv, const char *app_key, void *handle)
 
 rh_conn *rh_srv_conn_open_query(rh_srv *srv, const char *app_key, const char *query, void *handle)
 {
+    return rh_srv_conn_open_origin(srv, app_key, query, NULL, handle);
+}
+
+/* 1 when app already holds max_connections connections. */
+static int over_quota(rh_srv *srv, const rh_cfg_app *app)
+{
+    if (!app->max_connections || rh_fault_on(srv, RH_FAULT_NO_CONN_QUOTA))
+        return 0;
+    return rh_srv_app_state(srv, app)->conns >= app->max_connections;
+}
+
+rh_conn *rh_srv_conn_open_origin(rh_srv *srv, const char *app_key, const char *query,
+                                 const char *origin, void *handle)
+{
     rh_conn *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
@@ -169,11 +209,19 @@ rh_conn *rh_srv_conn_open_query(rh_srv *srv, const char *app_key, const char *qu
         status = 4001;
     else if (rh_fault_on(srv, RH_FAULT_PROTOCOL_REQUIRED) && !has_protocol_7(query))
         status = 4008;
+    else if (!rh_cfg_origin_allowed(app, origin) && !rh_fault_on(srv, RH_FAULT_ORIGIN_UNCHECKED))
+        status = 4009;
+    else if (over_quota(srv, app))
+        status = 4004;
     else if (make_socket_id(srv, c) != 0)
         status = 1011;
     if (status == 0) {
         c->app = app;
+        c->counted = 1;
+        rh_srv_app_state(srv, app)->conns++;
+        srv->metrics.conns_opened++;
     } else {
+        srv->metrics.conns_refused++;
         c->socket_id[0] = '\0';
     }
     if (rh_hub_conn_add(srv, c) != 0) {
@@ -187,6 +235,10 @@ rh_conn *rh_srv_conn_open_query(rh_srv *srv, const char *app_key, const char *qu
         refuse(c, 4001, "Application does not exist");
     } else if (status == 4008) {
         refuse(c, 4008, "No protocol version supplied");
+    } else if (status == 4009) {
+        refuse(c, 4009, "Origin not allowed");
+    } else if (status == 4004) {
+        refuse(c, 4004, "Application is over connection quota");
     } else if (status == 1011) {
         rh_srv_log(srv, RH_LOG_ERROR, "no random bytes for a socket id");
         rh_conn_close(c, 1011, "internal error");
@@ -203,6 +255,10 @@ void rh_srv_conn_closed(rh_srv *srv, rh_conn *c)
 {
     if (!srv || !c)
         return;
+    if (c->counted) {
+        c->counted = 0;
+        rh_srv_app_state(srv, c->app)->conns--;
+    }
     rh_hub_conn_closed(srv, c);
 }
 

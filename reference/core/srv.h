@@ -10,22 +10,59 @@
 #include <stdint.h>
 
 #include "faults.h"
+#include "metrics.h"
 #include "server.h"
 
 struct rh_hub; /* core/hub.c: connections, channels, subscribers */
 struct rh_api; /* api/: streaming service state, fault hold-backs */
 
+/* Per-app counters for the app limits, indexed like cfg->apps. */
+typedef struct rh_app_state {
+    size_t conns;            /* open connections counted against max_connections */
+    uint64_t http_window_ms; /* start of the current one-second window */
+    int http_count;          /* signed requests in that window */
+} rh_app_state;
+
 struct rh_srv {
     const rh_cfg *cfg;
+    rh_app_state *apps; /* cfg->napps entries */
     rh_srv_io io;
     rh_store *store;
+    uint64_t bus_serial; /* events this node has published on the bus */
+    char node_id[24];    /* this node's name on the bus (random) */
+    rh_bus bus;          /* bus.publish NULL: one node, events go straight to the hub */
     struct rh_hub *hub;
     struct rh_api *api;
-    uint64_t faults; /* bit i set: fault i active (only consulted with RH_WITH_FAULTS) */
+    unsigned char faults[RH_FAULT__COUNT]; /* 1: fault i active (only with RH_WITH_FAULTS) */
+    rh_metrics metrics;
     int shutting_down;
 };
 
+/* Sends frame to the subscribers of channel in app on every node (except the connection
+ * except_socket_id): straight to the hub without a bus, else through it. done (may be NULL)
+ * is called once, with ok 1 once delivered locally or acknowledged by the bus. */
+void rh_srv_fanout(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
+                   const char *except_socket_id, rh_bus_done done, void *ud);
+/* Starts an "evt" bus message from this node: kind, app, node id, next serial. */
+struct rh_busmsg;
+void rh_srv_bus_head(rh_srv *srv, struct rh_busmsg *m, const rh_cfg_app *app);
+/* A channel-state field (see rh_bus): user NULL for "s", else "p". Heap; NULL on OOM. */
+char *rh_srv_bus_field(const char *app_id, const char *channel, const char *user_id);
+/* Adds delta to this node's share of the field, when the bus keeps channel state. */
+void rh_srv_bus_chan(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,
+                     long delta);
+/* Presence across nodes: user joined (delta 1) or left (-1) channel on this node; frame
+ * (member_added/removed, may be NULL) reaches every node's subscribers (except except_socket)
+ * only when this was the user's first or last connection anywhere. 0 when the bus does not
+ * decide presence (the caller publishes itself), else 1. */
+int rh_srv_presence(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,
+                    long delta, rh_buf *frame, const char *except_socket);
+/* 1 when a bus is installed. */
+int rh_srv_has_bus(const rh_srv *srv);
+
 /* Logs through io->log when set; printf-style. */
 void rh_srv_log(rh_srv *srv, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The limit counters of app (one of srv->cfg->apps). */
+rh_app_state *rh_srv_app_state(rh_srv *srv, const rh_cfg_app *app);
 
 #endif

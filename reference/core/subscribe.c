@@ -86,10 +86,10 @@ static void publish_member_added(rh_conn *c, const rh_sub *sub)
     const char *name = sub->chan->name;
     rh_buf *f =
         data ? rh_msg_encode("pusher_internal:member_added", name, data, strlen(data)) : NULL;
-    if (f)
-        rh_hub_publish(c->srv, c->app, name, f, c->socket_id);
-    else
+    if (!f)
         rh_srv_log(c->srv, RH_LOG_ERROR, "out of memory encoding member_added");
+    if (!rh_srv_presence(c->srv, c->app, name, m->user_id, 1, f, c->socket_id) && f)
+        rh_srv_fanout(c->srv, c->app, name, f, c->socket_id, NULL, NULL);
     rh_buf_unref(f);
     cJSON_free(data);
 }
@@ -188,6 +188,7 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
         }
     }
     if (refused) {
+        srv->metrics.auth_failures[RH_AUTH_FAIL_SUBSCRIBE]++;
         sub_error(c, name, "AuthError", refused, 401);
         if (rh_fault_on(srv, RH_FAULT_LEAK_REFUSED))
             rh_hub_subscribe(srv, c, name, type);
@@ -196,6 +197,13 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     if (rh_hub_sub_of(c, name)) {
         /* Re-subscribing: confirm again, keep the one subscription and its member. */
         send_succeeded(c, name);
+        goto out;
+    }
+    if (c->app->max_subscriptions && c->subs.n >= c->app->max_subscriptions &&
+        !rh_fault_on(srv, RH_FAULT_NO_SUB_LIMIT)) {
+        snprintf(why, sizeof(why), "over %zu subscriptions on this connection",
+                 c->app->max_subscriptions);
+        sub_error(c, name, "LimitReached", why, 4100);
         goto out;
     }
     if (type == RH_CHAN_PRESENCE && presence_full(c, rh_hub_chan(srv, c->app, name), user_id)) {

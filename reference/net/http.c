@@ -143,6 +143,7 @@ static void http_done(void *ud, const rh_http_resp *resp)
         return;
     }
     set_answer(p, resp->status, resp->content_type, resp->body, resp->body_len, resp->retry_after);
+    rh_srv_note_http(p->net->srv, p->status);
     if (p->wsi)
         lws_callback_on_writable(p->wsi);
     else
@@ -158,6 +159,7 @@ static int answer_error(rh_pss *pss, struct lws *wsi, int status, const char *ms
     pss->reading = 0;
     p->close_after = close_after;
     set_answer(p, status, "application/json", body, (size_t)n, NULL);
+    rh_srv_note_http(pss->pend->net->srv, p->status);
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -226,6 +228,10 @@ static int http_begin(rh_net *net, struct lws *wsi, rh_pss *pss, const char *uri
     if (!p->method || !p->path || !p->query)
         return answer_error(pss, wsi, 500, "out of memory", 1);
 
+    /* Stopping: requests already read are answered; new ones are turned away so the stop
+     * can finish (a load balancer retries them on another node). */
+    if (net->stopping)
+        return answer_error(pss, wsi, 503, "server shutting down", 1);
     char clbuf[32];
     int cl = lws_hdr_copy(wsi, clbuf, sizeof clbuf, WSI_TOKEN_HTTP_CONTENT_LENGTH);
     if (cl == 0) {

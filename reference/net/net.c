@@ -13,9 +13,8 @@
 
 #include "net_int.h"
 
-#define TICK_MS       250
-#define STOP_POLL_MS  50
-#define STOP_FLUSH_MS 2000
+#define TICK_MS      250
+#define STOP_POLL_MS 50
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
@@ -53,6 +52,19 @@ uint64_t rh_net_now_ms(void *ud)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t rh_net_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static size_t io_queued_bytes(void *ud)
+{
+    rh_net *net = ud;
+    return net->qbytes;
 }
 
 static int64_t io_wall_s(void *ud)
@@ -143,6 +155,7 @@ rh_net *rh_net_new(uv_loop_t *loop, const rh_cfg *cfg, rh_store *store, const rh
         .wall_s = io_wall_s,
         .random = io_random,
         .log = io_log,
+        .queued_bytes = io_queued_bytes,
     };
     net->srv = rh_srv_new(cfg, &net->io, store, err, errlen);
     if (!net->srv) {
@@ -180,11 +193,27 @@ static void finish_stop(rh_net *net)
         lws_context_destroy(net->ctx);
 }
 
+/* 1 while an HTTP request is being read or its answer is waiting to be written: a graceful
+ * stop lets those finish (requests whose client left are not waited for). */
+static int http_in_flight(const rh_net *net)
+{
+    for (const rh_http_pend *p = net->pend_head; p; p = p->next)
+        if (p->wsi)
+            return 1;
+    return 0;
+}
+
 static void on_stop_poll(uv_timer_t *t)
 {
     rh_net *net = t->data;
     uint64_t waited = rh_net_now_ms(net) - net->stop_started_ms;
-    if (rh_srv_conn_count(net->srv) == 0 || waited >= STOP_FLUSH_MS) {
+    uint64_t limit = (uint64_t)net->cfg->shutdown_timeout * 1000u;
+    int idle = rh_srv_conn_count(net->srv) == 0 && !http_in_flight(net);
+    if (idle || waited >= limit) {
+        if (!idle)
+            rh_logf(net->log, RH_LOG_WARN,
+                    "shutdown_timeout (%d s) reached: %zu connections, %zu bytes unsent",
+                    net->cfg->shutdown_timeout, rh_srv_conn_count(net->srv), net->qbytes);
         uv_timer_stop(t);
         finish_stop(net);
     }
@@ -293,9 +322,26 @@ static int probe_bind(const char *host, int port, char *numeric, size_t numlen, 
     return 0;
 }
 
+/* A missing or unreadable certificate or key is named here: lws would only fail to create
+ * its context, which reads like a busy port. */
+static int check_readable(const char *what, const char *path, char *err, size_t errlen)
+{
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f) {
+        snprintf(err, errlen, "cannot read %s %s: %s", what, path ? path : "(none)",
+                 strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    return 0;
+}
+
 int rh_net_listen(rh_net *net, const char *host, int port, char *err, size_t errlen)
 {
     char numeric[NI_MAXHOST];
+    if (net->cfg->tls_cert && (check_readable("tls_cert", net->cfg->tls_cert, err, errlen) != 0 ||
+                               check_readable("tls_key", net->cfg->tls_key, err, errlen) != 0))
+        return -1;
     if (probe_bind(host, port, numeric, sizeof numeric, err, errlen) != 0)
         return -1;
     host = numeric;
@@ -332,16 +378,32 @@ int rh_net_listen(rh_net *net, const char *host, int port, char *err, size_t err
     info.user = net;
     info.pcontext = &net->ctx;
     info.max_http_header_data = 8192;
-    info.max_http_header_pool = 256;
+    /* Header buffers are allocated on demand; when all are taken lws stops accepting. Half-open
+     * and slowloris sockets each hold one, so the cap is high and an idle holder is cut after
+     * 5 s (lws' default is 10). ci/soak abuses this with 400 such sockets. */
+    info.max_http_header_pool = 1024;
+    info.timeout_secs_ah_idle = 5;
     info.server_string = "rehome";
     info.vhost_name = "default";
+    if (net->cfg->tls_cert && net->cfg->tls_key) {
+        /* One port serves https:// and wss://. ALPN is pinned to HTTP/1.1: the edge speaks
+         * HTTP/1 and RFC 6455 upgrades only (no HTTP/2 streams or RFC 8441 WebSockets). */
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = net->cfg->tls_cert;
+        info.ssl_private_key_filepath = net->cfg->tls_key;
+        info.alpn = "http/1.1";
+        /* Each read must take a whole TLS record (16 KiB of plaintext): with lws' default 4 KiB
+         * the rest of a record waits inside OpenSSL, where poll() cannot see it, and a large
+         * request body stalls until some other event wakes the connection. */
+        info.pt_serv_buf_size = 32768;
+    }
 
     /* lws only clears *pcontext (when destroyed); set it ourselves. */
     net->ctx = lws_create_context(&info);
     if (!net->ctx) {
         net->lws_failed = 1;
-        snprintf(err, errlen, "cannot listen on %s:%d (address in use or not available)", host,
-                 port);
+        snprintf(err, errlen, "cannot listen on %s:%d (address in use or not available%s)", host,
+                 port, net->cfg->tls_cert ? ", or tls_cert/tls_key not a matching PEM pair" : "");
         return -1;
     }
     struct lws_vhost *vh = lws_get_vhost_by_name(net->ctx, "default");

@@ -82,6 +82,7 @@ struct rh_net {
     int destroying; /* lws_context_destroy called */
     uint64_t stop_started_ms;
     rh_ws *ws_head;
+    size_t qbytes; /* bytes in every send queue, for GET /metrics */
     rh_http_pend *pend_head;
 };
 
@@ -99,5 +100,6 @@ char *rh_net_query_of(struct lws *wsi);
 void rh_net_http_free_all(rh_net *net);
 
 uint64_t rh_net_now_ms(void *ud);
+uint64_t rh_net_now_us(void);
 
 #endif

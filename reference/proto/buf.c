@@ -10,6 +10,7 @@ rh_buf *rh_buf_alloc(size_t len)
         return NULL;
     b->refs = 1;
     b->len = len;
+    b->stamp_us = 0;
     b->data = b->storage + RH_BUF_PRE;
     b->data[len] = '\0';
     return b;

@@ -18,7 +18,9 @@
 typedef struct rh_buf {
     unsigned refs;
     size_t len;
-    char *data; /* points RH_BUF_PRE bytes into storage; data[len] == '\0' */
+    unsigned long long stamp_us; /* set by the edge when first queued (0 before): for the
+                                    publish-to-send latency metric */
+    char *data;                  /* points RH_BUF_PRE bytes into storage; data[len] == '\0' */
     char storage[];
 } rh_buf;
 

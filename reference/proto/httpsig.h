@@ -39,7 +39,8 @@ int rh_httpsig_sign(const char *secret, const char *method, const char *path, co
 /* Client side (suite, tests, bench): the full signed query string for a request, including
  * auth_key, auth_timestamp, auth_version=1.0, body_md5 (when body_len > 0), the extra
  * parameters (already "k=v&k2=v2", unescaped values allowed only from [A-Za-z0-9_.,-]) and
- * auth_signature. Heap, or NULL on allocation failure. */
+ * auth_signature. Heap, or NULL on allocation failure or when the extra parameters do not
+ * parse as a query (a duplicate key, a bad escape: rh_form's rules). */
 char *rh_httpsig_build_query(const char *key, const char *secret, const char *method,
                              const char *path, long timestamp, const char *body, size_t body_len,
                              const char *extra);

@@ -109,3 +109,81 @@ test('(e) laravel-echo presence: here() lists the member', async () => {
   });
   assert.deepEqual(here, [{ name: user }]);
 });
+
+function joined(echo, name, cb = {}) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no here() on ${name}`)), 5000);
+    const ch = echo
+      .join(name)
+      .here((members) => {
+        clearTimeout(t);
+        resolve({ ch, members });
+      })
+      .joining((m) => cb.joining?.(m))
+      .leaving((m) => cb.leaving?.(m))
+      .error((e) => {
+        clearTimeout(t);
+        reject(new Error(JSON.stringify(e)));
+      });
+  });
+}
+
+test('(e) laravel-echo presence: joining() and leaving() report another member, in order', async (t) => {
+  if (!c.TARGET.third) {
+    t.skip('REHOME_THIRD_TOKEN not set: a second member of the workspace is needed');
+    return;
+  }
+  const { workspace, user, token } = c.TARGET.member;
+  const third = c.TARGET.third;
+  const name = `workspace.${workspace}.thread.${c.rid()}`;
+  const log = [];
+  const a = newEcho(token);
+  const first = await joined(a, name, {
+    joining: (m) => log.push(['joining', m]),
+    leaving: (m) => log.push(['leaving', m]),
+  });
+  assert.deepEqual(first.members, [{ name: user }]);
+
+  const b = newEcho(third.token);
+  const second = await joined(b, name);
+  assert.deepEqual(
+    second.members.map((m) => m.name).sort(),
+    [user, third.user].sort(),
+    'the newcomer sees both members',
+  );
+  await c.waitFor(() => log.length === 1, 5000, 'joining()');
+  b.leave(name);
+  await c.waitFor(() => log.length === 2, 5000, 'leaving()');
+  await c.sleep(200);
+  assert.deepEqual(log, [
+    ['joining', { name: third.user }],
+    ['leaving', { name: third.user }],
+  ]);
+});
+
+test('(e) laravel-echo whisper: client events reach the other tab in order, not the sender', async () => {
+  const { workspace, token } = c.TARGET.member;
+  const name = `workspace.${workspace}.thread.${c.rid()}`;
+  const a = newEcho(token);
+  const b = newEcho(token);
+  const chA = a.private(name);
+  const chB = b.private(name);
+  await Promise.all([subscribedVia(chA), subscribedVia(chB)]);
+  const gotA = [];
+  const gotB = [];
+  chA.listenForWhisper('typing', (e) => gotA.push(e));
+  chB.listenForWhisper('typing', (e) => gotB.push(e));
+  const sent = [
+    { typing: true, text: 'é"\\' },
+    { typing: true, n: 2 },
+    { typing: false, nested: { list: [1, null] } },
+  ];
+  for (const w of sent) {
+    chA.whisper('typing', w);
+    await c.sleep(120); // under the app's client-event rate limit (10/s)
+  }
+  await c.waitFor(() => gotB.length === sent.length, 5000, 'the whispers');
+  await c.sleep(200);
+  assert.deepEqual(gotB, sent);
+  assert.deepEqual(gotA, [], 'a whisper echoed to its sender');
+});

@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <getopt.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
 
+#include "runner/cli.h"
 #include "runner/runner.h"
 
 static void test_glob(void **state)
@@ -340,6 +342,39 @@ static void test_junit_and_json(void **state)
     free(res[2].message);
 }
 
+static int parse(rc_opts *o, int argc, const char **argv)
+{
+    optind = 1;
+    return rc_cli_parse(argc, (char **)argv, o);
+}
+
+static void test_cli_http_nodes(void **state)
+{
+    (void)state;
+    rc_opts o;
+    const char *one[] = {"rehome-conform", "http://127.0.0.1:8080"};
+    assert_int_equal(parse(&o, 2, one), 0);
+    assert_int_equal(o.t.nhttp_nodes, 0);
+    assert_string_equal(o.t.host, "127.0.0.1");
+    assert_int_equal(o.t.port, 8080);
+    const char *two[] = {"rehome-conform", "--http-node",        "http://localhost:9000",
+                         "--http-node",    "http://[::1]:9001/", "http://127.0.0.1:8080"};
+    assert_int_equal(parse(&o, 6, two), 0);
+    assert_int_equal(o.t.nhttp_nodes, 3);
+    assert_string_equal(o.t.http_nodes[0].host, "127.0.0.1");
+    assert_int_equal(o.t.http_nodes[0].port, 8080);
+    assert_string_equal(o.t.http_nodes[1].host, "localhost");
+    assert_int_equal(o.t.http_nodes[1].port, 9000);
+    assert_string_equal(o.t.http_nodes[2].host, "::1");
+    assert_int_equal(o.t.http_nodes[2].port, 9001);
+    assert_non_null(o.t.http_rr);
+    /* another scheme than the main URL's, or a path, is refused */
+    const char *mixed[] = {"rehome-conform", "--http-node", "https://h:1", "http://h:2"};
+    assert_int_equal(parse(&o, 4, mixed), -1);
+    const char *path[] = {"rehome-conform", "--http-node", "http://h:1/x", "http://h:2"};
+    assert_int_equal(parse(&o, 4, path), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_verdict_rules),
         cmocka_unit_test(test_random_ids),
         cmocka_unit_test(test_junit_and_json),
+        cmocka_unit_test(test_cli_http_nodes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -191,6 +191,7 @@ static void on_done(void *ud, const rh_http_resp *r)
     f->calls++;
     f->status = r->status;
     snprintf(f->ctype, sizeof f->ctype, "%s", r->content_type ? r->content_type : "");
+    snprintf(f->retry_after, sizeof f->retry_after, "%s", r->retry_after ? r->retry_after : "");
     if (f->nanswers < FX_MAX_ANSWERS) {
         f->answers[f->nanswers] = r->status;
         f->answer_frames[f->nanswers] = f->nframes;

@@ -34,8 +34,9 @@ typedef struct fx {
     int calls;
     int status;
     char *body;
-    cJSON *json;    /* parsed body */
-    char ctype[64]; /* Content-Type of the last answer */
+    cJSON *json;          /* parsed body */
+    char ctype[64];       /* Content-Type of the last answer */
+    char retry_after[32]; /* its Retry-After, or "" */
     /* every answer in order, with the number of frames sent before it */
     int answers[FX_MAX_ANSWERS];
     size_t answer_frames[FX_MAX_ANSWERS];

@@ -1,4 +1,8 @@
-/* Unit tests of the embedded memory store (store/memory.c) through the operations table. */
+/* Unit tests of the stores through the operations table: every body runs against the memory
+ * store (test "store") and the Redis store (test "store_redis", argument "redis"; skipped
+ * with 77 when RH_TEST_REDIS_URL is unset). Where the two differ by design (explicit expire
+ * vs native key expiry, ended_at from the caller vs from the key's time to live) the body
+ * says so. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +14,7 @@
 #include <cmocka.h>
 
 #include "store/store.h"
+#include "store_fx.h"
 
 typedef struct got {
     int calls;
@@ -34,23 +39,49 @@ static void record(void *ud, const rh_store_reply *r)
 
 static const rh_store_ids IDS = {"acme", "t1", "r1", "s1"};
 
+static int setup_with(void **state, int redis, uint64_t ttl_ms)
+{
+    rh_store_limits lim = {4, 10}; /* small replay limits, so trimming is seen */
+    rh_fx *f = NULL;
+    int rc = rh_fx_new(&f, redis, &lim, ttl_ms, NULL);
+    *state = f;
+    return rc;
+}
+
 static int setup(void **state)
 {
-    rh_store_limits lim = {4, 10};
-    *state = rh_store_memory_new(&lim); /* small replay limits, so trimming is seen */
-    return *state ? 0 : -1;
+    return setup_with(state, 0, 0);
+}
+
+static int setup_redis(void **state)
+{
+    return setup_with(state, 1, 60000);
+}
+
+/* Native expiry is seen within the test: ended streams live 300 ms. */
+static int setup_redis_short(void **state)
+{
+    return setup_with(state, 1, 300);
 }
 
 static int teardown(void **state)
 {
-    rh_store_free(*state);
+    rh_fx_free(*state);
     return 0;
+}
+
+/* Streams held, where the backend can tell (the memory store). */
+static void assert_count(const rh_fx *f, size_t n)
+{
+    if (!f->redis)
+        assert_int_equal(rh_store_memory_count(f->st), n);
 }
 
 static got start(rh_store *st, const char *app, const rh_store_ids *ids)
 {
     got g = {0};
     rh_store_start(st, app, ids, record, &g);
+    rh_fx_wait(&g.calls);
     assert_int_equal(g.calls, 1);
     return g;
 }
@@ -62,6 +93,7 @@ static got append_pad(rh_store *st, const char *app, const char *sid, size_t n, 
     uint64_t next = 1;
     got cur = {0};
     rh_store_get(st, app, sid, record, &cur);
+    rh_fx_wait(&cur.calls);
     if (cur.status == RH_STORE_OK)
         next = cur.s.last_seq + 1;
     rh_store_tok *toks = calloc(n ? n : 1, sizeof *toks);
@@ -75,6 +107,7 @@ static got append_pad(rh_store *st, const char *app, const char *sid, size_t n, 
     rh_store_append(st, app, sid, toks, n, record, &g);
     free(toks);
     free(text);
+    rh_fx_wait(&g.calls);
     assert_int_equal(g.calls, 1);
     return g;
 }
@@ -87,7 +120,10 @@ static got append(rh_store *st, const char *app, const char *sid, size_t n)
 static got end(rh_store *st, const char *app, const char *sid, int reason, uint64_t now)
 {
     got g = {0};
+    if (rh_fx_cur)
+        rh_fx_cur->now = now;
     rh_store_end(st, app, sid, reason, now, record, &g);
+    rh_fx_wait(&g.calls);
     assert_int_equal(g.calls, 1);
     return g;
 }
@@ -96,13 +132,15 @@ static got get(rh_store *st, const char *app, const char *sid)
 {
     got g = {0};
     rh_store_get(st, app, sid, record, &g);
+    rh_fx_wait(&g.calls);
     assert_int_equal(g.calls, 1);
     return g;
 }
 
 static void test_start_created_exists_conflict(void **state)
 {
-    rh_store *st = *state;
+    rh_fx *f = *state;
+    rh_store *st = f->st;
     got g = start(st, "app", &IDS);
     assert_int_equal(g.status, RH_STORE_OK);
     assert_true(g.has_stream);
@@ -113,7 +151,7 @@ static void test_start_created_exists_conflict(void **state)
 
     g = start(st, "app", &IDS);
     assert_int_equal(g.status, RH_STORE_EXISTS);
-    assert_int_equal(rh_store_memory_count(st), 1);
+    assert_count(f, 1);
 
     rh_store_ids other = IDS;
     other.run_id = "r2";
@@ -124,12 +162,13 @@ static void test_start_created_exists_conflict(void **state)
     /* another app has its own namespace */
     g = start(st, "app2", &other);
     assert_int_equal(g.status, RH_STORE_OK);
-    assert_int_equal(rh_store_memory_count(st), 2);
+    assert_count(f, 2);
 }
 
 static void test_append_assigns_ranges(void **state)
 {
-    rh_store *st = *state;
+    rh_fx *f = *state;
+    rh_store *st = f->st;
     start(st, "app", &IDS);
     got g = append(st, "app", "s1", 1);
     assert_int_equal(g.status, RH_STORE_OK);
@@ -150,7 +189,8 @@ static void test_append_assigns_ranges(void **state)
 
 static void test_end_first_wins(void **state)
 {
-    rh_store *st = *state;
+    rh_fx *f = *state;
+    rh_store *st = f->st;
     start(st, "app", &IDS);
     append(st, "app", "s1", 3);
     got g = end(st, "app", "s1", 2, 1000);
@@ -158,13 +198,17 @@ static void test_end_first_wins(void **state)
     assert_int_equal(g.s.ended, 1);
     assert_int_equal(g.s.reason, 2);
     assert_int_equal(g.s.last_seq, 3);
-    assert_int_equal(g.s.ended_at_ms, 1000);
+    if (f->redis) /* from the key's time to live: the caller's now less the time gone since */
+        assert_in_range(g.s.ended_at_ms, 0, 1000);
+    else
+        assert_int_equal(g.s.ended_at_ms, 1000);
     for (int i = 0; i < 3; i++) {
         g = end(st, "app", "s1", 1, 2000 + (uint64_t)i);
         assert_int_equal(g.status, RH_STORE_ALREADY_ENDED);
         assert_int_equal(g.s.reason, 2);
         assert_int_equal(g.s.last_seq, 3);
-        assert_int_equal(g.s.ended_at_ms, 1000);
+        if (!f->redis) /* Redis: derived from the fake clock, which jumped */
+            assert_int_equal(g.s.ended_at_ms, 1000);
     }
     g = append(st, "app", "s1", 1);
     assert_int_equal(g.status, RH_STORE_ENDED);
@@ -177,9 +221,40 @@ static void test_end_first_wins(void **state)
     assert_int_equal(g.s.ended, 1);
 }
 
+static int gone_s3(void *ud)
+{
+    got g = {0};
+    rh_store_get(ud, "app", "s3", record, &g);
+    rh_fx_wait(&g.calls);
+    return g.status == RH_STORE_NOT_FOUND;
+}
+
+/* Redis: ended streams carry a time to live (300 ms here); expire does nothing. */
+static void redis_native_expiry(rh_fx *f)
+{
+    rh_store *st = f->st;
+    rh_store_ids ids = IDS;
+    ids.stream_id = "s3";
+    start(st, "app", &IDS);
+    start(st, "app", &ids);
+    append(st, "app", "s3", 2);
+    end(st, "app", "s3", 0, 100);
+    assert_int_equal(get(st, "app", "s3").status, RH_STORE_OK);
+    assert_true(rh_fx_until(gone_s3, st));
+    assert_int_equal(get(st, "app", "s1").status, RH_STORE_OK); /* open streams stay */
+    got s = start(st, "app", &ids);
+    assert_int_equal(s.status, RH_STORE_OK);
+    assert_int_equal(s.s.last_seq, 0);
+}
+
 static void test_expire_after_ttl(void **state)
 {
-    rh_store *st = *state;
+    rh_fx *f = *state;
+    rh_store *st = f->st;
+    if (f->redis) {
+        redis_native_expiry(f);
+        return;
+    }
     char sid[16];
     for (int i = 0; i < 5; i++) {
         rh_store_ids ids = IDS;
@@ -199,7 +274,7 @@ static void test_expire_after_ttl(void **state)
     rh_store_expire(st, 10000, 300, NULL, NULL);
     assert_int_equal(get(st, "app", "s1").status, RH_STORE_NOT_FOUND);
     /* open streams never expire */
-    assert_int_equal(rh_store_memory_count(st), 3);
+    assert_count(f, 3);
     assert_int_equal(get(st, "app", "s0").status, RH_STORE_OK);
     /* an expired id can be started again from zero */
     rh_store_ids ids = IDS;
@@ -215,7 +290,8 @@ static void test_expire_after_ttl(void **state)
 
 static void test_invalid_ids(void **state)
 {
-    rh_store *st = *state;
+    rh_fx *f = *state;
+    rh_store *st = f->st;
     char longid[RH_STORE_ID_MAX + 2];
     memset(longid, 'a', sizeof longid - 1);
     longid[sizeof longid - 1] = '\0';
@@ -229,12 +305,13 @@ static void test_invalid_ids(void **state)
     assert_int_equal(start(st, "app", &ids).status, RH_STORE_INVALID);
     assert_int_equal(start(st, "", &IDS).status, RH_STORE_INVALID);
     assert_int_equal(get(st, "app", longid).status, RH_STORE_INVALID);
-    assert_int_equal(rh_store_memory_count(st), 0);
+    assert_count(f, 0);
 }
 
 static void test_many_streams_grow(void **state)
 {
-    rh_store *st = *state;
+    rh_fx *f = *state;
+    rh_store *st = f->st;
     char sid[16];
     for (int i = 0; i < 1000; i++) {
         rh_store_ids ids = IDS;
@@ -243,7 +320,7 @@ static void test_many_streams_grow(void **state)
         assert_int_equal(start(st, "app", &ids).status, RH_STORE_OK);
         append(st, "app", sid, (size_t)i + 1);
     }
-    assert_int_equal(rh_store_memory_count(st), 1000);
+    assert_count(f, 1000);
     for (int i = 0; i < 1000; i++) {
         snprintf(sid, sizeof sid, "s%d", i);
         got g = get(st, "app", sid);
@@ -252,10 +329,12 @@ static void test_many_streams_grow(void **state)
         if (i % 2)
             end(st, "app", sid, 0, (uint64_t)i);
     }
+    if (f->redis)
+        return;
     got g = {0};
     rh_store_expire(st, 2000, 1000, record, &g);
     assert_int_equal(g.expired, 500);
-    assert_int_equal(rh_store_memory_count(st), 500);
+    assert_count(f, 500);
 }
 
 typedef struct replayed {
@@ -284,6 +363,7 @@ static replayed replay(rh_store *st, const char *sid, uint64_t after, size_t lim
 {
     replayed p = {0};
     rh_store_replay(st, "app", sid, after, limit, record_replay, &p);
+    rh_fx_wait(&p.calls);
     assert_int_equal(p.calls, 1);
     return p;
 }
@@ -292,7 +372,8 @@ static replayed replay(rh_store *st, const char *sid, uint64_t after, size_t lim
  * 4 tokens, 10 bytes), the newest always kept. */
 static void test_replay_keeps_recent(void **state)
 {
-    rh_store *st = *state;
+    rh_fx *f = *state;
+    rh_store *st = f->st;
     start(st, "app", &IDS);
     replayed p = replay(st, "s1", 0, 100);
     assert_int_equal(p.status, RH_STORE_OK);
@@ -332,8 +413,10 @@ static void test_replay_keeps_recent(void **state)
     end(st, "app", "s1", 0, 100);
     p = replay(st, "s1", 6, 100);
     assert_int_equal(p.n, 1);
-    rh_store_expire(st, 1000, 10, NULL, NULL);
-    assert_int_equal(replay(st, "s1", 0, 10).status, RH_STORE_NOT_FOUND);
+    if (!f->redis) {
+        rh_store_expire(st, 1000, 10, NULL, NULL);
+        assert_int_equal(replay(st, "s1", 0, 10).status, RH_STORE_NOT_FOUND);
+    }
     /* seqs reserved without text (fault switches) leave nothing to replay, never a hole */
     rh_store_ids ids = IDS;
     ids.stream_id = "s2";
@@ -341,22 +424,38 @@ static void test_replay_keeps_recent(void **state)
     append(st, "app", "s2", 2);
     got g = {0};
     rh_store_append(st, "app", "s2", NULL, 1, record, &g);
+    rh_fx_wait(&g.calls);
     assert_int_equal(g.status, RH_STORE_OK);
     p = replay(st, "s2", 0, 100);
     assert_int_equal(p.n, 0);
     assert_int_equal(p.oldest, 4);
 }
 
-int main(void)
+#define BOTH(t, redis_setup)                                                                       \
+    {                                                                                              \
+        cmocka_unit_test_setup_teardown(t, setup, teardown),                                       \
+            cmocka_unit_test_setup_teardown(t, redis_setup, teardown)                              \
+    }
+
+int main(int argc, char **argv)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_start_created_exists_conflict, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_append_assigns_ranges, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_end_first_wins, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_expire_after_ttl, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_invalid_ids, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_many_streams_grow, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_replay_keeps_recent, setup, teardown),
+    const struct CMUnitTest tests[][2] = {
+        BOTH(test_start_created_exists_conflict, setup_redis),
+        BOTH(test_append_assigns_ranges, setup_redis),
+        BOTH(test_end_first_wins, setup_redis),
+        BOTH(test_expire_after_ttl, setup_redis_short),
+        BOTH(test_invalid_ids, setup_redis),
+        BOTH(test_many_streams_grow, setup_redis),
+        BOTH(test_replay_keeps_recent, setup_redis),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    enum { N = sizeof tests / sizeof tests[0] };
+    int redis = argc > 1 && strcmp(argv[1], "redis") == 0;
+    if (redis && !getenv("RH_TEST_REDIS_URL")) {
+        fprintf(stderr, "RH_TEST_REDIS_URL unset: skipping the Redis store tests\n");
+        return 77;
+    }
+    struct CMUnitTest run[N];
+    for (int i = 0; i < N; i++)
+        run[i] = tests[i][redis];
+    return _cmocka_run_group_tests(redis ? "store_redis" : "store", run, N, NULL, NULL);
 }

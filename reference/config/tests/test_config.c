@@ -261,6 +261,43 @@ static void test_fixture_default(void **state)
     free(text);
 }
 
+static void test_limit_keys(void **state)
+{
+    (void)state;
+    rh_cfg c;
+    char err[256];
+    const char *text = "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+                       "\"max_connections\":3,\"max_subscriptions\":7,"
+                       "\"http_requests_per_sec\":5,"
+                       "\"allowed_origins\":[\"https://good.example\"]}]}";
+    assert_int_equal(parse(text, &c, err, sizeof err), 0);
+    const rh_cfg_app *a = &c.apps[0];
+    assert_int_equal(a->max_connections, 3);
+    assert_int_equal(a->max_subscriptions, 7);
+    assert_int_equal(a->http_requests_per_sec, 5);
+    assert_int_equal(a->nallowed_origins, 1);
+    assert_true(rh_cfg_origin_allowed(a, "https://good.example"));
+    assert_true(rh_cfg_origin_allowed(a, "HTTPS://GOOD.EXAMPLE"));
+    assert_true(rh_cfg_origin_allowed(a, NULL)); /* not a browser */
+    assert_false(rh_cfg_origin_allowed(a, "https://evil.example"));
+    assert_false(rh_cfg_origin_allowed(a, "https://good.example.evil.example"));
+    assert_false(rh_cfg_origin_allowed(a, ""));
+    rh_cfg_clear(&c);
+    /* The defaults: no quota, no rate limit, every origin. */
+    assert_int_equal(rh_cfg_defaults(&c), 0);
+    assert_int_equal(c.apps[0].max_connections, 0);
+    assert_int_equal(c.apps[0].max_subscriptions, 1000);
+    assert_int_equal(c.apps[0].http_requests_per_sec, 0);
+    assert_true(rh_cfg_origin_allowed(&c.apps[0], "https://anything.example"));
+    rh_cfg_clear(&c);
+    expect_error("{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+                 "\"allowed_origins\":\"*\"}]}",
+                 "\"apps[0].allowed_origins\": expected an array");
+    expect_error("{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+                 "\"max_subscriptions\":0}]}",
+                 "\"apps[0].max_subscriptions\"");
+}
+
 static void test_fixture_ci(void **state)
 {
     (void)state;
@@ -279,7 +316,16 @@ static void test_fixture_ci(void **state)
     c.activity_timeout = 120;
     c.pong_timeout = 30;
     c.ended_ttl = 300;
+    /* The second app carries low limits for the suite's limit cases (--limits). */
+    assert_int_equal(c.napps, 2);
+    const rh_cfg_app *l = &c.apps[1];
+    assert_string_equal(l->id, "limits-app");
+    assert_true(l->max_connections > 0);
+    assert_true(l->http_requests_per_sec > 0);
+    assert_true(l->nallowed_origins > 0);
+    c.napps = 1;
     check_defaults(&c);
+    c.napps = 2;
     rh_cfg_clear(&c);
     free(text);
 }
@@ -296,6 +342,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_errors_name_the_key),
         cmocka_unit_test(test_bad_json),
         cmocka_unit_test(test_fixture_default),
+        cmocka_unit_test(test_limit_keys),
         cmocka_unit_test(test_fixture_ci),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,10 @@ static int io_send(void *ud, void *h, rh_buf *frame)
     fk_conn *k = by_handle(f, h);
     if (!k || k->send_fail)
         return -1;
+    if (k->send_fail_once) {
+        k->send_fail_once = 0;
+        return -1;
+    }
     if (k->nframes == FK_MAX_FRAMES)
         return -1;
     k->frames[k->nframes++] = rh_buf_ref(frame);

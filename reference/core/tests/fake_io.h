@@ -23,7 +23,9 @@ typedef struct fk_conn {
     int close_code; /* 0: not closed */
     char close_reason[128];
     int closes;
-    int send_fail; /* io->send answers -1 (queue over capacity) */
+    int send_fail;      /* io->send answers -1 (queue over capacity) */
+    int send_fail_once; /* the next io->send answers -1, later ones succeed (an edge that
+                           emptied the queue on overflow) */
     char socket_id[64];
 } fk_conn;
 

@@ -56,12 +56,23 @@ static void test_queue_full(void **state)
     assert_string_equal(f->conns[a].close_reason, "send queue over capacity, reconnect");
     assert_int_equal(fk_count(f, b), 1);
     assert_int_equal(fr->refs, 2);
+    assert_int_equal(fk_count(f, a), 0); /* the error did not fit either: close only */
+    /* An edge that emptied the queue takes the error: pusher:error 4100 before the close. */
+    int c = fk_connect(f);
+    fk_sub(f, c, "news");
+    fk_clear(f, c);
+    f->conns[c].send_fail_once = 1;
+    assert_int_equal(rh_hub_publish(f->srv, &f->apps[0], "news", fr, NULL), 1);
+    assert_int_equal(fk_count(f, c), 1);
+    assert_int_equal(fk_error_code(f, c, 0), 4100);
+    assert_int_equal(f->conns[c].close_code, 4100);
     /* The closing connection is skipped from now on, and closed only once. */
     f->conns[a].send_fail = 0;
     assert_int_equal(rh_hub_publish(f->srv, &f->apps[0], "news", fr, NULL), 1);
     assert_int_equal(fk_count(f, a), 0);
     assert_int_equal(f->conns[a].closes, 1);
     fk_closed(f, a);
+    fk_closed(f, c);
     rh_hub_chan_info ci;
     rh_hub_channel_info(f->srv, &f->apps[0], "news", &ci);
     assert_int_equal(ci.subscription_count, 1);

@@ -140,7 +140,7 @@ static void test_tokens_count_limit(void **state)
         size_t o = (size_t)snprintf(body, cap, "{\"tokens\":[");
         for (int i = 0; i < RH_CTL_MAX_TOKENS + extra; i++)
             o += (size_t)snprintf(body + o, cap - o, "%s\"a\"", i ? "," : "");
-        o += (size_t)snprintf(body + o, cap - o, "]}");
+        snprintf(body + o, cap - o, "]}");
         rh_ctl_tokens t;
         int rc = tokens(body, 1 << 20, &t);
         assert_int_equal(rc, extra ? RH_CTL_ERR_TOO_LARGE : RH_CTL_OK);

@@ -60,6 +60,14 @@ static void test_build_query(void **state)
         rh_httpsig_verify(KEY, SECRET, "POST", "/apps/3/channels", q, NULL, 0, TS, 600, NULL, 0),
         RH_HTTPSIG_ERR_SIGNATURE);
     free(q);
+    /* Extra parameters that cannot be signed unambiguously give NULL, not a query the server
+     * would refuse (found by fuzz/fuzz_srv.c: a duplicate key). */
+    assert_null(rh_httpsig_build_query(KEY, SECRET, "GET", "/apps/3/channels", TS, NULL, 0,
+                                       "info=a&info=b"));
+    assert_null(
+        rh_httpsig_build_query(KEY, SECRET, "GET", "/apps/3/channels", TS, NULL, 0, "info=%zz"));
+    assert_null(rh_httpsig_build_query(KEY, SECRET, "GET", "/apps/3/channels", TS, NULL, 0,
+                                       "auth_key=other"));
 }
 
 static void test_canonical(void **state)

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs the browser reference client's end-to-end test in headless Chromium (Debian's
+# chromium, driven by playwright-core). The test starts its own reference server.
+#
+# REHOME_SERVER   server binary (default build/reference/rehome-server)
+# CHROMIUM        browser binary (default /usr/bin/chromium)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE="$ROOT/ci/browser"
+[ -x "${CHROMIUM:-/usr/bin/chromium}" ] || {
+    echo "run-browser: ${CHROMIUM:-/usr/bin/chromium} not found (ci/setup installs chromium)" >&2
+    exit 2
+}
+if [ ! -d "$HERE/node_modules" ]; then
+    (cd "$HERE" && npm ci --no-audit --no-fund)
+fi
+cd "$HERE"
+exec node --test --test-timeout=120000 "$@"

@@ -1,0 +1,99 @@
+/* --limits: the suite learns the limit app's credentials and limits from the server's own
+ * config file, so the limit cases need no second copy of the numbers. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+
+static char *slurp(const char *file)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    char chunk[4096];
+    size_t r;
+    while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        char *nb = len + r < (1u << 24) ? realloc(buf, len + r + 1) : NULL;
+        if (!nb) {
+            free(buf);
+            fclose(f);
+            return NULL;
+        }
+        buf = nb;
+        memcpy(buf + len, chunk, r);
+        len += r;
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
+static int copy_str(const cJSON *app, const char *key, char *out, size_t outlen)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(app, key);
+    if (!cJSON_IsString(v) || strlen(v->valuestring) >= outlen)
+        return -1;
+    snprintf(out, outlen, "%s", v->valuestring);
+    return 0;
+}
+
+static long num_or_zero(const cJSON *app, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(app, key);
+    return cJSON_IsNumber(v) && v->valuedouble > 0 ? (long)v->valuedouble : 0;
+}
+
+int rc_limits_load(const char *file, const char *app_id, rc_limits *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    char *text = slurp(file);
+    if (!text) {
+        snprintf(err, errlen, "cannot read %s: %s", file, strerror(errno ? errno : ENOMEM));
+        return -1;
+    }
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    const cJSON *apps = cJSON_GetObjectItemCaseSensitive(root, "apps");
+    const cJSON *app = NULL, *e;
+    cJSON_ArrayForEach(e, apps)
+    {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+        if (cJSON_IsString(id) && strcmp(id->valuestring, app_id) == 0)
+            app = e;
+    }
+    int rc = -1;
+    if (!root)
+        snprintf(err, errlen, "%s: not valid JSON", file);
+    else if (!app)
+        snprintf(err, errlen, "%s: no app with id %s in \"apps\"", file, app_id);
+    else if (copy_str(app, "id", out->app_id, sizeof out->app_id) ||
+             copy_str(app, "key", out->key, sizeof out->key) ||
+             copy_str(app, "secret", out->secret, sizeof out->secret))
+        snprintf(err, errlen, "%s: app %s lacks id, key or secret", file, app_id);
+    else
+        rc = 0;
+    if (rc == 0) {
+        out->max_connections = num_or_zero(app, "max_connections");
+        out->max_subscriptions = num_or_zero(app, "max_subscriptions");
+        out->http_requests_per_sec = num_or_zero(app, "http_requests_per_sec");
+        const cJSON *o;
+        cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(app, "allowed_origins"))
+        {
+            if (cJSON_IsString(o) && strcmp(o->valuestring, "*") != 0 &&
+                strlen(o->valuestring) < sizeof out->allowed_origin) {
+                snprintf(out->allowed_origin, sizeof out->allowed_origin, "%s", o->valuestring);
+                break;
+            }
+        }
+        out->known = 1;
+    }
+    cJSON_Delete(root);
+    return rc;
+}

@@ -1,0 +1,169 @@
+/* The fan-out point shared by every event source (core/ owns it): straight to the hub on one
+ * node, through the bus (an "evt" message, proto/busmsg.h) on several. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../proto/busmsg.h"
+#include "hub.h"
+
+void rh_srv_set_bus(rh_srv *srv, const rh_bus *bus)
+{
+    if (bus)
+        srv->bus = *bus;
+    else
+        memset(&srv->bus, 0, sizeof srv->bus);
+    uint32_t r[2] = {0, 0};
+    srv->io.random(srv->io.ud, r, sizeof r);
+    snprintf(srv->node_id, sizeof srv->node_id, "%08x%08x", (unsigned)r[0], (unsigned)r[1]);
+}
+
+void rh_srv_bus_head(rh_srv *srv, rh_busmsg *m, const rh_cfg_app *app)
+{
+    char serial[24];
+    snprintf(serial, sizeof serial, "%llu", (unsigned long long)++srv->bus_serial);
+    rh_busmsg_add_str(m, "evt");
+    rh_busmsg_add_str(m, app->id);
+    rh_busmsg_add_str(m, srv->node_id);
+    rh_busmsg_add_str(m, serial);
+}
+
+int rh_srv_has_bus(const rh_srv *srv)
+{
+    return srv->bus.publish != NULL;
+}
+
+void rh_srv_fanout(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
+                   const char *except_socket_id, rh_bus_done done, void *ud)
+{
+    if (!rh_srv_has_bus(srv)) {
+        rh_hub_publish(srv, app, channel, frame, except_socket_id);
+        if (done)
+            done(ud, 1, NULL);
+        return;
+    }
+    rh_busmsg m = {0};
+    rh_srv_bus_head(srv, &m, app);
+    rh_busmsg_add_str(&m, channel);
+    rh_busmsg_add_str(&m, except_socket_id);
+    rh_busmsg_add(&m, frame->data, frame->len);
+    if (m.failed) {
+        rh_busmsg_free(&m);
+        rh_srv_log(srv, RH_LOG_ERROR, "out of memory building a bus message");
+        if (done)
+            done(ud, 0, "out of memory");
+        return;
+    }
+    srv->bus.publish(srv->bus.ud, m.p, m.len, done, ud);
+    rh_busmsg_free(&m);
+}
+
+char *rh_srv_bus_field(const char *app_id, const char *channel, const char *user_id)
+{
+    size_t n = strlen(app_id) + strlen(channel) + (user_id ? strlen(user_id) + 1 : 0) + 8;
+    char *f = malloc(n);
+    if (f)
+        snprintf(f, n, "%s\n%s\n%s%s%s", user_id ? "p" : "s", app_id, channel, user_id ? "\n" : "",
+                 user_id ? user_id : "");
+    return f;
+}
+
+void rh_srv_bus_chan(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,
+                     long delta)
+{
+    if (!srv->bus.node_delta || !app || (user_id && srv->bus.presence))
+        return; /* presence fields are counted by rh_srv_presence */
+    char *f = rh_srv_bus_field(app->id, channel, user_id);
+    if (f)
+        srv->bus.node_delta(srv->bus.ud, f, delta);
+    free(f);
+}
+
+typedef struct resync {
+    rh_srv *srv;
+    const rh_cfg_app *app;
+    const char *channel;
+    char **fields;
+    long *values;
+    size_t n, cap;
+    int failed;
+} resync;
+
+static void resync_add(resync *r, char *field, long value)
+{
+    if (!r->failed && field && r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 64;
+        char **f = realloc(r->fields, cap * sizeof *f);
+        if (f)
+            r->fields = f;
+        long *v = f ? realloc(r->values, cap * sizeof *v) : NULL;
+        if (v)
+            r->values = v;
+        if (v)
+            r->cap = cap;
+    }
+    if (r->failed || !field || r->n == r->cap) {
+        r->failed = 1;
+        free(field);
+        return;
+    }
+    r->fields[r->n] = field;
+    r->values[r->n++] = value;
+}
+
+static void resync_user(void *ud, const char *user_id)
+{
+    resync *r = ud;
+    resync_add(r, rh_srv_bus_field(r->app->id, r->channel, user_id), 1);
+}
+
+static void resync_chan(void *ud, const char *channel, const rh_hub_chan_info *info)
+{
+    resync *r = ud;
+    resync_add(r, rh_srv_bus_field(r->app->id, channel, NULL), (long)info->subscription_count);
+    if (info->user_count) {
+        r->channel = channel;
+        rh_hub_foreach_user(r->srv, r->app, channel, resync_user, r);
+    }
+}
+
+void rh_srv_bus_resync(rh_srv *srv)
+{
+    if (!srv->bus.node_replace)
+        return;
+    resync r = {.srv = srv};
+    for (size_t i = 0; i < srv->cfg->napps; i++) {
+        r.app = &srv->cfg->apps[i];
+        rh_hub_foreach_channel(srv, r.app, "", resync_chan, &r);
+    }
+    if (r.failed)
+        rh_srv_log(srv, RH_LOG_ERROR, "out of memory rewriting the channel state in Redis");
+    else
+        srv->bus.node_replace(srv->bus.ud, (const char *const *)r.fields, r.values, r.n);
+    for (size_t i = 0; i < r.n; i++)
+        free(r.fields[i]);
+    free(r.fields);
+    free(r.values);
+}
+
+int rh_srv_presence(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,
+                    long delta, rh_buf *frame, const char *except_socket)
+{
+    if (!srv->bus.presence || !app)
+        return 0;
+    char *field = rh_srv_bus_field(app->id, channel, user_id);
+    rh_busmsg m = {0};
+    if (frame) {
+        rh_srv_bus_head(srv, &m, app);
+        rh_busmsg_add_str(&m, channel);
+        rh_busmsg_add_str(&m, except_socket);
+        rh_busmsg_add(&m, frame->data, frame->len);
+    }
+    if (!field || m.failed)
+        rh_srv_log(srv, RH_LOG_ERROR, "out of memory updating presence across nodes");
+    else
+        srv->bus.presence(srv->bus.ud, field, delta, frame ? m.p : NULL, frame ? m.len : 0);
+    free(field);
+    rh_busmsg_free(&m);
+    return 1;
+}

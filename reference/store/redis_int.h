@@ -1,0 +1,95 @@
+/* Internal to store/redis*.c: the Redis store's state, shared by the connection manager
+ * (redis_conn.c), the scripts (redis_scripts.c) and the operations (redis_ops.c). */
+#ifndef RH_STORE_REDIS_INT_H
+#define RH_STORE_REDIS_INT_H
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "redis.h"
+
+enum { RR_START, RR_APPEND, RR_END, RR_GET, RR_REPLAY, RR_EPOCH, RR_NSCRIPTS };
+
+#define RR_SEEN_SLOTS     4096 /* streams remembered for lost-state detection (power of two) */
+#define RR_BACKOFF_MIN_MS 100
+#define RR_BACKOFF_MAX_MS 5000
+#define RR_STALL_MS       5000 /* a connection with replies owed and silent this long is dropped */
+/* A connection not up this long after connect() is dropped and retried: hiredis 0.14's libuv
+ * adapter ignores poll errors, so a refused connect would otherwise never report back. */
+#define RR_CONNECT_MS  1000
+#define RR_WATCHDOG_MS 250
+
+typedef struct rr_conn {
+    redisAsyncContext *ac;
+    int up;           /* cmd: handshake done; sub: subscribed */
+    unsigned backoff; /* next retry delay, ms */
+    uint64_t since;   /* when the current connect began */
+    uv_timer_t retry;
+} rr_conn;
+
+typedef struct rr_seen {
+    uint64_t hash;
+    unsigned gen; /* the loss generation when last seen */
+} rr_seen;
+
+typedef struct rr_store {
+    rh_store base;
+    uv_loop_t *loop;
+    char host[256];
+    int port, db;
+    char *prefix;
+    char *bus;         /* {prefix}bus */
+    char *epoch_key;   /* {prefix}epoch */
+    char *nodes_key;   /* {prefix}nodes: live nodes */
+    char *node_prefix; /* {prefix}node: */
+    char *node_key;    /* {prefix}node:{node_id}: this node's channel counts */
+    char node_id[40];
+    void (*on_up)(void *);
+    void *on_up_ud;
+    unsigned ticks;
+    rh_store_limits lim;
+    uint64_t ttl_ms;
+    uint64_t (*now_ms)(void *);
+    void *now_ud;
+    rh_store_log_fn log;
+    void *log_ud;
+    rh_store_bus_sink sink;
+    void *sink_ud;
+    rr_conn cmd, sub;
+    uv_timer_t watchdog;
+    int handles_open; /* timers not yet closed: the struct is freed when this reaches 0 */
+    int destroying;
+    int was_up; /* for the warn-on-loss / info-on-recovery log lines */
+    int warned; /* the first failed connect was logged */
+    char epoch[40];
+    char sha[RR_NSCRIPTS][41];
+    int handshake_left; /* replies still owed by the cmd connection's handshake */
+    unsigned pending;   /* replies owed to operations someone waits for (not fire-and-forget) */
+    uint64_t last_reply_ms;
+    unsigned losses; /* also the loss generation of rr_seen */
+    rr_seen seen[RR_SEEN_SLOTS];
+} rr_store;
+
+/* redis_scripts.c: the Lua text of each script. */
+const char *rr_script(int id);
+
+/* redis_conn.c */
+void rr_log(rr_store *rs, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+uint64_t rr_now(rr_store *rs);
+int rr_conn_start(rr_store *rs, char *err, size_t errlen);
+void rr_conn_stop(rr_store *rs);
+int rr_is_up(const rr_store *rs);
+/* Called by redis_ops.c when a reply arrives on cmd (for the stall watchdog). */
+void rr_got_reply(rr_store *rs);
+/* Marks the connection that gave a NULL reply as gone (pending callbacks then fail at once). */
+void rr_conn_lost(rr_store *rs);
+
+/* redis_nodes.c: the node registry refresh (every second while up). */
+void rr_nodes_refresh(rr_store *rs);
+
+/* redis_ops.c: the operations table. */
+extern const rh_store_ops rr_ops_table;
+void rr_seen_add(rr_store *rs, const char *app, const char *sid);
+int rr_seen_lost(const rr_store *rs, const char *app, const char *sid);
+
+#endif

@@ -1,0 +1,231 @@
+/* Per-node channel state in Redis (store/ owns it), for the HTTP API queries of several
+ * nodes: a registry {prefix}nodes (ZSET node id -> expiry ms on Redis's clock, refreshed
+ * every second) and one hash per node {prefix}node:{id} (field -> count) that expires 10 s
+ * after its node's last refresh, so a node's share dies with it. Queries sum the hashes of
+ * the live nodes in one script. Updates are fire-and-forget: while Redis is down they are
+ * dropped, and the node rewrites its whole hash when the connection is back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redis_int.h"
+
+#define NODE_TTL_MS "5000"
+#define HASH_TTL_MS "10000"
+
+static const char refresh_lua[] = "local t = redis.call('TIME')\n"
+                                  "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
+                                  "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])\n"
+                                  "redis.call('PEXPIRE', KEYS[2], ARGV[3])\n"
+                                  "return 1\n";
+
+static const char delta_lua[] = "local v = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])\n"
+                                "if v <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end\n"
+                                "redis.call('PEXPIRE', KEYS[1], ARGV[3])\n"
+                                "return v\n";
+
+static const char replace_lua[] = "redis.call('DEL', KEYS[1])\n"
+                                  "for i = 2, #ARGV, 2 do\n"
+                                  "  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])\n"
+                                  "end\n"
+                                  "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
+                                  "return 1\n";
+
+/* Presence join (delta 1) or leave (-1) of a user on this node, and the cluster-wide
+ * decision in the same step: the message (member_added/removed) is published only when the
+ * user's total over the live nodes went 0 -> 1 or 1 -> 0. KEYS[1] the registry, KEYS[2] this
+ * node's hash; ARGV: node hash prefix, field, delta, bus channel, message, hash ttl. */
+static const char presence_lua[] =
+    "local v = redis.call('HINCRBY', KEYS[2], ARGV[2], ARGV[3])\n"
+    "if v <= 0 then redis.call('HDEL', KEYS[2], ARGV[2]) end\n"
+    "redis.call('PEXPIRE', KEYS[2], ARGV[6])\n"
+    "local t = redis.call('TIME')\n"
+    "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
+    "local total = 0\n"
+    "for _, n in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do\n"
+    "  local c = tonumber(redis.call('HGET', ARGV[1] .. n, ARGV[2]) or '0')\n"
+    "  if c > 0 then total = total + c end\n"
+    "end\n"
+    "local d = tonumber(ARGV[3])\n"
+    "if #ARGV[5] > 0 and ((d > 0 and total == d) or (d < 0 and total == 0)) then\n"
+    "  redis.call('PUBLISH', ARGV[4], ARGV[5])\n"
+    "end\n"
+    "return total\n";
+
+/* KEYS[1] the registry; ARGV[1] the node hash prefix, ARGV[2..] field prefixes. Answers
+ * {field, sum, ...} over the live nodes, dropping dead ones from the registry. */
+static const char sum_lua[] =
+    "local t = redis.call('TIME')\n"
+    "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
+    "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)\n"
+    "local acc, order = {}, {}\n"
+    "for _, n in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do\n"
+    "  local h = redis.call('HGETALL', ARGV[1] .. n)\n"
+    "  for i = 1, #h, 2 do\n"
+    "    local f = h[i]\n"
+    "    for j = 2, #ARGV do\n"
+    "      if string.sub(f, 1, #ARGV[j]) == ARGV[j] then\n"
+    "        if not acc[f] then acc[f] = 0; order[#order + 1] = f end\n"
+    "        acc[f] = acc[f] + tonumber(h[i + 1])\n"
+    "        break\n"
+    "      end\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "local out = {}\n"
+    "for _, f in ipairs(order) do out[#out + 1] = f; out[#out + 1] = tostring(acc[f]) end\n"
+    "return out\n";
+
+static void ignore(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)ac;
+    (void)reply;
+    rr_store *rs = priv;
+    const redisReply *r = reply;
+    if (r && r->type == REDIS_REPLY_ERROR)
+        rr_log(rs, 1, "Redis refused a channel-state update: %s", r->str);
+    if (r)
+        rr_got_reply(rs);
+}
+
+/* Sends a fire-and-forget command when up. Not counted in pending: the stall watchdog is for
+ * replies somebody waits for. */
+static void fire(rr_store *rs, int argc, const char **argv, const size_t *lens)
+{
+    if (!rr_is_up(rs) && !(rs->cmd.up && rs->cmd.ac))
+        return;
+    redisAsyncCommandArgv(rs->cmd.ac, ignore, rs, argc, argv, lens);
+}
+
+void rr_nodes_refresh(rr_store *rs)
+{
+    if (!rs->cmd.up || !rs->cmd.ac)
+        return;
+    const char *argv[] = {"EVAL",       refresh_lua, "2",         rs->nodes_key,
+                          rs->node_key, rs->node_id, NODE_TTL_MS, HASH_TTL_MS};
+    fire(rs, 8, argv, NULL);
+}
+
+void rh_store_redis_node_delta(rh_store *st, const char *field, long delta)
+{
+    if (!rh_store_is_redis(st))
+        return;
+    rr_store *rs = (rr_store *)st;
+    char d[24];
+    snprintf(d, sizeof d, "%ld", delta);
+    const char *argv[] = {"EVAL", delta_lua, "1", rs->node_key, field, d, HASH_TTL_MS};
+    fire(rs, 7, argv, NULL);
+}
+
+void rh_store_redis_node_replace(rh_store *st, const char *const *fields, const long *values,
+                                 size_t n)
+{
+    if (!rh_store_is_redis(st))
+        return;
+    rr_store *rs = (rr_store *)st;
+    size_t argc = 5 + 2 * n;
+    const char **argv = calloc(argc, sizeof *argv);
+    char(*nums)[24] = calloc(n ? n : 1, sizeof *nums);
+    if (argv && nums) {
+        argv[0] = "EVAL";
+        argv[1] = replace_lua;
+        argv[2] = "1";
+        argv[3] = rs->node_key;
+        argv[4] = HASH_TTL_MS;
+        for (size_t i = 0; i < n; i++) {
+            snprintf(nums[i], sizeof nums[i], "%ld", values[i]);
+            argv[5 + 2 * i] = fields[i];
+            argv[6 + 2 * i] = nums[i];
+        }
+        fire(rs, (int)argc, argv, NULL);
+        rr_nodes_refresh(rs);
+    } else {
+        rr_log(rs, 0, "out of memory rewriting this node's channel state in Redis");
+    }
+    free(argv);
+    free(nums);
+}
+
+typedef struct sum_op {
+    rr_store *rs;
+    rh_store_redis_sum_cb cb;
+    void *ud;
+} sum_op;
+
+static void on_sum(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)ac;
+    sum_op *op = priv;
+    rr_store *rs = op->rs;
+    if (rs->pending)
+        rs->pending--;
+    const redisReply *r = reply;
+    if (r)
+        rr_got_reply(rs);
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements % 2) {
+        op->cb(op->ud, 0, NULL, NULL, 0);
+        free(op);
+        return;
+    }
+    size_t n = r->elements / 2;
+    const char **fields = calloc(n ? n : 1, sizeof *fields);
+    long long *sums = calloc(n ? n : 1, sizeof *sums);
+    if (!fields || !sums) {
+        op->cb(op->ud, 0, NULL, NULL, 0);
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            fields[i] = r->element[2 * i]->str ? r->element[2 * i]->str : "";
+            sums[i] = r->element[2 * i + 1]->str ? strtoll(r->element[2 * i + 1]->str, NULL, 10)
+                                                 : r->element[2 * i + 1]->integer;
+        }
+        op->cb(op->ud, 1, fields, sums, n);
+    }
+    free(fields);
+    free(sums);
+    free(op);
+}
+
+void rh_store_redis_node_sum(rh_store *st, const char *const *prefixes, size_t n,
+                             rh_store_redis_sum_cb cb, void *ud)
+{
+    rr_store *rs = rh_store_is_redis(st) ? (rr_store *)st : NULL;
+    sum_op *op = rs && rr_is_up(rs) ? malloc(sizeof *op) : NULL;
+    const char **argv = op ? calloc(n + 5, sizeof *argv) : NULL;
+    if (!argv) {
+        free(op);
+        cb(ud, 0, NULL, NULL, 0);
+        return;
+    }
+    *op = (sum_op){rs, cb, ud};
+    argv[0] = "EVAL";
+    argv[1] = sum_lua;
+    argv[2] = "1";
+    argv[3] = rs->nodes_key;
+    argv[4] = rs->node_prefix;
+    for (size_t i = 0; i < n; i++)
+        argv[5 + i] = prefixes[i];
+    if (redisAsyncCommandArgv(rs->cmd.ac, on_sum, op, (int)n + 5, argv, NULL) != REDIS_OK) {
+        free(op);
+        cb(ud, 0, NULL, NULL, 0);
+    } else if (rs->pending++ == 0) {
+        rr_got_reply(rs);
+    }
+    free(argv);
+}
+
+void rh_store_redis_presence(rh_store *st, const char *field, long delta, const char *msg,
+                             size_t len)
+{
+    if (!rh_store_is_redis(st))
+        return;
+    rr_store *rs = (rr_store *)st;
+    char d[24];
+    snprintf(d, sizeof d, "%ld", delta);
+    const char *argv[] = {"EVAL",       presence_lua,    "2",        rs->nodes_key,
+                          rs->node_key, rs->node_prefix, field,      d,
+                          rs->bus,      msg ? msg : "",  HASH_TTL_MS};
+    size_t lens[11];
+    for (int i = 0; i < 11; i++)
+        lens[i] = i == 9 ? (msg ? len : 0) : strlen(argv[i]); /* msg is not NUL-terminated */
+    fire(rs, 11, argv, lens);
+}

@@ -1,0 +1,121 @@
+/* The Lua scripts of the Redis store (store/ owns them). Each runs atomically in Redis, so a
+ * seq range, the kept tokens and the PUBLISH of the tokens on the bus are one step: two nodes
+ * appending at once get disjoint ranges and every node receives them in seq order.
+ *
+ * Keys: KEYS[1] the stream hash {prefix}{app}:stream:{sid} (fields ws th run sid last ended
+ * reason rbytes), KEYS[2] the replay list {prefix}{app}:replay:{sid} (the kept token texts,
+ * consecutive seqs ending at last). Scripts answer {code, ws, th, run, last, ended, reason,
+ * pttl, first[, oldest, tokens...]} or {-2} for an unknown stream; codes are rh_store_status.
+ * Bus messages are length-prefixed fields "<len>:<bytes>" (see README.md). */
+#include "redis_int.h"
+
+#define PRELUDE                                                                                    \
+    "local K, L = KEYS[1], KEYS[2]\n"                                                              \
+    "local function st(code, first)\n"                                                             \
+    "  local h = redis.call('HMGET', K, 'ws', 'th', 'run', 'last', 'ended', 'reason')\n"           \
+    "  return {code, h[1] or '', h[2] or '', h[3] or '', h[4] or '0', h[5] or '0',\n"              \
+    "          h[6] or '0', redis.call('PTTL', K), first or 0}\n"                                  \
+    "end\n"                                                                                        \
+    "local function f(s) return #s .. ':' .. s end\n"
+
+static const char start_lua[] =
+    PRELUDE "if redis.call('EXISTS', K) == 1 then\n"
+            "  local h = redis.call('HMGET', K, 'ws', 'th', 'run')\n"
+            "  if h[1] == ARGV[1] and h[2] == ARGV[2] and h[3] == ARGV[3] then return st(1) end\n"
+            "  return st(-1)\n"
+            "end\n"
+            "redis.call('DEL', L)\n"
+            "redis.call('HSET', K, 'ws', ARGV[1], 'th', ARGV[2], 'run', ARGV[3], 'sid', ARGV[4],\n"
+            "           'last', 0, 'ended', 0, 'reason', 0, 'rbytes', 0)\n"
+            "return st(0)\n";
+
+/* ARGV: app, bus channel, replay_tokens, replay_bytes, have_text (1/0), n, tokens... */
+static const char append_lua[] =
+    PRELUDE "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
+            "if redis.call('HGET', K, 'ended') == '1' then return st(-3) end\n"
+            "local n = tonumber(ARGV[6])\n"
+            "local last = redis.call('HINCRBY', K, 'last', n)\n"
+            "local first = last - n + 1\n"
+            "if ARGV[5] ~= '1' then\n"
+            "  redis.call('DEL', L)\n"
+            "  redis.call('HSET', K, 'rbytes', 0)\n"
+            "  return st(0, first)\n"
+            "end\n"
+            "local maxt, maxb = tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+            "if maxt == 0 then\n"
+            "  redis.call('DEL', L)\n"
+            "else\n"
+            "  local rb = tonumber(redis.call('HGET', K, 'rbytes') or '0')\n"
+            "  local s = 1\n"
+            "  if n > maxt then s = n - maxt + 1; redis.call('DEL', L); rb = 0 end\n"
+            "  for i = s, n do local t = ARGV[6 + i]; redis.call('RPUSH', L, t); rb = rb + #t end\n"
+            "  local len = redis.call('LLEN', L)\n"
+            "  while len > 1 and (len > maxt or rb > maxb) do\n"
+            "    rb = rb - #redis.call('LPOP', L); len = len - 1\n"
+            "  end\n"
+            "  redis.call('HSET', K, 'rbytes', rb)\n"
+            "end\n"
+            "local h = redis.call('HMGET', K, 'ws', 'th', 'run', 'sid')\n"
+            "local m = {f('tok'), f(ARGV[1]), f(h[1]), f(h[2]), f(h[3]), f(h[4]),\n"
+            "           f(string.format('%d', first))}\n"
+            "for i = 1, n do m[#m + 1] = f(ARGV[6 + i]) end\n"
+            "redis.call('PUBLISH', ARGV[2], table.concat(m))\n"
+            "return st(0, first)\n";
+
+/* ARGV: app, bus channel, reason, ended_ttl_ms. The first end wins; it alone publishes. */
+static const char end_lua[] =
+    PRELUDE "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
+            "if redis.call('HGET', K, 'ended') == '1' then return st(2) end\n"
+            "redis.call('HSET', K, 'ended', 1, 'reason', ARGV[3])\n"
+            "local ttl = tonumber(ARGV[4])\n"
+            "if ttl > 0 then redis.call('PEXPIRE', K, ttl); redis.call('PEXPIRE', L, ttl) end\n"
+            "local h = redis.call('HMGET', K, 'ws', 'th', 'run', 'sid', 'last')\n"
+            "redis.call('PUBLISH', ARGV[2], table.concat({f('end'), f(ARGV[1]), f(h[1]),\n"
+            "           f(h[2]), f(h[3]), f(h[4]), f(h[5]), f(ARGV[3])}))\n"
+            "local r = st(0)\n"
+            "if ttl <= 0 then redis.call('DEL', K, L) end\n"
+            "return r\n";
+
+static const char get_lua[] = PRELUDE "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
+                                      "return st(0)\n";
+
+/* ARGV: after_seq, limit. Answers first (r[9]) = the seq of the first token given. */
+static const char replay_lua[] =
+    PRELUDE "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
+            "local r = st(0)\n"
+            "local last = tonumber(r[5])\n"
+            "local len = redis.call('LLEN', L)\n"
+            "local oldest = last - len + 1\n"
+            "local from = tonumber(ARGV[1]) + 1\n"
+            "if from < oldest then from = oldest end\n"
+            "r[9] = string.format('%d', from)\n"
+            "r[10] = string.format('%d', oldest)\n"
+            "if from <= last then\n"
+            "  local a = from - oldest\n"
+            "  local t = redis.call('LRANGE', L, a, a + tonumber(ARGV[2]) - 1)\n"
+            "  for i = 1, #t do r[10 + i] = t[i] end\n"
+            "end\n"
+            "return r\n";
+
+/* KEYS[1] the epoch key, ARGV[1] a fresh random marker: the marker now in force. */
+static const char epoch_lua[] = "redis.call('SET', KEYS[1], ARGV[1], 'NX')\n"
+                                "return redis.call('GET', KEYS[1])\n";
+
+const char *rr_script(int id)
+{
+    switch (id) {
+    case RR_START:
+        return start_lua;
+    case RR_APPEND:
+        return append_lua;
+    case RR_END:
+        return end_lua;
+    case RR_GET:
+        return get_lua;
+    case RR_REPLAY:
+        return replay_lua;
+    case RR_EPOCH:
+        return epoch_lua;
+    }
+    return "";
+}
