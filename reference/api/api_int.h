@@ -114,6 +114,13 @@ void rh_api_metrics(const rh_api_call *c);
 int rh_api_cluster_channels(const rh_api_call *c, const char *prefix, int bits);
 int rh_api_cluster_channel(const rh_api_call *c, int bits);
 int rh_api_cluster_users(const rh_api_call *c);
+/* Rewrites the subscription_count/user_count members of a trigger's 200 answer with the totals
+ * of every live node, then answers it (200 even when the totals cannot be read: the event is
+ * already delivered, and an error would make producers publish it twice). Events: the
+ * channels are body.channels' keys (chans NULL); a batch: item i of body.batch is chans[i]
+ * (may be NULL). Takes body and chans (and its strings). */
+void rh_api_cluster_trigger_info(rh_srv *srv, const char *app_id, cJSON *body, char **chans,
+                                 size_t nchans, rh_http_done done, void *ud);
 
 /* stream.c: stream events, encoded once each and published to the stream channel. */
 typedef struct rh_api_stream_ref {

@@ -92,27 +92,44 @@ static int publish_event(rh_srv *srv, const rh_cfg_app *app, const rh_trig_event
 /* --- several nodes: one bus message per request ------------------------------------------ */
 
 typedef struct bus_reply {
+    rh_srv *srv;
+    const char *app_id; /* config-owned */
     rh_http_done done;
     void *ud;
-    char *body; /* the 200 answer, sent once the bus acknowledged */
+    cJSON *body;  /* the 200 answer, sent once the bus acknowledged */
+    int info;     /* body carries info counts, to be taken from every node */
+    char **chans; /* batch: the channel of each item's info (NULL for events) */
+    size_t nchans;
 } bus_reply;
+
+static void bus_reply_free(bus_reply *b)
+{
+    for (size_t i = 0; b->chans && i < b->nchans; i++)
+        free(b->chans[i]);
+    free(b->chans);
+    free(b);
+}
 
 static void bus_acked(void *ud, int ok, const char *err)
 {
     bus_reply *b = ud;
-    if (ok) {
-        rh_http_resp r = {.status = 200,
-                          .content_type = "application/json",
-                          .body = b->body,
-                          .body_len = strlen(b->body)};
-        b->done(b->ud, &r);
-    } else {
+    if (ok && b->info && b->srv->bus.node_sum) {
+        /* the counts of the answer are the deployment's, not this node's */
+        rh_api_cluster_trigger_info(b->srv, b->app_id, b->body, b->chans, b->nchans, b->done,
+                                    b->ud);
+        b->chans = NULL;
+        bus_reply_free(b);
+        return;
+    }
+    if (ok)
+        rh_api_reply_json(b->done, b->ud, 200, b->body);
+    else {
+        cJSON_Delete(b->body);
         rh_api_error(b->done, b->ud, 503,
                      "event not delivered: the bus (Redis) is unreachable (%s)",
                      err ? err : "unknown");
     }
-    cJSON_free(b->body);
-    free(b);
+    bus_reply_free(b);
 }
 
 /* Adds every delivery of e to the bus message m. */
@@ -132,28 +149,44 @@ static int bus_add_event(rh_srv *srv, rh_busmsg *m, const rh_trig_event *e)
 }
 
 /* In bus mode publishes the n events as one message (delivered everywhere or nowhere) and
- * answers body once Redis acknowledged it; takes body. Returns 0 when not in bus mode. */
+ * answers body once Redis acknowledged it; takes body. info: body carries info counts (for a
+ * batch, item i's are those of evs[i]'s first channel). Returns 0 when not in bus mode. */
 static int bus_publish(const rh_api_call *c, const rh_trig_event *evs, size_t n, size_t stride,
-                       cJSON *body)
+                       cJSON *body, int info, int batch)
 {
     rh_srv *srv = c->srv;
     if (!rh_srv_has_bus(srv))
         return 0;
-    char *text = body ? cJSON_PrintUnformatted(body) : NULL;
-    cJSON_Delete(body);
     rh_busmsg m = {0};
     rh_srv_bus_head(srv, &m, c->app);
-    int bad = !text;
+    int bad = !body;
     for (size_t i = 0; i < n && !bad; i++)
         bad = bus_add_event(srv, &m, (const rh_trig_event *)((const char *)evs + i * stride));
-    bus_reply *b = bad ? NULL : malloc(sizeof *b);
-    if (!b) {
-        cJSON_free(text);
+    bus_reply *b = bad ? NULL : calloc(1, sizeof *b);
+    if (b && info && batch) {
+        b->chans = calloc(n, sizeof *b->chans);
+        b->nchans = b->chans ? n : 0;
+        for (size_t i = 0; i < b->nchans; i++) {
+            const rh_trig_event *e = (const rh_trig_event *)((const char *)evs + i * stride);
+            if (e->nchannels > 0 && !(b->chans[i] = strdup(e->channels[0])))
+                bad = 1;
+        }
+        bad = bad || !b->chans;
+    }
+    if (!b || bad) {
+        if (b)
+            bus_reply_free(b);
+        cJSON_Delete(body);
         rh_busmsg_free(&m);
         rh_api_error(c->done, c->ud, 500, "out of memory");
         return 1;
     }
-    *b = (bus_reply){c->done, c->ud, text};
+    b->srv = srv;
+    b->app_id = c->app->id;
+    b->done = c->done;
+    b->ud = c->ud;
+    b->body = body;
+    b->info = info;
     if (srv->bus.up && !srv->bus.up(srv->bus.ud))
         bus_acked(b, 0, "down");
     else
@@ -233,7 +266,7 @@ void rh_api_events(const rh_api_call *c)
             body = NULL;
         }
     }
-    if (bus_publish(c, &e, 1, sizeof e, body)) {
+    if (bus_publish(c, &e, 1, sizeof e, body, bits != 0, 0)) {
         rh_trig_clear(&e);
         return;
     }
@@ -288,7 +321,7 @@ void rh_api_batch_events(const rh_api_call *c)
             body = NULL;
         }
     }
-    if (bus_publish(c, b.items, b.n, sizeof b.items[0], body)) {
+    if (bus_publish(c, b.items, b.n, sizeof b.items[0], body, any_info, 1)) {
         rh_trig_batch_clear(&b);
         return;
     }

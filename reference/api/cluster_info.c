@@ -1,0 +1,126 @@
+/* The info counts of an HTTP API trigger answer across several nodes (api/ owns it): once the
+ * bus took the event, the counts asked with `info` are read from every live node's share, the
+ * same totals the channel queries report, so a producer sees the deployment, not one node. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+
+typedef struct slot {
+    cJSON *obj;   /* the answer's object for this channel */
+    char *s_pref; /* "s\n{app}\n{channel}": the subscription count field */
+    char *p_pref; /* "p\n{app}\n{channel}\n": prefix of the presence member fields */
+} slot;
+
+typedef struct info_req {
+    rh_srv *srv;
+    rh_http_done done;
+    void *ud;
+    cJSON *body;
+    slot *slots;
+    size_t n;
+} info_req;
+
+static void req_free(info_req *q)
+{
+    for (size_t i = 0; i < q->n; i++) {
+        free(q->slots[i].s_pref);
+        free(q->slots[i].p_pref);
+    }
+    free(q->slots);
+    free(q);
+}
+
+static char *field(const char *kind, const char *app, const char *channel, const char *tail)
+{
+    char *s = NULL;
+    return asprintf(&s, "%s\n%s\n%s%s", kind, app, channel, tail) < 0 ? NULL : s;
+}
+
+static void set_num(cJSON *obj, const char *name, double v)
+{
+    cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
+    if (it)
+        cJSON_SetNumberValue(it, v);
+}
+
+static void on_sum(void *ud, int ok, const char *const *fields, const long long *sums, size_t n)
+{
+    info_req *q = ud;
+    if (!ok)
+        rh_srv_log(q->srv, RH_LOG_WARN,
+                   "trigger info: node totals unavailable; answered with this node's counts");
+    for (size_t i = 0; ok && i < q->n; i++) {
+        long long subs = 0;
+        size_t users = 0, plen = strlen(q->slots[i].p_pref);
+        for (size_t j = 0; j < n; j++) {
+            if (sums[j] <= 0)
+                continue;
+            if (strcmp(fields[j], q->slots[i].s_pref) == 0)
+                subs += sums[j];
+            else if (strncmp(fields[j], q->slots[i].p_pref, plen) == 0)
+                users++;
+        }
+        set_num(q->slots[i].obj, "subscription_count", (double)subs);
+        set_num(q->slots[i].obj, "user_count", (double)users);
+    }
+    rh_api_reply_json(q->done, q->ud, 200, q->body);
+    req_free(q);
+}
+
+/* Adds a slot for obj/channel when obj asks for a count. 0, or -1 out of memory. */
+static int add_slot(info_req *q, const char *app, cJSON *obj, const char *channel)
+{
+    if (!channel || !cJSON_IsObject(obj) || !obj->child)
+        return 0;
+    slot *s = &q->slots[q->n];
+    s->obj = obj;
+    s->s_pref = field("s", app, channel, "");
+    s->p_pref = field("p", app, channel, "\n");
+    q->n++;
+    return s->s_pref && s->p_pref ? 0 : -1;
+}
+
+void rh_api_cluster_trigger_info(rh_srv *srv, const char *app_id, cJSON *body, char **chans,
+                                 size_t nchans, rh_http_done done, void *ud)
+{
+    cJSON *list = cJSON_GetObjectItemCaseSensitive(body, chans ? "batch" : "channels");
+    size_t cap = (size_t)cJSON_GetArraySize(list);
+    info_req *q = calloc(1, sizeof *q);
+    if (q)
+        q->slots = calloc(cap ? cap : 1, sizeof *q->slots);
+    int bad = !q || !q->slots;
+    if (!bad) {
+        *q = (info_req){srv, done, ud, body, q->slots, 0};
+        size_t i = 0;
+        for (cJSON *o = list ? list->child : NULL; o && !bad && q->n < cap; o = o->next, i++)
+            bad = add_slot(q, app_id, o, chans ? (i < nchans ? chans[i] : NULL) : o->string);
+    }
+    for (size_t i = 0; chans && i < nchans; i++)
+        free(chans[i]);
+    free(chans);
+    if (!bad && q->n == 0) { /* nothing asked that applies to these channels */
+        req_free(q);
+        rh_api_reply_json(done, ud, 200, body);
+        return;
+    }
+    const char **prefixes = bad ? NULL : calloc(2 * q->n, sizeof *prefixes);
+    if (!prefixes) {
+        if (q) {
+            if (q->slots)
+                req_free(q);
+            else
+                free(q);
+        }
+        cJSON_Delete(body);
+        rh_api_error(done, ud, 500, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < q->n; i++) {
+        prefixes[2 * i] = q->slots[i].s_pref;
+        prefixes[2 * i + 1] = q->slots[i].p_pref;
+    }
+    srv->bus.node_sum(srv->bus.ud, prefixes, 2 * q->n, on_sum, q);
+    free(prefixes);
+}
