@@ -82,37 +82,52 @@ static int add_slot(info_req *q, const char *app, cJSON *obj, const char *channe
     return s->s_pref && s->p_pref ? 0 : -1;
 }
 
-void rh_api_cluster_trigger_info(rh_srv *srv, const char *app_id, cJSON *body, char **chans,
-                                 size_t nchans, rh_http_done done, void *ud)
+static void free_chans(char **chans, size_t nchans)
+{
+    for (size_t i = 0; chans && i < nchans; i++)
+        free(chans[i]);
+    free(chans);
+}
+
+/* The request with a slot per channel whose answer object asks for a count; NULL when out of
+ * memory. */
+static info_req *build(rh_srv *srv, const char *app_id, cJSON *body, char **chans, size_t nchans,
+                       rh_http_done done, void *ud)
 {
     cJSON *list = cJSON_GetObjectItemCaseSensitive(body, chans ? "batch" : "channels");
     size_t cap = (size_t)cJSON_GetArraySize(list);
     info_req *q = calloc(1, sizeof *q);
-    if (q)
-        q->slots = calloc(cap ? cap : 1, sizeof *q->slots);
-    int bad = !q || !q->slots;
-    if (!bad) {
-        *q = (info_req){srv, done, ud, body, q->slots, 0};
-        size_t i = 0;
-        for (cJSON *o = list ? list->child : NULL; o && !bad && q->n < cap; o = o->next, i++)
-            bad = add_slot(q, app_id, o, chans ? (i < nchans ? chans[i] : NULL) : o->string);
+    slot *slots = q ? calloc(cap ? cap : 1, sizeof *slots) : NULL;
+    if (!slots) {
+        free(q);
+        return NULL;
     }
-    for (size_t i = 0; chans && i < nchans; i++)
-        free(chans[i]);
-    free(chans);
-    if (!bad && q->n == 0) { /* nothing asked that applies to these channels */
+    *q = (info_req){srv, done, ud, body, slots, 0};
+    size_t i = 0;
+    for (cJSON *o = list ? list->child : NULL; o && q->n < cap; o = o->next, i++) {
+        const char *ch = chans ? (i < nchans ? chans[i] : NULL) : o->string;
+        if (add_slot(q, app_id, o, ch) != 0) {
+            req_free(q);
+            return NULL;
+        }
+    }
+    return q;
+}
+
+void rh_api_cluster_trigger_info(rh_srv *srv, const char *app_id, cJSON *body, char **chans,
+                                 size_t nchans, rh_http_done done, void *ud)
+{
+    info_req *q = build(srv, app_id, body, chans, nchans, done, ud);
+    free_chans(chans, nchans);
+    if (q && q->n == 0) { /* nothing asked that applies to these channels */
         req_free(q);
         rh_api_reply_json(done, ud, 200, body);
         return;
     }
-    const char **prefixes = bad ? NULL : calloc(2 * q->n, sizeof *prefixes);
+    const char **prefixes = q ? calloc(2 * q->n, sizeof *prefixes) : NULL;
     if (!prefixes) {
-        if (q) {
-            if (q->slots)
-                req_free(q);
-            else
-                free(q);
-        }
+        if (q)
+            req_free(q);
         cJSON_Delete(body);
         rh_api_error(done, ud, 500, "out of memory");
         return;

@@ -94,13 +94,14 @@ static void resync_add(resync *r, char *field, long value)
     if (!r->failed && field && r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 64;
         char **f = realloc(r->fields, cap * sizeof *f);
-        if (f)
+        if (f) {
             r->fields = f;
-        long *v = f ? realloc(r->values, cap * sizeof *v) : NULL;
-        if (v)
-            r->values = v;
-        if (v)
-            r->cap = cap;
+            long *v = realloc(r->values, cap * sizeof *v);
+            if (v) {
+                r->values = v;
+                r->cap = cap;
+            }
+        }
     }
     if (r->failed || !field || r->n == r->cap) {
         r->failed = 1;

@@ -148,6 +148,7 @@ typedef struct hs_step {
     int kind; /* -1 SELECT, RR_NSCRIPTS epoch, else the script loaded */
 } hs_step;
 
+// cppcheck-suppress constParameter ; hiredis' redisCallbackFn fixes the non-const type
 static void on_handshake(redisAsyncContext *ac, void *reply, void *priv)
 {
     hs_step *s = priv;
@@ -216,6 +217,7 @@ static void handshake(rr_store *rs)
 
 /* --- the bus subscriber ------------------------------------------------------------------- */
 
+// cppcheck-suppress constParameter ; hiredis' redisCallbackFn fixes the non-const type
 static void on_bus(redisAsyncContext *ac, void *reply, void *priv)
 {
     rr_store *rs = priv;
