@@ -23,14 +23,15 @@ void rh_api_metrics(const rh_api_call *c)
     tally t = {0};
     for (size_t i = 0; i < srv->cfg->napps; i++)
         rh_hub_foreach_channel(srv, &srv->cfg->apps[i], "", count_channel, &t);
+    int bus = rh_srv_has_bus(srv);
     rh_metrics_gauges g = {
         .connections = rh_srv_conn_count(srv),
         .subscriptions = t.subscriptions,
         .channels = t.channels,
         .streams = srv->store ? rh_store_memory_count(srv->store) : 0,
         .send_queue_bytes = srv->io.queued_bytes ? srv->io.queued_bytes(srv->io.ud) : 0,
-        .store = "memory",
-        .store_up = srv->store != NULL,
+        .store = bus ? (srv->bus.store_name ? srv->bus.store_name : "bus") : "memory",
+        .store_up = srv->store != NULL && (!bus || !srv->bus.up || srv->bus.up(srv->bus.ud)),
     };
     size_t len = 0;
     char *text = rh_metrics_encode(&srv->metrics, &g, &len);

@@ -82,19 +82,25 @@ static void ignore(redisAsyncContext *ac, void *reply, void *priv)
     (void)reply;
     rr_store *rs = priv;
     const redisReply *r = reply;
+    if (rs->pending)
+        rs->pending--;
     if (r && r->type == REDIS_REPLY_ERROR)
         rr_log(rs, 1, "Redis refused a channel-state update: %s", r->str);
     if (r)
         rr_got_reply(rs);
 }
 
-/* Sends a fire-and-forget command when up. Not counted in pending: the stall watchdog is for
- * replies somebody waits for. */
+/* Sends a fire-and-forget command when up. Counted in pending like every other command: the
+ * node refresh sent each tick then lets the stall watchdog notice a Redis that hangs (stopped,
+ * or a network path that drops packets) even while no request waits, so /up and /metrics
+ * report it within seconds instead of at the next producer request. */
 static void fire(rr_store *rs, int argc, const char **argv, const size_t *lens)
 {
     if (!rr_is_up(rs) && !(rs->cmd.up && rs->cmd.ac))
         return;
-    redisAsyncCommandArgv(rs->cmd.ac, ignore, rs, argc, argv, lens);
+    if (redisAsyncCommandArgv(rs->cmd.ac, ignore, rs, argc, argv, lens) == REDIS_OK &&
+        rs->pending++ == 0)
+        rr_got_reply(rs); /* the stall clock starts with the first reply owed */
 }
 
 void rr_nodes_refresh(rr_store *rs)
