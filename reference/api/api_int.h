@@ -100,11 +100,13 @@ typedef struct rh_api_breplay_q {
 /* Parses channel, stream_id, after_seq, limit. 0, or the HTTP status to answer (400 bad
  * parameter, 403 not a stream channel) with err set. */
 int rh_api_breplay_parse(const char *query, rh_api_breplay_q *q, char *err, size_t errlen);
-/* The answer body for a replay reply r (status OK, r->stream set) to a request after
- * after_seq: *status 200 and the body (caller frees), or NULL with *status 400 (after_seq
- * past last_seq), 410 (tokens after after_seq no longer kept) or 500, and err set. */
-cJSON *rh_api_breplay_answer(const rh_store_reply *r, uint64_t after_seq, int *status, char *err,
-                             size_t errlen);
+/* replay.c: answers a successful replay reply r (r->stream set) to a request for the tokens
+ * after after_seq: 200 with the body of docs/protocol.md 12.6, 400 when after_seq is past
+ * last_seq, 410 with oldest_seq when the tokens right after it are no longer kept. Shared
+ * by the signed endpoint and the browsers' proxy, so both answer by the same rules. */
+void rh_api_replay_answer(rh_srv *srv, const rh_store_reply *r, uint64_t after_seq,
+                          rh_http_done done, void *ud);
+
 /* GET /metrics (Prometheus text). */
 void rh_api_metrics(const rh_api_call *c);
 

@@ -72,29 +72,30 @@ static cJSON *answer(const replay_ctx *x, const rh_store_reply *r, size_t skip)
     return o;
 }
 
-static void replay_done(void *ud, const rh_store_reply *r)
+void rh_api_replay_answer(rh_srv *srv, const rh_store_reply *r, uint64_t after_seq,
+                          rh_http_done done, void *ud)
 {
-    replay_ctx *x = ud;
-    rh_srv *srv = x->srv;
-    if (rh_api_store_fail(r, x->done, x->ud)) {
-        free(x);
-        return;
-    }
     const rh_store_stream *s = r->stream;
-    if (x->q.after_seq > s->last_seq) {
-        rh_api_error(x->done, x->ud, 400, "after_seq %llu is beyond last_seq %llu",
-                     (unsigned long long)x->q.after_seq, (unsigned long long)s->last_seq);
-        free(x);
+    replay_ctx x = {.srv = srv, .done = done, .ud = ud, .q = {.after_seq = after_seq}};
+    if (after_seq > s->last_seq) {
+        rh_api_error(done, ud, 400, "after_seq %llu is beyond last_seq %llu",
+                     (unsigned long long)after_seq, (unsigned long long)s->last_seq);
         return;
     }
-    int gone = x->q.after_seq < s->last_seq && x->q.after_seq + 1 < r->oldest_seq;
+    int gone = after_seq < s->last_seq && after_seq + 1 < r->oldest_seq;
     if (gone && !rh_fault_on(srv, RH_FAULT_REPLAY_NO_GONE)) {
-        reply_gone(x, r);
-        free(x);
+        reply_gone(&x, r);
         return;
     }
     size_t skip = rh_fault_on(srv, RH_FAULT_REPLAY_SKIP) && r->ntoks > 1 ? 1 : 0;
-    rh_api_reply_json(x->done, x->ud, 200, answer(x, r, skip));
+    rh_api_reply_json(done, ud, 200, answer(&x, r, skip));
+}
+
+static void replay_done(void *ud, const rh_store_reply *r)
+{
+    replay_ctx *x = ud;
+    if (!rh_api_store_fail(r, x->done, x->ud))
+        rh_api_replay_answer(x->srv, r, x->q.after_seq, x->done, x->ud);
     free(x);
 }
 
