@@ -225,6 +225,10 @@ rh_conn *rh_srv_conn_open_origin(rh_srv *srv, const char *app_key, const char *q
         c->socket_id[0] = '\0';
     }
     if (rh_hub_conn_add(srv, c) != 0) {
+        if (c->counted) { /* the quota slot and the count go back */
+            rh_srv_app_state(srv, app)->conns--;
+            srv->metrics.conns_opened--;
+        }
         free(c);
         return NULL;
     }

@@ -362,6 +362,10 @@ int rh_net_listen(rh_net *net, const char *host, int port, char *err, size_t err
          * buffer only means more callbacks for large messages. 16384 cost ~3 KB of RSS per
          * idle connection (rehome-bench connections: 7.9 -> 4.7 KB). */
         .rx_buffer_size = 1024,
+        /* Without it lws 4.1 caps every send() at rx_buffer_size + LWS_PRE + 4 bytes, so any
+         * frame or HTTP answer over ~1 KiB would go out in POLLOUT round trips of 1 KiB.
+         * It sizes no buffer: only the largest single send. */
+        .tx_packet_size = 65536,
     };
     void *foreign[1] = {net->loop};
     struct lws_context_creation_info info;

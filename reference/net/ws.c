@@ -99,9 +99,16 @@ int rh_net_ws_send(void *ud, void *h, rh_buf *frame)
      * reports partial_buffered, so later frames queue here and the queue limit still holds. */
     if (!ws->qlen && !ws->overflow && !lws_partial_buffered(ws->wsi)) {
         int n = lws_write(ws->wsi, (unsigned char *)frame->data, frame->len, LWS_WRITE_TEXT);
+        if (n < 0) {
+            /* The socket is gone (reset by the peer), not over capacity: no 4100 and no
+             * overflow count; lws closes it and core hears of it through CLOSED. */
+            ws->closing = 1;
+            lws_set_timeout(ws->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+            return 0;
+        }
         uint64_t now = rh_net_now_us();
         rh_srv_note_send_latency(ws->net->srv, now > frame->stamp_us ? now - frame->stamp_us : 0);
-        return n < 0 ? -1 : 0;
+        return 0;
     }
     if (q_push(ws, frame) != 0)
         return -1;
@@ -319,7 +326,10 @@ int rh_net_ws_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *in
             return 0;
         return ws_writeable(pss->ws, wsi);
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-        /* Our close acknowledged: done. Otherwise lws answers the peer's close itself. */
+        /* Our close acknowledged: done. Otherwise lws answers the peer's close itself, and
+         * no data frame may follow (RFC 6455 5.5.1): direct writes would not know. */
+        if (pss && pss->ws && !pss->ws->close_sent)
+            pss->ws->closing = 1;
         return (pss && pss->ws && pss->ws->close_sent) ? -1 : 0;
     case LWS_CALLBACK_CLOSED:
         if (pss)
