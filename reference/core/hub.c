@@ -270,18 +270,19 @@ static void send_member_removed(rh_srv *srv, const rh_cfg_app *app, rh_chan *ch,
                                 const char *user_id)
 {
     char *q = rh_json_quote(user_id, strlen(user_id));
-    if (!q)
-        return;
-    size_t need = strlen(q) + 16;
-    char *data = malloc(need);
+    size_t need = q ? strlen(q) + 16 : 0;
+    char *data = q ? malloc(need) : NULL;
+    rh_buf *f = NULL;
     if (data) {
         int n = snprintf(data, need, "{\"user_id\":%s}", q);
-        rh_buf *f = rh_msg_encode("pusher_internal:member_removed", ch->name, data, (size_t)n);
-        if (!rh_srv_presence(srv, app, ch->name, user_id, -1, f, NULL) && f)
-            rh_srv_fanout(srv, app, ch->name, f, NULL, NULL, NULL);
-        rh_buf_unref(f);
-        free(data);
+        f = rh_msg_encode("pusher_internal:member_removed", ch->name, data, (size_t)n);
     }
+    /* The leave is recorded even when the event could not be built (out of memory): a member
+     * that left must not stay counted on every node. */
+    if (!rh_srv_presence(srv, app, ch->name, user_id, -1, f, NULL) && f)
+        rh_srv_fanout(srv, app, ch->name, f, NULL, NULL, NULL);
+    rh_buf_unref(f);
+    free(data);
     free(q);
 }
 

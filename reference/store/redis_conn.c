@@ -127,11 +127,12 @@ static void drop(rr_store *rs, rr_conn *c, const char *why)
         redisAsyncDisconnect(c->ac);
 }
 
-static void on_epoch(rr_store *rs, const redisReply *r)
+/* 0, or -1 after dropping the connection (the handshake must then not complete). */
+static int on_epoch(rr_store *rs, const redisReply *r)
 {
     if (!r || r->type != REDIS_REPLY_STRING || r->len == 0 || r->len >= sizeof rs->epoch) {
         drop(rs, &rs->cmd, "epoch check failed");
-        return;
+        return -1;
     }
     if (rs->epoch[0] && (strlen(rs->epoch) != r->len || memcmp(rs->epoch, r->str, r->len) != 0)) {
         rs->losses++; /* every stream seen before now is marked lost */
@@ -141,6 +142,7 @@ static void on_epoch(rr_store *rs, const redisReply *r)
     }
     memcpy(rs->epoch, r->str, r->len);
     rs->epoch[r->len] = '\0';
+    return 0;
 }
 
 typedef struct hs_step {
@@ -165,7 +167,8 @@ static void on_handshake(redisAsyncContext *ac, void *reply, void *priv)
         return;
     }
     if (kind == RR_NSCRIPTS) {
-        on_epoch(rs, r);
+        if (on_epoch(rs, r) != 0)
+            return; /* handshake_left never reaches 0: this connection never counts as up */
     } else if (kind >= 0) {
         if (r->type != REDIS_REPLY_STRING || r->len != 40) {
             drop(rs, &rs->cmd, "SCRIPT LOAD answered no sha1");
@@ -277,6 +280,9 @@ static void connect_one(rr_store *rs, rr_conn *c)
         return;
     }
     ac->data = rs;
+    /* TCP keepalive finds a peer that vanished (a half-open bus connection would otherwise
+     * stay "up" and deliver nothing); a Redis that hangs is found by the stall watchdog. */
+    redisEnableKeepAlive(&ac->c);
     c->ac = ac;
     c->up = 0;
     c->since = rr_now(rs);
@@ -312,9 +318,13 @@ static void on_watchdog(uv_timer_t *t)
     rr_store *rs = t->data;
     uint64_t now = rr_now(rs);
     if (rs->cmd.ac && rs->cmd.up && rs->pending > 0 && age(now, rs->last_reply_ms) > RR_STALL_MS) {
-        rr_log(rs, 1, "Redis %s:%d owes %u replies for over %d ms; dropping the connection",
+        rr_log(rs, 1, "Redis %s:%d owes %u replies for over %d ms; dropping the connections",
                rs->host, rs->port, rs->pending, RR_STALL_MS);
         cut(rs, &rs->cmd);
+        /* The bus connection to the same Redis is as stuck; it has no replies to owe, so it
+         * is reset with this one and resubscribes when Redis answers again. */
+        if (rs->sub.ac)
+            cut(rs, &rs->sub);
     }
     rr_conn *conns[2] = {&rs->cmd, &rs->sub};
     for (int i = 0; i < 2; i++)

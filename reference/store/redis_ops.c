@@ -316,6 +316,14 @@ static void r_start(rh_store *st, const char *app_id, const rh_store_ids *ids, r
         answer(cb, ud, RH_STORE_INVALID, "an id is empty or too long");
         return;
     }
+    if (app_id && ids->stream_id && rr_seen_lost((rr_store *)st, app_id, ids->stream_id)) {
+        /* starting it again would number its tokens from 1 a second time on the same channel,
+         * and subscribers would see seqs they already have */
+        answer(cb, ud, RH_STORE_LOST,
+               "Redis lost this stream's state (restarted without persistence); "
+               "use a new stream_id");
+        return;
+    }
     rr_op *op = op_new(st, RR_START, app_id, ids->stream_id, 8, cb, ud);
     if (op)
         finish(op, arg_head(op) || arg_s(op, ids->workspace_id) || arg_s(op, ids->thread_id) ||

@@ -236,13 +236,24 @@ static void test_lost_state_answers_lost(void **state)
     rh_store_end(f->st, "app", "s1", 0, 1, record, &g);
     rh_fx_wait(&g.calls);
     assert_int_equal(g.status, RH_STORE_LOST);
-    /* an id never seen is just unknown; a new start is a new stream */
+    /* starting the lost id again would renumber it from 1 on the same channel: refused */
+    assert_int_equal(start(f->st).status, RH_STORE_LOST);
+    /* an id never seen is just unknown, and a new id starts a new stream */
     g = (got){0};
     rh_store_append(f->st, "app", "never", &(rh_store_tok){"x", 1}, 1, record, &g);
     rh_fx_wait(&g.calls);
     assert_int_equal(g.status, RH_STORE_NOT_FOUND);
-    assert_int_equal(start(f->st).status, RH_STORE_OK);
-    assert_int_equal(append(f->st, "c").first, 1);
+    rh_store_ids fresh = IDS;
+    fresh.stream_id = "s2";
+    g = (got){0};
+    rh_store_start(f->st, "app", &fresh, record, &g);
+    rh_fx_wait(&g.calls);
+    assert_int_equal(g.status, RH_STORE_OK);
+    g = (got){0};
+    rh_store_append(f->st, "app", "s2", &(rh_store_tok){"c", 1}, 1, record, &g);
+    rh_fx_wait(&g.calls);
+    assert_int_equal(g.status, RH_STORE_OK);
+    assert_int_equal(g.first, 1);
 }
 
 /* Redis forgot the scripts: EVALSHA answers NOSCRIPT and the op is sent again with EVAL. */
