@@ -286,10 +286,16 @@
         const body = await res.json().catch(() => ({}));
         stats.replays++;
         if (res.status === 410) {
-          // The server no longer keeps these tokens: show the hole rather than hide it.
+          // The server no longer keeps these tokens: show the hole rather than hide it. A
+          // 410 without a usable oldest_seq (the stream's state itself was lost) cannot be
+          // stepped over: stop instead of asking again.
           log(`stream ${s.id}: tokens after ${after} are gone (oldest kept ${body.oldest_seq})`);
           s.node.appendData(' […] ');
-          s.rendered = Math.max(s.rendered, (body.oldest_seq || 1) - 1);
+          if (!(Number.isSafeInteger(body.oldest_seq) && body.oldest_seq - 1 > after)) {
+            s.stuck = true;
+            break;
+          }
+          s.rendered = body.oldest_seq - 1;
           for (const k of s.pending.keys()) if (k <= s.rendered) s.pending.delete(k);
           continue;
         }
