@@ -110,8 +110,11 @@ static void on_published(void *ud, int status, const char *body, size_t len)
     } else if (r->o->control) {
         /* The server numbers tokens; the bench's expectation must agree with it. */
         char want[48];
-        snprintf(want, sizeof(want), "\"first_seq\":%llu", (unsigned long long)p->seq);
-        if (!memmem(body, len, want, strlen(want)))
+        int wl = snprintf(want, sizeof(want), "\"first_seq\":%llu", (unsigned long long)p->seq);
+        const char *at = memmem(body, len, want, (size_t)wl);
+        size_t end = at ? (size_t)(at - body) + (size_t)wl : 0;
+        /* a whole number: "first_seq":1 must not match "first_seq":12 */
+        if (!at || (end < len && body[end] >= '0' && body[end] <= '9'))
             rb_run_error(r, "tokens answer for seq %llu of %s: %.*s", (unsigned long long)p->seq,
                          s->sid, (int)(len > 200 ? 200 : len), body);
     }

@@ -37,6 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int st = rh_api_breplay_parse(q, &b, berr, sizeof berr);
         if (st == 0) {
             FZ_CHECK(b.limit >= 1 && b.limit <= RH_REPLAY_MAX_LIMIT);
+            /* the proxy reads after_seq and limit exactly as the signed endpoint does */
+            FZ_CHECK(rc == RH_REPLAY_OK && b.after_seq == r.after_seq && b.limit == r.limit);
         } else {
             FZ_CHECK(st == 400 || st == 403);
             FZ_CHECK(berr[0] != '\0');

@@ -209,14 +209,17 @@ static void subscription_limit(rc_ctx *ctx)
              m->raw);
     /* Refused means not subscribed: an event on that channel must not arrive. */
     rc_http_resp resp;
+    int st = 0;
     for (int attempt = 0; attempt < 3; attempt++) {
         RC_TRY(ctx, limits_publish(ctx, l, over, "after", &resp) == 0, "publish failed");
-        int st = resp.status;
+        st = resp.status;
         rc_http_resp_free(&resp);
         if (st != 429)
             break;
         sleep(1);
     }
+    /* without a published event the silence below would prove nothing */
+    RC_TRY(ctx, st == 200, "the probe event on the refused channel was not published (%d)", st);
     RC_CHECK(ctx, rc_quiet(ctx, pc, "refused subscriber", over, RC_QUIET_MS * 2),
              "an event reached a refused subscription");
     /* The limit counts current subscriptions: one unsubscribed frees a place. */

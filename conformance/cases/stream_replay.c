@@ -147,6 +147,9 @@ static void replay_errors(rc_ctx *ctx)
         !expect_status(ctx, s.stream, NULL, 400, "no after_seq") ||
         !expect_status(ctx, s.stream, "after_seq=-1", 400, "after_seq=-1") ||
         !expect_status(ctx, s.stream, "after_seq=1&limit=0", 400, "limit=0") ||
+        !expect_status(ctx, s.stream, "after_seq=1&limit=abc", 400, "limit=abc") ||
+        !expect_status(ctx, s.stream, "after_seq=1&limit=1001", 400, "limit=1001") ||
+        !expect_status(ctx, s.stream, "after_seq=1.0", 400, "after_seq=1.0") ||
         !expect_status(ctx, unknown, "after_seq=0", 404, "an unknown stream"))
         return;
     /* unsigned: must be refused like every control API request */
@@ -190,28 +193,65 @@ static void replay_gone(rc_ctx *ctx)
     rc_http_resp_free(&r);
 }
 
-/* Adds the answer's tokens to seen[] (index seq), counting repeats the client drops. */
-static int merge_replay(rc_ctx *ctx, const rc_http_resp *r, char **seen, long long max)
+/* Adds one replay page's tokens to seen[] (index seq). Within a page the seqs must be
+ * consecutive from after + 1; across pages and live events a seq already seen is dropped, as
+ * a client does. *last gets the page's last seq (after when empty), *more its "more". */
+static int merge_page(rc_ctx *ctx, const rc_http_resp *r, long long after, char **seen,
+                      long long max, long long *last, int *more)
 {
     const cJSON *toks = r->json ? cJSON_GetObjectItemCaseSensitive(r->json, "tokens") : NULL;
+    const cJSON *m = r->json ? cJSON_GetObjectItemCaseSensitive(r->json, "more") : NULL;
     const cJSON *t;
-    if (!cJSON_IsArray(toks)) {
-        rc_fail(ctx, "replay answer without a tokens array: %.200s", r->body ? r->body : "");
+    if (!cJSON_IsArray(toks) || !cJSON_IsBool(m)) {
+        rc_fail(ctx, "replay answer without tokens and more: %.200s", r->body ? r->body : "");
         return 0;
     }
+    *last = after;
+    *more = cJSON_IsTrue(m);
     cJSON_ArrayForEach(t, toks)
     {
         long long seq = -1;
         const char *text = rc_json_str(t, "token");
-        if (!rc_json_int(t, "seq", &seq) || !text || seq < 1 || seq > max) {
-            rc_fail(ctx, "replay answered a token outside 1..%lld: %.200s", max,
-                    r->body ? r->body : "");
+        if (!rc_json_int(t, "seq", &seq) || !text || seq != *last + 1 || seq > max) {
+            rc_fail(ctx,
+                    "replay after_seq=%lld answered seq %lld after %lld (must be %lld, "
+                    "consecutive, at most %lld): %.200s",
+                    after, seq, *last, *last + 1, max, r->body ? r->body : "");
             return 0;
         }
         if (!seen[seq])
             seen[seq] = strdup(text);
+        *last = seq;
     }
     return 1;
+}
+
+/* Pages through the replay after `after` with a small limit; between the first and the
+ * second page the producer sends the live tokens, so the pages and the live events overlap
+ * and the client has to merge them. 1 ok. */
+static int replay_pages(rc_ctx *ctx, const rc_sc_stream *s, long long after, char **seen,
+                        long long max, int live_first, int live_n)
+{
+    int more = 1, pages = 0;
+    while (more && rc_ok(ctx)) {
+        char q[64];
+        rc_http_resp r = {0};
+        snprintf(q, sizeof q, "after_seq=%lld&limit=2", after);
+        if (replay_req(ctx, s->stream, q, &r) < 0)
+            return 0;
+        int ok = rc_sc_status(ctx, &r, 200, "replay after reconnecting") &&
+                 merge_page(ctx, &r, after, seen, max, &after, &more);
+        rc_http_resp_free(&r);
+        if (!ok)
+            return 0;
+        if (++pages == 1 && !send_numbered(ctx, s->stream, live_first, (size_t)live_n))
+            return 0;
+        if (pages > 2 * max) {
+            rc_fail(ctx, "replay keeps answering more: true after %d pages", pages);
+            return 0;
+        }
+    }
+    return rc_ok(ctx);
 }
 
 static void replay_resume(rc_ctx *ctx)
@@ -231,17 +271,10 @@ static void replay_resume(rc_ctx *ctx)
         goto out;
     /* back: subscribe first, so nothing falls between the replay and live events */
     rc_pconn *again = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
-    if (!again || !send_numbered(ctx, s.stream, RESUME_FIRST + RESUME_GAP + 1, RESUME_LIVE))
+    if (!again || !replay_pages(ctx, &s, RESUME_FIRST, seen, TOTAL, RESUME_FIRST + RESUME_GAP + 1,
+                                RESUME_LIVE))
         goto out;
-    char q[48];
-    snprintf(q, sizeof q, "after_seq=%d", RESUME_FIRST);
-    rc_http_resp r = {0};
-    if (replay_req(ctx, s.stream, q, &r) < 0)
-        goto out;
-    int ok = rc_sc_status(ctx, &r, 200, "replay after reconnecting") &&
-             merge_replay(ctx, &r, seen, TOTAL);
-    rc_http_resp_free(&r);
-    if (!ok || !rc_sc_expect(ctx, again, &s, "the resumed subscriber", &b, RESUME_LIVE, 0, 3000) ||
+    if (!rc_sc_expect(ctx, again, &s, "the resumed subscriber", &b, RESUME_LIVE, 0, 3000) ||
         !rc_sc_check_seqs(ctx, "the resumed subscriber", &b, RESUME_FIRST + RESUME_GAP + 1,
                           RESUME_LIVE, NULL))
         goto out;
@@ -253,8 +286,8 @@ static void replay_resume(rc_ctx *ctx)
         snprintf(want, sizeof want, "t%lld", seq);
         if (!seen[seq] || strcmp(seen[seq], want) != 0) {
             rc_fail(ctx,
-                    "after reconnecting, replay (after_seq=%d) plus live events do not give "
-                    "seq %lld as \"%s\" (got %s): a gap the client cannot fill",
+                    "after reconnecting, replay (after_seq=%d, pages of 2) plus live events do "
+                    "not give seq %lld as \"%s\" (got %s): a gap the client cannot fill",
                     RESUME_FIRST, seq, want, seen[seq] ? seen[seq] : "nothing");
             goto out;
         }
@@ -282,8 +315,9 @@ const rc_case rc_cases_stream_replay[] = {
      "needs:control-api needs:replay", 15000, replay_gone},
     {"stream/12.6/replay-resume", "12.6", RC_MUST,
      "re-subscribe, replay, live: every token once, in order",
-     "a client that re-subscribes and then replays after the highest seq it saw MUST be able to "
-     "rebuild the stream without gap, merging by seq",
+     "a client that re-subscribes and then replays after the highest seq it saw, page by page "
+     "(more), MUST be able to rebuild the stream without gap, merging replay and live events by "
+     "seq",
      "needs:control-api needs:replay", 10000, replay_resume},
     {0},
 };
