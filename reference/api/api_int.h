@@ -116,6 +116,15 @@ void rh_api_metrics(const rh_api_call *c);
 int rh_api_cluster_channels(const rh_api_call *c, const char *prefix, int bits);
 int rh_api_cluster_channel(const rh_api_call *c, int bits);
 int rh_api_cluster_users(const rh_api_call *c);
+/* "kind\napp\nrest" + tail, the field (or field prefix) of the per-node channel state: kind
+ * "s" subscription counts, "p" presence members (rest "channel\nuser"). Heap; NULL: out of
+ * memory. */
+char *rh_api_cluster_field(const char *kind, const char *app, const char *rest, const char *tail);
+/* Over the summed fields f[i]/sums[i] of a channel: its subscription count (the field equal to
+ * s_field) and its users (the live fields starting with p_prefix). */
+void rh_api_cluster_count(const char *const *f, const long long *sums, size_t n,
+                          const char *s_field, const char *p_prefix, long long *subs,
+                          size_t *users);
 /* Rewrites the subscription_count/user_count members of a trigger's 200 answer with the totals
  * of every live node, then answers it (200 even when the totals cannot be read: the event is
  * already delivered, and an error would make producers publish it twice). Events: the

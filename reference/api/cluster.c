@@ -74,18 +74,27 @@ static cJSON *answer_list(const query *q, const char *const *f, const long long 
     return body;
 }
 
-static cJSON *answer_one(const query *q, const char *const *f, const long long *sums, size_t n)
+void rh_api_cluster_count(const char *const *f, const long long *sums, size_t n,
+                          const char *s_field, const char *p_prefix, long long *subs, size_t *users)
 {
-    long long subs = 0;
-    size_t users = 0;
+    size_t plen = strlen(p_prefix);
+    *subs = 0;
+    *users = 0;
     for (size_t i = 0; i < n; i++) {
         if (sums[i] <= 0)
             continue;
-        if (strcmp(f[i], q->s_prefix) == 0)
-            subs += sums[i];
-        else if (starts(f[i], q->p_prefix))
-            users++;
+        if (strcmp(f[i], s_field) == 0)
+            *subs += sums[i];
+        else if (strncmp(f[i], p_prefix, plen) == 0)
+            (*users)++;
     }
+}
+
+static cJSON *answer_one(const query *q, const char *const *f, const long long *sums, size_t n)
+{
+    long long subs;
+    size_t users;
+    rh_api_cluster_count(f, sums, n, q->s_prefix, q->p_prefix, &subs, &users);
     cJSON *body = cJSON_CreateObject();
     if (body && (!cJSON_AddBoolToObject(body, "occupied", subs > 0) ||
                  ((q->bits & RH_API_INFO_SUBS) &&
@@ -134,7 +143,7 @@ static void on_sum(void *ud, int ok, const char *const *fields, const long long 
     query_free(q);
 }
 
-static char *prefix_of(const char *kind, const char *app, const char *rest, const char *tail)
+char *rh_api_cluster_field(const char *kind, const char *app, const char *rest, const char *tail)
 {
     size_t n = strlen(app) + strlen(rest) + strlen(tail) + 8;
     char *s = malloc(n);
@@ -152,8 +161,8 @@ static int ask(const rh_api_call *c, int kind, int bits, const char *arg)
     query *q = calloc(1, sizeof *q);
     if (q) {
         *q = (query){.done = c->done, .ud = c->ud, .kind = kind, .bits = bits};
-        q->s_prefix = prefix_of("s", c->app->id, arg, "");
-        q->p_prefix = prefix_of("p", c->app->id, arg, kind == Q_LIST ? "" : "\n");
+        q->s_prefix = rh_api_cluster_field("s", c->app->id, arg, "");
+        q->p_prefix = rh_api_cluster_field("p", c->app->id, arg, kind == Q_LIST ? "" : "\n");
     }
     if (!q || !q->s_prefix || !q->p_prefix) {
         if (q)

@@ -32,12 +32,6 @@ static void req_free(info_req *q)
     free(q);
 }
 
-static char *field(const char *kind, const char *app, const char *channel, const char *tail)
-{
-    char *s = NULL;
-    return asprintf(&s, "%s\n%s\n%s%s", kind, app, channel, tail) < 0 ? NULL : s;
-}
-
 static void set_num(cJSON *obj, const char *name, double v)
 {
     cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
@@ -52,16 +46,10 @@ static void on_sum(void *ud, int ok, const char *const *fields, const long long 
         rh_srv_log(q->srv, RH_LOG_WARN,
                    "trigger info: node totals unavailable; answered with this node's counts");
     for (size_t i = 0; ok && i < q->n; i++) {
-        long long subs = 0;
-        size_t users = 0, plen = strlen(q->slots[i].p_pref);
-        for (size_t j = 0; j < n; j++) {
-            if (sums[j] <= 0)
-                continue;
-            if (strcmp(fields[j], q->slots[i].s_pref) == 0)
-                subs += sums[j];
-            else if (strncmp(fields[j], q->slots[i].p_pref, plen) == 0)
-                users++;
-        }
+        long long subs;
+        size_t users;
+        rh_api_cluster_count(fields, sums, n, q->slots[i].s_pref, q->slots[i].p_pref, &subs,
+                             &users);
         set_num(q->slots[i].obj, "subscription_count", (double)subs);
         set_num(q->slots[i].obj, "user_count", (double)users);
     }
@@ -76,8 +64,8 @@ static int add_slot(info_req *q, const char *app, cJSON *obj, const char *channe
         return 0;
     slot *s = &q->slots[q->n];
     s->obj = obj;
-    s->s_pref = field("s", app, channel, "");
-    s->p_pref = field("p", app, channel, "\n");
+    s->s_pref = rh_api_cluster_field("s", app, channel, "");
+    s->p_pref = rh_api_cluster_field("p", app, channel, "\n");
     q->n++;
     return s->s_pref && s->p_pref ? 0 : -1;
 }

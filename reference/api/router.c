@@ -17,13 +17,14 @@
 
 /* --- answers ------------------------------------------------------------------------------ */
 
-static void reply_text(rh_http_done done, void *ud, int status, const char *body)
+static void reply_text(rh_http_done done, void *ud, int status, const char *body,
+                       const char *retry_after)
 {
     rh_http_resp r = {.status = status,
                       .content_type = "application/json",
                       .body = body,
                       .body_len = strlen(body),
-                      .retry_after = NULL};
+                      .retry_after = retry_after};
     done(ud, &r);
 }
 
@@ -32,27 +33,49 @@ void rh_api_reply_json(rh_http_done done, void *ud, int status, cJSON *body)
     char *s = body ? cJSON_PrintUnformatted(body) : NULL;
     cJSON_Delete(body);
     if (!s) {
-        reply_text(done, ud, 500, "{\"error\":\"out of memory\",\"code\":500}");
+        reply_text(done, ud, 500, "{\"error\":\"out of memory\",\"code\":500}", NULL);
         return;
     }
-    reply_text(done, ud, status, s);
+    reply_text(done, ud, status, s, NULL);
     cJSON_free(s);
+}
+
+/* {"error": msg, "code": status}, with a Retry-After header when retry_after is set. */
+static void error_v(rh_http_done done, void *ud, int status, const char *retry_after,
+                    const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    cJSON *o = cJSON_CreateObject();
+    char *text = NULL;
+    if (o && cJSON_AddStringToObject(o, "error", msg) && cJSON_AddNumberToObject(o, "code", status))
+        text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!text) {
+        reply_text(done, ud, 500, "{\"error\":\"out of memory\",\"code\":500}", NULL);
+        return;
+    }
+    reply_text(done, ud, status, text, retry_after);
+    cJSON_free(text);
 }
 
 void rh_api_error(rh_http_done done, void *ud, int status, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    error_v(done, ud, status, NULL, fmt, ap);
     va_end(ap);
-    cJSON *o = cJSON_CreateObject();
-    if (o && (!cJSON_AddStringToObject(o, "error", msg) ||
-              !cJSON_AddNumberToObject(o, "code", status))) {
-        cJSON_Delete(o);
-        o = NULL;
-    }
-    rh_api_reply_json(done, ud, status, o);
+}
+
+static void error_retry(rh_http_done done, void *ud, int status, const char *retry_after,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void error_retry(rh_http_done done, void *ud, int status, const char *retry_after,
+                        const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_v(done, ud, status, retry_after, fmt, ap);
+    va_end(ap);
 }
 
 /* --- api state ---------------------------------------------------------------------------- */
@@ -244,17 +267,8 @@ static int check_rate(rh_srv *srv, const rh_cfg_app *app, rh_http_done done, voi
         st->http_count++;
         return 0;
     }
-    char body[128], retry[16];
-    int n = snprintf(body, sizeof body,
-                     "{\"error\":\"over %d requests per second for this app\",\"code\":429}", max);
     /* The window ends within a second: whole seconds, so 1. */
-    snprintf(retry, sizeof retry, "1");
-    rh_http_resp r = {.status = 429,
-                      .content_type = "application/json",
-                      .body = body,
-                      .body_len = (size_t)n,
-                      .retry_after = retry};
-    done(ud, &r);
+    error_retry(done, ud, 429, "1", "over %d requests per second for this app", max);
     return -1;
 }
 

@@ -1,6 +1,8 @@
 /* The bus message format (see busmsg.h): length-prefixed fields. */
 #include "busmsg.h"
 
+#include "decimal.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,18 +100,9 @@ int rh_busfield_is(const rh_busfield *f, const char *s)
 
 int rh_busfield_u64(const rh_busfield *f, unsigned long long *out)
 {
-    if (f->len == 0 || f->len > 20)
+    uint64_t v;
+    if (rh_dec_u64(f->s, f->len, &v) != 0)
         return -1;
-    unsigned long long v = 0;
-    for (size_t i = 0; i < f->len; i++) {
-        char c = f->s[i];
-        if (c < '0' || c > '9')
-            return -1;
-        unsigned long long d = (unsigned long long)(c - '0');
-        if (v > (~0ull - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
     *out = v;
     return 0;
 }

@@ -6,31 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decimal.h"
 #include "form.h"
 
 static void put_err(char *err, size_t errlen, const char *m)
 {
     if (errlen)
         snprintf(err, errlen, "%s", m);
-}
-
-/* Decimal digits only, at most 20, no overflow of uint64_t. 0 or -1. */
-static int parse_u64(const char *s, uint64_t *out)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 20)
-        return -1;
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        uint64_t d = (uint64_t)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 0;
 }
 
 int rh_replay_parse_query(const char *query, size_t len, rh_replay_query *out, char *err,
@@ -57,10 +39,11 @@ int rh_replay_parse_query(const char *query, size_t len, rh_replay_query *out, c
     if (!after) {
         put_err(err, errlen, "after_seq is required (0 for every kept token)");
         res = RH_REPLAY_ERR_AFTER_SEQ;
-    } else if (parse_u64(after, &out->after_seq) != 0) {
+    } else if (rh_dec_u64(after, strlen(after), &out->after_seq) != 0) {
         put_err(err, errlen, "after_seq must be a decimal integer >= 0");
         res = RH_REPLAY_ERR_AFTER_SEQ;
-    } else if (limit && (parse_u64(limit, &lim) != 0 || lim < 1 || lim > RH_REPLAY_MAX_LIMIT)) {
+    } else if (limit && (rh_dec_u64(limit, strlen(limit), &lim) != 0 || lim < 1 ||
+                         lim > RH_REPLAY_MAX_LIMIT)) {
         put_err(err, errlen, "limit must be an integer from 1 to 1000");
         res = RH_REPLAY_ERR_LIMIT;
     } else if (limit) {

@@ -4,21 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../proto/decimal.h"
 #include "redis.h"
 
 static int parse_num(const char *s, size_t n, long max, long *out)
 {
-    if (n == 0 || n > 9)
+    uint64_t v;
+    if (rh_dec_u64(s, n, &v) != 0 || v > (uint64_t)max)
         return -1;
-    long v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v > max)
-        return -1;
-    *out = v;
+    *out = (long)v;
     return 0;
 }
 

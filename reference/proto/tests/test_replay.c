@@ -1,5 +1,6 @@
 #include "th.h"
 
+#include "proto/decimal.h"
 #include "proto/replay.h"
 
 static int q(const char *s, rh_replay_query *out)
@@ -49,11 +50,31 @@ static void test_refused(void **state)
     assert_string_equal(rh_replay_strerror(RH_REPLAY_ERR_LIMIT), "bad limit");
 }
 
+static void test_decimal(void **state)
+{
+    (void)state;
+    uint64_t v = 7;
+    assert_int_equal(rh_dec_u64("0", 1, &v), 0);
+    assert_true(v == 0);
+    assert_int_equal(rh_dec_u64("18446744073709551615", 20, &v), 0);
+    assert_true(v == UINT64_MAX);
+    assert_int_equal(rh_dec_u64("123x", 3, &v), 0); /* only the n bytes given */
+    assert_true(v == 123);
+    v = 7;
+    assert_int_equal(rh_dec_u64("18446744073709551616", 20, &v), -1);
+    assert_int_equal(rh_dec_u64("", 0, &v), -1);
+    assert_int_equal(rh_dec_u64("-1", 2, &v), -1);
+    assert_int_equal(rh_dec_u64(" 1", 2, &v), -1);
+    assert_int_equal(rh_dec_u64("123456789012345678901", 21, &v), -1);
+    assert_true(v == 7); /* untouched on refusal */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_decimal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
