@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../runner/endpoints.h"
 #include "../runner/internal.h"
 #include "client.h"
 #include "http_resp.h"
@@ -83,9 +84,20 @@ int rc_http(rc_ctx *ctx, const char *method, const char *path_and_query, const c
             const char *body, size_t body_len, rc_http_resp *resp)
 {
     const rc_target *t = rc_target_of(ctx);
-    const char *host = t->host;
-    int port = t->port;
-    if (t->nhttp_nodes > 1) {
+    /* each request goes to its role's endpoint; a target built without endpoints (unit
+     * tests, callers that fill only host and port) uses the WebSocket host for all */
+    rc_role role = rc_ep_route(t->app_id, t->auth_path, path_and_query);
+    if (role == RC_ROLE_CONTROL && t->producer && t->producer_http) {
+        int pr = t->producer_http(ctx, t->producer, method, path_and_query, body,
+                                  body ? body_len : 0, resp);
+        if (pr <= 0)
+            return pr;
+    }
+    const rc_endpoint *ep = t->ep[role].host[0] ? &t->ep[role] : NULL;
+    const char *host = ep ? ep->host : t->host;
+    int port = ep ? ep->port : t->port;
+    int tls = ep ? ep->tls : t->tls;
+    if (t->nhttp_nodes > 1 && !(ep && ep->given)) {
         unsigned i = __atomic_fetch_add(t->http_rr, 1u, __ATOMIC_RELAXED);
         host = t->http_nodes[i % (unsigned)t->nhttp_nodes].host;
         port = t->http_nodes[i % (unsigned)t->nhttp_nodes].port;
@@ -118,7 +130,7 @@ int rc_http(rc_ctx *ctx, const char *method, const char *path_and_query, const c
     rc_net n;
     char err[256];
     int rc = -1;
-    if (rc_net_connect(&n, host, port, t->tls, t->ca_file, dl, err, sizeof err) < 0) {
+    if (rc_net_connect(&n, host, port, tls, t->ca_file, dl, err, sizeof err) < 0) {
         rc_error(ctx, "%s", err);
         free(req.p);
         return -1;

@@ -8,7 +8,9 @@
 
 #include "../client/net.h"
 #include "../smoke/smoke.h"
+#include "../producer/producer.h"
 #include "cli.h"
+#include "endpoints.h"
 
 #define WATCHDOG_GRACE_MS 15000
 
@@ -38,16 +40,22 @@ static void *watchdog(void *arg)
     return NULL;
 }
 
+/* Every endpoint must accept a connection before any case runs, so that an unreachable one
+ * is one clear harness error instead of a column of ERROR verdicts. */
 static int probe(const rc_opts *o)
 {
-    rc_net n;
-    char err[256];
-    if (rc_net_connect(&n, o->t.host, o->t.port, o->t.tls, o->t.ca_file, rc_net_deadline(5000), err,
-                       sizeof err) < 0) {
-        fprintf(stderr, "rehome-conform: target unreachable: %s\n", err);
-        return -1;
+    for (int r = 0; r < RC_ROLES; r++) {
+        const rc_endpoint *e = &o->t.ep[r];
+        rc_net n;
+        char err[256];
+        if (rc_net_connect(&n, e->host, e->port, e->tls, o->t.ca_file, rc_net_deadline(5000), err,
+                           sizeof err) < 0) {
+            fprintf(stderr, "rehome-conform: %s endpoint %s unreachable: %s\n",
+                    rc_role_name((rc_role)r), e->url, err);
+            return -1;
+        }
+        rc_net_close(&n);
     }
-    rc_net_close(&n);
     return 0;
 }
 
@@ -77,7 +85,18 @@ int main(int argc, char **argv)
     if (p != 0)
         return p > 0 ? 0 : 2;
     signal(SIGPIPE, SIG_IGN);
-    return rc_main_run(&o, argc, argv);
+    if (o.producer && !o.list) {
+        char err[1024];
+        o.t.producer = rc_prod_start(o.producer, err, sizeof err);
+        if (!o.t.producer) {
+            fprintf(stderr, "rehome-conform: --producer: %s\n", err);
+            return 2;
+        }
+        o.t.producer_http = rc_prod_http;
+    }
+    int code = rc_main_run(&o, argc, argv);
+    rc_prod_stop(o.t.producer);
+    return code;
 }
 
 static int rc_main_run(rc_opts *o, int argc, char **argv)
@@ -137,7 +156,8 @@ static int rc_main_run(rc_opts *o, int argc, char **argv)
     rc_rng rng;
     rc_rng_init(&rng, o->seed);
     if (!o->quiet)
-        printf("rehome-conform %s -> %s  (%zu cases, seed %llu)\n", RH_VERSION, o->url, n, o->seed);
+        printf("rehome-conform %s -> %s  (%zu cases, seed %llu)\n", RH_VERSION, o->t.base_url, n,
+               o->seed);
     pthread_t wd;
     if (pthread_create(&wd, NULL, watchdog, NULL) == 0)
         pthread_detach(wd);
@@ -176,7 +196,10 @@ static int rc_main_run(rc_opts *o, int argc, char **argv)
     if (!res)
         return 2;
     rc_print_summary(stdout, res, n, o->strict);
-    rc_run_info info = {.target = o->url,
+    rc_run_info info = {.target = o->t.base_url,
+                        .endpoints = {o->t.ep[0].url, o->t.ep[1].url, o->t.ep[2].url,
+                                      o->t.ep[3].url},
+                        .producer = o->producer_desc,
                         .profile = o->sel.profile,
                         .seed = o->seed,
                         .strict = o->strict,
