@@ -109,6 +109,7 @@ static int spawn(rc_producer *p, const char *cmd, char *err, size_t errlen)
         return -1;
     }
     if (p->pid == 0) {
+        setpgid(0, 0); /* its own group, so stopping it ends the children it started too */
         dup2(to[0], 0);
         dup2(from[1], 1);
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
@@ -251,10 +252,12 @@ void rc_prod_stop(rc_producer *p)
         for (int i = 0; i < 40 && waitpid(p->pid, &st, WNOHANG) == 0; i++)
             usleep(25000);
         if (waitpid(p->pid, &st, WNOHANG) == 0) {
-            kill(p->pid, SIGTERM);
+            kill(-p->pid, SIGTERM);
             waitpid(p->pid, &st, 0);
         }
     }
+    if (p->pid > 0)
+        kill(-p->pid, SIGTERM); /* what the driver left running may still hold its stdout */
     if (p->reading)
         pthread_join(p->reader, NULL);
     if (p->out)
