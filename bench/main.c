@@ -128,15 +128,15 @@ static int token_ok(const char *t)
 static int parse_args(int argc, char **argv, rb_opts *o)
 {
     static const struct option lo[] = {
-        {"scenario", 1, 0, 's'},   {"publish", 1, 0, 'p'},   {"app-id", 1, 0, 'A'},
-        {"key", 1, 0, 'K'},        {"secret", 1, 0, 'S'},    {"server-name", 1, 0, 'n'},
-        {"server-pid", 1, 0, 'P'}, {"cpu", 1, 0, 'c'},       {"server-cpu", 1, 0, 'C'},
-        {"streams", 1, 0, 1},      {"subs", 1, 0, 2},        {"rate", 1, 0, 3},
-        {"duration", 1, 0, 4},     {"warmup-s", 1, 0, 5},    {"samples", 1, 0, 6},
-        {"warmup", 1, 0, 7},       {"tokens", 1, 0, 8},      {"conns", 1, 0, 9},
-        {"hold", 1, 0, 10},        {"http-conns", 1, 0, 11}, {"floor-samples", 1, 0, 12},
-        {"timeout", 1, 0, 13},     {"token", 1, 0, 14},      {"json", 1, 0, 'j'},
-        {"quiet", 0, 0, 'q'},      {"help", 0, 0, 'h'},      {"ws-url", 1, 0, 15},
+        {"scenario", 1, 0, 's'},   {"publish", 1, 0, 'p'},    {"app-id", 1, 0, 'A'},
+        {"key", 1, 0, 'K'},        {"secret", 1, 0, 'S'},     {"server-name", 1, 0, 'n'},
+        {"server-pid", 1, 0, 'P'}, {"cpu", 1, 0, 'c'},        {"server-cpu", 1, 0, 'C'},
+        {"streams", 1, 0, 1},      {"subs", 1, 0, 2},         {"rate", 1, 0, 3},
+        {"duration", 1, 0, 4},     {"warmup-s", 1, 0, 5},     {"samples", 1, 0, 6},
+        {"warmup", 1, 0, 7},       {"tokens", 1, 0, 8},       {"conns", 1, 0, 9},
+        {"hold", 1, 0, 10},        {"http-conns", 1, 0, 11},  {"floor-samples", 1, 0, 12},
+        {"timeout", 1, 0, 13},     {"token", 1, 0, 14},       {"json", 1, 0, 'j'},
+        {"quiet", 0, 0, 'q'},      {"help", 0, 0, 'h'},       {"ws-url", 1, 0, 15},
         {"api-url", 1, 0, 16},     {"control-url", 1, 0, 17}, {0, 0, 0, 0}};
     *o = (rb_opts){.app_id = "app-id",
                    .key = "app-key",

@@ -27,10 +27,10 @@ typedef struct waiter {
 
 struct rc_producer {
     pid_t pid;
-    int in_fd;   /* the driver's stdin */
-    FILE *out;   /* the driver's stdout */
+    int in_fd; /* the driver's stdin */
+    FILE *out; /* the driver's stdout */
     pthread_t reader;
-    int reading;        /* the reader thread was started */
+    int reading;         /* the reader thread was started */
     pthread_mutex_t wmu; /* the writes to in_fd, one line at a time */
     pthread_mutex_t mu;  /* everything below */
     pthread_cond_t cv;
@@ -268,8 +268,8 @@ void rc_prod_stop(rc_producer *p)
     free(p);
 }
 
-int rc_prod_http(rc_ctx *ctx, rc_producer *p, const char *method, const char *pq,
-                 const char *body, size_t body_len, rc_http_resp *resp)
+int rc_prod_http(rc_ctx *ctx, rc_producer *p, const char *method, const char *pq, const char *body,
+                 size_t body_len, rc_http_resp *resp)
 {
     const rc_target *t = rc_target_of(ctx);
     cJSON *op;

@@ -21,10 +21,10 @@
 rc_producer *rc_prod_start(const char *cmd, char *err, size_t errlen);
 void rc_prod_stop(rc_producer *p);
 
-/* rc_producer_http_fn, for the target's producer_http (conformance/client's rc_http): when the request is a producer operation (rc_pp_translate)
- * it is sent to the driver and answered in resp as the control API would (status, body, json;
- * the exchange in the case's wire log): returns 0, or -1 after rc_error. Returns 1 when the
- * request is no producer operation and must go over HTTP. */
+/* rc_producer_http_fn, for the target's producer_http (conformance/client's rc_http): when the
+ * request is a producer operation (rc_pp_translate) it is sent to the driver and answered in resp
+ * as the control API would (status, body, json; the exchange in the case's wire log): returns 0, or
+ * -1 after rc_error. Returns 1 when the request is no producer operation and must go over HTTP. */
 int rc_prod_http(rc_ctx *ctx, rc_producer *p, const char *method, const char *path_and_query,
                  const char *body, size_t body_len, rc_http_resp *resp);
 

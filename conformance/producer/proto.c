@@ -123,12 +123,15 @@ static cJSON *op_for(const char *method, const char *rest, const char *query, co
         b = body_object(body, blen, end_f);
     if (!b)
         return NULL;
-    if (!strcmp(tail, "/tokens") && post && (cJSON_GetObjectItem(b, "token") != NULL) ==
-                                                (cJSON_GetObjectItem(b, "tokens") != NULL)) {
+    if (!strcmp(tail, "/tokens") && post &&
+        (cJSON_GetObjectItem(b, "token") != NULL) == (cJSON_GetObjectItem(b, "tokens") != NULL)) {
         cJSON_Delete(b); /* exactly one of token and tokens */
         return NULL;
     }
-    const char *name = !*tail ? "state" : !strcmp(tail, "/end") ? "end" : post ? "append" : "replay";
+    const char *name = !*tail                  ? "state"
+                       : !strcmp(tail, "/end") ? "end"
+                       : post                  ? "append"
+                                               : "replay";
     cJSON_AddStringToObject(b, "op", name);
     cJSON_AddStringToObject(b, "stream_id", sid);
     if (!strcmp(name, "replay")) {
@@ -185,9 +188,10 @@ int rc_pp_parse_answer(const char *line, rc_pp_answer *a, char *err, size_t errl
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "body");
     int rv = 0;
     memset(a, 0, sizeof *a);
-    if (!cJSON_IsObject(o) || !cJSON_IsNumber(id) || id->valuedouble != (double)(long long)id->valuedouble) {
-        snprintf(err, errlen, "not a protocol answer (a JSON object with an integer \"id\"): %.200s",
-                 line);
+    if (!cJSON_IsObject(o) || !cJSON_IsNumber(id) ||
+        id->valuedouble != (double)(long long)id->valuedouble) {
+        snprintf(err, errlen,
+                 "not a protocol answer (a JSON object with an integer \"id\"): %.200s", line);
         cJSON_Delete(o);
         return -1;
     }
@@ -199,8 +203,10 @@ int rc_pp_parse_answer(const char *line, rc_pp_answer *a, char *err, size_t errl
         a->status = (int)st->valuedouble;
         a->body = b && !cJSON_IsNull(b) ? cJSON_PrintUnformatted(b) : strdup("");
     } else {
-        snprintf(err, errlen, "answer %lld has neither an integer \"status\" 100..599 nor an "
-                 "\"error\" string: %.200s", a->id, line);
+        snprintf(err, errlen,
+                 "answer %lld has neither an integer \"status\" 100..599 nor an "
+                 "\"error\" string: %.200s",
+                 a->id, line);
         rv = -2;
     }
     if (rv == 0 && !a->error && !a->body) {

@@ -26,9 +26,9 @@ char *rc_pp_request_line(long long id, const cJSON *op);
 
 typedef struct rc_pp_answer {
     long long id;
-    int status;     /* HTTP-like status of the operation (201, 200, 404, 409, ...) */
-    char *body;     /* the answer's body as JSON text ("" when absent); heap */
-    char *error;    /* the driver's own "error" (it could not perform the request); heap */
+    int status;  /* HTTP-like status of the operation (201, 200, 404, 409, ...) */
+    char *body;  /* the answer's body as JSON text ("" when absent); heap */
+    char *error; /* the driver's own "error" (it could not perform the request); heap */
 } rc_pp_answer;
 
 /* Parses one answer line. 0 ok (status and body, or error, set), -1 not an answer at all

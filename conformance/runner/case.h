@@ -139,7 +139,7 @@ typedef int (*rc_producer_http_fn)(rc_ctx *ctx, rc_producer *p, const char *meth
 
 typedef struct rc_target {
     const char *base_url; /* "http://127.0.0.1:8080": the WebSocket endpoint's URL */
-    const char *host;    /* = ep[RC_ROLE_WS]: every WebSocket goes there */
+    const char *host;     /* = ep[RC_ROLE_WS]: every WebSocket goes there */
     int port;
     int tls;             /* https / wss */
     const char *ca_file; /* --ca: PEM CA the server's certificate must chain to; NULL: none */

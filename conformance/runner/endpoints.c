@@ -87,7 +87,8 @@ int rc_ep_resolve(const char *positional, const char *const urls[RC_ROLES], cons
     char sub[400];
     rc_endpoint base;
     if (urls[RC_ROLE_AUTH] && auth_path_given) {
-        snprintf(err, errlen, "--auth-path and --auth-url exclude each other (the URL has the path)");
+        snprintf(err, errlen,
+                 "--auth-path and --auth-url exclude each other (the URL has the path)");
         return -1;
     }
     if (positional && rc_ep_parse(positional, 0, &base, sub, sizeof sub) < 0) {
@@ -117,8 +118,8 @@ int rc_ep_resolve(const char *positional, const char *const urls[RC_ROLES], cons
                 return -1;
             }
             snprintf(ep[r].path, sizeof ep[r].path, "%s", p);
-            snprintf(ep[r].url, sizeof ep[r].url, "%.*s%s", (int)strcspn(base.url, "?"),
-                     base.url, p + (base.url[0] && base.url[strlen(base.url) - 1] == '/'));
+            snprintf(ep[r].url, sizeof ep[r].url, "%.*s%s", (int)strcspn(base.url, "?"), base.url,
+                     p + (base.url[0] && base.url[strlen(base.url) - 1] == '/'));
         }
     }
     return 0;

@@ -196,18 +196,18 @@ static int rc_main_run(rc_opts *o, int argc, char **argv)
     if (!res)
         return 2;
     rc_print_summary(stdout, res, n, o->strict);
-    rc_run_info info = {.target = o->t.base_url,
-                        .endpoints = {o->t.ep[0].url, o->t.ep[1].url, o->t.ep[2].url,
-                                      o->t.ep[3].url},
-                        .producer = o->producer_desc,
-                        .profile = o->sel.profile,
-                        .seed = o->seed,
-                        .strict = o->strict,
-                        .timeout_ms = o->timeout_ms,
-                        .max_wait_s = o->max_wait_s,
-                        .slow = o->slow,
-                        .argv = (const char *const *)argv,
-                        .argc = argc};
+    rc_run_info info = {
+        .target = o->t.base_url,
+        .endpoints = {o->t.ep[0].url, o->t.ep[1].url, o->t.ep[2].url, o->t.ep[3].url},
+        .producer = o->producer_desc,
+        .profile = o->sel.profile,
+        .seed = o->seed,
+        .strict = o->strict,
+        .timeout_ms = o->timeout_ms,
+        .max_wait_s = o->max_wait_s,
+        .slow = o->slow,
+        .argv = (const char *const *)argv,
+        .argc = argc};
     int code = 0;
     if (o->json && rc_write_json(o->json, &info, res, n, err, sizeof err) < 0) {
         fprintf(stderr, "rehome-conform: %s\n", err);

@@ -151,8 +151,7 @@ int rc_smoke_parse(int argc, char **argv, rc_smoke_opts *o)
                         "required\n");
         return -1;
     }
-    if (rc_cli_endpoints(&o->t, optind < argc ? argv[optind] : NULL, o->role_url, o->auth_path) <
-        0)
+    if (rc_cli_endpoints(&o->t, optind < argc ? argv[optind] : NULL, o->role_url, o->auth_path) < 0)
         return -1;
     snprintf(o->ws_path, sizeof o->ws_path, "/app/%s?protocol=7&client=rehome-smoke&version=%s",
              o->t.app_key, RH_VERSION);

@@ -8,7 +8,7 @@ typedef struct rc_smoke_opts {
     const char *workspace, *thread, *run, *stream, *token;
     int ntokens;
     int timeout_ms;
-    int expiry_s; /* 0: expiry not checked */
+    int expiry_s;                   /* 0: expiry not checked */
     const char *role_url[RC_ROLES]; /* --ws-url, --api-url, --auth-url, --control-url */
     const char *auth_path;          /* NULL: default */
     char ws_path[512];

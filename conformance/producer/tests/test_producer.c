@@ -19,8 +19,8 @@
 
 static char *signed_pq(const char *method, const char *path, const char *body, const char *extra)
 {
-    char *q = rh_httpsig_build_query("app-key", "app-secret", method, path, (long)time(NULL),
-                                     body, body ? strlen(body) : 0, extra);
+    char *q = rh_httpsig_build_query("app-key", "app-secret", method, path, (long)time(NULL), body,
+                                     body ? strlen(body) : 0, extra);
     char *pq = NULL;
     assert_non_null(q);
     assert_true(asprintf(&pq, "%s?%s", path, q) > 0);
@@ -47,9 +47,9 @@ static const char *opname(const cJSON *op)
 static void test_translate(void **state)
 {
     (void)state;
-    cJSON *op = tr("POST", "/apps/app-id/streams",
-                   "{\"workspace_id\":\"w\",\"thread_id\":\"t\",\"run_id\":\"r\",\"stream_id\":\"s\"}",
-                   NULL);
+    cJSON *op = tr(
+        "POST", "/apps/app-id/streams",
+        "{\"workspace_id\":\"w\",\"thread_id\":\"t\",\"run_id\":\"r\",\"stream_id\":\"s\"}", NULL);
     assert_string_equal(opname(op), "start");
     assert_string_equal(cJSON_GetObjectItem(op, "thread_id")->valuestring, "t");
     cJSON_Delete(op);
@@ -67,8 +67,8 @@ static void test_translate(void **state)
     cJSON_Delete(op);
     op = tr("GET", "/apps/app-id/streams/s/tokens", NULL, "after_seq=3&limit=2");
     assert_string_equal(opname(op), "replay");
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(op, "query"), "after_seq")->valuestring,
-                        "3");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(op, "query"), "after_seq")->valuestring, "3");
     assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(op, "query"), "auth_key"));
     cJSON_Delete(op);
 }
@@ -79,7 +79,8 @@ static void test_not_translated(void **state)
     cJSON *op = NULL;
     /* requests probing the HTTP surface go to the control API itself */
     assert_null(tr("POST", "/apps/app-id/streams/s/tokens", "{\"token\":5}", NULL));
-    assert_null(tr("POST", "/apps/app-id/streams/s/tokens", "{\"token\":\"a\",\"tokens\":[]}", NULL));
+    assert_null(
+        tr("POST", "/apps/app-id/streams/s/tokens", "{\"token\":\"a\",\"tokens\":[]}", NULL));
     assert_null(tr("POST", "/apps/app-id/streams/s/tokens", "not json", NULL));
     assert_null(tr("POST", "/apps/app-id/streams/s/tokens", "{\"token\":\"\\u0000\"}", NULL));
     assert_null(tr("POST", "/apps/app-id/streams/s/tokens", "{\"token\":\"\xff\"}", NULL));
@@ -110,7 +111,8 @@ static void test_answers(void **state)
     assert_int_equal(a.status, 201);
     assert_string_equal(a.body, "{\"last_seq\":0}");
     rc_pp_answer_free(&a);
-    assert_int_equal(rc_pp_parse_answer("{\"id\":4,\"error\":\"db down\"}", &a, err, sizeof err), 0);
+    assert_int_equal(rc_pp_parse_answer("{\"id\":4,\"error\":\"db down\"}", &a, err, sizeof err),
+                     0);
     assert_string_equal(a.error, "db down");
     rc_pp_answer_free(&a);
     assert_int_equal(rc_pp_parse_answer("{\"id\":5,\"status\":\"200\"}", &a, err, sizeof err), -2);
@@ -124,7 +126,8 @@ static void test_answers(void **state)
     assert_int_equal(line[strlen(line) - 1], '\n');
     free(line);
     assert_int_equal(rc_pp_check_hello("{\"protocol\":\"rehome-producer/1\"}", err, sizeof err), 0);
-    assert_int_equal(rc_pp_check_hello("{\"protocol\":\"rehome-producer/2\"}", err, sizeof err), -1);
+    assert_int_equal(rc_pp_check_hello("{\"protocol\":\"rehome-producer/2\"}", err, sizeof err),
+                     -1);
 }
 
 static void nop(rc_ctx *ctx)
@@ -163,32 +166,33 @@ static rc_verdict through(const char *script, int *status, char *msg, size_t msg
     return v;
 }
 
-#define HELLO "read l; echo '{\"id\":1,\"status\":200,\"body\":{\"protocol\":\"rehome-producer/1\"}}'; "
+#define HELLO                                                                                      \
+    "read l; echo '{\"id\":1,\"status\":200,\"body\":{\"protocol\":\"rehome-producer/1\"}}'; "
 
 static void test_driver_processes(void **state)
 {
     (void)state;
     char msg[1200];
     int st;
-    assert_int_equal(through(HELLO "read l; echo '{\"id\":2,\"status\":404,\"body\":{}}'", &st,
-                             msg, sizeof msg),
-                     RC_PASS);
+    assert_int_equal(
+        through(HELLO "read l; echo '{\"id\":2,\"status\":404,\"body\":{}}'", &st, msg, sizeof msg),
+        RC_PASS);
     assert_int_equal(st, 404);
     assert_int_equal(through(HELLO "exit 0", &st, msg, sizeof msg), RC_ERROR);
     assert_non_null(strstr(msg, "producer driver"));
-    assert_int_equal(through(HELLO "read l; echo 'Traceback (most recent call last)'", &st, msg,
-                             sizeof msg),
-                     RC_ERROR);
+    assert_int_equal(
+        through(HELLO "read l; echo 'Traceback (most recent call last)'", &st, msg, sizeof msg),
+        RC_ERROR);
     assert_non_null(strstr(msg, "broke the protocol"));
-    assert_int_equal(through(HELLO "read l; echo '{\"id\":2,\"error\":\"no db\"}'", &st, msg,
-                             sizeof msg),
-                     RC_ERROR);
+    assert_int_equal(
+        through(HELLO "read l; echo '{\"id\":2,\"error\":\"no db\"}'", &st, msg, sizeof msg),
+        RC_ERROR);
     assert_non_null(strstr(msg, "no db"));
     assert_int_equal(through(HELLO "read l; sleep 5", &st, msg, sizeof msg), RC_ERROR);
     assert_non_null(strstr(msg, "did not answer"));
     /* a driver that does not speak the protocol at start is refused with a message */
-    assert_int_equal(through("echo '{\"id\":1,\"status\":200,\"body\":{\"protocol\":\"v9\"}}'",
-                             &st, msg, sizeof msg),
+    assert_int_equal(through("echo '{\"id\":1,\"status\":200,\"body\":{\"protocol\":\"v9\"}}'", &st,
+                             msg, sizeof msg),
                      RC__VERDICTS);
     assert_non_null(strstr(msg, "rehome-producer/1"));
     assert_int_equal(through("exit 3", &st, msg, sizeof msg), RC__VERDICTS);

@@ -84,16 +84,16 @@ static void test_refused(void **state)
     (void)state;
     rc_opts o;
     /* three of four roles without a positional URL */
-    const char *a[] = {"rehome-conform", "--ws-url", "http://a:1", "--api-url", "http://a:1",
-                       "--auth-url", "http://a:2/auth"};
+    const char *a[] = {"rehome-conform", "--ws-url",   "http://a:1",     "--api-url",
+                       "http://a:1",     "--auth-url", "http://a:2/auth"};
     assert_int_equal(parse(&o, 7, a), -1);
     /* the authorizer needs its path; the others must not have one */
     const char *b[] = {"rehome-conform", "--auth-url", "http://a:2", "http://a:1"};
     assert_int_equal(parse(&o, 4, b), -1);
     const char *c[] = {"rehome-conform", "--control-url", "http://a:2/x", "http://a:1"};
     assert_int_equal(parse(&o, 4, c), -1);
-    const char *d[] = {"rehome-conform", "--auth-path", "/a", "--auth-url", "http://a:2/b",
-                       "http://a:1"};
+    const char *d[] = {"rehome-conform", "--auth-path",  "/a",
+                       "--auth-url",     "http://a:2/b", "http://a:1"};
     assert_int_equal(parse(&o, 6, d), -1);
     const char *e[] = {"rehome-conform", "--ws-url", "ws://a:1", "http://a:1"};
     assert_int_equal(parse(&o, 4, e), -1);
