@@ -169,9 +169,9 @@ static int call(rc_producer *p, const cJSON *op, int timeout_ms, rc_pp_answer *a
     }
     pthread_mutex_unlock(&p->wmu);
     pthread_mutex_lock(&p->mu);
-    if (wfail)
-        set_dead(p, "producer driver closed its stdin (exited?)");
-    deadline_in(&ts, timeout_ms);
+    /* a driver that could not take the request may still have answered it (or be about to
+     * close its stdout): the reader decides, within a second */
+    deadline_in(&ts, wfail && timeout_ms > 1000 ? 1000 : timeout_ms);
     while (!w.done && !p->dead[0])
         if (pthread_cond_timedwait(&p->cv, &p->mu, &ts) == ETIMEDOUT)
             break;
@@ -187,6 +187,8 @@ static int call(rc_producer *p, const cJSON *op, int timeout_ms, rc_pp_answer *a
         rv = 0;
     else if (p->dead[0])
         snprintf(err, errlen, "%s", p->dead);
+    else if (wfail)
+        snprintf(err, errlen, "producer driver closed its stdin (exited?)");
     else
         snprintf(err, errlen, "producer driver did not answer request %lld within %d ms", w.id,
                  timeout_ms);
