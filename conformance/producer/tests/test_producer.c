@@ -191,9 +191,10 @@ static void test_driver_processes(void **state)
     assert_int_equal(through(HELLO "read l; sleep 5", &st, msg, sizeof msg), RC_ERROR);
     assert_non_null(strstr(msg, "did not answer"));
     /* a driver that does not speak the protocol at start is refused with a message */
-    assert_int_equal(through("read l; echo '{\"id\":1,\"status\":200,\"body\":{\"protocol\":\"v9\"}}'", &st,
-                             msg, sizeof msg),
-                     RC__VERDICTS);
+    assert_int_equal(
+        through("read l; echo '{\"id\":1,\"status\":200,\"body\":{\"protocol\":\"v9\"}}'", &st, msg,
+                sizeof msg),
+        RC__VERDICTS);
     assert_non_null(strstr(msg, "rehome-producer/1"));
     assert_int_equal(through("exit 3", &st, msg, sizeof msg), RC__VERDICTS);
 }
