@@ -18,6 +18,18 @@ static void hex(const unsigned char *d, unsigned n, char out[65])
     out[64] = '\0';
 }
 
+/* Finishes the digest into out when ok, frees md. 0, or -1 when anything failed. */
+static int digest_end(EVP_MD_CTX *md, int ok, char out[65])
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned dl = 0;
+    ok = ok && EVP_DigestFinal_ex(md, d, &dl) && dl == 32;
+    if (ok)
+        hex(d, dl, out);
+    EVP_MD_CTX_free(md);
+    return ok ? 0 : -1;
+}
+
 static int by_id(const void *a, const void *b)
 {
     return strcmp((*(const rc_case *const *)a)->id, (*(const rc_case *const *)b)->id);
@@ -38,14 +50,8 @@ int rc_caseset_hash_of(const rc_case *const *cases, size_t n, char out[65])
         for (int k = 0; k < 3 && ok; k++)
             ok = EVP_DigestUpdate(md, f[k], strlen(f[k]) + 1); /* with its NUL */
     }
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned dl = 0;
-    ok = ok && EVP_DigestFinal_ex(md, d, &dl) && dl == 32;
-    if (ok)
-        hex(d, dl, out);
-    EVP_MD_CTX_free(md);
     free(s);
-    return ok ? 0 : -1;
+    return digest_end(md, ok, out);
 }
 
 int rc_caseset_hash(const char *profile, char out[65], size_t *ncases)
@@ -87,14 +93,8 @@ int rc_file_sha256(const char *path, char out[65])
     while (ok && (r = fread(buf, 1, sizeof buf, f)) > 0)
         ok = EVP_DigestUpdate(md, buf, r);
     ok = ok && !ferror(f);
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned dl = 0;
-    ok = ok && EVP_DigestFinal_ex(md, d, &dl) && dl == 32;
-    if (ok)
-        hex(d, dl, out);
-    EVP_MD_CTX_free(md);
     fclose(f);
-    return ok ? 0 : -1;
+    return digest_end(md, ok, out);
 }
 
 char *rc_badge_svg(const char *profile, const size_t c[RC__VERDICTS], const char *version)
@@ -157,6 +157,19 @@ static const char *jstr(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int rc_report_summary(const char *path, size_t counts[RC__VERDICTS])
+{
+    cJSON *rep = load_json(path);
+    const cJSON *sum = cJSON_GetObjectItemCaseSensitive(rep, "summary");
+    for (int v = 0; v < RC__VERDICTS; v++) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(sum, rc_verdict_name((rc_verdict)v));
+        counts[v] = cJSON_IsNumber(c) && c->valuedouble >= 0 ? (size_t)c->valuedouble : 0;
+    }
+    int rc = cJSON_IsObject(sum) ? 0 : -1;
+    cJSON_Delete(rep);
+    return rc;
 }
 
 static int check_files(const char *dir, const cJSON *files, char *err, size_t errlen)

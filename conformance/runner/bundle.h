@@ -26,6 +26,8 @@ int rc_file_sha256(const char *path, char out[65]);
 /* A shields-style SVG badge: "rehome-conform VERSION PROFILE | N pass, N fail, ...", green
  * when only PASS (and UNSUPPORTED), amber with NON-STRICT, red with FAIL or ERROR. Heap. */
 char *rc_badge_svg(const char *profile, const size_t counts[RC__VERDICTS], const char *version);
+/* The verdict counts of a report.json's "summary". 0, or -1 when it has none. */
+int rc_report_summary(const char *path, size_t counts[RC__VERDICTS]);
 /* Checks the bundle in dir: every file present, each file's hash as the manifest records,
  * the manifest made by this suite version and its case-set hash equal to this suite's.
  * 0 when it all holds; -1 with the first problem in err. */

@@ -116,25 +116,6 @@ static const char *claim_of(const size_t c[RC__VERDICTS])
     return c[RC_NONSTRICT] ? "compatible" : "strict";
 }
 
-static int read_summary(const char *path, size_t c[RC__VERDICTS])
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    static char buf[1 << 16]; /* the summary comes before the cases */
-    size_t len = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[len] = '\0';
-    const char *s = strstr(buf, "\"summary\"");
-    for (int v = 0; s && v < RC__VERDICTS; v++) {
-        char key[32];
-        snprintf(key, sizeof key, "\"%s\":", rc_verdict_name((rc_verdict)v));
-        const char *k = strstr(s, key);
-        c[v] = k ? strtoul(k + strlen(key), NULL, 10) : 0;
-    }
-    return s ? 0 : -1;
-}
-
 static int write_manifest(const char *dir, const rc_opts *o, int argc, char **argv, int code,
                           const size_t c[RC__VERDICTS])
 {
@@ -185,7 +166,7 @@ static int finish_bundle(const char *dir, const rc_opts *o, int argc, char **arg
     char path[4096];
     size_t c[RC__VERDICTS] = {0};
     snprintf(path, sizeof path, "%s/report.json", dir);
-    if (read_summary(path, c) < 0) {
+    if (rc_report_summary(path, c) < 0) {
         fprintf(stderr, "rehome-conform certify: no report in %s\n", path);
         return -1;
     }

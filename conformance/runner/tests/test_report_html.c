@@ -207,6 +207,16 @@ static void test_bundle_verify(void **state)
         "\"case_set\":{\"sha256\":\"00\"},\"files\":{}}");
     assert_int_equal(rc_bundle_verify(dir, err, sizeof err), -1);
     assert_non_null(strstr(err, "case set differs"));
+    /* the badge's counts come from the report's summary */
+    put(dir, "report.json", "{\"summary\":{\"total\":4,\"PASS\":3,\"FAIL\":1}}");
+    size_t c[RC__VERDICTS];
+    snprintf(p, sizeof p, "%s/report.json", dir);
+    assert_int_equal(rc_report_summary(p, c), 0);
+    assert_int_equal(c[RC_PASS], 3);
+    assert_int_equal(c[RC_FAIL], 1);
+    assert_int_equal(c[RC_NONSTRICT], 0);
+    put(dir, "report.json", "{}");
+    assert_int_equal(rc_report_summary(p, c), -1);
     for (const char *const *f = rc_bundle_files; *f; f++) {
         snprintf(p, sizeof p, "%s/%s", dir, *f);
         unlink(p);
