@@ -107,8 +107,8 @@ static void test_html_without_baseline_or_target(void **state)
 static void test_caseset_hash(void **state)
 {
     (void)state;
-    rc_case a = {"pusher/2.1/a", "2.1", RC_MUST, "t", "r1", "", 0, run_noop};
-    rc_case b = {"stream/9.1/b", "9.1", RC_SHOULD, "t", "r2", "", 0, run_noop};
+    const rc_case a = {"pusher/2.1/a", "2.1", RC_MUST, "t", "r1", "", 0, run_noop};
+    const rc_case b = {"stream/9.1/b", "9.1", RC_SHOULD, "t", "r2", "", 0, run_noop};
     const rc_case *ab[] = {&a, &b}, *ba[] = {&b, &a};
     char h1[65], h2[65];
     assert_int_equal(rc_caseset_hash_of(ab, 2, h1), 0);
@@ -116,15 +116,17 @@ static void test_caseset_hash(void **state)
     assert_string_equal(h1, "eff89f4d158a86bfb433303ae863c89ad43d4fbca6879b5bcbd543e320c56f85");
     assert_int_equal(rc_caseset_hash_of(ba, 2, h2), 0);
     assert_string_equal(h1, h2);
-    a.title = "a title is not a requirement";
-    assert_int_equal(rc_caseset_hash_of(ab, 2, h2), 0);
+    /* a title is not a requirement; a requirement or a level is */
+    rc_case t = a, r = a, l = a;
+    t.title = "another title";
+    r.requirement = "r1 changed";
+    l.level = RC_SHOULD;
+    const rc_case *with_t[] = {&t, &b}, *with_r[] = {&r, &b}, *with_l[] = {&l, &b};
+    assert_int_equal(rc_caseset_hash_of(with_t, 2, h2), 0);
     assert_string_equal(h1, h2);
-    a.requirement = "r1 changed";
-    assert_int_equal(rc_caseset_hash_of(ab, 2, h2), 0);
+    assert_int_equal(rc_caseset_hash_of(with_r, 2, h2), 0);
     assert_string_not_equal(h1, h2);
-    a.requirement = "r1";
-    a.level = RC_SHOULD;
-    assert_int_equal(rc_caseset_hash_of(ab, 2, h2), 0);
+    assert_int_equal(rc_caseset_hash_of(with_l, 2, h2), 0);
     assert_string_not_equal(h1, h2);
 }
 
