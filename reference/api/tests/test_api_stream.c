@@ -332,6 +332,31 @@ static void test_streams_per_app(void **state)
     fx_free(f);
 }
 
+/* 12.1.5: signing has no nonce, so one signed request sent twice within the window is
+ * accepted twice, as two legitimate identical appends must be (" the" twice in one second);
+ * a copy older than the window is refused. */
+static void test_identical_requests_in_window(void **state)
+{
+    fx *f = *state;
+    const char *path = "/apps/app-id/streams/s1/tokens", *body = "{\"token\":\" the\"}";
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/streams", NULL, START), 201);
+    char *q = fx_sign_query("app-key", "app-secret", "POST", path, (long)f->wall_s, body,
+                            strlen(body), NULL);
+    assert_int_equal(fx_http_raw(f, "POST", path, q, body, strlen(body), NULL, NULL), 200);
+    assert_int_equal(fx_num(f->json, "first_seq"), 1);
+    assert_int_equal(fx_http_raw(f, "POST", path, q, body, strlen(body), NULL, NULL), 200);
+    assert_int_equal(fx_num(f->json, "first_seq"), 2);
+    free(q);
+    q = fx_sign_query("app-key", "app-secret", "POST", path, (long)f->wall_s - 601, body,
+                      strlen(body), NULL);
+    assert_int_equal(fx_http_raw(f, "POST", path, q, body, strlen(body), NULL, NULL), 401);
+    free(q);
+    cJSON *fr[4];
+    size_t n = fx_frames(f, 1, "thread.token.streamed", fr, 4);
+    fx_delete_all(fr, n);
+    assert_int_equal(n, 2);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -345,6 +370,7 @@ int main(void)
         T(test_expiry_without_tick),
         T(test_streams_per_app),
         T(test_path_ids_and_no_store),
+        T(test_identical_requests_in_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
