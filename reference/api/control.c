@@ -242,8 +242,8 @@ void rh_api_stream_start(const rh_api_call *c)
     if (!x)
         return;
     rh_api_expire(c->srv);
-    rh_store_ids ids = {s.workspace_id, s.thread_id, s.run_id, s.stream_id,
-                        c->app->max_open_streams};
+    size_t cap = rh_fault_on(c->srv, RH_FAULT_NO_OPEN_STREAM_CAP) ? 0 : c->app->max_open_streams;
+    rh_store_ids ids = {s.workspace_id, s.thread_id, s.run_id, s.stream_id, cap};
     rh_store_start(c->srv->store, c->app->id, &ids, start_done, x);
 }
 

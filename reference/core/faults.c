@@ -96,6 +96,7 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
                                  "HTTP API publishes pusher:/pusher_internal: event names"},
     [RH_FAULT_STREAM_EVENTS_VIA_API] = {"stream-events-via-api",
                                         "HTTP API publishes stream event names on stream channels"},
+    [RH_FAULT_NO_OPEN_STREAM_CAP] = {"no-open-stream-cap", "max_open_streams not enforced"},
     [RH_FAULT_NO_CONN_QUOTA] = {"no-conn-quota", "max_connections not enforced (no 4004)"},
     [RH_FAULT_NO_SUB_LIMIT] = {"no-sub-limit", "max_subscriptions not enforced"},
     [RH_FAULT_NO_HTTP_RATE] = {"no-http-rate", "http_requests_per_sec not enforced (no 429)"},

@@ -72,6 +72,7 @@ typedef enum {
     RH_FAULT_REPLAY_NO_GONE,        /* replay past the kept window answers 200, not 410 */
     RH_FAULT_RESERVED_NAMES,        /* HTTP API publishes pusher:/pusher_internal: event names */
     RH_FAULT_STREAM_EVENTS_VIA_API, /* HTTP API publishes stream event names on stream channels */
+    RH_FAULT_NO_OPEN_STREAM_CAP,    /* max_open_streams not enforced */
     /* limits (issue 8) */
     RH_FAULT_NO_CONN_QUOTA,    /* max_connections not enforced */
     RH_FAULT_NO_SUB_LIMIT,     /* max_subscriptions not enforced */
