@@ -1,9 +1,10 @@
 /* The embedded in-memory store (store/ owns it): a chained hash table keyed by
  * (app id, stream id), plus a queue of ended streams in end order. ttl is the same for all
  * streams and the caller's clock does not go back, so the queue is also ordered by expiry
- * time and expire only looks at its head instead of scanning every stream. Each stream keeps
- * its most recent tokens for replay in a ring that grows by doubling up to replay_tokens; the
- * ring holds consecutive seqs ending at last_seq, so seqs are not stored. */
+ * time and expire only looks at its head instead of scanning every stream. Per app, a record
+ * counts the open streams (the start cap) and lists them in order of last activity, so
+ * end_idle also looks only at a head. Each stream keeps its most recent tokens for replay in
+ * a ring (memory_ring.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
