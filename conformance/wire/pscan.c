@@ -1,4 +1,5 @@
-#include "parse.h"
+/* rw_pscan: see pscan.h. */
+#include "pscan.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,21 +38,42 @@ static const char *str_member(const char *s, size_t len, const char *key, size_t
     return p;
 }
 
+/* The integer after "code" (data may be an object or a JSON string), or -1. */
+static int error_code(const char *s, size_t len)
+{
+    const char *p = find(s, len, "code");
+    if (!p)
+        return -1;
+    const char *end = s + len;
+    p += 4;
+    while (p < end && (*p == '\\' || *p == '"' || *p == ':' || *p == ' '))
+        p++;
+    int v = 0, digits = 0;
+    while (p < end && *p >= '0' && *p <= '9' && digits < 6) {
+        v = v * 10 + (*p++ - '0');
+        digits++;
+    }
+    return digits ? v : -1;
+}
+
 static int eq(const char *p, size_t n, const char *lit)
 {
     return p && n == strlen(lit) && memcmp(p, lit, n) == 0;
 }
 
-int rb_parse_frame(const char *s, size_t len, rb_frame *out)
+int rw_pscan_frame(const char *s, size_t len, rw_pscan *out)
 {
     memset(out, 0, sizeof(*out));
     size_t elen;
     const char *ev = str_member(s, len, "\"event\"", &elen);
     if (!ev)
         return -1;
+    out->event = ev;
+    out->event_len = elen;
+    out->code = -1;
     out->channel = str_member(s, len, "\"channel\"", &out->channel_len);
     if (eq(ev, elen, "thread.token.streamed")) {
-        out->kind = RB_FRAME_TOKEN;
+        out->kind = RW_PSCAN_TOKEN;
         /* data is a JSON string, so its quotes arrive escaped; accept an object too. */
         const char *p = find(s, len, "\\\"seq\\\":");
         size_t skip = 8;
@@ -73,7 +95,7 @@ int rb_parse_frame(const char *s, size_t len, rb_frame *out)
             out->seq = digits ? v : 0;
         }
     } else if (eq(ev, elen, "pusher:connection_established")) {
-        out->kind = RB_FRAME_ESTABLISHED;
+        out->kind = RW_PSCAN_ESTABLISHED;
         const char *p = find(s, len, "socket_id");
         if (p) {
             p += 9;
@@ -87,16 +109,17 @@ int rb_parse_frame(const char *s, size_t len, rb_frame *out)
             out->socket_id[n] = 0;
         }
     } else if (eq(ev, elen, "pusher_internal:subscription_succeeded")) {
-        out->kind = RB_FRAME_SUBSCRIBED;
+        out->kind = RW_PSCAN_SUBSCRIBED;
     } else if (eq(ev, elen, "pusher:ping")) {
-        out->kind = RB_FRAME_PING;
+        out->kind = RW_PSCAN_PING;
     } else if (eq(ev, elen, "pusher:error") || eq(ev, elen, "pusher:subscription_error")) {
-        out->kind = RB_FRAME_ERROR;
+        out->kind = RW_PSCAN_ERROR;
+        out->code = error_code(s, len);
     }
     return 0;
 }
 
-int rb_parse_token_full(const char *s, size_t len, const char *channel, const char *stream_id,
+int rw_pscan_token_full(const char *s, size_t len, const char *channel, const char *stream_id,
                         uint64_t *seq, char *err, size_t errlen)
 {
     int rc = -1;
@@ -142,36 +165,4 @@ out:
     cJSON_Delete(data);
     cJSON_Delete(root);
     return rc;
-}
-
-int rb_parse_http_head(const char *buf, size_t len, rb_http_head *out)
-{
-    memset(out, 0, sizeof(*out));
-    if (len >= 5 && memcmp(buf, "HTTP/", 5) != 0)
-        return -1;
-    const char *end = find(buf, len, "\r\n\r\n");
-    if (!end)
-        return len > 65536 ? -1 : 0;
-    out->head_len = (size_t)(end - buf) + 4;
-    const char *sp = memchr(buf, ' ', out->head_len);
-    if (!sp || sp + 4 > end)
-        return -1;
-    out->status = atoi(sp + 1);
-    if (out->status < 100 || out->status > 599)
-        return -1;
-    const char *line = memchr(buf, '\n', out->head_len);
-    while (line && line + 1 < end) {
-        line++;
-        const char *eol = memchr(line, '\r', (size_t)(end + 2 - line));
-        size_t n = eol ? (size_t)(eol - line) : 0;
-        if (n > 15 && strncasecmp(line, "content-length:", 15) == 0)
-            out->content_length = strtoul(line + 15, NULL, 10);
-        else if (n > 18 && strncasecmp(line, "transfer-encoding:", 18) == 0)
-            return -1;
-        else if (n > 11 && strncasecmp(line, "connection:", 11) == 0 &&
-                 memmem(line, n, "close", 5) != NULL)
-            out->close = 1;
-        line = memchr(line, '\n', (size_t)(end + 2 - line));
-    }
-    return 1;
 }
