@@ -240,11 +240,16 @@ rb_http *rb_http_new(uv_loop_t *loop, const char *host, int port, int nconns, co
 int rb_http_post(rb_http *h, const char *path, const char *body, size_t len, rb_http_cb cb,
                  void *ud)
 {
-    char *t = rw_pusher_api_target(h->key, h->secret, "POST", path, NULL, body, len,
-                                   (long)time(NULL));
+    char *t =
+        rw_pusher_api_target(h->key, h->secret, "POST", path, NULL, body, len, (long)time(NULL));
     req *r = calloc(1, sizeof(*r));
-    rw_http_req hr = {.method = "POST", .target = t, .host = h->host, .keep_alive = 1,
-                      .content_type = "application/json", .body = body, .body_len = len};
+    rw_http_req hr = {.method = "POST",
+                      .target = t,
+                      .host = h->host,
+                      .keep_alive = 1,
+                      .content_type = "application/json",
+                      .body = body,
+                      .body_len = len};
     size_t n = t ? rw_http_format(NULL, 0, &hr) : 0;
     char *w = t ? malloc(n + 1) : NULL;
     if (!t || !r || !w) {

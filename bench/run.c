@@ -301,7 +301,8 @@ static int setup(rb_run *r, const rb_opts *o)
     if (!r->streams || !r->subs)
         return -1;
     char prefix[32];
-    snprintf(prefix, sizeof(prefix), "b%dx%lx", (int)getpid(), (long)((uint64_t)rw_now_ns() >> 20) & 0xfffff);
+    snprintf(prefix, sizeof(prefix), "b%dx%lx", (int)getpid(),
+             (long)((uint64_t)rw_now_ns() >> 20) & 0xfffff);
     for (int i = 0; i < r->nstreams; i++) {
         rb_stream *s = &r->streams[i];
         snprintf(s->sid, sizeof(s->sid), "%ss%d", prefix, i);

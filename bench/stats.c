@@ -51,4 +51,3 @@ uint64_t rb_seqchk_errors(const rb_seqchk *c, uint64_t published)
 {
     return c->gaps + c->repeats + rb_seqchk_missing(c, published);
 }
-

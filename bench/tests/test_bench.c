@@ -109,10 +109,6 @@ static void test_seqchk(void **state)
     assert_int_equal(rb_seqchk_accept(&c, 2), RB_SEQ_GAP); /* the first token must be 1 */
 }
 
-
-
-
-
 static double num(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);

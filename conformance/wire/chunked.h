@@ -14,9 +14,9 @@
 
 typedef struct rw_chunked {
     int state;
-    uint64_t left;   /* data bytes left in the current chunk */
-    uint64_t max;    /* largest chunk accepted */
-    int digits;      /* hex digits of the current size line */
+    uint64_t left; /* data bytes left in the current chunk */
+    uint64_t max;  /* largest chunk accepted */
+    int digits;    /* hex digits of the current size line */
 } rw_chunked;
 
 typedef enum {

@@ -70,8 +70,7 @@ static int header_line(const char *p, const char *eol, rw_header *h)
     return 0;
 }
 
-int rw_http_parse_head(const char *buf, size_t len, rw_http_head *out, rw_header *hdrs,
-                       size_t maxh)
+int rw_http_parse_head(const char *buf, size_t len, rw_http_head *out, rw_header *hdrs, size_t maxh)
 {
     const char *p = buf, *end = buf + len;
     int bad = 0;
@@ -148,8 +147,7 @@ int rw_http_has_token(const rw_http_head *h, const char *name, const char *token
     return 0;
 }
 
-int rw_http_framing(const rw_http_head *h, const char *method, rw_body_kind *kind,
-                    uint64_t *length)
+int rw_http_framing(const rw_http_head *h, const char *method, rw_body_kind *kind, uint64_t *length)
 {
     *length = 0;
     if ((method && strcmp(method, "HEAD") == 0) || h->status == 204 || h->status == 304) {
@@ -188,13 +186,12 @@ size_t rw_http_format(char *out, size_t cap, const rw_http_req *r)
     char port[16] = "";
     if (r->port)
         snprintf(port, sizeof port, ":%d", r->port);
-    int n = snprintf(out, cap,
-                     "%s %s HTTP/1.1\r\nHost: %s%s\r\n%s%s%s%sContent-Length: %zu\r\n%s%s%s%s\r\n",
-                     r->method, r->target, r->host, port,
-                     r->keep_alive ? "" : "Connection: close\r\n",
-                     r->user_agent ? "User-Agent: " : "", r->user_agent ? r->user_agent : "",
-                     r->user_agent ? "\r\n" : "", r->body_len, *ct ? "Content-Type: " : "", ct,
-                     *ct ? "\r\n" : "", hdrs);
+    int n = snprintf(
+        out, cap, "%s %s HTTP/1.1\r\nHost: %s%s\r\n%s%s%s%sContent-Length: %zu\r\n%s%s%s%s\r\n",
+        r->method, r->target, r->host, port, r->keep_alive ? "" : "Connection: close\r\n",
+        r->user_agent ? "User-Agent: " : "", r->user_agent ? r->user_agent : "",
+        r->user_agent ? "\r\n" : "", r->body_len, *ct ? "Content-Type: " : "", ct,
+        *ct ? "\r\n" : "", hdrs);
     if (n < 0)
         return 0;
     size_t total = (size_t)n + r->body_len;

@@ -78,8 +78,8 @@ char *rw_pusher_subscribe_signed(const char *key, const char *secret, const char
 char *rw_pusher_ws_path(const char *key, const char *client, const char *version)
 {
     char *p = NULL;
-    if (asprintf(&p, "/app/%s?protocol=7&client=%s&version=%s&flash=false", key, client,
-                 version) < 0)
+    if (asprintf(&p, "/app/%s?protocol=7&client=%s&version=%s&flash=false", key, client, version) <
+        0)
         return NULL;
     return p;
 }

@@ -26,10 +26,10 @@ enum {
 #define RW_WSFRAME_MAX_HEADER 14
 
 typedef struct rw_wsframe {
-    int fin;     /* 0 or 1 */
-    int rsv;     /* the three RSV bits, 0..7 (RSV1 is 4) */
-    int opcode;  /* 0..15 */
-    int masked;  /* 0 or 1 */
+    int fin;    /* 0 or 1 */
+    int rsv;    /* the three RSV bits, 0..7 (RSV1 is 4) */
+    int opcode; /* 0..15 */
+    int masked; /* 0 or 1 */
     uint8_t mask[4];
     uint64_t len; /* payload length */
     /* Encode only: the length form, 0 for the shortest, else 7, 16 or 64 (a longer form than

@@ -26,17 +26,18 @@ void rw_wskey_accept(const char *key, char *accept)
 size_t rw_wskey_request(char *out, size_t cap, const char *target, const char *host, int port,
                         const char *key, const char *user_agent, const char *headers)
 {
-    int n = snprintf(out, cap,
-                     "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
-                     "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                     "Sec-WebSocket-Version: 13\r\n%s%s%s%s\r\n",
-                     target, host, port, key, user_agent ? "User-Agent: " : "",
-                     user_agent ? user_agent : "", user_agent ? "\r\n" : "", headers ? headers : "");
+    int n =
+        snprintf(out, cap,
+                 "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+                 "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                 "Sec-WebSocket-Version: 13\r\n%s%s%s%s\r\n",
+                 target, host, port, key, user_agent ? "User-Agent: " : "",
+                 user_agent ? user_agent : "", user_agent ? "\r\n" : "", headers ? headers : "");
     return n < 0 ? 0 : (size_t)n;
 }
 
-rw_wskey_result rw_wskey_check(const rw_http_head *head, const char *key, char *want,
-                               char *seen, size_t seenlen)
+rw_wskey_result rw_wskey_check(const rw_http_head *head, const char *key, char *want, char *seen,
+                               size_t seenlen)
 {
     char w[RW_WSACCEPT_LEN + 1], got[128] = "";
     rw_wskey_accept(key, w);

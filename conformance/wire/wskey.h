@@ -36,7 +36,7 @@ typedef enum {
 /* Checks a parsed 101 answer to key. seen (room for seenlen) gets the Accept value the
  * server sent ("" when none), want the expected one (RW_WSACCEPT_LEN + 1); both may be
  * NULL. */
-rw_wskey_result rw_wskey_check(const rw_http_head *head, const char *key, char *want,
-                               char *seen, size_t seenlen);
+rw_wskey_result rw_wskey_check(const rw_http_head *head, const char *key, char *want, char *seen,
+                               size_t seenlen);
 
 #endif

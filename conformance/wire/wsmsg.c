@@ -77,8 +77,7 @@ static int append(rw_wsmsg *m, const char *p, size_t len)
     return 0;
 }
 
-int rw_wsmsg_frame(rw_wsmsg *m, const rw_wsframe *f, const char *p, size_t len,
-                   rw_wsmsg_event *ev)
+int rw_wsmsg_frame(rw_wsmsg *m, const rw_wsframe *f, const char *p, size_t len, rw_wsmsg_event *ev)
 {
     memset(ev, 0, sizeof *ev);
     switch (f->opcode) {

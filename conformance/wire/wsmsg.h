@@ -50,8 +50,7 @@ void rw_wsmsg_init(rw_wsmsg *m, size_t max);
 void rw_wsmsg_free(rw_wsmsg *m);
 /* Takes one whole, unmasked frame payload p[0..len) with header f: the event (also returned
  * in ev->kind). */
-int rw_wsmsg_frame(rw_wsmsg *m, const rw_wsframe *f, const char *p, size_t len,
-                   rw_wsmsg_event *ev);
+int rw_wsmsg_frame(rw_wsmsg *m, const rw_wsframe *f, const char *p, size_t len, rw_wsmsg_event *ev);
 /* A short description of an rw_wsmsg_error. */
 const char *rw_wsmsg_strerror(int why);
 /* The close code of a close payload: 1005 when it has fewer than 2 bytes. */

@@ -20,7 +20,10 @@ static const char *good[] = {
 };
 
 /* Sizes from sizeof, so an input may hold a NUL. */
-#define B(lit) {lit, sizeof lit - 1}
+#define B(lit)                                                                                     \
+    {                                                                                              \
+        lit, sizeof lit - 1                                                                        \
+    }
 static const struct {
     const char *s;
     size_t n;
@@ -103,8 +106,13 @@ static void test_fields(void **state)
 static void test_format(void **state)
 {
     (void)state;
-    rw_http_req r = {.method = "POST", .target = "/apps/1/events?x=1", .host = "h", .port = 80,
-                     .user_agent = "ua", .body = "{}", .body_len = 2};
+    rw_http_req r = {.method = "POST",
+                     .target = "/apps/1/events?x=1",
+                     .host = "h",
+                     .port = 80,
+                     .user_agent = "ua",
+                     .body = "{}",
+                     .body_len = 2};
     const char *want = "POST /apps/1/events?x=1 HTTP/1.1\r\nHost: h:80\r\nConnection: close\r\n"
                        "User-Agent: ua\r\nContent-Length: 2\r\nContent-Type: application/json\r\n"
                        "\r\n{}";
@@ -112,8 +120,13 @@ static void test_format(void **state)
     assert_int_equal(rw_http_format(NULL, 0, &r), strlen(want));
     assert_int_equal(rw_http_format(out, sizeof out, &r), strlen(want));
     assert_string_equal(out, want);
-    rw_http_req g = {.method = "GET", .target = "/", .host = "h", .keep_alive = 1,
-                     .headers = "Content-Type: text/plain\r\n", .body = "x", .body_len = 1};
+    rw_http_req g = {.method = "GET",
+                     .target = "/",
+                     .host = "h",
+                     .keep_alive = 1,
+                     .headers = "Content-Type: text/plain\r\n",
+                     .body = "x",
+                     .body_len = 1};
     assert_int_equal(rw_http_format(out, sizeof out, &g),
                      strlen("GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n"
                             "Content-Type: text/plain\r\n\r\nx"));

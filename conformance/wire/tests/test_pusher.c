@@ -18,7 +18,8 @@ static void test_shapes(void **state)
     assert_string_equal(rw_pusher_pong(), "{\"event\":\"pusher:pong\",\"data\":{}}");
     assert_string_equal(rw_pusher_ping(), "{\"event\":\"pusher:ping\",\"data\":{}}");
     char *s = rw_pusher_event("client-x", "private-\"c", "{\"a\":1}");
-    assert_string_equal(s, "{\"event\":\"client-x\",\"channel\":\"private-\\\"c\",\"data\":{\"a\":1}}");
+    assert_string_equal(
+        s, "{\"event\":\"client-x\",\"channel\":\"private-\\\"c\",\"data\":{\"a\":1}}");
     free(s);
     s = rw_pusher_event("e", NULL, NULL);
     assert_string_equal(s, "{\"event\":\"e\"}");
@@ -45,7 +46,8 @@ static void test_signed(void **state)
     assert_string_equal(s, "{\"event\":\"pusher:subscribe\",\"data\":{\"channel\":\"public\"}}");
     free(s);
     char want[256];
-    assert_int_equal(rh_sign_channel("k", "secret", "1.2", "private-a", NULL, want, sizeof want), 0);
+    assert_int_equal(rh_sign_channel("k", "secret", "1.2", "private-a", NULL, want, sizeof want),
+                     0);
     s = rw_pusher_subscribe_signed("k", "secret", "1.2", "private-a", NULL);
     cJSON *j = cJSON_Parse(s);
     const cJSON *d = cJSON_GetObjectItem(j, "data");
@@ -56,14 +58,16 @@ static void test_signed(void **state)
     s = rw_pusher_subscribe_signed("k", "secret", "1.2", "presence-a", NULL);
     j = cJSON_Parse(s);
     d = cJSON_GetObjectItem(j, "data");
-    assert_string_equal(cJSON_GetObjectItem(d, "channel_data")->valuestring, "{\"user_id\":\"u1.2\"}");
+    assert_string_equal(cJSON_GetObjectItem(d, "channel_data")->valuestring,
+                        "{\"user_id\":\"u1.2\"}");
     assert_int_equal(rh_sign_channel("k", "secret", "1.2", "presence-a", "{\"user_id\":\"u1.2\"}",
                                      want, sizeof want),
                      0);
     assert_string_equal(cJSON_GetObjectItem(d, "auth")->valuestring, want);
     cJSON_Delete(j);
     free(s);
-    s = rw_pusher_api_target("k", "secret", "POST", "/apps/1/events", "info=x", "{}", 2, 1700000000);
+    s = rw_pusher_api_target("k", "secret", "POST", "/apps/1/events", "info=x", "{}", 2,
+                             1700000000);
     assert_non_null(s);
     assert_true(strncmp(s, "/apps/1/events?", 15) == 0);
     assert_non_null(strstr(s, "auth_key=k"));

@@ -42,10 +42,11 @@ static void test_bad(void **state)
     (void)state;
     rw_url u;
     char err[128];
-    const char *bad[] = {"ftp://h/",  "http:/h",      "http://",       "http://:80/",
-                         "http://h:", "http://h:0",   "http://h:65536", "http://h:8x",
-                         "http://u@h", "http://h/a b", "http://h/#f",    "http://[::1/",
-                         "ws://[::1]x", NULL};
+    const char *bad[] = {"ftp://h/",       "http:/h",     "http://",
+                         "http://:80/",    "http://h:",   "http://h:0",
+                         "http://h:65536", "http://h:8x", "http://u@h",
+                         "http://h/a b",   "http://h/#f", "http://[::1/",
+                         "ws://[::1]x",    NULL};
     for (int i = 0; bad[i]; i++) {
         err[0] = 0;
         assert_int_equal(rw_url_parse(bad[i], &u, err, sizeof err), -1);

@@ -60,9 +60,9 @@ static void test_check(void **state)
                            key, seen),
                      RW_WSKEY_BAD_ACCEPT);
     assert_string_equal(seen, "AAAA");
-    assert_int_equal(check("HTTP/1.1 101 x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
-                           key, seen),
-                     RW_WSKEY_BAD_ACCEPT);
+    assert_int_equal(
+        check("HTTP/1.1 101 x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", key, seen),
+        RW_WSKEY_BAD_ACCEPT);
     assert_string_equal(seen, "");
     assert_int_equal(check("HTTP/1.1 101 x\r\nConnection: Upgrade\r\n\r\n", key, seen),
                      RW_WSKEY_NO_UPGRADE);

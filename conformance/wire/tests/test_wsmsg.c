@@ -33,7 +33,11 @@ static void test_messages(void **state)
     assert_int_equal(ev.opcode, RW_WS_BINARY);
     assert_int_equal(ev.len, 5);
     assert_memory_equal(ev.data, "abcde", 5);
-    assert_int_equal(feed(&m, 1, RW_WS_CLOSE, "\x0f\xa1" "bye", &ev), RW_WSMSG_CONTROL);
+    assert_int_equal(feed(&m, 1, RW_WS_CLOSE,
+                          "\x0f\xa1"
+                          "bye",
+                          &ev),
+                     RW_WSMSG_CONTROL);
     assert_int_equal(ev.close_code, 4001);
     assert_int_equal(feed(&m, 1, RW_WS_CLOSE, "", &ev), RW_WSMSG_CONTROL);
     assert_int_equal(ev.close_code, 1005);

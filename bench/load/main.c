@@ -1,14 +1,14 @@
-/* rh-load: loopback load and fault driver for ci/soak. One thread, epoll, non-blocking
+/* rehome-load: loopback load and fault driver for ci/soak. One thread, epoll, non-blocking
  * sockets, a minimal WebSocket client (masked text frames out, unmasked frames in), so ten
  * thousand connections cost little and every run behaves the same.
  *
- *   rh-load fanout URL CONNS EVENTS            hold CONNS subscribed connections, publish
+ *   rehome-load fanout URL CONNS EVENTS            hold CONNS subscribed connections, publish
  *                                              EVENTS events, check every one arrived
- *   rh-load slow URL FAST EVENTS SIZE          FAST readers and one that stops reading:
+ *   rehome-load slow URL FAST EVENTS SIZE          FAST readers and one that stops reading:
  *                                              fast ones get everything, the slow one 4100
- *   rh-load abuse URL SECONDS                  hostile input while a well-behaved client
+ *   rehome-load abuse URL SECONDS                  hostile input while a well-behaved client
  *                                              checks delivery and /up every 200 ms
- *   rh-load hold URL CONNS SECONDS             hold CONNS subscribers until the server
+ *   rehome-load hold URL CONNS SECONDS             hold CONNS subscribers until the server
  *                                              closes them; all must get 4200 (shutdown)
  * Environment: RH_PID (server pid: RSS figures), RH_KEY, RH_APP, RH_SECRET (app-key, app-id,
  * app-secret). Prints "key value" figures; exit 0 when every check held. Loopback only. */
@@ -21,7 +21,7 @@
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: rh-load fanout URL CONNS EVENTS | slow URL FAST EVENTS SIZE | "
+        fprintf(stderr, "usage: rehome-load fanout URL CONNS EVENTS | slow URL FAST EVENTS SIZE | "
                         "abuse URL SECONDS\n");
         return 2;
     }
@@ -36,6 +36,6 @@ int main(int argc, char **argv)
         return ld_hold(&env, atoi(argv[3]), atoi(argv[4]));
     if (strcmp(argv[1], "abuse") == 0 && argc == 4)
         return ld_abuse(&env, atoi(argv[3]));
-    fprintf(stderr, "rh-load: bad arguments\n");
+    fprintf(stderr, "rehome-load: bad arguments\n");
     return 2;
 }

@@ -1,4 +1,4 @@
-/* rh-load abuse: a child process sends hostile input at volume (random frames, huge frames,
+/* rehome-load abuse: a child process sends hostile input at volume (random frames, huge frames,
  * garbage before the handshake, malformed JSON, half-open sockets, slowloris headers) while
  * the parent acts as a well-behaved client: every 200 ms it publishes an event it must
  * receive, and asks GET /up. Any miss is a failure. */
@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "load.h"
+#include "wire/wsframe.h"
+#include "wire/wskey.h"
 
 #define HALF_OPEN 200
 #define SLOWLORIS 200
@@ -43,12 +45,10 @@ static int ws_blocking(const ld_env *env)
     int fd = connect_blocking(env);
     if (fd < 0)
         return -1;
-    char req[400], buf[1024];
-    int n = snprintf(req, sizeof req,
-                     "GET /app/%s?protocol=7 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                     "Sec-WebSocket-Version: 13\r\n\r\n",
-                     env->key);
+    char req[400], buf[1024], target[200], key[RW_WSKEY_LEN + 1];
+    ld_ws_key(key);
+    snprintf(target, sizeof target, "/app/%s?protocol=7", env->key);
+    int n = (int)rw_wskey_request(req, sizeof req, target, "x", env->port, key, NULL, NULL);
     if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n || recv(fd, buf, sizeof buf, 0) <= 0) {
         close(fd);
         return -1;
@@ -67,30 +67,29 @@ static void send_all(int fd, const void *p, size_t n)
     }
 }
 
-/* One frame with any opcode, length field and payload (masked unless raw). */
+/* One frame with any first byte, any claimed length and n bytes of payload: masked with a
+ * fixed key when mask is set, the payload sent as it is (random bytes need no masking). */
 static void frame(int fd, int b0, uint64_t claimed, const unsigned char *p, size_t n, int mask)
 {
-    unsigned char h[14];
-    size_t o = 0;
-    h[o++] = (unsigned char)b0;
-    unsigned char m = mask ? 0x80 : 0;
-    if (claimed < 126) {
-        h[o++] = (unsigned char)(m | claimed);
-    } else if (claimed < 65536) {
-        h[o++] = m | 126;
-        h[o++] = (unsigned char)(claimed >> 8);
-        h[o++] = (unsigned char)claimed;
-    } else {
-        h[o++] = m | 127;
-        for (int i = 7; i >= 0; i--)
-            h[o++] = (unsigned char)(claimed >> (8 * i));
-    }
-    if (mask) {
-        memset(h + o, 0x5a, 4);
-        o += 4;
-    }
-    send_all(fd, h, o);
+    rw_wsframe f = {.fin = b0 >> 7,
+                    .rsv = (b0 >> 4) & 7,
+                    .opcode = b0 & 15,
+                    .masked = mask,
+                    .mask = {0x5a, 0x5a, 0x5a, 0x5a},
+                    .len = claimed};
+    unsigned char h[RW_WSFRAME_MAX_HEADER];
+    send_all(fd, h, rw_wsframe_header(h, &f));
     send_all(fd, p, n);
+}
+
+/* A well-formed masked text frame carrying s. */
+static void text_frame(int fd, const char *s)
+{
+    unsigned char buf[RW_WSFRAME_MAX_HEADER + 256];
+    rw_wsframe f = {.fin = 1, .opcode = RW_WS_TEXT, .masked = 1, .mask = {0x5a, 0x5a, 0x5a, 0x5a}};
+    size_t n = rw_wsframe_encode(buf, sizeof buf, &f, s, strlen(s), NULL, NULL);
+    if (n <= sizeof buf)
+        send_all(fd, buf, n);
 }
 
 static void hostile_round(const ld_env *env, tally *t, unsigned char *junk, size_t junklen)
@@ -131,8 +130,7 @@ static void hostile_round(const ld_env *env, tally *t, unsigned char *junk, size
                                 "\xff\xfe",
                                 "{\"event\":\"client-x\",\"channel\":\"a\"}"};
     for (int i = 0; fd >= 0 && i < 200; i++, t->malformed++)
-        frame(fd, 0x81, strlen(bad[i % 6]), (const unsigned char *)bad[i % 6], strlen(bad[i % 6]),
-              1);
+        text_frame(fd, bad[i % 6]);
     if (fd >= 0)
         close(fd);
 }

@@ -1,4 +1,4 @@
-/* rh-load fanout (many connections, every event to every one) and slow (one subscriber
+/* rehome-load fanout (many connections, every event to every one) and slow (one subscriber
  * stops reading among fast ones). */
 #include <stdio.h>
 #include <stdlib.h>

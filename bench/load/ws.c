@@ -1,4 +1,6 @@
-/* rh-load's epoll WebSocket client and its small blocking HTTP client. */
+/* rehome-load's epoll WebSocket client and its small blocking HTTP client: the sockets and
+ * the loop are here, every byte format (handshake, frames, messages, Pusher messages, HTTP
+ * requests and response heads) is conformance/wire's. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,23 +13,38 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include <openssl/rand.h>
+
 #include "load.h"
-#include "proto/httpsig.h"
+#include "wire/clock.h"
+#include "wire/http.h"
+#include "wire/proc.h"
+#include "wire/pscan.h"
+#include "wire/pusher.h"
+#include "wire/url.h"
+#include "wire/wsframe.h"
+#include "wire/wskey.h"
+#include "wire/wsmsg.h"
+
+#define LD_MAX_MESSAGE (1u << 20)
 
 uint64_t ld_now_us(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    return rw_now_us();
 }
 
 int ld_env_init(ld_env *env, const char *url)
 {
     memset(env, 0, sizeof *env);
-    if (sscanf(url, "http://%63[^:]:%d", env->host, &env->port) != 2) {
-        fprintf(stderr, "rh-load: URL must be http://HOST:PORT (loopback)\n");
+    rw_url u;
+    char err[160];
+    if (rw_url_parse(url, &u, err, sizeof err) != 0 || u.tls ||
+        snprintf(env->host, sizeof env->host, "%s", u.host) >= (int)sizeof env->host) {
+        fprintf(stderr, "rehome-load: URL must be http://HOST:PORT (loopback)%s%s\n",
+                u.tls ? "" : ": ", u.tls ? "" : err);
         return -1;
     }
+    env->port = u.port;
     env->key = getenv("RH_KEY") ? getenv("RH_KEY") : "app-key";
     env->app_id = getenv("RH_APP") ? getenv("RH_APP") : "app-id";
     env->secret = getenv("RH_SECRET") ? getenv("RH_SECRET") : "app-secret";
@@ -37,16 +54,21 @@ int ld_env_init(ld_env *env, const char *url)
 
 long ld_rss_kib(const ld_env *env)
 {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", env->pid);
-    FILE *f = env->pid ? fopen(path, "r") : NULL;
-    long kib = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return kib;
+    long kib = env->pid ? rw_proc_rss_kb(env->pid) : 0;
+    return kib < 0 ? 0 : kib;
+}
+
+static int rand_mask(void *ud, uint8_t mask[4])
+{
+    (void)ud;
+    return RAND_bytes(mask, 4) == 1 ? 0 : -1;
+}
+
+void ld_ws_key(char key[RW_WSKEY_LEN + 1])
+{
+    uint8_t nonce[16];
+    RAND_bytes(nonce, sizeof nonce);
+    rw_wskey_make(nonce, key);
 }
 
 static int tcp_socket(const ld_env *env, int nonblock, struct sockaddr_in *sa)
@@ -79,6 +101,7 @@ void ld_conn_close(ld_loop *l, ld_conn *c)
     if (c->state != LD_CLOSED && !c->close_code)
         c->close_code = 1006;
     c->state = LD_CLOSED;
+    rw_wsmsg_free(&c->msg);
     free(c->in);
     c->in = NULL;
     c->inlen = c->incap = 0;
@@ -122,109 +145,105 @@ void ld_conn_pause(ld_loop *l, ld_conn *c, int paused)
 
 static int send_frame(ld_conn *c, int op, const char *s, size_t len)
 {
-    unsigned char hdr[14];
-    size_t h = 0;
-    hdr[h++] = (unsigned char)(0x80 | op);
-    if (len < 126) {
-        hdr[h++] = (unsigned char)(0x80 | len);
-    } else {
-        hdr[h++] = 0x80 | 126;
-        hdr[h++] = (unsigned char)(len >> 8);
-        hdr[h++] = (unsigned char)len;
-    }
-    static const unsigned char mask[4] = {0x12, 0x34, 0x56, 0x78};
-    memcpy(hdr + h, mask, 4);
-    h += 4;
-    unsigned char buf[14 + 4096];
+    unsigned char buf[RW_WSFRAME_MAX_HEADER + 4096];
+    rw_wsframe f = {.fin = 1, .opcode = op, .masked = 1};
     if (len > 4096 || c->fd < 0)
         return -1;
-    memcpy(buf, hdr, h);
-    for (size_t i = 0; i < len; i++)
-        buf[h + i] = (unsigned char)s[i] ^ mask[i & 3];
-    return send(c->fd, buf, h + len, MSG_NOSIGNAL) == (ssize_t)(h + len) ? 0 : -1;
+    size_t n = rw_wsframe_encode(buf, sizeof buf, &f, s, len, rand_mask, NULL);
+    return n && send(c->fd, buf, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
 }
 
 int ld_conn_send_text(ld_conn *c, const char *s, size_t len)
 {
-    return send_frame(c, 1, s, len);
+    return send_frame(c, RW_WS_TEXT, s, len);
 }
 
-static int error_code_of(const char *msg)
+static void on_text(ld_conn *c, const char *m, size_t len)
 {
-    const char *p = strstr(msg, "code");
-    if (!p)
-        return -1;
-    p += 4;
-    for (int i = 0; i < 6 && *p && (*p < '0' || *p > '9'); i++)
-        p++;
-    return atoi(p);
-}
-
-static void on_text(ld_conn *c, const char *m)
-{
-    if (strstr(m, "\"pusher:connection_established\"")) {
+    rw_pscan f;
+    if (rw_pscan_frame(m, len, &f) != 0)
+        return;
+    if (f.kind == RW_PSCAN_ESTABLISHED) {
         c->established = 1;
-        if (c->channel) {
-            char sub[256];
-            int n = snprintf(sub, sizeof sub,
-                             "{\"event\":\"pusher:subscribe\",\"data\":{\"channel\":\"%s\"}}",
-                             c->channel);
-            send_frame(c, 1, sub, (size_t)n);
-        }
-    } else if (strstr(m, "\"pusher_internal:subscription_succeeded\"")) {
+        char *sub = c->channel ? rw_pusher_subscribe(c->channel, NULL, NULL) : NULL;
+        if (sub)
+            send_frame(c, RW_WS_TEXT, sub, strlen(sub));
+        free(sub);
+    } else if (f.kind == RW_PSCAN_SUBSCRIBED) {
         c->subscribed = 1;
-    } else if (strstr(m, "\"event\":\"rh-load\"")) {
+    } else if (f.event_len == 7 && memcmp(f.event, "rh-load", 7) == 0) {
         c->events++;
         c->last_us = ld_now_us();
-    } else if (strstr(m, "\"pusher:ping\"")) {
-        send_frame(c, 1, "{\"event\":\"pusher:pong\",\"data\":{}}", 33);
-    } else if (strstr(m, "\"pusher:error\"")) {
-        c->error_code = error_code_of(m);
+    } else if (f.kind == RW_PSCAN_PING) {
+        send_frame(c, RW_WS_TEXT, rw_pusher_pong(), strlen(rw_pusher_pong()));
+    } else if (f.kind == RW_PSCAN_ERROR && f.event_len == 12) {
+        c->error_code = f.code;
     }
+}
+
+/* One whole frame: 1 go on, 0 the connection was closed. */
+static int on_frame(ld_loop *l, ld_conn *c, const rw_wsframe *f, char *payload)
+{
+    rw_wsmsg_event ev;
+    int k = rw_wsmsg_frame(&c->msg, f, payload, (size_t)f->len, &ev);
+    if (k == RW_WSMSG_MESSAGE && ev.opcode == RW_WS_TEXT)
+        on_text(c, ev.data, ev.len);
+    if (k == RW_WSMSG_CONTROL && ev.opcode == RW_WS_PING)
+        send_frame(c, RW_WS_PONG, ev.data, ev.len);
+    if (k == RW_WSMSG_CONTROL && ev.opcode == RW_WS_CLOSE)
+        c->close_code = ev.close_code;
+    if (k == RW_WSMSG_ERROR || (k == RW_WSMSG_CONTROL && ev.opcode == RW_WS_CLOSE)) {
+        if (!c->close_code)
+            c->close_code = 1002;
+        ld_conn_close(l, c);
+        return 0;
+    }
+    return 1;
 }
 
 /* Consumes whole frames from c->in. */
 static void parse_frames(ld_loop *l, ld_conn *c)
 {
     size_t off = 0;
-    while (c->inlen - off >= 2) {
+    for (;;) {
+        rw_wsframe f;
+        size_t h;
         unsigned char *p = (unsigned char *)c->in + off;
-        int op = p[0] & 0x0f;
-        uint64_t len = p[1] & 0x7f;
-        size_t h = 2;
-        if (len == 126) {
-            if (c->inlen - off < 4)
-                break;
-            len = (uint64_t)p[2] << 8 | p[3];
-            h = 4;
-        } else if (len == 127) {
-            if (c->inlen - off < 10)
-                break;
-            len = 0;
-            for (int i = 0; i < 8; i++)
-                len = len << 8 | p[2 + i];
-            h = 10;
-        }
-        if (c->inlen - off - h < len)
+        if (rw_wsframe_decode(p, c->inlen - off, &f, &h) != RW_WSFRAME_HEADER)
             break;
-        char *payload = (char *)p + h;
-        char save = payload[len];
-        payload[len] = '\0';
-        if (op == 1)
-            on_text(c, payload);
-        else if (op == 9)
-            send_frame(c, 10, payload, (size_t)len);
-        payload[len] = save;
-        off += h + (size_t)len;
-        if (op == 8) {
-            c->close_code =
-                len >= 2 ? ((unsigned char)payload[0] << 8 | (unsigned char)payload[1]) : 1005;
+        if (rw_wsframe_check(&f, LD_MAX_MESSAGE, 0) != RW_WSFRAME_OK) {
+            c->close_code = 1002;
             ld_conn_close(l, c);
             return;
         }
+        if (c->inlen - off - h < f.len)
+            break;
+        if (!on_frame(l, c, &f, (char *)p + h))
+            return;
+        off += h + (size_t)f.len;
     }
     memmove(c->in, c->in + off, c->inlen - off);
     c->inlen -= off;
+}
+
+/* The upgrade answer at the start of c->in: 1 done (or failed and closed), 0 need more. */
+static int on_upgrade(ld_loop *l, ld_conn *c)
+{
+    rw_header hdrs[32];
+    rw_http_head hd;
+    int hl = rw_http_parse_head(c->in, c->inlen, &hd, hdrs, 32);
+    if (hl == RW_HTTP_PARTIAL && c->inlen < 65536)
+        return 0;
+    if (hl < 0 || rw_wskey_check(&hd, c->key, NULL, NULL, 0) != RW_WSKEY_OK) {
+        /* The HTTP status of a refused upgrade; 1002 for a broken handshake. */
+        c->close_code = hl > 0 && hd.status != 101 ? hd.status : 1002;
+        ld_conn_close(l, c);
+        return 1;
+    }
+    memmove(c->in, c->in + hl, c->inlen - (size_t)hl);
+    c->inlen -= (size_t)hl;
+    c->state = LD_OPEN;
+    return 1;
 }
 
 static void on_readable(ld_loop *l, ld_conn *c)
@@ -249,22 +268,10 @@ static void on_readable(ld_loop *l, ld_conn *c)
             break;
         c->inlen += (size_t)r;
     }
-    if (c->state == LD_UPGRADING) {
-        c->in[c->inlen] = '\0';
-        char *end = strstr(c->in, "\r\n\r\n");
-        if (!end)
-            return;
-        if (strncmp(c->in, "HTTP/1.1 101", 12) != 0) {
-            c->close_code = atoi(c->in + 9); /* the HTTP status of a refused upgrade */
-            ld_conn_close(l, c);
-            return;
-        }
-        size_t hl = (size_t)(end - c->in) + 4;
-        memmove(c->in, c->in + hl, c->inlen - hl);
-        c->inlen -= hl;
-        c->state = LD_OPEN;
-    }
-    parse_frames(l, c);
+    if (c->state == LD_UPGRADING && !on_upgrade(l, c))
+        return;
+    if (c->state == LD_OPEN)
+        parse_frames(l, c);
 }
 
 static void on_writable(ld_loop *l, ld_conn *c)
@@ -272,14 +279,13 @@ static void on_writable(ld_loop *l, ld_conn *c)
     int err = 0;
     socklen_t sl = sizeof err;
     getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &sl);
-    char req[512];
-    int n = snprintf(req, sizeof req,
-                     "GET /app/%s?protocol=7&client=rh-load HTTP/1.1\r\nHost: %s:%d\r\n"
-                     "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                     "Sec-WebSocket-Version: 13\r\n\r\n",
-                     l->env->key, l->env->host, l->env->port);
-    if (err || send(c->fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+    char req[512], target[256];
+    ld_ws_key(c->key);
+    rw_wsmsg_init(&c->msg, LD_MAX_MESSAGE);
+    snprintf(target, sizeof target, "/app/%s?protocol=7&client=rehome-load", l->env->key);
+    size_t n =
+        rw_wskey_request(req, sizeof req, target, l->env->host, l->env->port, c->key, NULL, NULL);
+    if (err || n >= sizeof req || send(c->fd, req, n, MSG_NOSIGNAL) != (ssize_t)n) {
         ld_conn_close(l, c);
         return;
     }
@@ -323,25 +329,37 @@ static int http_req(const ld_env *env, const char *method, const char *path_quer
     }
     size_t blen = body ? strlen(body) : 0;
     /* One write: a head and a body in two would meet Nagle and delayed ACKs (40 ms each). */
-    char *req = NULL;
-    int n = asprintf(&req,
-                     "%s %s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n"
-                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                     method, path_query, env->host, env->port, blen, body ? body : "");
+    rw_http_req hr = {.method = method,
+                      .target = path_query,
+                      .host = env->host,
+                      .port = env->port,
+                      .content_type = "application/json",
+                      .body = body,
+                      .body_len = blen};
+    size_t n = rw_http_format(NULL, 0, &hr);
+    char *req = malloc(n + 1);
     int status = -1;
-    if (n > 0 && send(fd, req, (size_t)n, MSG_NOSIGNAL) == n) {
-        char buf[64] = "";
+    if (req && rw_http_format(req, n + 1, &hr) == n &&
+        send(fd, req, n, MSG_NOSIGNAL) == (ssize_t)n) {
+        char buf[512] = "";
         char *dst = out ? out : buf;
         size_t cap = out ? outlen : sizeof buf, got = 0;
         ssize_t r;
+        rw_header hdrs[32];
+        rw_http_head hd;
+        int hl = RW_HTTP_PARTIAL;
+        /* Without out, reading stops at the end of the head: the status is all that is asked. */
         while (got + 1 < cap && (r = recv(fd, dst + got, cap - 1 - got, 0)) > 0) {
             got += (size_t)r;
-            if (!out)
+            hl = rw_http_parse_head(dst, got, &hd, hdrs, 32);
+            if (!out && hl != RW_HTTP_PARTIAL)
                 break;
         }
         dst[got] = '\0';
-        if (got > 12 && strncmp(dst, "HTTP/1.1 ", 9) == 0)
-            status = atoi(dst + 9);
+        if (hl == RW_HTTP_PARTIAL)
+            hl = rw_http_parse_head(dst, got, &hd, hdrs, 32);
+        if (hl > 0)
+            status = hd.status;
     }
     free(req);
     close(fd);
@@ -369,22 +387,12 @@ int ld_publish(const ld_env *env, const char *channel, const char *data)
 {
     char path[128];
     snprintf(path, sizeof path, "/apps/%s/events", env->app_id);
-    size_t blen = strlen(channel) + strlen(data) + 64;
-    char *body = malloc(blen);
-    if (!body)
-        return -1;
-    snprintf(body, blen, "{\"name\":\"rh-load\",\"channel\":\"%s\",\"data\":\"%s\"}", channel,
-             data);
-    char *q = rh_httpsig_build_query(env->key, env->secret, "POST", path, (long)time(NULL), body,
-                                     strlen(body), NULL);
-    char *pq = q ? malloc(strlen(path) + strlen(q) + 2) : NULL;
-    int status = -1;
-    if (pq) {
-        sprintf(pq, "%s?%s", path, q);
-        status = http_req(env, "POST", pq, body, NULL, 0);
-    }
-    free(pq);
-    free(q);
+    char *body = rw_pusher_trigger_body("rh-load", channel, data);
+    char *target = body ? rw_pusher_api_target(env->key, env->secret, "POST", path, NULL, body,
+                                               strlen(body), (long)time(NULL))
+                        : NULL;
+    int status = target ? http_req(env, "POST", target, body, NULL, 0) : -1;
+    free(target);
     free(body);
     return status;
 }

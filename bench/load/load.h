@@ -1,10 +1,14 @@
-/* rh-load internals: the epoll WebSocket client (load_ws.c) and the three scenarios
- * (load_fanout.c, load_abuse.c). Test tool only; never linked into the server. */
+/* rehome-load internals: the epoll WebSocket client (ws.c) and the scenarios (fanout.c,
+ * abuse.c). Test tool only; never linked into the server. Every wire format is
+ * conformance/wire's; ownership: ld_loop owns its connections and their buffers. */
 #ifndef RH_LOAD_H
 #define RH_LOAD_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "wire/wskey.h"
+#include "wire/wsmsg.h"
 
 typedef struct ld_env {
     char host[64];
@@ -26,7 +30,9 @@ typedef struct ld_conn {
     uint64_t last_us; /* when the last event arrived */
     char *in;
     size_t inlen, incap;
-    const char *channel; /* subscribed to this after connection_established */
+    const char *channel;        /* subscribed to this after connection_established */
+    char key[RW_WSKEY_LEN + 1]; /* Sec-WebSocket-Key of the upgrade */
+    rw_wsmsg msg;               /* fragments being joined */
 } ld_conn;
 
 typedef struct ld_loop {
@@ -37,6 +43,8 @@ typedef struct ld_loop {
 } ld_loop;
 
 int ld_env_init(ld_env *env, const char *url);
+/* A fresh random Sec-WebSocket-Key. */
+void ld_ws_key(char key[RW_WSKEY_LEN + 1]);
 uint64_t ld_now_us(void);
 /* Server VmRSS in KiB (0 when unknown). */
 long ld_rss_kib(const ld_env *env);
