@@ -250,16 +250,14 @@ int rb_http_post(rb_http *h, const char *path, const char *body, size_t len, rb_
                       .content_type = "application/json",
                       .body = body,
                       .body_len = len};
-    size_t n = t ? rw_http_format(NULL, 0, &hr) : 0;
-    char *w = t ? malloc(n + 1) : NULL;
-    if (!t || !r || !w) {
-        free(t);
+    size_t n = 0;
+    char *w = t ? rw_http_format_alloc(&hr, &n) : NULL;
+    free(t);
+    if (!r || !w) {
         free(r);
         free(w);
         return -1;
     }
-    rw_http_format(w, n + 1, &hr);
-    free(t);
     r->wire = w;
     r->len = n;
     r->cb = cb;

@@ -336,11 +336,10 @@ static int http_req(const ld_env *env, const char *method, const char *path_quer
                       .content_type = "application/json",
                       .body = body,
                       .body_len = blen};
-    size_t n = rw_http_format(NULL, 0, &hr);
-    char *req = malloc(n + 1);
+    size_t n;
+    char *req = rw_http_format_alloc(&hr, &n);
     int status = -1;
-    if (req && rw_http_format(req, n + 1, &hr) == n &&
-        send(fd, req, n, MSG_NOSIGNAL) == (ssize_t)n) {
+    if (req && send(fd, req, n, MSG_NOSIGNAL) == (ssize_t)n) {
         char buf[512] = "";
         char *dst = out ? out : buf;
         size_t cap = out ? outlen : sizeof buf, got = 0;

@@ -86,13 +86,12 @@ int rc_http_request(const rc_hooks *h, const rc_endpoint *ep, const char *method
                      .headers = headers,
                      .body = body,
                      .body_len = body ? body_len : 0};
-    size_t n = rw_http_format(NULL, 0, &r);
-    char *req = malloc(n + 1);
+    size_t n;
+    char *req = rw_http_format_alloc(&r, &n);
     if (!req) {
         rc_hooks_error(h, "out of memory");
         return -1;
     }
-    rw_http_format(req, n + 1, &r);
     rc_hooks_wire(h, "out", "", req, n, 0);
     int64_t dl = rw_deadline_ns(rc_hooks_timeout(h, RC_IO_TIMEOUT_MS * 2));
     rc_net net;

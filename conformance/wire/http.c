@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -200,4 +201,16 @@ size_t rw_http_format(char *out, size_t cap, const rw_http_req *r)
     if (out && total < cap)
         out[total] = '\0';
     return total;
+}
+
+char *rw_http_format_alloc(const rw_http_req *r, size_t *len)
+{
+    size_t n = rw_http_format(NULL, 0, r);
+    char *out = malloc(n + 1);
+    if (out && rw_http_format(out, n + 1, r) != n) {
+        free(out);
+        out = NULL;
+    }
+    *len = out ? n : 0;
+    return out;
 }

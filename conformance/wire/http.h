@@ -7,7 +7,8 @@
  *
  * Ownership: rw_http_head and its rw_header array belong to the caller; their slices point
  * into the buffer given to rw_http_parse_head and are valid while it is. rw_http_format
- * writes into the caller's buffer. Pure: no I/O. */
+ * writes into the caller's buffer; rw_http_format_alloc returns heap the caller frees. Pure: no
+ * I/O. */
 #ifndef RW_HTTP_H
 #define RW_HTTP_H
 
@@ -77,5 +78,8 @@ typedef struct rw_http_req {
 /* Writes the request (head and body) into out when it fits in cap (one byte more for a NUL,
  * which is not part of the request); returns its length either way, like snprintf. */
 size_t rw_http_format(char *out, size_t cap, const rw_http_req *r);
+/* The same into a heap buffer (NUL-terminated, the caller's to free), its length in *len;
+ * NULL when out of memory. */
+char *rw_http_format_alloc(const rw_http_req *r, size_t *len);
 
 #endif

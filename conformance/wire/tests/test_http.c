@@ -132,8 +132,13 @@ static void test_format(void **state)
                             "Content-Type: text/plain\r\n\r\nx"));
     assert_string_equal(out, "GET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n"
                              "Content-Type: text/plain\r\n\r\nx");
+    size_t glen = strlen(out), n = 0;
+    char *a = rw_http_format_alloc(&g, &n);
+    assert_int_equal(n, glen);
+    assert_string_equal(a, out);
+    free(a);
     /* Too small: nothing is promised but the length. */
-    assert_int_equal(rw_http_format(out, 10, &g), strlen(out));
+    assert_int_equal(rw_http_format(out, 10, &g), glen);
 }
 
 int main(void)
