@@ -24,15 +24,13 @@ void rw_chunked_init(rw_chunked *d, uint64_t max_chunk)
     d->max = max_chunk ? max_chunk : (uint64_t)1 << 40;
 }
 
+/* The value of a hex digit, or -1. */
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    c = (char)(c | 0x20); /* 'A'..'F' to 'a'..'f'; no other byte becomes a digit */
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 /* One byte of the framing (not data): the next state. */

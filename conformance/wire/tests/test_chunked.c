@@ -21,6 +21,8 @@ static const struct {
     {"5\r\nhel", "hel", RW_CHUNKED_PARTIAL},
     {"\r\n", "", RW_CHUNKED_ERROR},
     {"g\r\n", "", RW_CHUNKED_ERROR},
+    {"\x10\r\n", "", RW_CHUNKED_ERROR}, /* a control byte is no digit, whatever its bits */
+    {"Ff\r\n", "", RW_CHUNKED_PARTIAL},
     {"2\r\nabX\r\n", "ab", RW_CHUNKED_ERROR},
     {"2\nab\r\n", "", RW_CHUNKED_ERROR},
     {"11111111111111111\r\n", "", RW_CHUNKED_ERROR},
