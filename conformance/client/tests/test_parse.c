@@ -1,7 +1,8 @@
-/* Unit tests of the suite's reader of HTTP responses (rc_http_parse, over conformance/wire's
- * head parser and chunked decoder; the frame codec's tests are in conformance/wire/tests),
- * including the inputs fuzzing made us tighten: chunk sizes that are not hex at the start of their
- * line, chunk data not followed by CRLF, NUL bytes in the head, a negative Content-Length. */
+/* Unit tests of the suite's transport without the runner: its reader of HTTP responses
+ * (rc_http_parse, over conformance/wire's head parser and chunked decoder; the frame codec's
+ * tests are in conformance/wire/tests), including the inputs fuzzing made us tighten (chunk
+ * sizes that are not hex at the start of their line, chunk data not followed by CRLF, NUL
+ * bytes in the head, a negative Content-Length), and findings reported through rc_hooks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "client/http_resp.h"
+#include "client/io.h"
 
 #define S(lit) (lit), (sizeof(lit) - 1)
 
@@ -106,13 +108,57 @@ static void test_http_head(void **state)
     free(in);
 }
 
+typedef struct seen {
+    int errors, fails, timeouts;
+    char last[256];
+} seen;
+
+static void on_report(void *ud, rc_hook_kind kind, const char *msg, const char *exp,
+                      const char *got)
+{
+    seen *s = ud;
+    (void)exp;
+    (void)got;
+    if (kind == RC_HOOK_ERROR)
+        s->errors++;
+    else
+        s->fails++;
+    snprintf(s->last, sizeof s->last, "%s", msg);
+}
+
+static int on_timeout(void *ud, int ms)
+{
+    ((seen *)ud)->timeouts++;
+    return ms < 0 || ms > 500 ? 500 : ms;
+}
+
+/* The transport links and reports without the runner: a refused connect is one ERROR finding
+ * through the hooks, and the deadline came from them. */
+static void test_hooks_without_runner(void **state)
+{
+    (void)state;
+    seen s = {0};
+    rc_hooks h = {.ud = &s, .report = on_report, .timeout = on_timeout};
+    rc_endpoint ep = {.host = "127.0.0.1", .port = 1};
+    rc_http_resp r;
+    assert_int_equal(rc_http_request(&h, &ep, "GET", "/", NULL, NULL, 0, &r), -1);
+    assert_int_equal(s.errors, 1);
+    assert_int_equal(s.fails, 0);
+    assert_true(s.timeouts >= 1);
+    assert_non_null(strstr(s.last, "127.0.0.1:1"));
+    assert_null(rc_ws_connect(&h, &ep, "/app/k", NULL, 0, NULL));
+    assert_int_equal(s.errors, 2);
+    /* expect_failure: quiet. */
+    assert_null(rc_ws_connect(&h, &ep, "/app/k", NULL, 1, NULL));
+    assert_int_equal(s.errors, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_http_content_length),
-        cmocka_unit_test(test_http_close_delimited),
-        cmocka_unit_test(test_http_chunked),
-        cmocka_unit_test(test_http_head),
+        cmocka_unit_test(test_http_content_length),  cmocka_unit_test(test_http_close_delimited),
+        cmocka_unit_test(test_http_chunked),         cmocka_unit_test(test_http_head),
+        cmocka_unit_test(test_hooks_without_runner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
