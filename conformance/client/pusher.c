@@ -44,16 +44,27 @@ static void parse_into(rc_pmsg *m, const char *raw, size_t len)
         m->data_parsed = cJSON_Parse(m->data->valuestring);
 }
 
+/* The case's deadline ms from now, and the whole milliseconds left before it (>= 0). */
+static int64_t deadline_of(rc_ctx *ctx, int ms)
+{
+    return rc__now_ns() + (int64_t)rc__timeout(ctx, ms) * 1000000LL;
+}
+
+static int left_of(int64_t dl)
+{
+    int left = (int)((dl - rc__now_ns()) / 1000000LL);
+    return left < 0 ? 0 : left;
+}
+
 int rc_pusher_next(rc_pconn *pc, int timeout_ms, const rc_pmsg **out)
 {
     pconn_full *f = (pconn_full *)pc;
     if (!pc)
         return -1;
-    int64_t dl = rc__now_ns() + (int64_t)rc__timeout(f->ctx, timeout_ms) * 1000000LL;
+    int64_t dl = deadline_of(f->ctx, timeout_ms);
     for (;;) {
-        int left = (int)((dl - rc__now_ns()) / 1000000LL);
         rc_ws_msg m;
-        int r = rc_ws_recv(pc->ws, left < 0 ? 0 : left, &m);
+        int r = rc_ws_recv(pc->ws, left_of(dl), &m);
         if (r <= 0)
             return r;
         if (m.opcode == RC_WS_PING || m.opcode == RC_WS_PONG)
@@ -83,11 +94,10 @@ int rc_pusher_wait(rc_pconn *pc, const char *event, const char *channel, int tim
     pconn_full *f = (pconn_full *)pc;
     if (!pc)
         return -1;
-    int64_t dl = rc__now_ns() + (int64_t)rc__timeout(f->ctx, timeout_ms) * 1000000LL;
+    int64_t dl = deadline_of(f->ctx, timeout_ms);
     for (;;) {
-        int left = (int)((dl - rc__now_ns()) / 1000000LL);
         const rc_pmsg *m;
-        int r = rc_pusher_next(pc, left < 0 ? 0 : left, &m);
+        int r = rc_pusher_next(pc, left_of(dl), &m);
         if (r <= 0)
             return r;
         if (m->event && strcmp(m->event, event) == 0 &&
@@ -138,11 +148,10 @@ int rc_pusher_subscribe_ok(rc_ctx *ctx, rc_pconn *pc, const char *channel, const
         rc_error(ctx, "cannot send pusher:subscribe for %s", channel);
         return 0;
     }
-    int64_t dl = rc__now_ns() + (int64_t)rc__timeout(ctx, RC_DEFAULT_TIMEOUT_MS) * 1000000LL;
+    int64_t dl = deadline_of(ctx, RC_DEFAULT_TIMEOUT_MS);
     for (;;) {
-        int left = (int)((dl - rc__now_ns()) / 1000000LL);
         const rc_pmsg *m;
-        int r = rc_pusher_next(pc, left < 0 ? 0 : left, &m);
+        int r = rc_pusher_next(pc, left_of(dl), &m);
         if (r <= 0) {
             rc_error(ctx, "subscribing to %s: %s", channel,
                      r == 0 ? "no pusher_internal:subscription_succeeded in time"
