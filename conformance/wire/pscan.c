@@ -150,8 +150,9 @@ int rw_pscan_token_full(const char *s, size_t len, const char *channel, const ch
         snprintf(err, errlen, "data does not decode to an object");
         goto out;
     }
-    if (!cJSON_IsNumber(sq) || sq->valuedouble < 1 ||
-        sq->valuedouble != (double)(long long)sq->valuedouble) {
+    /* Range first: converting a double beyond 2^63 to an integer is undefined. */
+    if (!cJSON_IsNumber(sq) || !(sq->valuedouble >= 1 && sq->valuedouble <= 9007199254740992.0) ||
+        sq->valuedouble != (double)(uint64_t)sq->valuedouble) {
         snprintf(err, errlen, "seq is not a positive integer");
         goto out;
     }

@@ -53,6 +53,9 @@ static int authority(const char *s, size_t n, rw_url *out, char *err, size_t err
     }
     if (hn == 0)
         return fail(err, errlen, "the URL has no host");
+    if (memchr(h, '[', hn) || memchr(h, ']', hn) || (h != s && !memchr(h, ':', hn)))
+        return fail(err, errlen,
+                    "the URL's host is not a name, an IPv4 or a bracketed IPv6 address");
     if (hn >= sizeof out->host)
         return fail(err, errlen, "the URL's host is too long");
     memcpy(out->host, h, hn);

@@ -78,6 +78,14 @@ static void test_token_full(void **state)
                                          "s1", &seq, err, 128),
                      -1);
     assert_non_null(strstr(err, "seq"));
+    const char *huge = TOK("1e300");
+    assert_int_equal(rw_pscan_token_full(huge, strlen(huge), "private-workspace.b.thread.t1", "s1",
+                                         &seq, err, 128),
+                     -1);
+    const char *frac = TOK("1.5");
+    assert_int_equal(rw_pscan_token_full(frac, strlen(frac), "private-workspace.b.thread.t1", "s1",
+                                         &seq, err, 128),
+                     -1);
     assert_int_equal(rw_pscan_token_full("{\"event\":", 9, "c", "s", &seq, err, 128), -1);
 }
 
