@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: rehome-load fanout URL CONNS EVENTS | slow URL FAST EVENTS SIZE | "
-                        "abuse URL SECONDS\n");
+                        "abuse URL SECONDS | hold URL CONNS SECONDS\n");
         return 2;
     }
     ld_env env;
