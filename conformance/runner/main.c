@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../client/net.h"
+#include "wire/clock.h"
 #include "../smoke/smoke.h"
 #include "certify.h"
 #include "cli.h"
@@ -45,7 +46,7 @@ static int probe(const rc_opts *o)
 {
     rc_net n;
     char err[256];
-    if (rc_net_connect(&n, o->t.host, o->t.port, o->t.tls, o->t.ca_file, rc_net_deadline(5000), err,
+    if (rc_net_connect(&n, o->t.host, o->t.port, o->t.tls, o->t.ca_file, rw_deadline_ns(5000), err,
                        sizeof err) < 0) {
         fprintf(stderr, "rehome-conform: target unreachable: %s\n", err);
         return -1;
