@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "wire/url.h"
 #include "result.h"
 #include "sys.h"
 
@@ -52,20 +53,16 @@ static void usage(FILE *f)
 /* http://HOST:PORT (or ws://) into host and port. 0, or -1. */
 static int host_port(const char *url, char *host, size_t hostlen, int *port)
 {
-    const char *p = strncmp(url, "http://", 7) == 0 ? url + 7
-                    : strncmp(url, "ws://", 5) == 0 ? url + 5
-                                                    : NULL;
-    if (!p)
+    rw_url u;
+    char err[160];
+    /* No TLS here: the bench measures the server, not a TLS library. */
+    if (rw_url_parse(url, &u, err, sizeof(err)) != 0 || u.tls ||
+        snprintf(host, hostlen, "%s", u.host) >= (int)hostlen)
         return -1;
-    const char *colon = strrchr(p, ':');
-    if (!colon || colon == p || (size_t)(colon - p) >= hostlen)
-        return -1;
-    memcpy(host, p, (size_t)(colon - p));
-    host[colon - p] = 0;
     if (strcmp(host, "localhost") == 0)
         snprintf(host, hostlen, "127.0.0.1");
-    *port = atoi(colon + 1);
-    return *port > 0 && *port < 65536 ? 0 : -1;
+    *port = u.port;
+    return 0;
 }
 
 /* The positional URL (may be NULL) and --ws-url / --api-url / --control-url: the WebSocket

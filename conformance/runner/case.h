@@ -109,6 +109,7 @@ typedef struct rc_limits {
     long max_connections;       /* 0: unlimited (that case SKIPs) */
     long max_subscriptions;     /* 0: unlimited */
     long http_requests_per_sec; /* 0: off */
+    long max_open_streams;      /* 0: no cap (that case SKIPs) */
     char allowed_origin[256];   /* one allowed Origin; "": every origin allowed */
 } rc_limits;
 
@@ -118,14 +119,14 @@ typedef struct rc_limits {
  * --auth-url, --control-url (runner/endpoints.h resolves them). */
 typedef enum { RC_ROLE_WS = 0, RC_ROLE_API, RC_ROLE_AUTH, RC_ROLE_CONTROL, RC_ROLES } rc_role;
 
-typedef struct rc_endpoint {
+typedef struct rc_role_ep {
     char url[512];  /* as given, or built from the positional URL */
     char host[256]; /* without brackets for IPv6 */
     int port;
     int tls;        /* https / wss */
     char path[256]; /* the authorizer's path ("/broadcasting/auth"); "" for the others */
     int given;      /* 1: from its own option; 0: defaulted from the positional URL */
-} rc_endpoint;
+} rc_role_ep;
 
 /* The producer driver (--producer exec:CMD, conformance/producer): NULL drives the control
  * API over HTTP. */
@@ -147,9 +148,9 @@ typedef struct rc_target {
     const char *app_id;
     const char *app_key;
     const char *app_secret;
-    const char *auth_path;    /* = ep[RC_ROLE_AUTH].path: "/broadcasting/auth" */
-    rc_endpoint ep[RC_ROLES]; /* every HTTP request goes to its role's endpoint */
-    rc_producer *producer;    /* NULL: the control API at ep[RC_ROLE_CONTROL] */
+    const char *auth_path;   /* = ep[RC_ROLE_AUTH].path: "/broadcasting/auth" */
+    rc_role_ep ep[RC_ROLES]; /* every HTTP request goes to its role's endpoint */
+    rc_producer *producer;   /* NULL: the control API at ep[RC_ROLE_CONTROL] */
     rc_producer_http_fn producer_http;
     rc_user member;           /* member of member.workspace (alice-token, acme) */
     rc_user other;            /* member of other.workspace only (bob-token, globex) */

@@ -13,7 +13,7 @@ typedef struct rc_opts {
     int list, strict, slow, quiet;
     int timeout_ms;
     int max_wait_s;
-    const char *json, *junit, *expect;
+    const char *json, *junit, *html, *expect;
     const char *limits_file, *limits_app;
     unsigned long long seed;
     int have_seed;
@@ -41,6 +41,9 @@ int rc_cli_parse(int argc, char **argv, rc_opts *o);
  * 0, or -1 after a message on stderr. */
 int rc_cli_endpoints(rc_target *t, const char *positional, const char *const urls[RC_ROLES],
                      const char *auth_path);
+/* Runs the selected cases against o's target and writes the reports; the exit status
+ * (main.c). argv is recorded in the reports as given. */
+int rc_main_run(rc_opts *o, int argc, char **argv);
 /* Reads app_id's limits and credentials from a server config file (JSON: "apps":[{...}]).
  * 0, or -1 with a message in err. */
 int rc_limits_load(const char *file, const char *app_id, rc_limits *out, char *err, size_t errlen);

@@ -12,7 +12,7 @@ const char *rc_role_name(rc_role r)
     return r < RC_ROLES ? n[r] : "?";
 }
 
-static int host_part(const char *u, rc_endpoint *e, const char **rest)
+static int host_part(const char *u, rc_role_ep *e, const char **rest)
 {
     const char *hend;
     size_t n;
@@ -35,7 +35,7 @@ static int host_part(const char *u, rc_endpoint *e, const char **rest)
     return 0;
 }
 
-int rc_ep_parse(const char *url, int with_path, rc_endpoint *e, char *err, size_t errlen)
+int rc_ep_parse(const char *url, int with_path, rc_role_ep *e, char *err, size_t errlen)
 {
     const char *u = url, *rest;
     memset(e, 0, sizeof *e);
@@ -82,10 +82,10 @@ bad:
 }
 
 int rc_ep_resolve(const char *positional, const char *const urls[RC_ROLES], const char *auth_path,
-                  int auth_path_given, rc_endpoint ep[RC_ROLES], char *err, size_t errlen)
+                  int auth_path_given, rc_role_ep ep[RC_ROLES], char *err, size_t errlen)
 {
     char sub[400];
-    rc_endpoint base;
+    rc_role_ep base;
     if (urls[RC_ROLE_AUTH] && auth_path_given) {
         snprintf(err, errlen,
                  "--auth-path and --auth-url exclude each other (the URL has the path)");
