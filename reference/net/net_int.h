@@ -9,6 +9,7 @@
 #include <libwebsockets.h>
 #include <uv.h>
 
+#include "../core/faults.h"
 #include "net.h"
 
 /* Frames are written in place: the bytes before rh_buf.data hold the WebSocket header. */
@@ -63,6 +64,7 @@ typedef struct rh_pss {
     rh_http_pend *pend; /* request being read or answered */
     size_t expect;      /* Content-Length still to read into pend->body */
     int reading;
+    int check_echo; /* the next body chunk is the first: check it for lws' pipelining re-read */
 } rh_pss;
 
 struct rh_net {

@@ -1,0 +1,25 @@
+#include "httpedge.h"
+
+#include <string.h>
+
+rh_httpedge_framing rh_httpedge_framing_of(int cl_present, int te_present)
+{
+    if (cl_present && te_present)
+        return RH_HTTPEDGE_AMBIGUOUS;
+    if (te_present)
+        return RH_HTTPEDGE_CHUNKED;
+    return cl_present ? RH_HTTPEDGE_LENGTH : RH_HTTPEDGE_NO_BODY;
+}
+
+int rh_httpedge_body_is_request_line(const char *method, const char *chunk, size_t len)
+{
+    if (!method || !chunk || len == 0)
+        return 0;
+    size_t mlen = strlen(method);
+    if (mlen == 0)
+        return 0;
+    size_t n = len < mlen ? len : mlen;
+    if (memcmp(chunk, method, n) != 0)
+        return 0;
+    return len <= mlen || chunk[mlen] == ' ';
+}

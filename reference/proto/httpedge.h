@@ -1,0 +1,27 @@
+/* rh_httpedge: pure checks the HTTP edge makes on a request before or while reading it, kept
+ * apart from libwebsockets so they can be unit-tested and fuzzed. No allocation; every
+ * pointer argument is borrowed for the call only. */
+#ifndef RH_HTTPEDGE_H
+#define RH_HTTPEDGE_H
+
+#include <stddef.h>
+
+/* How a request states its body length (RFC 9112 6.2, 6.3). */
+typedef enum {
+    RH_HTTPEDGE_NO_BODY,     /* neither Content-Length nor Transfer-Encoding */
+    RH_HTTPEDGE_LENGTH,      /* Content-Length only */
+    RH_HTTPEDGE_CHUNKED,     /* Transfer-Encoding only: refused with 411 (no chunked reader) */
+    RH_HTTPEDGE_AMBIGUOUS,   /* both: refused with 400 and the connection closed */
+} rh_httpedge_framing;
+
+/* cl_present / te_present: whether the headers were sent (any value). */
+rh_httpedge_framing rh_httpedge_framing_of(int cl_present, int te_present);
+
+/* 1 when the first body chunk of a request starts with that request's own request line
+ * ("METHOD SP", or the part of it the chunk holds): libwebsockets 4.1 re-reads a pipelined
+ * request from its buffered bytes as the body, from the request line on, and then loops on
+ * the body's completion for ever. method is the method lws parsed ("POST"); chunk may be
+ * NULL when len is 0 (then 0). */
+int rh_httpedge_body_is_request_line(const char *method, const char *chunk, size_t len);
+
+#endif

@@ -1,0 +1,41 @@
+#include "th.h"
+
+#include "proto/httpedge.h"
+
+static void test_framing(void **state)
+{
+    (void)state;
+    assert_int_equal(rh_httpedge_framing_of(0, 0), RH_HTTPEDGE_NO_BODY);
+    assert_int_equal(rh_httpedge_framing_of(1, 0), RH_HTTPEDGE_LENGTH);
+    assert_int_equal(rh_httpedge_framing_of(0, 1), RH_HTTPEDGE_CHUNKED);
+    assert_int_equal(rh_httpedge_framing_of(1, 1), RH_HTTPEDGE_AMBIGUOUS);
+}
+
+static void test_request_line_echo(void **state)
+{
+    (void)state;
+    /* the pipelined re-read: the body chunk is the request's own first bytes */
+    assert_int_equal(rh_httpedge_body_is_request_line("POST", S("POST /up HTTP/1.1\r\n")), 1);
+    assert_int_equal(rh_httpedge_body_is_request_line("POST", S("P")), 1);
+    assert_int_equal(rh_httpedge_body_is_request_line("POST", S("POST")), 1);
+    assert_int_equal(rh_httpedge_body_is_request_line("POST", S("POST ")), 1);
+    assert_int_equal(rh_httpedge_body_is_request_line("PUT", S("PUT /x")), 1);
+    /* ordinary bodies */
+    assert_int_equal(rh_httpedge_body_is_request_line("POST", S("{\"name\":\"e\"}")), 0);
+    assert_int_equal(rh_httpedge_body_is_request_line("POST", S("POSTAL")), 0);
+    assert_int_equal(rh_httpedge_body_is_request_line("POST", S("OST /up")), 0);
+    assert_int_equal(rh_httpedge_body_is_request_line("POST", S("a")), 0);
+    assert_int_equal(rh_httpedge_body_is_request_line("POST", NULL, 0), 0);
+    assert_int_equal(rh_httpedge_body_is_request_line("POST", "", 0), 0);
+    assert_int_equal(rh_httpedge_body_is_request_line(NULL, S("POST ")), 0);
+    assert_int_equal(rh_httpedge_body_is_request_line("", S("POST ")), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_framing),
+        cmocka_unit_test(test_request_line_echo),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
