@@ -125,7 +125,7 @@ void rh_srv_note_send_latency(rh_srv *srv, uint64_t us);
 
 typedef struct rh_http_req {
     const char *method; /* "GET", "POST" */
-    const char *path;   /* raw path as received, e.g. "/apps/app-id/events" */
+    const char *path;   /* percent-decoded once (by the edge), e.g. "/apps/app-id/events" */
     const char *query;  /* raw query without '?', or "" */
     const char *body;
     size_t body_len;
