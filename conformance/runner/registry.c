@@ -24,7 +24,8 @@
     X(stream_sequence)                                                                             \
     X(stream_end)                                                                                  \
     X(stream_control)                                                                              \
-    X(stream_replay)
+    X(stream_replay)                                                                               \
+    X(pusher_edge)
 
 RC_TABLES(RC_TABLE)
 

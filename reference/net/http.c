@@ -251,8 +251,7 @@ static int http_begin(rh_net *net, struct lws *wsi, rh_pss *pss, const char *uri
         /* RFC 9112 6.3: a proxy in front may have framed the body by Transfer-Encoding; reading
          * it by Content-Length would smuggle the rest in as another request. */
         if (!rh_srv_has_fault(net->srv, RH_FAULT_HTTP_CL_OVER_TE))
-            return answer_error(pss, wsi, 400,
-                                "both Content-Length and Transfer-Encoding sent", 1);
+            return answer_error(pss, wsi, 400, "both Content-Length and Transfer-Encoding sent", 1);
         break;
     case RH_HTTPEDGE_CHUNKED:
         return answer_error(pss, wsi, 411, "Content-Length required", 1);

@@ -8,10 +8,10 @@
 
 /* How a request states its body length (RFC 9112 6.2, 6.3). */
 typedef enum {
-    RH_HTTPEDGE_NO_BODY,     /* neither Content-Length nor Transfer-Encoding */
-    RH_HTTPEDGE_LENGTH,      /* Content-Length only */
-    RH_HTTPEDGE_CHUNKED,     /* Transfer-Encoding only: refused with 411 (no chunked reader) */
-    RH_HTTPEDGE_AMBIGUOUS,   /* both: refused with 400 and the connection closed */
+    RH_HTTPEDGE_NO_BODY,   /* neither Content-Length nor Transfer-Encoding */
+    RH_HTTPEDGE_LENGTH,    /* Content-Length only */
+    RH_HTTPEDGE_CHUNKED,   /* Transfer-Encoding only: refused with 411 (no chunked reader) */
+    RH_HTTPEDGE_AMBIGUOUS, /* both: refused with 400 and the connection closed */
 } rh_httpedge_framing;
 
 /* cl_present / te_present: whether the headers were sent (any value). */
