@@ -63,6 +63,19 @@ static int body_of(const char *p, const char *end, char *out, size_t outlen)
     return 1;
 }
 
+/* Sends req (n bytes; n <= 0: building it failed) and frees it with rc_http_raw.
+ * 1 with the answer in *r, 0 after rc_error. */
+static int send_raw(rc_ctx *ctx, char *req, int n, rc_raw_resp *r)
+{
+    if (n <= 0) { /* after a failed asprintf req is undefined: not freed */
+        rc_error(ctx, "cannot build the raw request");
+        return 0;
+    }
+    int sent = rc_http_raw(ctx, req, (size_t)n, RAW_WAIT_MS, r);
+    free(req);
+    return sent == 0;
+}
+
 /* --- 6.8.1 pipelined requests --------------------------------------------------------- */
 
 static void run_pipelined(rc_ctx *ctx)
@@ -85,11 +98,8 @@ static void run_pipelined(rc_ctx *ctx)
                        : -1;
     free(h1);
     free(h2);
-    RC_TRY(ctx, n > 0, "cannot build the pipelined requests");
     rc_raw_resp r;
-    int sent = rc_http_raw(ctx, req, (size_t)n, RAW_WAIT_MS, &r);
-    free(req);
-    if (sent != 0)
+    if (!send_raw(ctx, req, n, &r))
         return;
     char first[4096];
     int st = status_of(r.data);
@@ -136,11 +146,8 @@ static void run_length_and_chunked(rc_ctx *ctx)
                      "Transfer-Encoding: chunked\r\n\r\n%s",
                      h, strlen(body), body);
     free(h);
-    RC_TRY(ctx, n > 0, "out of memory");
     rc_raw_resp r;
-    int sent = rc_http_raw(ctx, req, (size_t)n, RAW_WAIT_MS, &r);
-    free(req);
-    if (sent != 0)
+    if (!send_raw(ctx, req, n, &r))
         return;
     int st = status_of(r.data);
     if (st >= 200 && st < 300) {
