@@ -178,6 +178,7 @@ static void dispatch(rh_net *net, rh_pss *pss)
 {
     rh_http_pend *p = pss->pend;
     pss->reading = 0;
+    p->read_deadline_ms = 0;
     rh_http_req req = {
         .method = p->method,
         .path = p->path,
@@ -279,13 +280,17 @@ static int http_begin(rh_net *net, struct lws *wsi, rh_pss *pss, const char *uri
     pss->reading = 1;
     /* Only a connection that carried a request before can have this one buffered by lws. */
     pss->check_echo = lws_get_opaque_user_data(wsi) != NULL;
+    /* lws restarts its own body timeout at every chunk, so a body trickled a byte at a time
+     * would hold the connection (and its header buffer) for ever: the whole body gets one
+     * deadline. The headers are bounded by lws' header-buffer timeout (timeout_secs_ah_idle). */
+    p->read_deadline_ms = rh_net_now_ms(net) + (uint64_t)net->cfg->http_read_timeout * 1000u;
     return 0;
 }
 
 static int http_body(rh_net *net, rh_pss *pss, const char *in, size_t len)
 {
     rh_http_pend *p = pss->pend;
-    if (!p || !pss->reading)
+    if (!p || !pss->reading || p->done)
         return 0; /* an early answer is on its way; the rest of the body is dropped */
     int first = pss->check_echo;
     pss->check_echo = 0;
@@ -323,6 +328,8 @@ static const char *reason_phrase(int status)
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
     case 409:
         return "Conflict";
     case 411:
@@ -404,7 +411,7 @@ int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *
     case LWS_CALLBACK_HTTP_BODY:
         return http_body(net, pss, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (pss->pend && pss->reading)
+        if (pss->pend && pss->reading && !pss->pend->done)
             dispatch(net, pss);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
@@ -415,6 +422,20 @@ int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *
         return 0;
     default:
         return 0;
+    }
+}
+
+void rh_net_http_expire(rh_net *net, uint64_t now_ms)
+{
+    static const char body[] = "{\"error\":\"request not received in time\",\"code\":408}";
+    for (rh_http_pend *p = net->pend_head; p; p = p->next) {
+        if (!p->wsi || p->done || !p->read_deadline_ms || now_ms < p->read_deadline_ms)
+            continue;
+        p->read_deadline_ms = 0;
+        p->close_after = 1;
+        set_answer(p, 408, "application/json", body, sizeof body - 1, NULL);
+        rh_srv_note_http(net->srv, 408);
+        lws_callback_on_writable(p->wsi);
     }
 }
 

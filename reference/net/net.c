@@ -250,6 +250,7 @@ static void on_tick(uv_timer_t *t)
 {
     rh_net *net = t->data;
     rh_srv_tick(net->srv);
+    rh_net_http_expire(net, rh_net_now_ms(net));
 }
 
 static int init_handles(rh_net *net, char *err, size_t errlen)

@@ -46,6 +46,7 @@ typedef struct rh_http_pend {
     int done;
     int head; /* HEAD request: headers only */
     int close_after;
+    uint64_t read_deadline_ms; /* while the body is read: when it must be complete; else 0 */
     /* request copies, alive until the answer (an asynchronous store may read them late) */
     char *method, *path, *query, *auth, *ctype, *body;
     size_t body_len;
@@ -100,6 +101,9 @@ int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *
  * "" when there is none; heap (caller frees), NULL when out of memory. */
 char *rh_net_query_of(struct lws *wsi);
 void rh_net_http_free_all(rh_net *net);
+/* Answers 408 and closes every request whose body is still being read past its deadline
+ * (http_read_timeout, counted from the end of its headers). */
+void rh_net_http_expire(rh_net *net, uint64_t now_ms);
 
 uint64_t rh_net_now_ms(void *ud);
 uint64_t rh_net_now_us(void);
