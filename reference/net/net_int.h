@@ -87,6 +87,9 @@ struct rh_net {
     rh_ws *ws_head;
     size_t qbytes; /* bytes in every send queue, for GET /metrics */
     rh_http_pend *pend_head;
+    unsigned long fd_cap;     /* sockets numbered at or over this are refused at accept */
+    uint64_t fd_cap_log_ms;   /* last "descriptors exhausted" warning: one per 10 s at most */
+    unsigned long fd_refused; /* refused since that warning */
 };
 
 /* ws.c */

@@ -11,6 +11,14 @@ rh_httpedge_framing rh_httpedge_framing_of(int cl_present, int te_present)
     return cl_present ? RH_HTTPEDGE_LENGTH : RH_HTTPEDGE_NO_BODY;
 }
 
+unsigned long rh_httpedge_fd_cap(unsigned long long nofile)
+{
+    if (nofile > 1048576u)
+        nofile = 1048576u;
+    unsigned long long reserve = nofile / 4 < 64 ? nofile / 4 : 64;
+    return (unsigned long)(nofile - reserve);
+}
+
 int rh_httpedge_body_is_request_line(const char *method, const char *chunk, size_t len)
 {
     if (!method || !chunk || len == 0)

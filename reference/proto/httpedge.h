@@ -24,4 +24,11 @@ rh_httpedge_framing rh_httpedge_framing_of(int cl_present, int te_present);
  * NULL when len is 0 (then 0). */
 int rh_httpedge_body_is_request_line(const char *method, const char *chunk, size_t len);
 
+/* How many descriptors the edge's sockets may use under an open-file limit of nofile: the
+ * limit less a reserve for everything else the process opens (the loop's own descriptors,
+ * Redis connections, stdio, files), a quarter of the limit and at most 64; never over
+ * 1048576. Descriptors are allocated lowest first, so a socket accepted with a number at or
+ * over the cap means the process holds at least that many: it is refused. */
+unsigned long rh_httpedge_fd_cap(unsigned long long nofile);
+
 #endif

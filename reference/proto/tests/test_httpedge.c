@@ -31,11 +31,23 @@ static void test_request_line_echo(void **state)
     assert_int_equal(rh_httpedge_body_is_request_line("", S("POST ")), 0);
 }
 
+static void test_fd_cap(void **state)
+{
+    (void)state;
+    assert_int_equal(rh_httpedge_fd_cap(20000), 20000 - 64);
+    assert_int_equal(rh_httpedge_fd_cap(1024), 1024 - 64);
+    assert_int_equal(rh_httpedge_fd_cap(64), 48);
+    assert_int_equal(rh_httpedge_fd_cap(3), 3);
+    assert_int_equal(rh_httpedge_fd_cap(0), 0);
+    assert_int_equal(rh_httpedge_fd_cap(~0ull), 1048576 - 64); /* RLIM_INFINITY */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_request_line_echo),
+        cmocka_unit_test(test_fd_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
