@@ -1,5 +1,6 @@
-/* Pusher profile, section 6.8: HTTP message framing and paths at the server's edge
- * (pipelined requests, Content-Length with Transfer-Encoding, double-encoded paths).
+/* Pusher profile, sections 6.8 (HTTP message framing and paths at the server's edge:
+ * pipelined requests, Content-Length with Transfer-Encoding, double-encoded paths) and 2.3.6
+ * (a WebSocket close whose reason is not UTF-8).
  *
  * These cases send bytes rc_http's well-formed requests cannot express, through rc_http_raw,
  * and judge only what any HTTP/1.1 server may answer: each accepts every behaviour RFC 9112
@@ -204,6 +205,33 @@ static void run_double_encoded(rc_ctx *ctx)
     }
 }
 
+/* --- 2.3.6 a close reason that is not UTF-8 ----------------------------------------------- */
+
+static void run_close_bad_utf8(rc_ctx *ctx)
+{
+    rc_pconn *pc = rc_pusher_connect(ctx);
+    if (!pc)
+        return;
+    const unsigned char c[] = {1000 >> 8, 1000 & 255, 'o', 'k', 0xff, 0xfe};
+    RC_TRY(ctx, rc_ws_send_frame(pc->ws, RC_WS_CLOSE, c, sizeof c, 1, 1) == 0, "send failed");
+    rc_ws_msg m;
+    int r;
+    while ((r = rc_ws_recv(pc->ws, RC_WAIT_MS, &m)) == 1)
+        ; /* messages sent before the server read the close */
+    int code = rc_ws_close_code(pc->ws);
+    if (code == 1007 || code == 1002)
+        return;
+    char seen[64];
+    if (r == 0)
+        snprintf(seen, sizeof seen, "no close within %d ms", RC_WAIT_MS);
+    else if (code == 1006)
+        snprintf(seen, sizeof seen, "a TCP close without a close frame");
+    else
+        snprintf(seen, sizeof seen, "close %d", code);
+    rc_expect_seen(ctx, "close 1007 (or 1002)", seen);
+    rc_fail(ctx, "a client close frame whose reason is not valid UTF-8 was answered with %s", seen);
+}
+
 const rc_case rc_cases_pusher_edge[] = {
     {"pusher/6.8/pipelined-requests", "6.8", RC_MUST,
      "pipelined requests are answered in order or the connection closed",
@@ -222,5 +250,10 @@ const rc_case rc_cases_pusher_edge[] = {
      "A server SHOULD percent-decode the request path once: /%2561pps/{id}/channels is not "
      "/apps/{id}/channels.",
      "needs:http-api", 0, run_double_encoded},
+    {"pusher/2.3/close-reason-not-utf8", "2.3", RC_SHOULD,
+     "a close whose reason is not UTF-8 is answered with 1007",
+     "RFC 6455 8.1 and 7.4.1: a close frame whose reason is not valid UTF-8 fails the "
+     "connection, with close code 1007 (1002 accepted), not an echo of the client's code.",
+     "", 0, run_close_bad_utf8},
     {0},
 };

@@ -101,6 +101,8 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
          "a pipelined request with a body is read as lws 4.1 offers it (the server spins)"},
     [RH_FAULT_HTTP_CL_OVER_TE] = {"http-cl-over-te",
                                   "Content-Length wins when Transfer-Encoding is sent too"},
+    [RH_FAULT_WS_CLOSE_UTF8] = {"ws-close-utf8",
+                                "a client close whose reason is not UTF-8 is echoed, not 1007"},
     [RH_FAULT_PATH_DOUBLE_DECODE] = {"path-double-decode",
                                      "the path is percent-decoded again when routed"},
 };

