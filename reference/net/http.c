@@ -188,8 +188,12 @@ static void dispatch(rh_net *net, rh_pss *pss)
         .authorization = p->auth,
         .content_type = p->ctype,
     };
-    rh_logf(net->log, RH_LOG_DEBUG, "HTTP %s %s%s%s (%zu bytes)", p->method, p->path,
-            req.query[0] ? "?" : "", req.query, p->body_len);
+    if (net->log->level >= RH_LOG_DEBUG) {
+        char q[512]; /* bearer tokens and signatures never reach the log */
+        rh_logf(net->log, RH_LOG_DEBUG, "HTTP %s %s%s%s (%zu bytes)", p->method, p->path,
+                req.query[0] ? "?" : "", rh_httpedge_redact_query(req.query, q, sizeof q),
+                p->body_len);
+    }
     rh_srv_http(net->srv, &req, http_done, p);
 }
 

@@ -1,6 +1,8 @@
 #include "httpedge.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "utf8.h"
 
@@ -21,6 +23,38 @@ int rh_httpedge_close_fix_utf8(unsigned char *payload, size_t len)
     payload[1] = 1007 & 0xff;
     memset(payload + 2, '?', len - 2);
     return 1;
+}
+
+static int is_credential(const char *k, size_t n)
+{
+    static const char *const keys[] = {"token", "access_token", "auth_signature", "secret",
+                                       "password"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (strlen(keys[i]) == n && strncasecmp(k, keys[i], n) == 0)
+            return 1;
+    return 0;
+}
+
+char *rh_httpedge_redact_query(const char *query, char *out, size_t outlen)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (const char *p = query ? query : ""; *p && o + 1 < outlen;) {
+        size_t seg = strcspn(p, "&");
+        const char *eq = memchr(p, '=', seg);
+        size_t keep = seg;
+        const char *repl = "";
+        if (eq && is_credential(p, (size_t)(eq - p))) {
+            keep = (size_t)(eq - p) + 1;
+            repl = "REDACTED";
+        }
+        int n = snprintf(out + o, outlen - o, "%.*s%s%s", (int)keep, p, repl, p[seg] ? "&" : "");
+        if (n < 0 || (size_t)n >= outlen - o)
+            break; /* cut: snprintf wrote what fits */
+        o += (size_t)n;
+        p += seg + (p[seg] ? 1 : 0);
+    }
+    return out;
 }
 
 unsigned long rh_httpedge_fd_cap(unsigned long long nofile)

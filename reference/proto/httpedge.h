@@ -38,4 +38,10 @@ unsigned long rh_httpedge_fd_cap(unsigned long long nofile);
  * so the echo is a valid close of the same length. 1 when rewritten, else 0. */
 int rh_httpedge_close_fix_utf8(unsigned char *payload, size_t len);
 
+/* query ("k=v&k2=v2", as received) copied into out (outlen > 0; always NUL-terminated, cut
+ * to fit) for logging, with the value of every parameter that is a credential replaced by
+ * "REDACTED": token, access_token, auth_signature, secret, password (keys compared without
+ * case). Returns out. */
+char *rh_httpedge_redact_query(const char *query, char *out, size_t outlen);
+
 #endif

@@ -57,13 +57,32 @@ static void test_close_utf8(void **state)
     assert_int_equal(rh_httpedge_close_fix_utf8(NULL, 0), 0);
 }
 
+static void test_redact(void **state)
+{
+    (void)state;
+    char out[128];
+    assert_string_equal(rh_httpedge_redact_query("token=alice-token", out, sizeof out),
+                        "token=REDACTED");
+    assert_string_equal(rh_httpedge_redact_query(
+                            "auth_key=k&auth_timestamp=1&AUTH_SIGNATURE=ab12&x=1", out, sizeof out),
+                        "auth_key=k&auth_timestamp=1&AUTH_SIGNATURE=REDACTED&x=1");
+    assert_string_equal(rh_httpedge_redact_query("a=1&secret=s&b", out, sizeof out),
+                        "a=1&secret=REDACTED&b");
+    assert_string_equal(rh_httpedge_redact_query("tokens=1&token", out, sizeof out),
+                        "tokens=1&token");
+    assert_string_equal(rh_httpedge_redact_query("", out, sizeof out), "");
+    assert_string_equal(rh_httpedge_redact_query(NULL, out, sizeof out), "");
+    char small[8];
+    assert_string_equal(rh_httpedge_redact_query("token=abcdef&x=1", small, sizeof small),
+                        "token=R");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_framing),
-        cmocka_unit_test(test_request_line_echo),
-        cmocka_unit_test(test_fd_cap),
-        cmocka_unit_test(test_close_utf8),
+        cmocka_unit_test(test_framing), cmocka_unit_test(test_request_line_echo),
+        cmocka_unit_test(test_fd_cap),  cmocka_unit_test(test_close_utf8),
+        cmocka_unit_test(test_redact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
