@@ -18,6 +18,7 @@
     X(pusher_client_events)                                                                        \
     X(pusher_http_api)                                                                             \
     X(pusher_limits)                                                                               \
+    X(pusher_reserved)                                                                             \
     X(stream_naming)                                                                               \
     X(stream_authz)                                                                                \
     X(stream_events)                                                                               \
@@ -25,6 +26,7 @@
     X(stream_end)                                                                                  \
     X(stream_control)                                                                              \
     X(stream_replay)                                                                               \
+    X(stream_http_api)                                                                             \
     X(pusher_edge)
 
 RC_TABLES(RC_TABLE)
