@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "net_int.h"
 #include "proto/httpedge.h"
@@ -214,6 +215,21 @@ static void http_reset(rh_pss *pss)
         p->wsi = NULL;
 }
 
+/* RFC 9110 10.1.1: a client that sent "Expect: 100-continue" waits for 100 before its body
+ * (curl a second, others longer); lws 4.1 never sends it. Only once the body is going to be
+ * read: a request refused from its headers gets its final answer instead. */
+static void send_continue(struct lws *wsi)
+{
+    char ex[32];
+    if (lws_hdr_copy(wsi, ex, sizeof ex, WSI_TOKEN_HTTP_EXPECT) <= 0 ||
+        strcasecmp(ex, "100-continue") != 0)
+        return;
+    static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    unsigned char buf[LWS_PRE + sizeof line];
+    memcpy(buf + LWS_PRE, line, sizeof line - 1);
+    lws_write(wsi, buf + LWS_PRE, sizeof line - 1, LWS_WRITE_HTTP);
+}
+
 static int http_begin(rh_net *net, struct lws *wsi, rh_pss *pss, const char *uri)
 {
     http_reset(pss);
@@ -288,6 +304,7 @@ static int http_begin(rh_net *net, struct lws *wsi, rh_pss *pss, const char *uri
      * would hold the connection (and its header buffer) for ever: the whole body gets one
      * deadline. The headers are bounded by lws' header-buffer timeout (timeout_secs_ah_idle). */
     p->read_deadline_ms = rh_net_now_ms(net) + (uint64_t)net->cfg->http_read_timeout * 1000u;
+    send_continue(wsi);
     return 0;
 }
 
