@@ -127,29 +127,79 @@ static void run_hash(rc_ctx *ctx)
 }
 
 const rc_case rc_cases_pusher_channels[] = {
-    {"pusher/3.1/allowed-chars-accepted", "3.1", RC_MUST,
-     "a name using every allowed character is accepted and usable",
-     "Channel names consist of A-Z a-z 0-9 _ - = @ , . ; and such a name can be subscribed "
-     "and receives the events published to it.",
-     "needs:http-api", 0, run_allowed_chars},
-    {"pusher/3.1/length-164-accepted", "3.1", RC_MUST, "a 164-byte name is accepted and usable",
-     "Channel names of up to 164 bytes, prefix included, are accepted.", "needs:http-api", 0,
-     run_len_164},
-    {"pusher/3.1/length-165-refused", "3.1", RC_MUST, "a 165-byte name is refused",
-     "A subscription to a channel name longer than 164 bytes is refused and the connection "
-     "stays open.",
-     "", 0, run_len_165},
-    {"pusher/3.1/forbidden-chars-refused", "3.1", RC_MUST,
-     "names with characters outside the allowed set are refused",
-     "A subscription to a name containing a byte outside [A-Za-z0-9_\\-=@,.;] is refused and "
-     "the connection stays open.",
-     "", 0, run_forbidden},
-    {"pusher/3.1/empty-refused", "3.1", RC_MUST, "the empty name is refused",
-     "A subscription to the empty channel name is refused and the connection stays open.", "", 0,
-     run_empty},
-    {"pusher/3.1/hash-refused", "3.1", RC_MUST, "'#' is not allowed in client channel names",
-     "'#' is reserved for server-side channels: a subscription to a name containing it is "
-     "refused (leading '#': SHOULD).",
-     "", 0, run_hash},
-    {NULL, NULL, RC_MUST, NULL, NULL, NULL, 0, NULL},
+    /* protocol §3.1: a name using every allowed character is accepted and usable */
+    {
+        .id = "pusher/3.1/allowed-chars-accepted",
+        .section = "3.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a name using every allowed character is accepted and usable",
+        .requirement =
+            "Channel names consist of A-Z a-z 0-9 _ - = @ , . ; and such a name can be subscribed "
+            "and receives the events published to it.",
+        .tags = "needs:http-api",
+        .run = run_allowed_chars,
+    },
+    /* protocol §3.1: a 164-byte name is accepted and usable */
+    {
+        .id = "pusher/3.1/length-164-accepted",
+        .section = "3.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a 164-byte name is accepted and usable",
+        .requirement = "Channel names of up to 164 bytes, prefix included, are accepted.",
+        .tags = "needs:http-api",
+        .run = run_len_164,
+    },
+    /* protocol §3.1: a 165-byte name is refused */
+    {
+        .id = "pusher/3.1/length-165-refused",
+        .section = "3.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a 165-byte name is refused",
+        .requirement =
+            "A subscription to a channel name longer than 164 bytes is refused and the connection "
+            "stays open.",
+        .tags = "",
+        .run = run_len_165,
+    },
+    /* protocol §3.1: names with characters outside the allowed set are refused */
+    {
+        .id = "pusher/3.1/forbidden-chars-refused",
+        .section = "3.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "names with characters outside the allowed set are refused",
+        .requirement = "A subscription to a name containing a byte outside [A-Za-z0-9_\\-=@,.;] is "
+                       "refused and the connection stays open.",
+        .tags = "",
+        .run = run_forbidden,
+    },
+    /* protocol §3.1: the empty name is refused */
+    {
+        .id = "pusher/3.1/empty-refused",
+        .section = "3.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "the empty name is refused",
+        .requirement =
+            "A subscription to the empty channel name is refused and the connection stays open.",
+        .tags = "",
+        .run = run_empty,
+    },
+    /* protocol §3.1: '#' is not allowed in client channel names */
+    {
+        .id = "pusher/3.1/hash-refused",
+        .section = "3.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "'#' is not allowed in client channel names",
+        .requirement =
+            "'#' is reserved for server-side channels: a subscription to a name containing it is "
+            "refused (leading '#': SHOULD).",
+        .tags = "",
+        .run = run_hash,
+    },
+    {0},
 };

@@ -289,49 +289,116 @@ static void run_rate_limit(rc_ctx *ctx)
 }
 
 const rc_case rc_cases_pusher_client_events[] = {
-    {"pusher/5/relayed-to-others", "5", RC_MUST,
-     "client events reach every other subscriber with data as sent",
-     "A client- event on a private channel is relayed to every other subscriber with its event "
-     "name, channel and data as sent (objects stay objects, strings stay strings), never to the "
-     "sender.",
-     "needs:client-events", 0, run_relayed},
-    {"pusher/5/not-echoed-same-user", "5", RC_MUST,
-     "the sender's connection never gets its own client event",
-     "A client event is not delivered to the connection that sent it, even when another "
-     "connection of the same presence user receives it.",
-     "needs:client-events needs:presence", 0, run_same_user},
-    {"pusher/5/presence-user-id", "5", RC_MUST,
-     "client events on presence channels carry the sender's user_id",
-     "On a presence channel, a relayed client event carries the sender's user_id.",
-     "needs:client-events needs:presence", 0, run_presence_user_id},
-    {"pusher/5/public-channel-rejected", "5", RC_MUST,
-     "client events on public channels are rejected",
-     "Client events are accepted on private and presence channels only: on a public channel "
-     "the event is not relayed and the sender gets pusher:error 4009 (SHOULD).",
-     "needs:client-events needs:http-api", 0, run_public},
-    {"pusher/5/unsubscribed-sender-rejected", "5", RC_MUST,
-     "client events from a non-subscriber are rejected",
-     "A client event from a connection not subscribed to the channel is not relayed; the sender "
-     "gets pusher:error 4009 (SHOULD).",
-     "needs:client-events needs:http-api", 0, run_unsubscribed},
-    {"pusher/5/refused-sender-rejected", "5", RC_MUST,
-     "a connection whose subscription was refused cannot send client events",
-     "After its subscription was refused, a connection's client events on that channel are not "
-     "relayed.",
-     "needs:client-events needs:http-api", 0, run_refused_sender},
-    {"pusher/5/after-unsubscribe-rejected", "5", RC_MUST,
-     "client events after unsubscribing are rejected",
-     "Once a connection has unsubscribed from a channel, its client events on that channel are "
-     "not relayed.",
-     "needs:client-events needs:http-api", 0, run_after_unsubscribe},
-    {"pusher/5/client-prefix-required", "5", RC_MUST,
-     "events without the client- prefix are not relayed",
-     "An event from a client whose name starts with neither pusher: nor client- is not relayed; "
-     "the sender gets pusher:error 4200 (SHOULD).",
-     "needs:client-events needs:http-api", 0, run_prefix},
-    {"pusher/5/rate-limit", "5", RC_SHOULD, "at most 10 client events per second are relayed",
-     "A connection's client events beyond 10 per second are not relayed and are answered with "
-     "pusher:error 4301; the sender never gets its own events.",
-     "needs:client-events", 0, run_rate_limit},
-    {NULL, NULL, RC_MUST, NULL, NULL, NULL, 0, NULL},
+    /* protocol §5: client events reach every other subscriber with data as sent */
+    {
+        .id = "pusher/5/relayed-to-others",
+        .section = "5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "client events reach every other subscriber with data as sent",
+        .requirement = "A client- event on a private channel is relayed to every other subscriber "
+                       "with its event name, channel and data as sent (objects stay objects, "
+                       "strings stay strings), never to the sender.",
+        .tags = "needs:client-events",
+        .run = run_relayed,
+    },
+    /* protocol §5: the sender's connection never gets its own client event */
+    {
+        .id = "pusher/5/not-echoed-same-user",
+        .section = "5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "the sender's connection never gets its own client event",
+        .requirement =
+            "A client event is not delivered to the connection that sent it, even when another "
+            "connection of the same presence user receives it.",
+        .tags = "needs:client-events needs:presence",
+        .run = run_same_user,
+    },
+    /* protocol §5: client events on presence channels carry the sender's user_id */
+    {
+        .id = "pusher/5/presence-user-id",
+        .section = "5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "client events on presence channels carry the sender's user_id",
+        .requirement =
+            "On a presence channel, a relayed client event carries the sender's user_id.",
+        .tags = "needs:client-events needs:presence",
+        .run = run_presence_user_id,
+    },
+    /* protocol §5: client events on public channels are rejected */
+    {
+        .id = "pusher/5/public-channel-rejected",
+        .section = "5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "client events on public channels are rejected",
+        .requirement =
+            "Client events are accepted on private and presence channels only: on a public channel "
+            "the event is not relayed and the sender gets pusher:error 4009 (SHOULD).",
+        .tags = "needs:client-events needs:http-api",
+        .run = run_public,
+    },
+    /* protocol §5: client events from a non-subscriber are rejected */
+    {
+        .id = "pusher/5/unsubscribed-sender-rejected",
+        .section = "5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "client events from a non-subscriber are rejected",
+        .requirement = "A client event from a connection not subscribed to the channel is not "
+                       "relayed; the sender gets pusher:error 4009 (SHOULD).",
+        .tags = "needs:client-events needs:http-api",
+        .run = run_unsubscribed,
+    },
+    /* protocol §5: a connection whose subscription was refused cannot send client events */
+    {
+        .id = "pusher/5/refused-sender-rejected",
+        .section = "5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a connection whose subscription was refused cannot send client events",
+        .requirement = "After its subscription was refused, a connection's client events on that "
+                       "channel are not relayed.",
+        .tags = "needs:client-events needs:http-api",
+        .run = run_refused_sender,
+    },
+    /* protocol §5: client events after unsubscribing are rejected */
+    {
+        .id = "pusher/5/after-unsubscribe-rejected",
+        .section = "5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "client events after unsubscribing are rejected",
+        .requirement = "Once a connection has unsubscribed from a channel, its client events on "
+                       "that channel are not relayed.",
+        .tags = "needs:client-events needs:http-api",
+        .run = run_after_unsubscribe,
+    },
+    /* protocol §5: events without the client- prefix are not relayed */
+    {
+        .id = "pusher/5/client-prefix-required",
+        .section = "5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "events without the client- prefix are not relayed",
+        .requirement = "An event from a client whose name starts with neither pusher: nor client- "
+                       "is not relayed; the sender gets pusher:error 4200 (SHOULD).",
+        .tags = "needs:client-events needs:http-api",
+        .run = run_prefix,
+    },
+    /* protocol §5: at most 10 client events per second are relayed */
+    {
+        .id = "pusher/5/rate-limit",
+        .section = "5",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "at most 10 client events per second are relayed",
+        .requirement = "A connection's client events beyond 10 per second are not relayed and are "
+                       "answered with pusher:error 4301; the sender never gets its own events.",
+        .tags = "needs:client-events",
+        .run = run_rate_limit,
+    },
+    {0},
 };

@@ -298,102 +298,315 @@ static void error_shape(rc_ctx *ctx)
         rc_log(ctx, "data is a JSON string (Reverb form); accepted");
 }
 
-#define T(id, sec, lvl, title, req, tags, to, fn)                                                  \
-    {                                                                                              \
-        id, sec, lvl, title, req, tags, to, fn                                                     \
-    }
-
 const rc_case rc_cases_pusher_connection[] = {
-    T("pusher/2.1/unknown-app-key", "2.1", RC_MUST, "An unknown app key is refused with 4001",
-      "A connection to /app/{key} with a key the server does not know receives pusher:error "
-      "4001 and/or close code 4001, and nothing else (no connection_established).",
-      "", 0, unknown_app_key),
-    T("pusher/2.1/query-params-ignored", "2.1", RC_SHOULD, "Query parameters do not matter",
-      "The server accepts /app/{key} with or without protocol, client, version and unknown "
-      "query parameters.",
-      "", 0, query_params_ignored),
-    T("pusher/2.2/first-frame", "2.2", RC_MUST, "First frame is pusher:connection_established",
-      "After the upgrade the first message is a text frame holding a JSON object with event "
-      "pusher:connection_established.",
-      "", 0, first_frame),
-    T("pusher/2.2/data-double-encoded", "2.2", RC_MUST, "connection_established data is a string",
-      "The data of pusher:connection_established is a string holding a JSON object "
-      "(double encoding).",
-      "", 0, data_double_encoded),
-    T("pusher/2.2/socket-id-format", "2.2", RC_MUST, "socket_id matches ^\\d+\\.\\d+$",
-      "socket_id is a string of two decimal integers joined by a dot.", "", 0, socket_id_format),
-    T("pusher/2.2/socket-id-unique", "2.2", RC_MUST, "socket_id differs per connection",
-      "Every connection gets its own socket_id.", "", 0, socket_id_unique),
-    T("pusher/2.2/activity-timeout", "2.2", RC_MUST, "activity_timeout is a positive integer",
-      "connection_established carries activity_timeout, a positive integer number of seconds.", "",
-      0, activity_timeout),
-    T("pusher/2.4/ping-pong", "2.4", RC_MUST, "pusher:ping is answered with pusher:pong",
-      "A client pusher:ping is answered with pusher:pong.", "", 0, pc_ping_pong),
-    T("pusher/2.4/ping-data-forms", "2.4", RC_SHOULD,
-      "pusher:ping without data or with string data",
-      "pusher:ping is answered whatever its data (absent, \"{}\" string, null).", "", 0,
-      pc_ping_data_forms),
-    T("pusher/2.3/ws-ping-frame", "2.3", RC_MUST, "WebSocket ping is answered with a pong frame",
-      "RFC 6455 5.5.2: a ping frame is answered with a pong frame echoing its application data.",
-      "", 0, pc_ws_ping_frame),
-    T("pusher/2.4/server-ping", "2.4", RC_MUST, "The server pings a silent client",
-      "After activity_timeout seconds without client activity the server sends pusher:ping "
-      "(a WebSocket ping frame is accepted too).",
-      "slow timing-dependent", 0, pc_server_ping),
-    T("pusher/2.4/pong-timeout-4201", "2.4", RC_SHOULD, "No pong: closed with 4201",
-      "A client that answers nothing after the server's ping is disconnected with code 4201 "
-      "(close code, or pusher:error 4201 then close).",
-      "slow timing-dependent", 0, pc_pong_timeout),
-    T("pusher/2.5/close-echo", "2.5", RC_MUST, "A client close is answered with a close frame",
-      "RFC 6455 5.5.1: an endpoint that receives a close frame answers with a close frame.", "", 0,
-      pc_close_echo),
-    T("pusher/2.5/error-shape", "2.5", RC_MUST, "pusher:error carries an integer code and message",
-      "pusher:error data holds an integer code in 4000-4999 and a string message (as an object, "
-      "or a JSON string of one).",
-      "", 0, error_shape),
-    T("pusher/2.5/oversized-message", "2.5", RC_SHOULD, "An oversized message is refused",
-      "A message over the server's limit (10240 bytes by default) is answered with close 1009 "
-      "or pusher:error, and the server keeps serving others.",
-      "", 0, pc_oversized_message),
-    T("pusher/2.3/binary-frame", "2.3", RC_MUST, "A binary frame does not kill the connection",
-      "Binary frames are not part of the protocol: the server answers pusher:error (SHOULD) and "
-      "the connection stays usable.",
-      "", 0, pc_binary_frame),
-    T("pusher/2.3/fragmented-message", "2.3", RC_MUST, "Fragmented client messages are reassembled",
-      "RFC 6455 5.4: a message sent in fragments, with a control frame between them, is "
-      "processed as one message.",
-      "", 0, pc_fragmented_message),
-    T("pusher/2.6/malformed-json", "2.6", RC_MUST, "Malformed JSON: pusher:error, still usable",
-      "Text that is not JSON is answered with pusher:error 4200 (SHOULD); the connection stays "
-      "open and usable (MUST).",
-      "", 0, pc_malformed_json),
-    T("pusher/2.6/non-object-json", "2.6", RC_MUST, "JSON that is not an object",
-      "A JSON array, string, number or null is answered with pusher:error (SHOULD); the "
-      "connection stays usable (MUST).",
-      "", 0, pc_non_object_json),
-    T("pusher/2.6/missing-event", "2.6", RC_MUST, "A message without event",
-      "An object without an event member is answered with pusher:error (SHOULD); the "
-      "connection stays usable (MUST).",
-      "", 0, pc_missing_event),
-    T("pusher/2.6/wrong-typed-fields", "2.6", RC_MUST, "Wrong-typed event, channel or data",
-      "event, channel or data of the wrong JSON type is answered with pusher:error or "
-      "pusher:subscription_error (SHOULD); the connection stays usable (MUST).",
-      "", 0, pc_wrong_typed_fields),
-    T("pusher/2.6/duplicate-keys", "2.6", RC_SHOULD, "Duplicate keys are refused",
-      "A message with a duplicate key is ambiguous and is answered with pusher:error 4200, "
-      "not acted on.",
-      "", 0, pc_duplicate_keys),
-    T("pusher/2.6/unknown-pusher-event", "2.6", RC_MUST, "Unknown pusher: event",
-      "An unknown pusher: event is answered with pusher:error (SHOULD); the connection stays "
-      "usable (MUST).",
-      "", 0, pc_unknown_pusher_event),
-    T("pusher/2.6/unknown-event-name", "2.6", RC_MUST, "Event neither pusher: nor client-",
-      "An event that is neither pusher: nor client- is answered with pusher:error (SHOULD); the "
-      "connection stays usable (MUST).",
-      "", 0, pc_unknown_event_name),
-    T("pusher/2.6/garbage-barrage", "2.6", RC_MUST, "The server survives a barrage of garbage",
-      "Garbage on some connections (bad JSON, binary, bad opcodes, unfinished fragments, abrupt "
-      "closes) never affects other connections or new ones.",
-      "", 10000, pc_garbage_barrage),
+    /* protocol §2.1: An unknown app key is refused with 4001 */
+    {
+        .id = "pusher/2.1/unknown-app-key",
+        .section = "2.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "An unknown app key is refused with 4001",
+        .requirement =
+            "A connection to /app/{key} with a key the server does not know receives pusher:error "
+            "4001 and/or close code 4001, and nothing else (no connection_established).",
+        .tags = "",
+        .run = unknown_app_key,
+    },
+    /* protocol §2.1: Query parameters do not matter */
+    {
+        .id = "pusher/2.1/query-params-ignored",
+        .section = "2.1",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "Query parameters do not matter",
+        .requirement =
+            "The server accepts /app/{key} with or without protocol, client, version and unknown "
+            "query parameters.",
+        .tags = "",
+        .run = query_params_ignored,
+    },
+    /* protocol §2.2: First frame is pusher:connection_established */
+    {
+        .id = "pusher/2.2/first-frame",
+        .section = "2.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "First frame is pusher:connection_established",
+        .requirement =
+            "After the upgrade the first message is a text frame holding a JSON object with event "
+            "pusher:connection_established.",
+        .tags = "",
+        .run = first_frame,
+    },
+    /* protocol §2.2: connection_established data is a string */
+    {
+        .id = "pusher/2.2/data-double-encoded",
+        .section = "2.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "connection_established data is a string",
+        .requirement =
+            "The data of pusher:connection_established is a string holding a JSON object "
+            "(double encoding).",
+        .tags = "",
+        .run = data_double_encoded,
+    },
+    /* protocol §2.2: socket_id matches ^\\d+\\.\\d+$ */
+    {
+        .id = "pusher/2.2/socket-id-format",
+        .section = "2.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "socket_id matches ^\\d+\\.\\d+$",
+        .requirement = "socket_id is a string of two decimal integers joined by a dot.",
+        .tags = "",
+        .run = socket_id_format,
+    },
+    /* protocol §2.2: socket_id differs per connection */
+    {
+        .id = "pusher/2.2/socket-id-unique",
+        .section = "2.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "socket_id differs per connection",
+        .requirement = "Every connection gets its own socket_id.",
+        .tags = "",
+        .run = socket_id_unique,
+    },
+    /* protocol §2.2: activity_timeout is a positive integer */
+    {
+        .id = "pusher/2.2/activity-timeout",
+        .section = "2.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "activity_timeout is a positive integer",
+        .requirement = "connection_established carries activity_timeout, a positive integer number "
+                       "of seconds.",
+        .tags = "",
+        .run = activity_timeout,
+    },
+    /* protocol §2.4: pusher:ping is answered with pusher:pong */
+    {
+        .id = "pusher/2.4/ping-pong",
+        .section = "2.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "pusher:ping is answered with pusher:pong",
+        .requirement = "A client pusher:ping is answered with pusher:pong.",
+        .tags = "",
+        .run = pc_ping_pong,
+    },
+    /* protocol §2.4: pusher:ping without data or with string data */
+    {
+        .id = "pusher/2.4/ping-data-forms",
+        .section = "2.4",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "pusher:ping without data or with string data",
+        .requirement = "pusher:ping is answered whatever its data (absent, \"{}\" string, null).",
+        .tags = "",
+        .run = pc_ping_data_forms,
+    },
+    /* protocol §2.3: WebSocket ping is answered with a pong frame */
+    {
+        .id = "pusher/2.3/ws-ping-frame",
+        .section = "2.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "WebSocket ping is answered with a pong frame",
+        .requirement = "RFC 6455 5.5.2: a ping frame is answered with a pong frame echoing its "
+                       "application data.",
+        .tags = "",
+        .run = pc_ws_ping_frame,
+    },
+    /* protocol §2.4: The server pings a silent client */
+    {
+        .id = "pusher/2.4/server-ping",
+        .section = "2.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "The server pings a silent client",
+        .requirement =
+            "After activity_timeout seconds without client activity the server sends pusher:ping "
+            "(a WebSocket ping frame is accepted too).",
+        .tags = "slow timing-dependent",
+        .run = pc_server_ping,
+    },
+    /* protocol §2.4: No pong: closed with 4201 */
+    {
+        .id = "pusher/2.4/pong-timeout-4201",
+        .section = "2.4",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "No pong: closed with 4201",
+        .requirement =
+            "A client that answers nothing after the server's ping is disconnected with code 4201 "
+            "(close code, or pusher:error 4201 then close).",
+        .tags = "slow timing-dependent",
+        .run = pc_pong_timeout,
+    },
+    /* protocol §2.5: A client close is answered with a close frame */
+    {
+        .id = "pusher/2.5/close-echo",
+        .section = "2.5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "A client close is answered with a close frame",
+        .requirement =
+            "RFC 6455 5.5.1: an endpoint that receives a close frame answers with a close frame.",
+        .tags = "",
+        .run = pc_close_echo,
+    },
+    /* protocol §2.5: pusher:error carries an integer code and message */
+    {
+        .id = "pusher/2.5/error-shape",
+        .section = "2.5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "pusher:error carries an integer code and message",
+        .requirement = "pusher:error data holds an integer code in 4000-4999 and a string message "
+                       "(as an object, or a JSON string of one).",
+        .tags = "",
+        .run = error_shape,
+    },
+    /* protocol §2.5: An oversized message is refused */
+    {
+        .id = "pusher/2.5/oversized-message",
+        .section = "2.5",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "An oversized message is refused",
+        .requirement = "A message over the server's limit (10240 bytes by default) is answered "
+                       "with close 1009 or pusher:error, and the server keeps serving others.",
+        .tags = "",
+        .run = pc_oversized_message,
+    },
+    /* protocol §2.3: A binary frame does not kill the connection */
+    {
+        .id = "pusher/2.3/binary-frame",
+        .section = "2.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "A binary frame does not kill the connection",
+        .requirement = "Binary frames are not part of the protocol: the server answers "
+                       "pusher:error (SHOULD) and the connection stays usable.",
+        .tags = "",
+        .run = pc_binary_frame,
+    },
+    /* protocol §2.3: Fragmented client messages are reassembled */
+    {
+        .id = "pusher/2.3/fragmented-message",
+        .section = "2.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "Fragmented client messages are reassembled",
+        .requirement =
+            "RFC 6455 5.4: a message sent in fragments, with a control frame between them, is "
+            "processed as one message.",
+        .tags = "",
+        .run = pc_fragmented_message,
+    },
+    /* protocol §2.6: Malformed JSON: pusher:error, still usable */
+    {
+        .id = "pusher/2.6/malformed-json",
+        .section = "2.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "Malformed JSON: pusher:error, still usable",
+        .requirement = "Text that is not JSON is answered with pusher:error 4200 (SHOULD); the "
+                       "connection stays open and usable (MUST).",
+        .tags = "",
+        .run = pc_malformed_json,
+    },
+    /* protocol §2.6: JSON that is not an object */
+    {
+        .id = "pusher/2.6/non-object-json",
+        .section = "2.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "JSON that is not an object",
+        .requirement =
+            "A JSON array, string, number or null is answered with pusher:error (SHOULD); the "
+            "connection stays usable (MUST).",
+        .tags = "",
+        .run = pc_non_object_json,
+    },
+    /* protocol §2.6: A message without event */
+    {
+        .id = "pusher/2.6/missing-event",
+        .section = "2.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "A message without event",
+        .requirement =
+            "An object without an event member is answered with pusher:error (SHOULD); the "
+            "connection stays usable (MUST).",
+        .tags = "",
+        .run = pc_missing_event,
+    },
+    /* protocol §2.6: Wrong-typed event, channel or data */
+    {
+        .id = "pusher/2.6/wrong-typed-fields",
+        .section = "2.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "Wrong-typed event, channel or data",
+        .requirement =
+            "event, channel or data of the wrong JSON type is answered with pusher:error or "
+            "pusher:subscription_error (SHOULD); the connection stays usable (MUST).",
+        .tags = "",
+        .run = pc_wrong_typed_fields,
+    },
+    /* protocol §2.6: Duplicate keys are refused */
+    {
+        .id = "pusher/2.6/duplicate-keys",
+        .section = "2.6",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "Duplicate keys are refused",
+        .requirement =
+            "A message with a duplicate key is ambiguous and is answered with pusher:error 4200, "
+            "not acted on.",
+        .tags = "",
+        .run = pc_duplicate_keys,
+    },
+    /* protocol §2.6: Unknown pusher: event */
+    {
+        .id = "pusher/2.6/unknown-pusher-event",
+        .section = "2.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "Unknown pusher: event",
+        .requirement =
+            "An unknown pusher: event is answered with pusher:error (SHOULD); the connection stays "
+            "usable (MUST).",
+        .tags = "",
+        .run = pc_unknown_pusher_event,
+    },
+    /* protocol §2.6: Event neither pusher: nor client- */
+    {
+        .id = "pusher/2.6/unknown-event-name",
+        .section = "2.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "Event neither pusher: nor client-",
+        .requirement = "An event that is neither pusher: nor client- is answered with pusher:error "
+                       "(SHOULD); the connection stays usable (MUST).",
+        .tags = "",
+        .run = pc_unknown_event_name,
+    },
+    /* protocol §2.6: The server survives a barrage of garbage */
+    {
+        .id = "pusher/2.6/garbage-barrage",
+        .section = "2.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "The server survives a barrage of garbage",
+        .requirement = "Garbage on some connections (bad JSON, binary, bad opcodes, unfinished "
+                       "fragments, abrupt closes) never affects other connections or new ones.",
+        .tags = "",
+        .timeout_ms = 10000,
+        .run = pc_garbage_barrage,
+    },
     {0},
 };

@@ -361,100 +361,275 @@ static void run_order(rc_ctx *ctx)
 #define HTTP "needs:http-api"
 
 const rc_case rc_cases_pusher_http_api[] = {
-    {"pusher/6.1/unsigned-401", "6.1", RC_MUST, "an unsigned request is refused with 401",
-     "An HTTP API request without auth_key, auth_timestamp, auth_version and auth_signature is "
-     "answered 401 and has no effect.",
-     HTTP, 0, run_unsigned},
-    {"pusher/6.1/bad-signature-401", "6.1", RC_MUST, "a wrong auth_signature is refused with 401",
-     "An HTTP API request whose auth_signature is not HMAC-SHA256(secret, METHOD\\nPATH\\nQUERY) "
-     "is answered 401 and has no effect.",
-     HTTP, 0, run_bad_signature},
-    {"pusher/6.1/wrong-auth-key-401", "6.1", RC_SHOULD,
-     "an auth_key other than the app's is refused",
-     "An HTTP API request whose auth_key is not the app's key is answered 401 and has no effect "
-     "(Reverb and soketi do not check the key).",
-     HTTP, 0, run_wrong_key},
-    {"pusher/6.1/stale-timestamp-401", "6.1", RC_SHOULD, "a timestamp an hour old is refused",
-     "An HTTP API request whose auth_timestamp is more than 600 s from the server's time is "
-     "answered 401 and has no effect (Reverb and soketi accept it).",
-     HTTP, 0, run_stale},
-    {"pusher/6.1/body-md5-mismatch-401", "6.1", RC_MUST, "a body not matching body_md5 is refused",
-     "An HTTP API request whose body is not the one body_md5 was computed over is answered 401 "
-     "and has no effect.",
-     HTTP, 0, run_body_md5},
-    {"pusher/6.1/unknown-app-404", "6.1", RC_MUST, "an unknown app id is answered 404",
-     "An HTTP API request for an app id the server does not know is answered 404 and has no "
-     "effect on any app.",
-     HTTP, 0, run_unknown_app},
-    {"pusher/6.2/event-delivered-exact", "6.2", RC_MUST,
-     "a published event arrives with name, channel and data byte for byte",
-     "POST /apps/{id}/events answers 200 with a JSON object and delivers {\"event\":name, "
-     "\"channel\":C, \"data\":D} where D is exactly the data string given (not re-encoded).",
-     HTTP, 0, run_exact},
-    {"pusher/6.2/several-channels", "6.2", RC_MUST,
-     "an event to several channels reaches each subscriber once per channel",
-     "An event published to several channels is delivered once on each channel to each of its "
-     "subscribers.",
-     HTTP, 0, run_multi_channel},
-    {"pusher/6.2/info-attributes", "6.2", RC_SHOULD,
-     "trigger answers report the info attributes asked for",
-     "With info, a trigger answers {\"channels\":{C:{subscription_count|user_count}}} per "
-     "channel type (attributes that do not apply left out), and a batch answers an "
-     "index-aligned {\"batch\":[...]} with {} for items without info.",
-     "needs:http-api needs:presence", 0, rc_run_trigger_info},
-    {"pusher/6.3/batch-in-order", "6.3", RC_MUST, "batch_events are delivered, in order",
-     "POST /apps/{id}/batch_events delivers each item to its channel, in the order of the batch.",
-     HTTP, 0, run_batch},
-    {"pusher/6.4/channels-lists-occupied", "6.4", RC_MUST,
-     "GET channels lists occupied channels only",
-     "GET /apps/{id}/channels lists every occupied channel and no channel without "
-     "subscribers (a vacated one included).",
-     "needs:http-api", 0, rc_run_channels_occupied},
-    {"pusher/6.4/channels-filter-by-prefix", "6.4", RC_MUST,
-     "filter_by_prefix restricts the list to that prefix",
-     "GET /apps/{id}/channels?filter_by_prefix=P lists exactly the occupied channels "
-     "whose names start with P.",
-     "needs:http-api", 0, rc_run_channels_prefix},
-    {"pusher/6.4/channel-occupied-count", "6.4", RC_MUST,
-     "GET channel reports occupied and subscription_count",
-     "GET /apps/{id}/channels/{name}?info=subscription_count answers occupied and the "
-     "number of subscribed connections, following subscribes and unsubscribes; an "
-     "unknown channel is not occupied.",
-     "needs:http-api", 0, rc_run_channel_count},
-    {"pusher/6.4/presence-user-count", "6.4", RC_MUST, "user_count counts distinct presence users",
-     "For presence channels, info=user_count reports the number of distinct users, on "
-     "GET channel and on GET channels filtered by a presence- prefix.",
-     "needs:http-api needs:presence", 0, rc_run_presence_user_count},
-    {"pusher/6.4/presence-users", "6.4", RC_MUST, "GET users lists each present user once",
-     "GET /apps/{id}/channels/{name}/users answers {\"users\":[{\"id\"}...]} with each "
-     "present user once, following leaves; for a non-presence channel it answers 400.",
-     "needs:http-api needs:presence", 0, rc_run_presence_users},
-    {"pusher/6.5/socket-id-exclusion", "6.5", RC_MUST, "socket_id excludes that connection only",
-     "An event published with socket_id is not delivered to that connection, is delivered to "
-     "the channel's other subscribers, and later events reach the excluded one again; a "
-     "socket_id naming no connection excludes nobody; a malformed one is refused (SHOULD).",
-     HTTP, 0, run_exclusion},
-    {"pusher/6.6/too-many-channels-400", "6.6", RC_MUST,
-     "an event to more than 100 channels is refused",
-     "POST /apps/{id}/events accepts up to 100 channels and answers 400 (SHOULD), delivering "
-     "nothing, for more; a refusal is never answered with a 2xx status.",
-     "needs:http-api", 0, rc_run_too_many_channels},
-    {"pusher/6.6/batch-too-large-400", "6.6", RC_MUST, "a batch of more than 10 events is refused",
-     "POST /apps/{id}/batch_events accepts up to 10 items and answers 400 (SHOULD), delivering "
-     "nothing, for more; a refusal is never answered with a 2xx status.",
-     "needs:http-api", 0, rc_run_batch_too_large},
-    {"pusher/6.6/data-too-large-413", "6.6", RC_MUST, "event data over 10 KB is refused with 413",
-     "Event data of up to 10240 bytes is delivered intact; larger data is answered 413 "
-     "(SHOULD) and not delivered; a refusal is never answered with a 2xx status.",
-     "needs:http-api", 0, rc_run_data_too_large},
-    {"pusher/6.6/data-not-string-400", "6.6", RC_MUST, "event data must be a string",
-     "An event whose data is not a JSON string (object, number) is answered 400 (SHOULD) "
-     "and not delivered; a refusal is never answered with a 2xx status.",
-     "needs:http-api", 0, rc_run_data_not_string},
-    {"pusher/6.7/per-publisher-order", "6.7", RC_MUST,
-     "sequential publishes arrive in publish order",
-     "Events published one after the other by one publisher to one channel are delivered to a "
-     "subscriber in that order.",
-     HTTP, 0, run_order},
-    {NULL, NULL, RC_MUST, NULL, NULL, NULL, 0, NULL},
+    /* protocol §6.1: an unsigned request is refused with 401 */
+    {
+        .id = "pusher/6.1/unsigned-401",
+        .section = "6.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "an unsigned request is refused with 401",
+        .requirement = "An HTTP API request without auth_key, auth_timestamp, auth_version and "
+                       "auth_signature is answered 401 and has no effect.",
+        .tags = HTTP,
+        .run = run_unsigned,
+    },
+    /* protocol §6.1: a wrong auth_signature is refused with 401 */
+    {
+        .id = "pusher/6.1/bad-signature-401",
+        .section = "6.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a wrong auth_signature is refused with 401",
+        .requirement = "An HTTP API request whose auth_signature is not HMAC-SHA256(secret, "
+                       "METHOD\\nPATH\\nQUERY) is answered 401 and has no effect.",
+        .tags = HTTP,
+        .run = run_bad_signature,
+    },
+    /* protocol §6.1: an auth_key other than the app's is refused */
+    {
+        .id = "pusher/6.1/wrong-auth-key-401",
+        .section = "6.1",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "an auth_key other than the app's is refused",
+        .requirement = "An HTTP API request whose auth_key is not the app's key is answered 401 "
+                       "and has no effect (Reverb and soketi do not check the key).",
+        .tags = HTTP,
+        .run = run_wrong_key,
+    },
+    /* protocol §6.1: a timestamp an hour old is refused */
+    {
+        .id = "pusher/6.1/stale-timestamp-401",
+        .section = "6.1",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "a timestamp an hour old is refused",
+        .requirement =
+            "An HTTP API request whose auth_timestamp is more than 600 s from the server's time is "
+            "answered 401 and has no effect (Reverb and soketi accept it).",
+        .tags = HTTP,
+        .run = run_stale,
+    },
+    /* protocol §6.1: a body not matching body_md5 is refused */
+    {
+        .id = "pusher/6.1/body-md5-mismatch-401",
+        .section = "6.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a body not matching body_md5 is refused",
+        .requirement = "An HTTP API request whose body is not the one body_md5 was computed over "
+                       "is answered 401 and has no effect.",
+        .tags = HTTP,
+        .run = run_body_md5,
+    },
+    /* protocol §6.1: an unknown app id is answered 404 */
+    {
+        .id = "pusher/6.1/unknown-app-404",
+        .section = "6.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "an unknown app id is answered 404",
+        .requirement =
+            "An HTTP API request for an app id the server does not know is answered 404 and has no "
+            "effect on any app.",
+        .tags = HTTP,
+        .run = run_unknown_app,
+    },
+    /* protocol §6.2: a published event arrives with name, channel and data byte for byte */
+    {
+        .id = "pusher/6.2/event-delivered-exact",
+        .section = "6.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a published event arrives with name, channel and data byte for byte",
+        .requirement =
+            "POST /apps/{id}/events answers 200 with a JSON object and delivers {\"event\":name, "
+            "\"channel\":C, \"data\":D} where D is exactly the data string given (not re-encoded).",
+        .tags = HTTP,
+        .run = run_exact,
+    },
+    /* protocol §6.2: an event to several channels reaches each subscriber once per channel */
+    {
+        .id = "pusher/6.2/several-channels",
+        .section = "6.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "an event to several channels reaches each subscriber once per channel",
+        .requirement = "An event published to several channels is delivered once on each channel "
+                       "to each of its subscribers.",
+        .tags = HTTP,
+        .run = run_multi_channel,
+    },
+    /* protocol §6.2: trigger answers report the info attributes asked for */
+    {
+        .id = "pusher/6.2/info-attributes",
+        .section = "6.2",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "trigger answers report the info attributes asked for",
+        .requirement =
+            "With info, a trigger answers {\"channels\":{C:{subscription_count|user_count}}} per "
+            "channel type (attributes that do not apply left out), and a batch answers an "
+            "index-aligned {\"batch\":[...]} with {} for items without info.",
+        .tags = "needs:http-api needs:presence",
+        .run = rc_run_trigger_info,
+    },
+    /* protocol §6.3: batch_events are delivered, in order */
+    {
+        .id = "pusher/6.3/batch-in-order",
+        .section = "6.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "batch_events are delivered, in order",
+        .requirement = "POST /apps/{id}/batch_events delivers each item to its channel, in the "
+                       "order of the batch.",
+        .tags = HTTP,
+        .run = run_batch,
+    },
+    /* protocol §6.4: GET channels lists occupied channels only */
+    {
+        .id = "pusher/6.4/channels-lists-occupied",
+        .section = "6.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "GET channels lists occupied channels only",
+        .requirement =
+            "GET /apps/{id}/channels lists every occupied channel and no channel without "
+            "subscribers (a vacated one included).",
+        .tags = "needs:http-api needs:channel-queries",
+        .run = rc_run_channels_occupied,
+    },
+    /* protocol §6.4: filter_by_prefix restricts the list to that prefix */
+    {
+        .id = "pusher/6.4/channels-filter-by-prefix",
+        .section = "6.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "filter_by_prefix restricts the list to that prefix",
+        .requirement =
+            "GET /apps/{id}/channels?filter_by_prefix=P lists exactly the occupied channels "
+            "whose names start with P.",
+        .tags = "needs:http-api needs:channel-queries",
+        .run = rc_run_channels_prefix,
+    },
+    /* protocol §6.4: GET channel reports occupied and subscription_count */
+    {
+        .id = "pusher/6.4/channel-occupied-count",
+        .section = "6.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "GET channel reports occupied and subscription_count",
+        .requirement =
+            "GET /apps/{id}/channels/{name}?info=subscription_count answers occupied and the "
+            "number of subscribed connections, following subscribes and unsubscribes; an "
+            "unknown channel is not occupied.",
+        .tags = "needs:http-api needs:channel-queries",
+        .run = rc_run_channel_count,
+    },
+    /* protocol §6.4: user_count counts distinct presence users */
+    {
+        .id = "pusher/6.4/presence-user-count",
+        .section = "6.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "user_count counts distinct presence users",
+        .requirement =
+            "For presence channels, info=user_count reports the number of distinct users, on "
+            "GET channel and on GET channels filtered by a presence- prefix.",
+        .tags = "needs:http-api needs:presence needs:channel-queries",
+        .run = rc_run_presence_user_count,
+    },
+    /* protocol §6.4: GET users lists each present user once */
+    {
+        .id = "pusher/6.4/presence-users",
+        .section = "6.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "GET users lists each present user once",
+        .requirement =
+            "GET /apps/{id}/channels/{name}/users answers {\"users\":[{\"id\"}...]} with each "
+            "present user once, following leaves; for a non-presence channel it answers 400.",
+        .tags = "needs:http-api needs:presence needs:channel-queries",
+        .run = rc_run_presence_users,
+    },
+    /* protocol §6.5: socket_id excludes that connection only */
+    {
+        .id = "pusher/6.5/socket-id-exclusion",
+        .section = "6.5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "socket_id excludes that connection only",
+        .requirement =
+            "An event published with socket_id is not delivered to that connection, is delivered "
+            "to "
+            "the channel's other subscribers, and later events reach the excluded one again; a "
+            "socket_id naming no connection excludes nobody; a malformed one is refused (SHOULD).",
+        .tags = HTTP,
+        .run = run_exclusion,
+    },
+    /* protocol §6.6: an event to more than 100 channels is refused */
+    {
+        .id = "pusher/6.6/too-many-channels-400",
+        .section = "6.6",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "an event to more than 100 channels is refused",
+        .requirement =
+            "POST /apps/{id}/events accepts up to 100 channels and answers 400 (SHOULD), "
+            "delivering nothing, for more; a refusal is never answered with a 2xx status.",
+        .tags = "needs:http-api",
+        .run = rc_run_too_many_channels,
+    },
+    /* protocol §6.6: a batch of more than 10 events is refused */
+    {
+        .id = "pusher/6.6/batch-too-large-400",
+        .section = "6.6",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "a batch of more than 10 events is refused",
+        .requirement =
+            "POST /apps/{id}/batch_events accepts up to 10 items and answers 400 (SHOULD), "
+            "delivering nothing, for more; a refusal is never answered with a 2xx status.",
+        .tags = "needs:http-api",
+        .run = rc_run_batch_too_large,
+    },
+    /* protocol §6.6: event data over 10 KB is refused with 413 */
+    {
+        .id = "pusher/6.6/data-too-large-413",
+        .section = "6.6",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "event data over 10 KB is refused with 413",
+        .requirement =
+            "Event data of up to 10240 bytes is delivered intact; larger data is answered 413 "
+            "(SHOULD) and not delivered; a refusal is never answered with a 2xx status.",
+        .tags = "needs:http-api",
+        .run = rc_run_data_too_large,
+    },
+    /* protocol §6.6: event data must be a string */
+    {
+        .id = "pusher/6.6/data-not-string-400",
+        .section = "6.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "event data must be a string",
+        .requirement =
+            "An event whose data is not a JSON string (object, number) is answered 400 (SHOULD) "
+            "and not delivered; a refusal is never answered with a 2xx status.",
+        .tags = "needs:http-api",
+        .run = rc_run_data_not_string,
+    },
+    /* protocol §6.7: sequential publishes arrive in publish order */
+    {
+        .id = "pusher/6.7/per-publisher-order",
+        .section = "6.7",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "sequential publishes arrive in publish order",
+        .requirement = "Events published one after the other by one publisher to one channel are "
+                       "delivered to a subscriber in that order.",
+        .tags = HTTP,
+        .run = run_order,
+    },
+    {0},
 };

@@ -310,30 +310,64 @@ static void http_rate_limit(rc_ctx *ctx)
     RC_CHECK(ctx, st == 200, "after waiting Retry-After (%d s) a request got %d", retry_after, st);
 }
 
-#define T(id, sec, lvl, title, req, tags, to, fn)                                                  \
-    {                                                                                              \
-        id, sec, lvl, title, req, tags, to, fn                                                     \
-    }
-
 const rc_case rc_cases_pusher_limits[] = {
-    T("pusher/2.1/origin-allowlist", "2.1", RC_MUST, "An Origin outside the allowlist gets 4009",
-      "With allowed_origins set, an upgrade whose Origin is not listed gets pusher:error 4009 "
-      "and close 4009 (no connection_established); a listed Origin and no Origin connect.",
-      "needs:limits", 10000, origin_allowlist),
-    T("pusher/2.5/connection-quota-4004", "2.5", RC_SHOULD,
-      "Connections over max_connections get 4004",
-      "An app at max_connections refuses the next connection with pusher:error 4004 and close "
-      "4004; closing one frees a place.",
-      "needs:limits", 20000, connection_quota),
-    T("pusher/4.6/subscription-limit", "4.6", RC_MUST, "Subscriptions over the limit are refused",
-      "A connection holding max_subscriptions channels is refused the next subscription "
-      "(pusher:subscription_error LimitReached), is not subscribed, stays open, and may "
-      "subscribe again after an unsubscribe.",
-      "needs:limits", 15000, subscription_limit),
-    T("pusher/6.6/rate-limit-429", "6.6", RC_MUST, "HTTP requests over the app rate get 429",
-      "Signed requests over http_requests_per_sec in one second get 429 with Retry-After and "
-      "{\"error\",\"code\":429}, publish nothing, and the app may publish again after "
-      "Retry-After.",
-      "needs:limits", 20000, http_rate_limit),
+    /* protocol §2.1: An Origin outside the allowlist gets 4009 */
+    {
+        .id = "pusher/2.1/origin-allowlist",
+        .section = "2.1",
+        .level = RC_MUST,
+        .basis = RC_SPEC,
+        .title = "An Origin outside the allowlist gets 4009",
+        .requirement =
+            "With allowed_origins set, an upgrade whose Origin is not listed gets pusher:error "
+            "4009 "
+            "and close 4009 (no connection_established); a listed Origin and no Origin connect.",
+        .tags = "needs:limits",
+        .timeout_ms = 10000,
+        .run = origin_allowlist,
+    },
+    /* protocol §2.5: Connections over max_connections get 4004 */
+    {
+        .id = "pusher/2.5/connection-quota-4004",
+        .section = "2.5",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "Connections over max_connections get 4004",
+        .requirement = "An app at max_connections refuses the next connection with pusher:error "
+                       "4004 and close 4004; closing one frees a place.",
+        .tags = "needs:limits",
+        .timeout_ms = 20000,
+        .run = connection_quota,
+    },
+    /* protocol §4.6: Subscriptions over the limit are refused */
+    {
+        .id = "pusher/4.6/subscription-limit",
+        .section = "4.6",
+        .level = RC_MUST,
+        .basis = RC_SPEC,
+        .title = "Subscriptions over the limit are refused",
+        .requirement =
+            "A connection holding max_subscriptions channels is refused the next subscription "
+            "(pusher:subscription_error LimitReached), is not subscribed, stays open, and may "
+            "subscribe again after an unsubscribe.",
+        .tags = "needs:limits",
+        .timeout_ms = 15000,
+        .run = subscription_limit,
+    },
+    /* protocol §6.6: HTTP requests over the app rate get 429 */
+    {
+        .id = "pusher/6.6/rate-limit-429",
+        .section = "6.6",
+        .level = RC_MUST,
+        .basis = RC_SPEC,
+        .title = "HTTP requests over the app rate get 429",
+        .requirement =
+            "Signed requests over http_requests_per_sec in one second get 429 with Retry-After and "
+            "{\"error\",\"code\":429}, publish nothing, and the app may publish again after "
+            "Retry-After.",
+        .tags = "needs:limits",
+        .timeout_ms = 20000,
+        .run = http_rate_limit,
+    },
     {0},
 };

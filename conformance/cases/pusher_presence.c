@@ -291,40 +291,96 @@ static void run_no_auth(rc_ctx *ctx)
 }
 
 const rc_case rc_cases_pusher_presence[] = {
-    {"pusher/4.3/members-include-self", "4.3", RC_MUST,
-     "subscription_succeeded lists every member, the joiner included",
-     "A presence subscription_succeeded carries data {\"presence\":{\"ids\",\"hash\",\"count\"}} "
-     "listing each present user once with its user_info, the joiner included; other members "
-     "get member_added with user_id and user_info.",
-     "needs:presence needs:http-api", 0, run_members},
-    {"pusher/4.3/member-added-once-per-user", "4.3", RC_MUST,
-     "member_added is sent once per user, not per connection",
-     "member_added goes to the other members only when the user was not present yet; a second "
-     "connection of the same user adds no member and no event.",
-     "needs:presence", 0, run_added_once},
-    {"pusher/4.3/member-removed-last-connection", "4.3", RC_MUST,
-     "member_removed only when a user's last connection leaves, close included",
-     "member_removed {\"user_id\"} goes to the other members when the user's last connection "
-     "leaves the channel, by unsubscribe or by closing, and not before.",
-     "needs:presence", 0, run_removed_last},
-    {"pusher/4.3/member-removed-on-unsubscribe", "4.3", RC_MUST,
-     "unsubscribing the only connection removes the member",
-     "When a user's only connection unsubscribes, the other members get member_removed; "
-     "rejoining announces the user again.",
-     "needs:presence", 0, run_removed_unsub},
-    {"pusher/4.3/bad-channel-data-refused", "4.3", RC_MUST,
-     "presence subscribe without valid channel_data is refused",
-     "A presence subscription without channel_data, or with channel_data lacking user_id or "
-     "not JSON, is refused; the joiner receives nothing and members see no member_added.",
-     "needs:presence needs:http-api", 0, run_bad_channel_data},
-    {"pusher/4.3/channel-data-mismatch-refused", "4.3", RC_MUST,
-     "channel_data other than the signed one is refused",
-     "A presence subscription whose channel_data differs from the one the signature covers "
-     "is refused; the joiner receives nothing and members see no member_added.",
-     "needs:presence needs:http-api", 0, run_mismatch},
-    {"pusher/4.3/no-auth-refused", "4.3", RC_MUST, "presence subscribe without auth is refused",
-     "A presence subscription without auth is refused; the joiner receives nothing and members "
-     "see no member_added.",
-     "needs:presence needs:http-api", 0, run_no_auth},
-    {NULL, NULL, RC_MUST, NULL, NULL, NULL, 0, NULL},
+    /* protocol §4.3: subscription_succeeded lists every member, the joiner included */
+    {
+        .id = "pusher/4.3/members-include-self",
+        .section = "4.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "subscription_succeeded lists every member, the joiner included",
+        .requirement =
+            "A presence subscription_succeeded carries data "
+            "{\"presence\":{\"ids\",\"hash\",\"count\"}} "
+            "listing each present user once with its user_info, the joiner included; other members "
+            "get member_added with user_id and user_info.",
+        .tags = "needs:presence needs:http-api",
+        .run = run_members,
+    },
+    /* protocol §4.3: member_added is sent once per user, not per connection */
+    {
+        .id = "pusher/4.3/member-added-once-per-user",
+        .section = "4.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "member_added is sent once per user, not per connection",
+        .requirement = "member_added goes to the other members only when the user was not present "
+                       "yet; a second connection of the same user adds no member and no event.",
+        .tags = "needs:presence",
+        .run = run_added_once,
+    },
+    /* protocol §4.3: member_removed only when a user's last connection leaves, close included */
+    {
+        .id = "pusher/4.3/member-removed-last-connection",
+        .section = "4.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "member_removed only when a user's last connection leaves, close included",
+        .requirement =
+            "member_removed {\"user_id\"} goes to the other members when the user's last "
+            "connection leaves the channel, by unsubscribe or by closing, and not before.",
+        .tags = "needs:presence",
+        .run = run_removed_last,
+    },
+    /* protocol §4.3: unsubscribing the only connection removes the member */
+    {
+        .id = "pusher/4.3/member-removed-on-unsubscribe",
+        .section = "4.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "unsubscribing the only connection removes the member",
+        .requirement =
+            "When a user's only connection unsubscribes, the other members get member_removed; "
+            "rejoining announces the user again.",
+        .tags = "needs:presence",
+        .run = run_removed_unsub,
+    },
+    /* protocol §4.3: presence subscribe without valid channel_data is refused */
+    {
+        .id = "pusher/4.3/bad-channel-data-refused",
+        .section = "4.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "presence subscribe without valid channel_data is refused",
+        .requirement =
+            "A presence subscription without channel_data, or with channel_data lacking user_id or "
+            "not JSON, is refused; the joiner receives nothing and members see no member_added.",
+        .tags = "needs:presence needs:http-api",
+        .run = run_bad_channel_data,
+    },
+    /* protocol §4.3: channel_data other than the signed one is refused */
+    {
+        .id = "pusher/4.3/channel-data-mismatch-refused",
+        .section = "4.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "channel_data other than the signed one is refused",
+        .requirement =
+            "A presence subscription whose channel_data differs from the one the signature covers "
+            "is refused; the joiner receives nothing and members see no member_added.",
+        .tags = "needs:presence needs:http-api",
+        .run = run_mismatch,
+    },
+    /* protocol §4.3: presence subscribe without auth is refused */
+    {
+        .id = "pusher/4.3/no-auth-refused",
+        .section = "4.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "presence subscribe without auth is refused",
+        .requirement = "A presence subscription without auth is refused; the joiner receives "
+                       "nothing and members see no member_added.",
+        .tags = "needs:presence needs:http-api",
+        .run = run_no_auth,
+    },
+    {0},
 };

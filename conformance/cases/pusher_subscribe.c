@@ -297,58 +297,152 @@ static void run_refused_not_counted(rc_ctx *ctx)
     "it receives none of the channel's events."
 
 const rc_case rc_cases_pusher_subscribe[] = {
-    {"pusher/4.1/public-subscribe", "4.1", RC_MUST,
-     "public subscribe -> subscription_succeeded, then events",
-     "Subscribing to a public channel (data as an object, \"auth\":\"\" ignored, or data as a "
-     "JSON string) yields pusher_internal:subscription_succeeded naming the channel (data "
-     "\"{}\" or none), after which the channel's events are delivered.",
-     "needs:http-api", 0, run_public},
-    {"pusher/4.1/resubscribe", "4.1", RC_MUST, "subscribing twice yields one subscription",
-     "Re-subscribing an already subscribed channel answers subscription_succeeded again and "
-     "leaves one subscription: each event is delivered once and counted once.",
-     "needs:http-api", 0, run_resubscribe},
-    {"pusher/4.2/private-signed-accepted", "4.2", RC_MUST,
-     "private subscribe with a correct signature succeeds",
-     "A private-channel subscription whose auth is key:HMAC-SHA256(secret, socket_id:channel) "
-     "succeeds and receives the channel's events.",
-     "needs:http-api", 0, run_private_ok},
-    {"pusher/4.2/private-no-auth-refused", "4.2", RC_MUST,
-     "private subscribe without auth is refused", REFUSAL_REQ("without auth"), "needs:http-api", 0,
-     run_no_auth},
-    {"pusher/4.2/private-malformed-auth-refused", "4.2", RC_MUST,
-     "private subscribe with malformed auth is refused",
-     REFUSAL_REQ("whose auth is not key:64-hex-digits"), "needs:http-api", 0, run_malformed},
-    {"pusher/4.2/private-wrong-key-refused", "4.2", RC_SHOULD,
-     "private subscribe with a correct HMAC under another key is refused",
-     REFUSAL_REQ("whose auth carries another key before the ':' (Reverb ignores the key)"),
-     "needs:http-api", 0, run_wrong_key},
-    {"pusher/4.2/private-other-socket-refused", "4.2", RC_MUST,
-     "a signature made for another connected socket is refused",
-     REFUSAL_REQ("with a signature made for another connected socket_id"), "needs:http-api", 0,
-     run_other_socket},
-    {"pusher/4.2/private-other-channel-refused", "4.2", RC_MUST,
-     "a signature made for another channel is refused",
-     REFUSAL_REQ("with a signature made for another channel"), "needs:http-api", 0,
-     run_other_channel},
-    {"pusher/4.2/private-other-secret-refused", "4.2", RC_MUST,
-     "a signature made with another secret is refused",
-     REFUSAL_REQ("with a signature made with a secret other than the app's"), "needs:http-api", 0,
-     run_other_secret},
-    {"pusher/4.4/unsubscribe-stops-delivery", "4.4", RC_MUST,
-     "unsubscribe gets no reply and stops delivery at once",
-     "pusher:unsubscribe has no reply, and once processed the connection receives no more "
-     "events of that channel.",
-     "needs:http-api", 0, run_unsubscribe_stops},
-    {"pusher/4.4/unsubscribe-unknown-ignored", "4.4", RC_MUST,
-     "unsubscribing an unknown channel is ignored",
-     "Unsubscribing from a channel the connection is not subscribed to is ignored: no error, "
-     "and the connection's other subscriptions keep working; unsubscribing one channel stops "
-     "only that channel.",
-     "needs:http-api", 0, run_unsubscribe_unknown},
-    {"pusher/4.5/refused-not-subscribed", "4.5", RC_MUST,
-     "refused sockets are neither counted nor served",
-     "A refused socket is not subscribed: it is not counted in subscription_count and receives "
-     "none of the channel's events; an earlier subscription to another channel survives.",
-     "needs:http-api", 0, run_refused_not_counted},
-    {NULL, NULL, RC_MUST, NULL, NULL, NULL, 0, NULL},
+    /* protocol §4.1: public subscribe -> subscription_succeeded, then events */
+    {
+        .id = "pusher/4.1/public-subscribe",
+        .section = "4.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "public subscribe -> subscription_succeeded, then events",
+        .requirement =
+            "Subscribing to a public channel (data as an object, \"auth\":\"\" ignored, or data as "
+            "a "
+            "JSON string) yields pusher_internal:subscription_succeeded naming the channel (data "
+            "\"{}\" or none), after which the channel's events are delivered.",
+        .tags = "needs:http-api",
+        .run = run_public,
+    },
+    /* protocol §4.1: subscribing twice yields one subscription */
+    {
+        .id = "pusher/4.1/resubscribe",
+        .section = "4.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "subscribing twice yields one subscription",
+        .requirement =
+            "Re-subscribing an already subscribed channel answers subscription_succeeded again and "
+            "leaves one subscription: each event is delivered once and counted once.",
+        .tags = "needs:http-api",
+        .run = run_resubscribe,
+    },
+    /* protocol §4.2: private subscribe with a correct signature succeeds */
+    {
+        .id = "pusher/4.2/private-signed-accepted",
+        .section = "4.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "private subscribe with a correct signature succeeds",
+        .requirement = "A private-channel subscription whose auth is key:HMAC-SHA256(secret, "
+                       "socket_id:channel) succeeds and receives the channel's events.",
+        .tags = "needs:http-api",
+        .run = run_private_ok,
+    },
+    /* protocol §4.2: private subscribe without auth is refused */
+    {
+        .id = "pusher/4.2/private-no-auth-refused",
+        .section = "4.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "private subscribe without auth is refused",
+        .requirement = REFUSAL_REQ("without auth"),
+        .tags = "needs:http-api",
+        .run = run_no_auth,
+    },
+    /* protocol §4.2: private subscribe with malformed auth is refused */
+    {
+        .id = "pusher/4.2/private-malformed-auth-refused",
+        .section = "4.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "private subscribe with malformed auth is refused",
+        .requirement = REFUSAL_REQ("whose auth is not key:64-hex-digits"),
+        .tags = "needs:http-api",
+        .run = run_malformed,
+    },
+    /* protocol §4.2: private subscribe with a correct HMAC under another key is refused */
+    {
+        .id = "pusher/4.2/private-wrong-key-refused",
+        .section = "4.2",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "private subscribe with a correct HMAC under another key is refused",
+        .requirement =
+            REFUSAL_REQ("whose auth carries another key before the ':' (Reverb ignores the key)"),
+        .tags = "needs:http-api",
+        .run = run_wrong_key,
+    },
+    /* protocol §4.2: a signature made for another connected socket is refused */
+    {
+        .id = "pusher/4.2/private-other-socket-refused",
+        .section = "4.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a signature made for another connected socket is refused",
+        .requirement = REFUSAL_REQ("with a signature made for another connected socket_id"),
+        .tags = "needs:http-api",
+        .run = run_other_socket,
+    },
+    /* protocol §4.2: a signature made for another channel is refused */
+    {
+        .id = "pusher/4.2/private-other-channel-refused",
+        .section = "4.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a signature made for another channel is refused",
+        .requirement = REFUSAL_REQ("with a signature made for another channel"),
+        .tags = "needs:http-api",
+        .run = run_other_channel,
+    },
+    /* protocol §4.2: a signature made with another secret is refused */
+    {
+        .id = "pusher/4.2/private-other-secret-refused",
+        .section = "4.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a signature made with another secret is refused",
+        .requirement = REFUSAL_REQ("with a signature made with a secret other than the app's"),
+        .tags = "needs:http-api",
+        .run = run_other_secret,
+    },
+    /* protocol §4.4: unsubscribe gets no reply and stops delivery at once */
+    {
+        .id = "pusher/4.4/unsubscribe-stops-delivery",
+        .section = "4.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "unsubscribe gets no reply and stops delivery at once",
+        .requirement =
+            "pusher:unsubscribe has no reply, and once processed the connection receives no more "
+            "events of that channel.",
+        .tags = "needs:http-api",
+        .run = run_unsubscribe_stops,
+    },
+    /* protocol §4.4: unsubscribing an unknown channel is ignored */
+    {
+        .id = "pusher/4.4/unsubscribe-unknown-ignored",
+        .section = "4.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "unsubscribing an unknown channel is ignored",
+        .requirement = "Unsubscribing from a channel the connection is not subscribed to is "
+                       "ignored: no error, and the connection's other subscriptions keep working; "
+                       "unsubscribing one channel stops only that channel.",
+        .tags = "needs:http-api",
+        .run = run_unsubscribe_unknown,
+    },
+    /* protocol §4.5: refused sockets are neither counted nor served */
+    {
+        .id = "pusher/4.5/refused-not-subscribed",
+        .section = "4.5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "refused sockets are neither counted nor served",
+        .requirement =
+            "A refused socket is not subscribed: it is not counted in subscription_count and "
+            "receives "
+            "none of the channel's events; an earlier subscription to another channel survives.",
+        .tags = "needs:http-api",
+        .run = run_refused_not_counted,
+    },
+    {0},
 };

@@ -386,63 +386,162 @@ static void wrong_key(rc_ctx *ctx)
 #define BOTH  "needs:control-api needs:authorizer"
 
 const rc_case rc_cases_stream_authz[] = {
-    {"stream/8.1/bearer-required", "8.1", RC_MUST, "no, empty or unknown bearer token: 401",
-     "The authorizer answers 401 to a request without a bearer token or with an unknown one.",
-     AUTHZ, 0, bearer_required},
-    {"stream/8.1/non-member-403", "8.1", RC_MUST, "a user outside the workspace: 403",
-     "The authorizer signs only for members of the channel's workspace W; a non-member gets 403.",
-     AUTHZ, 0, non_member},
-    {"stream/8.1/malformed-channel-403", "8.1", RC_MUST,
-     "a channel that is not a valid stream channel: 403",
-     "The authorizer answers 403 for a channel_name that is not a valid "
-     "private-workspace.W.thread.T (empty or long ids, other characters, extra segments, other "
-     "prefixes) and signs nothing.",
-     AUTHZ, 10000, malformed_channel},
-    {"stream/8.1/bad-socket-id-400", "8.1", RC_MUST,
-     "a malformed socket_id: 400, after the token check and before the channel check",
-     "The authorizer checks, in this order: bearer token (401), socket_id matching "
-     "^[0-9]+\\.[0-9]+$ (400), channel (403), membership (403).",
-     AUTHZ, 10000, bad_socket_id},
-    {"stream/8.1/form-and-json", "8.1", RC_MUST,
-     "form-encoded and JSON requests both get a signature the server accepts",
-     "The authorizer takes socket_id and channel_name form-encoded (as Laravel Echo sends them) "
-     "or as JSON, answers {\"auth\":\"key:signature\"} for a member and refuses others alike; "
-     "the server accepts its signatures.",
-     BOTH, 0, form_and_json},
-    {"stream/8.1/presence-twin", "8.1", RC_MUST,
-     "presence-workspace.W.thread.T: members get auth with channel_data, others 403",
-     "The authorizer signs the presence twin presence-workspace.W.thread.T for members only, "
-     "answering channel_data (the exact string signed) with the auth; the server accepts it.",
-     AUTHZ, 0, presence_twin},
-    {"stream/8.2/member-receives", "8.2", RC_MUST,
-     "a member subscribed via the authorizer receives the stream's tokens",
-     "A member subscribed with the authorizer's signature for its socket and the exact channel "
-     "receives every token of the thread's stream.",
-     BOTH, 0, member_receives},
-    {"stream/8.2/no-auth-refused", "8.2", RC_MUST,
-     "missing, empty or malformed auth is refused and receives nothing",
-     "The server refuses a subscription whose signature is missing or malformed; a refused "
-     "socket receives none of the channel's events.",
-     BOTH, 0, no_auth},
-    {"stream/8.2/other-socket-signature", "8.2", RC_MUST,
-     "the signature given to another socket is refused and receives nothing",
-     "A subscriber may join only with a valid signature for its own socket; a signature made for "
-     "another socket is refused and the refused socket receives none of the channel's events.",
-     BOTH, 0, other_socket},
-    {"stream/8.2/other-thread-signature", "8.2", RC_MUST,
-     "a signature for another thread's channel is refused and receives nothing",
-     "A subscriber may join only with a valid signature for that exact channel; a signature for "
-     "another channel is refused and the refused socket receives none of its events.",
-     BOTH, 0, other_thread},
-    {"stream/8.2/non-member-gets-nothing", "8.2", RC_MUST,
-     "a non-member gets no signature and no tokens",
-     "The authorizer refuses a non-member (403); whatever the non-member then sends (no auth, "
-     "its own workspace's signature) is refused and it receives none of the stream's tokens.",
-     BOTH, 0, non_member_nothing},
-    {"stream/8.2/wrong-key-or-secret", "8.2", RC_MUST,
-     "signatures made with another key or secret are refused",
-     "The server refuses a subscription whose signature was made with another key or secret; "
-     "the refused socket receives none of the channel's events.",
-     BOTH, 0, wrong_key},
-    {NULL, NULL, RC_MUST, NULL, NULL, NULL, 0, NULL},
+    /* protocol §8.1: no, empty or unknown bearer token: 401 */
+    {
+        .id = "stream/8.1/bearer-required",
+        .section = "8.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "no, empty or unknown bearer token: 401",
+        .requirement = "The authorizer answers 401 to a request without a bearer token or with an "
+                       "unknown one.",
+        .tags = AUTHZ,
+        .run = bearer_required,
+    },
+    /* protocol §8.1: a user outside the workspace: 403 */
+    {
+        .id = "stream/8.1/non-member-403",
+        .section = "8.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a user outside the workspace: 403",
+        .requirement = "The authorizer signs only for members of the channel's workspace W; a "
+                       "non-member gets 403.",
+        .tags = AUTHZ,
+        .run = non_member,
+    },
+    /* protocol §8.1: a channel that is not a valid stream channel: 403 */
+    {
+        .id = "stream/8.1/malformed-channel-403",
+        .section = "8.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a channel that is not a valid stream channel: 403",
+        .requirement = "The authorizer answers 403 for a channel_name that is not a valid "
+                       "private-workspace.W.thread.T (empty or long ids, other characters, extra "
+                       "segments, other prefixes) and signs nothing.",
+        .tags = AUTHZ,
+        .timeout_ms = 10000,
+        .run = malformed_channel,
+    },
+    /* protocol §8.1: a malformed socket_id: 400, after the token check and before the channel check
+     */
+    {
+        .id = "stream/8.1/bad-socket-id-400",
+        .section = "8.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a malformed socket_id: 400, after the token check and before the channel check",
+        .requirement =
+            "The authorizer checks, in this order: bearer token (401), socket_id matching "
+            "^[0-9]+\\.[0-9]+$ (400), channel (403), membership (403).",
+        .tags = AUTHZ,
+        .timeout_ms = 10000,
+        .run = bad_socket_id,
+    },
+    /* protocol §8.1: form-encoded and JSON requests both get a signature the server accepts */
+    {
+        .id = "stream/8.1/form-and-json",
+        .section = "8.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "form-encoded and JSON requests both get a signature the server accepts",
+        .requirement = "The authorizer takes socket_id and channel_name form-encoded (as Laravel "
+                       "Echo sends them) or as JSON, answers {\"auth\":\"key:signature\"} for a "
+                       "member and refuses others alike; the server accepts its signatures.",
+        .tags = BOTH,
+        .run = form_and_json,
+    },
+    /* protocol §8.1: presence-workspace.W.thread.T: members get auth with channel_data, others 403
+     */
+    {
+        .id = "stream/8.1/presence-twin",
+        .section = "8.1",
+        .level = RC_MUST,
+        .basis = RC_SPEC,
+        .title = "presence-workspace.W.thread.T: members get auth with channel_data, others 403",
+        .requirement = "The authorizer signs the presence twin presence-workspace.W.thread.T for "
+                       "members only, answering channel_data (the exact string signed) with the "
+                       "auth; the server accepts it.",
+        .tags = AUTHZ " needs:presence-twin",
+        .run = presence_twin,
+    },
+    /* protocol §8.2: a member subscribed via the authorizer receives the stream's tokens */
+    {
+        .id = "stream/8.2/member-receives",
+        .section = "8.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a member subscribed via the authorizer receives the stream's tokens",
+        .requirement = "A member subscribed with the authorizer's signature for its socket and the "
+                       "exact channel receives every token of the thread's stream.",
+        .tags = BOTH,
+        .run = member_receives,
+    },
+    /* protocol §8.2: missing, empty or malformed auth is refused and receives nothing */
+    {
+        .id = "stream/8.2/no-auth-refused",
+        .section = "8.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "missing, empty or malformed auth is refused and receives nothing",
+        .requirement =
+            "The server refuses a subscription whose signature is missing or malformed; a refused "
+            "socket receives none of the channel's events.",
+        .tags = BOTH,
+        .run = no_auth,
+    },
+    /* protocol §8.2: the signature given to another socket is refused and receives nothing */
+    {
+        .id = "stream/8.2/other-socket-signature",
+        .section = "8.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "the signature given to another socket is refused and receives nothing",
+        .requirement = "A subscriber may join only with a valid signature for its own socket; a "
+                       "signature made for another socket is refused and the refused socket "
+                       "receives none of the channel's events.",
+        .tags = BOTH,
+        .run = other_socket,
+    },
+    /* protocol §8.2: a signature for another thread's channel is refused and receives nothing */
+    {
+        .id = "stream/8.2/other-thread-signature",
+        .section = "8.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a signature for another thread's channel is refused and receives nothing",
+        .requirement =
+            "A subscriber may join only with a valid signature for that exact channel; a signature "
+            "for "
+            "another channel is refused and the refused socket receives none of its events.",
+        .tags = BOTH,
+        .run = other_thread,
+    },
+    /* protocol §8.2: a non-member gets no signature and no tokens */
+    {
+        .id = "stream/8.2/non-member-gets-nothing",
+        .section = "8.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a non-member gets no signature and no tokens",
+        .requirement = "The authorizer refuses a non-member (403); whatever the non-member then "
+                       "sends (no auth, its own workspace's signature) is refused and it receives "
+                       "none of the stream's tokens.",
+        .tags = BOTH,
+        .run = non_member_nothing,
+    },
+    /* protocol §8.2: signatures made with another key or secret are refused */
+    {
+        .id = "stream/8.2/wrong-key-or-secret",
+        .section = "8.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "signatures made with another key or secret are refused",
+        .requirement = "The server refuses a subscription whose signature was made with another "
+                       "key or secret; the refused socket receives none of the channel's events.",
+        .tags = BOTH,
+        .run = wrong_key,
+    },
+    {0},
 };

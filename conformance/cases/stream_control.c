@@ -290,70 +290,180 @@ static void start_conflict(rc_ctx *ctx)
 #define BOTH "needs:control-api needs:authorizer"
 
 const rc_case rc_cases_stream_control[] = {
-    {"stream/12.1/unsigned-401", "12.1", RC_MUST, "unsigned control requests: 401, nothing changes",
-     "The control API is signed like the Pusher HTTP API; a request without a signature gets 401 "
-     "and changes nothing.",
-     BOTH, 0, unsigned_401},
-    {"stream/12.1/bad-signature-401", "12.1", RC_MUST,
-     "wrong secret, tampered signature or another key: 401, nothing changes",
-     "A control request whose signature is wrong (other secret, tampered, other key) gets 401 and "
-     "changes nothing.",
-     BOTH, 0, bad_signature},
-    {"stream/12.1/body-md5-401", "12.1", RC_MUST,
-     "a body not matching body_md5, or without body_md5: 401",
-     "body_md5 is required for a non-empty body and must be the body's MD5; otherwise 401 and "
-     "nothing changes.",
-     BOTH, 0, body_md5},
-    {"stream/12.1/stale-timestamp-401", "12.1", RC_MUST,
-     "auth_timestamp an hour off: 401, nothing changes",
-     "auth_timestamp must lie within the signing window (600 s by default); a request outside "
-     "it gets 401 and changes nothing.",
-     BOTH, 0, stale_timestamp},
-    {"stream/12.2/start-idempotent", "12.2", RC_MUST,
-     "start answers 201, then 200 with the current state, never resetting seqs",
-     "POST /apps/{id}/streams answers 201 {stream_id, channel, state: open, last_seq: 0}; the "
-     "same start again answers 200 with the current state, also once ended.",
-     BOTH, 0, start_then_same},
-    {"stream/12.2/start-conflict-409", "12.2", RC_MUST,
-     "the same stream_id with other ids: 409, the stream unchanged",
-     "Starting an existing stream_id with another workspace_id, thread_id or run_id answers 409 "
-     "and leaves the stream as it was.",
-     SIGN, 0, start_conflict},
-    {"stream/12.3/unknown-404-ended-409", "12.3", RC_MUST,
-     "tokens: unknown stream 404, ended stream 409",
-     "POST .../tokens answers 404 for a stream never started and 409 for an ended one.", SIGN, 0,
-     rc_sc_case_unknown_ended},
-    {"stream/12.3/too-large-413", "12.3", RC_MUST,
-     "tokens over 10240 bytes in a request: 413; at the limit: accepted",
-     "A tokens request whose tokens total more than max_token_bytes (10240) gets 413 and changes "
-     "nothing; a request at the limit is accepted.",
-     BOTH, 0, rc_sc_case_too_large},
-    {"stream/12.3/invalid-utf8-400", "12.3", RC_MUST,
-     "tokens with invalid UTF-8 bytes: 400, nothing broadcast",
-     "A token that is not valid UTF-8 (stray byte, overlong, surrogate, truncated, past "
-     "U+10FFFF) is refused with 400 and nothing is appended or broadcast.",
-     BOTH, 0, rc_sc_case_invalid_utf8},
-    {"stream/12.3/bad-bodies-400", "12.3", RC_MUST,
-     "empty tokens array and other malformed bodies: 400, no seq consumed",
-     "A tokens request needs token (string) or tokens (a non-empty array of strings) in a JSON "
-     "object; anything else is 400 and consumes no seq.",
-     BOTH, 0, rc_sc_case_bad_bodies},
-    {"stream/12.4/end-answer", "12.4", RC_MUST,
-     "end answers stream_id, ended, already_ended, last_seq, reason, expires_in",
-     "POST .../end answers 200 {stream_id, ended: true, already_ended, last_seq, reason, "
-     "expires_in}.",
-     BOTH, 0, rc_sc_case_end_answer},
-    {"stream/12.5/get-state", "12.5", RC_MUST, "GET reports open/ended, last_seq, reason",
-     "GET /apps/{id}/streams/{sid} answers the ids, channel, state (open or ended), last_seq, and "
-     "once ended the reason and expires_in; an unknown stream is 404.",
-     BOTH, 0, rc_sc_case_get_state},
-    {"stream/12.5/ended-kept", "12.5", RC_MUST,
-     "an ended stream's state is kept: GET 200, end again already_ended",
-     "An ended stream's state is kept for ended_ttl so that late end calls stay idempotent.", SIGN,
-     0, rc_sc_case_ended_kept},
-    {"stream/12.5/expiry", "12.5", RC_MUST, "after expires_in the stream is gone: GET and end 404",
-     "An ended stream is removed after ended_ttl (expires_in counting down): GET then answers "
-     "404, and so do a late end and tokens; the id is then free for a new stream.",
-     BOTH, 8000, rc_sc_case_expiry},
-    {NULL, NULL, RC_MUST, NULL, NULL, NULL, 0, NULL},
+    /* protocol §12.1: unsigned control requests: 401, nothing changes */
+    {
+        .id = "stream/12.1/unsigned-401",
+        .section = "12.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "unsigned control requests: 401, nothing changes",
+        .requirement = "The control API is signed like the Pusher HTTP API; a request without a "
+                       "signature gets 401 and changes nothing.",
+        .tags = BOTH,
+        .run = unsigned_401,
+    },
+    /* protocol §12.1: wrong secret, tampered signature or another key: 401, nothing changes */
+    {
+        .id = "stream/12.1/bad-signature-401",
+        .section = "12.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "wrong secret, tampered signature or another key: 401, nothing changes",
+        .requirement = "A control request whose signature is wrong (other secret, tampered, other "
+                       "key) gets 401 and changes nothing.",
+        .tags = BOTH,
+        .run = bad_signature,
+    },
+    /* protocol §12.1: a body not matching body_md5, or without body_md5: 401 */
+    {
+        .id = "stream/12.1/body-md5-401",
+        .section = "12.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a body not matching body_md5, or without body_md5: 401",
+        .requirement = "body_md5 is required for a non-empty body and must be the body's MD5; "
+                       "otherwise 401 and nothing changes.",
+        .tags = BOTH,
+        .run = body_md5,
+    },
+    /* protocol §12.1: auth_timestamp an hour off: 401, nothing changes */
+    {
+        .id = "stream/12.1/stale-timestamp-401",
+        .section = "12.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "auth_timestamp an hour off: 401, nothing changes",
+        .requirement = "auth_timestamp must lie within the signing window (600 s by default); a "
+                       "request outside it gets 401 and changes nothing.",
+        .tags = BOTH,
+        .run = stale_timestamp,
+    },
+    /* protocol §12.2: start answers 201, then 200 with the current state, never resetting seqs */
+    {
+        .id = "stream/12.2/start-idempotent",
+        .section = "12.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "start answers 201, then 200 with the current state, never resetting seqs",
+        .requirement =
+            "POST /apps/{id}/streams answers 201 {stream_id, channel, state: open, last_seq: 0}; "
+            "the same start again answers 200 with the current state, also once ended.",
+        .tags = BOTH,
+        .run = start_then_same,
+    },
+    /* protocol §12.2: the same stream_id with other ids: 409, the stream unchanged */
+    {
+        .id = "stream/12.2/start-conflict-409",
+        .section = "12.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "the same stream_id with other ids: 409, the stream unchanged",
+        .requirement = "Starting an existing stream_id with another workspace_id, thread_id or "
+                       "run_id answers 409 and leaves the stream as it was.",
+        .tags = SIGN,
+        .run = start_conflict,
+    },
+    /* protocol §12.3: tokens: unknown stream 404, ended stream 409 */
+    {
+        .id = "stream/12.3/unknown-404-ended-409",
+        .section = "12.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "tokens: unknown stream 404, ended stream 409",
+        .requirement =
+            "POST .../tokens answers 404 for a stream never started and 409 for an ended one.",
+        .tags = SIGN,
+        .run = rc_sc_case_unknown_ended,
+    },
+    /* protocol §12.3: tokens over 10240 bytes in a request: 413; at the limit: accepted */
+    {
+        .id = "stream/12.3/too-large-413",
+        .section = "12.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "tokens over 10240 bytes in a request: 413; at the limit: accepted",
+        .requirement = "A tokens request whose tokens total more than max_token_bytes (10240) gets "
+                       "413 and changes nothing; a request at the limit is accepted.",
+        .tags = BOTH,
+        .run = rc_sc_case_too_large,
+    },
+    /* protocol §12.3: tokens with invalid UTF-8 bytes: 400, nothing broadcast */
+    {
+        .id = "stream/12.3/invalid-utf8-400",
+        .section = "12.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "tokens with invalid UTF-8 bytes: 400, nothing broadcast",
+        .requirement =
+            "A token that is not valid UTF-8 (stray byte, overlong, surrogate, truncated, past "
+            "U+10FFFF) is refused with 400 and nothing is appended or broadcast.",
+        .tags = BOTH,
+        .run = rc_sc_case_invalid_utf8,
+    },
+    /* protocol §12.3: empty tokens array and other malformed bodies: 400, no seq consumed */
+    {
+        .id = "stream/12.3/bad-bodies-400",
+        .section = "12.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "empty tokens array and other malformed bodies: 400, no seq consumed",
+        .requirement = "A tokens request needs token (string) or tokens (a non-empty array of "
+                       "strings) in a JSON object; anything else is 400 and consumes no seq.",
+        .tags = BOTH,
+        .run = rc_sc_case_bad_bodies,
+    },
+    /* protocol §12.4: end answers stream_id, ended, already_ended, last_seq, reason, expires_in */
+    {
+        .id = "stream/12.4/end-answer",
+        .section = "12.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "end answers stream_id, ended, already_ended, last_seq, reason, expires_in",
+        .requirement =
+            "POST .../end answers 200 {stream_id, ended: true, already_ended, last_seq, reason, "
+            "expires_in}.",
+        .tags = BOTH,
+        .run = rc_sc_case_end_answer,
+    },
+    /* protocol §12.5: GET reports open/ended, last_seq, reason */
+    {
+        .id = "stream/12.5/get-state",
+        .section = "12.5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "GET reports open/ended, last_seq, reason",
+        .requirement =
+            "GET /apps/{id}/streams/{sid} answers the ids, channel, state (open or ended), "
+            "last_seq, and once ended the reason and expires_in; an unknown stream is 404.",
+        .tags = BOTH,
+        .run = rc_sc_case_get_state,
+    },
+    /* protocol §12.5: an ended stream's state is kept: GET 200, end again already_ended */
+    {
+        .id = "stream/12.5/ended-kept",
+        .section = "12.5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "an ended stream's state is kept: GET 200, end again already_ended",
+        .requirement =
+            "An ended stream's state is kept for ended_ttl so that late end calls stay idempotent.",
+        .tags = SIGN,
+        .run = rc_sc_case_ended_kept,
+    },
+    /* protocol §12.5: after expires_in the stream is gone: GET and end 404 */
+    {
+        .id = "stream/12.5/expiry",
+        .section = "12.5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "after expires_in the stream is gone: GET and end 404",
+        .requirement =
+            "An ended stream is removed after ended_ttl (expires_in counting down): GET then "
+            "answers "
+            "404, and so do a late end and tokens; the id is then free for a new stream.",
+        .tags = BOTH,
+        .timeout_ms = 8000,
+        .run = rc_sc_case_expiry,
+    },
+    {0},
 };

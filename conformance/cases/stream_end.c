@@ -379,35 +379,82 @@ out:
 #define BOTH "needs:control-api needs:authorizer"
 
 const rc_case rc_cases_stream_end[] = {
-    {"stream/11/concurrent-end", "11", RC_MUST,
-     "10 concurrent ends: one broadcast, one already_ended false, one last_seq",
-     "Ending a stream any number of times at once broadcasts thread.stream.ended exactly once; "
-     "the first end answers already_ended false, every other already_ended true with the same "
-     "last_seq and the first reason.",
-     BOTH, 10000, concurrent_end},
-    {"stream/11/repeated-end-first-reason", "11", RC_MUST,
-     "ends one after another keep the first reason and broadcast once",
-     "Repeated ends answer already_ended true with the same last_seq and the first reason; "
-     "thread.stream.ended is broadcast exactly once.",
-     BOTH, 0, repeated_end},
-    {"stream/11/token-after-end", "11", RC_MUST,
-     "a token after the end is refused with 409 and never broadcast",
-     "A token sent after the end is refused (409) and never broadcast; it changes nothing.", BOTH,
-     0, token_after_end},
-    {"stream/11/end-after-last-token", "11", RC_MUST,
-     "thread.stream.ended comes after the last token and carries its seq",
-     "thread.stream.ended comes after the last token, and its last_seq equals the highest seq "
-     "assigned.",
-     BOTH, 0, end_after_last_token},
-    {"stream/11/end-races-tokens", "11", RC_MUST,
-     "tokens batches racing the end are wholly before it or wholly refused",
-     "A tokens request racing the end is either wholly before it (its seqs are at most "
-     "last_seq) or wholly refused with 409; nothing is published after thread.stream.ended.",
-     BOTH, 15000, end_races_tokens},
-    {"stream/11/end-unknown-404", "11", RC_MUST,
-     "end of an unknown stream is 404; of an ended one 200 already_ended",
-     "End answers 404 for a stream that was never started; for a known stream every end after "
-     "the first answers 200 with already_ended true.",
-     "needs:control-api", 0, end_unknown},
-    {NULL, NULL, RC_MUST, NULL, NULL, NULL, 0, NULL},
+    /* protocol §11: 10 concurrent ends: one broadcast, one already_ended false, one last_seq */
+    {
+        .id = "stream/11/concurrent-end",
+        .section = "11",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "10 concurrent ends: one broadcast, one already_ended false, one last_seq",
+        .requirement = "Ending a stream any number of times at once broadcasts thread.stream.ended "
+                       "exactly once; the first end answers already_ended false, every other "
+                       "already_ended true with the same last_seq and the first reason.",
+        .tags = BOTH,
+        .timeout_ms = 10000,
+        .run = concurrent_end,
+    },
+    /* protocol §11: ends one after another keep the first reason and broadcast once */
+    {
+        .id = "stream/11/repeated-end-first-reason",
+        .section = "11",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "ends one after another keep the first reason and broadcast once",
+        .requirement =
+            "Repeated ends answer already_ended true with the same last_seq and the first reason; "
+            "thread.stream.ended is broadcast exactly once.",
+        .tags = BOTH,
+        .run = repeated_end,
+    },
+    /* protocol §11: a token after the end is refused with 409 and never broadcast */
+    {
+        .id = "stream/11/token-after-end",
+        .section = "11",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a token after the end is refused with 409 and never broadcast",
+        .requirement =
+            "A token sent after the end is refused (409) and never broadcast; it changes nothing.",
+        .tags = BOTH,
+        .run = token_after_end,
+    },
+    /* protocol §11: thread.stream.ended comes after the last token and carries its seq */
+    {
+        .id = "stream/11/end-after-last-token",
+        .section = "11",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "thread.stream.ended comes after the last token and carries its seq",
+        .requirement = "thread.stream.ended comes after the last token, and its last_seq equals "
+                       "the highest seq assigned.",
+        .tags = BOTH,
+        .run = end_after_last_token,
+    },
+    /* protocol §11: tokens batches racing the end are wholly before it or wholly refused */
+    {
+        .id = "stream/11/end-races-tokens",
+        .section = "11",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "tokens batches racing the end are wholly before it or wholly refused",
+        .requirement =
+            "A tokens request racing the end is either wholly before it (its seqs are at most "
+            "last_seq) or wholly refused with 409; nothing is published after thread.stream.ended.",
+        .tags = BOTH,
+        .timeout_ms = 15000,
+        .run = end_races_tokens,
+    },
+    /* protocol §11: end of an unknown stream is 404; of an ended one 200 already_ended */
+    {
+        .id = "stream/11/end-unknown-404",
+        .section = "11",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "end of an unknown stream is 404; of an ended one 200 already_ended",
+        .requirement = "End answers 404 for a stream that was never started; for a known stream "
+                       "every end after the first answers 200 with already_ended true.",
+        .tags = "needs:control-api",
+        .run = end_unknown,
+    },
+    {0},
 };

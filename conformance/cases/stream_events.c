@@ -162,24 +162,58 @@ static void end_default_reason(rc_ctx *ctx)
 #define BOTH "needs:control-api needs:authorizer"
 
 const rc_case rc_cases_stream_events[] = {
-    {"stream/9.1/token-fields", "9.1", RC_MUST,
-     "thread.token.streamed carries the six fields with their JSON types",
-     "thread.token.streamed data (a JSON-encoded string) holds workspace_id, thread_id, run_id, "
-     "stream_id (strings), seq (integer >= 1) and token (string).",
-     BOTH, 0, token_fields},
-    {"stream/9.1/token-bytes-exact", "9.1", RC_MUST,
-     "tokens arrive byte-exact: unicode, emoji, quotes, escapes, control characters",
-     "The token field carries the producer's token unchanged, whatever its characters.", BOTH, 0,
-     bytes_exact},
-    {"stream/9.2/end-fields", "9.2", RC_MUST,
-     "thread.stream.ended carries the ids, last_seq and the reason given",
-     "thread.stream.ended data holds workspace_id, thread_id, run_id, stream_id, last_seq "
-     "(integer >= 0, the seq of the last token) and reason (completed, cancelled or failed).",
-     BOTH, 8000, end_fields},
-    {"stream/9.2/end-default-reason", "9.2", RC_MUST,
-     "an end without a body means reason completed",
-     "The end request's reason is optional and defaults to completed; the event carries it with "
-     "the last token's seq.",
-     BOTH, 0, end_default_reason},
-    {NULL, NULL, RC_MUST, NULL, NULL, NULL, 0, NULL},
+    /* protocol §9.1: thread.token.streamed carries the six fields with their JSON types */
+    {
+        .id = "stream/9.1/token-fields",
+        .section = "9.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "thread.token.streamed carries the six fields with their JSON types",
+        .requirement =
+            "thread.token.streamed data (a JSON-encoded string) holds workspace_id, thread_id, "
+            "run_id, stream_id (strings), seq (integer >= 1) and token (string).",
+        .tags = BOTH,
+        .run = token_fields,
+    },
+    /* protocol §9.1: tokens arrive byte-exact: unicode, emoji, quotes, escapes, control characters
+     */
+    {
+        .id = "stream/9.1/token-bytes-exact",
+        .section = "9.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "tokens arrive byte-exact: unicode, emoji, quotes, escapes, control characters",
+        .requirement =
+            "The token field carries the producer's token unchanged, whatever its characters.",
+        .tags = BOTH,
+        .run = bytes_exact,
+    },
+    /* protocol §9.2: thread.stream.ended carries the ids, last_seq and the reason given */
+    {
+        .id = "stream/9.2/end-fields",
+        .section = "9.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "thread.stream.ended carries the ids, last_seq and the reason given",
+        .requirement =
+            "thread.stream.ended data holds workspace_id, thread_id, run_id, stream_id, last_seq "
+            "(integer >= 0, the seq of the last token) and reason (completed, cancelled or "
+            "failed).",
+        .tags = BOTH,
+        .timeout_ms = 8000,
+        .run = end_fields,
+    },
+    /* protocol §9.2: an end without a body means reason completed */
+    {
+        .id = "stream/9.2/end-default-reason",
+        .section = "9.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "an end without a body means reason completed",
+        .requirement = "The end request's reason is optional and defaults to completed; the event "
+                       "carries it with the last token's seq.",
+        .tags = BOTH,
+        .run = end_default_reason,
+    },
+    {0},
 };

@@ -234,29 +234,72 @@ static void isolation(rc_ctx *ctx)
 }
 
 const rc_case rc_cases_stream_naming[] = {
-    {"stream/7/start-channel", "7", RC_MUST,
-     "start returns the channel private-workspace.W.thread.T and tokens arrive on it",
-     "A thread's stream channel is private-workspace.{workspace_id}.thread.{thread_id}; start "
-     "answers it and the stream's events are broadcast on exactly that channel.",
-     "needs:control-api needs:authorizer", 0, start_channel},
-    {"stream/7/invalid-ids", "7", RC_MUST,
-     "ids with other characters, empty, missing or not strings: 400 at start",
-     "Each id matches [A-Za-z0-9_-]{1,64}; a start with an id outside it (other characters, "
-     "empty), a missing id or one that is not a string is rejected with 400 and creates nothing.",
-     "needs:control-api", 10000, invalid_ids},
-    {"stream/7/id-length", "7", RC_MUST, "64-character ids are accepted, 65 are refused with 400",
-     "Each id matches [A-Za-z0-9_-]{1,64}: a 64-character id is valid, a 65-character one is "
-     "rejected at the control API.",
-     "needs:control-api", 0, id_length},
-    {"stream/7/subscribe-malformed-channel", "7", RC_MUST,
-     "subscribing to a malformed stream channel is refused",
-     "Whole channel names follow Pusher's rules ([A-Za-z0-9_\\-=@,.;], at most 164 bytes); "
-     "anything else is rejected at subscribe with pusher:subscription_error (InvalidChannel).",
-     "", 0, subscribe_malformed},
-    {"stream/7/channel-isolation", "7", RC_MUST,
-     "two threads' streams arrive each on its own channel only",
-     "The stream's events are broadcast on exactly private-workspace.W.thread.T: a subscriber "
-     "of one thread receives none of another thread's tokens.",
-     "needs:control-api needs:authorizer", 0, isolation},
-    {NULL, NULL, RC_MUST, NULL, NULL, NULL, 0, NULL},
+    /* protocol §7: start returns the channel private-workspace.W.thread.T and tokens arrive on it
+     */
+    {
+        .id = "stream/7/start-channel",
+        .section = "7",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "start returns the channel private-workspace.W.thread.T and tokens arrive on it",
+        .requirement =
+            "A thread's stream channel is private-workspace.{workspace_id}.thread.{thread_id}; "
+            "start answers it and the stream's events are broadcast on exactly that channel.",
+        .tags = "needs:control-api needs:authorizer",
+        .run = start_channel,
+    },
+    /* protocol §7: ids with other characters, empty, missing or not strings: 400 at start */
+    {
+        .id = "stream/7/invalid-ids",
+        .section = "7",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "ids with other characters, empty, missing or not strings: 400 at start",
+        .requirement =
+            "Each id matches [A-Za-z0-9_-]{1,64}; a start with an id outside it (other characters, "
+            "empty), a missing id or one that is not a string is rejected with 400 and creates "
+            "nothing.",
+        .tags = "needs:control-api",
+        .timeout_ms = 10000,
+        .run = invalid_ids,
+    },
+    /* protocol §7: 64-character ids are accepted, 65 are refused with 400 */
+    {
+        .id = "stream/7/id-length",
+        .section = "7",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "64-character ids are accepted, 65 are refused with 400",
+        .requirement = "Each id matches [A-Za-z0-9_-]{1,64}: a 64-character id is valid, a "
+                       "65-character one is rejected at the control API.",
+        .tags = "needs:control-api",
+        .run = id_length,
+    },
+    /* protocol §7: subscribing to a malformed stream channel is refused */
+    {
+        .id = "stream/7/subscribe-malformed-channel",
+        .section = "7",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "subscribing to a malformed stream channel is refused",
+        .requirement =
+            "Whole channel names follow Pusher's rules ([A-Za-z0-9_\\-=@,.;], at most 164 bytes); "
+            "anything else is rejected at subscribe with pusher:subscription_error "
+            "(InvalidChannel).",
+        .tags = "",
+        .run = subscribe_malformed,
+    },
+    /* protocol §7: two threads' streams arrive each on its own channel only */
+    {
+        .id = "stream/7/channel-isolation",
+        .section = "7",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "two threads' streams arrive each on its own channel only",
+        .requirement = "The stream's events are broadcast on exactly private-workspace.W.thread.T: "
+                       "a subscriber of one thread receives none of another thread's tokens.",
+        .tags = "needs:control-api needs:authorizer",
+        .run = isolation,
+    },
+    {0},
 };

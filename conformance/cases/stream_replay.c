@@ -300,24 +300,59 @@ out:
 }
 
 const rc_case rc_cases_stream_replay[] = {
-    {"stream/12.6/replay-after", "12.6", RC_MUST,
-     "replay answers exactly the tokens after after_seq",
-     "GET /apps/{id}/streams/{S}/tokens?after_seq=N MUST answer the kept tokens with seq > N in "
-     "order, consecutive, at most limit of them, with last_seq and more; also once ended",
-     "needs:control-api needs:replay", 0, replay_after},
-    {"stream/12.6/replay-errors", "12.6", RC_MUST, "replay refuses bad requests",
-     "after_seq beyond last_seq, a missing or malformed after_seq or limit MUST answer 400, an "
-     "unknown stream 404, an unsigned request 401",
-     "needs:control-api needs:replay", 0, replay_errors},
-    {"stream/12.6/replay-gone", "12.6", RC_MUST, "a gap that can no longer be filled is a 410",
-     "when tokens right after after_seq are no longer kept the server MUST answer 410 with "
-     "oldest_seq, never the later tokens as if nothing were missing",
-     "needs:control-api needs:replay", 15000, replay_gone},
-    {"stream/12.6/replay-resume", "12.6", RC_MUST,
-     "re-subscribe, replay, live: every token once, in order",
-     "a client that re-subscribes and then replays after the highest seq it saw, page by page "
-     "(more), MUST be able to rebuild the stream without gap, merging replay and live events by "
-     "seq",
-     "needs:control-api needs:replay", 10000, replay_resume},
+    /* protocol §12.6: replay answers exactly the tokens after after_seq */
+    {
+        .id = "stream/12.6/replay-after",
+        .section = "12.6",
+        .level = RC_MUST,
+        .basis = RC_SPEC,
+        .title = "replay answers exactly the tokens after after_seq",
+        .requirement =
+            "GET /apps/{id}/streams/{S}/tokens?after_seq=N MUST answer the kept tokens with seq > "
+            "N in "
+            "order, consecutive, at most limit of them, with last_seq and more; also once ended",
+        .tags = "needs:control-api needs:replay",
+        .run = replay_after,
+    },
+    /* protocol §12.6: replay refuses bad requests */
+    {
+        .id = "stream/12.6/replay-errors",
+        .section = "12.6",
+        .level = RC_MUST,
+        .basis = RC_SPEC,
+        .title = "replay refuses bad requests",
+        .requirement = "after_seq beyond last_seq, a missing or malformed after_seq or limit MUST "
+                       "answer 400, an unknown stream 404, an unsigned request 401",
+        .tags = "needs:control-api needs:replay",
+        .run = replay_errors,
+    },
+    /* protocol §12.6: a gap that can no longer be filled is a 410 */
+    {
+        .id = "stream/12.6/replay-gone",
+        .section = "12.6",
+        .level = RC_MUST,
+        .basis = RC_SPEC,
+        .title = "a gap that can no longer be filled is a 410",
+        .requirement =
+            "when tokens right after after_seq are no longer kept the server MUST answer 410 with "
+            "oldest_seq, never the later tokens as if nothing were missing",
+        .tags = "needs:control-api needs:replay",
+        .timeout_ms = 15000,
+        .run = replay_gone,
+    },
+    /* protocol §12.6: re-subscribe, replay, live: every token once, in order */
+    {
+        .id = "stream/12.6/replay-resume",
+        .section = "12.6",
+        .level = RC_MUST,
+        .basis = RC_SPEC,
+        .title = "re-subscribe, replay, live: every token once, in order",
+        .requirement = "a client that re-subscribes and then replays after the highest seq it saw, "
+                       "page by page (more), MUST be able to rebuild the stream without gap, "
+                       "merging replay and live events by seq",
+        .tags = "needs:control-api needs:replay",
+        .timeout_ms = 10000,
+        .run = replay_resume,
+    },
     {0},
 };

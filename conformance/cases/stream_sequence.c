@@ -328,46 +328,116 @@ static void last_seq_highest(rc_ctx *ctx)
 #define BOTH "needs:control-api needs:authorizer"
 
 const rc_case rc_cases_stream_sequence[] = {
-    {"stream/10/single-producer", "10", RC_MUST,
-     "200 tokens from one producer arrive as 1..200 at 3 subscribers",
-     "The server numbers a stream's tokens 1, 2, 3, ... with no gap and no repeat; every "
-     "subscriber receives them in strictly increasing seq order, each once, and "
-     "thread.stream.ended comes after the last with last_seq equal to the highest seq.",
-     BOTH, 30000, single_producer},
-    {"stream/10/long-stream", "10", RC_MUST,
-     "1000 tokens reach 3 subscribers as 1..1000, and 3 end calls give one end event",
-     "Every subscriber connection receives a stream's tokens in strictly increasing seq order, "
-     "each once, then exactly one thread.stream.ended however many times end is called.",
-     BOTH, 30000, long_stream},
-    {"stream/10/batch-consecutive", "10", RC_MUST,
-     "a tokens array gets consecutive seqs, answered as first_seq..last_seq",
-     "A tokens request with an array is numbered consecutively in array order; the answer's "
-     "first_seq and last_seq bound exactly those seqs and each token is its own event.",
-     BOTH, 0, batch_consecutive},
-    {"stream/10/concurrent-producers", "10", RC_MUST,
-     "8 concurrent producers x 25 tokens: answers and subscribers see exactly 1..200",
-     "Whatever the number of producers appending at once, the seqs assigned are 1..N with no gap "
-     "and no repeat, and every subscriber receives them strictly increasing, each once.",
-     BOTH, 30000, concurrent_producers},
-    {"stream/10/concurrent-batches", "10", RC_MUST,
-     "8 concurrent producers sending batches: ranges disjoint, 1..200 without gap",
-     "Concurrent batch requests each get a consecutive range; the ranges do not overlap, cover "
-     "1..N, and subscribers receive every token once in seq order.",
-     BOTH, 30000, concurrent_batches},
-    {"stream/10/late-subscriber", "10", RC_MUST,
-     "a subscriber joining mid-stream sees a gapless suffix",
-     "Every subscriber connection receives a stream's tokens in strictly increasing seq order "
-     "with no gap from the moment it joined.",
-     BOTH, 0, late_subscriber},
-    {"stream/10/runs-share-thread", "10", RC_MUST,
-     "two runs on one thread channel are each numbered from 1",
-     "Sequence numbers belong to a stream: a second stream on the same thread (same channel) "
-     "starts again at seq 1 with no gap.",
-     BOTH, 8000, runs_on_one_thread},
-    {"stream/10/last-seq-highest", "10", RC_MUST,
-     "GET, the end answer and the end event report the highest seq",
-     "thread.stream.ended's last_seq (and the end answer's) equals the highest seq assigned, "
-     "across single and batch requests.",
-     BOTH, 0, last_seq_highest},
-    {NULL, NULL, RC_MUST, NULL, NULL, NULL, 0, NULL},
+    /* protocol §10: 200 tokens from one producer arrive as 1..200 at 3 subscribers */
+    {
+        .id = "stream/10/single-producer",
+        .section = "10",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "200 tokens from one producer arrive as 1..200 at 3 subscribers",
+        .requirement =
+            "The server numbers a stream's tokens 1, 2, 3, ... with no gap and no repeat; every "
+            "subscriber receives them in strictly increasing seq order, each once, and "
+            "thread.stream.ended comes after the last with last_seq equal to the highest seq.",
+        .tags = BOTH,
+        .timeout_ms = 30000,
+        .run = single_producer,
+    },
+    /* protocol §10: 1000 tokens reach 3 subscribers as 1..1000, and 3 end calls give one end event
+     */
+    {
+        .id = "stream/10/long-stream",
+        .section = "10",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "1000 tokens reach 3 subscribers as 1..1000, and 3 end calls give one end event",
+        .requirement =
+            "Every subscriber connection receives a stream's tokens in strictly increasing seq "
+            "order, "
+            "each once, then exactly one thread.stream.ended however many times end is called.",
+        .tags = BOTH,
+        .timeout_ms = 30000,
+        .run = long_stream,
+    },
+    /* protocol §10: a tokens array gets consecutive seqs, answered as first_seq..last_seq */
+    {
+        .id = "stream/10/batch-consecutive",
+        .section = "10",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a tokens array gets consecutive seqs, answered as first_seq..last_seq",
+        .requirement =
+            "A tokens request with an array is numbered consecutively in array order; the answer's "
+            "first_seq and last_seq bound exactly those seqs and each token is its own event.",
+        .tags = BOTH,
+        .run = batch_consecutive,
+    },
+    /* protocol §10: 8 concurrent producers x 25 tokens: answers and subscribers see exactly 1..200
+     */
+    {
+        .id = "stream/10/concurrent-producers",
+        .section = "10",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "8 concurrent producers x 25 tokens: answers and subscribers see exactly 1..200",
+        .requirement =
+            "Whatever the number of producers appending at once, the seqs assigned are 1..N with "
+            "no gap "
+            "and no repeat, and every subscriber receives them strictly increasing, each once.",
+        .tags = BOTH,
+        .timeout_ms = 30000,
+        .run = concurrent_producers,
+    },
+    /* protocol §10: 8 concurrent producers sending batches: ranges disjoint, 1..200 without gap */
+    {
+        .id = "stream/10/concurrent-batches",
+        .section = "10",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "8 concurrent producers sending batches: ranges disjoint, 1..200 without gap",
+        .requirement =
+            "Concurrent batch requests each get a consecutive range; the ranges do not overlap, "
+            "cover 1..N, and subscribers receive every token once in seq order.",
+        .tags = BOTH,
+        .timeout_ms = 30000,
+        .run = concurrent_batches,
+    },
+    /* protocol §10: a subscriber joining mid-stream sees a gapless suffix */
+    {
+        .id = "stream/10/late-subscriber",
+        .section = "10",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a subscriber joining mid-stream sees a gapless suffix",
+        .requirement = "Every subscriber connection receives a stream's tokens in strictly "
+                       "increasing seq order with no gap from the moment it joined.",
+        .tags = BOTH,
+        .run = late_subscriber,
+    },
+    /* protocol §10: two runs on one thread channel are each numbered from 1 */
+    {
+        .id = "stream/10/runs-share-thread",
+        .section = "10",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "two runs on one thread channel are each numbered from 1",
+        .requirement = "Sequence numbers belong to a stream: a second stream on the same thread "
+                       "(same channel) starts again at seq 1 with no gap.",
+        .tags = BOTH,
+        .timeout_ms = 8000,
+        .run = runs_on_one_thread,
+    },
+    /* protocol §10: GET, the end answer and the end event report the highest seq */
+    {
+        .id = "stream/10/last-seq-highest",
+        .section = "10",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "GET, the end answer and the end event report the highest seq",
+        .requirement = "thread.stream.ended's last_seq (and the end answer's) equals the highest "
+                       "seq assigned, across single and batch requests.",
+        .tags = BOTH,
+        .run = last_seq_highest,
+    },
+    {0},
 };

@@ -15,6 +15,9 @@ typedef struct rc_opts {
     int max_wait_s;
     const char *json, *junit, *expect;
     const char *limits_file, *limits_app;
+    const char *server_profile; /* --server-profile */
+    rc_profile profile;         /* its contents; t.member/other may point into it */
+    int users_given;            /* bit 1 --member, bit 2 --other */
     unsigned long long seed;
     int have_seed;
     const char *url;

@@ -9,32 +9,6 @@
 
 #include "cli.h"
 
-static char *slurp(const char *file)
-{
-    FILE *f = fopen(file, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    char chunk[4096];
-    size_t r;
-    while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        char *nb = len + r < (1u << 24) ? realloc(buf, len + r + 1) : NULL;
-        if (!nb) {
-            free(buf);
-            fclose(f);
-            return NULL;
-        }
-        buf = nb;
-        memcpy(buf + len, chunk, r);
-        len += r;
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = '\0';
-    return buf;
-}
-
 static int copy_str(const cJSON *app, const char *key, char *out, size_t outlen)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(app, key);
@@ -53,7 +27,7 @@ static long num_or_zero(const cJSON *app, const char *key)
 int rc_limits_load(const char *file, const char *app_id, rc_limits *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    char *text = slurp(file);
+    char *text = rc_read_file(file, NULL);
     if (!text) {
         snprintf(err, errlen, "cannot read %s: %s", file, strerror(errno ? errno : ENOMEM));
         return -1;

@@ -34,6 +34,10 @@ const char *rc_verdict_name(rc_verdict v);
  */
 int rc_verdict_parse(const char *s);
 const char *rc_level_name(rc_level l);
+/* "contract", "spec" (or "unset"). */
+const char *rc_basis_name(rc_basis b);
+/* The first capability c's tags need that s declares absent, or -1 (c may run). */
+int rc_case_lacks(const rc_case *c, const rc_server_info *s);
 
 /* --- baselines (baseline.c) --- */
 typedef struct rc_base_entry {
@@ -66,6 +70,35 @@ rc_verdict rc_baseline_expected(const rc_baseline *b, const char *id, const char
 /* The reason of the first exclusion matching id, or NULL when the case is to run. */
 const char *rc_baseline_excluded(const rc_baseline *b, const char *id);
 void rc_baseline_free(rc_baseline *b);
+
+/* --- server profiles (profile.c) --- */
+/* A server's description of itself, docs/conformance.md "Server profiles":
+ * {"capabilities": {"replay": bool, "presence-twin": bool, "limits": bool,
+ *                   "client-events": bool, "presence": bool, "channel-queries": bool},
+ *  "limits": {"max_token_bytes": N, "max_event_bytes": N, "ended_ttl": N},
+ *  "limit_app": {"id", "key", "secret", "max_connections", "max_subscriptions",
+ *                "http_requests_per_sec", "allowed_origin"},
+ *  "users": {"member": {"token", "workspace"}, "other": {"token", "workspace"}}}
+ * Every member is optional; unknown members and wrong types are errors. The strings are
+ * copied into the struct (no heap). */
+typedef struct rc_profile {
+    rc_server_info server;
+    rc_limits limits; /* limits.known when limit_app was given */
+    int have_member, have_other;
+    char member_token[256], member_ws[65];
+    char other_token[256], other_ws[65];
+} rc_profile;
+
+/* Name of a capability as in tags and profiles ("presence-twin"), NULL when out of range. */
+const char *rc_cap_name(rc_cap c);
+/* The capability a tag "needs:<name>" names, or -1 for any other tag. */
+int rc_cap_of_tag(const char *tag, size_t len);
+/* 0, or -1 with a message in err naming the offending member. */
+int rc_profile_parse(const char *text, size_t len, rc_profile *out, char *err, size_t errlen);
+int rc_profile_load(const char *path, rc_profile *out, char *err, size_t errlen);
+/* Heap copy of a whole file (NUL-terminated, *len without it; len may be NULL), or NULL
+ * with errno set. At most 16 MiB. */
+char *rc_read_file(const char *path, size_t *len);
 
 /* --- text (text.c) --- */
 /* XML 1.0 text/attribute escape; invalid UTF-8 and forbidden control characters become

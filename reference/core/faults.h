@@ -70,15 +70,24 @@ typedef enum {
     RH_FAULT_REPLAY_INCLUSIVE,     /* replay answers from after_seq itself (a duplicate) */
     RH_FAULT_REPLAY_SKIP,          /* replay leaves out the first token after after_seq */
     RH_FAULT_REPLAY_NO_GONE,       /* replay past the kept window answers 200, not 410 */
-    /* limits (issue 8) */
+    /* limits */
     RH_FAULT_NO_CONN_QUOTA,    /* max_connections not enforced */
     RH_FAULT_NO_SUB_LIMIT,     /* max_subscriptions not enforced */
     RH_FAULT_NO_HTTP_RATE,     /* http_requests_per_sec not enforced */
     RH_FAULT_ORIGIN_UNCHECKED, /* allowed_origins not checked */
+    /* Allowances, named allow-*: not faults but behaviours the contract allows and
+     * docs/protocol.md does not choose. The suite must never FAIL them (ci/killmatrix checks
+     * that every case ends PASS, NON-STRICT or UNSUPPORTED with each one). */
+    RH_FAULT_ALLOW_EMPTY_END_400,    /* an end request with an empty body is answered 400 */
+    RH_FAULT_ALLOW_NO_EXPIRES_IN,    /* end and state answers carry no expires_in */
+    RH_FAULT_ALLOW_NO_REPLAY,        /* no replay endpoint: GET .../tokens answers 405 */
+    RH_FAULT_ALLOW_NUL_ROUNDTRIP,    /* U+0000 in a token is accepted and broadcast as sent */
+    RH_FAULT_ALLOW_OTHER_SIZE_LIMIT, /* tokens and event data limited to 4000 bytes a request */
+    RH_FAULT_ALLOW_ERROR_BODY_SHAPE, /* HTTP error bodies are {"message": ...} (no error, code) */
     RH_FAULT__COUNT
 } rh_fault;
 
-_Static_assert(RH_FAULT__COUNT <= 64, "faults are bits of a uint64_t");
+_Static_assert(RH_FAULT__COUNT <= 128, "rh_srv keeps one byte per fault; keep the list short");
 
 typedef struct rh_fault_info {
     const char *name;        /* "seq-gap" */

@@ -204,8 +204,8 @@ static void run_noop(rc_ctx *ctx)
     (void)ctx;
 }
 
-static const rc_case must_case = {"pusher/9.9/x", "9.9", RC_MUST, "t", "req", "", 0, run_noop};
-static const rc_case should_case = {"pusher/9.9/y", "9.9", RC_SHOULD, "t", "r", "", 0, run_noop};
+static const rc_case must_case = {"pusher/9.9/x", "9.9", RC_MUST, RC_CONTRACT, "t", "req", "", 0, run_noop};
+static const rc_case should_case = {"pusher/9.9/y", "9.9", RC_SHOULD, RC_SPEC, "t", "r", "", 0, run_noop};
 
 static rc_verdict outcome(const rc_case *c, int which, rc_result *res)
 {
@@ -293,9 +293,9 @@ static char *slurp(const char *path)
 static void test_junit_and_json(void **state)
 {
     (void)state;
-    static const rc_case c1 = {"pusher/2.6/x<y>", "2.6", RC_MUST, "t", "a & b", "", 0, run_noop};
-    static const rc_case c2 = {"stream/9.1/ok", "9.1", RC_MUST, "t", "r", "", 0, run_noop};
-    static const rc_case c3 = {"stream/9.1/soft", "9.1", RC_SHOULD, "t", "r", "", 0, run_noop};
+    static const rc_case c1 = {"pusher/2.6/x<y>", "2.6", RC_MUST, RC_CONTRACT, "t", "a & b", "", 0, run_noop};
+    static const rc_case c2 = {"stream/9.1/ok", "9.1", RC_MUST, RC_CONTRACT, "t", "r", "", 0, run_noop};
+    static const rc_case c3 = {"stream/9.1/soft", "9.1", RC_SHOULD, RC_SPEC, "t", "r", "", 0, run_noop};
     rc_wire w = {"in", 3, strdup("\"quoted\" <tag> \x02 \xff")};
     rc_result res[3] = {
         {.c = &c1,
