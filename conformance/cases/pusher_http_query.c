@@ -430,8 +430,11 @@ void rc_run_batch_too_large(rc_ctx *ctx)
 
 void rc_run_data_too_large(rc_ctx *ctx)
 {
-    enum { LIMIT = 10240 };
-    char ch[64];
+    /* The server's declared limit, else this specification's (Pusher's) 10240: the contract
+     * names no size, which is why this case is only a SHOULD. */
+    const long declared = rc_target_of(ctx)->server.max_event_bytes;
+    const long LIMIT = declared > 0 ? declared : 10240;
+    char ch[64], over_what[64], max_what[64];
     rc_chan(ctx, "big-", ch, sizeof ch);
     rc_pconn *sub = rc_conn_sub(ctx, ch, NULL);
     char *data = malloc(LIMIT + 2);
@@ -441,17 +444,19 @@ void rc_run_data_too_large(rc_ctx *ctx)
         free(data);
         return;
     }
-    for (int i = 0; i <= LIMIT; i++)
+    for (long i = 0; i <= LIMIT; i++)
         data[i] = (char)('a' + i % 26);
     data[LIMIT + 1] = '\0';
+    snprintf(over_what, sizeof over_what, "%ld bytes of data", LIMIT + 1);
+    snprintf(max_what, sizeof max_what, "%ld bytes of data", LIMIT);
     const char *c = ch;
     char *over = events_body(&c, 1, "big", data);
     data[LIMIT] = '\0';
     char *max = events_body(&c, 1, "big", data);
     if (!over || !max) {
         rc_error(ctx, "out of memory");
-    } else if (post_expect(ctx, "/events", over, 413, sub, ch, "10241 bytes of data") &&
-               post_expect(ctx, "/events", max, 200, sub, ch, "10240 bytes of data")) {
+    } else if (post_expect(ctx, "/events", over, 413, sub, ch, over_what) &&
+               post_expect(ctx, "/events", max, 200, sub, ch, max_what)) {
         const rc_pmsg *m;
         if (rc_next(ctx, sub, "subscriber", &m))
             rc_check_event(ctx, m, "subscriber", "big", ch, data);

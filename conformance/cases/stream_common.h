@@ -63,7 +63,11 @@ int rc_sc_tokens_req(rc_ctx *ctx, const char *stream, const char *const *tokens,
 /* rc_sc_tokens_req and checks 200 and last_seq - first_seq + 1 == n. 1 ok, 0 after rc_fail. */
 int rc_sc_tokens(rc_ctx *ctx, const char *stream, const char *const *tokens, size_t n,
                  long long *first, long long *last);
-/* End with reason (NULL: empty body); checks 200 and the answer's types. Fills the answer's
+/* POST .../end with {"reason": reason}, or {} for NULL: the contract makes reason optional
+ * but says nothing of an empty body (docs/protocol.md accepts one; only end-default-reason
+ * sends it, as a SHOULD). Fills resp (caller frees). 0 / -1 as rc_http. */
+int rc_sc_end_req(rc_ctx *ctx, const char *stream, const char *reason, rc_http_resp *resp);
+/* rc_sc_end_req (NULL reason: {}); checks 200 and the answer's types. Fills the answer's
  * already_ended, last_seq and reason (any may be NULL). 1 ok, 0 after a report. */
 int rc_sc_end(rc_ctx *ctx, const char *stream, const char *reason, int *already,
               long long *last_seq, char *reason_out, size_t reason_len);

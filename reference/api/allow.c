@@ -82,14 +82,17 @@ static void shape_done(void *ud, const rh_http_resp *resp)
     rh_http_resp r = *resp;
     char *text = NULL;
     if (resp->status >= 400) {
-        cJSON *in = cJSON_ParseWithLength(resp->body, resp->body_len);
-        cJSON *msg = cJSON_GetObjectItemCaseSensitive(in, "error");
-        cJSON *o = cJSON_CreateObject();
-        if (o &&
-            cJSON_AddStringToObject(o, "message", cJSON_IsString(msg) ? msg->valuestring : "error"))
+        /* {"error": M, "code": N, ...} becomes {"message": M, ...}: other members (a 410's
+         * oldest_seq) belong to the feature, not to the error body's shape. */
+        cJSON *o = cJSON_ParseWithLength(resp->body, resp->body_len);
+        cJSON *msg = cJSON_DetachItemFromObjectCaseSensitive(o, "error");
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "code");
+        if (cJSON_IsObject(o) && msg && cJSON_AddItemToObject(o, "message", msg)) {
+            msg = NULL;
             text = cJSON_PrintUnformatted(o);
+        }
+        cJSON_Delete(msg);
         cJSON_Delete(o);
-        cJSON_Delete(in);
         if (text) {
             r.body = text;
             r.body_len = strlen(text);
