@@ -1,4 +1,4 @@
-/* rc_ (cases/common): helpers shared by the pusher-profile case files (owner: pushercases).
+/* rc_ (cases/common): helpers shared by the pusher-profile case files.
  *
  * They wrap the suite clients into the few steps every case repeats: random channel names,
  * signing channel auth with the target's secret, publishing through the HTTP API, waiting

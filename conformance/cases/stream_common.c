@@ -1,4 +1,4 @@
-/* rc_sc: shared steps of the stream-profile cases. Owned by helper streamcases. */
+/* rc_sc: shared steps of the stream-profile cases. */
 #include "stream_common.h"
 
 #include <stdio.h>

@@ -119,15 +119,4 @@ int rc_sc_valid_reason(const char *r);
 /* JSON-escaped copy of s into out ("..." with quotes). 0 ok, -1 too small. */
 int rc_sc_json_str(const char *s, char *out, size_t outlen);
 
-/* Run functions of the section 12.3-12.5 cases (stream_tokens.c), listed in stream_control.c's
- * table. */
-void rc_sc_case_unknown_ended(rc_ctx *ctx);
-void rc_sc_case_too_large(rc_ctx *ctx);
-void rc_sc_case_invalid_utf8(rc_ctx *ctx);
-void rc_sc_case_bad_bodies(rc_ctx *ctx);
-void rc_sc_case_end_answer(rc_ctx *ctx);
-void rc_sc_case_get_state(rc_ctx *ctx);
-void rc_sc_case_ended_kept(rc_ctx *ctx);
-void rc_sc_case_expiry(rc_ctx *ctx);
-
 #endif

@@ -1,21 +1,13 @@
-/* Stream profile, sections 12.3-12.5: tokens requests, end answer, state and expiry. The
- * cases are listed in stream_control.c's table. Owned by helper streamcases. */
+/* Stream profile, section 12.3: tokens requests (unknown and ended streams, size limit,
+ * UTF-8, malformed bodies). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
 #include "stream_common.h"
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
 
 /* POST .../tokens with a raw body; expects `want`. 1 ok. */
 static int raw_tokens(rc_ctx *ctx, const char *stream, const char *body, int want,
@@ -86,7 +78,7 @@ static void all_refused(rc_ctx *ctx, const char *const (*bodies)[2], size_t n, c
     nothing_consumed(ctx, &s, sub);
 }
 
-void rc_sc_case_unknown_ended(rc_ctx *ctx)
+static void unknown_ended(rc_ctx *ctx)
 {
     static const char *const two[2] = {"x", "y"};
     rc_sc_stream u, s;
@@ -175,7 +167,7 @@ static long token_limit(rc_ctx *ctx)
     return lo;
 }
 
-void rc_sc_case_too_large(rc_ctx *ctx)
+static void too_large(rc_ctx *ctx)
 {
     const long lim = token_limit(ctx);
     char *big = lim > 0 ? malloc((size_t)lim + 2) : NULL, *half = big ? malloc((size_t)lim) : NULL;
@@ -248,7 +240,7 @@ out:
     free(half);
 }
 
-void rc_sc_case_invalid_utf8(rc_ctx *ctx)
+static void invalid_utf8(rc_ctx *ctx)
 {
     static const char *const bodies[][2] = {
         {"{\"token\":\"ab\xff"
@@ -314,7 +306,7 @@ static void nul_token(rc_ctx *ctx)
     }
 }
 
-void rc_sc_case_bad_bodies(rc_ctx *ctx)
+static void bad_bodies(rc_ctx *ctx)
 {
     static const char *const bodies[][2] = {
         {"{\"tokens\":[]}", "an empty tokens array"},
@@ -334,206 +326,58 @@ void rc_sc_case_bad_bodies(rc_ctx *ctx)
         nul_token(ctx);
 }
 
-void rc_sc_case_end_answer(rc_ctx *ctx)
-{
-    rc_sc_stream s, o;
-    rc_sc_recv rv = {0};
-    rc_http_resp r = {0};
-    rc_pconn *sub;
-    long long last = -1, exp = -1;
-    const char *id, *rs, *st;
-    const cJSON *ae, *en;
-    if (!(sub = rc_sc_start_sub(ctx, &s)) || !rc_sc_send_same(ctx, s.stream, "z", 4))
-        return;
-    RC_TRY(ctx, rc_stream_end(ctx, s.stream, "failed", &r) == 0, "end failed");
-    id = rc_json_str(r.json, "stream_id");
-    rs = rc_json_str(r.json, "reason");
-    ae = r.json ? cJSON_GetObjectItemCaseSensitive(r.json, "already_ended") : NULL;
-    en = r.json ? cJSON_GetObjectItemCaseSensitive(r.json, "ended") : NULL;
-    if (r.status != 200 || !cJSON_IsTrue(en) || !cJSON_IsFalse(ae) ||
-        !rc_json_int(r.json, "last_seq", &last) || last != 4 || !rs || strcmp(rs, "failed"))
-        rc_fail(ctx,
-                "first end after 4 tokens (reason failed) must answer 200 {ended: true, "
-                "already_ended: false, last_seq: 4, reason: failed}: %d %.300s",
-                r.status, r.body ? r.body : "");
-    else if (!id || strcmp(id, s.stream) || !rc_json_int(r.json, "expires_in", &exp) || exp < 1)
-        rc_fail_should(ctx,
-                       "the end answer should also carry stream_id and expires_in >= 1: %.300s",
-                       r.body ? r.body : "");
-    rc_http_resp_free(&r);
-    if (!rc_ok(ctx))
-        return;
-    if (rc_sc_expect(ctx, sub, &s, "subscriber", &rv, 4, 1, 3000) &&
-        rc_sc_check_seqs(ctx, "subscriber", &rv, 1, 4, NULL) && rv.end_last_seq != 4)
-        rc_fail(ctx, "thread.stream.ended carried last_seq %lld, expected 4", rv.end_last_seq);
-    rc_sc_recv_free(&rv);
-    /* A reason outside the three is bad input: refused, and the stream stays open. */
-    if (!rc_ok(ctx) || !rc_sc_start(ctx, &o))
-        return;
-    RC_TRY(ctx, rc_stream_end(ctx, o.stream, "bogus", &r) == 0, "end failed");
-    if (r.status != 400)
-        rc_fail(ctx, "end with reason \"bogus\" must be refused with 400, got %d %.200s", r.status,
-                r.body ? r.body : "");
-    rc_http_resp_free(&r);
-    RC_TRY(ctx, rc_stream_get(ctx, o.stream, &r) == 0, "GET failed");
-    st = rc_json_str(r.json, "state");
-    if (!st || strcmp(st, "open") != 0)
-        rc_fail(ctx, "a refused end must leave the stream open: %.200s", r.body ? r.body : "");
-    rc_http_resp_free(&r);
-}
+#define SIGN "needs:control-api"
+#define BOTH "needs:control-api needs:authorizer"
 
-/* GET must answer 200 {state, last_seq} (the contract); the ids, channel, reason and
- * expires_in are docs/protocol.md's "..." and only SHOULD. *expires (may be NULL) is -1 when
- * the answer has none. 1 when the MUST part holds. */
-static int get_is(rc_ctx *ctx, const rc_sc_stream *s, const char *state, long long last,
-                  const char *reason, long long *expires)
-{
-    static const char *const keys[5] = {"workspace_id", "thread_id", "run_id", "stream_id",
-                                        "channel"};
-    const char *want[5] = {s->workspace, s->thread, s->run, s->stream, s->channel};
-    rc_http_resp r = {0};
-    long long l = -1;
-    const char *v;
-    int ok, more = 1;
-    if (rc_stream_get(ctx, s->stream, &r) < 0)
-        return 0;
-    ok = r.status == 200 && (v = rc_json_str(r.json, "state")) && !strcmp(v, state) &&
-         rc_json_int(r.json, "last_seq", &l) && l == last;
-    for (int i = 0; i < 5 && more; i++)
-        more = (v = rc_json_str(r.json, keys[i])) && !strcmp(v, want[i]);
-    if (more && reason)
-        more = (v = rc_json_str(r.json, "reason")) && !strcmp(v, reason);
-    if (expires && (!rc_json_int(r.json, "expires_in", expires) || *expires < 0)) {
-        *expires = -1;
-        more = 0;
-    }
-    if (!ok)
-        rc_fail(ctx, "GET must answer 200 with state %s, last_seq %lld: %d %.300s", state, last,
-                r.status, r.body ? r.body : "");
-    else if (!more)
-        rc_fail_should(ctx, "GET should also answer the four ids, channel%s%s%s: %.300s",
-                       reason ? ", reason " : "", reason ? reason : "",
-                       expires ? ", expires_in" : "", r.body ? r.body : "");
-    rc_http_resp_free(&r);
-    return ok;
-}
-
-void rc_sc_case_get_state(rc_ctx *ctx)
-{
-    rc_sc_stream s, u;
-    rc_sc_recv rv = {0};
-    rc_pconn *sub;
-    long long exp = -1, end_last = -1;
-    int st;
-    rc_sc_new(ctx, &u);
-    st = get_status(ctx, u.stream);
-    RC_CHECK(ctx, st == 404 || st < 0, "GET of an unknown stream answered %d, not 404", st);
-    if (!(sub = rc_sc_start_sub(ctx, &s)) || !get_is(ctx, &s, "open", 0, NULL, NULL) ||
-        !rc_sc_send_same(ctx, s.stream, "g", 5))
-        return;
-    if (!get_is(ctx, &s, "open", 5, NULL, NULL) ||
-        !rc_sc_end(ctx, s.stream, "cancelled", NULL, &end_last, NULL, 0))
-        return;
-    RC_CHECK(ctx, end_last == 5, "end after 5 tokens answered last_seq %lld", end_last);
-    if (!get_is(ctx, &s, "ended", 5, "cancelled", &exp))
-        return;
-    if (rc_sc_expect(ctx, sub, &s, "subscriber", &rv, 5, 1, 3000))
-        rc_sc_check_seqs(ctx, "subscriber", &rv, 1, 5, NULL);
-    rc_sc_recv_free(&rv);
-}
-
-void rc_sc_case_ended_kept(rc_ctx *ctx)
-{
-    rc_sc_stream s;
-    long long exp = -1, last = -1;
-    int already = -1;
-    if (!rc_sc_start(ctx, &s) || rc_sc_token(ctx, s.stream, "k") < 0 ||
-        !rc_sc_end(ctx, s.stream, "completed", NULL, NULL, NULL, 0) ||
-        !get_is(ctx, &s, "ended", 1, "completed", &exp))
-        return;
-    sleep_ms(300);
-    if (!rc_sc_end(ctx, s.stream, "failed", &already, &last, NULL, 0))
-        return;
-    RC_CHECK(ctx, already && last == 1,
-             "a late end before expiry must answer already_ended true, last_seq 1; got %d, %lld",
-             already, last);
-}
-
-void rc_sc_case_expiry(rc_ctx *ctx)
-{
-    rc_sc_stream s;
-    rc_http_resp r = {0};
-    rc_pconn *sub;
-    rc_sc_recv rv = {0};
-    long long exp = -1, gexp = -1, later = -1;
-    int st = 0, waited = 0, counted = 0;
-    if (!rc_sc_start(ctx, &s) || rc_sc_token(ctx, s.stream, "e") < 0 ||
-        rc_sc_token(ctx, s.stream, "f") < 0)
-        return;
-    RC_TRY(ctx, rc_sc_end_req(ctx, s.stream, NULL, &r) == 0, "end failed");
-    st = rc_sc_status(ctx, &r, 200, "end of a started stream");
-    /* The contract keeps an ended stream "for a configurable time": the wait is the server's
-     * expires_in (docs/protocol.md), else its declared ended_ttl, else it cannot be judged. */
-    if (st && (!rc_json_int(r.json, "expires_in", &exp) || exp < 0))
-        exp =
-            rc_target_of(ctx)->server.ended_ttl_s > 0 ? rc_target_of(ctx)->server.ended_ttl_s : -1;
-    rc_http_resp_free(&r);
-    if (!st)
-        return;
-    if (exp < 0) {
-        rc_unsupported(ctx, "the end answer has no expires_in and the server profile declares no "
-                            "limits.ended_ttl, so the expiry cannot be waited for");
-        return;
-    }
-    if (!get_is(ctx, &s, "ended", 2, "completed", &gexp))
-        return;
-    RC_CHECK(ctx, gexp <= exp, "GET's expires_in %lld exceeds the end answer's %lld", gexp, exp);
-    /* A server may round expires_in either way: allow 1.5 s past it. */
-    if (!rc_allow_wait(ctx, exp * 1000 + 1500, "waiting for the ended stream to expire"))
-        return;
-    while (waited <= exp * 1000 + 1500) {
-        rc_http_resp g = {0};
-        if (rc_stream_get(ctx, s.stream, &g) < 0)
-            return;
-        st = g.status;
-        if (st == 200 && waited >= 1100 && !counted) {
-            /* More than a second later expires_in must have gone down. */
-            counted = 1;
-            if (gexp >= 0 && (!rc_json_int(g.json, "expires_in", &later) || later >= gexp))
-                rc_fail(ctx, "expires_in must count down: %lld, then %lld %d ms later", gexp, later,
-                        waited);
-        }
-        rc_http_resp_free(&g);
-        if (st != 200 || !rc_ok(ctx))
-            break;
-        sleep_ms(200);
-        waited += 200;
-    }
-    if (!rc_ok(ctx))
-        return;
-    RC_CHECK(ctx, st == 404, "GET %d ms after the end (expires_in was %lld s) answered %d, not 404",
-             waited, exp, st);
-    RC_TRY(ctx, rc_stream_end(ctx, s.stream, "completed", &r) == 0, "end failed");
-    st = rc_sc_status(ctx, &r, 404, "a late end after expiry");
-    rc_http_resp_free(&r);
-    if (!st)
-        return;
-    RC_TRY(ctx, rc_stream_token(ctx, s.stream, "late", &r) == 0, "token failed");
-    st = rc_sc_status(ctx, &r, 404, "a token after expiry");
-    rc_http_resp_free(&r);
-    if (!st)
-        return;
-    /* The id is free again: the same start creates a new stream numbered from 1. */
-    RC_TRY(ctx, rc_stream_start(ctx, s.workspace, s.thread, s.run, s.stream, &r) == 0,
-           "start failed");
-    st = rc_sc_status(ctx, &r, 201, "start with the id of an expired stream");
-    rc_http_resp_free(&r);
-    if (!st)
-        return;
-    sub = rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member);
-    if (!sub || rc_sc_token(ctx, s.stream, "again") < 0)
-        return;
-    if (rc_sc_expect(ctx, sub, &s, "subscriber", &rv, 1, 0, 3000))
-        rc_sc_check_seqs(ctx, "subscriber of the new stream", &rv, 1, 1, NULL);
-    rc_sc_recv_free(&rv);
-}
+const rc_case rc_cases_s12_tokens[] = {
+    /* protocol §12.3: tokens: unknown stream 404, ended stream 409 */
+    {
+        .id = "stream/12.3/unknown-404-ended-409",
+        .section = "12.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "tokens: unknown stream 404, ended stream 409",
+        .requirement =
+            "POST .../tokens answers 404 for a stream never started and 409 for an ended one.",
+        .tags = SIGN,
+        .run = unknown_ended,
+    },
+    /* protocol §12.3: tokens over 10240 bytes in a request: 413; at the limit: accepted */
+    {
+        .id = "stream/12.3/too-large-413",
+        .section = "12.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "tokens over 10240 bytes in a request: 413; at the limit: accepted",
+        .requirement = "A tokens request whose tokens total more than max_token_bytes (10240) gets "
+                       "413 and changes nothing; a request at the limit is accepted.",
+        .tags = BOTH,
+        .run = too_large,
+    },
+    /* protocol §12.3: tokens with invalid UTF-8 bytes: 400, nothing broadcast */
+    {
+        .id = "stream/12.3/invalid-utf8-400",
+        .section = "12.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "tokens with invalid UTF-8 bytes: 400, nothing broadcast",
+        .requirement =
+            "A token that is not valid UTF-8 (stray byte, overlong, surrogate, truncated, past "
+            "U+10FFFF) is refused with 400 and nothing is appended or broadcast.",
+        .tags = BOTH,
+        .run = invalid_utf8,
+    },
+    /* protocol §12.3: empty tokens array and other malformed bodies: 400, no seq consumed */
+    {
+        .id = "stream/12.3/bad-bodies-400",
+        .section = "12.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "empty tokens array and other malformed bodies: 400, no seq consumed",
+        .requirement = "A tokens request needs token (string) or tokens (a non-empty array of "
+                       "strings) in a JSON object; anything else is 400 and consumes no seq.",
+        .tags = BOTH,
+        .run = bad_bodies,
+    },
+    {0},
+};

@@ -1,17 +1,17 @@
-/* Section 2 of docs/protocol.md: connection, handshake, heartbeat, errors (profile pusher).
- * The table rc_cases_pusher_connection lists these and the input cases of
- * pusher_connection_input.c. Divergences the suite accepts (pusher-protocol.md section 10):
- * pusher:error data as an object or a string; pong with or without data; 4001 and 4201
- * sent as a close code, or as pusher:error followed by a TCP close. */
+/* Section 2 of docs/protocol.md: the URL and app key (2.1), connection_established (2.2) and
+ * error shapes (2.5) (profile pusher); the helpers of pusher_common.h. Divergences the suite
+ * accepts (pusher-protocol.md section 10): pusher:error data as an object or a string; pong
+ * with or without data; 4001 and 4201 sent as a close code, or as pusher:error followed by
+ * a TCP close. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pusher_connection.h"
+#include "pusher_common.h"
 
 #define QUICK_MS 3000
 
-int pc_error_code(const rc_pmsg *m, long long *code)
+int rc_error_code_of(const rc_pmsg *m, long long *code)
 {
     if (!m->event || strcmp(m->event, "pusher:error") != 0)
         return 0;
@@ -19,7 +19,7 @@ int pc_error_code(const rc_pmsg *m, long long *code)
     return rc_json_int(d, "code", code);
 }
 
-int pc_alive(rc_ctx *ctx, rc_pconn *pc, const char *when)
+int rc_alive(rc_ctx *ctx, rc_pconn *pc, const char *when)
 {
     const rc_pmsg *m;
     if (rc_pusher_send(pc, "pusher:ping", NULL, "{}") < 0) {
@@ -36,7 +36,7 @@ int pc_alive(rc_ctx *ctx, rc_pconn *pc, const char *when)
     return 1;
 }
 
-int pc_bad_input(rc_ctx *ctx, rc_pconn *pc, const char *input, size_t len, int also_sub_error)
+int rc_bad_input(rc_ctx *ctx, rc_pconn *pc, const char *input, size_t len, int also_sub_error)
 {
     if (rc_ws_send_text(pc->ws, input, len) < 0 ||
         rc_pusher_send(pc, "pusher:ping", NULL, "{}") < 0) {
@@ -235,7 +235,7 @@ static void unknown_app_key(rc_ctx *ctx)
         if (cJSON_IsString(pm.data))
             pm.data_parsed = cJSON_Parse(pm.data->valuestring);
         long long code = 0;
-        int is4001 = pc_error_code(&pm, &code) && code == 4001;
+        int is4001 = rc_error_code_of(&pm, &code) && code == 4001;
         cJSON_Delete(pm.data_parsed);
         cJSON_Delete(root);
         if (!is4001 || got_error) {
@@ -298,7 +298,7 @@ static void error_shape(rc_ctx *ctx)
         rc_log(ctx, "data is a JSON string (Reverb form); accepted");
 }
 
-const rc_case rc_cases_pusher_connection[] = {
+const rc_case rc_cases_s02_connection[] = {
     /* protocol §2.1: An unknown app key is refused with 4001 */
     {
         .id = "pusher/2.1/unknown-app-key",
@@ -385,78 +385,6 @@ const rc_case rc_cases_pusher_connection[] = {
         .tags = "",
         .run = activity_timeout,
     },
-    /* protocol §2.4: pusher:ping is answered with pusher:pong */
-    {
-        .id = "pusher/2.4/ping-pong",
-        .section = "2.4",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "pusher:ping is answered with pusher:pong",
-        .requirement = "A client pusher:ping is answered with pusher:pong.",
-        .tags = "",
-        .run = pc_ping_pong,
-    },
-    /* protocol §2.4: pusher:ping without data or with string data */
-    {
-        .id = "pusher/2.4/ping-data-forms",
-        .section = "2.4",
-        .level = RC_SHOULD,
-        .basis = RC_SPEC,
-        .title = "pusher:ping without data or with string data",
-        .requirement = "pusher:ping is answered whatever its data (absent, \"{}\" string, null).",
-        .tags = "",
-        .run = pc_ping_data_forms,
-    },
-    /* protocol §2.3: WebSocket ping is answered with a pong frame */
-    {
-        .id = "pusher/2.3/ws-ping-frame",
-        .section = "2.3",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "WebSocket ping is answered with a pong frame",
-        .requirement = "RFC 6455 5.5.2: a ping frame is answered with a pong frame echoing its "
-                       "application data.",
-        .tags = "",
-        .run = pc_ws_ping_frame,
-    },
-    /* protocol §2.4: The server pings a silent client */
-    {
-        .id = "pusher/2.4/server-ping",
-        .section = "2.4",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "The server pings a silent client",
-        .requirement =
-            "After activity_timeout seconds without client activity the server sends pusher:ping "
-            "(a WebSocket ping frame is accepted too).",
-        .tags = "slow timing-dependent",
-        .run = pc_server_ping,
-    },
-    /* protocol §2.4: No pong: closed with 4201 */
-    {
-        .id = "pusher/2.4/pong-timeout-4201",
-        .section = "2.4",
-        .level = RC_SHOULD,
-        .basis = RC_SPEC,
-        .title = "No pong: closed with 4201",
-        .requirement =
-            "A client that answers nothing after the server's ping is disconnected with code 4201 "
-            "(close code, or pusher:error 4201 then close).",
-        .tags = "slow timing-dependent",
-        .run = pc_pong_timeout,
-    },
-    /* protocol §2.5: A client close is answered with a close frame */
-    {
-        .id = "pusher/2.5/close-echo",
-        .section = "2.5",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "A client close is answered with a close frame",
-        .requirement =
-            "RFC 6455 5.5.1: an endpoint that receives a close frame answers with a close frame.",
-        .tags = "",
-        .run = pc_close_echo,
-    },
     /* protocol §2.5: pusher:error carries an integer code and message */
     {
         .id = "pusher/2.5/error-shape",
@@ -468,145 +396,6 @@ const rc_case rc_cases_pusher_connection[] = {
                        "(as an object, or a JSON string of one).",
         .tags = "",
         .run = error_shape,
-    },
-    /* protocol §2.5: An oversized message is refused */
-    {
-        .id = "pusher/2.5/oversized-message",
-        .section = "2.5",
-        .level = RC_SHOULD,
-        .basis = RC_SPEC,
-        .title = "An oversized message is refused",
-        .requirement = "A message over the server's limit (10240 bytes by default) is answered "
-                       "with close 1009 or pusher:error, and the server keeps serving others.",
-        .tags = "",
-        .run = pc_oversized_message,
-    },
-    /* protocol §2.3: A binary frame does not kill the connection */
-    {
-        .id = "pusher/2.3/binary-frame",
-        .section = "2.3",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "A binary frame does not kill the connection",
-        .requirement = "Binary frames are not part of the protocol: the server answers "
-                       "pusher:error (SHOULD) and the connection stays usable.",
-        .tags = "",
-        .run = pc_binary_frame,
-    },
-    /* protocol §2.3: Fragmented client messages are reassembled */
-    {
-        .id = "pusher/2.3/fragmented-message",
-        .section = "2.3",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "Fragmented client messages are reassembled",
-        .requirement =
-            "RFC 6455 5.4: a message sent in fragments, with a control frame between them, is "
-            "processed as one message.",
-        .tags = "",
-        .run = pc_fragmented_message,
-    },
-    /* protocol §2.6: Malformed JSON: pusher:error, still usable */
-    {
-        .id = "pusher/2.6/malformed-json",
-        .section = "2.6",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "Malformed JSON: pusher:error, still usable",
-        .requirement = "Text that is not JSON is answered with pusher:error 4200 (SHOULD); the "
-                       "connection stays open and usable (MUST).",
-        .tags = "",
-        .run = pc_malformed_json,
-    },
-    /* protocol §2.6: JSON that is not an object */
-    {
-        .id = "pusher/2.6/non-object-json",
-        .section = "2.6",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "JSON that is not an object",
-        .requirement =
-            "A JSON array, string, number or null is answered with pusher:error (SHOULD); the "
-            "connection stays usable (MUST).",
-        .tags = "",
-        .run = pc_non_object_json,
-    },
-    /* protocol §2.6: A message without event */
-    {
-        .id = "pusher/2.6/missing-event",
-        .section = "2.6",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "A message without event",
-        .requirement =
-            "An object without an event member is answered with pusher:error (SHOULD); the "
-            "connection stays usable (MUST).",
-        .tags = "",
-        .run = pc_missing_event,
-    },
-    /* protocol §2.6: Wrong-typed event, channel or data */
-    {
-        .id = "pusher/2.6/wrong-typed-fields",
-        .section = "2.6",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "Wrong-typed event, channel or data",
-        .requirement =
-            "event, channel or data of the wrong JSON type is answered with pusher:error or "
-            "pusher:subscription_error (SHOULD); the connection stays usable (MUST).",
-        .tags = "",
-        .run = pc_wrong_typed_fields,
-    },
-    /* protocol §2.6: Duplicate keys are refused */
-    {
-        .id = "pusher/2.6/duplicate-keys",
-        .section = "2.6",
-        .level = RC_SHOULD,
-        .basis = RC_SPEC,
-        .title = "Duplicate keys are refused",
-        .requirement =
-            "A message with a duplicate key is ambiguous and is answered with pusher:error 4200, "
-            "not acted on.",
-        .tags = "",
-        .run = pc_duplicate_keys,
-    },
-    /* protocol §2.6: Unknown pusher: event */
-    {
-        .id = "pusher/2.6/unknown-pusher-event",
-        .section = "2.6",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "Unknown pusher: event",
-        .requirement =
-            "An unknown pusher: event is answered with pusher:error (SHOULD); the connection stays "
-            "usable (MUST).",
-        .tags = "",
-        .run = pc_unknown_pusher_event,
-    },
-    /* protocol §2.6: Event neither pusher: nor client- */
-    {
-        .id = "pusher/2.6/unknown-event-name",
-        .section = "2.6",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "Event neither pusher: nor client-",
-        .requirement = "An event that is neither pusher: nor client- is answered with pusher:error "
-                       "(SHOULD); the connection stays usable (MUST).",
-        .tags = "",
-        .run = pc_unknown_event_name,
-    },
-    /* protocol §2.6: The server survives a barrage of garbage */
-    {
-        .id = "pusher/2.6/garbage-barrage",
-        .section = "2.6",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "The server survives a barrage of garbage",
-        .requirement = "Garbage on some connections (bad JSON, binary, bad opcodes, unfinished "
-                       "fragments, abrupt closes) never affects other connections or new ones.",
-        .tags = "",
-        .timeout_ms = 10000,
-        .run = pc_garbage_barrage,
     },
     {0},
 };

@@ -1,11 +1,11 @@
-/* Section 2.3/2.5/2.6 cases: framing and malformed input (listed in the table of
- * pusher_connection.c). A server may answer bad input with pusher:error (the spec's choice,
- * SHOULD) but must never drop the connection for it, nor let it affect other clients. */
+/* Section 2.3/2.5/2.6 cases: framing and malformed input. A server may answer bad input
+ * with pusher:error (the spec's choice, SHOULD) but must never drop the connection for it,
+ * nor let it affect other clients. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pusher_connection.h"
+#include "pusher_common.h"
 
 #define QUICK_MS 3000
 
@@ -15,34 +15,34 @@ static void bad_inputs(rc_ctx *ctx, const char *const *inputs, size_t n, int als
     if (!pc)
         return;
     for (size_t i = 0; i < n; i++)
-        if (!pc_bad_input(ctx, pc, inputs[i], strlen(inputs[i]), also_sub))
+        if (!rc_bad_input(ctx, pc, inputs[i], strlen(inputs[i]), also_sub))
             return;
 }
 
 #define BAD(ctx, arr, sub) bad_inputs((ctx), (arr), sizeof(arr) / sizeof((arr)[0]), (sub))
 
-void pc_malformed_json(rc_ctx *ctx)
+static void malformed_json(rc_ctx *ctx)
 {
     static const char *const in[] = {"{not json", "{\"event\":\"pusher:ping\",", "",
                                      "{\"event\":\"pusher:ping\"} trailing", "\xef\xbb\xbf{}{"};
     BAD(ctx, in, 0);
 }
 
-void pc_non_object_json(rc_ctx *ctx)
+static void non_object_json(rc_ctx *ctx)
 {
     static const char *const in[] = {
         "[1,2,3]", "\"pusher:ping\"", "42", "null", "true", "[{\"event\":\"pusher:ping\"}]"};
     BAD(ctx, in, 0);
 }
 
-void pc_missing_event(rc_ctx *ctx)
+static void missing_event(rc_ctx *ctx)
 {
     static const char *const in[] = {"{}", "{\"data\":{}}",
                                      "{\"channel\":\"rc-x\",\"data\":\"{}\"}"};
     BAD(ctx, in, 0);
 }
 
-void pc_wrong_typed_fields(rc_ctx *ctx)
+static void wrong_typed_fields(rc_ctx *ctx)
 {
     static const char *const in[] = {
         "{\"event\":42,\"data\":{}}",
@@ -56,7 +56,7 @@ void pc_wrong_typed_fields(rc_ctx *ctx)
     BAD(ctx, in, 1);
 }
 
-void pc_unknown_pusher_event(rc_ctx *ctx)
+static void unknown_pusher_event(rc_ctx *ctx)
 {
     static const char *const in[] = {"{\"event\":\"pusher:rc-frobnicate\",\"data\":{}}",
                                      "{\"event\":\"pusher_internal:subscription_succeeded\","
@@ -64,7 +64,7 @@ void pc_unknown_pusher_event(rc_ctx *ctx)
     BAD(ctx, in, 0);
 }
 
-void pc_unknown_event_name(rc_ctx *ctx)
+static void unknown_event_name(rc_ctx *ctx)
 {
     static const char *const in[] = {
         "{\"event\":\"rc-plain-event\",\"channel\":\"rc-x\",\"data\":{}}",
@@ -72,7 +72,7 @@ void pc_unknown_event_name(rc_ctx *ctx)
     BAD(ctx, in, 0);
 }
 
-void pc_duplicate_keys(rc_ctx *ctx)
+static void duplicate_keys(rc_ctx *ctx)
 {
     rc_pconn *pc = rc_pusher_connect(ctx);
     if (!pc)
@@ -107,7 +107,7 @@ void pc_duplicate_keys(rc_ctx *ctx)
     }
 }
 
-void pc_binary_frame(rc_ctx *ctx)
+static void binary_frame(rc_ctx *ctx)
 {
     rc_pconn *pc = rc_pusher_connect(ctx);
     if (!pc)
@@ -137,7 +137,7 @@ void pc_binary_frame(rc_ctx *ctx)
         rc_fail_should(ctx, "binary frame not answered with pusher:error");
 }
 
-void pc_oversized_message(rc_ctx *ctx)
+static void oversized_message(rc_ctx *ctx)
 {
     rc_pconn *pc = rc_pusher_connect(ctx);
     if (!pc)
@@ -176,10 +176,10 @@ void pc_oversized_message(rc_ctx *ctx)
     /* Whatever happened to that connection, the server serves new ones. */
     rc_pconn *again = rc_pusher_connect(ctx);
     if (again)
-        pc_alive(ctx, again, "on a new connection after the oversized message");
+        rc_alive(ctx, again, "on a new connection after the oversized message");
 }
 
-void pc_fragmented_message(rc_ctx *ctx)
+static void fragmented_message(rc_ctx *ctx)
 {
     rc_pconn *pc = rc_pusher_connect(ctx);
     if (!pc)
@@ -245,7 +245,7 @@ static void abuse(rc_ctx *ctx, int kind)
     rc_ws_close(ws);
 }
 
-void pc_garbage_barrage(rc_ctx *ctx)
+static void garbage_barrage(rc_ctx *ctx)
 {
     rc_pconn *watcher = rc_pusher_connect(ctx);
     if (!watcher)
@@ -253,9 +253,152 @@ void pc_garbage_barrage(rc_ctx *ctx)
     for (int round = 0; round < 2 && rc_remaining_ms(ctx) > 3000; round++)
         for (int kind = 0; kind < 6; kind++)
             abuse(ctx, kind);
-    if (!pc_alive(ctx, watcher, "(a bystander) after the garbage barrage"))
+    if (!rc_alive(ctx, watcher, "(a bystander) after the garbage barrage"))
         return;
     rc_pconn *fresh = rc_pusher_connect(ctx);
     if (fresh)
-        pc_alive(ctx, fresh, "(a new connection) after the garbage barrage");
+        rc_alive(ctx, fresh, "(a new connection) after the garbage barrage");
 }
+
+const rc_case rc_cases_s02_input[] = {
+    /* protocol §2.5: An oversized message is refused */
+    {
+        .id = "pusher/2.5/oversized-message",
+        .section = "2.5",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "An oversized message is refused",
+        .requirement = "A message over the server's limit (10240 bytes by default) is answered "
+                       "with close 1009 or pusher:error, and the server keeps serving others.",
+        .tags = "",
+        .run = oversized_message,
+    },
+    /* protocol §2.3: A binary frame does not kill the connection */
+    {
+        .id = "pusher/2.3/binary-frame",
+        .section = "2.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "A binary frame does not kill the connection",
+        .requirement = "Binary frames are not part of the protocol: the server answers "
+                       "pusher:error (SHOULD) and the connection stays usable.",
+        .tags = "",
+        .run = binary_frame,
+    },
+    /* protocol §2.3: Fragmented client messages are reassembled */
+    {
+        .id = "pusher/2.3/fragmented-message",
+        .section = "2.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "Fragmented client messages are reassembled",
+        .requirement =
+            "RFC 6455 5.4: a message sent in fragments, with a control frame between them, is "
+            "processed as one message.",
+        .tags = "",
+        .run = fragmented_message,
+    },
+    /* protocol §2.6: Malformed JSON: pusher:error, still usable */
+    {
+        .id = "pusher/2.6/malformed-json",
+        .section = "2.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "Malformed JSON: pusher:error, still usable",
+        .requirement = "Text that is not JSON is answered with pusher:error 4200 (SHOULD); the "
+                       "connection stays open and usable (MUST).",
+        .tags = "",
+        .run = malformed_json,
+    },
+    /* protocol §2.6: JSON that is not an object */
+    {
+        .id = "pusher/2.6/non-object-json",
+        .section = "2.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "JSON that is not an object",
+        .requirement =
+            "A JSON array, string, number or null is answered with pusher:error (SHOULD); the "
+            "connection stays usable (MUST).",
+        .tags = "",
+        .run = non_object_json,
+    },
+    /* protocol §2.6: A message without event */
+    {
+        .id = "pusher/2.6/missing-event",
+        .section = "2.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "A message without event",
+        .requirement =
+            "An object without an event member is answered with pusher:error (SHOULD); the "
+            "connection stays usable (MUST).",
+        .tags = "",
+        .run = missing_event,
+    },
+    /* protocol §2.6: Wrong-typed event, channel or data */
+    {
+        .id = "pusher/2.6/wrong-typed-fields",
+        .section = "2.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "Wrong-typed event, channel or data",
+        .requirement =
+            "event, channel or data of the wrong JSON type is answered with pusher:error or "
+            "pusher:subscription_error (SHOULD); the connection stays usable (MUST).",
+        .tags = "",
+        .run = wrong_typed_fields,
+    },
+    /* protocol §2.6: Duplicate keys are refused */
+    {
+        .id = "pusher/2.6/duplicate-keys",
+        .section = "2.6",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "Duplicate keys are refused",
+        .requirement =
+            "A message with a duplicate key is ambiguous and is answered with pusher:error 4200, "
+            "not acted on.",
+        .tags = "",
+        .run = duplicate_keys,
+    },
+    /* protocol §2.6: Unknown pusher: event */
+    {
+        .id = "pusher/2.6/unknown-pusher-event",
+        .section = "2.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "Unknown pusher: event",
+        .requirement =
+            "An unknown pusher: event is answered with pusher:error (SHOULD); the connection stays "
+            "usable (MUST).",
+        .tags = "",
+        .run = unknown_pusher_event,
+    },
+    /* protocol §2.6: Event neither pusher: nor client- */
+    {
+        .id = "pusher/2.6/unknown-event-name",
+        .section = "2.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "Event neither pusher: nor client-",
+        .requirement = "An event that is neither pusher: nor client- is answered with pusher:error "
+                       "(SHOULD); the connection stays usable (MUST).",
+        .tags = "",
+        .run = unknown_event_name,
+    },
+    /* protocol §2.6: The server survives a barrage of garbage */
+    {
+        .id = "pusher/2.6/garbage-barrage",
+        .section = "2.6",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "The server survives a barrage of garbage",
+        .requirement = "Garbage on some connections (bad JSON, binary, bad opcodes, unfinished "
+                       "fragments, abrupt closes) never affects other connections or new ones.",
+        .tags = "",
+        .timeout_ms = 10000,
+        .run = garbage_barrage,
+    },
+    {0},
+};

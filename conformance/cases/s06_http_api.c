@@ -1,9 +1,7 @@
-/* Pusher profile, section 6: the HTTP API (signing, events, batches, exclusion, order).
- * Channel queries and limits (6.4, 6.6) live in pusher_http_query.c; this file holds the
- * table for both. Owner: pushercases.
- *
- * A rejected publish must also have no effect: the subscriber's next message has to be a
- * valid event published afterwards (rc_next_is_probe). */
+/* Pusher profile, section 6: the HTTP API (signing, events, batches, exclusion, order); 6.4
+ * is in s06_queries.c, 6.6 in s06_http_limits.c and s06_limits.c, the info attributes in
+ * s06_http_info.c. A rejected publish must also have no effect: the subscriber's next
+ * message has to be a valid event published afterwards (rc_next_is_probe). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +9,6 @@
 
 #include "common.h"
 #include "proto/httpsig.h"
-#include "pusher_http.h"
 
 enum sig_fault { UNSIGNED, BAD_SIGNATURE, WRONG_KEY, STALE, BODY_MD5, UNKNOWN_APP };
 
@@ -360,7 +357,7 @@ static void run_order(rc_ctx *ctx)
 
 #define HTTP "needs:http-api"
 
-const rc_case rc_cases_pusher_http_api[] = {
+const rc_case rc_cases_s06_http_api[] = {
     /* protocol §6.1: an unsigned request is refused with 401 */
     {
         .id = "pusher/6.1/unsigned-401",
@@ -460,20 +457,6 @@ const rc_case rc_cases_pusher_http_api[] = {
         .tags = HTTP,
         .run = run_multi_channel,
     },
-    /* protocol §6.2: trigger answers report the info attributes asked for */
-    {
-        .id = "pusher/6.2/info-attributes",
-        .section = "6.2",
-        .level = RC_SHOULD,
-        .basis = RC_SPEC,
-        .title = "trigger answers report the info attributes asked for",
-        .requirement =
-            "With info, a trigger answers {\"channels\":{C:{subscription_count|user_count}}} per "
-            "channel type (attributes that do not apply left out), and a batch answers an "
-            "index-aligned {\"batch\":[...]} with {} for items without info.",
-        .tags = "needs:http-api needs:presence",
-        .run = rc_run_trigger_info,
-    },
     /* protocol §6.3: batch_events are delivered, in order */
     {
         .id = "pusher/6.3/batch-in-order",
@@ -485,72 +468,6 @@ const rc_case rc_cases_pusher_http_api[] = {
                        "order of the batch.",
         .tags = HTTP,
         .run = run_batch,
-    },
-    /* protocol §6.4: GET channels lists occupied channels only */
-    {
-        .id = "pusher/6.4/channels-lists-occupied",
-        .section = "6.4",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "GET channels lists occupied channels only",
-        .requirement =
-            "GET /apps/{id}/channels lists every occupied channel and no channel without "
-            "subscribers (a vacated one included).",
-        .tags = "needs:http-api needs:channel-queries",
-        .run = rc_run_channels_occupied,
-    },
-    /* protocol §6.4: filter_by_prefix restricts the list to that prefix */
-    {
-        .id = "pusher/6.4/channels-filter-by-prefix",
-        .section = "6.4",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "filter_by_prefix restricts the list to that prefix",
-        .requirement =
-            "GET /apps/{id}/channels?filter_by_prefix=P lists exactly the occupied channels "
-            "whose names start with P.",
-        .tags = "needs:http-api needs:channel-queries",
-        .run = rc_run_channels_prefix,
-    },
-    /* protocol §6.4: GET channel reports occupied and subscription_count */
-    {
-        .id = "pusher/6.4/channel-occupied-count",
-        .section = "6.4",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "GET channel reports occupied and subscription_count",
-        .requirement =
-            "GET /apps/{id}/channels/{name}?info=subscription_count answers occupied and the "
-            "number of subscribed connections, following subscribes and unsubscribes; an "
-            "unknown channel is not occupied.",
-        .tags = "needs:http-api needs:channel-queries",
-        .run = rc_run_channel_count,
-    },
-    /* protocol §6.4: user_count counts distinct presence users */
-    {
-        .id = "pusher/6.4/presence-user-count",
-        .section = "6.4",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "user_count counts distinct presence users",
-        .requirement =
-            "For presence channels, info=user_count reports the number of distinct users, on "
-            "GET channel and on GET channels filtered by a presence- prefix.",
-        .tags = "needs:http-api needs:presence needs:channel-queries",
-        .run = rc_run_presence_user_count,
-    },
-    /* protocol §6.4: GET users lists each present user once */
-    {
-        .id = "pusher/6.4/presence-users",
-        .section = "6.4",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "GET users lists each present user once",
-        .requirement =
-            "GET /apps/{id}/channels/{name}/users answers {\"users\":[{\"id\"}...]} with each "
-            "present user once, following leaves; for a non-presence channel it answers 400.",
-        .tags = "needs:http-api needs:presence needs:channel-queries",
-        .run = rc_run_presence_users,
     },
     /* protocol §6.5: socket_id excludes that connection only */
     {
@@ -566,58 +483,6 @@ const rc_case rc_cases_pusher_http_api[] = {
             "socket_id naming no connection excludes nobody; a malformed one is refused (SHOULD).",
         .tags = HTTP,
         .run = run_exclusion,
-    },
-    /* protocol §6.6: an event to more than 100 channels is refused */
-    {
-        .id = "pusher/6.6/too-many-channels-400",
-        .section = "6.6",
-        .level = RC_SHOULD,
-        .basis = RC_SPEC,
-        .title = "an event to more than 100 channels is refused",
-        .requirement =
-            "POST /apps/{id}/events accepts up to 100 channels and answers 400 (SHOULD), "
-            "delivering nothing, for more; a refusal is never answered with a 2xx status.",
-        .tags = "needs:http-api",
-        .run = rc_run_too_many_channels,
-    },
-    /* protocol §6.6: a batch of more than 10 events is refused */
-    {
-        .id = "pusher/6.6/batch-too-large-400",
-        .section = "6.6",
-        .level = RC_SHOULD,
-        .basis = RC_SPEC,
-        .title = "a batch of more than 10 events is refused",
-        .requirement =
-            "POST /apps/{id}/batch_events accepts up to 10 items and answers 400 (SHOULD), "
-            "delivering nothing, for more; a refusal is never answered with a 2xx status.",
-        .tags = "needs:http-api",
-        .run = rc_run_batch_too_large,
-    },
-    /* protocol §6.6: event data over 10 KB is refused with 413 */
-    {
-        .id = "pusher/6.6/data-too-large-413",
-        .section = "6.6",
-        .level = RC_SHOULD,
-        .basis = RC_SPEC,
-        .title = "event data over 10 KB is refused with 413",
-        .requirement =
-            "Event data of up to 10240 bytes is delivered intact; larger data is answered 413 "
-            "(SHOULD) and not delivered; a refusal is never answered with a 2xx status.",
-        .tags = "needs:http-api",
-        .run = rc_run_data_too_large,
-    },
-    /* protocol §6.6: event data must be a string */
-    {
-        .id = "pusher/6.6/data-not-string-400",
-        .section = "6.6",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "event data must be a string",
-        .requirement =
-            "An event whose data is not a JSON string (object, number) is answered 400 (SHOULD) "
-            "and not delivered; a refusal is never answered with a 2xx status.",
-        .tags = "needs:http-api",
-        .run = rc_run_data_not_string,
     },
     /* protocol §6.7: sequential publishes arrive in publish order */
     {

@@ -1,4 +1,4 @@
-/* Pusher profile, sections 6.4 (channel queries) and 6.6 (limits). Owner: pushercases.
+/* Pusher profile, section 6.4: channel queries (GET channels, one channel, its users).
  *
  * Occupancy changes are made deterministic with a ping/pong barrier on the connection that
  * (un)subscribed before querying, so no case sleeps. */
@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "common.h"
-#include "pusher_http.h"
 
 /* GET /apps/{id}<suffix>?query into r; requires 200 and JSON. 1 ok. */
 static int get_json(rc_ctx *ctx, const char *suffix, const char *query, rc_http_resp *r)
@@ -32,7 +31,7 @@ static int unsubscribe_sync(rc_ctx *ctx, rc_pconn *pc, const char *ch)
     return rc_send_unsubscribe(ctx, pc, ch) && rc_sync(ctx, pc, "unsubscriber");
 }
 
-void rc_run_channels_occupied(rc_ctx *ctx)
+static void channels_occupied(rc_ctx *ctx)
 {
     char occ[64], vac[64];
     rc_chan(ctx, "occ-", occ, sizeof occ);
@@ -55,7 +54,7 @@ void rc_run_channels_occupied(rc_ctx *ctx)
     rc_http_resp_free(&r);
 }
 
-void rc_run_channels_prefix(rc_ctx *ctx)
+static void channels_prefix(rc_ctx *ctx)
 {
     char id[13], prefix[32], a[64], b[64], near[64], gone[64], query[64];
     rc_random_id(ctx, id);
@@ -145,7 +144,7 @@ static void await_vacated(rc_ctx *ctx, const char *ch)
     }
 }
 
-void rc_run_channel_count(rc_ctx *ctx)
+static void channel_count(rc_ctx *ctx)
 {
     char ch[64], unknown[64];
     rc_chan(ctx, "count-", ch, sizeof ch);
@@ -218,7 +217,7 @@ static int check_users(rc_ctx *ctx, const char *ch, const char *const *ids, int 
     return ok;
 }
 
-void rc_run_presence_user_count(rc_ctx *ctx)
+static void presence_user_count(rc_ctx *ctx)
 {
     char id[13], prefix[48], ch[64], query[96], u1[32], u2[32];
     rc_random_id(ctx, id);
@@ -267,7 +266,7 @@ void rc_run_presence_user_count(rc_ctx *ctx)
     }
 }
 
-void rc_run_presence_users(rc_ctx *ctx)
+static void presence_users(rc_ctx *ctx)
 {
     char ch[64], pub[64], suffix[128], path[256], u1[32], u2[32];
     rc_chan(ctx, "presence-users-", ch, sizeof ch);
@@ -292,194 +291,73 @@ void rc_run_presence_users(rc_ctx *ctx)
 /* A 2xx answer to a request that had to be refused: FAIL when the server in fact refused it
  * (nothing delivered), because clients then take the refusal for a success (6.6.2: never 2xx);
  * NON-STRICT when it published the event, i.e. its limit is larger than the spec's (14.1). */
-static void judge_success_answer(rc_ctx *ctx, const rc_http_resp *r, int want, rc_pconn *sub,
-                                 const char *ch, const char *what)
-{
-    char exp[32], seen[512];
-    snprintf(exp, sizeof exp, "HTTP %d", want);
-    snprintf(seen, sizeof seen, "HTTP %d %.400s", r->status, r->body ? r->body : "");
-    if (!rc_publish(ctx, ch, "probe", "after"))
-        return;
-    const rc_pmsg *m;
-    if (!rc_next(ctx, sub, "subscriber", &m))
-        return;
-    rc_expect_seen(ctx, exp, seen);
-    if (m->event && strcmp(m->event, "probe") == 0)
-        rc_fail(ctx, "%s: refused (nothing delivered) but answered HTTP %d, a success status", what,
-                r->status);
-    else
-        rc_fail_should(ctx, "%s: accepted and delivered (HTTP %d), not answered %d", what,
-                       r->status, want);
-}
 
-/* POSTs body to /apps/{id}<suffix>. want 200: it must succeed (a refusal is a SHOULD-level
- * slip: the limits are SHOULD). Otherwise it must be refused: the exact status is SHOULD, a
- * 2xx is judged by judge_success_answer, and the subscriber's next message must be a probe
- * published afterwards (MUST: a refused request has no effect). 1 when all held. */
-static int post_expect(rc_ctx *ctx, const char *suffix, const char *body, int want, rc_pconn *sub,
-                       const char *ch, const char *what)
-{
-    char path[160];
-    rc_app_path(ctx, suffix, path, sizeof path);
-    rc_http_resp r = {0};
-    if (rc_api(ctx, "POST", path, NULL, body, &r) != 0)
-        return 0;
-    int ok = r.status == want;
-    if (!ok && want != 200 && r.status >= 200 && r.status < 300) {
-        judge_success_answer(ctx, &r, want, sub, ch, what);
-        rc_http_resp_free(&r);
-        return 0;
-    }
-    if (!ok) {
-        char exp[32], seen[512];
-        snprintf(exp, sizeof exp, "HTTP %d", want);
-        snprintf(seen, sizeof seen, "HTTP %d %.400s", r.status, r.body ? r.body : "");
-        rc_expect_seen(ctx, exp, seen);
-        rc_fail_should(ctx, "%s: expected HTTP %d, got %d", what, want, r.status);
-    }
-    rc_http_resp_free(&r);
-    if (want == 200)
-        return ok;
-    return rc_next_is_probe(ctx, sub, "subscriber", ch) && ok;
-}
-
-static char *events_body(const char *const *chs, int n, const char *name, const char *data)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON *arr = o ? cJSON_AddArrayToObject(o, "channels") : NULL;
-    for (int i = 0; arr && i < n; i++)
-        cJSON_AddItemToArray(arr, cJSON_CreateString(chs[i]));
-    if (o) {
-        cJSON_AddStringToObject(o, "name", name);
-        cJSON_AddStringToObject(o, "data", data);
-    }
-    char *s = arr ? cJSON_PrintUnformatted(o) : NULL;
-    cJSON_Delete(o);
-    return s;
-}
-
-void rc_run_too_many_channels(rc_ctx *ctx)
-{
-    enum { N = 101 };
-    char names[N][40], id[13];
-    const char *chs[N];
-    rc_random_id(ctx, id);
-    for (int i = 0; i < N; i++) {
-        snprintf(names[i], sizeof names[i], "many-%s-%d", id, i);
-        chs[i] = names[i];
-    }
-    rc_pconn *sub = rc_conn_sub(ctx, chs[0], NULL);
-    if (!sub)
-        return;
-    char *over = events_body(chs, N, "too-many", "x");
-    char *max = events_body(chs, N - 1, "hundred", "y");
-    if (!over || !max) {
-        rc_error(ctx, "out of memory");
-    } else if (post_expect(ctx, "/events", over, 400, sub, chs[0], "event to 101 channels") &&
-               post_expect(ctx, "/events", max, 200, sub, chs[0], "event to 100 channels")) {
-        const rc_pmsg *m;
-        if (rc_next(ctx, sub, "subscriber", &m))
-            rc_check_event(ctx, m, "subscriber", "hundred", chs[0], "y");
-    }
-    free(over);
-    free(max);
-}
-
-static char *batch_body(const char *ch, int n)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON *arr = o ? cJSON_AddArrayToObject(o, "batch") : NULL;
-    for (int i = 0; arr && i < n; i++) {
-        cJSON *it = cJSON_CreateObject();
-        char d[16];
-        snprintf(d, sizeof d, "%d", i);
-        cJSON_AddStringToObject(it, "name", "item");
-        cJSON_AddStringToObject(it, "channel", ch);
-        cJSON_AddStringToObject(it, "data", d);
-        cJSON_AddItemToArray(arr, it);
-    }
-    char *s = arr ? cJSON_PrintUnformatted(o) : NULL;
-    cJSON_Delete(o);
-    return s;
-}
-
-void rc_run_batch_too_large(rc_ctx *ctx)
-{
-    char ch[64];
-    rc_chan(ctx, "bigbatch-", ch, sizeof ch);
-    rc_pconn *sub = rc_conn_sub(ctx, ch, NULL);
-    if (!sub)
-        return;
-    char *over = batch_body(ch, 11), *max = batch_body(ch, 10);
-    if (!over || !max) {
-        rc_error(ctx, "out of memory");
-    } else if (post_expect(ctx, "/batch_events", over, 400, sub, ch, "batch of 11") &&
-               post_expect(ctx, "/batch_events", max, 200, sub, ch, "batch of 10")) {
-        for (int i = 0; i < 10; i++) {
-            char d[16];
-            snprintf(d, sizeof d, "%d", i);
-            const rc_pmsg *m;
-            if (!rc_next(ctx, sub, "subscriber", &m) ||
-                !rc_check_event(ctx, m, "subscriber (batch of 10)", "item", ch, d))
-                break;
-        }
-    }
-    free(over);
-    free(max);
-}
-
-void rc_run_data_too_large(rc_ctx *ctx)
-{
-    /* The server's declared limit, else this specification's (Pusher's) 10240: the contract
-     * names no size, which is why this case is only a SHOULD. */
-    const long declared = rc_target_of(ctx)->server.max_event_bytes;
-    const long LIMIT = declared > 0 ? declared : 10240;
-    char ch[64], over_what[64], max_what[64];
-    rc_chan(ctx, "big-", ch, sizeof ch);
-    rc_pconn *sub = rc_conn_sub(ctx, ch, NULL);
-    char *data = malloc(LIMIT + 2);
-    if (!sub || !data) {
-        if (sub)
-            rc_error(ctx, "out of memory");
-        free(data);
-        return;
-    }
-    for (long i = 0; i <= LIMIT; i++)
-        data[i] = (char)('a' + i % 26);
-    data[LIMIT + 1] = '\0';
-    snprintf(over_what, sizeof over_what, "%ld bytes of data", LIMIT + 1);
-    snprintf(max_what, sizeof max_what, "%ld bytes of data", LIMIT);
-    const char *c = ch;
-    char *over = events_body(&c, 1, "big", data);
-    data[LIMIT] = '\0';
-    char *max = events_body(&c, 1, "big", data);
-    if (!over || !max) {
-        rc_error(ctx, "out of memory");
-    } else if (post_expect(ctx, "/events", over, 413, sub, ch, over_what) &&
-               post_expect(ctx, "/events", max, 200, sub, ch, max_what)) {
-        const rc_pmsg *m;
-        if (rc_next(ctx, sub, "subscriber", &m))
-            rc_check_event(ctx, m, "subscriber", "big", ch, data);
-    }
-    free(over);
-    free(max);
-    free(data);
-}
-
-void rc_run_data_not_string(rc_ctx *ctx)
-{
-    char ch[64], body[256];
-    rc_chan(ctx, "typed-", ch, sizeof ch);
-    rc_pconn *sub = rc_conn_sub(ctx, ch, NULL);
-    if (!sub)
-        return;
-    static const char *const bad[] = {"{\"a\":1}", "42", "[\"x\"]", "null"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        snprintf(body, sizeof body, "{\"name\":\"typed\",\"channels\":[\"%s\"],\"data\":%s}", ch,
-                 bad[i]);
-        char what[64];
-        snprintf(what, sizeof what, "data %s", bad[i]);
-        if (!post_expect(ctx, "/events", body, 400, sub, ch, what))
-            return;
-    }
-}
+const rc_case rc_cases_s06_queries[] = {
+    /* protocol §6.4: GET channels lists occupied channels only */
+    {
+        .id = "pusher/6.4/channels-lists-occupied",
+        .section = "6.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "GET channels lists occupied channels only",
+        .requirement =
+            "GET /apps/{id}/channels lists every occupied channel and no channel without "
+            "subscribers (a vacated one included).",
+        .tags = "needs:http-api needs:channel-queries",
+        .run = channels_occupied,
+    },
+    /* protocol §6.4: filter_by_prefix restricts the list to that prefix */
+    {
+        .id = "pusher/6.4/channels-filter-by-prefix",
+        .section = "6.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "filter_by_prefix restricts the list to that prefix",
+        .requirement =
+            "GET /apps/{id}/channels?filter_by_prefix=P lists exactly the occupied channels "
+            "whose names start with P.",
+        .tags = "needs:http-api needs:channel-queries",
+        .run = channels_prefix,
+    },
+    /* protocol §6.4: GET channel reports occupied and subscription_count */
+    {
+        .id = "pusher/6.4/channel-occupied-count",
+        .section = "6.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "GET channel reports occupied and subscription_count",
+        .requirement =
+            "GET /apps/{id}/channels/{name}?info=subscription_count answers occupied and the "
+            "number of subscribed connections, following subscribes and unsubscribes; an "
+            "unknown channel is not occupied.",
+        .tags = "needs:http-api needs:channel-queries",
+        .run = channel_count,
+    },
+    /* protocol §6.4: user_count counts distinct presence users */
+    {
+        .id = "pusher/6.4/presence-user-count",
+        .section = "6.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "user_count counts distinct presence users",
+        .requirement =
+            "For presence channels, info=user_count reports the number of distinct users, on "
+            "GET channel and on GET channels filtered by a presence- prefix.",
+        .tags = "needs:http-api needs:presence needs:channel-queries",
+        .run = presence_user_count,
+    },
+    /* protocol §6.4: GET users lists each present user once */
+    {
+        .id = "pusher/6.4/presence-users",
+        .section = "6.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "GET users lists each present user once",
+        .requirement =
+            "GET /apps/{id}/channels/{name}/users answers {\"users\":[{\"id\"}...]} with each "
+            "present user once, following leaves; for a non-presence channel it answers 400.",
+        .tags = "needs:http-api needs:presence needs:channel-queries",
+        .run = presence_users,
+    },
+    {0},
+};

@@ -1,24 +1,23 @@
 /* Section 2.4/2.5 cases: pusher:ping/pong, WebSocket ping and close frames, the server's
- * heartbeat (listed in the table of pusher_connection.c). Heartbeat cases wait
- * activity_timeout seconds and more, so they ask the runner for time and SKIP past
- * --max-wait. */
+ * heartbeat. Heartbeat cases wait activity_timeout seconds and more, so they ask the runner
+ * for time and SKIP past --max-wait. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pusher_connection.h"
+#include "pusher_common.h"
 
 #define QUICK_MS 3000
 
-void pc_ping_pong(rc_ctx *ctx)
+static void ping_pong(rc_ctx *ctx)
 {
     rc_pconn *pc = rc_pusher_connect(ctx);
     if (!pc)
         return;
-    pc_alive(ctx, pc, "after pusher:ping with {} data");
+    rc_alive(ctx, pc, "after pusher:ping with {} data");
 }
 
-void pc_ping_data_forms(rc_ctx *ctx)
+static void ping_data_forms(rc_ctx *ctx)
 {
     rc_pconn *pc = rc_pusher_connect(ctx);
     if (!pc)
@@ -34,7 +33,7 @@ void pc_ping_data_forms(rc_ctx *ctx)
     }
 }
 
-void pc_ws_ping_frame(rc_ctx *ctx)
+static void ws_ping_frame(rc_ctx *ctx)
 {
     rc_pconn *pc = rc_pusher_connect(ctx);
     if (!pc)
@@ -86,7 +85,7 @@ static int heartbeat_budget(rc_ctx *ctx, rc_pconn *pc, const char *what)
     return rc_allow_wait(ctx, ms, what) ? (int)ms : 0;
 }
 
-void pc_server_ping(rc_ctx *ctx)
+static void server_ping(rc_ctx *ctx)
 {
     rc_pconn *pc = rc_pusher_connect(ctx);
     if (!pc)
@@ -106,10 +105,10 @@ void pc_server_ping(rc_ctx *ctx)
     rc_pusher_send(pc, "pusher:pong", NULL, "{}");
     rc_ws_send_frame(pc->ws, RC_WS_PONG, "", 0, 1, 1);
     rc_pusher_set_auto_pong(pc, 1);
-    pc_alive(ctx, pc, "after answering the server's ping");
+    rc_alive(ctx, pc, "after answering the server's ping");
 }
 
-void pc_pong_timeout(rc_ctx *ctx)
+static void pong_timeout(rc_ctx *ctx)
 {
     rc_pconn *pc = rc_pusher_connect(ctx);
     if (!pc)
@@ -150,7 +149,7 @@ void pc_pong_timeout(rc_ctx *ctx)
     }
 }
 
-void pc_close_echo(rc_ctx *ctx)
+static void close_echo(rc_ctx *ctx)
 {
     rc_pconn *pc = rc_pusher_connect(ctx);
     if (!pc)
@@ -170,3 +169,79 @@ void pc_close_echo(rc_ctx *ctx)
         return;
     }
 }
+
+const rc_case rc_cases_s02_heartbeat[] = {
+    /* protocol §2.4: pusher:ping is answered with pusher:pong */
+    {
+        .id = "pusher/2.4/ping-pong",
+        .section = "2.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "pusher:ping is answered with pusher:pong",
+        .requirement = "A client pusher:ping is answered with pusher:pong.",
+        .tags = "",
+        .run = ping_pong,
+    },
+    /* protocol §2.4: pusher:ping without data or with string data */
+    {
+        .id = "pusher/2.4/ping-data-forms",
+        .section = "2.4",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "pusher:ping without data or with string data",
+        .requirement = "pusher:ping is answered whatever its data (absent, \"{}\" string, null).",
+        .tags = "",
+        .run = ping_data_forms,
+    },
+    /* protocol §2.3: WebSocket ping is answered with a pong frame */
+    {
+        .id = "pusher/2.3/ws-ping-frame",
+        .section = "2.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "WebSocket ping is answered with a pong frame",
+        .requirement = "RFC 6455 5.5.2: a ping frame is answered with a pong frame echoing its "
+                       "application data.",
+        .tags = "",
+        .run = ws_ping_frame,
+    },
+    /* protocol §2.4: The server pings a silent client */
+    {
+        .id = "pusher/2.4/server-ping",
+        .section = "2.4",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "The server pings a silent client",
+        .requirement =
+            "After activity_timeout seconds without client activity the server sends pusher:ping "
+            "(a WebSocket ping frame is accepted too).",
+        .tags = "slow timing-dependent",
+        .run = server_ping,
+    },
+    /* protocol §2.4: No pong: closed with 4201 */
+    {
+        .id = "pusher/2.4/pong-timeout-4201",
+        .section = "2.4",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "No pong: closed with 4201",
+        .requirement =
+            "A client that answers nothing after the server's ping is disconnected with code 4201 "
+            "(close code, or pusher:error 4201 then close).",
+        .tags = "slow timing-dependent",
+        .run = pong_timeout,
+    },
+    /* protocol §2.5: A client close is answered with a close frame */
+    {
+        .id = "pusher/2.5/close-echo",
+        .section = "2.5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "A client close is answered with a close frame",
+        .requirement =
+            "RFC 6455 5.5.1: an endpoint that receives a close frame answers with a close frame.",
+        .tags = "",
+        .run = close_echo,
+    },
+    {0},
+};

@@ -310,7 +310,7 @@ static void http_rate_limit(rc_ctx *ctx)
     RC_CHECK(ctx, st == 200, "after waiting Retry-After (%d s) a request got %d", retry_after, st);
 }
 
-const rc_case rc_cases_pusher_limits[] = {
+const rc_case rc_cases_s06_limits[] = {
     /* protocol §2.1: An Origin outside the allowlist gets 4009 */
     {
         .id = "pusher/2.1/origin-allowlist",

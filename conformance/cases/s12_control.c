@@ -1,5 +1,5 @@
-/* Stream profile, section 12: the control API (signing, start; tokens, end and state are in
- * stream_tokens.c). Owned by helper streamcases. */
+/* Stream profile, section 12.1-12.2: the control API's signing and start (tokens in
+ * s12_tokens.c, end answer and state in s12_state.c, replay in s12_replay.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,7 +289,7 @@ static void start_conflict(rc_ctx *ctx)
 #define SIGN "needs:control-api"
 #define BOTH "needs:control-api needs:authorizer"
 
-const rc_case rc_cases_stream_control[] = {
+const rc_case rc_cases_s12_control[] = {
     /* protocol §12.1: unsigned control requests: 401, nothing changes */
     {
         .id = "stream/12.1/unsigned-401",
@@ -362,108 +362,6 @@ const rc_case rc_cases_stream_control[] = {
                        "run_id answers 409 and leaves the stream as it was.",
         .tags = SIGN,
         .run = start_conflict,
-    },
-    /* protocol §12.3: tokens: unknown stream 404, ended stream 409 */
-    {
-        .id = "stream/12.3/unknown-404-ended-409",
-        .section = "12.3",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "tokens: unknown stream 404, ended stream 409",
-        .requirement =
-            "POST .../tokens answers 404 for a stream never started and 409 for an ended one.",
-        .tags = SIGN,
-        .run = rc_sc_case_unknown_ended,
-    },
-    /* protocol §12.3: tokens over 10240 bytes in a request: 413; at the limit: accepted */
-    {
-        .id = "stream/12.3/too-large-413",
-        .section = "12.3",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "tokens over 10240 bytes in a request: 413; at the limit: accepted",
-        .requirement = "A tokens request whose tokens total more than max_token_bytes (10240) gets "
-                       "413 and changes nothing; a request at the limit is accepted.",
-        .tags = BOTH,
-        .run = rc_sc_case_too_large,
-    },
-    /* protocol §12.3: tokens with invalid UTF-8 bytes: 400, nothing broadcast */
-    {
-        .id = "stream/12.3/invalid-utf8-400",
-        .section = "12.3",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "tokens with invalid UTF-8 bytes: 400, nothing broadcast",
-        .requirement =
-            "A token that is not valid UTF-8 (stray byte, overlong, surrogate, truncated, past "
-            "U+10FFFF) is refused with 400 and nothing is appended or broadcast.",
-        .tags = BOTH,
-        .run = rc_sc_case_invalid_utf8,
-    },
-    /* protocol §12.3: empty tokens array and other malformed bodies: 400, no seq consumed */
-    {
-        .id = "stream/12.3/bad-bodies-400",
-        .section = "12.3",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "empty tokens array and other malformed bodies: 400, no seq consumed",
-        .requirement = "A tokens request needs token (string) or tokens (a non-empty array of "
-                       "strings) in a JSON object; anything else is 400 and consumes no seq.",
-        .tags = BOTH,
-        .run = rc_sc_case_bad_bodies,
-    },
-    /* protocol §12.4: end answers stream_id, ended, already_ended, last_seq, reason, expires_in */
-    {
-        .id = "stream/12.4/end-answer",
-        .section = "12.4",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "end answers stream_id, ended, already_ended, last_seq, reason, expires_in",
-        .requirement =
-            "POST .../end answers 200 {stream_id, ended: true, already_ended, last_seq, reason, "
-            "expires_in}.",
-        .tags = BOTH,
-        .run = rc_sc_case_end_answer,
-    },
-    /* protocol §12.5: GET reports open/ended, last_seq, reason */
-    {
-        .id = "stream/12.5/get-state",
-        .section = "12.5",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "GET reports open/ended, last_seq, reason",
-        .requirement =
-            "GET /apps/{id}/streams/{sid} answers the ids, channel, state (open or ended), "
-            "last_seq, and once ended the reason and expires_in; an unknown stream is 404.",
-        .tags = BOTH,
-        .run = rc_sc_case_get_state,
-    },
-    /* protocol §12.5: an ended stream's state is kept: GET 200, end again already_ended */
-    {
-        .id = "stream/12.5/ended-kept",
-        .section = "12.5",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "an ended stream's state is kept: GET 200, end again already_ended",
-        .requirement =
-            "An ended stream's state is kept for ended_ttl so that late end calls stay idempotent.",
-        .tags = SIGN,
-        .run = rc_sc_case_ended_kept,
-    },
-    /* protocol §12.5: after expires_in the stream is gone: GET and end 404 */
-    {
-        .id = "stream/12.5/expiry",
-        .section = "12.5",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
-        .title = "after expires_in the stream is gone: GET and end 404",
-        .requirement =
-            "An ended stream is removed after ended_ttl (expires_in counting down): GET then "
-            "answers "
-            "404, and so do a late end and tokens; the id is then free for a new stream.",
-        .tags = BOTH,
-        .timeout_ms = 8000,
-        .run = rc_sc_case_expiry,
     },
     {0},
 };

@@ -1,11 +1,10 @@
 /* Pusher profile, section 6.2.4 / 6.3.3: the info attributes of trigger answers.
- * Owner: pushercases. */
+ * */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
-#include "pusher_http.h"
 
 /* entry must hold key == want, and not the attribute that does not apply (absent_key). */
 static int check_entry(rc_ctx *ctx, const cJSON *entry, const char *where, const char *key,
@@ -43,7 +42,7 @@ static int presence_pair(rc_ctx *ctx, const char *ch)
     return ok;
 }
 
-void rc_run_trigger_info(rc_ctx *ctx)
+static void trigger_info(rc_ctx *ctx)
 {
     char pub[64], pres[64], path[160];
     rc_chan(ctx, "info-", pub, sizeof pub);
@@ -94,3 +93,21 @@ void rc_run_trigger_info(rc_ctx *ctx)
     }
     rc_http_resp_free(&r);
 }
+
+const rc_case rc_cases_s06_http_info[] = {
+    /* protocol §6.2: trigger answers report the info attributes asked for */
+    {
+        .id = "pusher/6.2/info-attributes",
+        .section = "6.2",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "trigger answers report the info attributes asked for",
+        .requirement =
+            "With info, a trigger answers {\"channels\":{C:{subscription_count|user_count}}} per "
+            "channel type (attributes that do not apply left out), and a batch answers an "
+            "index-aligned {\"batch\":[...]} with {} for items without info.",
+        .tags = "needs:http-api needs:presence",
+        .run = trigger_info,
+    },
+    {0},
+};

@@ -1,4 +1,4 @@
-/* Stream profile, section 9: the events on a stream channel. Owned by helper streamcases. */
+/* Stream profile, section 9: the events on a stream channel. */
 #include <stdio.h>
 #include <string.h>
 
@@ -179,7 +179,7 @@ static void end_default_reason(rc_ctx *ctx)
 
 #define BOTH "needs:control-api needs:authorizer"
 
-const rc_case rc_cases_stream_events[] = {
+const rc_case rc_cases_s09_events[] = {
     /* protocol §9.1: thread.token.streamed carries the six fields with their JSON types */
     {
         .id = "stream/9.1/token-fields",

@@ -1,4 +1,4 @@
-/* Pusher profile, section 4.3: presence channels. Owner: pushercases.
+/* Pusher profile, section 4.3: presence channels.
  *
  * Users are made up per case (random ids) and signed with the app secret directly, so these
  * cases need no authorizer. "Nothing was sent" checks use a ping/pong barrier on the
@@ -290,7 +290,7 @@ static void run_no_auth(rc_ctx *ctx)
     refused(ctx, NO_AUTH);
 }
 
-const rc_case rc_cases_pusher_presence[] = {
+const rc_case rc_cases_s04_presence[] = {
     /* protocol §4.3: subscription_succeeded lists every member, the joiner included */
     {
         .id = "pusher/4.3/members-include-self",

@@ -1,4 +1,4 @@
-/* Pusher profile, section 3: channel names. Owner: pushercases.
+/* Pusher profile, section 3: channel names.
  *
  * Valid names are proven usable end to end (subscribe, then an HTTP API event arrives with
  * its data intact); invalid names must be refused while the connection stays usable. */
@@ -126,7 +126,7 @@ static void run_hash(rc_ctx *ctx)
     rc_barrier(ctx, pc, "subscriber", NULL);
 }
 
-const rc_case rc_cases_pusher_channels[] = {
+const rc_case rc_cases_s03_channels[] = {
     /* protocol §3.1: a name using every allowed character is accepted and usable */
     {
         .id = "pusher/3.1/allowed-chars-accepted",

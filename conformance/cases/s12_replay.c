@@ -324,7 +324,7 @@ out:
     rc_sc_recv_free(&b);
 }
 
-const rc_case rc_cases_stream_replay[] = {
+const rc_case rc_cases_s12_replay[] = {
     /* protocol §12.6: replay answers exactly the tokens after after_seq */
     {
         .id = "stream/12.6/replay-after",

@@ -1,4 +1,4 @@
-/* Pusher profile, section 5: client events. Owner: pushercases.
+/* Pusher profile, section 5: client events.
  *
  * "Not relayed" is shown by ordering: after the client event, an HTTP API event goes to the
  * same channel, and the receiver's next message must be that event. "Not echoed" uses a
@@ -288,7 +288,7 @@ static void run_rate_limit(rc_ctx *ctx)
     }
 }
 
-const rc_case rc_cases_pusher_client_events[] = {
+const rc_case rc_cases_s05_client_events[] = {
     /* protocol §5: client events reach every other subscriber with data as sent */
     {
         .id = "pusher/5/relayed-to-others",

@@ -1,5 +1,5 @@
 /* Pusher profile, sections 4.1, 4.2, 4.4, 4.5: subscribe, private-channel auth,
- * unsubscribe, and the guarantee that a refused socket receives nothing. Owner: pushercases.
+ * unsubscribe, and the guarantee that a refused socket receives nothing.
  *
  * Every refusal case runs with a correctly subscribed control connection on the same channel,
  * so "the refused socket got nothing" is measured after an event provably went out. */
@@ -296,7 +296,7 @@ static void run_refused_not_counted(rc_ctx *ctx)
     "pusher:error 4009), the connection stays open and can subscribe to other channels, and "      \
     "it receives none of the channel's events."
 
-const rc_case rc_cases_pusher_subscribe[] = {
+const rc_case rc_cases_s04_subscribe[] = {
     /* protocol §4.1: public subscribe -> subscription_succeeded, then events */
     {
         .id = "pusher/4.1/public-subscribe",

@@ -1,4 +1,4 @@
-/* Stream profile, section 7: stream channel naming. Owned by helper streamcases. */
+/* Stream profile, section 7: stream channel naming. */
 #include <stdio.h>
 #include <string.h>
 
@@ -233,7 +233,7 @@ static void isolation(rc_ctx *ctx)
     rc_sc_recv_free(&rb);
 }
 
-const rc_case rc_cases_stream_naming[] = {
+const rc_case rc_cases_s07_naming[] = {
     /* protocol §7: start returns the channel private-workspace.W.thread.T and tokens arrive on it
      */
     {

@@ -1,4 +1,4 @@
-/* Stream profile, section 11: idempotent end. Owned by helper streamcases. */
+/* Stream profile, section 11: idempotent end. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,7 +381,7 @@ out:
 
 #define BOTH "needs:control-api needs:authorizer"
 
-const rc_case rc_cases_stream_end[] = {
+const rc_case rc_cases_s11_idempotent_end[] = {
     /* protocol §11: 10 concurrent ends: one broadcast, one already_ended false, one last_seq */
     {
         .id = "stream/11/concurrent-end",

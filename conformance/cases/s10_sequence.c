@@ -1,4 +1,4 @@
-/* Stream profile, section 10: sequence monotonicity. Owned by helper streamcases. */
+/* Stream profile, section 10: sequence monotonicity. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,7 +327,7 @@ static void last_seq_highest(rc_ctx *ctx)
 
 #define BOTH "needs:control-api needs:authorizer"
 
-const rc_case rc_cases_stream_sequence[] = {
+const rc_case rc_cases_s10_sequence[] = {
     /* protocol §10: 200 tokens from one producer arrive as 1..200 at 3 subscribers */
     {
         .id = "stream/10/single-producer",
