@@ -221,15 +221,16 @@ const rc_case rc_cases_s09_events[] = {
         .timeout_ms = 8000,
         .run = end_fields,
     },
-    /* protocol §9.2: an end without a body means reason completed */
+    /* protocol §9.2: an end without a reason means reason completed */
     {
         .id = "stream/9.2/end-default-reason",
         .section = "9.2",
         .level = RC_MUST,
         .basis = RC_CONTRACT,
-        .title = "an end without a body means reason completed",
-        .requirement = "The end request's reason is optional and defaults to completed; the event "
-                       "carries it with the last token's seq.",
+        .title = "an end without a reason means reason completed",
+        .requirement = "The end request's reason is optional and defaults to completed ({} as the "
+                       "body); the event carries it with the last token's seq. docs/protocol.md "
+                       "also takes an empty body as {} (SHOULD).",
         .tags = BOTH,
         .run = end_default_reason,
     },

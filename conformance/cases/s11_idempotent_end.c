@@ -447,15 +447,18 @@ const rc_case rc_cases_s11_idempotent_end[] = {
         .timeout_ms = 15000,
         .run = end_races_tokens,
     },
-    /* protocol §11: end of an unknown stream is 404; of an ended one 200 already_ended */
+    /* protocol §11: end of an unknown stream creates nothing (404 SHOULD); of an ended one 200
+       already_ended */
     {
         .id = "stream/11/end-unknown-404",
         .section = "11",
         .level = RC_MUST,
         .basis = RC_CONTRACT,
-        .title = "end of an unknown stream is 404; of an ended one 200 already_ended",
-        .requirement = "End answers 404 for a stream that was never started; for a known stream "
-                       "every end after the first answers 200 with already_ended true.",
+        .title = "end of an unknown stream creates nothing (404 SHOULD); of an ended one 200 "
+                 "already_ended",
+        .requirement = "End of a stream that was never started never answers as if it existed "
+                       "(docs/protocol.md: 404, SHOULD); for a known stream every end after the "
+                       "first answers 200 with already_ended true.",
         .tags = "needs:control-api",
         .run = end_unknown,
     },
