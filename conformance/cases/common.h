@@ -21,13 +21,6 @@
  * "receives nothing" to hold. */
 #define RC_QUIET_MS 300
 
-/* The case tables of this folder's pusher files. */
-extern const rc_case rc_cases_pusher_channels[];
-extern const rc_case rc_cases_pusher_subscribe[];
-extern const rc_case rc_cases_pusher_presence[];
-extern const rc_case rc_cases_pusher_client_events[];
-extern const rc_case rc_cases_pusher_http_api[];
-
 /* out = prefix + a fresh random id (out must hold strlen(prefix) + 13). */
 void rc_chan(rc_ctx *ctx, const char *prefix, char *out, size_t outlen);
 
