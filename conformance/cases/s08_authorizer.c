@@ -218,6 +218,13 @@ static void presence_twin(rc_ctx *ctx)
     RC_TRY(ctx, rc_authorize(ctx, t->member.token, pc->socket_id, ch, &r) == 0, "authorizer");
     a = rc_json_str(r.json, "auth");
     cd = rc_json_str(r.json, "channel_data");
+    /* The presence twin is optional: an authorizer that refuses it even to a member does not
+     * offer it, unless the server profile says it does. */
+    if (r.status == 403 && t->server.caps[RC_CAP_PRESENCE_TWIN] != RC_CAP_YES) {
+        rc_unsupported(ctx, "the authorizer refuses %s to a member (403): no presence twin", ch);
+        rc_http_resp_free(&r);
+        return;
+    }
     if (r.status != 200 || !a || !cd) {
         rc_fail(ctx, "a member asking for %s must get 200 {auth, channel_data}: %d %.200s", ch,
                 r.status, r.body ? r.body : "");
