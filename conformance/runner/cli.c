@@ -390,6 +390,7 @@ static int parse_args(int argc, char **argv, rc_opts *o)
             fprintf(stderr, "rehome-conform: --limits: %s\n", err);
             return -1;
         }
+        (void)rc_limits_load_sizes(o->limits_file, o->t.app_id, &o->t.server);
     }
     return 0;
 }

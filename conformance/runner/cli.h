@@ -41,5 +41,9 @@ int rc_cli_parse_url(const char *url, char *host, size_t hostlen, rc_target *t);
 /* Reads app_id's limits and credentials from a server config file (JSON: "apps":[{...}]).
  * 0, or -1 with a message in err. */
 int rc_limits_load(const char *file, const char *app_id, rc_limits *out, char *err, size_t errlen);
+/* From the same config, the tested app's max_token_bytes and max_event_bytes and the
+ * ended_ttl, each only where s has none yet (a server profile's declaration wins): the
+ * reference server's own numbers. 0, or -1 when the file has no app app_id (s unchanged). */
+int rc_limits_load_sizes(const char *file, const char *app_id, rc_server_info *s);
 
 #endif

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "runner/cli.h"
 #include "runner/runner.h"
 
 static const char *const full =
@@ -100,6 +102,26 @@ static void test_profile_load(void **state)
     assert_non_null(strstr(err, "cannot read /nonexistent/profile.json"));
 }
 
+static void test_limits_sizes(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/rc-test-cfg-XXXXXX";
+    int fd = mkstemp(path);
+    const char *cfg = "{\"ended_ttl\":7,\"apps\":[{\"id\":\"a\",\"max_token_bytes\":4000}]}";
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, cfg, strlen(cfg)), (ssize_t)strlen(cfg));
+    close(fd);
+    rc_server_info s = {.max_event_bytes = 9}; /* declared by a profile: kept */
+    assert_int_equal(rc_limits_load_sizes(path, "a", &s), 0);
+    assert_int_equal(s.max_token_bytes, 4000);
+    assert_int_equal(s.max_event_bytes, 9);
+    assert_int_equal(s.ended_ttl_s, 7);
+    rc_server_info u = {0};
+    assert_int_equal(rc_limits_load_sizes(path, "other", &u), -1);
+    assert_int_equal(u.max_token_bytes, 0);
+    unlink(path);
+}
+
 static void test_caps_and_gating(void **state)
 {
     (void)state;
@@ -166,9 +188,13 @@ static void test_registry_invariants(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_profile_full),    cmocka_unit_test(test_profile_empty_and_partial),
-        cmocka_unit_test(test_profile_errors),  cmocka_unit_test(test_profile_load),
-        cmocka_unit_test(test_caps_and_gating), cmocka_unit_test(test_registry_invariants),
+        cmocka_unit_test(test_profile_full),
+        cmocka_unit_test(test_profile_empty_and_partial),
+        cmocka_unit_test(test_profile_errors),
+        cmocka_unit_test(test_profile_load),
+        cmocka_unit_test(test_caps_and_gating),
+        cmocka_unit_test(test_limits_sizes),
+        cmocka_unit_test(test_registry_invariants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
