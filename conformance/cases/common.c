@@ -1,4 +1,4 @@
-/* rc_ (cases/common): shared steps of the pusher-profile cases. Owner: pushercases. */
+/* rc_ (cases/common): shared steps of the pusher-profile cases. */
 #include "common.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* rc_ (cases/common): helpers shared by the pusher-profile case files (owner: pushercases).
+/* rc_ (cases/common): helpers shared by the pusher-profile case files.
  *
  * They wrap the suite clients into the few steps every case repeats: random channel names,
  * signing channel auth with the target's secret, publishing through the HTTP API, waiting
@@ -20,13 +20,6 @@
 /* How long a connection must stay silent, after a positive control arrived elsewhere, for
  * "receives nothing" to hold. */
 #define RC_QUIET_MS 300
-
-/* The case tables of this folder's pusher files. */
-extern const rc_case rc_cases_pusher_channels[];
-extern const rc_case rc_cases_pusher_subscribe[];
-extern const rc_case rc_cases_pusher_presence[];
-extern const rc_case rc_cases_pusher_client_events[];
-extern const rc_case rc_cases_pusher_http_api[];
 
 /* out = prefix + a fresh random id (out must hold strlen(prefix) + 13). */
 void rc_chan(rc_ctx *ctx, const char *prefix, char *out, size_t outlen);

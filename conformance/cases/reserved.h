@@ -1,5 +1,5 @@
 /* rc_ (cases/reserved): the check shared by the reserved-event-name cases of both profiles
- * (pusher_reserved.c, stream_http_api.c). */
+ * (s06_reserved_names.c, which defines it, and s09_http_api_events.c). */
 #ifndef RC_CASES_RESERVED_H
 #define RC_CASES_RESERVED_H
 

@@ -1,4 +1,4 @@
-/* rc_sc: shared steps of the stream-profile cases. Owned by helper streamcases. */
+/* rc_sc: shared steps of the stream-profile cases. */
 #include "stream_common.h"
 
 #include <stdio.h>
@@ -273,6 +273,15 @@ int rc_sc_valid_reason(const char *r)
     return r && (!strcmp(r, "completed") || !strcmp(r, "cancelled") || !strcmp(r, "failed"));
 }
 
+int rc_sc_end_req(rc_ctx *ctx, const char *stream, const char *reason, rc_http_resp *resp)
+{
+    char sub[160];
+    if (reason)
+        return rc_stream_end(ctx, stream, reason, resp);
+    snprintf(sub, sizeof sub, "/streams/%s/end", stream);
+    return rc_sc_ctl(ctx, "POST", sub, "{}", resp);
+}
+
 int rc_sc_end(rc_ctx *ctx, const char *stream, const char *reason, int *already,
               long long *last_seq, char *reason_out, size_t reason_len)
 {
@@ -281,7 +290,7 @@ int rc_sc_end(rc_ctx *ctx, const char *stream, const char *reason, int *already,
     const cJSON *ae, *en;
     const char *rs, *sid;
     int ok = 0;
-    if (rc_stream_end(ctx, stream, reason, &r) < 0)
+    if (rc_sc_end_req(ctx, stream, reason, &r) < 0)
         return 0;
     if (!rc_sc_status(ctx, &r, 200, "end of a started stream"))
         goto done;

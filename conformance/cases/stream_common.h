@@ -63,7 +63,11 @@ int rc_sc_tokens_req(rc_ctx *ctx, const char *stream, const char *const *tokens,
 /* rc_sc_tokens_req and checks 200 and last_seq - first_seq + 1 == n. 1 ok, 0 after rc_fail. */
 int rc_sc_tokens(rc_ctx *ctx, const char *stream, const char *const *tokens, size_t n,
                  long long *first, long long *last);
-/* End with reason (NULL: empty body); checks 200 and the answer's types. Fills the answer's
+/* POST .../end with {"reason": reason}, or {} for NULL: the contract makes reason optional
+ * but says nothing of an empty body (docs/protocol.md accepts one; only end-default-reason
+ * sends it, as a SHOULD). Fills resp (caller frees). 0 / -1 as rc_http. */
+int rc_sc_end_req(rc_ctx *ctx, const char *stream, const char *reason, rc_http_resp *resp);
+/* rc_sc_end_req (NULL reason: {}); checks 200 and the answer's types. Fills the answer's
  * already_ended, last_seq and reason (any may be NULL). 1 ok, 0 after a report. */
 int rc_sc_end(rc_ctx *ctx, const char *stream, const char *reason, int *already,
               long long *last_seq, char *reason_out, size_t reason_len);
@@ -114,16 +118,5 @@ void rc_sc_recv_free(rc_sc_recv *r);
 int rc_sc_valid_reason(const char *r);
 /* JSON-escaped copy of s into out ("..." with quotes). 0 ok, -1 too small. */
 int rc_sc_json_str(const char *s, char *out, size_t outlen);
-
-/* Run functions of the section 12.3-12.5 cases (stream_tokens.c), listed in stream_control.c's
- * table. */
-void rc_sc_case_unknown_ended(rc_ctx *ctx);
-void rc_sc_case_too_large(rc_ctx *ctx);
-void rc_sc_case_invalid_utf8(rc_ctx *ctx);
-void rc_sc_case_bad_bodies(rc_ctx *ctx);
-void rc_sc_case_end_answer(rc_ctx *ctx);
-void rc_sc_case_get_state(rc_ctx *ctx);
-void rc_sc_case_ended_kept(rc_ctx *ctx);
-void rc_sc_case_expiry(rc_ctx *ctx);
 
 #endif

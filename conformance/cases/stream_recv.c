@@ -1,4 +1,4 @@
-/* rc_sc: reading and checking a stream's events at a subscriber. Owned by helper streamcases. */
+/* rc_sc: reading and checking a stream's events at a subscriber. */
 #include "stream_common.h"
 
 #include <stdio.h>

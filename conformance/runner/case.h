@@ -36,12 +36,19 @@ typedef enum {
 
 typedef enum { RC_MUST = 0, RC_SHOULD, RC_MAY } rc_level;
 
+/* What a case checks: an essential of the contract (contract.md; a break is FAIL) or a choice
+ * docs/protocol.md makes where the contract is silent (never FAIL: the case is SHOULD, or
+ * accepts the alternatives, or is gated by a capability the server declares or shows).
+ * RC_BASIS_UNSET is refused by the registry's test so that no case forgets to say. */
+typedef enum { RC_BASIS_UNSET = 0, RC_CONTRACT, RC_SPEC } rc_basis;
+
 typedef struct rc_ctx rc_ctx;
 
 typedef struct rc_case {
     const char *id;      /* "<profile>/<section>/<slug>", e.g. "stream/9.2/concurrent-producers" */
     const char *section; /* "9.2": a section of docs/protocol.md */
     rc_level level;
+    rc_basis basis;
     const char *title;       /* one line */
     const char *requirement; /* the sentence of the spec, printed on failure */
     const char *tags;        /* space-separated: "needs:control-api needs:presence slow" */
@@ -49,8 +56,9 @@ typedef struct rc_case {
     void (*run)(rc_ctx *ctx);
 } rc_case;
 
-/* Each file in cases/ exports one table, terminated by an entry with id == NULL, and is
- * listed in runner/registry.c. */
+/* Each file in cases/ exports one table `const rc_case rc_cases_<file>[]`, declared with
+ * designated initializers and terminated by {0}; meson generates the registry from the case
+ * files it builds (runner/gen_registry.py), so a table needs no other listing. */
 
 /* --- reporting ----------------------------------------------------------------------- */
 void rc_fail(rc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -138,6 +146,29 @@ typedef int (*rc_producer_http_fn)(rc_ctx *ctx, rc_producer *p, const char *meth
                                    const char *path_and_query, const char *body, size_t body_len,
                                    struct rc_http_resp *resp);
 
+/* Optional capabilities (docs/protocol.md 1.5), each named by a case tag "needs:<name>".
+ * Declared in --server-profile, or unknown; a case needing one the server declares absent is
+ * UNSUPPORTED without running, and an unknown one is detected by the case where it can be. */
+typedef enum {
+    RC_CAP_REPLAY,
+    RC_CAP_PRESENCE_TWIN,
+    RC_CAP_LIMITS,
+    RC_CAP_CLIENT_EVENTS,
+    RC_CAP_PRESENCE,
+    RC_CAP_CHANNEL_QUERIES,
+    RC__CAPS
+} rc_cap;
+typedef enum { RC_CAP_UNKNOWN = 0, RC_CAP_YES, RC_CAP_NO } rc_cap_state;
+
+/* What the server says of itself (--server-profile). 0 for a number: not declared (the cases
+ * then discover it, or use this specification's default where only that is possible). */
+typedef struct rc_server_info {
+    rc_cap_state caps[RC__CAPS];
+    long max_token_bytes; /* per tokens request (12.3) */
+    long max_event_bytes; /* event data in the HTTP API (6.6) */
+    long ended_ttl_s;     /* how long an ended stream's state is kept (12.5) */
+} rc_server_info;
+
 typedef struct rc_target {
     const char *base_url; /* "http://127.0.0.1:8080": the WebSocket endpoint's URL */
     const char *host;     /* = ep[RC_ROLE_WS]: every WebSocket goes there */
@@ -162,7 +193,8 @@ typedef struct rc_target {
     rc_node http_nodes[RC_MAX_HTTP_NODES];
     int nhttp_nodes;
     unsigned *http_rr;
-    rc_limits limits; /* --limits */
+    rc_limits limits;      /* --limits, or the profile's limit_app */
+    rc_server_info server; /* --server-profile */
 } rc_target;
 
 const rc_target *rc_target_of(const rc_ctx *ctx);

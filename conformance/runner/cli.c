@@ -59,6 +59,9 @@ static void usage(FILE *f)
         "  --limits FILE          the server's config: the limit cases (needs:limits) use\n"
         "                         the app --limits-app ID (default limits-app) and its\n"
         "                         limits; without it they SKIP\n"
+        "  --server-profile FILE  the server's capabilities, limits, limit app and users\n"
+        "                         (JSON, docs/conformance.md); a declared-absent capability\n"
+        "                         makes its cases UNSUPPORTED\n"
         "  --help, --version\n\n"
         "Exit status: 0 no failure, 1 a FAIL (or a baseline difference), 2 harness\n"
         "error (bad options, target unreachable, an ERROR verdict).\n");
@@ -152,6 +155,26 @@ static int int_arg(const char *name, const char *v, long lo, long hi, long *out)
     return 0;
 }
 
+/* The profile's users apply unless --member/--other were given; its limit app unless
+ * --limits reads the server's own config (which then wins). */
+static int apply_profile(rc_opts *o)
+{
+    char err[512];
+    rc_profile *p = &o->profile;
+    if (rc_profile_load(o->server_profile, p, err, sizeof err) != 0) {
+        fprintf(stderr, "rehome-conform: --server-profile: %s\n", err);
+        return -1;
+    }
+    o->t.server = p->server;
+    if (p->limits.known)
+        o->t.limits = p->limits;
+    if (p->have_member && !(o->users_given & 1))
+        o->t.member = (rc_user){p->member_token, p->member_ws};
+    if (p->have_other && !(o->users_given & 2))
+        o->t.other = (rc_user){p->other_token, p->other_ws};
+    return 0;
+}
+
 /* 0 ok, 1 exit 0 (help/version), -1 bad options. */
 static int parse_args(int argc, char **argv, rc_opts *o)
 {
@@ -186,6 +209,7 @@ static int parse_args(int argc, char **argv, rc_opts *o)
         O_AUTHURL,
         O_CONTROLURL,
         O_PRODUCER,
+        O_SERVER_PROFILE,
         O_HELP,
         O_VERSION
     };
@@ -219,6 +243,7 @@ static int parse_args(int argc, char **argv, rc_opts *o)
                                        {"auth-url", 1, 0, O_AUTHURL},
                                        {"control-url", 1, 0, O_CONTROLURL},
                                        {"producer", 1, 0, O_PRODUCER},
+                                       {"server-profile", 1, 0, O_SERVER_PROFILE},
                                        {"help", 0, 0, O_HELP},
                                        {"version", 0, 0, O_VERSION},
                                        {0, 0, 0, 0}};
@@ -305,6 +330,7 @@ static int parse_args(int argc, char **argv, rc_opts *o)
             break;
         case O_MEMBER:
         case O_OTHER:
+            o->users_given |= c == O_MEMBER ? 1 : 2;
             if (parse_user(optarg, c == O_MEMBER ? o->member : o->other,
                            c == O_MEMBER ? &o->t.member : &o->t.other) < 0) {
                 fprintf(stderr, "rehome-conform: %s wants TOKEN:WORKSPACE\n",
@@ -323,6 +349,9 @@ static int parse_args(int argc, char **argv, rc_opts *o)
             break;
         case O_LIMITS:
             o->limits_file = optarg;
+            break;
+        case O_SERVER_PROFILE:
+            o->server_profile = optarg;
             break;
         case O_LIMITS_APP:
             o->limits_app = optarg;
@@ -383,6 +412,8 @@ static int parse_args(int argc, char **argv, rc_opts *o)
                  "/app/%s?protocol=7&client=rehome-conform&version=%s", o->t.app_key, RH_VERSION);
     o->t.ws_path = o->ws_path;
     o->t.activity_timeout_max = o->max_wait_s;
+    if (o->server_profile && apply_profile(o) != 0)
+        return -1;
     if (o->limits_file) {
         char err[512];
         if (rc_limits_load(o->limits_file, o->limits_app ? o->limits_app : "limits-app",
@@ -390,6 +421,7 @@ static int parse_args(int argc, char **argv, rc_opts *o)
             fprintf(stderr, "rehome-conform: --limits: %s\n", err);
             return -1;
         }
+        (void)rc_limits_load_sizes(o->limits_file, o->t.app_id, &o->t.server);
     }
     return 0;
 }

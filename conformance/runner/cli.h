@@ -15,6 +15,9 @@ typedef struct rc_opts {
     int max_wait_s;
     const char *json, *junit, *html, *expect;
     const char *limits_file, *limits_app;
+    const char *server_profile; /* --server-profile */
+    rc_profile profile;         /* its contents; t.member/other may point into it */
+    int users_given;            /* bit 1 --member, bit 2 --other */
     unsigned long long seed;
     int have_seed;
     const char *url;                /* positional; NULL when every role URL is given */
@@ -47,5 +50,9 @@ int rc_main_run(rc_opts *o, int argc, char **argv);
 /* Reads app_id's limits and credentials from a server config file (JSON: "apps":[{...}]).
  * 0, or -1 with a message in err. */
 int rc_limits_load(const char *file, const char *app_id, rc_limits *out, char *err, size_t errlen);
+/* From the same config, the tested app's max_token_bytes and max_event_bytes and the
+ * ended_ttl, each only where s has none yet (a server profile's declaration wins): the
+ * reference server's own numbers. 0, or -1 when the file has no app app_id (s unchanged). */
+int rc_limits_load_sizes(const char *file, const char *app_id, rc_server_info *s);
 
 #endif

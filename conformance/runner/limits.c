@@ -9,32 +9,6 @@
 
 #include "cli.h"
 
-static char *slurp(const char *file)
-{
-    FILE *f = fopen(file, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t len = 0;
-    char chunk[4096];
-    size_t r;
-    while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        char *nb = len + r < (1u << 24) ? realloc(buf, len + r + 1) : NULL;
-        if (!nb) {
-            free(buf);
-            fclose(f);
-            return NULL;
-        }
-        buf = nb;
-        memcpy(buf + len, chunk, r);
-        len += r;
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = '\0';
-    return buf;
-}
-
 static int copy_str(const cJSON *app, const char *key, char *out, size_t outlen)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(app, key);
@@ -50,24 +24,45 @@ static long num_or_zero(const cJSON *app, const char *key)
     return cJSON_IsNumber(v) && v->valuedouble > 0 ? (long)v->valuedouble : 0;
 }
 
+static const cJSON *find_app(const cJSON *root, const char *app_id)
+{
+    const cJSON *app = NULL, *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(root, "apps"))
+    {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
+        if (cJSON_IsString(id) && strcmp(id->valuestring, app_id) == 0)
+            app = e;
+    }
+    return app;
+}
+
+int rc_limits_load_sizes(const char *file, const char *app_id, rc_server_info *s)
+{
+    char *text = rc_read_file(file, NULL);
+    cJSON *root = text ? cJSON_Parse(text) : NULL;
+    const cJSON *app = find_app(root, app_id);
+    free(text);
+    if (app && !s->max_token_bytes)
+        s->max_token_bytes = num_or_zero(app, "max_token_bytes");
+    if (app && !s->max_event_bytes)
+        s->max_event_bytes = num_or_zero(app, "max_event_bytes");
+    if (root && !s->ended_ttl_s)
+        s->ended_ttl_s = num_or_zero(root, "ended_ttl");
+    cJSON_Delete(root);
+    return app ? 0 : -1;
+}
+
 int rc_limits_load(const char *file, const char *app_id, rc_limits *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    char *text = slurp(file);
+    char *text = rc_read_file(file, NULL);
     if (!text) {
         snprintf(err, errlen, "cannot read %s: %s", file, strerror(errno ? errno : ENOMEM));
         return -1;
     }
     cJSON *root = cJSON_Parse(text);
     free(text);
-    const cJSON *apps = cJSON_GetObjectItemCaseSensitive(root, "apps");
-    const cJSON *app = NULL, *e;
-    cJSON_ArrayForEach(e, apps)
-    {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "id");
-        if (cJSON_IsString(id) && strcmp(id->valuestring, app_id) == 0)
-            app = e;
-    }
+    const cJSON *app = find_app(root, app_id);
     int rc = -1;
     if (!root)
         snprintf(err, errlen, "%s: not valid JSON", file);

@@ -142,8 +142,9 @@ static int run_selected(rc_opts *o, int argc, char **argv)
         return 2;
     if (o->list) {
         for (size_t i = 0; i < n; i++)
-            printf("%-50s %-6s %-5s %s%s%s%s\n", sel[i]->id, rc_level_name(sel[i]->level),
-                   sel[i]->section, sel[i]->title, sel[i]->tags && *sel[i]->tags ? "  [" : "",
+            printf("%-50s %-6s %-8s %-5s %s%s%s%s\n", sel[i]->id, rc_level_name(sel[i]->level),
+                   rc_basis_name(sel[i]->basis), sel[i]->section, sel[i]->title,
+                   sel[i]->tags && *sel[i]->tags ? "  [" : "",
                    sel[i]->tags && *sel[i]->tags ? sel[i]->tags : "",
                    sel[i]->tags && *sel[i]->tags ? "]" : "");
         printf("%zu cases\n", n);
@@ -185,6 +186,7 @@ static int run_selected(rc_opts *o, int argc, char **argv)
         const rc_case *c = sel[i];
         rc_progress_show(&prog, i, c->id);
         const char *why_out = rc_baseline_excluded(&base, c->id);
+        int lack;
         if (why_out) {
             /* Not run at all: the baseline says this case takes the target down. */
             res[i].c = c;
@@ -197,6 +199,14 @@ static int run_selected(rc_opts *o, int argc, char **argv)
             res[i].c = c;
             res[i].verdict = RC_SKIP;
             res[i].message = strdup("tagged slow; run with --slow");
+        } else if ((lack = rc_case_lacks(c, &o->t.server)) >= 0) {
+            res[i].c = c;
+            res[i].verdict = RC_UNSUPPORTED;
+            size_t len = 64 + strlen(rc_cap_name((rc_cap)lack));
+            res[i].message = malloc(len);
+            if (res[i].message)
+                snprintf(res[i].message, len, "the server profile declares no %s",
+                         rc_cap_name((rc_cap)lack));
         } else {
             rc_ctx ctx;
             int to = o->timeout_ms ? o->timeout_ms : c->timeout_ms;

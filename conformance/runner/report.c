@@ -131,6 +131,7 @@ int rc_write_json(const char *path, const rc_run_info *info, const rc_result *re
         add_str(o, "verdict", rc_verdict_name(r->verdict));
         add_str(o, "section", r->c->section);
         add_str(o, "level", rc_level_name(r->c->level));
+        add_str(o, "basis", rc_basis_name(r->c->basis));
         add_str(o, "title", r->c->title);
         cJSON_AddNumberToObject(o, "duration_ms", (double)r->duration_ms);
         add_str(o, "message", r->message);
@@ -217,17 +218,22 @@ int rc_write_junit(const char *path, const rc_run_info *info, const rc_result *r
             tag = "error";
         else if (r->verdict == RC_SKIP || r->verdict == RC_UNSUPPORTED)
             tag = "skipped";
+        fprintf(f,
+                ">\n    <properties><property name=\"level\" value=\"%s\"/>"
+                "<property name=\"basis\" value=\"%s\"/></properties>\n",
+                rc_level_name(r->c->level), rc_basis_name(r->c->basis));
         if (!tag) {
-            fprintf(f, "/>\n");
+            fprintf(f, "  </testcase>\n");
             continue;
         }
-        fprintf(f, ">\n    <%s message=\"", tag);
+        fprintf(f, "    <%s message=\"", tag);
         xml_put(f, rc_verdict_name(r->verdict));
         fputs(": ", f);
         xml_put(f, r->message ? r->message : "");
         fprintf(f, "\" type=\"%s\">", rc_verdict_name(r->verdict));
         if (strcmp(tag, "skipped") != 0) {
-            fprintf(f, "[%s %s] ", rc_level_name(r->c->level), r->c->section);
+            fprintf(f, "[%s %s %s] ", rc_level_name(r->c->level), rc_basis_name(r->c->basis),
+                    r->c->section);
             xml_put(f, r->c->requirement);
             if (r->expected || r->seen) {
                 fputs("\nexpected: ", f);

@@ -70,3 +70,21 @@ const char *rc_level_name(rc_level l)
 {
     return l == RC_MUST ? "MUST" : l == RC_SHOULD ? "SHOULD" : "MAY";
 }
+
+const char *rc_basis_name(rc_basis b)
+{
+    return b == RC_CONTRACT ? "contract" : b == RC_SPEC ? "spec" : "unset";
+}
+
+int rc_case_lacks(const rc_case *c, const rc_server_info *s)
+{
+    for (const char *p = c->tags; p && *p;) {
+        p += strspn(p, " ");
+        size_t n = strcspn(p, " ");
+        int cap = rc_cap_of_tag(p, n);
+        if (cap >= 0 && s->caps[cap] == RC_CAP_NO)
+            return cap;
+        p += n;
+    }
+    return -1;
+}

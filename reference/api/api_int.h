@@ -12,6 +12,7 @@
 
 #include "../core/hub.h"
 #include "../proto/channel.h"
+#include "../proto/control.h"
 #include "../store/store.h"
 #include "api.h"
 
@@ -71,6 +72,16 @@ uint64_t rh_api_ttl_ms(rh_srv *srv);
 int rh_api_store_fail(const rh_store_reply *r, rh_http_done done, void *ud);
 /* 0 when the stream id in the path is acceptable; otherwise answers 400 and returns -1. */
 int rh_api_check_sid(const rh_api_call *c);
+
+/* allow.c: the allow-* switches that need more than one line (see core/faults.h). */
+#define RH_API_ALLOW_LIMIT 4000 /* allow-other-size-limit: tokens and event data bytes */
+/* allow-nul-roundtrip: rh_ctl_parse_tokens, except that an escaped U+0000 is kept as a NUL
+ * byte inside the token (t->lens counts it) instead of refused. Same ownership and codes. */
+int rh_api_parse_tokens_nul(const char *body, size_t len, size_t max, rh_ctl_tokens *t, char *err,
+                            size_t errlen);
+/* allow-error-body-shape: wraps done so that every answer of status >= 400 goes out as
+ * {"message": "..."}; *done and *ud are replaced. 0 ok, -1 out of memory (unchanged). */
+int rh_api_allow_error_shape(rh_http_done *done, void **ud);
 
 /* Handlers (pusher_api.c, control.c, authorizer.c, replay.c). */
 void rh_api_events(const rh_api_call *c);

@@ -118,7 +118,8 @@ static cJSON *stream_json(rh_srv *srv, const rh_store_stream *s)
              cJSON_AddNumberToObject(o, "last_seq", (double)reported_last(srv, s));
     if (ok && s->ended)
         ok = cJSON_AddStringToObject(o, "reason", rh_ctl_reason_name(s->reason)) &&
-             cJSON_AddNumberToObject(o, "expires_in", (double)expires_in(srv, s));
+             (rh_fault_on(srv, RH_FAULT_ALLOW_NO_EXPIRES_IN) ||
+              cJSON_AddNumberToObject(o, "expires_in", (double)expires_in(srv, s)));
     if (!ok) {
         cJSON_Delete(o);
         return NULL;
@@ -385,12 +386,16 @@ void rh_api_stream_tokens(const rh_api_call *c)
     call_ctx *x = sid_ctx_new(c);
     if (!x)
         return;
-    size_t max = rh_fault_on(c->srv, RH_FAULT_TOKEN_LIMIT) ? SIZE_MAX : c->app->max_token_bytes;
+    size_t max = rh_fault_on(c->srv, RH_FAULT_TOKEN_LIMIT)              ? SIZE_MAX
+                 : rh_fault_on(c->srv, RH_FAULT_ALLOW_OTHER_SIZE_LIMIT) ? RH_API_ALLOW_LIMIT
+                                                                        : c->app->max_token_bytes;
     char err[256] = "";
     int rc;
     if (rh_fault_on(c->srv, RH_FAULT_UTF8_UNCHECKED)) {
         x->lax_tokens = 1;
         rc = parse_tokens_lax(c->req->body, c->req->body_len, max, &x->t, err, sizeof err);
+    } else if (rh_fault_on(c->srv, RH_FAULT_ALLOW_NUL_ROUNDTRIP)) {
+        rc = rh_api_parse_tokens_nul(c->req->body, c->req->body_len, max, &x->t, err, sizeof err);
     } else {
         rc = rh_ctl_parse_tokens(c->req->body, c->req->body_len, max, &x->t, err, sizeof err);
     }
@@ -454,7 +459,8 @@ static void end_done(void *ud, const rh_store_reply *r)
                     cJSON_AddBoolToObject(o, "already_ended", already) &&
                     cJSON_AddNumberToObject(o, "last_seq", (double)last) &&
                     cJSON_AddStringToObject(o, "reason", reason) &&
-                    cJSON_AddNumberToObject(o, "expires_in", (double)expires_in(srv, &s)));
+                    (rh_fault_on(srv, RH_FAULT_ALLOW_NO_EXPIRES_IN) ||
+                     cJSON_AddNumberToObject(o, "expires_in", (double)expires_in(srv, &s))));
     free(x);
 }
 
@@ -462,6 +468,10 @@ void rh_api_stream_end(const rh_api_call *c)
 {
     if (rh_api_check_sid(c) != 0)
         return;
+    if (c->req->body_len == 0 && rh_fault_on(c->srv, RH_FAULT_ALLOW_EMPTY_END_400)) {
+        rh_api_error(c->done, c->ud, 400, "a JSON object body is required (it may be {})");
+        return;
+    }
     rh_end_reason reason = RH_END_COMPLETED;
     char err[256] = "";
     int rc = rh_ctl_parse_end(c->req->body, c->req->body_len, &reason, err, sizeof err);

@@ -30,6 +30,8 @@ static rh_trig_limits limits_of(rh_srv *srv, const rh_cfg_app *app)
     lim.allow_stream_events = rh_fault_on(srv, RH_FAULT_STREAM_EVENTS_VIA_API);
     if (rh_fault_on(srv, RH_FAULT_NO_PAYLOAD_LIMIT))
         lim.max_data_bytes = SIZE_MAX;
+    if (rh_fault_on(srv, RH_FAULT_ALLOW_OTHER_SIZE_LIMIT))
+        lim.max_data_bytes = RH_API_ALLOW_LIMIT;
     if (rh_fault_on(srv, RH_FAULT_BATCH_LIMIT)) {
         lim.max_channels = SIZE_MAX;
         lim.max_batch = SIZE_MAX;

@@ -107,6 +107,10 @@ void rh_api_stream_replay(const rh_api_call *c)
         rh_api_error(c->done, c->ud, 503, "no stream store configured");
         return;
     }
+    if (rh_fault_on(c->srv, RH_FAULT_ALLOW_NO_REPLAY)) {
+        rh_api_error(c->done, c->ud, 405, "method not allowed: use POST");
+        return;
+    }
     replay_ctx *x = calloc(1, sizeof *x);
     if (!x) {
         rh_api_error(c->done, c->ud, 500, "out of memory");

@@ -412,6 +412,8 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
     char segs[MAX_SEGS][SEG_MAX];
     int n = 0;
     rh_http_req req = *req_in;
+    if (rh_fault_on(srv, RH_FAULT_ALLOW_ERROR_BODY_SHAPE))
+        (void)rh_api_allow_error_shape(&done, &ud);
     if (!req.method || !req.path) {
         rh_api_error(done, ud, 400, "malformed request");
         return;

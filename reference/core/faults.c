@@ -110,6 +110,17 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
                                 "a client close whose reason is not UTF-8 is echoed, not 1007"},
     [RH_FAULT_PATH_DOUBLE_DECODE] = {"path-double-decode",
                                      "the path is percent-decoded again when routed"},
+    [RH_FAULT_ALLOW_EMPTY_END_400] = {"allow-empty-end-400",
+                                      "allowance: an end with an empty body is answered 400"},
+    [RH_FAULT_ALLOW_NO_EXPIRES_IN] = {"allow-no-expires-in",
+                                      "allowance: end and state answers carry no expires_in"},
+    [RH_FAULT_ALLOW_NO_REPLAY] = {"allow-no-replay", "allowance: no replay endpoint (405)"},
+    [RH_FAULT_ALLOW_NUL_ROUNDTRIP] = {"allow-nul-roundtrip",
+                                      "allowance: U+0000 in a token is accepted and kept"},
+    [RH_FAULT_ALLOW_OTHER_SIZE_LIMIT] = {"allow-other-size-limit",
+                                         "allowance: tokens and event data limited to 4000 bytes"},
+    [RH_FAULT_ALLOW_ERROR_BODY_SHAPE] = {"allow-error-body-shape",
+                                         "allowance: HTTP error bodies are {\"message\": ...}"},
 };
 
 const rh_fault_info *rh_fault_table(void)

@@ -73,7 +73,7 @@ typedef enum {
     RH_FAULT_RESERVED_NAMES,        /* HTTP API publishes pusher:/pusher_internal: event names */
     RH_FAULT_STREAM_EVENTS_VIA_API, /* HTTP API publishes stream event names on stream channels */
     RH_FAULT_NO_OPEN_STREAM_CAP,    /* max_open_streams not enforced */
-    /* limits (issue 8) */
+    /* limits */
     RH_FAULT_NO_CONN_QUOTA,    /* max_connections not enforced */
     RH_FAULT_NO_SUB_LIMIT,     /* max_subscriptions not enforced */
     RH_FAULT_NO_HTTP_RATE,     /* http_requests_per_sec not enforced */
@@ -84,6 +84,15 @@ typedef enum {
     RH_FAULT_HTTP_CL_OVER_TE,      /* Content-Length wins over Transfer-Encoding when both come */
     RH_FAULT_PATH_DOUBLE_DECODE,   /* the path is percent-decoded a second time when routed */
     RH_FAULT_WS_CLOSE_UTF8,        /* a close reason that is not UTF-8 is echoed, not 1007 */
+    /* Allowances, named allow-*: not faults but behaviours the contract allows and
+     * docs/protocol.md does not choose. The suite must never FAIL them (ci/killmatrix checks
+     * that every case ends PASS, NON-STRICT or UNSUPPORTED with each one). */
+    RH_FAULT_ALLOW_EMPTY_END_400,    /* an end request with an empty body is answered 400 */
+    RH_FAULT_ALLOW_NO_EXPIRES_IN,    /* end and state answers carry no expires_in */
+    RH_FAULT_ALLOW_NO_REPLAY,        /* no replay endpoint: GET .../tokens answers 405 */
+    RH_FAULT_ALLOW_NUL_ROUNDTRIP,    /* U+0000 in a token is accepted and broadcast as sent */
+    RH_FAULT_ALLOW_OTHER_SIZE_LIMIT, /* tokens and event data limited to 4000 bytes a request */
+    RH_FAULT_ALLOW_ERROR_BODY_SHAPE, /* HTTP error bodies are {"message": ...} (no error, code) */
     RH_FAULT__COUNT
 } rh_fault;
 

@@ -149,7 +149,12 @@ static void noop(rc_ctx *ctx)
     (void)ctx;
 }
 
-static const rc_case tcase = {"unit/0/client", "0", RC_MUST, "t", "r", "", 0, noop};
+static const rc_case tcase = {.id = "unit/0/client",
+                              .section = "0",
+                              .basis = RC_CONTRACT,
+                              .title = "t",
+                              .requirement = "r",
+                              .run = noop};
 
 typedef struct fixture {
     rc_rng rng;

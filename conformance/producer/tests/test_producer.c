@@ -135,7 +135,15 @@ static void nop(rc_ctx *ctx)
     (void)ctx;
 }
 
-static const rc_case the_case = {"stream/9/x", "9", RC_MUST, "t", "r", "", 5000, nop};
+static const rc_case the_case = {.id = "stream/9/x",
+                                 .section = "9",
+                                 .level = RC_MUST,
+                                 .basis = RC_CONTRACT,
+                                 .title = "t",
+                                 .requirement = "r",
+                                 .tags = "",
+                                 .timeout_ms = 5000,
+                                 .run = nop};
 
 /* One state request through a driver given as a shell script; the verdict it leaves. */
 static rc_verdict through(const char *script, int *status, char *msg, size_t msglen)

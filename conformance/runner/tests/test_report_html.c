@@ -37,9 +37,22 @@ static const char hostile[] = "</script><script>alert(1)</script><img src=x oner
 static void test_html_escapes_hostile_output(void **state)
 {
     (void)state;
-    static const rc_case c1 = {"pusher/2.10/x<b>", "2.10",      RC_MUST, "<i>title</i>",
-                               "a & \"b\"",        "needs:<x>", 0,       run_noop};
-    static const rc_case c2 = {"pusher/2.9/ok", "2.9", RC_SHOULD, "t", "r", "", 0, run_noop};
+    static const rc_case c1 = {.id = "pusher/2.10/x<b>",
+                               .section = "2.10",
+                               .level = RC_MUST,
+                               .basis = RC_CONTRACT,
+                               .title = "<i>title</i>",
+                               .requirement = "a & \"b\"",
+                               .tags = "needs:<x>",
+                               .run = run_noop};
+    static const rc_case c2 = {.id = "pusher/2.9/ok",
+                               .section = "2.9",
+                               .level = RC_SHOULD,
+                               .basis = RC_SPEC,
+                               .title = "t",
+                               .requirement = "r",
+                               .tags = "",
+                               .run = run_noop};
     char data[256];
     snprintf(data, sizeof data, "{\"event\":\"pusher:error\",\"data\":{\"message\":\"%s\"}} \xff",
              hostile);
@@ -102,7 +115,13 @@ static void test_html_escapes_hostile_output(void **state)
 static void test_html_without_baseline_or_target(void **state)
 {
     (void)state;
-    static const rc_case c = {"stream/9.1/a", "9.1", RC_MUST, "t", "r", NULL, 0, run_noop};
+    static const rc_case c = {.id = "stream/9.1/a",
+                              .section = "9.1",
+                              .level = RC_MUST,
+                              .basis = RC_CONTRACT,
+                              .title = "t",
+                              .requirement = "r",
+                              .run = run_noop};
     rc_result r = {.c = &c, .verdict = RC_PASS};
     rc_run_info ri = {.target = "http://h", .profile = "stream"};
     rc_html_info hi = {.run = &ri};
@@ -115,8 +134,22 @@ static void test_html_without_baseline_or_target(void **state)
 static void test_caseset_hash(void **state)
 {
     (void)state;
-    const rc_case a = {"pusher/2.1/a", "2.1", RC_MUST, "t", "r1", "", 0, run_noop};
-    const rc_case b = {"stream/9.1/b", "9.1", RC_SHOULD, "t", "r2", "", 0, run_noop};
+    const rc_case a = {.id = "pusher/2.1/a",
+                       .section = "2.1",
+                       .level = RC_MUST,
+                       .basis = RC_CONTRACT,
+                       .title = "t",
+                       .requirement = "r1",
+                       .tags = "",
+                       .run = run_noop};
+    const rc_case b = {.id = "stream/9.1/b",
+                       .section = "9.1",
+                       .level = RC_SHOULD,
+                       .basis = RC_SPEC,
+                       .title = "t",
+                       .requirement = "r2",
+                       .tags = "",
+                       .run = run_noop};
     const rc_case *ab[] = {&a, &b}, *ba[] = {&b, &a};
     char h1[65], h2[65];
     assert_int_equal(rc_caseset_hash_of(ab, 2, h1), 0);
@@ -167,16 +200,19 @@ static void put(const char *dir, const char *name, const char *text)
     fclose(f);
 }
 
-/* A bundle of this test binary's suite (no case tables linked: the empty case set). */
+/* A bundle of this suite's whole case set (the test links the registry as the program does). */
 static void make_bundle(const char *dir, const char *version)
 {
-    put(dir, "report.json", "{\"version\":\"" RH_VERSION "\",\"summary\":{\"total\":0}}");
+    char m[4096], set[65], p[512], sum[65];
+    size_t ncases = 0;
+    assert_int_equal(rc_caseset_hash("all", set, &ncases), 0);
+    assert_true(ncases > 0);
+    snprintf(m, sizeof m, "{\"version\":\"" RH_VERSION "\",\"summary\":{\"total\":%zu}}", ncases);
+    put(dir, "report.json", m);
     put(dir, "junit.xml", "<testsuite/>");
     put(dir, "report.html", "<!DOCTYPE html>");
     put(dir, "badge.svg", "<svg/>");
     put(dir, "command.txt", "rehome-conform certify --out x http://h\n");
-    char m[4096], set[65], p[512], sum[65];
-    assert_int_equal(rc_caseset_hash("all", set, NULL), 0);
     int o = snprintf(m, sizeof m,
                      "{\"suite_version\":\"%s\",\"profile\":\"all\",\"case_set\":{\"sha256\":"
                      "\"%s\"},\"files\":{",

@@ -204,8 +204,22 @@ static void run_noop(rc_ctx *ctx)
     (void)ctx;
 }
 
-static const rc_case must_case = {"pusher/9.9/x", "9.9", RC_MUST, "t", "req", "", 0, run_noop};
-static const rc_case should_case = {"pusher/9.9/y", "9.9", RC_SHOULD, "t", "r", "", 0, run_noop};
+static const rc_case must_case = {.id = "pusher/9.9/x",
+                                  .section = "9.9",
+                                  .level = RC_MUST,
+                                  .basis = RC_CONTRACT,
+                                  .title = "t",
+                                  .requirement = "req",
+                                  .tags = "",
+                                  .run = run_noop};
+static const rc_case should_case = {.id = "pusher/9.9/y",
+                                    .section = "9.9",
+                                    .level = RC_SHOULD,
+                                    .basis = RC_SPEC,
+                                    .title = "t",
+                                    .requirement = "r",
+                                    .tags = "",
+                                    .run = run_noop};
 
 static rc_verdict outcome(const rc_case *c, int which, rc_result *res)
 {
@@ -293,9 +307,30 @@ static char *slurp(const char *path)
 static void test_junit_and_json(void **state)
 {
     (void)state;
-    static const rc_case c1 = {"pusher/2.6/x<y>", "2.6", RC_MUST, "t", "a & b", "", 0, run_noop};
-    static const rc_case c2 = {"stream/9.1/ok", "9.1", RC_MUST, "t", "r", "", 0, run_noop};
-    static const rc_case c3 = {"stream/9.1/soft", "9.1", RC_SHOULD, "t", "r", "", 0, run_noop};
+    static const rc_case c1 = {.id = "pusher/2.6/x<y>",
+                               .section = "2.6",
+                               .level = RC_MUST,
+                               .basis = RC_CONTRACT,
+                               .title = "t",
+                               .requirement = "a & b",
+                               .tags = "",
+                               .run = run_noop};
+    static const rc_case c2 = {.id = "stream/9.1/ok",
+                               .section = "9.1",
+                               .level = RC_MUST,
+                               .basis = RC_CONTRACT,
+                               .title = "t",
+                               .requirement = "r",
+                               .tags = "",
+                               .run = run_noop};
+    static const rc_case c3 = {.id = "stream/9.1/soft",
+                               .section = "9.1",
+                               .level = RC_SHOULD,
+                               .basis = RC_SPEC,
+                               .title = "t",
+                               .requirement = "r",
+                               .tags = "",
+                               .run = run_noop};
     rc_wire w = {"in", 3, strdup("\"quoted\" <tag> \x02 \xff")};
     rc_result res[3] = {
         {.c = &c1,
@@ -319,6 +354,8 @@ static void test_junit_and_json(void **state)
     assert_non_null(strstr(x, "failures=\"1\""));
     assert_null(strstr(x, "\x02"));
     assert_null(strstr(x, "\xff"));
+    assert_non_null(strstr(x, "<property name=\"basis\" value=\"contract\"/>"));
+    assert_non_null(strstr(x, "<property name=\"basis\" value=\"spec\"/>"));
     /* NON-STRICT is a failure only with --strict */
     info.strict = 1;
     assert_int_equal(rc_write_junit(xml, &info, res, 3, err, sizeof err), 0);
@@ -330,6 +367,9 @@ static void test_junit_and_json(void **state)
     assert_int_equal(cJSON_GetArraySize(cases), 3);
     cJSON *first = cJSON_GetArrayItem(cases, 0);
     assert_string_equal(cJSON_GetObjectItem(first, "verdict")->valuestring, "FAIL");
+    assert_string_equal(cJSON_GetObjectItem(first, "basis")->valuestring, "contract");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(cases, 2), "basis")->valuestring,
+                        "spec");
     cJSON *wire = cJSON_GetArrayItem(cJSON_GetObjectItem(first, "wire"), 0);
     assert_string_equal(cJSON_GetObjectItem(wire, "dir")->valuestring, "in");
     assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "summary"), "FAIL")->valueint,

@@ -1,0 +1,500 @@
+/* Pusher profile, section 6: the HTTP API (signing, events, batches, exclusion, order); 6.4
+ * is in s06_queries.c, 6.6 in s06_http_limits.c and s06_limits.c, the info attributes in
+ * s06_http_info.c. A rejected publish must also have no effect: the subscriber's next
+ * message has to be a valid event published afterwards (rc_next_is_probe). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common.h"
+#include "proto/httpsig.h"
+
+enum sig_fault { UNSIGNED, BAD_SIGNATURE, WRONG_KEY, STALE, BODY_MD5, UNKNOWN_APP };
+
+static char *event_body(const char *ch, const char *name, const char *data)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "name", name);
+    cJSON *arr = cJSON_AddArrayToObject(o, "channels");
+    if (arr)
+        cJSON_AddItemToArray(arr, cJSON_CreateString(ch));
+    cJSON_AddStringToObject(o, "data", data);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static void sig_case(rc_ctx *ctx, enum sig_fault how)
+{
+    const rc_target *t = rc_target_of(ctx);
+    char ch[64], path[160], url[2048], id[13];
+    rc_chan(ctx, "sig-", ch, sizeof ch);
+    rc_pconn *sub = rc_conn_sub(ctx, ch, NULL);
+    if (!sub)
+        return;
+    char *body = event_body(ch, "forged", "must not arrive");
+    char *other = event_body(ch, "forged", "another body");
+    char *q = NULL;
+    if (!body || !other) {
+        rc_error(ctx, "out of memory");
+        goto out;
+    }
+    rc_random_id(ctx, id);
+    if (how == UNKNOWN_APP)
+        snprintf(path, sizeof path, "/apps/no-such-app-%s/events", id);
+    else
+        rc_app_path(ctx, "/events", path, sizeof path);
+    long ts = (long)time(NULL) - (how == STALE ? 3600 : 0);
+    const char *key = how == WRONG_KEY ? "not-the-app-key" : t->app_key;
+    const char *signed_body = how == BODY_MD5 ? other : body;
+    if (how != UNSIGNED) {
+        q = rh_httpsig_build_query(key, t->app_secret, "POST", path, ts, signed_body,
+                                   strlen(signed_body), NULL);
+        if (!q) {
+            rc_error(ctx, "out of memory signing");
+            goto out;
+        }
+    }
+    if (how == BAD_SIGNATURE) {
+        char *sig = strstr(q, "auth_signature=");
+        if (!sig) {
+            rc_error(ctx, "signed query lacks auth_signature: %s", q);
+            goto out;
+        }
+        char *last = sig + strlen("auth_signature=") + 63;
+        *last = *last == '0' ? '1' : '0';
+    }
+    snprintf(url, sizeof url, "%s%s%s", path, q ? "?" : "", q ? q : "");
+    rc_http_resp r = {0};
+    if (rc_http(ctx, "POST", url, "Content-Type: application/json\r\n", body, strlen(body), &r) !=
+        0)
+        goto out;
+    int ok = rc_expect_status(ctx, &r, how == UNKNOWN_APP ? 404 : 401, "forged publish");
+    if (ok && (!r.json || !rc_json_str(r.json, "error"))) {
+        rc_expect_seen(ctx, "{\"error\":\"...\",\"code\":N}", r.body);
+        rc_fail_should(ctx, "the error answer is not a JSON body naming the error");
+    }
+    rc_http_resp_free(&r);
+    if (ok)
+        rc_next_is_probe(ctx, sub, "subscriber", ch);
+out:
+    free(q);
+    free(body);
+    free(other);
+}
+
+static void run_unsigned(rc_ctx *ctx)
+{
+    sig_case(ctx, UNSIGNED);
+}
+static void run_bad_signature(rc_ctx *ctx)
+{
+    sig_case(ctx, BAD_SIGNATURE);
+}
+static void run_wrong_key(rc_ctx *ctx)
+{
+    sig_case(ctx, WRONG_KEY);
+}
+static void run_stale(rc_ctx *ctx)
+{
+    sig_case(ctx, STALE);
+}
+static void run_body_md5(rc_ctx *ctx)
+{
+    sig_case(ctx, BODY_MD5);
+}
+static void run_unknown_app(rc_ctx *ctx)
+{
+    sig_case(ctx, UNKNOWN_APP);
+}
+
+static void run_exact(rc_ctx *ctx)
+{
+    static const struct {
+        const char *name, *data;
+    } ev[] = {
+        {"App\\Events\\OrderShipped", "  {\"text\" : \"h\xc3\xa9llo \\\"quoted\\\" back\\\\slash / "
+                                      "\\u00fc \\u2028 \xe2\x80\xa8\","
+                                      "\"n\":[1,2.50,-3e2],\"nested\":{\"a\":null, \"b\":{}}}  "},
+        {"token.delta", "just text, not JSON \xe2\x9c\x93 \"quotes\" and \\backslashes\\"},
+        {"empty-data", ""},
+    };
+    char ch[64];
+    rc_chan(ctx, "exact-", ch, sizeof ch);
+    rc_pconn *sub = rc_conn_sub(ctx, ch, NULL);
+    if (!sub)
+        return;
+    for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++) {
+        rc_http_resp r = {0};
+        const char *c = ch;
+        /* The first goes out as pusher-http-php sends one channel: "channel", singular. */
+        if (rc_publish_req(ctx, &c, 1, i == 0, ev[i].name, ev[i].data, NULL, &r) != 0)
+            return;
+        int ok = rc_http_success(&r);
+        if (!ok) {
+            rc_expect_seen(ctx, "HTTP 200 with {} (or {\"ok\":true})", r.body ? r.body : "");
+            /* Empty data is valid but soketi treats it as missing. */
+            if (ev[i].data[0] == '\0')
+                rc_fail_should(ctx, "publishing empty data was refused: HTTP %d", r.status);
+            else
+                rc_fail(ctx, "publishing %s was refused: HTTP %d", ev[i].name, r.status);
+        }
+        rc_http_resp_free(&r);
+        if (!ok)
+            return;
+        const rc_pmsg *m;
+        if (!rc_next(ctx, sub, "subscriber", &m) ||
+            !rc_check_event(ctx, m, "subscriber", ev[i].name, ch, ev[i].data))
+            return;
+    }
+}
+
+static void run_multi_channel(rc_ctx *ctx)
+{
+    char c[3][64];
+    const char *chs[3];
+    for (int i = 0; i < 3; i++) {
+        rc_chan(ctx, "multi-", c[i], sizeof c[i]);
+        chs[i] = c[i];
+    }
+    rc_pconn *x = rc_conn_sub(ctx, chs[0], NULL);
+    if (!x || !rc_subscribe_expect_ok(ctx, x, "subscriber of two", chs[1], NULL, NULL))
+        return;
+    rc_pconn *y = rc_conn_sub(ctx, chs[2], NULL);
+    if (!y)
+        return;
+    const char *data = "{\"fan\":\"out\"}";
+    const char *names[2] = {"multi", "end"};
+    for (int k = 0; k < 2; k++) {
+        rc_http_resp r = {0};
+        if (rc_publish_req(ctx, chs, 3, 0, names[k], data, NULL, &r) != 0)
+            return;
+        int ok = rc_http_success(&r);
+        if (!ok) {
+            rc_expect_seen(ctx, "HTTP 200", r.body ? r.body : "");
+            rc_fail(ctx, "publishing to 3 channels was refused: HTTP %d", r.status);
+        }
+        rc_http_resp_free(&r);
+        if (!ok)
+            return;
+    }
+    /* Everything from the first publish precedes the "end" marks, so duplicates show up. */
+    struct {
+        rc_pconn *pc;
+        const char *who;
+        int first, n;
+    } rx[2] = {{x, "subscriber of two channels", 0, 2}, {y, "subscriber of one channel", 2, 1}};
+    for (int s = 0; s < 2; s++) {
+        int got[3] = {0}, ends = 0;
+        while (ends < rx[s].n) {
+            const rc_pmsg *m;
+            if (!rc_next(ctx, rx[s].pc, rx[s].who, &m))
+                return;
+            int idx = -1;
+            for (int i = rx[s].first; i < rx[s].first + rx[s].n; i++)
+                if (m->channel && strcmp(m->channel, chs[i]) == 0)
+                    idx = i;
+            if (idx < 0 || !m->event) {
+                rc_expect_seen(ctx, "multi/end on the subscribed channels", m->raw);
+                rc_fail(ctx, "%s: unexpected message", rx[s].who);
+                return;
+            }
+            if (strcmp(m->event, "end") == 0) {
+                ends++;
+                continue;
+            }
+            if (!rc_check_event(ctx, m, rx[s].who, "multi", chs[idx], data))
+                return;
+            got[idx]++;
+        }
+        for (int i = rx[s].first; i < rx[s].first + rx[s].n; i++) {
+            if (got[i] != 1) {
+                rc_fail(ctx, "%s: got the event %d times on %s (once expected)", rx[s].who, got[i],
+                        chs[i]);
+                return;
+            }
+        }
+    }
+}
+
+static void run_batch(rc_ctx *ctx)
+{
+    char a[64], b[64], path[160];
+    rc_chan(ctx, "batch-a-", a, sizeof a);
+    rc_chan(ctx, "batch-b-", b, sizeof b);
+    rc_pconn *sub = rc_conn_sub(ctx, a, NULL);
+    if (!sub || !rc_subscribe_expect_ok(ctx, sub, "subscriber", b, NULL, NULL))
+        return;
+    static const char *const names[] = {"first", "second", "third", "fourth", "fifth"};
+    const char *chans[] = {a, a, b, a, a};
+    cJSON *o = cJSON_CreateObject();
+    cJSON *arr = o ? cJSON_AddArrayToObject(o, "batch") : NULL;
+    for (int i = 0; arr && i < 5; i++) {
+        cJSON *it = cJSON_CreateObject();
+        char d[32];
+        snprintf(d, sizeof d, "{\"i\":%d}", i);
+        cJSON_AddStringToObject(it, "name", names[i]);
+        cJSON_AddStringToObject(it, "channel", chans[i]);
+        cJSON_AddStringToObject(it, "data", d);
+        cJSON_AddItemToArray(arr, it);
+    }
+    char *body = arr ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!body) {
+        rc_error(ctx, "out of memory");
+        return;
+    }
+    rc_app_path(ctx, "/batch_events", path, sizeof path);
+    rc_http_resp r = {0};
+    int rc = rc_api(ctx, "POST", path, NULL, body, &r);
+    free(body);
+    if (rc != 0)
+        return;
+    int ok = rc_http_success(&r);
+    if (!ok) {
+        rc_expect_seen(ctx, "HTTP 200 with a JSON object", r.body ? r.body : "");
+        rc_fail(ctx, "batch_events was refused: HTTP %d", r.status);
+    }
+    rc_http_resp_free(&r);
+    if (!ok)
+        return;
+    for (int i = 0; i < 5; i++) {
+        char d[32];
+        snprintf(d, sizeof d, "{\"i\":%d}", i);
+        const rc_pmsg *m;
+        if (!rc_next(ctx, sub, "subscriber", &m) ||
+            !rc_check_event(ctx, m, "subscriber (batch order)", names[i], chans[i], d))
+            return;
+    }
+}
+
+static void run_exclusion(rc_ctx *ctx)
+{
+    char ch[64];
+    rc_chan(ctx, "excl-", ch, sizeof ch);
+    rc_pconn *a = rc_conn_sub(ctx, ch, NULL);
+    rc_pconn *b = a ? rc_conn_sub(ctx, ch, NULL) : NULL;
+    if (!b)
+        return;
+    rc_http_resp r = {0};
+    const char *c = ch;
+    if (rc_publish_req(ctx, &c, 1, 0, "not-for-a", "x", a->socket_id, &r) != 0)
+        return;
+    int ok = rc_http_success(&r);
+    if (!ok) {
+        rc_expect_seen(ctx, "HTTP 200", r.body ? r.body : "");
+        rc_fail(ctx, "publishing with socket_id was refused: HTTP %d", r.status);
+    }
+    rc_http_resp_free(&r);
+    const rc_pmsg *m;
+    if (!ok || !rc_await(ctx, b, "other subscriber", "not-for-a", ch, &m) ||
+        !rc_check_event(ctx, m, "other subscriber", "not-for-a", ch, "x"))
+        return;
+    if (!rc_quiet(ctx, a, "excluded socket", ch, RC_QUIET_MS))
+        return;
+    /* The exclusion applies to that one event only. */
+    if (!rc_next_is_probe(ctx, a, "excluded socket, next event", ch) ||
+        !rc_await(ctx, b, "other subscriber", "probe", ch, NULL))
+        return;
+    /* A well-formed socket_id of no connection excludes nobody. */
+    if (rc_publish_req(ctx, &c, 1, 0, "for-all", "y", "1.1", &r) != 0)
+        return;
+    ok = rc_http_success(&r);
+    if (!ok) {
+        rc_expect_seen(ctx, "HTTP 200", r.body ? r.body : "");
+        rc_fail(ctx, "publishing with an unknown socket_id was refused: HTTP %d", r.status);
+    }
+    rc_http_resp_free(&r);
+    rc_pconn *both[2] = {a, b};
+    for (int i = 0; ok && i < 2; i++) {
+        const char *who = i ? "other subscriber" : "formerly excluded socket";
+        if (!rc_next(ctx, both[i], who, &m) || !rc_check_event(ctx, m, who, "for-all", ch, "y"))
+            return;
+    }
+    if (!ok)
+        return;
+    /* A malformed socket_id SHOULD be refused with 400 (Reverb only checks it is a string);
+     * once refused, it must have published nothing. */
+    if (rc_publish_req(ctx, &c, 1, 0, "bad-socket", "z", "not-a-socket", &r) != 0)
+        return;
+    int status = r.status;
+    rc_http_resp_free(&r);
+    if (status != 400) {
+        rc_fail_should(ctx, "a trigger with socket_id \"not-a-socket\" was answered %d, not 400",
+                       status);
+        return;
+    }
+    rc_next_is_probe(ctx, b, "other subscriber (after a malformed socket_id)", ch);
+}
+
+static void run_order(rc_ctx *ctx)
+{
+    enum { N = 50 };
+    char ch[64];
+    rc_chan(ctx, "order-", ch, sizeof ch);
+    rc_pconn *sub = rc_conn_sub(ctx, ch, NULL);
+    if (!sub)
+        return;
+    for (int i = 0; i < N; i++) {
+        char d[16];
+        snprintf(d, sizeof d, "%d", i);
+        if (!rc_publish(ctx, ch, "seq", d))
+            return;
+    }
+    for (int i = 0; i < N; i++) {
+        char d[16];
+        snprintf(d, sizeof d, "%d", i);
+        const rc_pmsg *m;
+        if (!rc_next(ctx, sub, "subscriber", &m))
+            return;
+        if (!rc_check_event(ctx, m, "subscriber (publish order)", "seq", ch, d))
+            return;
+    }
+}
+
+#define HTTP "needs:http-api"
+
+const rc_case rc_cases_s06_http_api[] = {
+    /* protocol §6.1: an unsigned request is refused with 401 */
+    {
+        .id = "pusher/6.1/unsigned-401",
+        .section = "6.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "an unsigned request is refused with 401",
+        .requirement = "An HTTP API request without auth_key, auth_timestamp, auth_version and "
+                       "auth_signature is answered 401 and has no effect.",
+        .tags = HTTP,
+        .run = run_unsigned,
+    },
+    /* protocol §6.1: a wrong auth_signature is refused with 401 */
+    {
+        .id = "pusher/6.1/bad-signature-401",
+        .section = "6.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a wrong auth_signature is refused with 401",
+        .requirement = "An HTTP API request whose auth_signature is not HMAC-SHA256(secret, "
+                       "METHOD\\nPATH\\nQUERY) is answered 401 and has no effect.",
+        .tags = HTTP,
+        .run = run_bad_signature,
+    },
+    /* protocol §6.1: an auth_key other than the app's is refused */
+    {
+        .id = "pusher/6.1/wrong-auth-key-401",
+        .section = "6.1",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "an auth_key other than the app's is refused",
+        .requirement = "An HTTP API request whose auth_key is not the app's key is answered 401 "
+                       "and has no effect (Reverb and soketi do not check the key).",
+        .tags = HTTP,
+        .run = run_wrong_key,
+    },
+    /* protocol §6.1: a timestamp an hour old is refused */
+    {
+        .id = "pusher/6.1/stale-timestamp-401",
+        .section = "6.1",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "a timestamp an hour old is refused",
+        .requirement =
+            "An HTTP API request whose auth_timestamp is more than 600 s from the server's time is "
+            "answered 401 and has no effect (Reverb and soketi accept it).",
+        .tags = HTTP,
+        .run = run_stale,
+    },
+    /* protocol §6.1: a body not matching body_md5 is refused */
+    {
+        .id = "pusher/6.1/body-md5-mismatch-401",
+        .section = "6.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a body not matching body_md5 is refused",
+        .requirement = "An HTTP API request whose body is not the one body_md5 was computed over "
+                       "is answered 401 and has no effect.",
+        .tags = HTTP,
+        .run = run_body_md5,
+    },
+    /* protocol §6.1: an unknown app id is answered 404 */
+    {
+        .id = "pusher/6.1/unknown-app-404",
+        .section = "6.1",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "an unknown app id is answered 404",
+        .requirement =
+            "An HTTP API request for an app id the server does not know is answered 404 and has no "
+            "effect on any app.",
+        .tags = HTTP,
+        .run = run_unknown_app,
+    },
+    /* protocol §6.2: a published event arrives with name, channel and data byte for byte */
+    {
+        .id = "pusher/6.2/event-delivered-exact",
+        .section = "6.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "a published event arrives with name, channel and data byte for byte",
+        .requirement =
+            "POST /apps/{id}/events answers 200 with a JSON object and delivers {\"event\":name, "
+            "\"channel\":C, \"data\":D} where D is exactly the data string given (not re-encoded).",
+        .tags = HTTP,
+        .run = run_exact,
+    },
+    /* protocol §6.2: an event to several channels reaches each subscriber once per channel */
+    {
+        .id = "pusher/6.2/several-channels",
+        .section = "6.2",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "an event to several channels reaches each subscriber once per channel",
+        .requirement = "An event published to several channels is delivered once on each channel "
+                       "to each of its subscribers.",
+        .tags = HTTP,
+        .run = run_multi_channel,
+    },
+    /* protocol §6.3: batch_events are delivered, in order */
+    {
+        .id = "pusher/6.3/batch-in-order",
+        .section = "6.3",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "batch_events are delivered, in order",
+        .requirement = "POST /apps/{id}/batch_events delivers each item to its channel, in the "
+                       "order of the batch.",
+        .tags = HTTP,
+        .run = run_batch,
+    },
+    /* protocol §6.5: socket_id excludes that connection only */
+    {
+        .id = "pusher/6.5/socket-id-exclusion",
+        .section = "6.5",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "socket_id excludes that connection only",
+        .requirement =
+            "An event published with socket_id is not delivered to that connection, is delivered "
+            "to "
+            "the channel's other subscribers, and later events reach the excluded one again; a "
+            "socket_id naming no connection excludes nobody; a malformed one is refused (SHOULD).",
+        .tags = HTTP,
+        .run = run_exclusion,
+    },
+    /* protocol §6.7: sequential publishes arrive in publish order */
+    {
+        .id = "pusher/6.7/per-publisher-order",
+        .section = "6.7",
+        .level = RC_MUST,
+        .basis = RC_CONTRACT,
+        .title = "sequential publishes arrive in publish order",
+        .requirement = "Events published one after the other by one publisher to one channel are "
+                       "delivered to a subscriber in that order.",
+        .tags = HTTP,
+        .run = run_order,
+    },
+    {0},
+};
