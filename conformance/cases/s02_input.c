@@ -434,9 +434,10 @@ const rc_case rc_cases_s02_input[] = {
         .level = RC_SHOULD,
         .basis = RC_SPEC,
         .title = "a close whose reason is not UTF-8 is answered with 1007",
-        .requirement = "RFC 6455 8.1 and 7.4.1: a close frame whose reason is not valid UTF-8 fails the "
-                       "connection, with close code 1007 (1002 accepted), not an echo of the "
-                       "client's code.",
+        .requirement =
+            "RFC 6455 8.1 and 7.4.1: a close frame whose reason is not valid UTF-8 fails the "
+            "connection, with close code 1007 (1002 accepted), not an echo of the "
+            "client's code.",
         .run = run_close_bad_utf8,
     },
     {0},

@@ -226,9 +226,10 @@ const rc_case rc_cases_s06_http_edge[] = {
         .level = RC_MUST,
         .basis = RC_CONTRACT,
         .title = "Content-Length with Transfer-Encoding is never read by Content-Length",
-        .requirement = "A request with both Content-Length and Transfer-Encoding MUST NOT be processed "
-                       "by its Content-Length; the server refuses it (reference: 400) or reads it "
-                       "as chunked, and closes the connection after answering (RFC 9112 6.3).",
+        .requirement =
+            "A request with both Content-Length and Transfer-Encoding MUST NOT be processed "
+            "by its Content-Length; the server refuses it (reference: 400) or reads it "
+            "as chunked, and closes the connection after answering (RFC 9112 6.3).",
         .tags = "needs:http-api",
         .timeout_ms = 8000,
         .run = run_length_and_chunked,
@@ -240,8 +241,9 @@ const rc_case rc_cases_s06_http_edge[] = {
         .level = RC_SHOULD,
         .basis = RC_SPEC,
         .title = "a double-encoded path is not routed to another resource",
-        .requirement = "A server SHOULD percent-decode the request path once: /%2561pps/{id}/channels is "
-                       "not /apps/{id}/channels.",
+        .requirement =
+            "A server SHOULD percent-decode the request path once: /%2561pps/{id}/channels is "
+            "not /apps/{id}/channels.",
         .tags = "needs:http-api",
         .run = run_double_encoded,
     },

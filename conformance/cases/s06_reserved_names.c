@@ -1,5 +1,5 @@
-/* Pusher profile, section 6.2.6 (the rest of 6.2 is in s06_http_api.c): event names reserved for the protocol (pusher:,
- * pusher_internal:) refused by the HTTP API. */
+/* Pusher profile, section 6.2.6 (the rest of 6.2 is in s06_http_api.c): event names reserved for
+ * the protocol (pusher:, pusher_internal:) refused by the HTTP API. */
 #include <stdio.h>
 #include <string.h>
 
@@ -66,10 +66,11 @@ const rc_case rc_cases_s06_reserved_names[] = {
         .level = RC_SHOULD,
         .basis = RC_SPEC,
         .title = "events named pusher:... or pusher_internal:... are refused by the HTTP API",
-        .requirement = "6.2.6: an event name starting with pusher: or pusher_internal: SHOULD be refused "
-                       "with 400 by POST /events and POST /batch_events, and a refused request "
-                       "MUST NOT publish anything (6.6.3): a subscriber's library takes such an "
-                       "event for the server's own.",
+        .requirement =
+            "6.2.6: an event name starting with pusher: or pusher_internal: SHOULD be refused "
+            "with 400 by POST /events and POST /batch_events, and a refused request "
+            "MUST NOT publish anything (6.6.3): a subscriber's library takes such an "
+            "event for the server's own.",
         .tags = "needs:http-api",
         .run = run_reserved,
     },

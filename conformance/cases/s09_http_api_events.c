@@ -30,20 +30,23 @@ static void run_stream_names(rc_ctx *ctx)
 }
 
 const rc_case rc_cases_s09_http_api_events[] = {
-    /* protocol §9.3: thread.token.streamed / thread.stream.ended on a stream channel refused by the HTTP API */
+    /* protocol §9.3: thread.token.streamed / thread.stream.ended on a stream channel refused by the
+       HTTP API */
     {
         .id = "stream/9.3/http-api-stream-events",
         .section = "9.3",
         .level = RC_SHOULD,
         .basis = RC_SPEC,
-        .title = "thread.token.streamed / thread.stream.ended on a stream channel refused by the HTTP API",
-        .requirement = "9.3.1: a server SHOULD refuse with 400 a Pusher HTTP API event (POST /events, "
-                       "/batch_events) named thread.token.streamed or thread.stream.ended on a "
-                       "stream channel, since it would carry any seq and bypass numbering (10) and "
-                       "the end rule (11). SHOULD, never MUST (9.3.2): a deployment built from "
-                       "third-party parts (soketi plus an app that numbers tokens itself and "
-                       "publishes them through the HTTP API) sends its tokens exactly this way and "
-                       "gets NON-STRICT here, not FAIL.",
+        .title = "thread.token.streamed / thread.stream.ended on a stream channel refused by the "
+                 "HTTP API",
+        .requirement =
+            "9.3.1: a server SHOULD refuse with 400 a Pusher HTTP API event (POST /events, "
+            "/batch_events) named thread.token.streamed or thread.stream.ended on a "
+            "stream channel, since it would carry any seq and bypass numbering (10) and "
+            "the end rule (11). SHOULD, never MUST (9.3.2): a deployment built from "
+            "third-party parts (soketi plus an app that numbers tokens itself and "
+            "publishes them through the HTTP API) sends its tokens exactly this way and "
+            "gets NON-STRICT here, not FAIL.",
         .tags = "needs:authorizer needs:http-api",
         .run = run_stream_names,
     },

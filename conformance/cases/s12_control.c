@@ -436,17 +436,19 @@ const rc_case rc_cases_s12_control[] = {
         .tags = SIGN,
         .run = start_conflict,
     },
-    /* protocol §12.1: a start over the app's open-stream cap is refused (429); an end frees a place */
+    /* protocol §12.1: a start over the app's open-stream cap is refused (429); an end frees a place
+     */
     {
         .id = "stream/12.1/open-stream-cap",
         .section = "12.1",
         .level = RC_MUST,
         .basis = RC_SPEC,
         .title = "a start over the app's open-stream cap is refused (429); an end frees a place",
-        .requirement = "12.1.6: a start that would exceed a server's cap on open streams MUST NOT be "
-                       "answered 2xx and creates nothing, and SHOULD be answered 429; once a "
-                       "stream ends its place is free. Checked on the --limits app with its "
-                       "max_open_streams.",
+        .requirement =
+            "12.1.6: a start that would exceed a server's cap on open streams MUST NOT be "
+            "answered 2xx and creates nothing, and SHOULD be answered 429; once a "
+            "stream ends its place is free. Checked on the --limits app with its "
+            "max_open_streams.",
         .tags = "needs:control-api needs:limits",
         .timeout_ms = 8000,
         .run = run_open_cap,
