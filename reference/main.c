@@ -13,7 +13,7 @@
 
 #include "config/config.h"
 #include "core/faults.h"
-#include "core/server.h"
+#include "server/server.h"
 #include "net/net.h"
 #include "store/redis.h"
 #include "store/store.h"

@@ -1,11 +1,12 @@
 /* rh_api: the HTTP side of the server without sockets: routing, the Pusher HTTP API,
  * the control API and the streaming service on top of the store, the authorizer
- * (/broadcasting/auth) and /up. Entry point: rh_srv_http (declared in core/server.h).
- * core/srv.c calls init/free/tick. */
+ * (/broadcasting/auth) and /up. Entry points: rh_srv_http and rh_srv_bus_deliver
+ * (api/service.h). server/server.c calls init/free/tick. */
 #ifndef RH_API_H
 #define RH_API_H
 
 #include "../core/srv.h"
+#include "service.h"
 
 int rh_api_init(rh_srv *srv);
 void rh_api_free(rh_srv *srv);

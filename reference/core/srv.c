@@ -1,11 +1,10 @@
-/* rh_srv lifetime, connection open/close, heartbeat and shutdown (the WebSocket side of
- * server.h; rh_srv_http lives in api/). */
+/* Connection open/close, heartbeat and shutdown (the WebSocket side of core/server.h; the
+ * server's lifetime is in server/server.c, rh_srv_http in api/). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../api/api.h"
 #include "../proto/message.h"
 #include "conn.h"
 #include "hub.h"
@@ -20,55 +19,6 @@ void rh_srv_log(rh_srv *srv, int level, const char *fmt, ...)
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     srv->io.log(srv->io.ud, level, buf);
-}
-
-rh_srv *rh_srv_new(const rh_cfg *cfg, const rh_srv_io *io, rh_store *store, char *err,
-                   size_t errlen)
-{
-    if (errlen)
-        err[0] = '\0';
-    if (!cfg || !io || !io->send || !io->close || !io->now_ms || !io->random) {
-        snprintf(err, errlen, "rh_srv_new: cfg and io (send, close, now_ms, random) are required");
-        return NULL;
-    }
-    rh_srv *srv = calloc(1, sizeof(*srv));
-    if (!srv) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    srv->cfg = cfg;
-    srv->io = *io;
-    srv->store = store;
-    srv->apps = calloc(cfg->napps ? cfg->napps : 1, sizeof *srv->apps);
-    if (!srv->apps) {
-        snprintf(err, errlen, "out of memory");
-        free(srv);
-        return NULL;
-    }
-    if (rh_hub_init(srv) != 0) {
-        snprintf(err, errlen, "cannot initialise the hub (out of memory or no random bytes)");
-        free(srv->apps);
-        free(srv);
-        return NULL;
-    }
-    if (rh_api_init(srv) != 0) {
-        snprintf(err, errlen, "cannot initialise the HTTP API");
-        rh_hub_free(srv);
-        free(srv->apps);
-        free(srv);
-        return NULL;
-    }
-    return srv;
-}
-
-void rh_srv_free(rh_srv *srv)
-{
-    if (!srv)
-        return;
-    rh_api_free(srv);
-    rh_hub_free(srv);
-    free(srv->apps);
-    free(srv);
 }
 
 void rh_srv_note_http(rh_srv *srv, int status)
@@ -295,14 +245,11 @@ static void heartbeat(rh_srv *srv)
     rh_buf_unref(ping);
 }
 
-void rh_srv_tick(rh_srv *srv)
+void rh_srv_heartbeat(rh_srv *srv)
 {
-    if (!srv)
-        return;
     rh_hub_enter(srv);
     heartbeat(srv);
     rh_hub_leave(srv);
-    rh_api_tick(srv);
 }
 
 void rh_srv_shutdown(rh_srv *srv)

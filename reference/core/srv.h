@@ -1,8 +1,8 @@
 /* The server context shared by core/ (WebSocket side) and api/ (HTTP side). Internal to
- * reference/: the network edge uses server.h only.
+ * reference/: the network edge uses server/server.h only.
  *
- * rh_srv is the only mutable state of a running server: no globals anywhere. core/srv.c owns
- * its lifetime; each part keeps its private state behind an opaque pointer here. */
+ * rh_srv is the only mutable state of a running server: no globals anywhere. server/server.c
+ * owns its lifetime; each part keeps its private state behind an opaque pointer here. */
 #ifndef RH_SRV_H
 #define RH_SRV_H
 
@@ -62,6 +62,9 @@ int rh_srv_has_bus(const rh_srv *srv);
 
 /* Logs through io->log when set; printf-style. */
 void rh_srv_log(rh_srv *srv, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Pings connections silent for activity_timeout, closes with 4201 those that never answered
+ * (server/server.c calls it from rh_srv_tick). */
+void rh_srv_heartbeat(rh_srv *srv);
 /* The limit counters of app (one of srv->cfg->apps). */
 rh_app_state *rh_srv_app_state(rh_srv *srv, const rh_cfg_app *app);
 

@@ -16,7 +16,7 @@
 #include <uv.h>
 
 #include "../config/config.h"
-#include "../core/server.h"
+#include "../server/server.h"
 
 /* Leveled logging to stderr; the level is the only state. */
 typedef struct rh_log {

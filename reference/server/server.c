@@ -1,0 +1,65 @@
+/* The server context: rh_srv's lifetime and the once-a-second tick, over the WebSocket side
+ * (core/) and the HTTP side (api/). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../api/api.h"
+#include "../core/hub.h"
+#include "server.h"
+
+rh_srv *rh_srv_new(const rh_cfg *cfg, const rh_srv_io *io, rh_store *store, char *err,
+                   size_t errlen)
+{
+    if (errlen)
+        err[0] = '\0';
+    if (!cfg || !io || !io->send || !io->close || !io->now_ms || !io->random) {
+        snprintf(err, errlen, "rh_srv_new: cfg and io (send, close, now_ms, random) are required");
+        return NULL;
+    }
+    rh_srv *srv = calloc(1, sizeof(*srv));
+    if (!srv) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    srv->cfg = cfg;
+    srv->io = *io;
+    srv->store = store;
+    srv->apps = calloc(cfg->napps ? cfg->napps : 1, sizeof *srv->apps);
+    if (!srv->apps) {
+        snprintf(err, errlen, "out of memory");
+        free(srv);
+        return NULL;
+    }
+    if (rh_hub_init(srv) != 0) {
+        snprintf(err, errlen, "cannot initialise the hub (out of memory or no random bytes)");
+        free(srv->apps);
+        free(srv);
+        return NULL;
+    }
+    if (rh_api_init(srv) != 0) {
+        snprintf(err, errlen, "cannot initialise the HTTP API");
+        rh_hub_free(srv);
+        free(srv->apps);
+        free(srv);
+        return NULL;
+    }
+    return srv;
+}
+
+void rh_srv_free(rh_srv *srv)
+{
+    if (!srv)
+        return;
+    rh_api_free(srv);
+    rh_hub_free(srv);
+    free(srv->apps);
+    free(srv);
+}
+
+void rh_srv_tick(rh_srv *srv)
+{
+    if (!srv)
+        return;
+    rh_srv_heartbeat(srv);
+    rh_api_tick(srv);
+}
