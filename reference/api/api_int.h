@@ -25,8 +25,23 @@ typedef struct rh_api_held {
     rh_buf *frame;
 } rh_api_held;
 
+struct rh_api_stream_ref;
+/* The outgoing stream frames' seam: encode_token builds a token event (NULL: out of memory),
+ * send_token publishes it (the caller keeps its reference), before_end (may be NULL) runs
+ * before thread.stream.ended is published. rh_api_out_plain is the correct path; fault
+ * decorators (api/faults.c) replace members of srv->api->out. */
+typedef struct rh_api_out {
+    rh_buf *(*encode_token)(rh_srv *srv, const struct rh_api_stream_ref *ref, uint64_t seq,
+                            const char *token, size_t len);
+    void (*send_token)(rh_srv *srv, const struct rh_api_stream_ref *ref, uint64_t seq,
+                       rh_buf *frame);
+    void (*before_end)(rh_srv *srv, const struct rh_api_stream_ref *ref);
+} rh_api_out;
+extern const rh_api_out rh_api_out_plain;
+
 struct rh_api {
     rh_api_held *held;
+    rh_api_out out;
 };
 
 /* The request as seen by a handler after routing and the signature check. */
@@ -45,11 +60,13 @@ void rh_api_reply_json(rh_http_done done, void *ud, int status, cJSON *body);
 void rh_api_error(rh_http_done done, void *ud, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Held frames: put one under (app, key) (takes its own reference); deliver_held publishes
- * the frame held under (app, key), if any, and returns 1 when there was one. */
+/* faults.c: held frames: put one under (app, key) (takes its own reference); deliver_held
+ * publishes the frame held under (app, key), if any, and returns 1 when there was one;
+ * free_all drops every held frame. */
 int rh_api_hold(rh_srv *srv, const rh_cfg_app *app, const char *key, const char *channel,
                 rh_buf *frame, const char *except);
 int rh_api_deliver_held(rh_srv *srv, const rh_cfg_app *app, const char *key);
+void rh_api_held_free_all(rh_srv *srv);
 
 /* Channel info with the channels-info fault applied. */
 void rh_api_chan_info(rh_srv *srv, const rh_cfg_app *app, const char *channel,
@@ -141,10 +158,10 @@ typedef struct rh_api_stream_ref {
 } rh_api_stream_ref;
 
 int rh_api_stream_channel(const rh_store_stream *s, char *out, size_t outlen);
-/* Publishes token i of n with the given seq (seq-dup / seq-swap faults applied). */
+/* Publishes the token with the given seq through srv->api->out. */
 int rh_api_publish_token(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t seq, const char *token,
                          size_t len);
-/* Publishes thread.stream.ended (flushes a token held by seq-swap first). */
+/* Publishes thread.stream.ended (after srv->api->out.before_end). */
 int rh_api_publish_end(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t last_seq,
                        const char *reason);
 

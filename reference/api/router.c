@@ -1,6 +1,6 @@
 /* rh_srv_http: routing, app lookup, the request signature check and the JSON answers shared
- * by every handler (api/ owns it). Also the api state (held frames of fault switches) and the
- * periodic expiry of ended streams. */
+ * by every handler (api/ owns it). Also the api state and the periodic expiry of ended
+ * streams. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,72 +80,22 @@ static void error_retry(rh_http_done done, void *ud, int status, const char *ret
 
 /* --- api state ---------------------------------------------------------------------------- */
 
-static void held_free(rh_api_held *h);
-
 int rh_api_init(rh_srv *srv)
 {
     srv->api = calloc(1, sizeof *srv->api);
-    return srv->api ? 0 : -1;
+    if (!srv->api)
+        return -1;
+    srv->api->out = rh_api_out_plain;
+    return 0;
 }
 
 void rh_api_free(rh_srv *srv)
 {
     if (!srv->api)
         return;
-    rh_api_held *h = srv->api->held;
-    while (h) {
-        rh_api_held *next = h->next;
-        held_free(h);
-        h = next;
-    }
+    rh_api_held_free_all(srv);
     free(srv->api);
     srv->api = NULL;
-}
-
-static void held_free(rh_api_held *h)
-{
-    rh_buf_unref(h->frame);
-    free(h->key);
-    free(h->channel);
-    free(h->except);
-    free(h);
-}
-
-int rh_api_hold(rh_srv *srv, const rh_cfg_app *app, const char *key, const char *channel,
-                rh_buf *frame, const char *except)
-{
-    rh_api_held *h = calloc(1, sizeof *h);
-    if (!h)
-        return -1;
-    h->key = strdup(key);
-    h->channel = strdup(channel);
-    h->except = except ? strdup(except) : NULL;
-    if (!h->key || !h->channel || (except && !h->except)) {
-        free(h->key);
-        free(h->channel);
-        free(h->except);
-        free(h);
-        return -1;
-    }
-    h->app = app;
-    h->frame = rh_buf_ref(frame);
-    h->next = srv->api->held;
-    srv->api->held = h;
-    return 0;
-}
-
-int rh_api_deliver_held(rh_srv *srv, const rh_cfg_app *app, const char *key)
-{
-    for (rh_api_held **pp = &srv->api->held; *pp; pp = &(*pp)->next) {
-        rh_api_held *h = *pp;
-        if (h->app == app && strcmp(h->key, key) == 0) {
-            *pp = h->next;
-            rh_hub_publish(srv, app, h->channel, h->frame, h->except);
-            held_free(h);
-            return 1;
-        }
-    }
-    return 0;
 }
 
 uint64_t rh_api_ttl_ms(rh_srv *srv)

@@ -2,8 +2,15 @@
  * the conformance suite can show each case catches a real bug (its "teeth").
  *
  * Compiled in only with -Dfaults=true (RH_WITH_FAULTS); otherwise rh_fault_on is constant 0
- * and the compiler drops every faulty branch. The set of active faults lives in rh_srv
- * (no global state). Each fault has a stable name used by --fault NAME and by the kill matrix. */
+ * and the compiler drops every faulty branch. The set of active faults lives in rh_srv, one
+ * byte per fault (no global state, no limit on their number). Each fault has a stable name
+ * used by --fault NAME and by the kill matrix.
+ *
+ * Where the code has a seam a fault is a decorator swapped in by rh_srv_set_fault (the
+ * outgoing stream frames: api/faults.c); the others are inline checks
+ * `if (rh_fault_on(srv, RH_FAULT_X))` at the one place the bug would be. To add a fault: an
+ * enum value here, its name and description in faults.c, the check or the decorator, and the
+ * kill matrix re-run for it (ci/killmatrix --write --fault NAME). */
 #ifndef RH_FAULTS_H
 #define RH_FAULTS_H
 
@@ -70,15 +77,13 @@ typedef enum {
     RH_FAULT_REPLAY_INCLUSIVE,     /* replay answers from after_seq itself (a duplicate) */
     RH_FAULT_REPLAY_SKIP,          /* replay leaves out the first token after after_seq */
     RH_FAULT_REPLAY_NO_GONE,       /* replay past the kept window answers 200, not 410 */
-    /* limits (issue 8) */
+    /* limits */
     RH_FAULT_NO_CONN_QUOTA,    /* max_connections not enforced */
     RH_FAULT_NO_SUB_LIMIT,     /* max_subscriptions not enforced */
     RH_FAULT_NO_HTTP_RATE,     /* http_requests_per_sec not enforced */
     RH_FAULT_ORIGIN_UNCHECKED, /* allowed_origins not checked */
     RH_FAULT__COUNT
 } rh_fault;
-
-_Static_assert(RH_FAULT__COUNT <= 64, "faults are bits of a uint64_t");
 
 typedef struct rh_fault_info {
     const char *name;        /* "seq-gap" */

@@ -41,9 +41,6 @@ typedef struct rh_srv_io {
     size_t (*queued_bytes)(void *ud);
 } rh_srv_io;
 
-/* Test-only fault switches (built with -Dfaults=true). 0, or -1 for an unknown name. */
-int rh_srv_set_fault(rh_srv *srv, const char *name);
-
 /* --- several nodes ----------------------------------------------------------------------- */
 
 /* The cross-node bus (several servers on one Redis). Without one (the default) events go

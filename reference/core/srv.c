@@ -38,21 +38,6 @@ rh_app_state *rh_srv_app_state(rh_srv *srv, const rh_cfg_app *app)
     return &srv->apps[app - srv->cfg->apps];
 }
 
-int rh_srv_set_fault(rh_srv *srv, const char *name)
-{
-#ifdef RH_WITH_FAULTS
-    int f = name ? rh_fault_by_name(name) : -1;
-    if (f < 0)
-        return -1;
-    srv->faults[f] = 1;
-    return 0;
-#else
-    (void)srv;
-    (void)name;
-    return -1;
-#endif
-}
-
 size_t rh_srv_conn_count(const rh_srv *srv)
 {
     return srv ? rh_hub_conn_total(srv) : 0;

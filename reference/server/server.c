@@ -63,3 +63,19 @@ void rh_srv_tick(rh_srv *srv)
     rh_srv_heartbeat(srv);
     rh_api_tick(srv);
 }
+
+int rh_srv_set_fault(rh_srv *srv, const char *name)
+{
+#ifdef RH_WITH_FAULTS
+    int f = name ? rh_fault_by_name(name) : -1;
+    if (f < 0)
+        return -1;
+    srv->faults[f] = 1;
+    rh_api_faults_install(srv, (rh_fault)f);
+    return 0;
+#else
+    (void)srv;
+    (void)name;
+    return -1;
+#endif
+}

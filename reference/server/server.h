@@ -16,5 +16,8 @@ void rh_srv_free(rh_srv *srv);
 /* Called about once a second: heartbeat (server ping after silence, 4201 after no pong),
  * expiry of ended streams. */
 void rh_srv_tick(rh_srv *srv);
+/* Test-only fault switches (built with -Dfaults=true): sets the switch and installs its
+ * decorators where it sits at a seam. 0, or -1 for an unknown name. */
+int rh_srv_set_fault(rh_srv *srv, const char *name);
 
 #endif

@@ -1,0 +1,153 @@
+/* Fault switches of the HTTP side that sit at a seam rather than inline: the outgoing stream
+ * frames (srv->api->out, the token encoder and sender) are swapped for decorators that break
+ * them, and frames held back by order faults wait here. rh_api_faults_install is called for
+ * each fault switched on (server/server.c rh_srv_set_fault); without -Dfaults=true it installs
+ * nothing and the plain path of api/stream.c is the only one. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+#include "proto/events.h"
+#include "proto/message.h"
+
+/* --- held frames (events-reorder, seq-swap) ----------------------------------------------- */
+
+static void held_free(rh_api_held *h)
+{
+    rh_buf_unref(h->frame);
+    free(h->key);
+    free(h->channel);
+    free(h->except);
+    free(h);
+}
+
+int rh_api_hold(rh_srv *srv, const rh_cfg_app *app, const char *key, const char *channel,
+                rh_buf *frame, const char *except)
+{
+    rh_api_held *h = calloc(1, sizeof *h);
+    if (!h)
+        return -1;
+    h->key = strdup(key);
+    h->channel = strdup(channel);
+    h->except = except ? strdup(except) : NULL;
+    if (!h->key || !h->channel || (except && !h->except)) {
+        free(h->key);
+        free(h->channel);
+        free(h->except);
+        free(h);
+        return -1;
+    }
+    h->app = app;
+    h->frame = rh_buf_ref(frame);
+    h->next = srv->api->held;
+    srv->api->held = h;
+    return 0;
+}
+
+int rh_api_deliver_held(rh_srv *srv, const rh_cfg_app *app, const char *key)
+{
+    for (rh_api_held **pp = &srv->api->held; *pp; pp = &(*pp)->next) {
+        rh_api_held *h = *pp;
+        if (h->app == app && strcmp(h->key, key) == 0) {
+            *pp = h->next;
+            rh_hub_publish(srv, app, h->channel, h->frame, h->except);
+            held_free(h);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void rh_api_held_free_all(rh_srv *srv)
+{
+    rh_api_held *h = srv->api->held;
+    while (h) {
+        rh_api_held *next = h->next;
+        held_free(h);
+        h = next;
+    }
+    srv->api->held = NULL;
+}
+
+#ifdef RH_WITH_FAULTS
+
+/* --- stream frame decorators (missing-field, wrong-type, seq-dup, seq-swap) --------------- */
+
+static void swap_key(const rh_store_stream *s, char *key, size_t keylen)
+{
+    snprintf(key, keylen, "sw:%s", s->stream_id);
+}
+
+/* The token event built field by field, as a hand-rolled encoder would. */
+static rh_buf *encode_token_faulty(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t seq,
+                                   const char *token, size_t len)
+{
+    const rh_store_stream *s = ref->s;
+    cJSON *o = cJSON_CreateObject();
+    char seqs[24];
+    snprintf(seqs, sizeof seqs, "%llu", (unsigned long long)seq);
+    char *tok = strndup(token, len);
+    int ok = o && tok && cJSON_AddStringToObject(o, "workspace_id", s->workspace_id) &&
+             cJSON_AddStringToObject(o, "thread_id", s->thread_id) &&
+             (rh_fault_on(srv, RH_FAULT_MISSING_FIELD) ||
+              cJSON_AddStringToObject(o, "run_id", s->run_id)) &&
+             cJSON_AddStringToObject(o, "stream_id", s->stream_id) &&
+             (rh_fault_on(srv, RH_FAULT_WRONG_TYPE)
+                  ? cJSON_AddStringToObject(o, "seq", seqs) != NULL
+                  : cJSON_AddNumberToObject(o, "seq", (double)seq) != NULL) &&
+             cJSON_AddStringToObject(o, "token", tok);
+    free(tok);
+    char *data = ok ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!data)
+        return NULL;
+    rh_buf *f = rh_msg_encode(RH_EVT_TOKEN, ref->channel, data, strlen(data));
+    cJSON_free(data);
+    return f;
+}
+
+/* seq-swap holds token 3 in a per-stream slot and sends it after token 4; seq-dup sends
+ * token 3 twice (a retried send, not deduped). */
+static void send_token_faulty(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t seq, rh_buf *f)
+{
+    char key[RH_STORE_ID_MAX + 8];
+    swap_key(ref->s, key, sizeof key);
+    if (rh_fault_on(srv, RH_FAULT_SEQ_SWAP) && seq == 3 &&
+        rh_api_hold(srv, ref->app, key, ref->channel, f, NULL) == 0)
+        return;
+    rh_api_out_plain.send_token(srv, ref, seq, f);
+    if (rh_fault_on(srv, RH_FAULT_SEQ_DUP) && seq == 3)
+        rh_hub_publish(srv, ref->app, ref->channel, f, NULL);
+    if (rh_fault_on(srv, RH_FAULT_SEQ_SWAP) && seq == 4)
+        rh_api_deliver_held(srv, ref->app, key);
+}
+
+/* seq-swap: nothing stays behind the end. */
+static void before_end_faulty(rh_srv *srv, const rh_api_stream_ref *ref)
+{
+    char key[RH_STORE_ID_MAX + 8];
+    swap_key(ref->s, key, sizeof key);
+    rh_api_deliver_held(srv, ref->app, key);
+}
+
+void rh_api_faults_install(rh_srv *srv, rh_fault f)
+{
+    rh_api_out *out = &srv->api->out;
+    if (f == RH_FAULT_MISSING_FIELD || f == RH_FAULT_WRONG_TYPE)
+        out->encode_token = encode_token_faulty;
+    if (f == RH_FAULT_SEQ_DUP || f == RH_FAULT_SEQ_SWAP) {
+        out->send_token = send_token_faulty;
+        out->before_end = before_end_faulty;
+    }
+}
+
+#else
+
+void rh_api_faults_install(rh_srv *srv, rh_fault f)
+{
+    (void)srv;
+    (void)f;
+}
+
+#endif
