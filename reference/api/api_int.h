@@ -12,6 +12,7 @@
 
 #include "../core/hub.h"
 #include "../proto/channel.h"
+#include "../proto/control.h"
 #include "../store/store.h"
 #include "api.h"
 
@@ -39,9 +40,28 @@ typedef struct rh_api_out {
 } rh_api_out;
 extern const rh_api_out rh_api_out_plain;
 
+/* The control API's body parsers, a table so that the lax-parsing faults swap in their own
+ * (api/faults.c): start fills the four ids, tokens fills t (freed with rh_ctl_tokens_clear),
+ * valid_sid answers 1 for an acceptable stream id of n bytes from a path. Each returns an
+ * rh_ctl_err with err set. */
+typedef struct rh_api_start_ids {
+    char workspace_id[RH_STORE_ID_MAX + 1];
+    char thread_id[RH_STORE_ID_MAX + 1];
+    char run_id[RH_STORE_ID_MAX + 1];
+    char stream_id[RH_STORE_ID_MAX + 1];
+} rh_api_start_ids;
+typedef struct rh_api_parsers {
+    int (*start)(const char *body, size_t len, rh_api_start_ids *out, char *err, size_t errlen);
+    int (*tokens)(const char *body, size_t len, size_t max, rh_ctl_tokens *t, char *err,
+                  size_t errlen);
+    int (*valid_sid)(const char *id, size_t n);
+} rh_api_parsers;
+extern const rh_api_parsers rh_api_parsers_strict; /* control.c */
+
 struct rh_api {
     rh_api_held *held;
     rh_api_out out;
+    rh_api_parsers parse;
 };
 
 /* The request as seen by a handler after routing and the signature check. */

@@ -68,16 +68,11 @@ int rh_api_store_fail(const rh_store_reply *r, rh_http_done done, void *ud)
     return 0;
 }
 
-static int lax_ids(rh_srv *srv)
-{
-    return rh_fault_on(srv, RH_FAULT_STREAM_LAX_IDS) != 0;
-}
-
 /* 0 when the stream id from the path is acceptable; otherwise answers 400. */
 int rh_api_check_sid(const rh_api_call *c)
 {
     size_t n = strlen(c->arg);
-    if (rh_chan_valid_id(c->arg, n) || (lax_ids(c->srv) && n <= RH_STORE_ID_MAX))
+    if (c->srv->api->parse.valid_sid(c->arg, n))
         return 0;
     rh_api_error(c->done, c->ud, 400, "invalid stream_id: expected [A-Za-z0-9_-]{1,64}");
     return -1;
@@ -122,6 +117,31 @@ static cJSON *stream_json(rh_srv *srv, const rh_store_stream *s)
     return o;
 }
 
+/* --- parsers ------------------------------------------------------------------------------ */
+
+static int parse_start(const char *body, size_t len, rh_api_start_ids *s, char *err, size_t errlen)
+{
+    rh_ctl_start cs;
+    memset(&cs, 0, sizeof cs);
+    int rc = rh_ctl_parse_start(body, len, &cs, err, errlen);
+    snprintf(s->workspace_id, sizeof s->workspace_id, "%s", cs.workspace_id);
+    snprintf(s->thread_id, sizeof s->thread_id, "%s", cs.thread_id);
+    snprintf(s->run_id, sizeof s->run_id, "%s", cs.run_id);
+    snprintf(s->stream_id, sizeof s->stream_id, "%s", cs.stream_id);
+    return rc;
+}
+
+static int valid_sid(const char *id, size_t n)
+{
+    return rh_chan_valid_id(id, n);
+}
+
+const rh_api_parsers rh_api_parsers_strict = {
+    .start = parse_start,
+    .tokens = rh_ctl_parse_tokens,
+    .valid_sid = valid_sid,
+};
+
 /* --- start -------------------------------------------------------------------------------- */
 
 typedef struct call_ctx {
@@ -132,7 +152,6 @@ typedef struct call_ctx {
     char sid[RH_STORE_ID_MAX + 1];
     int reason;      /* end */
     rh_ctl_tokens t; /* tokens */
-    int lax_tokens;  /* t filled by the utf8-unchecked parser */
 } call_ctx;
 
 static call_ctx *ctx_new(const rh_api_call *c)
@@ -171,38 +190,6 @@ static call_ctx *parsed_ctx_new(const rh_api_call *c, int rc, const char *err)
     return ctx_new(c);
 }
 
-typedef struct start_ids {
-    char workspace_id[RH_STORE_ID_MAX + 1];
-    char thread_id[RH_STORE_ID_MAX + 1];
-    char run_id[RH_STORE_ID_MAX + 1];
-    char stream_id[RH_STORE_ID_MAX + 1];
-} start_ids;
-
-/* The stream-lax-ids parser: any non-empty string the store can hold. */
-static int parse_start_lax(const char *body, size_t len, start_ids *out, char *err, size_t errlen)
-{
-    static const char *const names[4] = {"workspace_id", "thread_id", "run_id", "stream_id"};
-    char *dst[4] = {out->workspace_id, out->thread_id, out->run_id, out->stream_id};
-    int code;
-    cJSON *o = rh_json_parse(body, len, &code, err, errlen);
-    if (!o || !cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        snprintf(err, errlen, "body must be a JSON object");
-        return RH_CTL_ERR_JSON;
-    }
-    for (int i = 0; i < 4; i++) {
-        const char *v = rh_json_str(o, names[i]);
-        if (!v || !*v || strlen(v) > RH_STORE_ID_MAX) {
-            snprintf(err, errlen, "%s: missing or not a string", names[i]);
-            cJSON_Delete(o);
-            return RH_CTL_ERR_FIELD;
-        }
-        strcpy(dst[i], v);
-    }
-    cJSON_Delete(o);
-    return RH_CTL_OK;
-}
-
 static void start_done(void *ud, const rh_store_reply *r)
 {
     call_ctx *x = ud;
@@ -219,21 +206,10 @@ static void start_done(void *ud, const rh_store_reply *r)
 
 void rh_api_stream_start(const rh_api_call *c)
 {
-    start_ids s;
-    rh_ctl_start cs;
+    rh_api_start_ids s;
     char err[256] = "";
     memset(&s, 0, sizeof s);
-    memset(&cs, 0, sizeof cs);
-    int rc;
-    if (lax_ids(c->srv)) {
-        rc = parse_start_lax(c->req->body, c->req->body_len, &s, err, sizeof err);
-    } else {
-        rc = rh_ctl_parse_start(c->req->body, c->req->body_len, &cs, err, sizeof err);
-        snprintf(s.workspace_id, sizeof s.workspace_id, "%s", cs.workspace_id);
-        snprintf(s.thread_id, sizeof s.thread_id, "%s", cs.thread_id);
-        snprintf(s.run_id, sizeof s.run_id, "%s", cs.run_id);
-        snprintf(s.stream_id, sizeof s.stream_id, "%s", cs.stream_id);
-    }
+    int rc = c->srv->api->parse.start(c->req->body, c->req->body_len, &s, err, sizeof err);
     call_ctx *x = parsed_ctx_new(c, rc, err);
     if (!x)
         return;
@@ -244,70 +220,9 @@ void rh_api_stream_start(const rh_api_call *c)
 
 /* --- tokens ------------------------------------------------------------------------------- */
 
-static void lax_tokens_clear(rh_ctl_tokens *t)
-{
-    for (size_t i = 0; i < t->n; i++)
-        free(t->tokens[i]);
-    free(t->tokens);
-    free(t->lens);
-    memset(t, 0, sizeof *t);
-}
-
-/* The utf8-unchecked parser: cJSON takes any bytes inside strings. */
-static int parse_tokens_lax(const char *body, size_t len, size_t max, rh_ctl_tokens *t, char *err,
-                            size_t errlen)
-{
-    memset(t, 0, sizeof *t);
-    cJSON *o = cJSON_ParseWithLength(body, len);
-    cJSON *one = cJSON_GetObjectItemCaseSensitive(o, "token");
-    cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "tokens");
-    size_t n = cJSON_IsString(one) ? 1 : cJSON_IsArray(arr) ? (size_t)cJSON_GetArraySize(arr) : 0;
-    int rc = RH_CTL_OK;
-    if (!cJSON_IsObject(o) || n == 0 || n > RH_CTL_MAX_TOKENS) {
-        snprintf(err, errlen, "body must be {\"token\": S} or {\"tokens\": [S, ...]}");
-        rc = RH_CTL_ERR_FIELD;
-        goto out;
-    }
-    t->tokens = calloc(n, sizeof *t->tokens);
-    t->lens = calloc(n, sizeof *t->lens);
-    if (!t->tokens || !t->lens) {
-        rc = RH_CTL_ERR_NOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        cJSON *it = one ? one : cJSON_GetArrayItem(arr, (int)i);
-        if (!cJSON_IsString(it)) {
-            snprintf(err, errlen, "tokens[%zu]: not a string", i);
-            rc = RH_CTL_ERR_FIELD;
-            goto out;
-        }
-        t->lens[i] = strlen(it->valuestring);
-        t->total += t->lens[i];
-        if (t->total > max) {
-            snprintf(err, errlen, "tokens over %zu bytes", max);
-            rc = RH_CTL_ERR_TOO_LARGE;
-            goto out;
-        }
-        t->tokens[i] = strdup(it->valuestring);
-        if (!t->tokens[i]) {
-            rc = RH_CTL_ERR_NOMEM;
-            goto out;
-        }
-        t->n = i + 1;
-    }
-out:
-    cJSON_Delete(o);
-    if (rc != RH_CTL_OK)
-        lax_tokens_clear(t);
-    return rc;
-}
-
 static void tokens_ctx_free(call_ctx *x)
 {
-    if (x->lax_tokens)
-        lax_tokens_clear(&x->t);
-    else
-        rh_ctl_tokens_clear(&x->t);
+    rh_ctl_tokens_clear(&x->t);
     free(x);
 }
 
@@ -382,13 +297,7 @@ void rh_api_stream_tokens(const rh_api_call *c)
         return;
     size_t max = rh_fault_on(c->srv, RH_FAULT_TOKEN_LIMIT) ? SIZE_MAX : c->app->max_token_bytes;
     char err[256] = "";
-    int rc;
-    if (rh_fault_on(c->srv, RH_FAULT_UTF8_UNCHECKED)) {
-        x->lax_tokens = 1;
-        rc = parse_tokens_lax(c->req->body, c->req->body_len, max, &x->t, err, sizeof err);
-    } else {
-        rc = rh_ctl_parse_tokens(c->req->body, c->req->body_len, max, &x->t, err, sizeof err);
-    }
+    int rc = c->srv->api->parse.tokens(c->req->body, c->req->body_len, max, &x->t, err, sizeof err);
     if (rc != RH_CTL_OK) {
         ctl_refuse(c, rc, err);
         tokens_ctx_free(x);

@@ -1,6 +1,7 @@
-/* Fault switches of the HTTP side that sit at a seam rather than inline: the outgoing stream
- * frames (srv->api->out, the token encoder and sender) are swapped for decorators that break
- * them, and frames held back by order faults wait here. rh_api_faults_install is called for
+/* Fault switches of the HTTP side that sit at a seam rather than inline: the control API's
+ * body parsers (srv->api->parse) are swapped for lax ones, the outgoing stream frames
+ * (srv->api->out, the token encoder and sender) for decorators that break them, and frames
+ * held back by order faults wait here. rh_api_faults_install is called for
  * each fault switched on (server/server.c rh_srv_set_fault); without -Dfaults=true it installs
  * nothing and the plain path of api/stream.c is the only one. */
 #include <stdio.h>
@@ -8,7 +9,9 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "proto/channel.h"
 #include "proto/events.h"
+#include "proto/json.h"
 #include "proto/message.h"
 
 /* --- held frames (events-reorder, seq-swap) ----------------------------------------------- */
@@ -131,8 +134,98 @@ static void before_end_faulty(rh_srv *srv, const rh_api_stream_ref *ref)
     rh_api_deliver_held(srv, ref->app, key);
 }
 
+/* --- lax parsers (stream-lax-ids, utf8-unchecked) ------------------------------------------ */
+
+/* The stream-lax-ids parser: any non-empty string the store can hold. */
+static int parse_start_lax(const char *body, size_t len, rh_api_start_ids *out, char *err,
+                           size_t errlen)
+{
+    static const char *const names[4] = {"workspace_id", "thread_id", "run_id", "stream_id"};
+    char *dst[4] = {out->workspace_id, out->thread_id, out->run_id, out->stream_id};
+    int code;
+    cJSON *o = rh_json_parse(body, len, &code, err, errlen);
+    if (!o || !cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        snprintf(err, errlen, "body must be a JSON object");
+        return RH_CTL_ERR_JSON;
+    }
+    for (int i = 0; i < 4; i++) {
+        const char *v = rh_json_str(o, names[i]);
+        if (!v || !*v || strlen(v) > RH_STORE_ID_MAX) {
+            snprintf(err, errlen, "%s: missing or not a string", names[i]);
+            cJSON_Delete(o);
+            return RH_CTL_ERR_FIELD;
+        }
+        strcpy(dst[i], v);
+    }
+    cJSON_Delete(o);
+    return RH_CTL_OK;
+}
+
+/* The utf8-unchecked parser: cJSON takes any bytes inside strings. */
+static int parse_tokens_lax(const char *body, size_t len, size_t max, rh_ctl_tokens *t, char *err,
+                            size_t errlen)
+{
+    memset(t, 0, sizeof *t);
+    cJSON *o = cJSON_ParseWithLength(body, len);
+    cJSON *one = cJSON_GetObjectItemCaseSensitive(o, "token");
+    cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "tokens");
+    size_t n = cJSON_IsString(one) ? 1 : cJSON_IsArray(arr) ? (size_t)cJSON_GetArraySize(arr) : 0;
+    int rc = RH_CTL_OK;
+    if (!cJSON_IsObject(o) || n == 0 || n > RH_CTL_MAX_TOKENS) {
+        snprintf(err, errlen, "body must be {\"token\": S} or {\"tokens\": [S, ...]}");
+        rc = RH_CTL_ERR_FIELD;
+        goto out;
+    }
+    t->tokens = calloc(n, sizeof *t->tokens);
+    t->lens = calloc(n, sizeof *t->lens);
+    if (!t->tokens || !t->lens) {
+        rc = RH_CTL_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cJSON *it = one ? one : cJSON_GetArrayItem(arr, (int)i);
+        if (!cJSON_IsString(it)) {
+            snprintf(err, errlen, "tokens[%zu]: not a string", i);
+            rc = RH_CTL_ERR_FIELD;
+            goto out;
+        }
+        t->lens[i] = strlen(it->valuestring);
+        t->total += t->lens[i];
+        if (t->total > max) {
+            snprintf(err, errlen, "tokens over %zu bytes", max);
+            rc = RH_CTL_ERR_TOO_LARGE;
+            goto out;
+        }
+        t->tokens[i] = strdup(it->valuestring);
+        if (!t->tokens[i]) {
+            rc = RH_CTL_ERR_NOMEM;
+            goto out;
+        }
+        t->n = i + 1;
+    }
+out:
+    cJSON_Delete(o);
+    if (rc != RH_CTL_OK)
+        rh_ctl_tokens_clear(t);
+    return rc;
+}
+
+/* stream-lax-ids: a path's stream id is any string the store can hold. */
+static int valid_sid_lax(const char *id, size_t n)
+{
+    return rh_chan_valid_id(id, n) || n <= RH_STORE_ID_MAX;
+}
+
 void rh_api_faults_install(rh_srv *srv, rh_fault f)
 {
+    rh_api_parsers *parse = &srv->api->parse;
+    if (f == RH_FAULT_STREAM_LAX_IDS) {
+        parse->start = parse_start_lax;
+        parse->valid_sid = valid_sid_lax;
+    }
+    if (f == RH_FAULT_UTF8_UNCHECKED)
+        parse->tokens = parse_tokens_lax;
     rh_api_out *out = &srv->api->out;
     if (f == RH_FAULT_MISSING_FIELD || f == RH_FAULT_WRONG_TYPE)
         out->encode_token = encode_token_faulty;

@@ -86,6 +86,7 @@ int rh_api_init(rh_srv *srv)
     if (!srv->api)
         return -1;
     srv->api->out = rh_api_out_plain;
+    srv->api->parse = rh_api_parsers_strict;
     return 0;
 }
 
