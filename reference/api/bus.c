@@ -100,6 +100,7 @@ static int deliver_stream(rh_srv *srv, const rh_busfield *f, long n, int is_end)
     return 0;
 }
 
+/* protocol §15: every node delivers the bus's events in the bus's order */
 void rh_srv_bus_deliver(rh_srv *srv, const char *msg, size_t len)
 {
     long n = rh_busmsg_count(msg, len);

@@ -95,6 +95,7 @@ static long expires_in(rh_srv *srv, const rh_store_stream *s)
     return (long)((until - now + 999) / 1000);
 }
 
+/* protocol §12.5: stream state: open/ended, last_seq, reason, expires_in */
 static cJSON *stream_json(rh_srv *srv, const rh_store_stream *s)
 {
     char ch[CHAN_BUF];
@@ -204,6 +205,7 @@ static void start_done(void *ud, const rh_store_reply *r)
     free(x);
 }
 
+/* protocol §12.2: POST .../streams */
 void rh_api_stream_start(const rh_api_call *c)
 {
     rh_api_start_ids s;
@@ -226,6 +228,7 @@ static void tokens_ctx_free(call_ctx *x)
     free(x);
 }
 
+/* protocol §10: tokens of one request are broadcast in seq order before the answer */
 static void tokens_done(void *ud, const rh_store_reply *r)
 {
     call_ctx *x = ud;
@@ -290,6 +293,7 @@ static void tokens_done(void *ud, const rh_store_reply *r)
     tokens_ctx_free(x);
 }
 
+/* protocol §12.3: POST .../tokens: token limits, UTF-8, 409 after the end */
 void rh_api_stream_tokens(const rh_api_call *c)
 {
     call_ctx *x = sid_ctx_new(c);
@@ -327,6 +331,7 @@ void rh_api_stream_tokens(const rh_api_call *c)
 
 /* --- end ---------------------------------------------------------------------------------- */
 
+/* protocol §11: thread.stream.ended broadcast once, by the first end; already_ended after */
 static void end_done(void *ud, const rh_store_reply *r)
 {
     call_ctx *x = ud;
@@ -362,6 +367,7 @@ static void end_done(void *ud, const rh_store_reply *r)
     free(x);
 }
 
+/* protocol §12.4: POST .../end */
 void rh_api_stream_end(const rh_api_call *c)
 {
     if (rh_api_check_sid(c) != 0)

@@ -21,6 +21,7 @@ static int trig_status(int rc)
     return 400;
 }
 
+/* protocol §6.6: payload, batch and channel-count limits (413, 400) */
 static rh_trig_limits limits_of(rh_srv *srv, const rh_cfg_app *app)
 {
     rh_trig_limits lim = {.max_channels = app->max_channels,
@@ -52,6 +53,7 @@ static rh_buf *encode_event(rh_srv *srv, const rh_trig_event *e, const char *cha
 }
 
 /* 0, or -1 when out of memory. */
+/* protocol §6.5: socket_id exclusion; 6.7: one frame per event, order kept per publisher */
 static int publish_event(rh_srv *srv, const rh_cfg_app *app, const rh_trig_event *e)
 {
     const char *except = rh_fault_on(srv, RH_FAULT_SOCKET_EXCLUSION) ? NULL : e->socket_id;
@@ -231,6 +233,7 @@ static char *lenient_body(const rh_api_call *c)
     return out;
 }
 
+/* protocol §6.2: POST /apps/{id}/events */
 void rh_api_events(const rh_api_call *c)
 {
     rh_trig_limits lim = limits_of(c->srv, c->app);
@@ -280,6 +283,7 @@ void rh_api_events(const rh_api_call *c)
     rh_api_reply_json(c->done, c->ud, 200, body);
 }
 
+/* protocol §6.3: POST /apps/{id}/batch_events */
 void rh_api_batch_events(const rh_api_call *c)
 {
     rh_trig_limits lim = limits_of(c->srv, c->app);
@@ -383,6 +387,7 @@ static void list_cb(void *ud, const char *channel, const rh_hub_chan_info *info)
         l->failed = 1;
 }
 
+/* protocol §6.4: channel queries */
 void rh_api_channels(const rh_api_call *c)
 {
     rh_form q;

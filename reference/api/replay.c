@@ -72,6 +72,7 @@ static cJSON *answer(const replay_ctx *x, const rh_store_reply *r, size_t skip)
     return o;
 }
 
+/* protocol §12.6: replay: 200 tokens after after_seq, 400 past last_seq, 410 no longer kept */
 void rh_api_replay_answer(rh_srv *srv, const rh_store_reply *r, uint64_t after_seq,
                           rh_http_done done, void *ud)
 {

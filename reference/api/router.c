@@ -59,6 +59,7 @@ static void error_v(rh_http_done done, void *ud, int status, const char *retry_a
     cJSON_free(text);
 }
 
+/* protocol §12.1: every error is a JSON body {"error": ..., "code": N} */
 void rh_api_error(rh_http_done done, void *ud, int status, const char *fmt, ...)
 {
     va_list ap;
@@ -107,6 +108,7 @@ uint64_t rh_api_ttl_ms(rh_srv *srv)
     return ttl > 0 ? (uint64_t)ttl * 1000u : 0;
 }
 
+/* protocol §12.5: ended streams expire after ended_ttl */
 void rh_api_expire(rh_srv *srv)
 {
     if (rh_fault_on(srv, RH_FAULT_STREAM_NO_EXPIRY))
@@ -169,6 +171,7 @@ static int lax_md5_verify(const rh_cfg_app *app, const rh_http_req *req)
 }
 
 /* 0 when the request is signed for app; otherwise answers and returns -1. */
+/* protocol §6.1: every HTTP API and control API request is signed */
 static int check_signature(rh_srv *srv, const rh_cfg_app *app, const rh_http_req *req,
                            rh_http_done done, void *ud)
 {
@@ -203,6 +206,7 @@ static int check_signature(rh_srv *srv, const rh_cfg_app *app, const rh_http_req
 
 /* Fixed one-second windows per app: cheap and predictable for clients (Retry-After is the
  * rest of the window). 0 when the request may go on; otherwise answers 429 and returns -1. */
+/* protocol §6.6: http_requests_per_sec answered 429 with Retry-After */
 static int check_rate(rh_srv *srv, const rh_cfg_app *app, rh_http_done done, void *ud)
 {
     int max = app->http_requests_per_sec;

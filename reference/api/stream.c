@@ -10,6 +10,7 @@
 #include "proto/events.h"
 #include "proto/message.h"
 
+/* protocol §7: the stream channel of a stream */
 int rh_api_stream_channel(const rh_store_stream *s, char *out, size_t outlen)
 {
     /* not rh_chan_format_stream: under the stream-lax-ids fault the ids may be invalid and

@@ -52,6 +52,7 @@ static const rh_cfg_app *app_by_key(const rh_cfg *cfg, const char *key)
 }
 
 /* Two random decimal integers joined by '.', unique among live connections. */
+/* protocol §2.2: socket_id is two random decimal integers joined by a dot */
 static int make_socket_id(rh_srv *srv, rh_conn *c)
 {
     if (rh_fault_on(srv, RH_FAULT_SOCKET_ID_CLOCK)) {
@@ -72,6 +73,7 @@ static int make_socket_id(rh_srv *srv, rh_conn *c)
     return -1;
 }
 
+/* protocol §2.2: connection_established first, double-encoded, with activity_timeout */
 static rh_buf *encode_established(rh_srv *srv, const char *socket_id)
 {
     int timeout = srv->cfg->activity_timeout;
@@ -124,6 +126,7 @@ static int over_quota(rh_srv *srv, const rh_cfg_app *app)
     return rh_srv_app_state(srv, app)->conns >= app->max_connections;
 }
 
+/* protocol §2.1: an unknown app key gets pusher:error 4001 and a close; refusals 4004, 4009 */
 rh_conn *rh_srv_conn_open_origin(rh_srv *srv, const char *app_key, const char *query,
                                  const char *origin, void *handle)
 {
@@ -201,6 +204,7 @@ void rh_srv_conn_closed(rh_srv *srv, rh_conn *c)
     rh_hub_conn_closed(srv, c);
 }
 
+/* protocol §2.4: server pusher:ping after activity_timeout of silence, 4201 without a pong */
 static void heartbeat(rh_srv *srv)
 {
     int idle_s = srv->cfg->activity_timeout;

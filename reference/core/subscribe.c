@@ -12,6 +12,7 @@
 #include "hub.h"
 
 /* pusher:subscription_error {"type","error","status"} on channel. */
+/* protocol §4.5: a refused subscription receives nothing of the channel */
 static void sub_error(rh_conn *c, const char *channel, const char *type, const char *why,
                       int status)
 {
@@ -70,6 +71,7 @@ static void send_succeeded(rh_conn *c, const char *channel)
     cJSON_free(data);
 }
 
+/* protocol §4.3: member_added once per user, to the other members */
 static void publish_member_added(rh_conn *c, const rh_sub *sub)
 {
     cJSON *o = cJSON_CreateObject();
@@ -115,6 +117,8 @@ static int verify_for(rh_conn *c, const char *socket_id, const char *channel, co
 }
 
 /* NULL when auth is valid, else why not. */
+/* protocol §4.2: private and presence subscriptions need a valid auth signature */
+/* protocol §8.2: a stream channel is private: refused (4.2.5) without that exact signature */
 static const char *check_auth(rh_conn *c, const char *channel, const char *auth, const char *cd,
                               rh_chan_type type)
 {
@@ -143,12 +147,14 @@ static const char *check_auth(rh_conn *c, const char *channel, const char *auth,
     }
 }
 
+/* protocol §4.6: subscriptions and members per connection are limited */
 static int presence_full(const rh_conn *c, const rh_chan *ch, const char *user_id)
 {
     size_t max = c->app->max_presence_members;
     return ch && max && ch->members.n >= max && !rh_htab_get(&ch->members, user_id);
 }
 
+/* protocol §4.1: subscribe answers pusher_internal:subscription_succeeded */
 void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
 {
     rh_srv *srv = c->srv;

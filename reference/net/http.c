@@ -1,6 +1,5 @@
 /* The HTTP side of the edge: read a request (body up to 1 MiB), hand it to rh_srv_http, write
- * the answer when its done callback comes (at once or later), keep-alive allowed.
- * Owned by the net helper. */
+ * the answer when its done callback comes (at once or later), keep-alive allowed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

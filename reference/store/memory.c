@@ -156,6 +156,7 @@ static mem_stream *lookup(mem_store *m, const char *app_id, const char *stream_i
     return find(m, key, kl, key_hash(key, kl));
 }
 
+/* protocol §12.2: start: 201 created, 200 same ids, 409 other ids */
 static void mem_start(rh_store *st, const char *app_id, const rh_store_ids *ids, rh_store_cb cb,
                       void *ud)
 {
@@ -298,6 +299,7 @@ static void ring_keep(const mem_store *m, mem_stream *e, const rh_store_tok *t)
         ring_drop_oldest(e);
 }
 
+/* protocol §10: seqs are consecutive, strictly increasing, assigned atomically per stream */
 static void mem_append(rh_store *st, const char *app_id, const char *stream_id,
                        const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud)
 {
@@ -323,6 +325,7 @@ static void mem_append(rh_store *st, const char *app_id, const char *stream_id,
     reply(cb, ud, RH_STORE_OK, e, first, NULL);
 }
 
+/* protocol §11: the first end is recorded; every later end answers that record unchanged */
 static void mem_end(rh_store *st, const char *app_id, const char *stream_id, int reason,
                     uint64_t now_ms, rh_store_cb cb, void *ud)
 {
@@ -348,6 +351,7 @@ static void mem_get(rh_store *st, const char *app_id, const char *stream_id, rh_
     reply(cb, ud, e ? RH_STORE_OK : RH_STORE_NOT_FOUND, e, 0, NULL);
 }
 
+/* protocol §12.6: the kept tokens after after_seq, consecutive, in seq order */
 static void mem_replay(rh_store *st, const char *app_id, const char *stream_id, uint64_t after_seq,
                        size_t limit, rh_store_cb cb, void *ud)
 {
@@ -395,6 +399,7 @@ static void remove_stream(mem_store *m, mem_stream *e)
     free(e);
 }
 
+/* protocol §12.5: ended streams expire after ended_ttl */
 static void mem_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud)
 {
     mem_store *m = (mem_store *)st;

@@ -68,6 +68,7 @@ static void test_up_and_routing(void **state)
     assert_string_equal(f->ctype, "application/json");
 }
 
+/* protocol §6.1: unit test */
 static void test_signature_failures(void **state)
 {
     fx *f = *state;
@@ -155,6 +156,7 @@ static void test_signature_failures(void **state)
     free(tampered);
 }
 
+/* protocol §6.2: unit test */
 static void test_events_publish_and_exclusion(void **state)
 {
     fx *f = *state;
@@ -195,6 +197,7 @@ static void test_events_publish_and_exclusion(void **state)
     assert_error_body(f, 400, NULL);
 }
 
+/* protocol §6.6: unit test */
 static void test_events_limits(void **state)
 {
     fx *f = *state;
@@ -239,6 +242,7 @@ static void test_events_limits(void **state)
     assert_error_body(f, 400, NULL);
 }
 
+/* protocol §6.3: unit test */
 static void test_batch_events(void **state)
 {
     fx *f = *state;
@@ -281,6 +285,7 @@ static void test_batch_events(void **state)
     assert_error_body(f, 400, NULL);
 }
 
+/* protocol §6.4: unit test */
 static void test_channel_queries(void **state)
 {
     fx *f = *state;
@@ -345,6 +350,7 @@ static int auth(fx *f, const char *bearer, const char *body, const char *ctype)
 
 static const char *FORM_CT = "application/x-www-form-urlencoded";
 
+/* protocol §8.1: unit test */
 static void test_authorizer(void **state)
 {
     fx *f = *state;
@@ -429,6 +435,7 @@ static void test_authorizer(void **state)
 }
 
 /* A signature from the authorizer lets a real connection subscribe. */
+/* protocol §8.2: unit test */
 static void test_authorizer_signature_subscribes(void **state)
 {
     fx *f = *state;

@@ -137,6 +137,7 @@ static got get(rh_store *st, const char *app, const char *sid)
     return g;
 }
 
+/* protocol §12.2: unit test */
 static void test_start_created_exists_conflict(void **state)
 {
     rh_fx *f = *state;
@@ -165,6 +166,7 @@ static void test_start_created_exists_conflict(void **state)
     assert_count(f, 2);
 }
 
+/* protocol §10: unit test */
 static void test_append_assigns_ranges(void **state)
 {
     rh_fx *f = *state;
@@ -187,6 +189,7 @@ static void test_append_assigns_ranges(void **state)
     assert_int_equal(get(st, "app", "s1").s.last_seq, 6);
 }
 
+/* protocol §11: unit test */
 static void test_end_first_wins(void **state)
 {
     rh_fx *f = *state;
@@ -247,6 +250,7 @@ static void redis_native_expiry(rh_fx *f)
     assert_int_equal(s.s.last_seq, 0);
 }
 
+/* protocol §12.5: unit test */
 static void test_expire_after_ttl(void **state)
 {
     rh_fx *f = *state;
@@ -370,6 +374,7 @@ static replayed replay(rh_store *st, const char *sid, uint64_t after, size_t lim
 
 /* Kept tokens are consecutive, end at last_seq, and are trimmed by count and by bytes (setup:
  * 4 tokens, 10 bytes), the newest always kept. */
+/* protocol §12.6: unit test */
 static void test_replay_keeps_recent(void **state)
 {
     rh_fx *f = *state;
