@@ -61,7 +61,8 @@ static cJSON *answer(const replay_ctx *x, const rh_store_reply *r, size_t skip)
         last_sent = r->oldest_seq - 1; /* (replay-no-gone) nothing sent, all past the window */
     if (ok) {
         ok = cJSON_AddItemToObject(o, "tokens", arr) != 0;
-        arr = NULL;
+        if (ok)
+            arr = NULL; /* o owns it now; not added, it is still ours */
         ok = ok && cJSON_AddBoolToObject(o, "more", last_sent < s->last_seq);
     }
     cJSON_Delete(arr);

@@ -38,18 +38,20 @@ static char *presence_data(const rh_chan *ch)
     cJSON *ids = pres ? cJSON_AddArrayToObject(pres, "ids") : NULL;
     cJSON *hash = pres ? cJSON_AddObjectToObject(pres, "hash") : NULL;
     char *out = NULL;
-    if (!hash)
+    if (!ids || !hash)
         goto done;
     for (const rh_member *m = ch->mhead; m; m = m->next) {
         cJSON *id = cJSON_CreateString(m->user_id);
-        cJSON *info = m->user_info ? cJSON_CreateRaw(m->user_info) : cJSON_CreateNull();
-        if (!id || !info) {
+        if (!id || !cJSON_AddItemToArray(ids, id)) {
             cJSON_Delete(id);
+            goto done;
+        }
+        /* adding copies the key: it can fail, and the item is then still the caller's */
+        cJSON *info = m->user_info ? cJSON_CreateRaw(m->user_info) : cJSON_CreateNull();
+        if (!info || !cJSON_AddItemToObject(hash, m->user_id, info)) {
             cJSON_Delete(info);
             goto done;
         }
-        cJSON_AddItemToArray(ids, id);
-        cJSON_AddItemToObject(hash, m->user_id, info);
     }
     if (cJSON_AddNumberToObject(pres, "count", (double)ch->members.n))
         out = cJSON_PrintUnformatted(root);
@@ -79,10 +81,10 @@ static void publish_member_added(rh_conn *c, const rh_sub *sub)
     const rh_member *m = sub->member;
     if (o && cJSON_AddStringToObject(o, "user_id", m->user_id)) {
         cJSON *info = m->user_info ? cJSON_CreateRaw(m->user_info) : cJSON_CreateNull();
-        if (info) {
-            cJSON_AddItemToObject(o, "user_info", info);
+        if (info && cJSON_AddItemToObject(o, "user_info", info))
             data = cJSON_PrintUnformatted(o);
-        }
+        else
+            cJSON_Delete(info); /* not added: still ours */
     }
     cJSON_Delete(o);
     const char *name = sub->chan->name;
