@@ -11,8 +11,8 @@
 int rh_api_init(rh_srv *srv);
 void rh_api_free(rh_srv *srv);
 /* Installs the decorators of fault f where it sits at a seam (api/faults.c); a no-op for
- * faults checked inline and in a build without faults. */
-void rh_api_faults_install(rh_srv *srv, rh_fault f);
+ * faults checked inline and in a build without faults. 0, or -1 out of memory. */
+int rh_api_faults_install(rh_srv *srv, rh_fault f);
 /* About once a second: expiry of ended streams (ttl from cfg->ended_ttl). */
 void rh_api_tick(rh_srv *srv);
 

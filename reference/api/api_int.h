@@ -62,6 +62,7 @@ struct rh_api {
     rh_api_held *held;
     rh_api_out out;
     rh_api_parsers parse;
+    rh_store *store_under; /* the store under the fault decorator (faults_store.c), or NULL */
 };
 
 /* The request as seen by a handler after routing and the signature check. */
@@ -87,6 +88,10 @@ int rh_api_hold(rh_srv *srv, const rh_cfg_app *app, const char *key, const char 
                 rh_buf *frame, const char *except);
 int rh_api_deliver_held(rh_srv *srv, const rh_cfg_app *app, const char *key);
 void rh_api_held_free_all(rh_srv *srv);
+/* faults_store.c: wraps srv->store in the decorator of the store faults (once; 0, or -1 out
+ * of memory); free unwraps it. */
+int rh_api_fault_store_install(rh_srv *srv);
+void rh_api_fault_store_free(rh_srv *srv);
 
 /* Channel info with the channels-info fault applied. */
 void rh_api_chan_info(rh_srv *srv, const rh_cfg_app *app, const char *channel,

@@ -78,14 +78,6 @@ int rh_api_check_sid(const rh_api_call *c)
     return -1;
 }
 
-/* last_seq as reported for s (the end-last-seq fault reports an ended stream one short). */
-static uint64_t reported_last(rh_srv *srv, const rh_store_stream *s)
-{
-    if (s->ended && s->last_seq > 0 && rh_fault_on(srv, RH_FAULT_END_LAST_SEQ))
-        return s->last_seq - 1;
-    return s->last_seq;
-}
-
 static long expires_in(rh_srv *srv, const rh_store_stream *s)
 {
     uint64_t now = srv->io.now_ms(srv->io.ud), ttl = rh_api_ttl_ms(srv);
@@ -107,7 +99,7 @@ static cJSON *stream_json(rh_srv *srv, const rh_store_stream *s)
              cJSON_AddStringToObject(o, "run_id", s->run_id) &&
              cJSON_AddStringToObject(o, "channel", ch) &&
              cJSON_AddStringToObject(o, "state", s->ended ? "ended" : "open") &&
-             cJSON_AddNumberToObject(o, "last_seq", (double)reported_last(srv, s));
+             cJSON_AddNumberToObject(o, "last_seq", (double)s->last_seq);
     if (ok && s->ended)
         ok = cJSON_AddStringToObject(o, "reason", rh_ctl_reason_name(s->reason)) &&
              cJSON_AddNumberToObject(o, "expires_in", (double)expires_in(srv, s));
@@ -196,7 +188,7 @@ static void start_done(void *ud, const rh_store_reply *r)
     call_ctx *x = ud;
     if (!rh_api_store_fail(r, x->done, x->ud)) {
         int status = r->status == RH_STORE_OK ? 201 : 200;
-        if (r->status == RH_STORE_CONFLICT && !rh_fault_on(x->srv, RH_FAULT_START_CONFLICT))
+        if (r->status == RH_STORE_CONFLICT)
             rh_api_error(x->done, x->ud, 409,
                          "stream_id already started with other workspace/thread/run ids");
         else
@@ -235,13 +227,11 @@ static void tokens_done(void *ud, const rh_store_reply *r)
     rh_srv *srv = x->srv;
     uint64_t first = r->first_seq;
     if (r->status == RH_STORE_ENDED && r->stream) {
-        if (!rh_fault_on(srv, RH_FAULT_TOKEN_AFTER_END)) {
-            rh_api_error(x->done, x->ud, 409, "stream has ended");
-            tokens_ctx_free(x);
-            return;
-        }
-        first = r->stream->last_seq + 1; /* the bug: the end flag is never consulted */
-    } else if (rh_api_store_fail(r, x->done, x->ud)) {
+        rh_api_error(x->done, x->ud, 409, "stream has ended");
+        tokens_ctx_free(x);
+        return;
+    }
+    if (rh_api_store_fail(r, x->done, x->ud)) {
         tokens_ctx_free(x);
         return;
     }
@@ -345,9 +335,7 @@ static void end_done(void *ud, const rh_store_reply *r)
     char ch[CHAN_BUF];
     rh_api_stream_ref ref = {.app = x->app, .s = &s, .channel = ch};
     const char *reason = rh_ctl_reason_name(s.reason);
-    if (!first && rh_fault_on(srv, RH_FAULT_END_REASON_OVERWRITE))
-        reason = rh_ctl_reason_name(x->reason);
-    uint64_t last = reported_last(srv, &s);
+    uint64_t last = s.last_seq;
     int broadcast = (first && !r->published) || rh_fault_on(srv, RH_FAULT_DOUBLE_END);
     if (rh_api_stream_channel(&s, ch, sizeof ch) < 0 ||
         (broadcast && rh_api_publish_end(srv, &ref, last, reason) != 0)) {
@@ -355,7 +343,7 @@ static void end_done(void *ud, const rh_store_reply *r)
         free(x);
         return;
     }
-    int already = !first && !rh_fault_on(srv, RH_FAULT_END_ALREADY_FALSE);
+    int already = !first;
     cJSON *o = cJSON_CreateObject();
     reply_built(x->done, x->ud, o,
                 o && cJSON_AddStringToObject(o, "stream_id", s.stream_id) &&

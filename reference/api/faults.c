@@ -1,9 +1,9 @@
 /* Fault switches of the HTTP side that sit at a seam rather than inline: the control API's
  * body parsers (srv->api->parse) are swapped for lax ones, the outgoing stream frames
  * (srv->api->out, the token encoder and sender) for decorators that break them, and frames
- * held back by order faults wait here. rh_api_faults_install is called for
- * each fault switched on (server/server.c rh_srv_set_fault); without -Dfaults=true it installs
- * nothing and the plain path of api/stream.c is the only one. */
+ * held back by order faults wait here. The store faults wrap the store (faults_store.c).
+ * rh_api_faults_install is called for each fault switched on (server/server.c rh_srv_set_fault);
+ * without -Dfaults=true it installs nothing and the plain path of api/stream.c is the only one. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,8 +217,12 @@ static int valid_sid_lax(const char *id, size_t n)
     return rh_chan_valid_id(id, n) || n <= RH_STORE_ID_MAX;
 }
 
-void rh_api_faults_install(rh_srv *srv, rh_fault f)
+int rh_api_faults_install(rh_srv *srv, rh_fault f)
 {
+    if (f == RH_FAULT_START_CONFLICT || f == RH_FAULT_TOKEN_AFTER_END ||
+        f == RH_FAULT_END_REASON_OVERWRITE || f == RH_FAULT_END_ALREADY_FALSE ||
+        f == RH_FAULT_END_LAST_SEQ)
+        return rh_api_fault_store_install(srv);
     rh_api_parsers *parse = &srv->api->parse;
     if (f == RH_FAULT_STREAM_LAX_IDS) {
         parse->start = parse_start_lax;
@@ -233,14 +237,16 @@ void rh_api_faults_install(rh_srv *srv, rh_fault f)
         out->send_token = send_token_faulty;
         out->before_end = before_end_faulty;
     }
+    return 0;
 }
 
 #else
 
-void rh_api_faults_install(rh_srv *srv, rh_fault f)
+int rh_api_faults_install(rh_srv *srv, rh_fault f)
 {
     (void)srv;
     (void)f;
+    return 0;
 }
 
 #endif

@@ -96,6 +96,7 @@ void rh_api_free(rh_srv *srv)
     if (!srv->api)
         return;
     rh_api_held_free_all(srv);
+    rh_api_fault_store_free(srv);
     free(srv->api);
     srv->api = NULL;
 }

@@ -6,8 +6,9 @@
  * byte per fault (no global state, no limit on their number). Each fault has a stable name
  * used by --fault NAME and by the kill matrix.
  *
- * Where the code has a seam a fault is a decorator swapped in by rh_srv_set_fault (the
- * outgoing stream frames: api/faults.c); the others are inline checks
+ * Where the code has a seam a fault is a decorator swapped in by rh_srv_set_fault (the control
+ * API's parsers and the outgoing stream frames: api/faults.c; the store's answers:
+ * api/faults_store.c); the others are inline checks
  * `if (rh_fault_on(srv, RH_FAULT_X))` at the one place the bug would be. To add a fault: an
  * enum value here, its name and description in faults.c, the check or the decorator, and the
  * kill matrix re-run for it (ci/killmatrix --write --fault NAME). */

@@ -70,8 +70,9 @@ int rh_srv_set_fault(rh_srv *srv, const char *name)
     int f = name ? rh_fault_by_name(name) : -1;
     if (f < 0)
         return -1;
+    if (rh_api_faults_install(srv, (rh_fault)f) != 0)
+        return -1;
     srv->faults[f] = 1;
-    rh_api_faults_install(srv, (rh_fault)f);
     return 0;
 #else
     (void)srv;
