@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "api_fixture.h"
+#include "core/srv.h"
+#include "proto/busmsg.h"
 #include "proto/sign.h"
 #include "testing/failmalloc.h"
 
@@ -23,6 +25,7 @@
 #define SID  "/apps/app-id/streams/s1"
 
 static char sid1[64], sid2[64];
+static char *config_text; /* the file given on the command line (fixtures/configs/ci.json) */
 
 /* --- helpers (their own allocations are not counted) --------------------------------------- */
 
@@ -234,6 +237,44 @@ static int run_metrics(fx *f)
     return f->status;
 }
 
+static int run_bus_deliver(fx *f)
+{
+    rh_busmsg m = {0};
+    tm_pause();
+    const char *fields[] = {"tok", "app-id", "acme", "t1", "r1", "s1", "4", "d", "e"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        rh_busmsg_add_str(&m, fields[i]);
+    tm_resume();
+    assert_false(m.failed);
+    rh_srv_bus_deliver(f->srv, m.p, m.len);
+    rh_busmsg_free(&m);
+    return 0;
+}
+
+/* A second server on the fixture's config, store and edge: created and freed. */
+static int run_server_new(fx *f)
+{
+    char err[128];
+    rh_srv *srv = rh_srv_new(&f->cfg, &f->srv->io, f->store, err, sizeof err);
+    if (!tm_failed())
+        assert_non_null(srv);
+    rh_srv_free(srv);
+    return 0;
+}
+
+static int run_config_parse(fx *f)
+{
+    (void)f;
+    rh_cfg c;
+    memset(&c, 0, sizeof c);
+    char err[256];
+    int rc = rh_cfg_parse(config_text, strlen(config_text), &c, err, sizeof err);
+    if (!tm_failed())
+        assert_int_equal(rc, 0);
+    rh_cfg_clear(&c);
+    return 0;
+}
+
 static const op ops[] = {
     {"open", NULL, run_open},
     {"subscribe presence", connected, run_sub_presence},
@@ -256,6 +297,9 @@ static const op ops[] = {
     {"stream replay", with_tokens, run_replay},
     {"authorizer", NULL, run_auth},
     {"metrics", two_subscribed, run_metrics},
+    {"bus delivery of tokens", started, run_bus_deliver},
+    {"server new and free", NULL, run_server_new},
+    {"config parse", NULL, run_config_parse},
 };
 
 /* --- the sweep ---------------------------------------------------------------------------------
@@ -323,8 +367,25 @@ static void test_every_allocation_fails_once(void **state)
     assert_true(exe > 0);
 }
 
-int main(void)
+static char *read_file(const char *path)
 {
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    return buf;
+}
+
+int main(int argc, char **argv)
+{
+    config_text = argc > 1 ? read_file(argv[1]) : NULL;
+    if (!config_text) {
+        fprintf(stderr, "usage: test_api_oom CONFIG.json\n");
+        return 2;
+    }
     tm_install();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_allocation_fails_once),
