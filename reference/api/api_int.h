@@ -88,6 +88,14 @@ int rh_api_hold(rh_srv *srv, const rh_cfg_app *app, const char *key, const char 
                 rh_buf *frame, const char *except);
 int rh_api_deliver_held(rh_srv *srv, const rh_cfg_app *app, const char *key);
 void rh_api_held_free_all(rh_srv *srv);
+/* events-reorder: one event per channel waits for the next one and goes into the bus message
+ * after it. 0 when frame was taken (held, or added with the held one after it), -1 when the
+ * caller adds it itself (out of memory holding it). */
+int rh_api_reorder(rh_srv *srv, const rh_cfg_app *app, struct rh_busmsg *m, const char *channel,
+                   const char *except, rh_buf *frame);
+/* bus.c: adds one delivery (channel, except_socket_id or NULL, frame) to an "evt" message. */
+void rh_api_busmsg_delivery(struct rh_busmsg *m, const char *channel, const char *except,
+                            const rh_buf *frame);
 /* faults_store.c: wraps srv->store in the decorator of the store faults (once; 0, or -1 out
  * of memory); free unwraps it. */
 int rh_api_fault_store_install(rh_srv *srv);
@@ -183,7 +191,14 @@ typedef struct rh_api_stream_ref {
 } rh_api_stream_ref;
 
 int rh_api_stream_channel(const rh_store_stream *s, char *out, size_t outlen);
-/* Publishes the token with the given seq through srv->api->out. */
+/* Sends n tokens with seqs first.. (a "tok" message) or the end (an "end" message, reason an
+ * rh_end_reason) on the bus, as the Redis store's scripts do, for a store that does not
+ * publish them itself. 0, or -1 when they could not be built or delivered here. */
+int rh_api_send_tokens(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t first, char *const *toks,
+                       const size_t *lens, size_t n);
+int rh_api_send_end(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t last_seq, int reason);
+/* Publishes the token with the given seq through srv->api->out (rh_srv_bus_deliver calls
+ * them for "tok" and "end" messages). */
 int rh_api_publish_token(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t seq, const char *token,
                          size_t len);
 /* Publishes thread.stream.ended (after srv->api->out.before_end). */

@@ -263,13 +263,17 @@ static void tokens_done(void *ud, const rh_store_reply *r)
     }
     uint64_t reported_first = first;
     int failed = 0;
-    for (size_t i = 0; i < x->t.n && !failed; i++) {
+    if (!per_request && !gap) {
+        failed = rh_api_send_tokens(srv, &ref, first, x->t.tokens, x->t.lens, x->t.n) != 0;
+    }
+    /* seq-per-request and seq-gap: seqs that are not consecutive, one message per token */
+    for (size_t i = 0; (per_request || gap) && i < x->t.n && !failed; i++) {
         uint64_t seq = per_request ? first : first + i;
         if (gap && seq >= 5)
             seq++;
         if (i == 0)
             reported_first = seq;
-        failed = rh_api_publish_token(srv, &ref, seq, x->t.tokens[i], x->t.lens[i]) != 0;
+        failed = rh_api_send_tokens(srv, &ref, seq, &x->t.tokens[i], &x->t.lens[i], 1) != 0;
     }
     if (failed) {
         rh_api_error(x->done, x->ud, 500, "out of memory");
@@ -338,7 +342,7 @@ static void end_done(void *ud, const rh_store_reply *r)
     uint64_t last = s.last_seq;
     int broadcast = (first && !r->published) || rh_fault_on(srv, RH_FAULT_DOUBLE_END);
     if (rh_api_stream_channel(&s, ch, sizeof ch) < 0 ||
-        (broadcast && rh_api_publish_end(srv, &ref, last, reason) != 0)) {
+        (broadcast && rh_api_send_end(srv, &ref, last, s.reason) != 0)) {
         rh_api_error(x->done, x->ud, 500, "could not broadcast the end event");
         free(x);
         return;

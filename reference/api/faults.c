@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "proto/busmsg.h"
 #include "proto/channel.h"
 #include "proto/events.h"
 #include "proto/json.h"
@@ -60,6 +61,32 @@ int rh_api_deliver_held(rh_srv *srv, const rh_cfg_app *app, const char *key)
         }
     }
     return 0;
+}
+
+int rh_api_reorder(rh_srv *srv, const rh_cfg_app *app, rh_busmsg *m, const char *channel,
+                   const char *except, rh_buf *frame)
+{
+    size_t kl = strlen(channel) + 4;
+    char *key = malloc(kl);
+    if (!key)
+        return -1;
+    memcpy(key, "ev:", 3);
+    memcpy(key + 3, channel, kl - 3);
+    int rc = 0;
+    rh_api_held **pp = &srv->api->held;
+    while (*pp && !((*pp)->app == app && strcmp((*pp)->key, key) == 0))
+        pp = &(*pp)->next;
+    if (*pp) { /* this one first, then the one that waited */
+        rh_api_held *h = *pp;
+        *pp = h->next;
+        rh_api_busmsg_delivery(m, channel, except, frame);
+        rh_api_busmsg_delivery(m, h->channel, h->except, h->frame);
+        held_free(h);
+    } else {
+        rc = rh_api_hold(srv, app, key, channel, frame, except);
+    }
+    free(key);
+    return rc;
 }
 
 void rh_api_held_free_all(rh_srv *srv)

@@ -1,4 +1,7 @@
-/* Stream events on the stream channel (api/ owns it): each event is encoded once with
+/* Stream events on the stream channel (api/ owns it). A store that does not publish them
+ * itself (the memory store) has them sent here as the Redis store's scripts do: a "tok" or
+ * "end" bus message (proto/busmsg.h), on the loopback bus on one node, so that every stream
+ * event reaches subscribers through rh_srv_bus_deliver. There each event is encoded once with
  * rh_evt_encode_* and the one frame is shared by every subscriber. Every token and end goes
  * out through srv->api->out, the plain path below unless a fault decorator of api/faults.c
  * is installed (the seq-dup, seq-swap and field faults). */
@@ -7,6 +10,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "proto/busmsg.h"
 #include "proto/events.h"
 #include "proto/message.h"
 
@@ -33,6 +37,64 @@ static void send_token(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t seq, 
     (void)seq;
     srv->metrics.tokens_in++;
     srv->metrics.tokens_out += rh_hub_publish(srv, ref->app, ref->channel, f, NULL);
+}
+
+static void sent_done(void *ud, int ok, const char *err)
+{
+    (void)err;
+    *(int *)ud = ok;
+}
+
+/* Sends m on the bus: the loopback has delivered it here when publish returns (0, or -1 when
+ * it could not be); a bus to other nodes takes it to every node (0). */
+static int bus_send(rh_srv *srv, rh_busmsg *m)
+{
+    int ok = 0;
+    if (m->failed || !srv->bus.publish)
+        ok = 0;
+    else if (srv->bus_loopback)
+        srv->bus.publish(srv->bus.ud, m->p, m->len, sent_done, &ok);
+    else {
+        srv->bus.publish(srv->bus.ud, m->p, m->len, NULL, NULL);
+        ok = 1;
+    }
+    rh_busmsg_free(m);
+    return ok ? 0 : -1;
+}
+
+/* The head shared by "tok" and "end": kind, app, the four ids, a seq. */
+static void stream_head(rh_busmsg *m, const char *kind, const rh_api_stream_ref *ref, uint64_t seq)
+{
+    const rh_store_stream *s = ref->s;
+    char num[24];
+    snprintf(num, sizeof num, "%llu", (unsigned long long)seq);
+    rh_busmsg_add_str(m, kind);
+    rh_busmsg_add_str(m, ref->app->id);
+    rh_busmsg_add_str(m, s->workspace_id);
+    rh_busmsg_add_str(m, s->thread_id);
+    rh_busmsg_add_str(m, s->run_id);
+    rh_busmsg_add_str(m, s->stream_id);
+    rh_busmsg_add_str(m, num);
+}
+
+int rh_api_send_tokens(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t first, char *const *toks,
+                       const size_t *lens, size_t n)
+{
+    rh_busmsg m = {0};
+    stream_head(&m, "tok", ref, first);
+    for (size_t i = 0; i < n; i++)
+        rh_busmsg_add(&m, toks[i], lens[i]);
+    return bus_send(srv, &m);
+}
+
+int rh_api_send_end(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t last_seq, int reason)
+{
+    rh_busmsg m = {0};
+    char num[24];
+    snprintf(num, sizeof num, "%d", reason);
+    stream_head(&m, "end", ref, last_seq);
+    rh_busmsg_add_str(&m, num);
+    return bus_send(srv, &m);
 }
 
 const rh_api_out rh_api_out_plain = {

@@ -43,6 +43,8 @@ rh_srv *rh_srv_new(const rh_cfg *cfg, const rh_srv_io *io, rh_store *store, char
         free(srv);
         return NULL;
     }
+    /* one node takes the path of several: every event through a bus message */
+    rh_srv_set_loopback(srv, rh_api_bus_deliver);
     return srv;
 }
 
