@@ -1,8 +1,8 @@
 /* Target busmsg: the cross-node bus's message format (rh_busmsg_split, rh_busmsg_count,
- * rh_busfield_u64) on any bytes. Oracles: count and split agree; every field lies inside the
- * message; a message rebuilt from the fields with the builder splits into the same fields
- * (and is the input itself when the input wrote no length with a leading zero); a field that
- * parses as a number prints to digits that parse back to the same number. */
+ * rh_busfield_u64) on any bytes. Oracles: count and split agree (split stops at its max); every
+ * field lies inside the message; a message rebuilt from the fields with the builder splits into the
+ * same fields (and is the input itself when the input wrote no length with a leading zero); a field
+ * that parses as a number prints to digits that parse back to the same number. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -29,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rh_busfield f[MAXF];
     long got = rh_busmsg_split(msg, size, f, MAXF);
     if (n < 0) {
-        FZ_CHECK(got < 0);
+        /* split stops at max fields: it may not reach the malformed part */
+        FZ_CHECK(got < 0 || got == MAXF);
         return 0;
     }
     FZ_CHECK(got == (n < MAXF ? n : MAXF));

@@ -43,12 +43,13 @@ typedef struct rh_srv_io {
 
 /* --- several nodes ----------------------------------------------------------------------- */
 
-/* The cross-node bus (several servers on one Redis). Without one (the default) events go
- * straight to this server's subscribers. With one, every event that reaches WebSocket
+/* The cross-node bus (several servers on one Redis). Every event that reaches WebSocket
  * subscribers is published as a message (proto/busmsg.h) and delivered to this server's
  * subscribers only when it comes back through rh_srv_bus_deliver, so every node sees one
- * order. publish calls done exactly once, maybe before returning (ok 0 with a reason when
- * the bus is down: then nothing was delivered anywhere). up answers 1 while the bus works. */
+ * order. Without one (the default) the server publishes on its loopback bus, which delivers
+ * each message here before publish returns: the same path on one node as on several. publish calls
+ * done exactly once, maybe before returning (ok 0 with a reason when the bus is down: then nothing
+ * was delivered anywhere). up answers 1 while the bus works. */
 typedef void (*rh_bus_done)(void *ud, int ok, const char *err);
 typedef void (*rh_bus_sum_cb)(void *ud, int ok, const char *const *fields, const long long *sums,
                               size_t n);

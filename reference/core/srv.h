@@ -43,8 +43,8 @@ struct rh_srv {
 };
 
 /* Sends frame to the subscribers of channel in app on every node (except the connection
- * except_socket_id): straight to the hub without a bus, else through it. done (may be NULL)
- * is called once, with ok 1 once delivered locally or acknowledged by the bus. */
+ * except_socket_id) as an "evt" message on the bus (the loopback on one node). done (may be
+ * NULL) is called once, with ok 1 once delivered locally or acknowledged by the bus. */
 void rh_srv_fanout(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
                    const char *except_socket_id, rh_bus_done done, void *ud);
 /* Starts an "evt" bus message from this node: kind, app, node id, next serial. */
