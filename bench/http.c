@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "parse.h"
-#include "proto/httpsig.h"
+#include "wire/http.h"
+#include "wire/pusher.h"
 
 typedef struct req {
     struct req *next;
@@ -124,26 +124,33 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
     }
     c->rlen += (size_t)n;
     for (;;) {
-        rb_http_head hd;
-        int rc = rb_parse_http_head(c->rbuf, c->rlen, &hd);
-        if (rc == 0)
+        rw_header hdrs[32];
+        rw_http_head hd;
+        rw_body_kind kind;
+        uint64_t clen = 0;
+        int rc = rw_http_parse_head(c->rbuf, c->rlen, &hd, hdrs, 32);
+        if (rc == RW_HTTP_PARTIAL && c->rlen <= 65536)
             return;
+        /* Keep-alive needs a length: a chunked answer is not read here. */
+        if (rc > 0 && (rw_http_framing(&hd, "POST", &kind, &clen) != 0 || kind == RW_BODY_CHUNKED))
+            rc = RW_HTTP_ERROR;
         if (rc < 0 || !c->cur) {
             conn_fail(c, rc < 0 ? "unreadable HTTP response" : "HTTP response nobody asked for");
             return;
         }
-        size_t total = hd.head_len + hd.content_length;
+        int close = rw_http_has_token(&hd, "Connection", "close");
+        size_t total = hd.head_len + (size_t)clen;
         if (c->rlen < total)
             return;
         /* soketi answers every HTTP API call with Connection: close; take the connection out
          * of service before the callback can queue the next request on it. */
-        if (hd.close)
+        if (close)
             c->state = 3;
         c->pool->reopens = 0;
-        finish(c, hd.status, c->rbuf + hd.head_len, hd.content_length);
+        finish(c, hd.status, c->rbuf + hd.head_len, (size_t)clen);
         memmove(c->rbuf, c->rbuf + total, c->rlen - total);
         c->rlen -= total;
-        if (hd.close) {
+        if (close) {
             if (!uv_is_closing((uv_handle_t *)&c->tcp))
                 uv_close((uv_handle_t *)&c->tcp, on_closed);
             return;
@@ -233,25 +240,26 @@ rb_http *rb_http_new(uv_loop_t *loop, const char *host, int port, int nconns, co
 int rb_http_post(rb_http *h, const char *path, const char *body, size_t len, rb_http_cb cb,
                  void *ud)
 {
-    char *q =
-        rh_httpsig_build_query(h->key, h->secret, "POST", path, (long)time(NULL), body, len, NULL);
+    char *t =
+        rw_pusher_api_target(h->key, h->secret, "POST", path, NULL, body, len, (long)time(NULL));
     req *r = calloc(1, sizeof(*r));
-    size_t cap = strlen(path) + (q ? strlen(q) : 0) + strlen(h->host) + len + 160;
-    char *w = malloc(cap);
-    if (!q || !r || !w) {
-        free(q);
+    rw_http_req hr = {.method = "POST",
+                      .target = t,
+                      .host = h->host,
+                      .keep_alive = 1,
+                      .content_type = "application/json",
+                      .body = body,
+                      .body_len = len};
+    size_t n = 0;
+    char *w = t ? rw_http_format_alloc(&hr, &n) : NULL;
+    free(t);
+    if (!r || !w) {
         free(r);
         free(w);
         return -1;
     }
-    int n = snprintf(w, cap,
-                     "POST %s?%s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-                     "Content-Length: %zu\r\n\r\n",
-                     path, q, h->host, len);
-    free(q);
-    memcpy(w + n, body, len);
     r->wire = w;
-    r->len = (size_t)n + len;
+    r->len = n;
     r->cb = cb;
     r->ud = ud;
     if (h->tail)

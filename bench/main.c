@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "wire/url.h"
 #include "result.h"
 #include "sys.h"
 
@@ -48,21 +49,17 @@ static void usage(FILE *f)
 
 static int parse_url(rb_opts *o, const char *url)
 {
+    rw_url u;
+    char err[160];
     snprintf(o->url, sizeof(o->url), "%s", url);
-    const char *p = strncmp(url, "http://", 7) == 0 ? url + 7
-                    : strncmp(url, "ws://", 5) == 0 ? url + 5
-                                                    : NULL;
-    if (!p)
+    /* No TLS here: the bench measures the server, not a TLS library. */
+    if (rw_url_parse(url, &u, err, sizeof(err)) != 0 || u.tls ||
+        snprintf(o->host, sizeof(o->host), "%s", u.host) >= (int)sizeof(o->host))
         return -1;
-    const char *colon = strrchr(p, ':');
-    if (!colon || colon == p || (size_t)(colon - p) >= sizeof(o->host))
-        return -1;
-    memcpy(o->host, p, (size_t)(colon - p));
-    o->host[colon - p] = 0;
     if (strcmp(o->host, "localhost") == 0)
         snprintf(o->host, sizeof(o->host), "127.0.0.1");
-    o->port = atoi(colon + 1);
-    return o->port > 0 && o->port < 65536 ? 0 : -1;
+    o->port = u.port;
+    return 0;
 }
 
 static int set_scenario(rb_opts *o, const char *n)

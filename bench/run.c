@@ -10,7 +10,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "parse.h"
+#include "wire/clock.h"
+#include "wire/proc.h"
+#include "wire/pscan.h"
 #include "sys.h"
 
 #define TICK_MS 1
@@ -47,10 +49,10 @@ static void finish(rb_run *r)
     if (r->phase == PH_DONE)
         return;
     r->phase = PH_DONE;
-    r->t_end = rb_now_ns();
+    r->t_end = (uint64_t)rw_now_ns();
     if (r->o->server_pid > 0) {
-        r->rss_after = rb_sys_rss_kb(r->o->server_pid);
-        rb_sys_cpu_seconds(r->o->server_pid, &r->srv_cpu_after, &r->srv_last_cpu);
+        r->rss_after = rw_proc_rss_kb(r->o->server_pid);
+        rw_proc_cpu_seconds(r->o->server_pid, &r->srv_cpu_after, &r->srv_last_cpu);
     }
     r->bench_cpu_after = rb_run_bench_cpu();
     uv_stop(&r->loop);
@@ -71,7 +73,7 @@ void rb_run_drain(rb_run *r)
     if (r->phase != PH_PUBLISH)
         return;
     r->phase = PH_DRAIN;
-    r->t_pub_end = rb_now_ns();
+    r->t_pub_end = (uint64_t)rw_now_ns();
     if (all_delivered(r))
         finish(r);
 }
@@ -79,13 +81,13 @@ void rb_run_drain(rb_run *r)
 static void start_publishing(rb_run *r)
 {
     r->phase = PH_PUBLISH;
-    r->t_subscribed = rb_now_ns();
+    r->t_subscribed = (uint64_t)rw_now_ns();
     if (r->o->server_pid > 0) {
-        r->rss_before = r->rss_peak = rb_sys_rss_kb(r->o->server_pid);
-        rb_sys_cpu_seconds(r->o->server_pid, &r->srv_cpu_before, &r->srv_last_cpu);
+        r->rss_before = r->rss_peak = rw_proc_rss_kb(r->o->server_pid);
+        rw_proc_cpu_seconds(r->o->server_pid, &r->srv_cpu_before, &r->srv_last_cpu);
     }
     r->bench_cpu_before = rb_run_bench_cpu();
-    r->t_pub = r->t_progress = rb_now_ns();
+    r->t_pub = r->t_progress = (uint64_t)rw_now_ns();
     rb_scen_start(r);
 }
 
@@ -152,7 +154,7 @@ void rb_run_publish(rb_run *r, int si)
         return;
     }
     *p = (pub_ctx){r, si, seq};
-    uint64_t now = rb_now_ns();
+    uint64_t now = (uint64_t)rw_now_ns();
     rb_sent *e = &s->ring[seq % RB_RING];
     e->seq = seq;
     e->t = now;
@@ -194,7 +196,7 @@ static void on_token(void *ud, int idx, uint64_t seq, uint64_t now, const char *
         char err[160];
         uint64_t fseq = 0;
         r->full_checks++;
-        if (rb_parse_token_full(frame, len, s->channel, s->sid, &fseq, err, sizeof(err)) != 0 ||
+        if (rw_pscan_token_full(frame, len, s->channel, s->sid, &fseq, err, sizeof(err)) != 0 ||
             fseq != seq)
             rb_run_error(r, "subscriber %d: bad token frame (%s): %.*s", idx, err,
                          (int)(len > 200 ? 200 : len), frame);
@@ -236,7 +238,7 @@ static void begin_subscribing(rb_run *r)
         return;
     }
     r->phase = PH_SUBSCRIBE;
-    r->t_phase = rb_now_ns();
+    r->t_phase = (uint64_t)rw_now_ns();
     for (int i = 0; i < r->nsubs; i++)
         rb_ws_open(r->ws, i, r->streams[r->subs[i].stream].channel);
 }
@@ -254,10 +256,10 @@ static void on_created(void *ud, int status, const char *body, size_t len)
 static void on_tick(uv_timer_t *t)
 {
     rb_run *r = t->data;
-    uint64_t now = rb_now_ns();
+    uint64_t now = (uint64_t)rw_now_ns();
     uint64_t limit = (uint64_t)r->o->timeout_s * 1000000000ull;
     if (r->o->server_pid > 0 && now - r->t_last_rss > 100000000ull && r->phase >= PH_PUBLISH) {
-        long rss = rb_sys_rss_kb(r->o->server_pid);
+        long rss = rw_proc_rss_kb(r->o->server_pid);
         if (rss > r->rss_peak)
             r->rss_peak = rss;
         r->t_last_rss = now;
@@ -299,7 +301,8 @@ static int setup(rb_run *r, const rb_opts *o)
     if (!r->streams || !r->subs)
         return -1;
     char prefix[32];
-    snprintf(prefix, sizeof(prefix), "b%dx%lx", (int)getpid(), (long)(rb_now_ns() >> 20) & 0xfffff);
+    snprintf(prefix, sizeof(prefix), "b%dx%lx", (int)getpid(),
+             (long)((uint64_t)rw_now_ns() >> 20) & 0xfffff);
     for (int i = 0; i < r->nstreams; i++) {
         rb_stream *s = &r->streams[i];
         snprintf(s->sid, sizeof(s->sid), "%ss%d", prefix, i);
@@ -338,11 +341,11 @@ int rb_run_exec(rb_run *r, const rb_opts *o)
         return -1;
     }
     if (o->server_pid > 0)
-        r->rss_idle = rb_sys_rss_kb(o->server_pid);
+        r->rss_idle = rw_proc_rss_kb(o->server_pid);
     uv_timer_init(&r->loop, &r->tick);
     r->tick.data = r;
     uv_timer_start(&r->tick, on_tick, TICK_MS, TICK_MS);
-    r->t_begin = r->t_phase = rb_now_ns();
+    r->t_begin = r->t_phase = (uint64_t)rw_now_ns();
     if (o->control && rb_scen_publishes(o)) {
         for (int i = 0; i < r->nstreams; i++) {
             rb_stream *s = &r->streams[i];

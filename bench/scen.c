@@ -11,6 +11,7 @@
  * cpu          S streams x K subscribers, T tokens each as fast as answers come back; server
  *              CPU seconds per delivered token. */
 #include "bench.h"
+#include "wire/clock.h"
 
 void rb_scen_layout(const rb_opts *o, int *nstreams, int *per)
 {
@@ -91,7 +92,7 @@ void rb_scen_start(rb_run *r)
         uint64_t period = 1000000000ull / (uint64_t)o->rate;
         for (int i = 0; i < r->nstreams; i++)
             r->streams[i].phase_ns = period * (uint64_t)i / (uint64_t)r->nstreams;
-        rb_scen_on_tick(r, rb_now_ns());
+        rb_scen_on_tick(r, (uint64_t)rw_now_ns());
         break;
     }
     case RB_CPU:
@@ -129,7 +130,7 @@ void rb_scen_on_ack(rb_run *r, int si)
             rb_run_publish(r, 0);
         break;
     case RB_STREAMS:
-        streams_step(r, si, rb_now_ns());
+        streams_step(r, si, (uint64_t)rw_now_ns());
         break;
     case RB_CPU:
         if (s->published < (uint64_t)o->tokens) {

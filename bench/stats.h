@@ -1,6 +1,6 @@
 /* rb_stats: small pure helpers of rehome-bench: medians of repetitions, the per-subscriber
  * token check (seq order, no loss), and parsers for the /proc texts the tool reads for the
- * server's memory and CPU. No I/O: callers read the files and pass the text. */
+ * server's memory and CPU. No I/O. (The /proc parsers are conformance/wire's rw_proc.) */
 #ifndef RB_STATS_H
 #define RB_STATS_H
 
@@ -29,11 +29,5 @@ rb_seq_status rb_seqchk_accept(rb_seqchk *c, uint64_t seq);
 uint64_t rb_seqchk_missing(const rb_seqchk *c, uint64_t published);
 /* Errors found so far, missing tokens at the end included. */
 uint64_t rb_seqchk_errors(const rb_seqchk *c, uint64_t published);
-
-/* The VmRSS of a /proc/PID/status text, in kB; -1 when absent or malformed. */
-long rb_stats_status_rss_kb(const char *status_text);
-/* utime + stime (clock ticks) and the last CPU from a /proc/PID/stat text; 0 or -1 when
- * malformed. The command name may contain spaces and parentheses. */
-int rb_stats_stat_cpu(const char *stat_text, unsigned long long *ticks, int *last_cpu);
 
 #endif

@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "stats.h"
-#include "ws.h"
+#include "wire/clock.h"
+#include "wire/proc.h"
 
 int rb_sys_pin(int cpu)
 {
@@ -63,23 +63,10 @@ int rb_sys_single_cpu(int pid)
     return -1;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *buf = malloc(65536);
-    size_t n = buf ? fread(buf, 1, 65535, f) : 0;
-    fclose(f);
-    if (buf)
-        buf[n] = 0;
-    return buf;
-}
-
 void rb_sys_machine(char *cpu_model, size_t cmlen, char *kernel, size_t klen, int *ncpu)
 {
     snprintf(cpu_model, cmlen, "unknown");
-    char *ci = slurp("/proc/cpuinfo");
+    char *ci = rw_file_read("/proc/cpuinfo", 65535, NULL);
     const char *p = ci ? strstr(ci, "model name") : NULL;
     if (p && (p = strchr(p, ':'))) {
         p += 2;
@@ -93,29 +80,6 @@ void rb_sys_machine(char *cpu_model, size_t cmlen, char *kernel, size_t klen, in
     else
         snprintf(kernel, klen, "unknown");
     *ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
-}
-
-long rb_sys_rss_kb(int pid)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/status", pid);
-    char *t = slurp(path);
-    long v = rb_stats_status_rss_kb(t);
-    free(t);
-    return v;
-}
-
-int rb_sys_cpu_seconds(int pid, double *secs, int *last_cpu)
-{
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    char *t = slurp(path);
-    unsigned long long ticks = 0;
-    int rc = t ? rb_stats_stat_cpu(t, &ticks, last_cpu) : -1;
-    free(t);
-    if (rc == 0)
-        *secs = (double)ticks / (double)sysconf(_SC_CLK_TCK);
-    return rc;
 }
 
 static int full_io(int fd, char *buf, size_t n, int rd)
@@ -174,13 +138,13 @@ int rb_sys_floor(int echo_cpu, int samples, int warmup, rb_hist *rtt, char *err,
     char msg[64];
     memset(msg, 'x', sizeof(msg));
     for (int i = 0; i < warmup + samples; i++) {
-        uint64_t t0 = rb_now_ns();
+        uint64_t t0 = (uint64_t)rw_now_ns();
         if (full_io(s, msg, sizeof(msg), 0) != 0 || full_io(s, msg, sizeof(msg), 1) != 0) {
             snprintf(err, errlen, "floor: echo failed: %s", strerror(errno));
             goto out;
         }
         if (i >= warmup)
-            rb_hist_add(rtt, rb_now_ns() - t0);
+            rb_hist_add(rtt, (uint64_t)rw_now_ns() - t0);
     }
     rc = 0;
 out:

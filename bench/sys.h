@@ -1,5 +1,5 @@
 /* rb_sys: what rehome-bench asks of the system: CPU pinning, the machine's description, the
- * server process's memory and CPU time (/proc/PID), and the loopback floor.
+ * loopback floor (the server's memory and CPU time come from conformance/wire's rw_proc).
  *
  * The floor is a plain TCP ping-pong over 127.0.0.1 between this process (on its CPU) and a
  * forked echo process pinned to the server's CPU: the same two hops (publisher to server,
@@ -23,11 +23,6 @@ void rb_sys_affinity_list(int pid, char *out, size_t outlen);
 int rb_sys_single_cpu(int pid);
 
 void rb_sys_machine(char *cpu_model, size_t cmlen, char *kernel, size_t klen, int *ncpu);
-
-/* Server RSS in kB, or -1. */
-long rb_sys_rss_kb(int pid);
-/* Server utime+stime in seconds and the CPU it last ran on. 0 or -1. */
-int rb_sys_cpu_seconds(int pid, double *secs, int *last_cpu);
 
 /* Measures `samples` round trips of a 64-byte message after `warmup` unrecorded ones. 0, or
  * -1 with a reason. */

@@ -3,12 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libwebsockets.h>
 
-#include "parse.h"
 #include "proto/sign.h"
+#include "wire/clock.h"
+#include "wire/pscan.h"
+#include "wire/pusher.h"
 
 typedef struct sub {
     rb_ws *w;
@@ -29,7 +30,7 @@ struct rb_ws {
     struct lws_protocols protocols[2];
     char host[128];
     int port;
-    char path[256];
+    char *path;
     char key[128], secret[128];
     sub *subs;
     int nsubs;
@@ -38,13 +39,6 @@ struct rb_ws {
     rb_ws_cbs cbs;
     void *ud;
 };
-
-uint64_t rb_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void pump(rb_ws *w);
 
@@ -103,22 +97,16 @@ static int send_text(struct lws *wsi, const char *txt)
 static int write_pending(sub *s)
 {
     rb_ws *w = s->w;
-    char msg[1024];
     if (s->want_pong) {
         s->want_pong = 0;
-        if (send_text(s->wsi, "{\"event\":\"pusher:pong\",\"data\":\"{}\"}") < 0)
+        if (send_text(s->wsi, rw_pusher_pong()) < 0)
             return -1;
     } else if (s->want_sub) {
         s->want_sub = 0;
-        char auth[512] = "";
-        if (strncmp(s->channel, "private-", 8) == 0 &&
-            rh_sign_channel(w->key, w->secret, s->socket_id, s->channel, NULL, auth,
-                            sizeof(auth)) != 0)
-            return -1;
-        snprintf(msg, sizeof(msg),
-                 "{\"event\":\"pusher:subscribe\",\"data\":{\"channel\":\"%s\",\"auth\":\"%s\"}}",
-                 s->channel, auth);
-        if (send_text(s->wsi, msg) < 0)
+        char *msg = rw_pusher_subscribe_signed(w->key, w->secret, s->socket_id, s->channel, NULL);
+        int rc = msg ? send_text(s->wsi, msg) : -1;
+        free(msg);
+        if (rc < 0)
             return -1;
     }
     if (s->want_pong || s->want_sub)
@@ -129,16 +117,16 @@ static int write_pending(sub *s)
 static void on_message(sub *s, const char *m, size_t len)
 {
     rb_ws *w = s->w;
-    rb_frame f;
-    if (rb_parse_frame(m, len, &f) != 0) {
+    rw_pscan f;
+    if (rw_pscan_frame(m, len, &f) != 0) {
         fail(s, "frame without an event name");
         return;
     }
     switch (f.kind) {
-    case RB_FRAME_TOKEN:
-        w->cbs.on_token(w->ud, s->idx, f.seq, rb_now_ns(), m, len);
+    case RW_PSCAN_TOKEN:
+        w->cbs.on_token(w->ud, s->idx, f.seq, (uint64_t)rw_now_ns(), m, len);
         break;
-    case RB_FRAME_ESTABLISHED:
+    case RW_PSCAN_ESTABLISHED:
         if (!rh_sign_valid_socket_id(f.socket_id)) {
             fail(s, "connection_established without a valid socket_id");
             return;
@@ -148,7 +136,7 @@ static void on_message(sub *s, const char *m, size_t len)
         s->want_sub = 1;
         lws_callback_on_writable(s->wsi);
         break;
-    case RB_FRAME_SUBSCRIBED:
+    case RW_PSCAN_SUBSCRIBED:
         if (s->state == 3) {
             s->state = 4;
             w->connecting--;
@@ -156,11 +144,11 @@ static void on_message(sub *s, const char *m, size_t len)
             pump(w);
         }
         break;
-    case RB_FRAME_PING:
+    case RW_PSCAN_PING:
         s->want_pong = 1;
         lws_callback_on_writable(s->wsi);
         break;
-    case RB_FRAME_ERROR: {
+    case RW_PSCAN_ERROR: {
         char why[300];
         snprintf(why, sizeof(why), "server error: %.*s", (int)(len > 250 ? 250 : len), m);
         fail(s, why);
@@ -235,8 +223,13 @@ rb_ws *rb_ws_new(uv_loop_t *loop, const char *host, int port, const char *key, c
     w->port = port;
     snprintf(w->key, sizeof(w->key), "%s", key);
     snprintf(w->secret, sizeof(w->secret), "%s", secret);
-    snprintf(w->path, sizeof(w->path),
-             "/app/%s?protocol=7&client=rehome-bench&version=%s&flash=false", key, RH_VERSION);
+    w->path = rw_pusher_ws_path(key, "rehome-bench", RH_VERSION);
+    if (!w->path) {
+        free(w->subs);
+        free(w);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
     w->nsubs = nsubs;
     w->cbs = *cbs;
     w->ud = ud;
@@ -259,6 +252,7 @@ rb_ws *rb_ws_new(uv_loop_t *loop, const char *host, int port, const char *key, c
     if (!w->ctx) {
         snprintf(err, errlen, "cannot create the libwebsockets context");
         free(w->subs);
+        free(w->path);
         free(w);
         return NULL;
     }
@@ -303,5 +297,6 @@ void rb_ws_free(rb_ws *w)
         free(w->subs[i].frag);
     }
     free(w->subs);
+    free(w->path);
     free(w);
 }

@@ -35,6 +35,4 @@ int rb_ws_open(rb_ws *w, int sub, const char *channel);
 /* Closes every connection and the lws context; runs the loop until they are gone. */
 void rb_ws_free(rb_ws *w);
 
-uint64_t rb_now_ns(void);
-
 #endif

@@ -1,6 +1,6 @@
-/* Target httpresp: the conformance client's HTTP response parser (status line, headers,
- * Content-Length, chunked bodies). Input: one byte picking the method (GET, HEAD, POST),
- * then the bytes of the response. Oracles: a response complete on a prefix is complete, with
+/* Target httpresp: the conformance client's HTTP response reader over conformance/wire (status
+ * line, headers, Content-Length, chunked bodies). Input: one byte picking the method (GET, HEAD,
+ * POST), then the bytes of the response. Oracles: a response complete on a prefix is complete, with
  * the same status and body, on the whole input; at the end of the connection more bytes are
  * never needed unless framing says so; the body never exceeds the bytes received. */
 #include <string.h>

@@ -7,7 +7,7 @@
 #include "proto/sign.h"
 #include "proto/trigger.h"
 
-static const rh_trig_limits lim = {4, 3, 256}; /* small, so every limit is reachable */
+static const rh_trig_limits lim = {4, 3, 256, 0, 0}; /* small, so every limit is reachable */
 
 static void check_event(const rh_trig_event *e, int batch)
 {

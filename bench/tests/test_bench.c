@@ -1,5 +1,5 @@
-/* Unit tests of rehome-bench's pure parts: histogram, stats and token check, /proc parsers,
- * frame scanner, HTTP response head, result JSON. */
+/* Unit tests of rehome-bench's pure parts: histogram, stats and token check, result JSON (the
+ * wire formats and /proc parsers are tested in conformance/wire/tests). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +9,6 @@
 #include <cmocka.h>
 
 #include "hist.h"
-#include "parse.h"
 #include "result.h"
 #include "stats.h"
 
@@ -110,112 +109,6 @@ static void test_seqchk(void **state)
     assert_int_equal(rb_seqchk_accept(&c, 2), RB_SEQ_GAP); /* the first token must be 1 */
 }
 
-static void test_proc_parsers(void **state)
-{
-    (void)state;
-    assert_int_equal(rb_stats_status_rss_kb("Name:\tx\nVmPeak:\t 9 kB\nVmRSS:\t   12345 kB\n"),
-                     12345);
-    assert_int_equal(rb_stats_status_rss_kb("Name:\tx\n"), -1);
-    assert_int_equal(rb_stats_status_rss_kb(NULL), -1);
-    /* A command with a space and a parenthesis; utime 250, stime 50, processor 1. */
-    const char *stat = "4242 (my (srv) x) S 1 2 3 4 5 6 7 8 9 10 250 50 0 0 20 0 1 0 100 2000 "
-                       "300 1 2 3 4 5 6 7 8 9 10 11 12 13 17 1 0 0\n";
-    unsigned long long t = 0;
-    int cpu = -1;
-    assert_int_equal(rb_stats_stat_cpu(stat, &t, &cpu), 0);
-    assert_int_equal(t, 300);
-    assert_int_equal(cpu, 1);
-    assert_int_equal(rb_stats_stat_cpu("4242 (x) S 1 2 3\n", &t, &cpu), -1);
-    assert_int_equal(rb_stats_stat_cpu("no paren", &t, &cpu), -1);
-}
-
-#define TOK(seq)                                                                                   \
-    "{\"event\":\"thread.token.streamed\",\"channel\":\"private-workspace.b.thread.t1\","          \
-    "\"data\":\"{\\\"workspace_id\\\":\\\"b\\\",\\\"thread_id\\\":\\\"t1\\\",\\\"run_id\\\":"      \
-    "\\\"r\\\",\\\"stream_id\\\":\\\"s1\\\",\\\"seq\\\":" seq ",\\\"token\\\":\\\"x\\\"}\"}"
-
-static void test_frame_scanner(void **state)
-{
-    (void)state;
-    rb_frame f;
-    const char *t = TOK("1234");
-    assert_int_equal(rb_parse_frame(t, strlen(t), &f), 0);
-    assert_int_equal(f.kind, RB_FRAME_TOKEN);
-    assert_int_equal(f.seq, 1234);
-    assert_int_equal(f.channel_len, strlen("private-workspace.b.thread.t1"));
-    assert_memory_equal(f.channel, "private-workspace.b.thread.t1", f.channel_len);
-
-    const char *est = "{\"event\":\"pusher:connection_established\",\"data\":\"{\\\"socket_id\\\":"
-                      "\\\"123.456\\\",\\\"activity_timeout\\\":120}\"}";
-    assert_int_equal(rb_parse_frame(est, strlen(est), &f), 0);
-    assert_int_equal(f.kind, RB_FRAME_ESTABLISHED);
-    assert_string_equal(f.socket_id, "123.456");
-
-    const char *sub = "{\"event\":\"pusher_internal:subscription_succeeded\",\"channel\":\"c\","
-                      "\"data\":\"{}\"}";
-    assert_int_equal(rb_parse_frame(sub, strlen(sub), &f), 0);
-    assert_int_equal(f.kind, RB_FRAME_SUBSCRIBED);
-    const char *err = "{\"event\":\"pusher:subscription_error\",\"channel\":\"c\",\"data\":{}}";
-    assert_int_equal(rb_parse_frame(err, strlen(err), &f), 0);
-    assert_int_equal(f.kind, RB_FRAME_ERROR);
-    const char *ping = "{\"event\":\"pusher:ping\",\"data\":\"{}\"}";
-    assert_int_equal(rb_parse_frame(ping, strlen(ping), &f), 0);
-    assert_int_equal(f.kind, RB_FRAME_PING);
-    /* A token without a seq is reported with seq 0, which the checker counts as an error. */
-    const char *noseq = "{\"event\":\"thread.token.streamed\",\"data\":\"{}\"}";
-    assert_int_equal(rb_parse_frame(noseq, strlen(noseq), &f), 0);
-    assert_int_equal(f.seq, 0);
-    assert_int_equal(rb_parse_frame("{\"data\":1}", 10, &f), -1);
-    assert_int_equal(rb_parse_frame("garbage", 7, &f), -1);
-}
-
-static void test_token_full(void **state)
-{
-    (void)state;
-    char err[128];
-    uint64_t seq = 0;
-    const char *t = TOK("7");
-    assert_int_equal(
-        rb_parse_token_full(t, strlen(t), "private-workspace.b.thread.t1", "s1", &seq, err, 128),
-        0);
-    assert_int_equal(seq, 7);
-    assert_int_equal(
-        rb_parse_token_full(t, strlen(t), "private-workspace.b.thread.t2", "s1", &seq, err, 128),
-        -1);
-    assert_non_null(strstr(err, "channel"));
-    assert_int_equal(
-        rb_parse_token_full(t, strlen(t), "private-workspace.b.thread.t1", "s9", &seq, err, 128),
-        -1);
-    assert_non_null(strstr(err, "stream_id"));
-    const char *strseq = TOK("\\\"7\\\"");
-    assert_int_equal(rb_parse_token_full(strseq, strlen(strseq), "private-workspace.b.thread.t1",
-                                         "s1", &seq, err, 128),
-                     -1);
-    assert_non_null(strstr(err, "seq"));
-    assert_int_equal(rb_parse_token_full("{\"event\":", 9, "c", "s", &seq, err, 128), -1);
-}
-
-static void test_http_head(void **state)
-{
-    (void)state;
-    rb_http_head h;
-    const char *ok = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\ncontent-length: 2\r\n"
-                     "\r\n{}";
-    assert_int_equal(rb_parse_http_head(ok, strlen(ok), &h), 1);
-    assert_int_equal(h.status, 200);
-    assert_int_equal(h.content_length, 2);
-    assert_int_equal(h.head_len, strlen(ok) - 2);
-    assert_int_equal(h.close, 0);
-    assert_int_equal(rb_parse_http_head(ok, 20, &h), 0); /* head not complete yet */
-    const char *cl = "HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
-    assert_int_equal(rb_parse_http_head(cl, strlen(cl), &h), 1);
-    assert_int_equal(h.status, 401);
-    assert_int_equal(h.close, 1);
-    const char *ch = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
-    assert_int_equal(rb_parse_http_head(ch, strlen(ch), &h), -1);
-    assert_int_equal(rb_parse_http_head("SSH-2.0-x\r\n\r\n", 13, &h), -1);
-}
-
 static double num(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -287,10 +180,6 @@ int main(void)
         cmocka_unit_test(test_hist_tail_and_merge),
         cmocka_unit_test(test_median),
         cmocka_unit_test(test_seqchk),
-        cmocka_unit_test(test_proc_parsers),
-        cmocka_unit_test(test_frame_scanner),
-        cmocka_unit_test(test_token_full),
-        cmocka_unit_test(test_http_head),
         cmocka_unit_test(test_result_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs the browser reference client's end-to-end test in headless Chromium (Debian's
-# chromium, driven by playwright-core). The test starts its own reference server.
+# Runs the browser tests in headless Chromium (Debian's chromium, driven by playwright-core):
+# the browser reference client end to end (test/demo.test.js) and rehome-conform's HTML
+# report (test/report.test.js). Each test starts its own reference server.
 #
-# REHOME_SERVER   server binary (default build/reference/rehome-server)
+# REHOME_SERVER   server binary (default build/reference/rehome-server; -Dfaults=true for
+#                 the report test)
+# REHOME_CONFORM  suite binary (default build/conformance/rehome-conform)
 # CHROMIUM        browser binary (default /usr/bin/chromium)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

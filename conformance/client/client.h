@@ -6,6 +6,11 @@
  * the case's control. Plain TCP or TLS (OpenSSL) for https/wss. Every byte in and out is
  * appended to the case's wire log.
  *
+ * Layers: the transport (net.c, ws.c, ws_handshake.c, http.c, http_resp.c; io.h) does the
+ * sockets, TLS and deadlines, takes every byte format from conformance/wire, and reports
+ * through rc_hooks (hooks.h); ctx.c and pusher.c give cases this API on top of it, turning
+ * findings into rc_fail / rc_error and tracking objects in the case's ctx.
+ *
  * Ownership: objects opened with an rc_ctx belong to that ctx and are closed by the runner
  * at the end of the case; a case may close them earlier with the *_close functions.
  * Messages returned by rc_ws_recv / rc_pusher_* stay valid until the next receive on the

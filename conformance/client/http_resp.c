@@ -1,11 +1,14 @@
-/* rc_http_parse: see http_resp.h. */
+/* rc_http_parse: see http_resp.h. The head, the framing and the chunked coding are
+ * conformance/wire's (rw_http, rw_chunked); this file copies the result into rc_http_resp. */
 #include "http_resp.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "net.h"
+#include "wire/chunked.h"
+#include "wire/http.h"
+
+#define MAX_HEADERS 128
 
 void rc_http_resp_free(rc_http_resp *resp)
 {
@@ -17,143 +20,96 @@ void rc_http_resp_free(rc_http_resp *resp)
     memset(resp, 0, sizeof *resp);
 }
 
-static int hexval(char c)
+int rc_http_header(const rc_http_resp *resp, const char *name, char *out, size_t outlen)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    rw_header hdrs[MAX_HEADERS];
+    rw_http_head hd;
+    if (!resp || !resp->headers ||
+        rw_http_parse_head(resp->headers, strlen(resp->headers), &hd, hdrs, MAX_HEADERS) <= 0)
+        return 0;
+    return rw_http_header_copy(&hd, name, out, outlen);
 }
 
-/* Decodes a chunked body: 0 complete (*out heap, *outlen), 1 need more, -1 malformed. Chunk
- * extensions (";...") and trailer lines are skipped. */
+/* The chunked body at p[0..len): 0 complete (*out heap), 1 need more, -1 malformed. */
 static int dechunk(const char *p, size_t len, char **out, size_t *outlen)
 {
-    size_t o = 0, total = 0;
-    char *body = NULL;
-    int rc = 1;
-    for (;;) {
-        const char *nl = memmem(p + o, len - o, "\r\n", 2);
-        if (!nl)
-            break;
-        size_t n = 0, digits = 0;
-        const char *q = p + o;
-        for (; q < nl && hexval(*q) >= 0; q++, digits++) {
-            n = n * 16 + (size_t)hexval(*q);
-            if (n > RC_HTTP_MAX_RESPONSE) {
-                rc = -1;
-                goto done;
-            }
-        }
-        if (!digits || (q < nl && *q != ';' && *q != ' ' && *q != '\t')) {
-            rc = -1;
-            goto done;
-        }
-        o = (size_t)(nl - p) + 2;
-        if (n == 0) {
-            /* Done at an empty line: right away, or after trailer lines. */
-            if ((len - o >= 2 && memcmp(p + o, "\r\n", 2) == 0) ||
-                memmem(p + o, len - o, "\r\n\r\n", 4))
-                rc = 0;
-            break;
-        }
-        if (len - o < n + 2)
-            break;
-        if (memcmp(p + o + n, "\r\n", 2) != 0 || total + n > RC_HTTP_MAX_RESPONSE) {
-            rc = -1;
-            goto done;
-        }
-        char *nb = realloc(body, total + n + 1);
-        if (!nb) {
-            rc = -1;
-            goto done;
-        }
-        body = nb;
-        memcpy(body + total, p + o, n);
-        total += n;
-        o += n + 2;
-    }
-done:
-    if (rc != 0) {
+    rw_chunked d;
+    rw_chunked_init(&d, RC_HTTP_MAX_RESPONSE);
+    char *body = malloc(len + 1);
+    size_t used = 0, n = 0;
+    if (!body)
+        return -1;
+    int st = rw_chunked_feed(&d, p, len, &used, body, &n);
+    if (st != RW_CHUNKED_DONE) {
         free(body);
+        return st == RW_CHUNKED_PARTIAL ? 1 : -1;
+    }
+    body[n] = '\0';
+    *out = body;
+    *outlen = n;
+    return 0;
+}
+
+/* The body after the head: 0 complete, 1 need more, -1 malformed (*why set). */
+static int body_of(const rw_http_head *hd, const char *b, size_t have, int eof, const char *method,
+                   char **body, size_t *blen, const char **why)
+{
+    rw_body_kind kind;
+    uint64_t clen;
+    if (rw_http_framing(hd, method, &kind, &clen) != 0) {
+        *why = "malformed Content-Length";
+        return -1;
+    }
+    if (kind == RW_BODY_CHUNKED) {
+        int rc = dechunk(b, have, body, blen);
+        if (rc < 0)
+            *why = "malformed chunked HTTP response";
         return rc;
     }
-    if (!body && !(body = malloc(1)))
+    if (kind == RW_BODY_NONE)
+        clen = 0;
+    else if (kind == RW_BODY_EOF && !eof)
+        return 1;
+    else if (kind == RW_BODY_EOF)
+        clen = have;
+    if (have < clen)
+        return 1;
+    *blen = (size_t)clen;
+    *body = malloc(*blen + 1);
+    if (!*body) {
+        *why = "out of memory";
         return -1;
-    body[total] = '\0';
-    *out = body;
-    *outlen = total;
+    }
+    memcpy(*body, b, *blen);
+    (*body)[*blen] = '\0';
     return 0;
 }
 
 int rc_http_parse(const char *in, size_t len, int eof, const char *method, rc_http_resp *resp,
                   const char **why)
 {
-    const char *e = in ? memmem(in, len, "\r\n\r\n", 4) : NULL;
-    if (!e)
+    rw_header hdrs[MAX_HEADERS];
+    rw_http_head hd;
+    int hl = in ? rw_http_parse_head(in, len, &hd, hdrs, MAX_HEADERS) : RW_HTTP_PARTIAL;
+    if (hl == RW_HTTP_PARTIAL)
         return 1;
-    size_t hlen = (size_t)(e - in) + 4;
-    if (memchr(in, '\0', hlen)) {
-        *why = "NUL byte in the HTTP response head";
+    if (hl < 0) {
+        *why = "malformed HTTP response head";
         return -1;
     }
-    char *head = strndup(in, hlen);
+    char *body = NULL;
+    size_t blen = 0;
+    int rc = body_of(&hd, in + hl, len - (size_t)hl, eof, method, &body, &blen, why);
+    if (rc != 0)
+        return rc;
+    char *head = strndup(in, (size_t)hl);
     if (!head) {
+        free(body);
         *why = "out of memory";
         return -1;
     }
-    int status = 0;
-    long clen = -1;
-    int chunked = 0;
-    char v[64];
-    if (sscanf(head, "HTTP/1.%*d %d", &status) != 1 || status < 100 || status > 999) {
-        free(head);
-        *why = "malformed HTTP status line";
-        return -1;
-    }
-    if (rc_net_header(head, "Content-Length", v, sizeof v)) {
-        char *end;
-        clen = strtol(v, &end, 10);
-        if (end == v || *end || clen < 0) {
-            free(head);
-            *why = "malformed Content-Length";
-            return -1;
-        }
-    }
-    if (rc_net_header(head, "Transfer-Encoding", v, sizeof v) && strcasestr(v, "chunked"))
-        chunked = 1;
-    if (strcmp(method, "HEAD") == 0 || status == 204 || status == 304)
-        clen = 0, chunked = 0;
-    const char *b = in + hlen;
-    size_t have = len - hlen;
-    char *body = NULL;
-    size_t blen = 0;
-    int rc = 1;
-    if (chunked) {
-        rc = dechunk(b, have, &body, &blen);
-        if (rc < 0)
-            *why = "malformed chunked HTTP response";
-    } else if ((clen >= 0 && have >= (size_t)clen) || (clen < 0 && eof)) {
-        blen = clen >= 0 ? (size_t)clen : have;
-        body = malloc(blen + 1);
-        if (body) {
-            memcpy(body, b, blen);
-            body[blen] = '\0';
-            rc = 0;
-        } else {
-            *why = "out of memory";
-            rc = -1;
-        }
-    }
-    if (rc != 0) {
-        free(head);
-        return rc;
-    }
     memset(resp, 0, sizeof *resp);
-    resp->status = status;
+    resp->status = hd.status;
     resp->headers = head;
     resp->body = body;
     resp->body_len = blen;

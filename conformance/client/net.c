@@ -7,41 +7,20 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 
 #include "net.h"
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-int64_t rc_net_deadline(int ms)
-{
-    return now_ns() + (int64_t)(ms < 0 ? 0 : ms) * 1000000LL;
-}
-
-static int left_ms(int64_t deadline_ns)
-{
-    int64_t d = deadline_ns - now_ns();
-    if (d <= 0)
-        return 0;
-    return (int)((d + 999999) / 1000000LL);
-}
+#include "wire/clock.h"
 
 /* 1 ready, 0 deadline, -1 error. */
 static int wait_fd(int fd, short ev, int64_t deadline_ns)
 {
     for (;;) {
         struct pollfd p = {.fd = fd, .events = ev};
-        int r = poll(&p, 1, left_ms(deadline_ns));
+        int r = poll(&p, 1, rw_left_ms(deadline_ns));
         if (r > 0)
             return 1;
         if (r == 0)
@@ -226,29 +205,4 @@ void rc_net_close(rc_net *n)
     if (n->fd >= 0)
         close(n->fd);
     n->fd = -1;
-}
-
-int rc_net_header(const char *head, const char *name, char *out, size_t outlen)
-{
-    if (!head || outlen == 0)
-        return 0;
-    size_t nl = strlen(name);
-    for (const char *l = strstr(head, "\r\n"); l; l = strstr(l + 2, "\r\n")) {
-        const char *s = l + 2;
-        if (strncasecmp(s, name, nl) != 0 || s[nl] != ':')
-            continue;
-        s += nl + 1;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        const char *e = strstr(s, "\r\n");
-        size_t n = e ? (size_t)(e - s) : strlen(s);
-        while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-            n--;
-        if (n >= outlen)
-            n = outlen - 1;
-        memcpy(out, s, n);
-        out[n] = '\0';
-        return 1;
-    }
-    return 0;
 }

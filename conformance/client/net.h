@@ -1,6 +1,7 @@
 /* rc_net: one blocking TCP or TLS stream with poll()-based deadlines (suite-internal).
+ * Ownership: rc_net is the caller's value; rc_net_close frees its socket and TLS state.
  *
- * Owned by the suite's clients. Deadlines are absolute CLOCK_MONOTONIC nanoseconds so one
+ * Deadlines are absolute CLOCK_MONOTONIC nanoseconds (rw_deadline_ns, wire/clock.h) so one
  * request can span several reads without ever outliving its case. Certificates are not
  * verified unless a CA file is given (--ca): the suite tests protocol behaviour against test
  * servers, often self-signed, and checks the chain only when asked. */
@@ -27,12 +28,4 @@ int rc_net_write(rc_net *n, const void *buf, size_t len, int64_t deadline_ns);
 /* Reads some bytes: >0 count, 0 end of stream, -1 error, -2 deadline. */
 long rc_net_read(rc_net *n, void *buf, size_t cap, int64_t deadline_ns);
 void rc_net_close(rc_net *n);
-/* Deadline now + ms. */
-int64_t rc_net_deadline(int ms);
-/* Looks up header name (case-insensitive) in an HTTP response head (the status line, then
- * header lines, each ending in CRLF) and copies its value, without surrounding blanks and
- * truncated to fit, into out. 1 found, 0 not (or outlen 0). Shared by the HTTP client and the
- * WebSocket handshake, which read the same kind of head. */
-int rc_net_header(const char *head, const char *name, char *out, size_t outlen);
-
 #endif

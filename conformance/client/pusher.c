@@ -1,14 +1,13 @@
-/* rc_pusher: the Pusher protocol on top of rc_ws, parsed with cJSON only (the suite never
- * calls the reference server's encoders); channel auth is signed with proto's rh_sign. */
+/* rc_pusher: the Pusher protocol on top of rc_ws for cases, parsed with cJSON only (the suite
+ * never calls the reference server's encoders); the messages it sends are conformance/wire's
+ * (rw_pusher, signing with proto's rh_sign). Helper steps that fail are ERROR findings. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../runner/internal.h"
 #include "client.h"
-#include "proto/sign.h"
-
-rc_ctx *rc__ws_ctx(rc_ws *ws);
+#include "wire/pusher.h"
 
 typedef struct pconn_full {
     rc_pconn pc; /* first: the public part */
@@ -45,23 +44,34 @@ static void parse_into(rc_pmsg *m, const char *raw, size_t len)
         m->data_parsed = cJSON_Parse(m->data->valuestring);
 }
 
+/* The case's deadline ms from now, and the whole milliseconds left before it (>= 0). */
+static int64_t deadline_of(rc_ctx *ctx, int ms)
+{
+    return rc__now_ns() + (int64_t)rc__timeout(ctx, ms) * 1000000LL;
+}
+
+static int left_of(int64_t dl)
+{
+    int left = (int)((dl - rc__now_ns()) / 1000000LL);
+    return left < 0 ? 0 : left;
+}
+
 int rc_pusher_next(rc_pconn *pc, int timeout_ms, const rc_pmsg **out)
 {
     pconn_full *f = (pconn_full *)pc;
     if (!pc)
         return -1;
-    int64_t dl = rc__now_ns() + (int64_t)rc__timeout(f->ctx, timeout_ms) * 1000000LL;
+    int64_t dl = deadline_of(f->ctx, timeout_ms);
     for (;;) {
-        int left = (int)((dl - rc__now_ns()) / 1000000LL);
         rc_ws_msg m;
-        int r = rc_ws_recv(pc->ws, left < 0 ? 0 : left, &m);
+        int r = rc_ws_recv(pc->ws, left_of(dl), &m);
         if (r <= 0)
             return r;
         if (m.opcode == RC_WS_PING || m.opcode == RC_WS_PONG)
             continue;
         parse_into(&pc->last, m.data, m.len);
         if (f->auto_pong && pc->last.event && strcmp(pc->last.event, "pusher:ping") == 0) {
-            rc_pusher_send(pc, "pusher:pong", NULL, "{}");
+            rc_ws_send_text(pc->ws, rw_pusher_pong(), strlen(rw_pusher_pong()));
             continue;
         }
         if (out)
@@ -84,11 +94,10 @@ int rc_pusher_wait(rc_pconn *pc, const char *event, const char *channel, int tim
     pconn_full *f = (pconn_full *)pc;
     if (!pc)
         return -1;
-    int64_t dl = rc__now_ns() + (int64_t)rc__timeout(f->ctx, timeout_ms) * 1000000LL;
+    int64_t dl = deadline_of(f->ctx, timeout_ms);
     for (;;) {
-        int left = (int)((dl - rc__now_ns()) / 1000000LL);
         const rc_pmsg *m;
-        int r = rc_pusher_next(pc, left < 0 ? 0 : left, &m);
+        int r = rc_pusher_next(pc, left_of(dl), &m);
         if (r <= 0)
             return r;
         if (m->event && strcmp(m->event, event) == 0 &&
@@ -104,24 +113,18 @@ int rc_pusher_send(rc_pconn *pc, const char *event, const char *channel, const c
 {
     if (!pc)
         return -1;
-    char *ev = NULL, *ch = NULL, *msg = NULL;
-    cJSON *s = cJSON_CreateString(event ? event : "");
-    ev = cJSON_PrintUnformatted(s);
-    cJSON_Delete(s);
-    if (channel) {
-        s = cJSON_CreateString(channel);
-        ch = cJSON_PrintUnformatted(s);
-        cJSON_Delete(s);
-    }
-    int n = -1;
-    if (ev && (!channel || ch))
-        n = asprintf(&msg, "{\"event\":%s%s%s%s%s}", ev, ch ? ",\"channel\":" : "", ch ? ch : "",
-                     data_json ? ",\"data\":" : "", data_json ? data_json : "");
-    free(ev);
-    free(ch);
-    if (n < 0)
+    char *msg = rw_pusher_event(event, channel, data_json);
+    if (!msg)
         return -1;
-    int r = rc_ws_send_text(pc->ws, msg, (size_t)n);
+    int r = rc_ws_send_text(pc->ws, msg, strlen(msg));
+    free(msg);
+    return r;
+}
+
+/* Sends msg (heap, consumed): 0, or -1 (also when msg is NULL). */
+static int send_owned(rc_pconn *pc, char *msg)
+{
+    int r = msg ? rc_ws_send_text(pc->ws, msg, strlen(msg)) : -1;
     free(msg);
     return r;
 }
@@ -129,49 +132,26 @@ int rc_pusher_send(rc_pconn *pc, const char *event, const char *channel, const c
 int rc_pusher_subscribe(rc_pconn *pc, const char *channel, const char *auth,
                         const char *channel_data)
 {
-    cJSON *d = cJSON_CreateObject();
-    cJSON_AddStringToObject(d, "channel", channel);
-    if (auth)
-        cJSON_AddStringToObject(d, "auth", auth);
-    if (channel_data)
-        cJSON_AddStringToObject(d, "channel_data", channel_data);
-    char *s = cJSON_PrintUnformatted(d);
-    cJSON_Delete(d);
-    if (!s)
-        return -1;
-    int r = rc_pusher_send(pc, "pusher:subscribe", NULL, s);
-    free(s);
-    return r;
+    return pc ? send_owned(pc, rw_pusher_subscribe(channel, auth, channel_data)) : -1;
 }
 
 int rc_pusher_subscribe_ok(rc_ctx *ctx, rc_pconn *pc, const char *channel, const char *channel_data)
 {
     const rc_target *t = rc_target_of(ctx);
-    char auth[256], defdata[128];
-    const char *a = NULL;
-    int presence = strncmp(channel, "presence-", 9) == 0;
-    if (presence && !channel_data) {
-        /* A presence subscription needs a member; one per connection keeps cases simple. */
-        snprintf(defdata, sizeof defdata, "{\"user_id\":\"u%s\"}", pc->socket_id);
-        channel_data = defdata;
+    char *msg =
+        rw_pusher_subscribe_signed(t->app_key, t->app_secret, pc->socket_id, channel, channel_data);
+    if (!msg) {
+        rc_error(ctx, "cannot sign the subscription to %s", channel);
+        return 0;
     }
-    if (presence || strncmp(channel, "private-", 8) == 0) {
-        if (rh_sign_channel(t->app_key, t->app_secret, pc->socket_id, channel,
-                            presence ? channel_data : NULL, auth, sizeof auth) != 0) {
-            rc_error(ctx, "cannot sign the subscription to %s", channel);
-            return 0;
-        }
-        a = auth;
-    }
-    if (rc_pusher_subscribe(pc, channel, a, presence ? channel_data : NULL) < 0) {
+    if (send_owned(pc, msg) < 0) {
         rc_error(ctx, "cannot send pusher:subscribe for %s", channel);
         return 0;
     }
-    int64_t dl = rc__now_ns() + (int64_t)rc__timeout(ctx, RC_DEFAULT_TIMEOUT_MS) * 1000000LL;
+    int64_t dl = deadline_of(ctx, RC_DEFAULT_TIMEOUT_MS);
     for (;;) {
-        int left = (int)((dl - rc__now_ns()) / 1000000LL);
         const rc_pmsg *m;
-        int r = rc_pusher_next(pc, left < 0 ? 0 : left, &m);
+        int r = rc_pusher_next(pc, left_of(dl), &m);
         if (r <= 0) {
             rc_error(ctx, "subscribing to %s: %s", channel,
                      r == 0 ? "no pusher_internal:subscription_succeeded in time"

@@ -1,4 +1,5 @@
-/* rc_ws: RFC 6455 client side for the suite. See client.h.
+/* rc_ws: RFC 6455 client side for the suite over rc_net and conformance/wire. See client.h
+ * and io.h.
  *
  * Frames are parsed from a growing input buffer so that a timeout in the middle of a frame
  * loses nothing: the next receive continues where the last one stopped. */
@@ -10,7 +11,8 @@
 #include <openssl/rand.h>
 
 #include "proto/utf8.h"
-#include "ws_frame.h"
+#include "wire/clock.h"
+#include "wire/wsframe.h"
 #include "ws_int.h"
 
 static void wire_frame(rc_ws *ws, const char *dir, int op, const unsigned char *p, size_t len)
@@ -18,17 +20,17 @@ static void wire_frame(rc_ws *ws, const char *dir, int op, const unsigned char *
     char pre[48];
     switch (op) {
     case RC_WS_TEXT:
-        rc__wire(ws->ctx, dir, "", p, len, 0);
+        rc_hooks_wire(&ws->h, dir, "", p, len, 0);
         return;
     case RC_WS_BINARY:
-        rc__wire(ws->ctx, dir, "[binary] ", p, len, 1);
+        rc_hooks_wire(&ws->h, dir, "[binary] ", p, len, 1);
         return;
     case RC_WS_CLOSE:
         if (len >= 2) {
             snprintf(pre, sizeof pre, "[close %d] ", (p[0] << 8) | p[1]);
-            rc__wire(ws->ctx, dir, pre, p + 2, len - 2, 0);
+            rc_hooks_wire(&ws->h, dir, pre, p + 2, len - 2, 0);
         } else {
-            rc__wire(ws->ctx, dir, "[close]", "", 0, 0);
+            rc_hooks_wire(&ws->h, dir, "[close]", "", 0, 0);
         }
         return;
     default:
@@ -37,109 +39,88 @@ static void wire_frame(rc_ws *ws, const char *dir, int op, const unsigned char *
                  : op == RC_WS_PONG ? "pong"
                  : op == 0          ? "continuation"
                                     : "opcode");
-        rc__wire(ws->ctx, dir, pre, p, len, op != 0 && op != RC_WS_PING && op != RC_WS_PONG);
+        rc_hooks_wire(&ws->h, dir, pre, p, len, op != 0 && op != RC_WS_PING && op != RC_WS_PONG);
     }
 }
 
-static void release(void *obj)
+void rc_ws_free(rc_ws *ws)
 {
-    rc_ws *ws = obj;
+    if (!ws)
+        return;
     if (ws->open && !ws->close_sent && ws->net.fd >= 0) {
         unsigned char c[2] = {1000 >> 8, 1000 & 255};
         rc_ws_send_frame(ws, RC_WS_CLOSE, c, 2, 1, 1);
     }
     rc_net_close(&ws->net);
+    rw_wsmsg_free(&ws->msgs);
     free(ws->in);
-    free(ws->frag);
     free(ws->msg);
     free(ws);
 }
 
-rc_ws *rc_ws_open(rc_ctx *ctx, const char *path, int expect_failure, int *http_status)
+rc_ws *rc_ws_connect(const rc_hooks *h, const rc_endpoint *ep, const char *path,
+                     const char *headers, int expect_failure, int *http_status)
 {
-    return rc_ws_open_hdr(ctx, path, NULL, expect_failure, http_status);
-}
-
-rc_ws *rc_ws_open_hdr(rc_ctx *ctx, const char *path, const char *headers, int expect_failure,
-                      int *http_status)
-{
-    const rc_target *t = rc_target_of(ctx);
     char err[256];
     if (http_status)
         *http_status = 0;
     rc_ws *ws = calloc(1, sizeof *ws);
     if (!ws) {
-        rc_error(ctx, "out of memory");
+        rc_hooks_error(h, "out of memory");
         return NULL;
     }
-    ws->ctx = ctx;
+    ws->h = *h;
     ws->auto_pong = 1;
     ws->net.fd = -1;
-    if (!path)
-        path = t->ws_path;
-    int64_t dl = rc_net_deadline(rc__timeout(ctx, RC_DEFAULT_TIMEOUT_MS));
-    if (rc_net_connect(&ws->net, t->host, t->port, t->tls, t->ca_file, dl, err, sizeof err) < 0) {
-        rc__wire(ctx, "note", "", err, strlen(err), 0);
+    rw_wsmsg_init(&ws->msgs, WS_MAX_MESSAGE);
+    int64_t dl = rw_deadline_ns(rc_hooks_timeout(h, RC_IO_TIMEOUT_MS));
+    if (rc_net_connect(&ws->net, ep->host, ep->port, ep->tls, ep->ca_file, dl, err, sizeof err) <
+        0) {
+        rc_hooks_wire(h, "note", "", err, strlen(err), 0);
         if (!expect_failure)
-            rc_error(ctx, "%s", err);
-        free(ws);
+            rc_hooks_error(h, "%s", err);
+        rc_ws_free(ws);
         return NULL;
     }
-    if (rc__ws_handshake(ws, path, headers, expect_failure, http_status) < 0) {
+    if (rc__ws_handshake(ws, ep->host, ep->port, path, headers, expect_failure, http_status) < 0) {
         ws->open = 0;
-        release(ws);
+        rc_ws_free(ws);
         return NULL;
     }
     ws->open = 1;
-    rc__track(ctx, ws, release);
     return ws;
+}
+
+static int rand_mask(void *ud, uint8_t mask[4])
+{
+    (void)ud;
+    return RAND_bytes(mask, 4) == 1 ? 0 : -1;
 }
 
 int rc_ws_send_frame(rc_ws *ws, int opcode, const void *data, size_t len, int fin, int masked)
 {
     if (!ws || ws->net.fd < 0)
         return -1;
-    size_t hl = 2 + (len < 126 ? 0 : len < 65536 ? 2 : 8) + (masked ? 4 : 0);
-    unsigned char *f = malloc(hl + len);
-    if (!f)
+    rw_wsframe fr = {.fin = fin ? 1 : 0, .opcode = opcode & 0x0f, .masked = masked ? 1 : 0};
+    size_t n = rw_wsframe_encode(NULL, 0, &fr, data, len, NULL, NULL);
+    unsigned char *f = malloc(n);
+    if (!f || rw_wsframe_encode(f, n, &fr, data, len, masked ? rand_mask : NULL, NULL) != n) {
+        free(f);
         return -1;
-    size_t o = 0;
-    f[o++] = (unsigned char)((fin ? 0x80 : 0) | (opcode & 0x0f));
-    unsigned char mbit = masked ? 0x80 : 0;
-    if (len < 126) {
-        f[o++] = (unsigned char)(mbit | len);
-    } else if (len < 65536) {
-        f[o++] = mbit | 126;
-        f[o++] = (unsigned char)(len >> 8);
-        f[o++] = (unsigned char)len;
-    } else {
-        f[o++] = mbit | 127;
-        for (int i = 7; i >= 0; i--)
-            f[o++] = (unsigned char)((uint64_t)len >> (8 * i));
     }
-    unsigned char mask[4] = {0};
-    if (masked) {
-        RAND_bytes(mask, 4);
-        memcpy(f + o, mask, 4);
-        o += 4;
-    }
-    if (len)
-        memcpy(f + o, data, len);
-    for (size_t i = 0; masked && i < len; i++)
-        f[o + i] ^= mask[i & 3];
     if (!fin || !masked || opcode == 0) {
         char pre[64];
         snprintf(pre, sizeof pre, "[frame op=%d fin=%d masked=%d] ", opcode, fin ? 1 : 0,
                  masked ? 1 : 0);
-        rc__wire(ws->ctx, "out", pre, data, len, opcode == RC_WS_BINARY);
+        rc_hooks_wire(&ws->h, "out", pre, data, len, opcode == RC_WS_BINARY);
     } else {
         wire_frame(ws, "out", opcode, data, len);
     }
     /* Sending is bounded too, but a close at cleanup gets a short grace of its own. */
-    int ms = rc_remaining_ms(ws->ctx);
+    int ms = rc_hooks_timeout(&ws->h, -1);
     if (ms < WS_CLOSE_GRACE_MS)
         ms = WS_CLOSE_GRACE_MS;
-    int r = rc_net_write(&ws->net, f, o + len, rc_net_deadline(ms));
+    int r = rc_net_write(&ws->net, f, n, rw_deadline_ns(ms));
     free(f);
     if (opcode == RC_WS_CLOSE && r == 0)
         ws->close_sent = 1;
@@ -174,29 +155,24 @@ static void mark_closed(rc_ws *ws, int code)
     ws->open = 0;
 }
 
-/* Parses one complete frame from the input: 1 frame (fields set), 0 need more, -1 bad. */
-static int parse_frame(rc_ws *ws, int *op, int *fin, size_t *hdr, size_t *plen)
+/* Parses one complete frame from the input: 1 frame (f, hdr set), 0 need more, -1 bad. */
+static int parse_frame(rc_ws *ws, rw_wsframe *f, size_t *hdr)
 {
-    rc_wsf f;
-    int r = rc_wsf_parse((const unsigned char *)ws->in, ws->inlen, WS_MAX_MESSAGE, &f);
-    switch (r) {
-    case RC_WSF_RSV:
-        rc_fail(ws->ctx, "server frame has RSV bits set without a negotiated extension");
-        return -1;
-    case RC_WSF_TOO_LARGE:
-        rc_error(ws->ctx, "server frame of %zu bytes is over the suite's limit", f.len);
-        return -1;
-    case RC_WSF_MASKED:
-        rc_fail(ws->ctx, "server sent a masked frame (RFC 6455 5.1: a server MUST NOT mask)");
-        return -1;
-    case RC_WSF_OK:
-        *op = f.op;
-        *fin = f.fin;
-        *hdr = f.hdr;
-        *plen = f.len;
-        return 1;
-    default:
+    if (rw_wsframe_decode((const unsigned char *)ws->in, ws->inlen, f, hdr) != RW_WSFRAME_HEADER)
         return 0;
+    switch (rw_wsframe_check(f, WS_MAX_MESSAGE, 0)) {
+    case RW_WSFRAME_E_RSV:
+        rc_hooks_fail(&ws->h, "server frame has RSV bits set without a negotiated extension");
+        return -1;
+    case RW_WSFRAME_E_TOO_LARGE:
+        rc_hooks_error(&ws->h, "server frame of %llu bytes is over the suite's limit",
+                       (unsigned long long)f->len);
+        return -1;
+    case RW_WSFRAME_E_MASKED:
+        rc_hooks_fail(&ws->h, "server sent a masked frame (RFC 6455 5.1: a server MUST NOT mask)");
+        return -1;
+    default:
+        return ws->inlen - *hdr < f->len ? 0 : 1;
     }
 }
 
@@ -209,97 +185,101 @@ static int deliver(rc_ws *ws, int op, const char *p, size_t len, rc_ws_msg *out)
     memcpy(ws->msg, p, len);
     ws->msg[len] = '\0';
     if (op == RC_WS_TEXT && !rh_utf8_valid(p, len))
-        rc_fail(ws->ctx, "server sent a text message that is not valid UTF-8 (RFC 6455 8.1)");
+        rc_hooks_fail(&ws->h, "server sent a text message that is not valid UTF-8 (RFC 6455 8.1)");
     out->opcode = op;
     out->data = ws->msg;
     out->len = len;
     return 1;
 }
 
-/* Handles one parsed frame: 1 message ready in out, 0 keep reading, -1 closed/error. */
-static int on_frame(rc_ws *ws, int op, int fin, const char *p, size_t len, rc_ws_msg *out)
+static int on_close(rc_ws *ws, const rw_wsmsg_event *ev)
 {
-    wire_frame(ws, "in", op, (const unsigned char *)p, len);
-    switch (op) {
-    case RC_WS_PING:
-        if (ws->auto_pong) {
+    if (!ws->close_sent) {
+        int code = ev->close_code == 1005 ? 1000 : ev->close_code;
+        unsigned char c[2] = {(unsigned char)(code >> 8), (unsigned char)(code & 255)};
+        rc_ws_send_frame(ws, RC_WS_CLOSE, c, 2, 1, 1);
+    }
+    mark_closed(ws, ev->close_code);
+    rc_net_close(&ws->net);
+    return -1;
+}
+
+static int on_error(rc_ws *ws, const rw_wsframe *f, int why)
+{
+    switch (why) {
+    case RW_WSMSG_E_CONT_NO_START:
+        rc_hooks_fail(&ws->h, "server sent a continuation frame with no message started");
+        break;
+    case RW_WSMSG_E_NEW_IN_FRAG:
+        rc_hooks_fail(&ws->h, "server started a new message inside a fragmented one");
+        break;
+    case RW_WSMSG_E_OPCODE:
+        rc_hooks_fail(&ws->h, "server sent a frame with reserved opcode %d", f->opcode);
+        break;
+    default:
+        rc_hooks_error(&ws->h, "fragmented server message too large");
+    }
+    return -1;
+}
+
+/* Handles one parsed frame: 1 message ready in out, 0 keep reading, -1 closed/error. */
+static int on_frame(rc_ws *ws, const rw_wsframe *f, const char *p, size_t len, rc_ws_msg *out)
+{
+    wire_frame(ws, "in", f->opcode, (const unsigned char *)p, len);
+    rw_wsmsg_event ev;
+    switch (rw_wsmsg_frame(&ws->msgs, f, p, len, &ev)) {
+    case RW_WSMSG_MESSAGE:
+        return deliver(ws, ev.opcode, ev.data, ev.len, out);
+    case RW_WSMSG_CONTROL:
+        if (ev.opcode == RW_WS_CLOSE)
+            return on_close(ws, &ev);
+        if (ev.opcode == RW_WS_PING && ws->auto_pong) {
             rc_ws_send_frame(ws, RC_WS_PONG, p, len, 1, 1);
             return 0;
         }
-        return deliver(ws, op, p, len, out);
-    case RC_WS_PONG:
-        return deliver(ws, op, p, len, out);
-    case RC_WS_CLOSE: {
-        int code = len >= 2 ? (((unsigned char)p[0] << 8) | (unsigned char)p[1]) : 1005;
-        if (!ws->close_sent) {
-            unsigned char c[2] = {(unsigned char)(code == 1005 ? 1000 >> 8 : p[0]),
-                                  (unsigned char)(code == 1005 ? 1000 & 255 : p[1])};
-            rc_ws_send_frame(ws, RC_WS_CLOSE, c, 2, 1, 1);
-        }
-        mark_closed(ws, code);
-        rc_net_close(&ws->net);
-        return -1;
-    }
-    case 0:
-        if (!ws->fragop) {
-            rc_fail(ws->ctx, "server sent a continuation frame with no message started");
-            return -1;
-        }
-        break;
-    case RC_WS_TEXT:
-    case RC_WS_BINARY:
-        if (ws->fragop) {
-            rc_fail(ws->ctx, "server started a new message inside a fragmented one");
-            return -1;
-        }
-        if (fin)
-            return deliver(ws, op, p, len, out);
-        ws->fragop = op;
-        ws->fraglen = 0;
-        break;
+        return deliver(ws, ev.opcode, p, len, out);
+    case RW_WSMSG_ERROR:
+        return on_error(ws, f, ev.why);
     default:
-        rc_fail(ws->ctx, "server sent a frame with reserved opcode %d", op);
-        return -1;
-    }
-    char *nf = ws->fraglen + len > WS_MAX_MESSAGE ? NULL : realloc(ws->frag, ws->fraglen + len + 1);
-    if (!nf) {
-        rc_error(ws->ctx, "fragmented server message too large");
-        return -1;
-    }
-    ws->frag = nf;
-    memcpy(ws->frag + ws->fraglen, p, len);
-    ws->fraglen += len;
-    if (!fin)
         return 0;
-    int fop = ws->fragop;
-    ws->fragop = 0;
-    return deliver(ws, fop, ws->frag, ws->fraglen, out);
+    }
+}
+
+/* Takes the next whole frame out of the input and handles it: as on_frame, or 2 when there
+ * is no whole frame yet, -2 when the input is bad. */
+static int next_frame(rc_ws *ws, rc_ws_msg *out)
+{
+    rw_wsframe f;
+    size_t hdr = 0;
+    int pr = parse_frame(ws, &f, &hdr);
+    if (pr <= 0)
+        return pr < 0 ? -2 : 2;
+    /* Copy out first: on_frame may send (pong/close) but never reads. */
+    size_t plen = (size_t)f.len;
+    char *payload = malloc(plen + 1);
+    if (!payload)
+        return -1;
+    memcpy(payload, ws->in + hdr, plen);
+    memmove(ws->in, ws->in + hdr + plen, ws->inlen - hdr - plen);
+    ws->inlen -= hdr + plen;
+    int r = on_frame(ws, &f, payload, plen, out);
+    free(payload);
+    return r;
 }
 
 int rc_ws_recv(rc_ws *ws, int timeout_ms, rc_ws_msg *out)
 {
     if (!ws || !ws->open)
         return -1;
-    int64_t dl = rc_net_deadline(rc__timeout(ws->ctx, timeout_ms));
+    int64_t dl = rw_deadline_ns(rc_hooks_timeout(&ws->h, timeout_ms));
     for (;;) {
-        int op = 0, fin = 0;
-        size_t hdr = 0, plen = 0;
-        int pr = parse_frame(ws, &op, &fin, &hdr, &plen);
-        if (pr < 0) {
+        int r = next_frame(ws, out);
+        if (r == -2) {
             mark_closed(ws, 1002);
             rc_net_close(&ws->net);
             return -1;
         }
-        if (pr == 1) {
-            /* Copy out first: on_frame may send (pong/close) but never reads. */
-            char *payload = malloc(plen + 1);
-            if (!payload)
-                return -1;
-            memcpy(payload, ws->in + hdr, plen);
-            memmove(ws->in, ws->in + hdr + plen, ws->inlen - hdr - plen);
-            ws->inlen -= hdr + plen;
-            int r = on_frame(ws, op, fin, payload, plen, out);
-            free(payload);
+        if (r != 2) {
             if (r != 0)
                 return r;
             continue;
@@ -308,7 +288,7 @@ int rc_ws_recv(rc_ws *ws, int timeout_ms, rc_ws_msg *out)
         if (n == -2)
             return 0;
         if (n <= 0) {
-            rc__wire(ws->ctx, "note", "", "connection closed without a close frame", 39, 0);
+            rc_hooks_wire(&ws->h, "note", "", "connection closed without a close frame", 39, 0);
             mark_closed(ws, 1006);
             rc_net_close(&ws->net);
             return -1;
@@ -328,36 +308,20 @@ void rc_ws_close(rc_ws *ws)
         unsigned char c[2] = {1000 >> 8, 1000 & 255};
         rc_ws_send_frame(ws, RC_WS_CLOSE, c, 2, 1, 1);
         /* Wait briefly for the server's close so the log shows its answer. */
-        int64_t dl = rc__now_ns() + (int64_t)WS_CLOSE_GRACE_MS * 1000000LL;
+        int64_t dl = rw_deadline_ns(WS_CLOSE_GRACE_MS);
         rc_ws_msg m;
-        while (ws->open && rc__now_ns() < dl) {
-            int left = (int)((dl - rc__now_ns()) / 1000000LL);
-            int64_t d2 = rc_net_deadline(left);
-            long n = rc__ws_fill(ws, d2);
+        while (ws->open && rw_now_ns() < dl) {
+            long n = rc__ws_fill(ws, dl);
             if (n <= 0)
                 break;
             ws->inlen += (size_t)n;
-            int op, fin;
-            size_t hdr, plen;
-            while (ws->open && parse_frame(ws, &op, &fin, &hdr, &plen) == 1) {
-                char *pl = malloc(plen + 1);
-                if (pl)
-                    memcpy(pl, ws->in + hdr, plen);
-                memmove(ws->in, ws->in + hdr + plen, ws->inlen - hdr - plen);
-                ws->inlen -= hdr + plen;
-                if (pl)
-                    on_frame(ws, op, fin, pl, plen, &m);
-                free(pl);
-            }
+            int r = 0;
+            while (ws->open && (r = next_frame(ws, &m)) != 2 && r != -2)
+                ;
+            if (r == -2)
+                break;
         }
     }
     mark_closed(ws, ws->close_code ? ws->close_code : 1000);
     rc_net_close(&ws->net);
-}
-
-/* For the pusher layer: the ctx a connection belongs to. */
-rc_ctx *rc__ws_ctx(rc_ws *ws);
-rc_ctx *rc__ws_ctx(rc_ws *ws)
-{
-    return ws->ctx;
 }

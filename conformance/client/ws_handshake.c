@@ -1,21 +1,19 @@
-/* rc_ws: the client side of the WebSocket opening handshake (RFC 6455 4.1). */
+/* rc_ws: the client side of the WebSocket opening handshake (RFC 6455 4.1), the bytes from
+ * conformance/wire (rw_wskey, rw_http). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
+#include "wire/clock.h"
+#include "wire/http.h"
+#include "wire/wskey.h"
 #include "ws_int.h"
 
-static void b64(const unsigned char *in, size_t len, char *out)
-{
-    EVP_EncodeBlock((unsigned char *)out, in, (int)len);
-}
+#define WS_MAX_HEAD 65536
 
-int rc__ws_in_reserve(rc_ws *ws, size_t more)
+static int in_reserve(rc_ws *ws, size_t more)
 {
     if (ws->inlen + more <= ws->incap)
         return 0;
@@ -32,86 +30,93 @@ int rc__ws_in_reserve(rc_ws *ws, size_t more)
 
 long rc__ws_fill(rc_ws *ws, int64_t deadline)
 {
-    if (rc__ws_in_reserve(ws, 16384) < 0)
+    if (in_reserve(ws, 16384) < 0)
         return -1;
     return rc_net_read(&ws->net, ws->in + ws->inlen, ws->incap - ws->inlen, deadline);
 }
 
-int rc__ws_handshake(rc_ws *ws, const char *path, const char *headers, int expect_failure,
-                     int *http_status)
+static int send_request(rc_ws *ws, const char *req, size_t n, int64_t dl, int expect_failure)
 {
-    const rc_target *t = rc_target_of(ws->ctx);
-    unsigned char nonce[16];
-    char key[32], accept[64], want[64];
-    RAND_bytes(nonce, sizeof nonce);
-    b64(nonce, sizeof nonce, key);
-    char *req = NULL;
-    int n = asprintf(&req,
-                     "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
-                     "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                     "Sec-WebSocket-Version: 13\r\nUser-Agent: rehome-conform\r\n%s\r\n",
-                     path, t->host, t->port, key, headers ? headers : "");
-    if (n < 0)
-        return -1;
-    rc__wire(ws->ctx, "out", "", req, (size_t)n, 0);
-    int64_t dl = rc_net_deadline(rc__timeout(ws->ctx, RC_DEFAULT_TIMEOUT_MS));
-    int wr = rc_net_write(&ws->net, req, (size_t)n, dl);
-    free(req);
-    if (wr < 0) {
-        if (!expect_failure)
-            rc_error(ws->ctx, "WebSocket upgrade: cannot send the request");
-        return -1;
-    }
-    char *end = NULL;
-    while (!(end = ws->in ? memmem(ws->in, ws->inlen, "\r\n\r\n", 4) : NULL)) {
-        long r = rc__ws_fill(ws, dl);
-        if (r <= 0 || ws->inlen > 65536) {
+    rc_hooks_wire(&ws->h, "out", "", req, n, 0);
+    if (rc_net_write(&ws->net, req, n, dl) == 0)
+        return 0;
+    if (!expect_failure)
+        rc_hooks_error(&ws->h, "WebSocket upgrade: cannot send the request");
+    return -1;
+}
+
+/* Reads until the response head is complete: its length, or -1 (reported). */
+static int read_head(rc_ws *ws, int64_t dl, rw_http_head *hd, rw_header *hdrs, size_t maxh,
+                     int expect_failure)
+{
+    for (;;) {
+        int hl =
+            ws->inlen ? rw_http_parse_head(ws->in, ws->inlen, hd, hdrs, maxh) : RW_HTTP_PARTIAL;
+        if (hl > 0)
+            return hl;
+        if (hl == RW_HTTP_ERROR) {
+            /* The whole head goes to the log, as far as it came. */
+            rc_hooks_wire(&ws->h, "in", "", ws->in, ws->inlen, 0);
             if (!expect_failure)
-                rc_error(ws->ctx, "WebSocket upgrade: %s before the response headers ended",
-                         r == -2 ? "timeout" : "connection closed");
+                rc_hooks_error(&ws->h, "WebSocket upgrade: malformed HTTP response head");
+            return -1;
+        }
+        long r = rc__ws_fill(ws, dl);
+        if (r <= 0 || ws->inlen > WS_MAX_HEAD) {
+            if (!expect_failure)
+                rc_hooks_error(&ws->h, "WebSocket upgrade: %s before the response headers ended",
+                               r == -2 ? "timeout" : "connection closed");
             return -1;
         }
         ws->inlen += (size_t)r;
     }
-    size_t hlen = (size_t)(end - ws->in) + 4;
-    char *head = strndup(ws->in, hlen);
-    if (!head)
+}
+
+int rc__ws_handshake(rc_ws *ws, const char *host, int port, const char *path, const char *headers,
+                     int expect_failure, int *http_status)
+{
+    uint8_t nonce[16];
+    char key[RW_WSKEY_LEN + 1], want[RW_WSACCEPT_LEN + 1], accept[64];
+    RAND_bytes(nonce, sizeof nonce);
+    rw_wskey_make(nonce, key);
+    size_t n = rw_wskey_request(NULL, 0, path, host, port, key, "rehome-conform", headers);
+    char *req = malloc(n + 1);
+    if (!req)
         return -1;
-    rc__wire(ws->ctx, "in", "", head, hlen, 0);
-    memmove(ws->in, ws->in + hlen, ws->inlen - hlen);
-    ws->inlen -= hlen;
-    int status = 0;
-    sscanf(head, "HTTP/1.%*d %d", &status);
+    rw_wskey_request(req, n + 1, path, host, port, key, "rehome-conform", headers);
+    int64_t dl = rw_deadline_ns(rc_hooks_timeout(&ws->h, RC_IO_TIMEOUT_MS));
+    int wr = send_request(ws, req, n, dl, expect_failure);
+    free(req);
+    if (wr < 0)
+        return -1;
+    rw_header hdrs[64];
+    rw_http_head hd;
+    int hl = read_head(ws, dl, &hd, hdrs, 64, expect_failure);
+    if (hl < 0)
+        return -1;
+    rc_hooks_wire(&ws->h, "in", "", ws->in, (size_t)hl, 0);
     if (http_status)
-        *http_status = status;
+        *http_status = hd.status;
     int rc = -1;
-    if (status != 101) {
+    switch (rw_wskey_check(&hd, key, want, accept, sizeof accept)) {
+    case RW_WSKEY_OK:
+        rc = 0;
+        break;
+    case RW_WSKEY_NOT_101:
         if (!expect_failure)
-            rc_error(ws->ctx, "WebSocket upgrade refused with HTTP status %d", status);
-        goto out;
+            rc_hooks_error(&ws->h, "WebSocket upgrade refused with HTTP status %d", hd.status);
+        break;
+    case RW_WSKEY_NO_UPGRADE:
+        rc_hooks_fail(&ws->h, "101 response without Upgrade: websocket / Connection: Upgrade");
+        break;
+    case RW_WSKEY_BAD_ACCEPT:
+        rc_hooks_report(&ws->h, RC_HOOK_FAIL, want, accept,
+                        "Sec-WebSocket-Accept is \"%s\", expected \"%s\" (RFC 6455 4.1)", accept,
+                        want);
+        break;
     }
-    char up[64] = "", conn[128] = "";
-    rc_net_header(head, "Upgrade", up, sizeof up);
-    rc_net_header(head, "Connection", conn, sizeof conn);
-    if (strcasecmp(up, "websocket") != 0 || !strcasestr(conn, "upgrade")) {
-        rc_fail(ws->ctx, "101 response without Upgrade: websocket / Connection: Upgrade");
-        goto out;
-    }
-    /* RFC 6455 4.1: Accept = base64(SHA-1(key + GUID)). */
-    unsigned char dig[SHA_DIGEST_LENGTH];
-    char cat[96];
-    snprintf(cat, sizeof cat, "%s258EAFA5-E914-47DA-95CA-C5AB0DC85B11", key);
-    SHA1((const unsigned char *)cat, strlen(cat), dig);
-    b64(dig, sizeof dig, want);
-    if (!rc_net_header(head, "Sec-WebSocket-Accept", accept, sizeof accept) ||
-        strcmp(accept, want) != 0) {
-        rc_fail(ws->ctx, "Sec-WebSocket-Accept is \"%s\", expected \"%s\" (RFC 6455 4.1)", accept,
-                want);
-        rc_expect_seen(ws->ctx, want, accept);
-        goto out;
-    }
-    rc = 0;
-out:
-    free(head);
+    /* The slices into ws->in are not used past here. */
+    memmove(ws->in, ws->in + hl, ws->inlen - (size_t)hl);
+    ws->inlen -= (size_t)hl;
     return rc;
 }

@@ -109,6 +109,7 @@ typedef struct rc_limits {
     long max_connections;       /* 0: unlimited (that case SKIPs) */
     long max_subscriptions;     /* 0: unlimited */
     long http_requests_per_sec; /* 0: off */
+    long max_open_streams;      /* 0: no cap (that case SKIPs) */
     char allowed_origin[256];   /* one allowed Origin; "": every origin allowed */
 } rc_limits;
 

@@ -12,6 +12,9 @@ static void usage(FILE *f)
     fprintf(
         f,
         "usage: rehome-conform [options] URL\n"
+        "       rehome-conform smoke [options] URL   (rehome-conform smoke --help)\n"
+        "       rehome-conform certify [options] URL --out DIR\n"
+        "       rehome-conform verify-bundle DIR\n"
         "Checks a Pusher-protocol server (and the ReHome stream profile) at URL\n"
         "(http://host:port or https://host:port).\n\n"
         "  --profile pusher|stream|all  cases to run (default all)\n"
@@ -25,6 +28,7 @@ static void usage(FILE *f)
         "  --slow                 also run cases tagged slow\n"
         "  --json FILE            write a JSON report (with wire logs)\n"
         "  --junit FILE           write JUnit XML\n"
+        "  --html FILE            write a self-contained HTML report (with wire logs)\n"
         "  --expect FILE          baseline {\"cases\":{\"<id>\":{\"verdict\":..,\"reason\":..}}};\n"
         "                         the run fails only when a verdict differs from it;\n"
         "                         optional \"exclude\":{\"<id or glob>\":\"<reason>\"} skips "
@@ -169,6 +173,7 @@ static int parse_args(int argc, char **argv, rc_opts *o)
         O_TIMEOUT,
         O_JSON,
         O_JUNIT,
+        O_HTML,
         O_EXPECT,
         O_STRICT,
         O_APPID,
@@ -196,6 +201,7 @@ static int parse_args(int argc, char **argv, rc_opts *o)
                                        {"timeout", 1, 0, O_TIMEOUT},
                                        {"json", 1, 0, O_JSON},
                                        {"junit", 1, 0, O_JUNIT},
+                                       {"html", 1, 0, O_HTML},
                                        {"expect", 1, 0, O_EXPECT},
                                        {"strict", 0, 0, O_STRICT},
                                        {"app-id", 1, 0, O_APPID},
@@ -257,6 +263,9 @@ static int parse_args(int argc, char **argv, rc_opts *o)
             break;
         case O_JUNIT:
             o->junit = optarg;
+            break;
+        case O_HTML:
+            o->html = optarg;
             break;
         case O_EXPECT:
             o->expect = optarg;

@@ -13,7 +13,7 @@ typedef struct rc_opts {
     int list, strict, slow, quiet;
     int timeout_ms;
     int max_wait_s;
-    const char *json, *junit, *expect;
+    const char *json, *junit, *html, *expect;
     const char *limits_file, *limits_app;
     unsigned long long seed;
     int have_seed;
@@ -35,6 +35,9 @@ int rc_cli_parse(int argc, char **argv, rc_opts *o);
 /* http[s]://host[:port][/] into host (t->host points at it), t->port, t->tls, t->base_url
  * (= url, not copied). 0, or -1 after a message on stderr. */
 int rc_cli_parse_url(const char *url, char *host, size_t hostlen, rc_target *t);
+/* Runs the selected cases against o's target and writes the reports; the exit status
+ * (main.c). argv is recorded in the reports as given. */
+int rc_main_run(rc_opts *o, int argc, char **argv);
 /* Reads app_id's limits and credentials from a server config file (JSON: "apps":[{...}]).
  * 0, or -1 with a message in err. */
 int rc_limits_load(const char *file, const char *app_id, rc_limits *out, char *err, size_t errlen);

@@ -83,6 +83,7 @@ int rc_limits_load(const char *file, const char *app_id, rc_limits *out, char *e
         out->max_connections = num_or_zero(app, "max_connections");
         out->max_subscriptions = num_or_zero(app, "max_subscriptions");
         out->http_requests_per_sec = num_or_zero(app, "http_requests_per_sec");
+        out->max_open_streams = num_or_zero(app, "max_open_streams");
         const cJSON *o;
         cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(app, "allowed_origins"))
         {

@@ -7,8 +7,12 @@
 #include <unistd.h>
 
 #include "../client/net.h"
+#include "wire/clock.h"
 #include "../smoke/smoke.h"
+#include "certify.h"
 #include "cli.h"
+#include "progress.h"
+#include "report_html.h"
 
 #define WATCHDOG_GRACE_MS 15000
 
@@ -42,7 +46,7 @@ static int probe(const rc_opts *o)
 {
     rc_net n;
     char err[256];
-    if (rc_net_connect(&n, o->t.host, o->t.port, o->t.tls, o->t.ca_file, rc_net_deadline(5000), err,
+    if (rc_net_connect(&n, o->t.host, o->t.port, o->t.tls, o->t.ca_file, rw_deadline_ns(5000), err,
                        sizeof err) < 0) {
         fprintf(stderr, "rehome-conform: target unreachable: %s\n", err);
         return -1;
@@ -64,8 +68,6 @@ static int has_tag(const rc_case *c, const char *tag)
     return 0;
 }
 
-static int rc_main_run(rc_opts *o, int argc, char **argv);
-
 int main(int argc, char **argv)
 {
     static rc_opts o;
@@ -73,6 +75,12 @@ int main(int argc, char **argv)
         signal(SIGPIPE, SIG_IGN);
         return rc_smoke_main(argc - 1, argv + 1);
     }
+    if (argc > 1 && strcmp(argv[1], "certify") == 0) {
+        signal(SIGPIPE, SIG_IGN);
+        return rc_certify_main(argc, argv);
+    }
+    if (argc > 1 && strcmp(argv[1], "verify-bundle") == 0)
+        return rc_verify_bundle_main(argc - 1, argv + 1);
     int p = rc_cli_parse(argc, argv, &o);
     if (p != 0)
         return p > 0 ? 0 : 2;
@@ -80,7 +88,27 @@ int main(int argc, char **argv)
     return rc_main_run(&o, argc, argv);
 }
 
-static int rc_main_run(rc_opts *o, int argc, char **argv)
+static int write_html(const rc_opts *o, const rc_run_info *info, const rc_baseline *base,
+                      const rc_result *res, size_t n)
+{
+    char when[64] = "", err[512];
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm))
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    rc_html_info hi = {.run = info,
+                       .t = &o->t,
+                       .base = o->expect ? base : NULL,
+                       .expect_path = o->expect,
+                       .generated_at = when};
+    if (rc_write_html(o->html, &hi, res, n, err, sizeof err) < 0) {
+        fprintf(stderr, "rehome-conform: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+int rc_main_run(rc_opts *o, int argc, char **argv)
 {
     size_t ntab;
     const rc_case *const *tabs = rc_registry_tables(&ntab);
@@ -142,8 +170,11 @@ static int rc_main_run(rc_opts *o, int argc, char **argv)
     if (pthread_create(&wd, NULL, watchdog, NULL) == 0)
         pthread_detach(wd);
     rc_result *res = calloc(n, sizeof *res);
+    rc_progress prog;
+    rc_progress_init(&prog, stderr, n);
     for (size_t i = 0; res && i < n; i++) {
         const rc_case *c = sel[i];
+        rc_progress_show(&prog, i, c->id);
         const char *why_out = rc_baseline_excluded(&base, c->id);
         if (why_out) {
             /* Not run at all: the baseline says this case takes the target down. */
@@ -170,6 +201,7 @@ static int rc_main_run(rc_opts *o, int argc, char **argv)
             pthread_mutex_unlock(&watch_mu);
             rc_ctx_finish(&ctx, &res[i]);
         }
+        rc_progress_clear(&prog);
         if (!o->quiet || res[i].verdict != RC_PASS)
             rc_print_case_line(stdout, &res[i]);
     }
@@ -194,6 +226,8 @@ static int rc_main_run(rc_opts *o, int argc, char **argv)
         fprintf(stderr, "rehome-conform: %s\n", err);
         code = 2;
     }
+    if (o->html && write_html(o, &info, &base, res, n) < 0)
+        code = 2;
     int fail = 0, error = 0, changed = 0, changed_err = 0;
     for (size_t i = 0; i < n; i++) {
         rc_verdict v = res[i].verdict;

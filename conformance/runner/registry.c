@@ -18,13 +18,15 @@
     X(pusher_client_events)                                                                        \
     X(pusher_http_api)                                                                             \
     X(pusher_limits)                                                                               \
+    X(pusher_reserved)                                                                             \
     X(stream_naming)                                                                               \
     X(stream_authz)                                                                                \
     X(stream_events)                                                                               \
     X(stream_sequence)                                                                             \
     X(stream_end)                                                                                  \
     X(stream_control)                                                                              \
-    X(stream_replay)
+    X(stream_replay)                                                                               \
+    X(stream_http_api)
 
 RC_TABLES(RC_TABLE)
 

@@ -111,6 +111,9 @@ void rh_api_chan_info(rh_srv *srv, const rh_cfg_app *app, const char *channel,
 int rh_api_parse_info(const char *info);
 /* Removes expired ended streams now (ttl and faults applied). */
 void rh_api_expire(rh_srv *srv);
+/* stream.c: ends (reason failed) the open streams idle for stream_idle_timeout seconds,
+ * publishing one thread.stream.ended for each unless the store already did. */
+void rh_api_end_idle(rh_srv *srv);
 uint64_t rh_api_ttl_ms(rh_srv *srv);
 
 /* control.c: answers a store reply that is a failure (404, 400, 503, 410, 500) and returns 1;

@@ -5,7 +5,8 @@
  * rules: unknown or missing token 401, a channel that is not a stream channel or a
  * workspace the user is not a member of 403. The stream must belong to that channel: a
  * member of one workspace must not read another workspace's stream by guessing its id, so a
- * stream of another channel answers 404 exactly like an unknown one.
+ * stream of another channel answers 404 exactly like an unknown one, and so does a stream
+ * whose state the store lost (its channel can no longer be checked).
  *
  * Query: channel=private-workspace.W.thread.T&stream_id=S&after_seq=N[&limit=M]. */
 #include <stdio.h>
@@ -61,9 +62,13 @@ static void on_replay(void *ud, const rh_store_reply *r)
 {
     breplay_ctx *x = ud;
     const rh_store_stream *s = r->stream;
-    if (r->status == RH_STORE_NOT_FOUND || (r->status == RH_STORE_OK && s &&
-                                            (strcmp(s->workspace_id, x->chan.workspace) != 0 ||
-                                             strcmp(s->thread_id, x->chan.thread) != 0)))
+    /* A stream whose state the store lost (LOST) has no owner left to check: answering 410
+     * there and 404 for an id never used would tell a member of any workspace which ids
+     * exist elsewhere, so both get the one 404. */
+    if (r->status == RH_STORE_NOT_FOUND || r->status == RH_STORE_LOST ||
+        (r->status == RH_STORE_OK && s &&
+         (strcmp(s->workspace_id, x->chan.workspace) != 0 ||
+          strcmp(s->thread_id, x->chan.thread) != 0)))
         rh_api_error(x->done, x->ud, 404, "unknown stream on this channel");
     else if (!rh_api_store_fail(r, x->done, x->ud))
         rh_api_replay_answer(x->srv, r, x->after_seq, x->done, x->ud);

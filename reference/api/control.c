@@ -54,6 +54,10 @@ int rh_api_store_fail(const rh_store_reply *r, rh_http_done done, void *ud)
                      r->error ? r->error : "backend unreachable");
         return 1;
     }
+    if (r->status == RH_STORE_FULL) {
+        rh_api_error(done, ud, 429, "%s", r->error ? r->error : "too many open streams");
+        return 1;
+    }
     if (r->status == RH_STORE_LOST) {
         rh_api_error(done, ud, 410,
                      "stream state lost by the store (%s); this stream cannot continue, "
@@ -208,7 +212,8 @@ void rh_api_stream_start(const rh_api_call *c)
     if (!x)
         return;
     rh_api_expire(c->srv);
-    rh_store_ids ids = {s.workspace_id, s.thread_id, s.run_id, s.stream_id};
+    size_t cap = rh_fault_on(c->srv, RH_FAULT_NO_OPEN_STREAM_CAP) ? 0 : c->app->max_open_streams;
+    rh_store_ids ids = {s.workspace_id, s.thread_id, s.run_id, s.stream_id, cap};
     rh_store_start(c->srv->store, c->app->id, &ids, start_done, x);
 }
 

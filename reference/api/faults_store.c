@@ -133,6 +133,12 @@ static void fs_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_c
     rh_store_expire(inner(st), now_ms, ttl_ms, cb, ud);
 }
 
+static void fs_end_idle(rh_store *st, const char *app_id, uint64_t now_ms, uint64_t idle_ms,
+                        int reason, rh_store_cb cb, void *ud)
+{
+    rh_store_end_idle(inner(st), app_id, now_ms, idle_ms, reason, cb, ud);
+}
+
 static void fs_destroy(rh_store *st)
 {
     free(st); /* the wrapped store is its owner's */
@@ -145,6 +151,7 @@ static const rh_store_ops fault_store_ops = {
     .get = fs_get,
     .replay = fs_replay,
     .expire = fs_expire,
+    .end_idle = fs_end_idle,
     .destroy = fs_destroy,
 };
 

@@ -27,6 +27,8 @@ static rh_trig_limits limits_of(rh_srv *srv, const rh_cfg_app *app)
     rh_trig_limits lim = {.max_channels = app->max_channels,
                           .max_batch = app->max_batch,
                           .max_data_bytes = app->max_event_bytes};
+    lim.allow_reserved = rh_fault_on(srv, RH_FAULT_RESERVED_NAMES);
+    lim.allow_stream_events = rh_fault_on(srv, RH_FAULT_STREAM_EVENTS_VIA_API);
     if (rh_fault_on(srv, RH_FAULT_NO_PAYLOAD_LIMIT))
         lim.max_data_bytes = SIZE_MAX;
     if (rh_fault_on(srv, RH_FAULT_BATCH_LIMIT)) {

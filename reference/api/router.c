@@ -119,8 +119,10 @@ void rh_api_expire(rh_srv *srv)
 
 void rh_api_tick(rh_srv *srv)
 {
-    if (srv->store)
+    if (srv->store) {
         rh_api_expire(srv);
+        rh_api_end_idle(srv);
+    }
 }
 
 void rh_api_chan_info(rh_srv *srv, const rh_cfg_app *app, const char *channel,

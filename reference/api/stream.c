@@ -11,6 +11,7 @@
 
 #include "api_int.h"
 #include "proto/busmsg.h"
+#include "proto/control.h"
 #include "proto/events.h"
 #include "proto/message.h"
 
@@ -129,4 +130,35 @@ int rh_api_publish_end(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t last_
     rh_hub_publish(srv, ref->app, ref->channel, f, NULL);
     rh_buf_unref(f);
     return 0;
+}
+
+typedef struct idle_ctx {
+    rh_srv *srv;
+    const rh_cfg_app *app;
+} idle_ctx;
+
+static void idle_ended(void *ud, const rh_store_reply *r)
+{
+    const idle_ctx *x = ud;
+    char ch[RH_STORE_ID_MAX * 2 + 32];
+    if (r->status != RH_STORE_OK || !r->stream || r->published ||
+        rh_api_stream_channel(r->stream, ch, sizeof ch) < 0)
+        return;
+    rh_api_stream_ref ref = {.app = x->app, .s = r->stream, .channel = ch};
+    rh_api_send_end(x->srv, &ref, r->stream->last_seq, RH_END_FAILED);
+}
+
+void rh_api_end_idle(rh_srv *srv)
+{
+    int idle = srv->cfg->stream_idle_timeout;
+    if (idle <= 0)
+        return;
+    uint64_t now = srv->io.now_ms(srv->io.ud);
+    for (size_t i = 0; i < srv->cfg->napps; i++) {
+        /* the memory store calls back before returning; the Redis store publishes the end
+         * events itself (published), so x may go once the call returns */
+        idle_ctx x = {srv, &srv->cfg->apps[i]};
+        rh_store_end_idle(srv->store, x.app->id, now, (uint64_t)idle * 1000u, RH_END_FAILED,
+                          idle_ended, &x);
+    }
 }

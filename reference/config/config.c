@@ -29,7 +29,8 @@ void rh_cfg_app_defaults(rh_cfg_app *a)
     a->max_presence_members = 100;
     a->client_events_per_sec = 10;
     a->max_connections = 0;
-    a->max_subscriptions = 1000;
+    a->max_subscriptions = 100;
+    a->max_open_streams = 1000;
     a->http_requests_per_sec = 0;
 }
 
@@ -68,6 +69,7 @@ int rh_cfg_defaults(rh_cfg *out)
     out->activity_timeout = 120;
     out->pong_timeout = 30;
     out->ended_ttl = 300;
+    out->stream_idle_timeout = 3600;
     out->auth_window = 600;
     out->send_queue_bytes = 4u * 1024u * 1024u;
     out->log_level = rh_cfg__strdup("info");

@@ -21,7 +21,8 @@ typedef struct rh_cfg_app {
     size_t max_presence_members; /* 100 */
     int client_events_per_sec;   /* 10 */
     size_t max_connections;      /* WebSocket connections of the app; 0 = unlimited (0) */
-    size_t max_subscriptions;    /* channels one connection may be subscribed to; 1000 */
+    size_t max_subscriptions;    /* channels one connection may be subscribed to; 100 */
+    size_t max_open_streams;     /* open (not ended) streams of the app; 1000 (0 = no cap) */
     int http_requests_per_sec;   /* signed /apps/{id}/... requests per second; 0 = off (0) */
     char **allowed_origins;      /* Origin values allowed on the upgrade, exact or "*"; */
     size_t nallowed_origins;     /* none listed (0): every origin allowed */
@@ -50,6 +51,8 @@ typedef struct rh_cfg {
     int activity_timeout;    /* seconds advertised in connection_established; 120 */
     int pong_timeout;        /* seconds to wait for a pong after a server ping; 30 */
     int ended_ttl;           /* seconds an ended stream's state is kept; 300 */
+    int stream_idle_timeout; /* seconds an open stream may go without a request before the
+                                server ends it as failed; 3600 (0 = never) */
     int auth_window;         /* HTTP signature timestamp window, seconds; 600 (0 = off) */
     size_t send_queue_bytes; /* per-connection send queue cap; 4 MiB */
     char *log_level;         /* "info" */

@@ -201,6 +201,8 @@ static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
             rc = set_size(p, v, path, 0, 100000000, &a->max_connections);
         else if (strcmp(k, "max_subscriptions") == 0)
             rc = set_size(p, v, path, 1, 1000000, &a->max_subscriptions);
+        else if (strcmp(k, "max_open_streams") == 0)
+            rc = set_size(p, v, path, 0, 100000000, &a->max_open_streams);
         else if (strcmp(k, "http_requests_per_sec") == 0)
             rc = set_int(p, v, path, 0, 100000000, &a->http_requests_per_sec);
         else if (strcmp(k, "allowed_origins") == 0)
@@ -386,6 +388,8 @@ static int parse_top(pctx *p, const cJSON *root, rh_cfg *c)
             rc = set_int(p, v, k, 1, 86400, &c->pong_timeout);
         else if (strcmp(k, "ended_ttl") == 0)
             rc = set_int(p, v, k, 1, MAX_SECONDS, &c->ended_ttl);
+        else if (strcmp(k, "stream_idle_timeout") == 0)
+            rc = set_int(p, v, k, 0, MAX_SECONDS, &c->stream_idle_timeout);
         else if (strcmp(k, "auth_window") == 0)
             rc = set_int(p, v, k, 0, MAX_SECONDS, &c->auth_window);
         else if (strcmp(k, "send_queue_bytes") == 0)

@@ -3,8 +3,8 @@
  *
  * Compiled in only with -Dfaults=true (RH_WITH_FAULTS); otherwise rh_fault_on is constant 0
  * and the compiler drops every faulty branch. The set of active faults lives in rh_srv, one
- * byte per fault (no global state, no limit on their number). Each fault has a stable name
- * used by --fault NAME and by the kill matrix.
+ * byte per fault (no global state; the bound below only keeps the array and the table small). Each
+ * fault has a stable name used by --fault NAME and by the kill matrix.
  *
  * Where the code has a seam a fault is a decorator swapped in by rh_srv_set_fault (the control
  * API's parsers and the outgoing stream frames: api/faults.c; the store's answers:
@@ -43,41 +43,44 @@ typedef enum {
     RH_FAULT_CLIENT_PUBLIC,         /* client events relayed on public channels */
     RH_FAULT_CLIENT_NO_RATE_LIMIT,  /* client events never rate-limited */
     /* HTTP / stream side (api/, store/) */
-    RH_FAULT_HTTPSIG_SKIP,         /* HTTP API and control API skip the signature check */
-    RH_FAULT_UNKNOWN_APP_ACCEPTED, /* an unknown app id in an HTTP path is served as the first app
-                                    */
-    RH_FAULT_DATA_TYPE_UNCHECKED,  /* event data that is not a string is accepted (re-encoded) */
-    RH_FAULT_HTTPSIG_NO_BODY_MD5,  /* body_md5 not checked */
-    RH_FAULT_HTTPSIG_NO_TIMESTAMP, /* auth_timestamp window not checked */
-    RH_FAULT_SOCKET_EXCLUSION,     /* socket_id exclusion ignored */
-    RH_FAULT_EVENTS_REORDER,       /* consecutive HTTP API events on a channel delivered swapped */
-    RH_FAULT_EVENT_DATA_REENCODED, /* event data re-encoded (string turned into object) */
-    RH_FAULT_NO_PAYLOAD_LIMIT,     /* event data over the limit accepted (no 413) */
-    RH_FAULT_BATCH_LIMIT,          /* batch over 10 items and over 100 channels accepted */
-    RH_FAULT_CHANNELS_INFO,        /* channel queries report wrong occupancy/counts */
-    RH_FAULT_AUTHZ_NON_MEMBER,     /* authorizer signs for users outside the workspace */
-    RH_FAULT_AUTHZ_NO_TOKEN,       /* authorizer signs without a bearer token */
-    RH_FAULT_AUTHZ_LAX_CHANNEL,    /* authorizer signs malformed channel names */
-    RH_FAULT_SEQ_GAP,              /* the 5th token of a stream gets seq 6 (a gap) */
-    RH_FAULT_SEQ_DUP,              /* the 3rd token of a stream is broadcast twice */
-    RH_FAULT_SEQ_SWAP,             /* tokens 3 and 4 of a stream are broadcast swapped */
-    RH_FAULT_SEQ_PER_REQUEST,      /* a tokens batch reuses the seq of the request (repeats) */
-    RH_FAULT_DOUBLE_END,           /* a second end broadcasts thread.stream.ended again */
-    RH_FAULT_END_ALREADY_FALSE,    /* a repeated end answers already_ended: false */
-    RH_FAULT_END_LAST_SEQ,         /* ended last_seq is one less than the last token's seq */
-    RH_FAULT_END_REASON_OVERWRITE, /* a repeated end replaces the first reason */
-    RH_FAULT_TOKEN_AFTER_END,      /* tokens after the end are accepted and broadcast */
-    RH_FAULT_MISSING_FIELD,        /* token events lack run_id */
-    RH_FAULT_WRONG_TYPE,           /* token events carry seq as a string */
-    RH_FAULT_STREAM_NO_EXPIRY,     /* ended state never expires */
-    RH_FAULT_STREAM_EARLY_EXPIRY,  /* ended state removed at once */
-    RH_FAULT_STREAM_LAX_IDS,       /* control API accepts ids outside [A-Za-z0-9_-]{1,64} */
-    RH_FAULT_START_CONFLICT,       /* same stream_id with other ids answered 200, not 409 */
-    RH_FAULT_UTF8_UNCHECKED,       /* tokens with invalid UTF-8 accepted */
-    RH_FAULT_TOKEN_LIMIT,          /* tokens over the size limit accepted (no 413) */
-    RH_FAULT_REPLAY_INCLUSIVE,     /* replay answers from after_seq itself (a duplicate) */
-    RH_FAULT_REPLAY_SKIP,          /* replay leaves out the first token after after_seq */
-    RH_FAULT_REPLAY_NO_GONE,       /* replay past the kept window answers 200, not 410 */
+    RH_FAULT_HTTPSIG_SKIP,          /* HTTP API and control API skip the signature check */
+    RH_FAULT_UNKNOWN_APP_ACCEPTED,  /* an unknown app id in an HTTP path is served as the first app
+                                     */
+    RH_FAULT_DATA_TYPE_UNCHECKED,   /* event data that is not a string is accepted (re-encoded) */
+    RH_FAULT_HTTPSIG_NO_BODY_MD5,   /* body_md5 not checked */
+    RH_FAULT_HTTPSIG_NO_TIMESTAMP,  /* auth_timestamp window not checked */
+    RH_FAULT_SOCKET_EXCLUSION,      /* socket_id exclusion ignored */
+    RH_FAULT_EVENTS_REORDER,        /* consecutive HTTP API events on a channel delivered swapped */
+    RH_FAULT_EVENT_DATA_REENCODED,  /* event data re-encoded (string turned into object) */
+    RH_FAULT_NO_PAYLOAD_LIMIT,      /* event data over the limit accepted (no 413) */
+    RH_FAULT_BATCH_LIMIT,           /* batch over 10 items and over 100 channels accepted */
+    RH_FAULT_CHANNELS_INFO,         /* channel queries report wrong occupancy/counts */
+    RH_FAULT_AUTHZ_NON_MEMBER,      /* authorizer signs for users outside the workspace */
+    RH_FAULT_AUTHZ_NO_TOKEN,        /* authorizer signs without a bearer token */
+    RH_FAULT_AUTHZ_LAX_CHANNEL,     /* authorizer signs malformed channel names */
+    RH_FAULT_SEQ_GAP,               /* the 5th token of a stream gets seq 6 (a gap) */
+    RH_FAULT_SEQ_DUP,               /* the 3rd token of a stream is broadcast twice */
+    RH_FAULT_SEQ_SWAP,              /* tokens 3 and 4 of a stream are broadcast swapped */
+    RH_FAULT_SEQ_PER_REQUEST,       /* a tokens batch reuses the seq of the request (repeats) */
+    RH_FAULT_DOUBLE_END,            /* a second end broadcasts thread.stream.ended again */
+    RH_FAULT_END_ALREADY_FALSE,     /* a repeated end answers already_ended: false */
+    RH_FAULT_END_LAST_SEQ,          /* ended last_seq is one less than the last token's seq */
+    RH_FAULT_END_REASON_OVERWRITE,  /* a repeated end replaces the first reason */
+    RH_FAULT_TOKEN_AFTER_END,       /* tokens after the end are accepted and broadcast */
+    RH_FAULT_MISSING_FIELD,         /* token events lack run_id */
+    RH_FAULT_WRONG_TYPE,            /* token events carry seq as a string */
+    RH_FAULT_STREAM_NO_EXPIRY,      /* ended state never expires */
+    RH_FAULT_STREAM_EARLY_EXPIRY,   /* ended state removed at once */
+    RH_FAULT_STREAM_LAX_IDS,        /* control API accepts ids outside [A-Za-z0-9_-]{1,64} */
+    RH_FAULT_START_CONFLICT,        /* same stream_id with other ids answered 200, not 409 */
+    RH_FAULT_UTF8_UNCHECKED,        /* tokens with invalid UTF-8 accepted */
+    RH_FAULT_TOKEN_LIMIT,           /* tokens over the size limit accepted (no 413) */
+    RH_FAULT_REPLAY_INCLUSIVE,      /* replay answers from after_seq itself (a duplicate) */
+    RH_FAULT_REPLAY_SKIP,           /* replay leaves out the first token after after_seq */
+    RH_FAULT_REPLAY_NO_GONE,        /* replay past the kept window answers 200, not 410 */
+    RH_FAULT_RESERVED_NAMES,        /* HTTP API publishes pusher:/pusher_internal: event names */
+    RH_FAULT_STREAM_EVENTS_VIA_API, /* HTTP API publishes stream event names on stream channels */
+    RH_FAULT_NO_OPEN_STREAM_CAP,    /* max_open_streams not enforced */
     /* limits */
     RH_FAULT_NO_CONN_QUOTA,    /* max_connections not enforced */
     RH_FAULT_NO_SUB_LIMIT,     /* max_subscriptions not enforced */
@@ -85,6 +88,9 @@ typedef enum {
     RH_FAULT_ORIGIN_UNCHECKED, /* allowed_origins not checked */
     RH_FAULT__COUNT
 } rh_fault;
+
+/* rh_srv keeps one byte per fault; the bound only keeps that array and the table small. */
+_Static_assert(RH_FAULT__COUNT <= 128, "too many fault switches");
 
 typedef struct rh_fault_info {
     const char *name;        /* "seq-gap" */

@@ -6,10 +6,11 @@
 #include <string.h>
 
 #include "channel.h"
+#include "events.h"
 #include "json.h"
 #include "sign.h"
 
-static const rh_trig_limits default_limits = {100, 10, 10240};
+static const rh_trig_limits default_limits = {100, 10, 10240, 0, 0};
 
 /* Formats the error with the batch prefix ("batch[3]: ") when idx >= 0. */
 static int fail(int rc, long idx, char *err, size_t errlen, const char *fmt, const char *a)
@@ -60,6 +61,31 @@ static int add_channel(rh_trig_event *e, const cJSON *it, long idx, char *err, s
     if (dup_into(&e->channels[e->nchannels], c) < 0)
         return fail(RH_TRIG_ERR_NOMEM, idx, err, errlen, "%s", "out of memory");
     e->nchannels++;
+    return RH_TRIG_OK;
+}
+
+/* RH_TRIG_OK, or RH_TRIG_ERR_RESERVED when e's name is reserved on one of its channels. */
+static int check_reserved(const rh_trig_event *e, const rh_trig_limits *lim, long idx, char *err,
+                          size_t errlen)
+{
+    const char *n = e->name;
+    if (!lim->allow_reserved &&
+        (strncmp(n, "pusher:", 7) == 0 || strncmp(n, "pusher_internal:", 16) == 0))
+        return fail(RH_TRIG_ERR_RESERVED, idx, err, errlen,
+                    "event name \"%.200s\" is reserved: the pusher: and pusher_internal: "
+                    "prefixes belong to the protocol",
+                    n);
+    if (lim->allow_stream_events || (strcmp(n, RH_EVT_TOKEN) != 0 && strcmp(n, RH_EVT_END) != 0))
+        return RH_TRIG_OK;
+    for (size_t i = 0; i < e->nchannels; i++) {
+        rh_chan_stream cs;
+        const char *c = e->channels[i];
+        if (rh_chan_parse_stream(c, strlen(c), &cs, NULL, 0) == RH_CHAN_OK)
+            return fail(RH_TRIG_ERR_RESERVED, idx, err, errlen,
+                        "stream events on stream channel \"%.164s\" are published only by the "
+                        "control API (/streams/{sid}/tokens and /end), which numbers them",
+                        c);
+    }
     return RH_TRIG_OK;
 }
 
@@ -117,6 +143,8 @@ static int parse_obj(const cJSON *o, const rh_trig_limits *lim, long idx, rh_tri
         for (const cJSON *it = chs->child; it && rc == RH_TRIG_OK; it = it->next)
             rc = add_channel(e, it, idx, err, errlen);
     }
+    if (rc == RH_TRIG_OK)
+        rc = check_reserved(e, lim, idx, err, errlen);
     if (rc != RH_TRIG_OK)
         return rc;
     const cJSON *sid = cJSON_GetObjectItemCaseSensitive(o, "socket_id");
@@ -219,6 +247,8 @@ const char *rh_trig_strerror(int code)
     switch (code) {
     case RH_TRIG_OK:
         return "ok";
+    case RH_TRIG_ERR_RESERVED:
+        return "reserved event name";
     case RH_TRIG_ERR_JSON:
         return "body is not valid JSON";
     case RH_TRIG_ERR_FIELD:

@@ -1,33 +1,15 @@
 /* The embedded in-memory store (store/ owns it): a chained hash table keyed by
  * (app id, stream id), plus a queue of ended streams in end order. ttl is the same for all
  * streams and the caller's clock does not go back, so the queue is also ordered by expiry
- * time and expire only looks at its head instead of scanning every stream. Each stream keeps
- * its most recent tokens for replay in a ring that grows by doubling up to replay_tokens; the
- * ring holds consecutive seqs ending at last_seq, so seqs are not stored. */
+ * time and expire only looks at its head instead of scanning every stream. Per app, a record
+ * counts the open streams (the start cap) and lists them in order of last activity, so
+ * end_idle also looks only at a head. Each stream keeps its most recent tokens for replay in
+ * a ring (memory_ring.c). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
-
-typedef struct mem_stream {
-    struct mem_stream *hnext;         /* hash chain */
-    struct mem_stream *qprev, *qnext; /* ended queue (ended streams only) */
-    size_t hash;
-    char *key; /* app_id '\0' stream_id */
-    size_t keylen;
-    rh_store_stream s;
-    rh_store_tok *ring; /* kept tokens, oldest at rhead; each s is its own allocation */
-    size_t rcap, rhead, rcount, rbytes;
-} mem_stream;
-
-typedef struct mem_store {
-    rh_store base;
-    mem_stream **buckets;
-    size_t nbuckets; /* power of two */
-    size_t count;
-    mem_stream *qhead, *qtail;
-    rh_store_limits lim;
-} mem_store;
+#include "memory_int.h"
 
 static const rh_store_ops mem_ops;
 
@@ -126,6 +108,67 @@ static void queue_unlink(mem_store *m, mem_stream *e)
     e->qprev = e->qnext = NULL;
 }
 
+/* The app's record, created when create is set; NULL when absent or out of memory. */
+static mem_app *app_of(mem_store *m, const char *app_id, int create)
+{
+    for (mem_app *a = m->apps; a; a = a->next)
+        if (strcmp(a->id, app_id) == 0)
+            return a;
+    if (!create)
+        return NULL;
+    mem_app *a = calloc(1, sizeof *a);
+    if (a && !(a->id = strdup(app_id))) {
+        free(a);
+        a = NULL;
+    }
+    if (a) {
+        a->next = m->apps;
+        m->apps = a;
+    }
+    return a;
+}
+
+static void open_unlink(mem_stream *e)
+{
+    mem_app *a = e->app;
+    if (!a)
+        return;
+    if (e->oprev)
+        e->oprev->onext = e->onext;
+    else
+        a->ohead = e->onext;
+    if (e->onext)
+        e->onext->oprev = e->oprev;
+    else
+        a->otail = e->oprev;
+    e->oprev = e->onext = NULL;
+    e->app = NULL;
+    a->open--;
+}
+
+/* Puts e last in its app's activity order, stamped with the store's clock. */
+static void open_touch(mem_store *m, mem_stream *e, mem_app *a)
+{
+    if (e->app)
+        open_unlink(e);
+    e->app = a;
+    e->oprev = a->otail;
+    e->onext = NULL;
+    if (a->otail)
+        a->otail->onext = e;
+    else
+        a->ohead = e;
+    a->otail = e;
+    a->open++;
+    e->active_ms = m->clock_ms;
+}
+
+static void clock_at(mem_store *m, uint64_t now_ms)
+{
+    if (now_ms > m->clock_ms)
+        m->clock_ms = now_ms;
+}
+
 static void reply(rh_store_cb cb, void *ud, int status, const mem_stream *e, uint64_t first,
                   const char *error)
 {
@@ -181,8 +224,17 @@ static void mem_start(rh_store *st, const char *app_id, const rh_store_ids *ids,
         reply(cb, ud, same ? RH_STORE_EXISTS : RH_STORE_CONFLICT, e, 0, NULL);
         return;
     }
-    if (m->count >= m->nbuckets && grow(m) != 0) {
+    mem_app *a = app_of(m, app_id, 1);
+    if (!a || (m->count >= m->nbuckets && grow(m) != 0)) {
         reply(cb, ud, RH_STORE_ERROR, NULL, 0, "out of memory");
+        return;
+    }
+    if (ids->max_open && a->open >= ids->max_open) {
+        char why[128];
+        snprintf(why, sizeof why,
+                 "over %zu open streams for this app; end streams or raise max_open_streams",
+                 ids->max_open);
+        reply(cb, ud, RH_STORE_FULL, NULL, 0, why);
         return;
     }
     e = calloc(1, sizeof *e);
@@ -204,6 +256,7 @@ static void mem_start(rh_store *st, const char *app_id, const rh_store_ids *ids,
     e->hnext = m->buckets[bi];
     m->buckets[bi] = e;
     m->count++;
+    open_touch(m, e, a);
     reply(cb, ud, RH_STORE_OK, e, 0, NULL);
 }
 
@@ -227,78 +280,6 @@ static mem_stream *find_open(rh_store *st, const char *app_id, const char *strea
     return e;
 }
 
-static rh_store_tok *ring_at(mem_stream *e, size_t i)
-{
-    return &e->ring[(e->rhead + i) % e->rcap];
-}
-
-static void ring_drop_oldest(mem_stream *e)
-{
-    rh_store_tok *t = ring_at(e, 0);
-    e->rbytes -= t->len;
-    free((char *)t->s);
-    t->s = NULL;
-    e->rhead = (e->rhead + 1) % e->rcap;
-    e->rcount--;
-}
-
-static void ring_free(mem_stream *e)
-{
-    while (e->rcount)
-        ring_drop_oldest(e);
-    free(e->ring);
-}
-
-/* Room for one more token: grows the ring (doubling, up to the limit) or drops the oldest. */
-static int ring_make_room(const mem_store *m, mem_stream *e)
-{
-    if (e->rcount < e->rcap)
-        return 0;
-    if (e->rcap < m->lim.replay_tokens) {
-        size_t nc = e->rcap ? e->rcap * 2 : 8;
-        if (nc > m->lim.replay_tokens)
-            nc = m->lim.replay_tokens;
-        rh_store_tok *r = malloc(nc * sizeof *r);
-        if (r) {
-            for (size_t i = 0; i < e->rcount; i++)
-                r[i] = *ring_at(e, i);
-            free(e->ring);
-            e->ring = r;
-            e->rcap = nc;
-            e->rhead = 0;
-            return 0;
-        }
-    }
-    if (!e->rcount)
-        return -1;
-    ring_drop_oldest(e);
-    return 0;
-}
-
-/* Keeps a copy of the token for replay; when memory is short older tokens are dropped first
- * and, failing that, the token is not kept (replay then reports the gap through oldest_seq:
- * losing replay history must never fail the append itself). */
-static void ring_keep(const mem_store *m, mem_stream *e, const rh_store_tok *t)
-{
-    if (!m->lim.replay_tokens)
-        return;
-    char *copy = malloc(t->len + 1);
-    if (!copy || ring_make_room(m, e) != 0) {
-        free(copy);
-        while (e->rcount) /* the kept tokens must stay consecutive up to last_seq */
-            ring_drop_oldest(e);
-        return;
-    }
-    if (t->len)
-        memcpy(copy, t->s, t->len);
-    copy[t->len] = '\0';
-    *ring_at(e, e->rcount) = (rh_store_tok){copy, t->len};
-    e->rcount++;
-    e->rbytes += t->len;
-    while (e->rcount > 1 && e->rbytes > m->lim.replay_bytes)
-        ring_drop_oldest(e);
-}
-
 /* protocol §10: seqs are consecutive, strictly increasing, assigned atomically per stream */
 static void mem_append(rh_store *st, const char *app_id, const char *stream_id,
                        const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud)
@@ -317,12 +298,22 @@ static void mem_append(rh_store *st, const char *app_id, const char *stream_id,
     }
     uint64_t first = e->s.last_seq + 1;
     e->s.last_seq += n;
+    open_touch(m, e, e->app);
     for (size_t i = 0; toks && i < n; i++)
-        ring_keep(m, e, &toks[i]);
+        mem_ring_keep(m, e, &toks[i]);
     if (!toks) /* seqs reserved without text (a fault switch): nothing to replay */
         while (e->rcount)
-            ring_drop_oldest(e);
+            mem_ring_drop_oldest(e);
     reply(cb, ud, RH_STORE_OK, e, first, NULL);
+}
+
+static void end_stream(mem_store *m, mem_stream *e, int reason, uint64_t now_ms)
+{
+    e->s.ended = 1;
+    e->s.reason = reason;
+    e->s.ended_at_ms = now_ms;
+    open_unlink(e);
+    queue_push(m, e);
 }
 
 /* protocol §11: the first end is recorded; every later end answers that record unchanged */
@@ -330,14 +321,26 @@ static void mem_end(rh_store *st, const char *app_id, const char *stream_id, int
                     uint64_t now_ms, rh_store_cb cb, void *ud)
 {
     mem_store *m = (mem_store *)st;
+    clock_at(m, now_ms);
     mem_stream *e = find_open(st, app_id, stream_id, RH_STORE_ALREADY_ENDED, cb, ud);
     if (!e)
         return;
-    e->s.ended = 1;
-    e->s.reason = reason;
-    e->s.ended_at_ms = now_ms;
-    queue_push(m, e);
+    end_stream(m, e, reason, now_ms);
     reply(cb, ud, RH_STORE_OK, e, 0, NULL);
+}
+
+static void mem_end_idle(rh_store *st, const char *app_id, uint64_t now_ms, uint64_t idle_ms,
+                         int reason, rh_store_cb cb, void *ud)
+{
+    mem_store *m = (mem_store *)st;
+    clock_at(m, now_ms);
+    mem_app *a = app_id ? app_of(m, app_id, 0) : NULL;
+    while (a && a->ohead && now_ms >= a->ohead->active_ms &&
+           now_ms - a->ohead->active_ms >= idle_ms) {
+        mem_stream *e = a->ohead;
+        end_stream(m, e, reason, now_ms);
+        reply(cb, ud, RH_STORE_OK, e, 0, NULL);
+    }
 }
 
 static void mem_get(rh_store *st, const char *app_id, const char *stream_id, rh_store_cb cb,
@@ -378,7 +381,7 @@ static void mem_replay(rh_store *st, const char *app_id, const char *stream_id, 
             return;
         }
         for (size_t i = 0; i < n; i++) {
-            const rh_store_tok *t = ring_at(e, (size_t)(from - oldest) + i);
+            const rh_store_tok *t = mem_ring_at(e, (size_t)(from - oldest) + i);
             out[i] = (rh_store_kept){from + i, t->s, t->len};
         }
     }
@@ -393,8 +396,9 @@ static void remove_stream(mem_store *m, mem_stream *e)
     unlink_hash(m, e);
     if (e->s.ended)
         queue_unlink(m, e);
+    open_unlink(e);
     m->count--;
-    ring_free(e);
+    mem_ring_free(e);
     free(e->key);
     free(e);
 }
@@ -404,6 +408,7 @@ static void mem_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_
 {
     mem_store *m = (mem_store *)st;
     size_t removed = 0;
+    clock_at(m, now_ms);
     while (m->qhead) {
         mem_stream *e = m->qhead;
         /* ended_at + ttl <= now, written to avoid overflow with a huge ttl */
@@ -425,11 +430,17 @@ static void mem_destroy(rh_store *st)
         mem_stream *e = m->buckets[i];
         while (e) {
             mem_stream *next = e->hnext;
-            ring_free(e);
+            mem_ring_free(e);
             free(e->key);
             free(e);
             e = next;
         }
+    }
+    while (m->apps) {
+        mem_app *a = m->apps;
+        m->apps = a->next;
+        free(a->id);
+        free(a);
     }
     free(m->buckets);
     free(m);
@@ -442,6 +453,7 @@ static const rh_store_ops mem_ops = {
     .get = mem_get,
     .replay = mem_replay,
     .expire = mem_expire,
+    .end_idle = mem_end_idle,
     .destroy = mem_destroy,
 };
 

@@ -8,7 +8,7 @@
 
 #include "redis.h"
 
-enum { RR_START, RR_APPEND, RR_END, RR_GET, RR_REPLAY, RR_EPOCH, RR_NSCRIPTS };
+enum { RR_START, RR_APPEND, RR_END, RR_GET, RR_REPLAY, RR_IDLE, RR_EPOCH, RR_NSCRIPTS };
 
 #define RR_SEEN_SLOTS     4096 /* streams remembered for lost-state detection (power of two) */
 #define RR_BACKOFF_MIN_MS 100

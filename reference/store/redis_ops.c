@@ -139,8 +139,8 @@ static int arg_u(rr_op *op, unsigned long long v)
     return arg(op, b, (size_t)n);
 }
 
-/* EVALSHA sha 2 {prefix}{app}:stream:{sid} {prefix}{app}:replay:{sid}: the head of every
- * stream script's arguments. */
+/* EVALSHA sha 3 {prefix}{app}:stream:{sid} {prefix}{app}:replay:{sid} {prefix}{app}:open: the
+ * head of every stream script's arguments. */
 static int arg_head(rr_op *op)
 {
     rr_store *rs = op->rs;
@@ -148,10 +148,12 @@ static int arg_head(rr_op *op)
     char *k = malloc(need);
     if (!k)
         return -1;
-    int rc = arg_s(op, "EVALSHA") || arg_s(op, rs->sha[op->script]) || arg_s(op, "2");
+    int rc = arg_s(op, "EVALSHA") || arg_s(op, rs->sha[op->script]) || arg_s(op, "3");
     snprintf(k, need, "%s%s:stream:%s", rs->prefix, op->app, op->sid);
     rc = rc || arg_s(op, k);
     snprintf(k, need, "%s%s:replay:%s", rs->prefix, op->app, op->sid);
+    rc = rc || arg_s(op, k);
+    snprintf(k, need, "%s%s:open", rs->prefix, op->app);
     rc = rc || arg_s(op, k);
     free(k);
     return rc ? -1 : 0;
@@ -184,6 +186,16 @@ static void deliver(rr_op *op, const redisReply *r)
         return;
     }
     int code = (int)num(r->element[0]);
+    if (op->kind == RR_IDLE)
+        return; /* {ended}: the script published each end itself */
+    if (code == RH_STORE_FULL) {
+        char why[128];
+        snprintf(why, sizeof why,
+                 "over %lld open streams for this app; end streams or raise max_open_streams",
+                 r->elements > 1 ? num(r->element[1]) : 0);
+        answer(op->cb, op->ud, RH_STORE_FULL, why);
+        return;
+    }
     if (code == RH_STORE_NOT_FOUND) {
         int lost = op->kind != RR_GET && op->kind != RR_START && rr_seen_lost(rs, op->app, op->sid);
         answer(op->cb, op->ud, lost ? RH_STORE_LOST : RH_STORE_NOT_FOUND,
@@ -324,10 +336,11 @@ static void r_start(rh_store *st, const char *app_id, const rh_store_ids *ids, r
                "use a new stream_id");
         return;
     }
-    rr_op *op = op_new(st, RR_START, app_id, ids->stream_id, 8, cb, ud);
+    rr_op *op = op_new(st, RR_START, app_id, ids->stream_id, 10, cb, ud);
     if (op)
         finish(op, arg_head(op) || arg_s(op, ids->workspace_id) || arg_s(op, ids->thread_id) ||
-                       arg_s(op, ids->run_id) || arg_s(op, ids->stream_id));
+                       arg_s(op, ids->run_id) || arg_s(op, ids->stream_id) ||
+                       arg_u(op, ids->max_open));
 }
 
 static void r_append(rh_store *st, const char *app_id, const char *stream_id,
@@ -390,6 +403,34 @@ static void r_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb
     }
 }
 
+static void r_end_idle(rh_store *st, const char *app_id, uint64_t now_ms, uint64_t idle_ms,
+                       int reason, rh_store_cb cb, void *ud)
+{
+    /* The script publishes every end on the bus: nothing to call back. Activity is timed on
+     * Redis's clock (TIME), the one clock all nodes share, not on now_ms. */
+    (void)cb, (void)ud, (void)now_ms;
+    rr_store *rs = (rr_store *)st;
+    if (!app_id || !rr_is_up(rs))
+        return;
+    /* "_": a placeholder stream id; idle_lua uses only the app's open set (KEYS[3]) */
+    rr_op *op = op_new(st, RR_IDLE, app_id, "_", 12, NULL, NULL);
+    if (!op)
+        return;
+    size_t need = strlen(rs->prefix) + strlen(app_id) + 16;
+    char *sp = malloc(need), *rp = malloc(need);
+    int rc = !sp || !rp;
+    if (!rc) {
+        snprintf(sp, need, "%s%s:stream:", rs->prefix, app_id);
+        snprintf(rp, need, "%s%s:replay:", rs->prefix, app_id);
+        rc = arg_head(op) || arg_s(op, app_id) || arg_s(op, rs->bus) ||
+             arg_u(op, (unsigned long long)(reason < 0 ? 0 : reason)) || arg_u(op, rs->ttl_ms) ||
+             arg_u(op, idle_ms) || arg_s(op, sp) || arg_s(op, rp);
+    }
+    free(sp);
+    free(rp);
+    finish(op, rc);
+}
+
 static void r_destroy(rh_store *st)
 {
     rr_conn_stop((rr_store *)st);
@@ -402,5 +443,6 @@ const rh_store_ops rr_ops_table = {
     .get = r_get,
     .replay = r_replay,
     .expire = r_expire,
+    .end_idle = r_end_idle,
     .destroy = r_destroy,
 };

@@ -4,19 +4,32 @@
  *
  * Keys: KEYS[1] the stream hash {prefix}{app}:stream:{sid} (fields ws th run sid last ended
  * reason rbytes), KEYS[2] the replay list {prefix}{app}:replay:{sid} (the kept token texts,
- * consecutive seqs ending at last). Scripts answer {code, ws, th, run, last, ended, reason,
- * pttl, first[, oldest, tokens...]} or {-2} for an unknown stream; codes are rh_store_status.
- * Bus messages are length-prefixed fields "<len>:<bytes>" (see README.md). */
+ * consecutive seqs ending at last), KEYS[3] the app's open streams {prefix}{app}:open (a
+ * sorted set of stream ids scored by the time of their last start or append in ms on
+ * Redis's clock (TIME, shared by all nodes): ZCARD is the open-stream count the start cap checks,
+ * and the lowest scores are the streams end_idle ends). Scripts answer {code, ws, th, run, last,
+ * ended, reason, pttl, first[, oldest, tokens...]} or {-2} for an unknown stream; codes are
+ * rh_store_status. Bus messages are length-prefixed fields "<len>:<bytes>" (see README.md). */
 #include "redis_int.h"
 
 #define PRELUDE                                                                                    \
-    "local K, L = KEYS[1], KEYS[2]\n"                                                              \
+    "local K, L, O = KEYS[1], KEYS[2], KEYS[3]\n"                                                  \
     "local function st(code, first)\n"                                                             \
     "  local h = redis.call('HMGET', K, 'ws', 'th', 'run', 'last', 'ended', 'reason')\n"           \
     "  return {code, h[1] or '', h[2] or '', h[3] or '', h[4] or '0', h[5] or '0',\n"              \
     "          h[6] or '0', redis.call('PTTL', K), first or 0}\n"                                  \
     "end\n"                                                                                        \
-    "local function f(s) return #s .. ':' .. s end\n"
+    "local function f(s) return #s .. ':' .. s end\n"                                              \
+    "local function now() local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / "    \
+    "1000) end\n"                                                                                  \
+    "local function fin(k, l, app, bus, reason, ttl)\n"                                            \
+    "  redis.call('HSET', k, 'ended', 1, 'reason', reason)\n"                                      \
+    "  if ttl > 0 then redis.call('PEXPIRE', k, ttl); redis.call('PEXPIRE', l, ttl) end\n"         \
+    "  local h = redis.call('HMGET', k, 'ws', 'th', 'run', 'sid', 'last')\n"                       \
+    "  redis.call('ZREM', O, h[4])\n"                                                              \
+    "  redis.call('PUBLISH', bus, table.concat({f('end'), f(app), f(h[1]),\n"                      \
+    "             f(h[2]), f(h[3]), f(h[4]), f(h[5]), f(reason)}))\n"                              \
+    "end\n"
 
 /* protocol §12.2: start: created, same ids, other ids */
 static const char start_lua[] =
@@ -25,9 +38,12 @@ static const char start_lua[] =
             "  if h[1] == ARGV[1] and h[2] == ARGV[2] and h[3] == ARGV[3] then return st(1) end\n"
             "  return st(-1)\n"
             "end\n"
+            "local cap = tonumber(ARGV[5])\n"
+            "if cap > 0 and redis.call('ZCARD', O) >= cap then return {-8, cap} end\n"
             "redis.call('DEL', L)\n"
             "redis.call('HSET', K, 'ws', ARGV[1], 'th', ARGV[2], 'run', ARGV[3], 'sid', ARGV[4],\n"
             "           'last', 0, 'ended', 0, 'reason', 0, 'rbytes', 0)\n"
+            "redis.call('ZADD', O, now(), ARGV[4])\n"
             "return st(0)\n";
 
 /* ARGV: app, bus channel, replay_tokens, replay_bytes, have_text (1/0), n, tokens... */
@@ -38,6 +54,7 @@ static const char append_lua[] =
             "local n = tonumber(ARGV[6])\n"
             "local last = redis.call('HINCRBY', K, 'last', n)\n"
             "local first = last - n + 1\n"
+            "redis.call('ZADD', O, 'XX', now(), redis.call('HGET', K, 'sid'))\n"
             "if ARGV[5] ~= '1' then\n"
             "  redis.call('DEL', L)\n"
             "  redis.call('HSET', K, 'rbytes', 0)\n"
@@ -69,12 +86,8 @@ static const char append_lua[] =
 static const char end_lua[] =
     PRELUDE "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
             "if redis.call('HGET', K, 'ended') == '1' then return st(2) end\n"
-            "redis.call('HSET', K, 'ended', 1, 'reason', ARGV[3])\n"
             "local ttl = tonumber(ARGV[4])\n"
-            "if ttl > 0 then redis.call('PEXPIRE', K, ttl); redis.call('PEXPIRE', L, ttl) end\n"
-            "local h = redis.call('HMGET', K, 'ws', 'th', 'run', 'sid', 'last')\n"
-            "redis.call('PUBLISH', ARGV[2], table.concat({f('end'), f(ARGV[1]), f(h[1]),\n"
-            "           f(h[2]), f(h[3]), f(h[4]), f(h[5]), f(ARGV[3])}))\n"
+            "fin(K, L, ARGV[1], ARGV[2], ARGV[3], ttl)\n"
             "local r = st(0)\n"
             "if ttl <= 0 then redis.call('DEL', K, L) end\n"
             "return r\n";
@@ -101,6 +114,25 @@ static const char replay_lua[] =
             "end\n"
             "return r\n";
 
+/* ARGV: app, bus channel, reason, ended_ttl_ms, idle_ms, stream key prefix, replay key
+ * prefix. Ends (as end_lua would: the first end wins) up to 100 open streams of the app idle
+ * for idle_ms or longer; drops entries of streams gone or already ended.
+ * Answers {number ended}. */
+static const char idle_lua[] = PRELUDE
+    "local n = 0\n"
+    "local cut = now() - tonumber(ARGV[5])\n"
+    "for _, sid in ipairs(redis.call('ZRANGEBYSCORE', O, '-inf', cut, 'LIMIT', 0, 100)) do\n"
+    "  local k, l = ARGV[6] .. sid, ARGV[7] .. sid\n"
+    "  if redis.call('EXISTS', k) == 1 and redis.call('HGET', k, 'ended') ~= '1' then\n"
+    "    fin(k, l, ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]))\n"
+    "    if tonumber(ARGV[4]) <= 0 then redis.call('DEL', k, l) end\n"
+    "    n = n + 1\n"
+    "  else\n"
+    "    redis.call('ZREM', O, sid)\n"
+    "  end\n"
+    "end\n"
+    "return {n}\n";
+
 /* KEYS[1] the epoch key, ARGV[1] a fresh random marker: the marker now in force. */
 static const char epoch_lua[] = "redis.call('SET', KEYS[1], ARGV[1], 'NX')\n"
                                 "return redis.call('GET', KEYS[1])\n";
@@ -118,6 +150,8 @@ const char *rr_script(int id)
         return get_lua;
     case RR_REPLAY:
         return replay_lua;
+    case RR_IDLE:
+        return idle_lua;
     case RR_EPOCH:
         return epoch_lua;
     }

@@ -44,6 +44,13 @@ void rh_store_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb
     st->ops->expire(st, now_ms, ttl_ms, cb, ud);
 }
 
+void rh_store_end_idle(rh_store *st, const char *app_id, uint64_t now_ms, uint64_t idle_ms,
+                       int reason, rh_store_cb cb, void *ud)
+{
+    if (st->ops->end_idle) /* optional: a backend without it never ends idle streams */
+        st->ops->end_idle(st, app_id, now_ms, idle_ms, reason, cb, ud);
+}
+
 const char *rh_store_strerror(int status)
 {
     switch (status) {
@@ -67,6 +74,8 @@ const char *rh_store_strerror(int status)
         return "store unavailable";
     case RH_STORE_LOST:
         return "stream state lost by the store";
+    case RH_STORE_FULL:
+        return "too many open streams for this app";
     }
     return "unknown store status";
 }

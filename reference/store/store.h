@@ -39,6 +39,8 @@ typedef enum {
     RH_STORE_LOST = -7,         /* append/end/replay: the backend lost this stream's state
                                    (e.g. Redis restarted without persistence); the stream
                                    cannot continue and is never renumbered from 1 */
+    RH_STORE_FULL = -8,         /* start: the app already has max_open open streams (HTTP 429);
+                                   error names the cap */
 } rh_store_status;
 
 /* The state of one stream as the store keeps it. */
@@ -91,6 +93,8 @@ typedef struct rh_store_ids {
     const char *thread_id;
     const char *run_id;
     const char *stream_id;
+    size_t max_open; /* a new stream is refused (FULL) when the app already has this many open
+                        streams; 0: no cap */
 } rh_store_ids;
 
 /* The operations table a backend implements. now_ms and ttl_ms are on the caller's clock;
@@ -118,6 +122,16 @@ typedef struct rh_store_ops {
     /* Removes ended streams with ended_at_ms + ttl_ms <= now_ms. cb may be NULL. A backend
      * with native key expiry may do nothing here. */
     void (*expire)(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
+    /* Ends, as end with `reason` at now_ms would (the first end wins, so a stream is never
+     * ended twice, also by two nodes at once), every open stream of the app that has had no
+     * start or append for idle_ms or longer. The memory store calls cb (may be NULL) once per
+     * stream it ended, before returning, with status OK and the stream, and the caller
+     * publishes thread.stream.ended; the Redis store publishes them itself on the bus, in the
+     * same atomic step, and never calls cb. The memory store learns
+     * the time of activity from the now_ms of end, expire and end_idle calls, which the
+     * caller makes before every request and once a second. */
+    void (*end_idle)(rh_store *st, const char *app_id, uint64_t now_ms, uint64_t idle_ms,
+                     int reason, rh_store_cb cb, void *ud);
     void (*destroy)(rh_store *st);
 } rh_store_ops;
 
@@ -148,6 +162,8 @@ void rh_store_get(rh_store *st, const char *app_id, const char *stream_id, rh_st
 void rh_store_replay(rh_store *st, const char *app_id, const char *stream_id, uint64_t after_seq,
                      size_t limit, rh_store_cb cb, void *ud);
 void rh_store_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
+void rh_store_end_idle(rh_store *st, const char *app_id, uint64_t now_ms, uint64_t idle_ms,
+                       int reason, rh_store_cb cb, void *ud);
 /* Number of streams held (memory store only; 0 for others). For tests and metrics. */
 size_t rh_store_memory_count(const rh_store *st);
 const char *rh_store_strerror(int status);

@@ -1,7 +1,8 @@
-/* Unit tests of the suite's pure parsers of server bytes: WebSocket frame headers
- * (rc_wsf_parse) and HTTP responses (rc_http_parse), including the inputs fuzzing made us
- * tighten: chunk sizes that are not hex at the start of their line, chunk data not followed
- * by CRLF, NUL bytes in the head, a negative Content-Length. */
+/* Unit tests of the suite's transport without the runner: its reader of HTTP responses
+ * (rc_http_parse, over conformance/wire's head parser and chunked decoder; the frame codec's
+ * tests are in conformance/wire/tests), including the inputs fuzzing made us tighten (chunk
+ * sizes that are not hex at the start of their line, chunk data not followed by CRLF, NUL
+ * bytes in the head, a negative Content-Length), and findings reported through rc_hooks. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,48 +14,9 @@
 #include <cmocka.h>
 
 #include "client/http_resp.h"
-#include "client/ws_frame.h"
+#include "client/io.h"
 
 #define S(lit) (lit), (sizeof(lit) - 1)
-
-static int wsf(const char *p, size_t n, rc_wsf *f)
-{
-    return rc_wsf_parse((const unsigned char *)p, n, 1000, f);
-}
-
-static void test_wsf_lengths(void **state)
-{
-    (void)state;
-    rc_wsf f;
-    assert_int_equal(wsf(S("\x81"), &f), RC_WSF_MORE);
-    assert_int_equal(wsf(S("\x81\x02hi"), &f), RC_WSF_OK);
-    assert_int_equal(f.op, 1);
-    assert_int_equal(f.fin, 1);
-    assert_int_equal(f.hdr, 2);
-    assert_int_equal(f.len, 2);
-    assert_int_equal(wsf(S("\x81\x03hi"), &f), RC_WSF_MORE);
-    /* 16-bit length: 200 bytes announced, header complete, payload missing. */
-    assert_int_equal(wsf(S("\x02\x7e\x00"), &f), RC_WSF_MORE);
-    assert_int_equal(wsf(S("\x02\x7e\x00\xc8"), &f), RC_WSF_MORE);
-    assert_int_equal(f.hdr, 4);
-    assert_int_equal(f.len, 200);
-    assert_int_equal(f.fin, 0);
-    /* 64-bit length over the limit is refused before any payload arrives. */
-    assert_int_equal(wsf(S("\x81\x7f\x00\x00\x00\x00\x00\x01\x00\x00"), &f), RC_WSF_TOO_LARGE);
-    assert_int_equal(f.hdr, 10);
-    assert_int_equal(wsf(S("\x81\x7f\xff\xff\xff\xff\xff\xff\xff\xff"), &f), RC_WSF_TOO_LARGE);
-}
-
-static void test_wsf_refusals(void **state)
-{
-    (void)state;
-    rc_wsf f;
-    assert_int_equal(wsf(S("\xc1\x00"), &f), RC_WSF_RSV);
-    static const char masked[] = {'\x81', '\x82', 1, 2, 3, 4, 'a', 'b'};
-    assert_int_equal(wsf(masked, sizeof masked, &f), RC_WSF_MASKED);
-    assert_int_equal(wsf(S("\x88\x02\x03\xe8"), &f), RC_WSF_OK);
-    assert_int_equal(f.op, 8);
-}
 
 static int http(const char *in, size_t n, int eof, const char *method, rc_http_resp *r)
 {
@@ -146,12 +108,57 @@ static void test_http_head(void **state)
     free(in);
 }
 
+typedef struct seen {
+    int errors, fails, timeouts;
+    char last[256];
+} seen;
+
+static void on_report(void *ud, rc_hook_kind kind, const char *msg, const char *exp,
+                      const char *got)
+{
+    seen *s = ud;
+    (void)exp;
+    (void)got;
+    if (kind == RC_HOOK_ERROR)
+        s->errors++;
+    else
+        s->fails++;
+    snprintf(s->last, sizeof s->last, "%s", msg);
+}
+
+static int on_timeout(void *ud, int ms)
+{
+    ((seen *)ud)->timeouts++;
+    return ms < 0 || ms > 500 ? 500 : ms;
+}
+
+/* The transport links and reports without the runner: a refused connect is one ERROR finding
+ * through the hooks, and the deadline came from them. */
+static void test_hooks_without_runner(void **state)
+{
+    (void)state;
+    seen s = {0};
+    rc_hooks h = {.ud = &s, .report = on_report, .timeout = on_timeout};
+    rc_endpoint ep = {.host = "127.0.0.1", .port = 1};
+    rc_http_resp r;
+    assert_int_equal(rc_http_request(&h, &ep, "GET", "/", NULL, NULL, 0, &r), -1);
+    assert_int_equal(s.errors, 1);
+    assert_int_equal(s.fails, 0);
+    assert_true(s.timeouts >= 1);
+    assert_non_null(strstr(s.last, "127.0.0.1:1"));
+    assert_null(rc_ws_connect(&h, &ep, "/app/k", NULL, 0, NULL));
+    assert_int_equal(s.errors, 2);
+    /* expect_failure: quiet. */
+    assert_null(rc_ws_connect(&h, &ep, "/app/k", NULL, 1, NULL));
+    assert_int_equal(s.errors, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_wsf_lengths),         cmocka_unit_test(test_wsf_refusals),
-        cmocka_unit_test(test_http_content_length), cmocka_unit_test(test_http_close_delimited),
-        cmocka_unit_test(test_http_chunked),        cmocka_unit_test(test_http_head),
+        cmocka_unit_test(test_http_content_length),  cmocka_unit_test(test_http_close_delimited),
+        cmocka_unit_test(test_http_chunked),         cmocka_unit_test(test_http_head),
+        cmocka_unit_test(test_hooks_without_runner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,7 +126,7 @@ static size_t flush(rh_store *st)
         d->head = p->next;
         if (!d->head)
             d->tail = NULL;
-        rh_store_ids ids = {p->ws, p->th, p->run, p->sid};
+        rh_store_ids ids = {p->ws, p->th, p->run, p->sid, 0};
         if (p->op == OP_START)
             rh_store_start(d->mem, p->app, &ids, p->cb, p->ud);
         else if (p->op == OP_APPEND)

@@ -131,6 +131,49 @@ static void test_gone_when_no_longer_kept(void **state)
     fx_free(f);
 }
 
+/* A store that lost every stream's state, as the Redis store after a restart without
+ * persistence: replay answers LOST for the ids it had seen (here "seen-*"), NOT_FOUND
+ * for the others. */
+static void lost_replay(rh_store *st, const char *app_id, const char *stream_id, uint64_t after_seq,
+                        size_t limit, rh_store_cb cb, void *ud)
+{
+    (void)st, (void)app_id, (void)after_seq, (void)limit;
+    rh_store_reply r = {.status = strncmp(stream_id, "seen-", 5) == 0 ? RH_STORE_LOST
+                                                                      : RH_STORE_NOT_FOUND,
+                        .error = "state lost"};
+    cb(ud, &r);
+}
+
+static void lost_destroy(rh_store *st)
+{
+    free(st);
+}
+
+static const rh_store_ops lost_ops = {.replay = lost_replay, .destroy = lost_destroy};
+
+static rh_store *lost_store(void)
+{
+    rh_store *st = calloc(1, sizeof *st);
+    if (st)
+        st->ops = &lost_ops;
+    return st;
+}
+
+/* After the store lost its state a member must not learn which ids exist: a lost stream
+ * (which may be another workspace's) and an id never used get the same answer. */
+static void test_lost_state_reveals_nothing(void **state)
+{
+    (void)state;
+    fx *f = fx_new_with(NULL, lost_store());
+    assert_non_null(f);
+    assert_int_equal(replay(f, ALICE, "channel=" CH "&stream_id=seen-globex&after_seq=0"), 404);
+    char *lost = strdup(f->body);
+    assert_int_equal(replay(f, ALICE, "channel=" CH "&stream_id=never-used&after_seq=0"), 404);
+    assert_string_equal(lost, f->body);
+    free(lost);
+    fx_free(f);
+}
+
 static void test_demo_route(void **state)
 {
     (void)state;
@@ -167,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_answers_tokens_after_seq),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_gone_when_no_longer_kept),
+        cmocka_unit_test(test_lost_state_reveals_nothing),
         cmocka_unit_test(test_demo_route),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -403,6 +403,42 @@ static void test_stream_state_faults(void **state)
     fx_free(f);
 }
 
+/* Reserved event names through the HTTP API: refused (400, nothing delivered) on a correct
+ * server; each fault lets exactly its own kind through. */
+static void test_reserved_name_faults(void **state)
+{
+    (void)state;
+    const char *px = "{\"name\":\"pusher:fake\",\"channel\":\"pub\",\"data\":\"x\"}";
+    const char *tok = "{\"name\":\"thread.token.streamed\",\"channel\":\"" CH "\","
+                      "\"data\":\"{\\\"seq\\\":99}\"}";
+    const char *bat =
+        "{\"batch\":[{\"name\":\"thread.stream.ended\",\"channel\":\"" CH "\",\"data\":\"x\"}]}";
+    fx *f = with_fault("socket-id-format"); /* any other fault: the checks stay on */
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/events", NULL, px), 400);
+    assert_non_null(strstr(str(f->json, "error"), "reserved"));
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/events", NULL, tok), 400);
+    assert_non_null(strstr(str(f->json, "error"), "control API"));
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/batch_events", NULL, bat), 400);
+    assert_int_equal(count(f, "pusher:fake") + count(f, "thread.token.streamed") +
+                         count(f, "thread.stream.ended"),
+                     0);
+    fx_free(f);
+
+    f = with_fault("reserved-names");
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/events", NULL, px), 200);
+    assert_int_equal(count(f, "pusher:fake"), 1);
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/events", NULL, tok), 400);
+    fx_free(f);
+
+    f = with_fault("stream-events-via-api");
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/events", NULL, tok), 200);
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/batch_events", NULL, bat), 200);
+    assert_int_equal(count(f, "thread.token.streamed"), 1);
+    assert_int_equal(count(f, "thread.stream.ended"), 1);
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/events", NULL, px), 400);
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,7 +448,7 @@ int main(void)
         cmocka_unit_test(test_limits_faults),       cmocka_unit_test(test_channels_info),
         cmocka_unit_test(test_authz_faults),        cmocka_unit_test(test_seq_faults),
         cmocka_unit_test(test_end_faults),          cmocka_unit_test(test_field_faults),
-        cmocka_unit_test(test_stream_state_faults),
+        cmocka_unit_test(test_stream_state_faults), cmocka_unit_test(test_reserved_name_faults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

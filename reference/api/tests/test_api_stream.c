@@ -259,8 +259,8 @@ static void test_get_and_expiry(void **state)
     assert_string_equal(str(f->json, "channel"), CH);
     assert_string_equal(str(f->json, "state"), "open");
     assert_null(cJSON_GetObjectItem(f->json, "expires_in"));
-    /* open streams do not expire */
-    f->now_ms += 3600 * 1000;
+    /* an open stream is kept up to its idle timeout (3600 s); ended state expires */
+    f->now_ms += 3599 * 1000;
     rh_srv_tick(f->srv);
     assert_int_equal(fx_http(f, "GET", "/apps/app-id/streams/s1", NULL, NULL), 200);
     fx_http(f, "POST", "/apps/app-id/streams/s1/tokens", NULL, "{\"token\":\"x\"}");
@@ -337,6 +337,113 @@ static void test_streams_per_app(void **state)
     fx_free(f);
 }
 
+/* 12.1.5: signing has no nonce, so one signed request sent twice within the window is
+ * accepted twice, as two legitimate identical appends must be (" the" twice in one second);
+ * a copy older than the window is refused. */
+static void test_identical_requests_in_window(void **state)
+{
+    fx *f = *state;
+    const char *path = "/apps/app-id/streams/s1/tokens", *body = "{\"token\":\" the\"}";
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/streams", NULL, START), 201);
+    char *q = fx_sign_query("app-key", "app-secret", "POST", path, (long)f->wall_s, body,
+                            strlen(body), NULL);
+    assert_int_equal(fx_http_raw(f, "POST", path, q, body, strlen(body), NULL, NULL), 200);
+    assert_int_equal(fx_num(f->json, "first_seq"), 1);
+    assert_int_equal(fx_http_raw(f, "POST", path, q, body, strlen(body), NULL, NULL), 200);
+    assert_int_equal(fx_num(f->json, "first_seq"), 2);
+    free(q);
+    q = fx_sign_query("app-key", "app-secret", "POST", path, (long)f->wall_s - 601, body,
+                      strlen(body), NULL);
+    assert_int_equal(fx_http_raw(f, "POST", path, q, body, strlen(body), NULL, NULL), 401);
+    free(q);
+    cJSON *fr[4];
+    size_t n = fx_frames(f, 1, "thread.token.streamed", fr, 4);
+    fx_delete_all(fr, n);
+    assert_int_equal(n, 2);
+}
+
+static size_t frames_of(fx *f, const char *event, cJSON **out, size_t max)
+{
+    return fx_frames(f, 1, event, out, max);
+}
+
+/* An open stream idle for stream_idle_timeout is ended as failed with exactly one
+ * thread.stream.ended; activity keeps a stream open. */
+static void test_idle_expiry(void **state)
+{
+    fx *f = *state;
+    const char *s2 = "{\"workspace_id\":\"acme\",\"thread_id\":\"t1\",\"run_id\":\"r1\","
+                     "\"stream_id\":\"s2\"}";
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/streams", NULL, START), 201);
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/streams", NULL, s2), 201);
+    f->now_ms += 3000 * 1000;
+    assert_int_equal(
+        fx_http(f, "POST", "/apps/app-id/streams/s2/tokens", NULL, "{\"token\":\"a\"}"), 200);
+    f->now_ms += 600 * 1000; /* s1 idle 3600 s, s2 600 s */
+    rh_srv_tick(f->srv);
+    rh_srv_tick(f->srv);
+    cJSON *fr[4];
+    size_t n = frames_of(f, "thread.stream.ended", fr, 4);
+    assert_int_equal(n, 1);
+    cJSON *d = fx_data(fr[0]);
+    assert_string_equal(str(d, "stream_id"), "s1");
+    assert_string_equal(str(d, "reason"), "failed");
+    assert_int_equal(fx_num(d, "last_seq"), 0);
+    cJSON_Delete(d);
+    fx_delete_all(fr, n);
+    assert_int_equal(fx_http(f, "GET", "/apps/app-id/streams/s1", NULL, NULL), 200);
+    assert_string_equal(str(f->json, "state"), "ended");
+    assert_string_equal(str(f->json, "reason"), "failed");
+    assert_int_equal(fx_http(f, "GET", "/apps/app-id/streams/s2", NULL, NULL), 200);
+    assert_string_equal(str(f->json, "state"), "open");
+    /* a late end call sees the idle end, and publishes nothing more */
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/streams/s1/end", NULL, NULL), 200);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(f->json, "already_ended")));
+    n = frames_of(f, "thread.stream.ended", fr, 4);
+    fx_delete_all(fr, n);
+    assert_int_equal(n, 1);
+}
+
+/* stream_idle_timeout 0: open streams are never ended by the server. */
+static void test_idle_expiry_off(void **state)
+{
+    (void)state;
+    fx *f = fx_new_cfg("{\"stream_idle_timeout\":0}");
+    assert_non_null(f);
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/streams", NULL, START), 201);
+    f->now_ms += 30 * 86400 * 1000ull;
+    rh_srv_tick(f->srv);
+    assert_int_equal(fx_http(f, "GET", "/apps/app-id/streams/s1", NULL, NULL), 200);
+    assert_string_equal(str(f->json, "state"), "open");
+    fx_free(f);
+}
+
+/* max_open_streams: a start over the cap is 429 and creates nothing; 0 is no cap. */
+static void test_open_stream_cap(void **state)
+{
+    (void)state;
+    fx *f = fx_new_cfg("{\"apps\":[{\"id\":\"app-id\",\"key\":\"app-key\",\"secret\":"
+                       "\"app-secret\",\"max_open_streams\":1}]}");
+    assert_non_null(f);
+    const char *s2 = "{\"workspace_id\":\"acme\",\"thread_id\":\"t1\",\"run_id\":\"r1\","
+                     "\"stream_id\":\"s2\"}";
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/streams", NULL, START), 201);
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/streams", NULL, s2), 429);
+    assert_string_equal(f->ctype, "application/json");
+    assert_int_equal(fx_num(f->json, "code"), 429);
+    assert_non_null(strstr(str(f->json, "error"), "over 1 open streams"));
+    assert_int_equal(fx_http(f, "GET", "/apps/app-id/streams/s2", NULL, NULL), 404);
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/streams/s1/end", NULL, NULL), 200);
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/streams", NULL, s2), 201);
+    fx_free(f);
+    f = fx_new_cfg("{\"apps\":[{\"id\":\"app-id\",\"key\":\"app-key\",\"secret\":"
+                   "\"app-secret\",\"max_open_streams\":0}]}");
+    assert_non_null(f);
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/streams", NULL, START), 201);
+    assert_int_equal(fx_http(f, "POST", "/apps/app-id/streams", NULL, s2), 201);
+    fx_free(f);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -350,6 +457,10 @@ int main(void)
         T(test_expiry_without_tick),
         T(test_streams_per_app),
         T(test_path_ids_and_no_store),
+        T(test_identical_requests_in_window),
+        T(test_idle_expiry),
+        T(test_idle_expiry_off),
+        T(test_open_stream_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,6 +44,7 @@ static void check_defaults(const rh_cfg *c)
     assert_int_equal(c->activity_timeout, 120);
     assert_int_equal(c->pong_timeout, 30);
     assert_int_equal(c->ended_ttl, 300);
+    assert_int_equal(c->stream_idle_timeout, 3600);
     assert_int_equal(c->auth_window, 600);
     assert_int_equal(c->send_queue_bytes, 4 * 1024 * 1024);
     assert_string_equal(c->log_level, "info");
@@ -56,6 +57,8 @@ static void check_defaults(const rh_cfg *c)
     assert_int_equal(a->max_event_bytes, 10240);
     assert_int_equal(a->max_token_bytes, 10240);
     assert_int_equal(a->max_channels, 100);
+    assert_int_equal(a->max_open_streams, 1000);
+    assert_int_equal(a->max_subscriptions, 100);
     assert_int_equal(a->max_batch, 10);
     assert_int_equal(a->max_message_bytes, 10240);
     assert_int_equal(a->max_presence_members, 100);
@@ -287,7 +290,9 @@ static void test_limit_keys(void **state)
     /* The defaults: no quota, no rate limit, every origin. */
     assert_int_equal(rh_cfg_defaults(&c), 0);
     assert_int_equal(c.apps[0].max_connections, 0);
-    assert_int_equal(c.apps[0].max_subscriptions, 1000);
+    assert_int_equal(c.apps[0].max_subscriptions, 100);
+    assert_int_equal(c.apps[0].max_open_streams, 1000);
+    assert_int_equal(c.stream_idle_timeout, 3600);
     assert_int_equal(c.apps[0].http_requests_per_sec, 0);
     assert_true(rh_cfg_origin_allowed(&c.apps[0], "https://anything.example"));
     rh_cfg_clear(&c);

@@ -2,7 +2,7 @@
 
 #include "proto/trigger.h"
 
-static const rh_trig_limits LIM = {3, 2, 16};
+static const rh_trig_limits LIM = {3, 2, 16, 0, 0};
 
 static int ev(const char *body, const rh_trig_limits *lim, rh_trig_event *e)
 {
@@ -160,6 +160,53 @@ static int batch(const char *body, rh_trig_batch *b, char *err, size_t errlen)
     return rc;
 }
 
+/* pusher: and pusher_internal: names are refused everywhere; the stream event names only on
+ * stream channels; each switch of the limits lets its kind through. */
+static void test_reserved_names(void **state)
+{
+    (void)state;
+    rh_trig_event e;
+    static const char *refused[] = {
+        "{\"name\":\"pusher:subscribe\",\"channel\":\"a\",\"data\":\"x\"}",
+        "{\"name\":\"pusher_internal:member_added\",\"channel\":\"a\",\"data\":\"x\"}",
+        "{\"name\":\"thread.token.streamed\",\"channels\":[\"a\",\"private-workspace.w."
+        "thread.t\"],\"data\":\"x\"}",
+        "{\"name\":\"thread.stream.ended\",\"channel\":\"private-workspace.w.thread.t\","
+        "\"data\":\"x\"}",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        assert_int_equal(ev(refused[i], NULL, &e), RH_TRIG_ERR_RESERVED);
+    static const char *allowed[] = {
+        "{\"name\":\"pusher-like\",\"channel\":\"a\",\"data\":\"x\"}",
+        "{\"name\":\"Pusher:x\",\"channel\":\"a\",\"data\":\"x\"}",
+        "{\"name\":\"thread.token.streamed\",\"channel\":\"workspace.w.thread.t\","
+        "\"data\":\"x\"}",
+        "{\"name\":\"thread.token.streamedx\",\"channel\":\"private-workspace.w.thread.t\","
+        "\"data\":\"x\"}",
+    };
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++) {
+        assert_int_equal(ev(allowed[i], NULL, &e), RH_TRIG_OK);
+        rh_trig_clear(&e);
+    }
+    rh_trig_limits lax = {100, 10, 10240, 1, 0};
+    assert_int_equal(ev(refused[0], &lax, &e), RH_TRIG_OK);
+    rh_trig_clear(&e);
+    assert_int_equal(ev(refused[3], &lax, &e), RH_TRIG_ERR_RESERVED);
+    lax = (rh_trig_limits){100, 10, 10240, 0, 1};
+    assert_int_equal(ev(refused[3], &lax, &e), RH_TRIG_OK);
+    rh_trig_clear(&e);
+    assert_int_equal(ev(refused[1], &lax, &e), RH_TRIG_ERR_RESERVED);
+
+    rh_trig_batch b;
+    char err[200] = "";
+    const char *batch = "{\"batch\":[{\"name\":\"ok\",\"channel\":\"a\",\"data\":\"x\"},"
+                        "{\"name\":\"pusher:ping\",\"channel\":\"a\",\"data\":\"x\"}]}";
+    assert_int_equal(rh_trig_parse_batch(batch, strlen(batch), NULL, &b, err, sizeof err),
+                     RH_TRIG_ERR_RESERVED);
+    assert_non_null(strstr(err, "batch[1]"));
+    assert_int_equal(b.n, 0);
+}
+
 static void test_batch(void **state)
 {
     (void)state;
@@ -214,7 +261,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_event_ok),    cmocka_unit_test(test_event_errors),
         cmocka_unit_test(test_name_length), cmocka_unit_test(test_default_limits),
-        cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_batch),       cmocka_unit_test(test_reserved_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -121,3 +121,46 @@ int rh_fx_cmd(rh_fx *f, int argc, const char **argv)
     rh_fx_wait(&w.done);
     return w.ok ? 0 : -1;
 }
+
+/* --- one operation, waited for ------------------------------------------------------- */
+
+void rh_fx_record(void *ud, const rh_store_reply *r)
+{
+    rh_fx_got *g = ud;
+    g->calls++;
+    g->status = r->status;
+    g->has_stream = r->stream != NULL;
+    if (r->stream)
+        g->s = *r->stream;
+    g->first = r->first_seq;
+    g->expired = r->expired;
+}
+
+rh_fx_got rh_fx_start(rh_store *st, const char *app, const rh_store_ids *ids)
+{
+    rh_fx_got g = {0};
+    rh_store_start(st, app, ids, rh_fx_record, &g);
+    rh_fx_wait(&g.calls);
+    assert_int_equal(g.calls, 1);
+    return g;
+}
+
+rh_fx_got rh_fx_end(rh_store *st, const char *app, const char *sid, int reason, uint64_t now)
+{
+    rh_fx_got g = {0};
+    if (rh_fx_cur)
+        rh_fx_cur->now = now;
+    rh_store_end(st, app, sid, reason, now, rh_fx_record, &g);
+    rh_fx_wait(&g.calls);
+    assert_int_equal(g.calls, 1);
+    return g;
+}
+
+rh_fx_got rh_fx_get(rh_store *st, const char *app, const char *sid)
+{
+    rh_fx_got g = {0};
+    rh_store_get(st, app, sid, rh_fx_record, &g);
+    rh_fx_wait(&g.calls);
+    assert_int_equal(g.calls, 1);
+    return g;
+}

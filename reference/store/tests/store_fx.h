@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "store/redis.h"
+#include "store/store.h"
 
 typedef struct rh_fx {
     rh_store *st;
@@ -34,5 +35,22 @@ int rh_fx_until(int (*pred)(void *), void *ud);
 /* A raw command on the fixture's store; waits for the reply; returns 0 when it was not an
  * error reply. */
 int rh_fx_cmd(rh_fx *f, int argc, const char **argv);
+
+/* What one store callback answered (the last call's). */
+typedef struct rh_fx_got_s {
+    int calls;
+    int status;
+    int has_stream;
+    rh_store_stream s;
+    uint64_t first;
+    size_t expired;
+} rh_fx_got;
+
+/* Records r into the rh_fx_got at ud (counts the calls). */
+void rh_fx_record(void *ud, const rh_store_reply *r);
+/* One operation, driven until it answered once. */
+rh_fx_got rh_fx_start(rh_store *st, const char *app, const rh_store_ids *ids);
+rh_fx_got rh_fx_end(rh_store *st, const char *app, const char *sid, int reason, uint64_t now);
+rh_fx_got rh_fx_get(rh_store *st, const char *app, const char *sid);
 
 #endif

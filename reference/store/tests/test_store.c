@@ -10,34 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "proto/control.h"
 #include "store/store.h"
 #include "store_fx.h"
 
-typedef struct got {
-    int calls;
-    int status;
-    int has_stream;
-    rh_store_stream s;
-    uint64_t first;
-    size_t expired;
-} got;
-
-static void record(void *ud, const rh_store_reply *r)
-{
-    got *g = ud;
-    g->calls++;
-    g->status = r->status;
-    g->has_stream = r->stream != NULL;
-    if (r->stream)
-        g->s = *r->stream;
-    g->first = r->first_seq;
-    g->expired = r->expired;
-}
-
-static const rh_store_ids IDS = {"acme", "t1", "r1", "s1"};
+static const rh_store_ids IDS = {"acme", "t1", "r1", "s1", 0};
 
 static int setup_with(void **state, int redis, uint64_t ttl_ms)
 {
@@ -77,22 +58,13 @@ static void assert_count(const rh_fx *f, size_t n)
         assert_int_equal(rh_store_memory_count(f->st), n);
 }
 
-static got start(rh_store *st, const char *app, const rh_store_ids *ids)
-{
-    got g = {0};
-    rh_store_start(st, app, ids, record, &g);
-    rh_fx_wait(&g.calls);
-    assert_int_equal(g.calls, 1);
-    return g;
-}
-
 /* Appends n tokens; token text is "<seq>:" plus `pad` bytes of 'x', so replay can be checked. */
-static got append_pad(rh_store *st, const char *app, const char *sid, size_t n, size_t pad)
+static rh_fx_got append_pad(rh_store *st, const char *app, const char *sid, size_t n, size_t pad)
 {
-    got g = {0};
+    rh_fx_got g = {0};
     uint64_t next = 1;
-    got cur = {0};
-    rh_store_get(st, app, sid, record, &cur);
+    rh_fx_got cur = {0};
+    rh_store_get(st, app, sid, rh_fx_record, &cur);
     rh_fx_wait(&cur.calls);
     if (cur.status == RH_STORE_OK)
         next = cur.s.last_seq + 1;
@@ -104,7 +76,7 @@ static got append_pad(rh_store *st, const char *app, const char *sid, size_t n, 
         memset(text[i] + k, 'x', pad);
         toks[i] = (rh_store_tok){text[i], (size_t)k + pad};
     }
-    rh_store_append(st, app, sid, toks, n, record, &g);
+    rh_store_append(st, app, sid, toks, n, rh_fx_record, &g);
     free(toks);
     free(text);
     rh_fx_wait(&g.calls);
@@ -112,37 +84,16 @@ static got append_pad(rh_store *st, const char *app, const char *sid, size_t n, 
     return g;
 }
 
-static got append(rh_store *st, const char *app, const char *sid, size_t n)
+static rh_fx_got append(rh_store *st, const char *app, const char *sid, size_t n)
 {
     return append_pad(st, app, sid, n, 0);
 }
 
-static got end(rh_store *st, const char *app, const char *sid, int reason, uint64_t now)
-{
-    got g = {0};
-    if (rh_fx_cur)
-        rh_fx_cur->now = now;
-    rh_store_end(st, app, sid, reason, now, record, &g);
-    rh_fx_wait(&g.calls);
-    assert_int_equal(g.calls, 1);
-    return g;
-}
-
-static got get(rh_store *st, const char *app, const char *sid)
-{
-    got g = {0};
-    rh_store_get(st, app, sid, record, &g);
-    rh_fx_wait(&g.calls);
-    assert_int_equal(g.calls, 1);
-    return g;
-}
-
-/* protocol §12.2: unit test */
 static void test_start_created_exists_conflict(void **state)
 {
     rh_fx *f = *state;
     rh_store *st = f->st;
-    got g = start(st, "app", &IDS);
+    rh_fx_got g = rh_fx_start(st, "app", &IDS);
     assert_int_equal(g.status, RH_STORE_OK);
     assert_true(g.has_stream);
     assert_string_equal(g.s.workspace_id, "acme");
@@ -150,18 +101,18 @@ static void test_start_created_exists_conflict(void **state)
     assert_int_equal(g.s.last_seq, 0);
     assert_int_equal(g.s.ended, 0);
 
-    g = start(st, "app", &IDS);
+    g = rh_fx_start(st, "app", &IDS);
     assert_int_equal(g.status, RH_STORE_EXISTS);
     assert_count(f, 1);
 
     rh_store_ids other = IDS;
     other.run_id = "r2";
-    g = start(st, "app", &other);
+    g = rh_fx_start(st, "app", &other);
     assert_int_equal(g.status, RH_STORE_CONFLICT);
     assert_string_equal(g.s.run_id, "r1"); /* state of the existing stream */
 
     /* another app has its own namespace */
-    g = start(st, "app2", &other);
+    g = rh_fx_start(st, "app2", &other);
     assert_int_equal(g.status, RH_STORE_OK);
     assert_count(f, 2);
 }
@@ -171,8 +122,8 @@ static void test_append_assigns_ranges(void **state)
 {
     rh_fx *f = *state;
     rh_store *st = f->st;
-    start(st, "app", &IDS);
-    got g = append(st, "app", "s1", 1);
+    rh_fx_start(st, "app", &IDS);
+    rh_fx_got g = append(st, "app", "s1", 1);
     assert_int_equal(g.status, RH_STORE_OK);
     assert_int_equal(g.first, 1);
     assert_int_equal(g.s.last_seq, 1);
@@ -186,7 +137,7 @@ static void test_append_assigns_ranges(void **state)
     assert_int_equal(g.status, RH_STORE_NOT_FOUND);
     g = append(st, "app", "s1", 0);
     assert_int_equal(g.status, RH_STORE_INVALID);
-    assert_int_equal(get(st, "app", "s1").s.last_seq, 6);
+    assert_int_equal(rh_fx_get(st, "app", "s1").s.last_seq, 6);
 }
 
 /* protocol §11: unit test */
@@ -194,9 +145,9 @@ static void test_end_first_wins(void **state)
 {
     rh_fx *f = *state;
     rh_store *st = f->st;
-    start(st, "app", &IDS);
+    rh_fx_start(st, "app", &IDS);
     append(st, "app", "s1", 3);
-    got g = end(st, "app", "s1", 2, 1000);
+    rh_fx_got g = rh_fx_end(st, "app", "s1", 2, 1000);
     assert_int_equal(g.status, RH_STORE_OK);
     assert_int_equal(g.s.ended, 1);
     assert_int_equal(g.s.reason, 2);
@@ -206,7 +157,7 @@ static void test_end_first_wins(void **state)
     else
         assert_int_equal(g.s.ended_at_ms, 1000);
     for (int i = 0; i < 3; i++) {
-        g = end(st, "app", "s1", 1, 2000 + (uint64_t)i);
+        g = rh_fx_end(st, "app", "s1", 1, 2000 + (uint64_t)i);
         assert_int_equal(g.status, RH_STORE_ALREADY_ENDED);
         assert_int_equal(g.s.reason, 2);
         assert_int_equal(g.s.last_seq, 3);
@@ -216,18 +167,18 @@ static void test_end_first_wins(void **state)
     g = append(st, "app", "s1", 1);
     assert_int_equal(g.status, RH_STORE_ENDED);
     assert_int_equal(g.s.last_seq, 3);
-    g = end(st, "app", "missing", 0, 1);
+    g = rh_fx_end(st, "app", "missing", 0, 1);
     assert_int_equal(g.status, RH_STORE_NOT_FOUND);
     /* start again on an ended stream: EXISTS with the ended state */
-    g = start(st, "app", &IDS);
+    g = rh_fx_start(st, "app", &IDS);
     assert_int_equal(g.status, RH_STORE_EXISTS);
     assert_int_equal(g.s.ended, 1);
 }
 
 static int gone_s3(void *ud)
 {
-    got g = {0};
-    rh_store_get(ud, "app", "s3", record, &g);
+    rh_fx_got g = {0};
+    rh_store_get(ud, "app", "s3", rh_fx_record, &g);
     rh_fx_wait(&g.calls);
     return g.status == RH_STORE_NOT_FOUND;
 }
@@ -238,14 +189,14 @@ static void redis_native_expiry(rh_fx *f)
     rh_store *st = f->st;
     rh_store_ids ids = IDS;
     ids.stream_id = "s3";
-    start(st, "app", &IDS);
-    start(st, "app", &ids);
+    rh_fx_start(st, "app", &IDS);
+    rh_fx_start(st, "app", &ids);
     append(st, "app", "s3", 2);
-    end(st, "app", "s3", 0, 100);
-    assert_int_equal(get(st, "app", "s3").status, RH_STORE_OK);
+    rh_fx_end(st, "app", "s3", 0, 100);
+    assert_int_equal(rh_fx_get(st, "app", "s3").status, RH_STORE_OK);
     assert_true(rh_fx_until(gone_s3, st));
-    assert_int_equal(get(st, "app", "s1").status, RH_STORE_OK); /* open streams stay */
-    got s = start(st, "app", &ids);
+    assert_int_equal(rh_fx_get(st, "app", "s1").status, RH_STORE_OK); /* open streams stay */
+    rh_fx_got s = rh_fx_start(st, "app", &ids);
     assert_int_equal(s.status, RH_STORE_OK);
     assert_int_equal(s.s.last_seq, 0);
 }
@@ -264,31 +215,31 @@ static void test_expire_after_ttl(void **state)
         rh_store_ids ids = IDS;
         snprintf(sid, sizeof sid, "s%d", i);
         ids.stream_id = sid;
-        start(st, "app", &ids);
+        rh_fx_start(st, "app", &ids);
     }
-    end(st, "app", "s3", 0, 100);
-    end(st, "app", "s1", 0, 200);
-    got g = {0};
-    rh_store_expire(st, 399, 300, record, &g);
+    rh_fx_end(st, "app", "s3", 0, 100);
+    rh_fx_end(st, "app", "s1", 0, 200);
+    rh_fx_got g = {0};
+    rh_store_expire(st, 399, 300, rh_fx_record, &g);
     assert_int_equal(g.expired, 0);
-    rh_store_expire(st, 400, 300, record, &g);
+    rh_store_expire(st, 400, 300, rh_fx_record, &g);
     assert_int_equal(g.expired, 1);
-    assert_int_equal(get(st, "app", "s3").status, RH_STORE_NOT_FOUND);
-    assert_int_equal(get(st, "app", "s1").status, RH_STORE_OK);
+    assert_int_equal(rh_fx_get(st, "app", "s3").status, RH_STORE_NOT_FOUND);
+    assert_int_equal(rh_fx_get(st, "app", "s1").status, RH_STORE_OK);
     rh_store_expire(st, 10000, 300, NULL, NULL);
-    assert_int_equal(get(st, "app", "s1").status, RH_STORE_NOT_FOUND);
+    assert_int_equal(rh_fx_get(st, "app", "s1").status, RH_STORE_NOT_FOUND);
     /* open streams never expire */
     assert_count(f, 3);
-    assert_int_equal(get(st, "app", "s0").status, RH_STORE_OK);
+    assert_int_equal(rh_fx_get(st, "app", "s0").status, RH_STORE_OK);
     /* an expired id can be started again from zero */
     rh_store_ids ids = IDS;
     ids.stream_id = "s3";
-    got s = start(st, "app", &ids);
+    rh_fx_got s = rh_fx_start(st, "app", &ids);
     assert_int_equal(s.status, RH_STORE_OK);
     assert_int_equal(s.s.last_seq, 0);
     /* huge ttl does not overflow */
-    end(st, "app", "s0", 0, 5);
-    rh_store_expire(st, 6, UINT64_MAX, record, &g);
+    rh_fx_end(st, "app", "s0", 0, 5);
+    rh_store_expire(st, 6, UINT64_MAX, rh_fx_record, &g);
     assert_int_equal(g.expired, 0);
 }
 
@@ -301,14 +252,14 @@ static void test_invalid_ids(void **state)
     longid[sizeof longid - 1] = '\0';
     rh_store_ids ids = IDS;
     ids.stream_id = longid;
-    assert_int_equal(start(st, "app", &ids).status, RH_STORE_INVALID);
+    assert_int_equal(rh_fx_start(st, "app", &ids).status, RH_STORE_INVALID);
     ids.stream_id = "";
-    assert_int_equal(start(st, "app", &ids).status, RH_STORE_INVALID);
+    assert_int_equal(rh_fx_start(st, "app", &ids).status, RH_STORE_INVALID);
     ids = IDS;
     ids.run_id = NULL;
-    assert_int_equal(start(st, "app", &ids).status, RH_STORE_INVALID);
-    assert_int_equal(start(st, "", &IDS).status, RH_STORE_INVALID);
-    assert_int_equal(get(st, "app", longid).status, RH_STORE_INVALID);
+    assert_int_equal(rh_fx_start(st, "app", &ids).status, RH_STORE_INVALID);
+    assert_int_equal(rh_fx_start(st, "", &IDS).status, RH_STORE_INVALID);
+    assert_int_equal(rh_fx_get(st, "app", longid).status, RH_STORE_INVALID);
     assert_count(f, 0);
 }
 
@@ -321,22 +272,22 @@ static void test_many_streams_grow(void **state)
         rh_store_ids ids = IDS;
         snprintf(sid, sizeof sid, "s%d", i);
         ids.stream_id = sid;
-        assert_int_equal(start(st, "app", &ids).status, RH_STORE_OK);
+        assert_int_equal(rh_fx_start(st, "app", &ids).status, RH_STORE_OK);
         append(st, "app", sid, (size_t)i + 1);
     }
     assert_count(f, 1000);
     for (int i = 0; i < 1000; i++) {
         snprintf(sid, sizeof sid, "s%d", i);
-        got g = get(st, "app", sid);
+        rh_fx_got g = rh_fx_get(st, "app", sid);
         assert_int_equal(g.status, RH_STORE_OK);
         assert_int_equal(g.s.last_seq, (uint64_t)i + 1);
         if (i % 2)
-            end(st, "app", sid, 0, (uint64_t)i);
+            rh_fx_end(st, "app", sid, 0, (uint64_t)i);
     }
     if (f->redis)
         return;
-    got g = {0};
-    rh_store_expire(st, 2000, 1000, record, &g);
+    rh_fx_got g = {0};
+    rh_store_expire(st, 2000, 1000, rh_fx_record, &g);
     assert_int_equal(g.expired, 500);
     assert_count(f, 500);
 }
@@ -379,7 +330,7 @@ static void test_replay_keeps_recent(void **state)
 {
     rh_fx *f = *state;
     rh_store *st = f->st;
-    start(st, "app", &IDS);
+    rh_fx_start(st, "app", &IDS);
     replayed p = replay(st, "s1", 0, 100);
     assert_int_equal(p.status, RH_STORE_OK);
     assert_int_equal(p.n, 0);
@@ -415,7 +366,7 @@ static void test_replay_keeps_recent(void **state)
     assert_int_equal(p.n, 0);
     assert_int_equal(p.last, 7);
     /* ended streams replay until they expire */
-    end(st, "app", "s1", 0, 100);
+    rh_fx_end(st, "app", "s1", 0, 100);
     p = replay(st, "s1", 6, 100);
     assert_int_equal(p.n, 1);
     if (!f->redis) {
@@ -425,15 +376,80 @@ static void test_replay_keeps_recent(void **state)
     /* seqs reserved without text (fault switches) leave nothing to replay, never a hole */
     rh_store_ids ids = IDS;
     ids.stream_id = "s2";
-    start(st, "app", &ids);
+    rh_fx_start(st, "app", &ids);
     append(st, "app", "s2", 2);
-    got g = {0};
-    rh_store_append(st, "app", "s2", NULL, 1, record, &g);
+    rh_fx_got g = {0};
+    rh_store_append(st, "app", "s2", NULL, 1, rh_fx_record, &g);
     rh_fx_wait(&g.calls);
     assert_int_equal(g.status, RH_STORE_OK);
     p = replay(st, "s2", 0, 100);
     assert_int_equal(p.n, 0);
     assert_int_equal(p.oldest, 4);
+}
+
+/* max_open caps the app's open streams: a new start over it is FULL; a known id still
+ * answers EXISTS; another app has its own count; an end frees a place. */
+static void test_open_cap(void **state)
+{
+    rh_store *st = ((rh_fx *)*state)->st;
+    rh_store_ids ids[3] = {{"acme", "t1", "r1", "c1", 2},
+                           {"acme", "t1", "r1", "c2", 2},
+                           {"acme", "t1", "r1", "c3", 2}};
+    assert_int_equal(rh_fx_start(st, "app", &ids[0]).status, RH_STORE_OK);
+    assert_int_equal(rh_fx_start(st, "app", &ids[1]).status, RH_STORE_OK);
+    rh_fx_got g = rh_fx_start(st, "app", &ids[2]);
+    assert_int_equal(g.status, RH_STORE_FULL);
+    assert_false(g.has_stream);
+    assert_int_equal(rh_fx_get(st, "app", "c3").status, RH_STORE_NOT_FOUND);
+    assert_int_equal(rh_fx_start(st, "app", &ids[0]).status, RH_STORE_EXISTS);
+    assert_int_equal(rh_fx_start(st, "app2", &ids[2]).status, RH_STORE_OK);
+    assert_int_equal(rh_fx_end(st, "app", "c1", RH_END_COMPLETED, 1000).status, RH_STORE_OK);
+    assert_int_equal(rh_fx_start(st, "app", &ids[2]).status, RH_STORE_OK);
+    rh_store_ids nocap = {"acme", "t1", "r1", "c4", 0};
+    assert_int_equal(rh_fx_start(st, "app", &nocap).status, RH_STORE_OK);
+}
+
+static void count_ended(void *ud, const rh_store_reply *r)
+{
+    rh_fx_got *g = ud;
+    rh_fx_record(ud, r);
+    assert_int_equal(r->status, RH_STORE_OK);
+    assert_string_equal(r->stream->stream_id, "s1");
+    assert_int_equal(g->s.reason, RH_END_FAILED);
+}
+
+/* end_idle ends, as failed and once, the open streams idle for idle_ms; a stream with
+ * recent activity stays open. The memory store's clock is the now_ms of the calls; the Redis
+ * store times activity on Redis's own clock, so the test really waits 1.5 s for it. */
+static void test_end_idle(void **state)
+{
+    rh_fx *f = *state;
+    rh_store *st = f->st;
+    const uint64_t t0 = 100000;
+    rh_store_ids s2 = {"acme", "t1", "r1", "s2", 2}, s3 = {"acme", "t1", "r1", "s3", 2};
+    rh_store_expire(st, t0, 60000, NULL, NULL);
+    assert_int_equal(rh_fx_start(st, "app", &IDS).status, RH_STORE_OK);
+    if (f->redis)
+        usleep(1500 * 1000);
+    rh_store_expire(st, t0 + 1500, 60000, NULL, NULL);
+    assert_int_equal(rh_fx_start(st, "app", &s2).status, RH_STORE_OK);
+    rh_fx_got g = {0};
+    rh_store_end_idle(st, "app", t0 + 1600, 1000, RH_END_FAILED, count_ended, &g);
+    assert_int_equal(g.calls, f->redis ? 0 : 1); /* Redis publishes the end itself */
+    rh_fx_got s = rh_fx_get(st, "app", "s1");
+    assert_true(s.s.ended);
+    assert_int_equal(s.s.reason, RH_END_FAILED);
+    assert_false(rh_fx_get(st, "app", "s2").s.ended);
+    /* never ended twice: a later sweep finds nothing, an end call sees the first end */
+    g = (rh_fx_got){0};
+    rh_store_end_idle(st, "app", t0 + 1700, 1000, RH_END_FAILED, count_ended, &g);
+    assert_int_equal(rh_fx_get(st, "app", "s2").status, RH_STORE_OK);
+    assert_int_equal(g.calls, 0);
+    s = rh_fx_end(st, "app", "s1", RH_END_COMPLETED, t0 + 1800);
+    assert_int_equal(s.status, RH_STORE_ALREADY_ENDED);
+    assert_int_equal(s.s.reason, RH_END_FAILED);
+    /* the idle end freed its place under the cap (s2 open, s3 new: 2) */
+    assert_int_equal(rh_fx_start(st, "app", &s3).status, RH_STORE_OK);
 }
 
 #define BOTH(t, redis_setup)                                                                       \
@@ -452,6 +468,8 @@ int main(int argc, char **argv)
         BOTH(test_invalid_ids, setup_redis),
         BOTH(test_many_streams_grow, setup_redis),
         BOTH(test_replay_keeps_recent, setup_redis),
+        BOTH(test_open_cap, setup_redis),
+        BOTH(test_end_idle, setup_redis),
     };
     enum { N = sizeof tests / sizeof tests[0] };
     int redis = argc > 1 && strcmp(argv[1], "redis") == 0;

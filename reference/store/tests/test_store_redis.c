@@ -30,7 +30,7 @@ static void record(void *ud, const rh_store_reply *r)
     g->published = r->published;
 }
 
-static const rh_store_ids IDS = {"acme", "t1", "r1", "s1"};
+static const rh_store_ids IDS = {"acme", "t1", "r1", "s1", 0};
 static const rh_store_limits LIM = {100, 4096};
 
 static int setup(void **state)

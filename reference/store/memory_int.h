@@ -1,0 +1,54 @@
+/* Internal to store/memory*.c: the embedded store's structures (memory.c) and the replay
+ * ring of each stream (memory_ring.c). A mem_store owns its streams and app records; a
+ * stream owns its key and its ring, and each kept token's text. */
+#ifndef RH_STORE_MEMORY_INT_H
+#define RH_STORE_MEMORY_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+typedef struct mem_stream {
+    struct mem_stream *hnext;         /* hash chain */
+    struct mem_stream *qprev, *qnext; /* ended queue (ended streams only) */
+    size_t hash;
+    char *key; /* app_id '\0' stream_id */
+    size_t keylen;
+    rh_store_stream s;
+    rh_store_tok *ring; /* kept tokens, oldest at rhead; each s is its own allocation */
+    size_t rcap, rhead, rcount, rbytes;
+    struct mem_app *app;              /* the app's record (open streams only) */
+    struct mem_stream *oprev, *onext; /* the app's open streams, least recently active first */
+    uint64_t active_ms;               /* the store's clock at the last start or append */
+} mem_stream;
+
+/* One app's open streams: their number (for max_open) and their activity order (for
+ * end_idle, which then looks only at the head). */
+typedef struct mem_app {
+    struct mem_app *next;
+    char *id;
+    size_t open;
+    mem_stream *ohead, *otail;
+} mem_app;
+
+typedef struct mem_store {
+    rh_store base;
+    mem_stream **buckets;
+    size_t nbuckets; /* power of two */
+    size_t count;
+    mem_stream *qhead, *qtail;
+    rh_store_limits lim;
+    mem_app *apps;
+    uint64_t clock_ms; /* the latest now_ms the caller gave (end, expire, end_idle) */
+} mem_store;
+
+/* memory_ring.c */
+rh_store_tok *mem_ring_at(mem_stream *e, size_t i);
+void mem_ring_drop_oldest(mem_stream *e);
+void mem_ring_free(mem_stream *e);
+/* Keeps a copy of the token for replay (see memory_ring.c for what happens when short of
+ * memory). */
+void mem_ring_keep(const mem_store *m, mem_stream *e, const rh_store_tok *t);
+
+#endif
