@@ -23,8 +23,11 @@ typedef enum { RB_LATENCY, RB_STREAMS, RB_FANOUT, RB_CONNECTIONS, RB_CPU } rb_sc
 
 typedef struct rb_opts {
     char url[256];
-    char host[128];
+    char host[128]; /* the WebSocket endpoint */
     int port;
+    char http_host[128]; /* the HTTP endpoint of the publish mode (control or Pusher API) */
+    int http_port;
+    const char *ws_url, *api_url, *control_url; /* NULL: from the positional URL */
     const char *app_id, *key, *secret;
     rb_scenario scenario;
     const char *scenario_name;

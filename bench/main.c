@@ -17,7 +17,7 @@ static rb_hist floor_h;
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: rehome-bench [options] URL      (URL: http://HOST:PORT of a Pusher server)\n"
+    fprintf(f, "usage: rehome-bench [options] [URL]    (URL: http://HOST:PORT of a Pusher server)\n"
                "  --scenario NAME     latency (default), streams, fanout, connections, cpu\n"
                "  --publish MODE      control (the reference server's control API, default) or\n"
                "                      http (the Pusher HTTP API events call: any Pusher server)\n"
@@ -41,25 +41,45 @@ static void usage(FILE *f)
                "  --floor-samples N   loopback ping-pongs for the floor (default 10000; 0: none)\n"
                "  --timeout S         limit for connecting and for draining (default 20)\n"
                "  --token TEXT        token text (default \"tok\"; JSON-safe characters only)\n"
+               "  --ws-url URL        the WebSocket server (default: URL)\n"
+               "  --control-url URL   the control API (--publish control; default: URL)\n"
+               "  --api-url URL       the Pusher HTTP API (--publish http; default: URL)\n"
                "  --json FILE         write the result document\n"
                "  --quiet             no table\n"
                "Exit: 0 no error, 1 the server lost, repeated, reordered or mangled a token (or\n"
                "refused a request), 2 bad usage or the run could not be made.\n");
 }
 
-static int parse_url(rb_opts *o, const char *url)
+/* http://HOST:PORT (or ws://) into host and port. 0, or -1. */
+static int host_port(const char *url, char *host, size_t hostlen, int *port)
 {
     rw_url u;
     char err[160];
-    snprintf(o->url, sizeof(o->url), "%s", url);
     /* No TLS here: the bench measures the server, not a TLS library. */
     if (rw_url_parse(url, &u, err, sizeof(err)) != 0 || u.tls ||
-        snprintf(o->host, sizeof(o->host), "%s", u.host) >= (int)sizeof(o->host))
+        snprintf(host, hostlen, "%s", u.host) >= (int)hostlen)
         return -1;
-    if (strcmp(o->host, "localhost") == 0)
-        snprintf(o->host, sizeof(o->host), "127.0.0.1");
-    o->port = u.port;
+    if (strcmp(host, "localhost") == 0)
+        snprintf(host, hostlen, "127.0.0.1");
+    *port = u.port;
     return 0;
+}
+
+/* The positional URL (may be NULL) and --ws-url / --api-url / --control-url: the WebSocket
+ * endpoint and the HTTP endpoint the publish mode uses (the control API, or the Pusher HTTP
+ * API with --publish http). Each defaults from the positional URL. 0, or -1. */
+static int parse_urls(rb_opts *o, const char *url)
+{
+    const char *http = o->control ? o->control_url : o->api_url;
+    const char *ws = o->ws_url ? o->ws_url : url;
+    if (!http)
+        http = url;
+    if (!ws || !http)
+        return -1;
+    snprintf(o->url, sizeof(o->url), "%s", url ? url : ws);
+    if (host_port(ws, o->host, sizeof o->host, &o->port) != 0)
+        return -1;
+    return host_port(http, o->http_host, sizeof o->http_host, &o->http_port);
 }
 
 static int set_scenario(rb_opts *o, const char *n)
@@ -105,15 +125,16 @@ static int token_ok(const char *t)
 static int parse_args(int argc, char **argv, rb_opts *o)
 {
     static const struct option lo[] = {
-        {"scenario", 1, 0, 's'},   {"publish", 1, 0, 'p'},   {"app-id", 1, 0, 'A'},
-        {"key", 1, 0, 'K'},        {"secret", 1, 0, 'S'},    {"server-name", 1, 0, 'n'},
-        {"server-pid", 1, 0, 'P'}, {"cpu", 1, 0, 'c'},       {"server-cpu", 1, 0, 'C'},
-        {"streams", 1, 0, 1},      {"subs", 1, 0, 2},        {"rate", 1, 0, 3},
-        {"duration", 1, 0, 4},     {"warmup-s", 1, 0, 5},    {"samples", 1, 0, 6},
-        {"warmup", 1, 0, 7},       {"tokens", 1, 0, 8},      {"conns", 1, 0, 9},
-        {"hold", 1, 0, 10},        {"http-conns", 1, 0, 11}, {"floor-samples", 1, 0, 12},
-        {"timeout", 1, 0, 13},     {"token", 1, 0, 14},      {"json", 1, 0, 'j'},
-        {"quiet", 0, 0, 'q'},      {"help", 0, 0, 'h'},      {0, 0, 0, 0}};
+        {"scenario", 1, 0, 's'},   {"publish", 1, 0, 'p'},    {"app-id", 1, 0, 'A'},
+        {"key", 1, 0, 'K'},        {"secret", 1, 0, 'S'},     {"server-name", 1, 0, 'n'},
+        {"server-pid", 1, 0, 'P'}, {"cpu", 1, 0, 'c'},        {"server-cpu", 1, 0, 'C'},
+        {"streams", 1, 0, 1},      {"subs", 1, 0, 2},         {"rate", 1, 0, 3},
+        {"duration", 1, 0, 4},     {"warmup-s", 1, 0, 5},     {"samples", 1, 0, 6},
+        {"warmup", 1, 0, 7},       {"tokens", 1, 0, 8},       {"conns", 1, 0, 9},
+        {"hold", 1, 0, 10},        {"http-conns", 1, 0, 11},  {"floor-samples", 1, 0, 12},
+        {"timeout", 1, 0, 13},     {"token", 1, 0, 14},       {"json", 1, 0, 'j'},
+        {"quiet", 0, 0, 'q'},      {"help", 0, 0, 'h'},       {"ws-url", 1, 0, 15},
+        {"api-url", 1, 0, 16},     {"control-url", 1, 0, 17}, {0, 0, 0, 0}};
     *o = (rb_opts){.app_id = "app-id",
                    .key = "app-key",
                    .secret = "app-secret",
@@ -222,6 +243,15 @@ static int parse_args(int argc, char **argv, rb_opts *o)
         case 'q':
             o->quiet = 1;
             break;
+        case 15:
+            o->ws_url = optarg;
+            break;
+        case 16:
+            o->api_url = optarg;
+            break;
+        case 17:
+            o->control_url = optarg;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -229,8 +259,9 @@ static int parse_args(int argc, char **argv, rb_opts *o)
             return -1;
         }
     }
-    if (optind != argc - 1 || parse_url(o, argv[optind]) != 0) {
-        fprintf(stderr, "rehome-bench: give one server URL, http://HOST:PORT\n");
+    if (optind < argc - 1 || parse_urls(o, optind < argc ? argv[optind] : NULL) != 0) {
+        fprintf(stderr, "rehome-bench: give one server URL, http://HOST:PORT (or --ws-url and "
+                        "the --control-url or --api-url the publish mode uses)\n");
         return -1;
     }
     defaults(o);

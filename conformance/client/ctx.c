@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../runner/endpoints.h"
 #include "../runner/internal.h"
 #include "client.h"
 #include "io.h"
@@ -69,8 +70,21 @@ int rc_http(rc_ctx *ctx, const char *method, const char *path_and_query, const c
             const char *body, size_t body_len, rc_http_resp *resp)
 {
     const rc_target *t = rc_target_of(ctx);
-    rc_endpoint ep = {.host = t->host, .port = t->port, .tls = t->tls, .ca_file = t->ca_file};
-    if (t->nhttp_nodes > 1) {
+    /* each request goes to its role's endpoint; a target built without endpoints (unit
+     * tests, callers that fill only host and port) uses the WebSocket host for all */
+    rc_role role = rc_ep_route(t->app_id, t->auth_path, path_and_query);
+    if (role == RC_ROLE_CONTROL && t->producer && t->producer_http) {
+        int pr = t->producer_http(ctx, t->producer, method, path_and_query, body,
+                                  body ? body_len : 0, resp);
+        if (pr <= 0)
+            return pr;
+    }
+    const rc_role_ep *re = t->ep[role].host[0] ? &t->ep[role] : NULL;
+    rc_endpoint ep = {.host = re ? re->host : t->host,
+                      .port = re ? re->port : t->port,
+                      .tls = re ? re->tls : t->tls,
+                      .ca_file = t->ca_file};
+    if (t->nhttp_nodes > 1 && !(re && re->given)) {
         unsigned i = __atomic_fetch_add(t->http_rr, 1u, __ATOMIC_RELAXED);
         ep.host = t->http_nodes[i % (unsigned)t->nhttp_nodes].host;
         ep.port = t->http_nodes[i % (unsigned)t->nhttp_nodes].port;

@@ -113,9 +113,34 @@ typedef struct rc_limits {
     char allowed_origin[256];   /* one allowed Origin; "": every origin allowed */
 } rc_limits;
 
+/* One endpoint per role of a deployment: the WebSocket server, the Pusher HTTP API, the
+ * authorizer (its path included) and the control API. Each defaults from the positional URL,
+ * so a server that serves every role on one port needs none of --ws-url, --api-url,
+ * --auth-url, --control-url (runner/endpoints.h resolves them). */
+typedef enum { RC_ROLE_WS = 0, RC_ROLE_API, RC_ROLE_AUTH, RC_ROLE_CONTROL, RC_ROLES } rc_role;
+
+typedef struct rc_role_ep {
+    char url[512];  /* as given, or built from the positional URL */
+    char host[256]; /* without brackets for IPv6 */
+    int port;
+    int tls;        /* https / wss */
+    char path[256]; /* the authorizer's path ("/broadcasting/auth"); "" for the others */
+    int given;      /* 1: from its own option; 0: defaulted from the positional URL */
+} rc_role_ep;
+
+/* The producer driver (--producer exec:CMD, conformance/producer): NULL drives the control
+ * API over HTTP. */
+typedef struct rc_producer rc_producer;
+struct rc_http_resp;
+/* Hands a control API request to the driver: 0 answered (resp filled), -1 after rc_error,
+ * 1 not a producer operation (send it over HTTP). */
+typedef int (*rc_producer_http_fn)(rc_ctx *ctx, rc_producer *p, const char *method,
+                                   const char *path_and_query, const char *body, size_t body_len,
+                                   struct rc_http_resp *resp);
+
 typedef struct rc_target {
-    const char *base_url; /* "http://127.0.0.1:8080" */
-    const char *host;
+    const char *base_url; /* "http://127.0.0.1:8080": the WebSocket endpoint's URL */
+    const char *host;     /* = ep[RC_ROLE_WS]: every WebSocket goes there */
     int port;
     int tls;             /* https / wss */
     const char *ca_file; /* --ca: PEM CA the server's certificate must chain to; NULL: none */
@@ -123,12 +148,16 @@ typedef struct rc_target {
     const char *app_id;
     const char *app_key;
     const char *app_secret;
-    const char *auth_path;    /* authorizer path on the same host: "/broadcasting/auth" */
+    const char *auth_path;   /* = ep[RC_ROLE_AUTH].path: "/broadcasting/auth" */
+    rc_role_ep ep[RC_ROLES]; /* every HTTP request goes to its role's endpoint */
+    rc_producer *producer;   /* NULL: the control API at ep[RC_ROLE_CONTROL] */
+    rc_producer_http_fn producer_http;
     rc_user member;           /* member of member.workspace (alice-token, acme) */
     rc_user other;            /* member of other.workspace only (bob-token, globex) */
     int activity_timeout_max; /* --max-wait: seconds a case may wait (heartbeat); default 10 */
     /* --http-node: HTTP requests (HTTP API, control API, authorizer) go round-robin over
      * these, the main URL first; WebSockets always use the main URL. nhttp_nodes 0: main only.
+     * Only the roles whose endpoint defaulted from the main URL take part.
      * http_rr is the shared round-robin counter (atomic), owned by the runner. */
     rc_node http_nodes[RC_MAX_HTTP_NODES];
     int nhttp_nodes;

@@ -6,13 +6,14 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "endpoints.h"
 
 static void usage(FILE *f)
 {
     fprintf(
         f,
-        "usage: rehome-conform [options] URL\n"
-        "       rehome-conform smoke [options] URL   (rehome-conform smoke --help)\n"
+        "usage: rehome-conform [options] [URL]\n"
+        "       rehome-conform smoke [options] [URL]   (rehome-conform smoke --help)\n"
         "       rehome-conform certify [options] URL --out DIR\n"
         "       rehome-conform verify-bundle DIR\n"
         "Checks a Pusher-protocol server (and the ReHome stream profile) at URL\n"
@@ -36,7 +37,15 @@ static void usage(FILE *f)
         "                         that would crash or hang the target (reported SKIP)\n"
         "  --strict               NON-STRICT (SHOULD violated) counts as a failure\n"
         "  --app-id ID --key KEY --secret SECRET   (app-id, app-key, app-secret)\n"
-        "  --auth-path PATH       authorizer path (/broadcasting/auth)\n"
+        "  --auth-path PATH       authorizer path on URL's host (/broadcasting/auth)\n"
+        "  --ws-url URL           WebSocket server (default: URL)\n"
+        "  --api-url URL          Pusher HTTP API (default: URL)\n"
+        "  --auth-url URL         authorizer, with its path (default: URL + --auth-path)\n"
+        "  --control-url URL      control API base (default: URL); URL itself may be left\n"
+        "                         out when all four are given\n"
+        "  --producer control|exec:'CMD ARGS'   how stream cases drive the producer: the\n"
+        "                         signed control API (default) or a driver started once that\n"
+        "                         speaks docs/producer-driver.md on its stdin/stdout\n"
         "  --member TOKEN:WORKSPACE   a member of WORKSPACE (alice-token:acme)\n"
         "  --other TOKEN:WORKSPACE    a user of another workspace (bob-token:globex)\n"
         "  --ws-path PATH         WebSocket path (/app/KEY?protocol=7&client=...)\n"
@@ -70,74 +79,55 @@ static int parse_user(const char *arg, char out[2][256], rc_user *u)
 /* http[s]://host[:port][/] into host, port and tls. 0, or -1 after a message. */
 static int split_url(const char *url, char *host, size_t hostlen, int *port, int *tls)
 {
-    const char *u = url;
-    if (strncasecmp(u, "http://", 7) == 0) {
-        u += 7;
-        *tls = 0;
-        *port = 80;
-    } else if (strncasecmp(u, "https://", 8) == 0) {
-        u += 8;
-        *tls = 1;
-        *port = 443;
-    } else {
-        fprintf(stderr, "rehome-conform: URL must start with http:// or https://: %s\n", url);
+    rc_role_ep e;
+    char err[600];
+    if (rc_ep_parse(url, 0, &e, err, sizeof err) < 0) {
+        fprintf(stderr, "rehome-conform: %s\n", err);
         return -1;
     }
-    const char *hend;
-    if (*u == '[') {
-        hend = strchr(u, ']');
-        if (!hend)
-            goto bad;
-        snprintf(host, hostlen, "%.*s", (int)(hend - u - 1), u + 1);
-        hend++;
-    } else {
-        hend = u + strcspn(u, ":/");
-        snprintf(host, hostlen, "%.*s", (int)(hend - u), u);
-    }
-    if (!host[0])
-        goto bad;
-    if (*hend == ':') {
-        char *e;
-        long p = strtol(hend + 1, &e, 10);
-        if (e == hend + 1 || p < 1 || p > 65535)
-            goto bad;
-        *port = (int)p;
-        hend = e;
-    }
-    if (*hend && strcmp(hend, "/") != 0) {
-        fprintf(stderr, "rehome-conform: URL must not have a path (%s)\n", hend);
-        return -1;
-    }
+    snprintf(host, hostlen, "%s", e.host);
+    *port = e.port;
+    *tls = e.tls;
     return 0;
-bad:
-    fprintf(stderr, "rehome-conform: bad URL %s\n", url);
-    return -1;
 }
 
-int rc_cli_parse_url(const char *url, char *host, size_t hostlen, rc_target *t)
+int rc_cli_endpoints(rc_target *t, const char *positional, const char *const urls[RC_ROLES],
+                     const char *auth_path)
 {
-    if (split_url(url, host, hostlen, &t->port, &t->tls) < 0)
+    char err[700];
+    if (rc_ep_resolve(positional, urls, auth_path ? auth_path : "/broadcasting/auth",
+                      auth_path != NULL, t->ep, err, sizeof err) < 0) {
+        fprintf(stderr, "rehome-conform: %s\n", err);
         return -1;
-    t->host = host;
-    t->base_url = url;
+    }
+    t->host = t->ep[RC_ROLE_WS].host;
+    t->port = t->ep[RC_ROLE_WS].port;
+    t->tls = t->ep[RC_ROLE_WS].tls;
+    t->base_url = positional ? positional : t->ep[RC_ROLE_WS].url;
+    t->auth_path = t->ep[RC_ROLE_AUTH].path;
     return 0;
 }
 
 static int parse_url(rc_opts *o)
 {
-    if (split_url(o->url, o->host, sizeof o->host, &o->t.port, &o->t.tls) < 0)
+    if (rc_cli_endpoints(&o->t, o->url, o->role_url, o->auth_path) < 0)
         return -1;
-    o->t.host = o->host;
-    o->t.base_url = o->url;
     if (o->nnodes == 0)
         return 0;
+    if (!o->url) {
+        fprintf(stderr, "rehome-conform: --http-node needs the positional URL (node 0)\n");
+        return -1;
+    }
     /* the main URL is node 0, so requests alternate over every node given */
-    o->t.http_nodes[0] = (rc_node){o->host, o->t.port};
+    int tls0 = 0;
+    if (split_url(o->url, o->host, sizeof o->host, &o->t.http_nodes[0].port, &tls0) < 0)
+        return -1;
+    o->t.http_nodes[0].host = o->host;
     for (int i = 0; i < o->nnodes; i++) {
         int tls = 0, port = 0;
         if (split_url(o->node_url[i], o->node_host[i], sizeof o->node_host[i], &port, &tls) < 0)
             return -1;
-        if (tls != o->t.tls) {
+        if (tls != tls0) {
             fprintf(stderr, "rehome-conform: --http-node %s must use the main URL's scheme\n",
                     o->node_url[i]);
             return -1;
@@ -191,6 +181,11 @@ static int parse_args(int argc, char **argv, rc_opts *o)
         O_CA,
         O_LIMITS,
         O_LIMITS_APP,
+        O_WSURL,
+        O_APIURL,
+        O_AUTHURL,
+        O_CONTROLURL,
+        O_PRODUCER,
         O_HELP,
         O_VERSION
     };
@@ -219,6 +214,11 @@ static int parse_args(int argc, char **argv, rc_opts *o)
                                        {"ca", 1, 0, O_CA},
                                        {"limits", 1, 0, O_LIMITS},
                                        {"limits-app", 1, 0, O_LIMITS_APP},
+                                       {"ws-url", 1, 0, O_WSURL},
+                                       {"api-url", 1, 0, O_APIURL},
+                                       {"auth-url", 1, 0, O_AUTHURL},
+                                       {"control-url", 1, 0, O_CONTROLURL},
+                                       {"producer", 1, 0, O_PRODUCER},
                                        {"help", 0, 0, O_HELP},
                                        {"version", 0, 0, O_VERSION},
                                        {0, 0, 0, 0}};
@@ -283,7 +283,25 @@ static int parse_args(int argc, char **argv, rc_opts *o)
             o->t.app_secret = optarg;
             break;
         case O_AUTHPATH:
-            o->t.auth_path = optarg;
+            o->auth_path = optarg;
+            break;
+        case O_WSURL:
+        case O_APIURL:
+        case O_AUTHURL:
+        case O_CONTROLURL:
+            o->role_url[RC_ROLE_WS + (c - O_WSURL)] = optarg;
+            break;
+        case O_PRODUCER:
+            if (strcmp(optarg, "control") != 0 && strncmp(optarg, "exec:", 5) != 0) {
+                fprintf(stderr, "rehome-conform: --producer is control or exec:'CMD ARGS'\n");
+                return -1;
+            }
+            if (!strncmp(optarg, "exec:", 5) && !optarg[5 + strspn(optarg + 5, " ")]) {
+                fprintf(stderr, "rehome-conform: --producer exec: needs a command\n");
+                return -1;
+            }
+            o->producer = strcmp(optarg, "control") ? optarg + 5 : NULL;
+            o->producer_desc = optarg;
             break;
         case O_MEMBER:
         case O_OTHER:
@@ -349,12 +367,16 @@ static int parse_args(int argc, char **argv, rc_opts *o)
         fprintf(stderr, "rehome-conform: unexpected argument %s\n", argv[optind]);
         return -1;
     }
-    if (!o->url && !o->list) {
-        fprintf(stderr, "rehome-conform: a target URL is required\n");
+    int nroles = 0;
+    for (int r = 0; r < RC_ROLES; r++)
+        nroles += o->role_url[r] != NULL;
+    if (!o->url && !o->list && nroles < RC_ROLES) {
+        fprintf(stderr, "rehome-conform: a target URL is required (or all of --ws-url, "
+                        "--api-url, --auth-url and --control-url)\n");
         usage(stderr);
         return -1;
     }
-    if (o->url && parse_url(o) < 0)
+    if ((o->url || nroles) && parse_url(o) < 0)
         return -1;
     if (!o->ws_path[0])
         snprintf(o->ws_path, sizeof o->ws_path,
@@ -379,10 +401,10 @@ int rc_cli_parse(int argc, char **argv, rc_opts *o)
     o->sel.include = o->include;
     o->sel.exclude = o->exclude;
     o->max_wait_s = 10;
+    o->producer_desc = "control";
     o->t.app_id = "app-id";
     o->t.app_key = "app-key";
     o->t.app_secret = "app-secret";
-    o->t.auth_path = "/broadcasting/auth";
     parse_user("alice-token:acme", o->member, &o->t.member);
     parse_user("bob-token:globex", o->other, &o->t.other);
     return parse_args(argc, argv, o);

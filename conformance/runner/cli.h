@@ -17,7 +17,11 @@ typedef struct rc_opts {
     const char *limits_file, *limits_app;
     unsigned long long seed;
     int have_seed;
-    const char *url;
+    const char *url;                /* positional; NULL when every role URL is given */
+    const char *role_url[RC_ROLES]; /* --ws-url, --api-url, --auth-url, --control-url */
+    const char *auth_path;          /* --auth-path, NULL: default */
+    const char *producer;           /* --producer exec:CMD: CMD; NULL: the control API */
+    const char *producer_desc;      /* "control" or the whole --producer argument */
     char host[256];
     char node_host[RC_MAX_HTTP_NODES][256];
     const char *node_url[RC_MAX_HTTP_NODES];
@@ -32,9 +36,11 @@ typedef struct rc_opts {
 /* Defaults, then argv. 0 run, 1 done (help/version printed: exit 0), -1 bad options (a
  * message was printed: exit 2). */
 int rc_cli_parse(int argc, char **argv, rc_opts *o);
-/* http[s]://host[:port][/] into host (t->host points at it), t->port, t->tls, t->base_url
- * (= url, not copied). 0, or -1 after a message on stderr. */
-int rc_cli_parse_url(const char *url, char *host, size_t hostlen, rc_target *t);
+/* Resolves the endpoint of each role (rc_ep_resolve) into t->ep and sets t's WebSocket
+ * fields (host, port, tls, base_url) and auth_path from them. auth_path NULL: the default.
+ * 0, or -1 after a message on stderr. */
+int rc_cli_endpoints(rc_target *t, const char *positional, const char *const urls[RC_ROLES],
+                     const char *auth_path);
 /* Runs the selected cases against o's target and writes the reports; the exit status
  * (main.c). argv is recorded in the reports as given. */
 int rc_main_run(rc_opts *o, int argc, char **argv);

@@ -9,8 +9,10 @@
 #include "../client/net.h"
 #include "wire/clock.h"
 #include "../smoke/smoke.h"
+#include "../producer/producer.h"
 #include "certify.h"
 #include "cli.h"
+#include "endpoints.h"
 #include "progress.h"
 #include "report_html.h"
 
@@ -42,16 +44,22 @@ static void *watchdog(void *arg)
     return NULL;
 }
 
+/* Every endpoint must accept a connection before any case runs, so that an unreachable one
+ * is one clear harness error instead of a column of ERROR verdicts. */
 static int probe(const rc_opts *o)
 {
-    rc_net n;
-    char err[256];
-    if (rc_net_connect(&n, o->t.host, o->t.port, o->t.tls, o->t.ca_file, rw_deadline_ns(5000), err,
-                       sizeof err) < 0) {
-        fprintf(stderr, "rehome-conform: target unreachable: %s\n", err);
-        return -1;
+    for (int r = 0; r < RC_ROLES; r++) {
+        const rc_role_ep *e = &o->t.ep[r];
+        rc_net n;
+        char err[256];
+        if (rc_net_connect(&n, e->host, e->port, e->tls, o->t.ca_file, rw_deadline_ns(5000), err,
+                           sizeof err) < 0) {
+            fprintf(stderr, "rehome-conform: %s endpoint %s unreachable: %s\n",
+                    rc_role_name((rc_role)r), e->url, err);
+            return -1;
+        }
+        rc_net_close(&n);
     }
-    rc_net_close(&n);
     return 0;
 }
 
@@ -108,7 +116,7 @@ static int write_html(const rc_opts *o, const rc_run_info *info, const rc_baseli
     return 0;
 }
 
-int rc_main_run(rc_opts *o, int argc, char **argv)
+static int run_selected(rc_opts *o, int argc, char **argv)
 {
     size_t ntab;
     const rc_case *const *tabs = rc_registry_tables(&ntab);
@@ -165,7 +173,8 @@ int rc_main_run(rc_opts *o, int argc, char **argv)
     rc_rng rng;
     rc_rng_init(&rng, o->seed);
     if (!o->quiet)
-        printf("rehome-conform %s -> %s  (%zu cases, seed %llu)\n", RH_VERSION, o->url, n, o->seed);
+        printf("rehome-conform %s -> %s  (%zu cases, seed %llu)\n", RH_VERSION, o->t.base_url, n,
+               o->seed);
     pthread_t wd;
     if (pthread_create(&wd, NULL, watchdog, NULL) == 0)
         pthread_detach(wd);
@@ -208,15 +217,18 @@ int rc_main_run(rc_opts *o, int argc, char **argv)
     if (!res)
         return 2;
     rc_print_summary(stdout, res, n, o->strict);
-    rc_run_info info = {.target = o->url,
-                        .profile = o->sel.profile,
-                        .seed = o->seed,
-                        .strict = o->strict,
-                        .timeout_ms = o->timeout_ms,
-                        .max_wait_s = o->max_wait_s,
-                        .slow = o->slow,
-                        .argv = (const char *const *)argv,
-                        .argc = argc};
+    rc_run_info info = {
+        .target = o->t.base_url,
+        .endpoints = {o->t.ep[0].url, o->t.ep[1].url, o->t.ep[2].url, o->t.ep[3].url},
+        .producer = o->producer_desc,
+        .profile = o->sel.profile,
+        .seed = o->seed,
+        .strict = o->strict,
+        .timeout_ms = o->timeout_ms,
+        .max_wait_s = o->max_wait_s,
+        .slow = o->slow,
+        .argv = (const char *const *)argv,
+        .argc = argc};
     int code = 0;
     if (o->json && rc_write_json(o->json, &info, res, n, err, sizeof err) < 0) {
         fprintf(stderr, "rehome-conform: %s\n", err);
@@ -278,5 +290,24 @@ int rc_main_run(rc_opts *o, int argc, char **argv)
     free(res);
     free(sel);
     rc_baseline_free(&base);
+    return code;
+}
+
+/* The producer driver (--producer exec:CMD) lives for the whole run: started before the first
+ * case, stopped after the reports. */
+int rc_main_run(rc_opts *o, int argc, char **argv)
+{
+    if (o->producer && !o->list) {
+        char err[1024];
+        o->t.producer = rc_prod_start(o->producer, err, sizeof err);
+        if (!o->t.producer) {
+            fprintf(stderr, "rehome-conform: --producer: %s\n", err);
+            return 2;
+        }
+        o->t.producer_http = rc_prod_http;
+    }
+    int code = run_selected(o, argc, argv);
+    rc_prod_stop(o->t.producer);
+    o->t.producer = NULL;
     return code;
 }

@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "endpoints.h"
 #include "runner.h"
 
 #define SUMMARY_WIRE_LINES 12
@@ -95,6 +96,10 @@ int rc_write_json(const char *path, const rc_run_info *info, const rc_result *re
     cJSON_AddStringToObject(root, "harness", "rehome-conform");
     cJSON_AddStringToObject(root, "version", RH_VERSION);
     add_str(root, "target", info->target);
+    cJSON *eps = cJSON_AddObjectToObject(root, "endpoints");
+    for (int r = 0; r < RC_ROLES; r++)
+        add_str(eps, rc_role_name((rc_role)r), info->endpoints[r]);
+    add_str(root, "producer", info->producer ? info->producer : "control");
     cJSON *opt = cJSON_AddObjectToObject(root, "options");
     add_str(opt, "profile", info->profile);
     cJSON_AddBoolToObject(opt, "strict", info->strict);
@@ -187,7 +192,15 @@ int rc_write_junit(const char *path, const rc_run_info *info, const rc_result *r
             "skipped=\"%zu\" time=\"%.3f\" hostname=\"",
             n, failures, errors, skipped, (double)total_ms / 1000.0);
     xml_put(f, info->target);
-    fprintf(f, "\">\n");
+    fprintf(f, "\">\n  <properties>\n");
+    for (int r = 0; r < RC_ROLES; r++) {
+        fprintf(f, "    <property name=\"endpoint.%s\" value=\"", rc_role_name((rc_role)r));
+        xml_put(f, info->endpoints[r]);
+        fprintf(f, "\"/>\n");
+    }
+    fprintf(f, "    <property name=\"producer\" value=\"");
+    xml_put(f, info->producer ? info->producer : "control");
+    fprintf(f, "\"/>\n  </properties>\n");
     for (size_t i = 0; i < n; i++) {
         const rc_result *r = &res[i];
         char prof[32];

@@ -73,33 +73,23 @@ static int base_changed(const rc_baseline *b, const rc_result *r, rc_verdict *wa
 }
 
 /* The endpoints the run used, derived from the target: the one place to show more. */
-static void put_endpoints(FILE *f, const rc_target *t)
+/* The endpoint of each role as the JSON and JUnit reports record it, then the producer and
+ * any extra HTTP nodes. */
+static void put_endpoints(FILE *f, const rc_run_info *ri, const rc_target *t)
 {
-    if (!t || !t->host)
-        return;
-    const char *h = t->base_url ? t->base_url : "";
-    size_t hl = strlen(h);
-    while (hl && h[hl - 1] == '/')
-        hl--;
-    fprintf(f, "<tr><th>WebSocket</th><td><code>%s://", t->tls ? "wss" : "ws");
-    esc(f, t->host);
-    fprintf(f, ":%d", t->port);
-    esc(f, t->ws_path);
-    fputs("</code></td></tr>\n<tr><th>HTTP API</th><td><code>", f);
-    char *base = strndup(h, hl);
-    esc(f, base);
-    fputs("/apps/", f);
-    esc(f, t->app_id);
-    fputs("/events</code></td></tr>\n<tr><th>control API</th><td><code>", f);
-    esc(f, base);
-    fputs("/apps/", f);
-    esc(f, t->app_id);
-    fputs("/streams</code></td></tr>\n<tr><th>authorizer</th><td><code>", f);
-    esc(f, base);
-    esc(f, t->auth_path);
+    static const char *const label[RC_ROLES] = {"WebSocket", "HTTP API", "authorizer",
+                                                "control API"};
+    for (int r = 0; r < RC_ROLES; r++) {
+        if (!ri->endpoints[r])
+            continue;
+        fprintf(f, "<tr><th>%s</th><td><code>", label[r]);
+        esc(f, ri->endpoints[r]);
+        fputs("</code></td></tr>\n", f);
+    }
+    fputs("<tr><th>producer</th><td><code>", f);
+    esc(f, ri->producer ? ri->producer : "control");
     fputs("</code></td></tr>\n", f);
-    free(base);
-    for (int i = 1; i < t->nhttp_nodes; i++) {
+    for (int i = 1; t && i < t->nhttp_nodes; i++) {
         fprintf(f, "<tr><th>HTTP node %d</th><td><code>", i);
         esc(f, t->http_nodes[i].host);
         fprintf(f, ":%d</code></td></tr>\n", t->http_nodes[i].port);
@@ -122,7 +112,7 @@ static void put_header(FILE *f, const rc_html_info *hi)
           f);
     esc(f, ri->target);
     fputs("</code></td></tr>\n", f);
-    put_endpoints(f, hi->t);
+    put_endpoints(f, ri, hi->t);
     fputs("<tr><th>suite version</th><td>" RH_VERSION "</td></tr>\n<tr><th>options</th><td>", f);
     fputs("profile ", f);
     esc(f, ri->profile);

@@ -77,6 +77,8 @@ char *rc_utf8_clean(const char *s);
 /* --- reports (report.c) --- */
 typedef struct rc_run_info {
     const char *target;
+    const char *endpoints[RC_ROLES]; /* URL of each role (NULL: not known, e.g. --list) */
+    const char *producer;            /* "control" or "exec:CMD" */
     const char *profile;
     unsigned long long seed;
     int strict;

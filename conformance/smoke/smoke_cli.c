@@ -9,7 +9,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: rehome-conform smoke [options] URL\n\n"
+    fprintf(f, "usage: rehome-conform smoke [options] [URL]\n\n"
                "Runs one stream end to end against a live deployment: subscribes through the\n"
                "authorizer with a member's bearer token, starts a stream on the given thread and\n"
                "run, sends tokens and checks they arrive in order with their exact text, ends the\n"
@@ -23,6 +23,8 @@ static void usage(FILE *f)
                "  --key KEY            app key (default app-key)\n"
                "  --secret SECRET      app secret (default app-secret)\n"
                "  --auth-path PATH     authorizer path (default /broadcasting/auth)\n"
+               "  --ws-url, --api-url, --auth-url, --control-url URL   the endpoint of each\n"
+               "                       role, as for the suite (default: from URL)\n"
                "  --tokens N           tokens to send, 1..10000 (default 20)\n"
                "  --timeout MS         wait for each answer or event (default 5000)\n"
                "  --check-expiry[=S]   then wait up to S seconds (default 600) for the ended\n"
@@ -59,6 +61,10 @@ int rc_smoke_parse(int argc, char **argv, rc_smoke_opts *o)
         {"tokens", required_argument, 0, 'n'},
         {"timeout", required_argument, 0, 'T'},
         {"check-expiry", optional_argument, 0, 'e'},
+        {"ws-url", required_argument, 0, '1'},
+        {"api-url", required_argument, 0, '2'},
+        {"auth-url", required_argument, 0, '3'},
+        {"control-url", required_argument, 0, '4'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -66,7 +72,6 @@ int rc_smoke_parse(int argc, char **argv, rc_smoke_opts *o)
     o->t.app_id = "app-id";
     o->t.app_key = "app-key";
     o->t.app_secret = "app-secret";
-    o->t.auth_path = "/broadcasting/auth";
     o->ntokens = 20;
     o->timeout_ms = 5000;
     optind = 1;
@@ -99,7 +104,13 @@ int rc_smoke_parse(int argc, char **argv, rc_smoke_opts *o)
             o->t.app_secret = optarg;
             break;
         case 'p':
-            o->t.auth_path = optarg;
+            o->auth_path = optarg;
+            break;
+        case '1':
+        case '2':
+        case '3':
+        case '4':
+            o->role_url[RC_ROLE_WS + (c - '1')] = optarg;
             break;
         case 'n':
             if (num("--tokens", optarg, 1, 10000, &v) < 0)
@@ -126,8 +137,12 @@ int rc_smoke_parse(int argc, char **argv, rc_smoke_opts *o)
             return -1;
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "rehome-conform smoke: exactly one target URL is required\n");
+    int nroles = 0;
+    for (int r = 0; r < RC_ROLES; r++)
+        nroles += o->role_url[r] != NULL;
+    if (optind < argc - 1 || (optind == argc && nroles < RC_ROLES)) {
+        fprintf(stderr, "rehome-conform smoke: exactly one target URL is required (or all of "
+                        "--ws-url, --api-url, --auth-url and --control-url)\n");
         usage(stderr);
         return -1;
     }
@@ -136,7 +151,7 @@ int rc_smoke_parse(int argc, char **argv, rc_smoke_opts *o)
                         "required\n");
         return -1;
     }
-    if (rc_cli_parse_url(argv[optind], o->host, sizeof o->host, &o->t) < 0)
+    if (rc_cli_endpoints(&o->t, optind < argc ? argv[optind] : NULL, o->role_url, o->auth_path) < 0)
         return -1;
     snprintf(o->ws_path, sizeof o->ws_path, "/app/%s?protocol=7&client=rehome-smoke&version=%s",
              o->t.app_key, RH_VERSION);

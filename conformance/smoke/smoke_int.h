@@ -8,8 +8,9 @@ typedef struct rc_smoke_opts {
     const char *workspace, *thread, *run, *stream, *token;
     int ntokens;
     int timeout_ms;
-    int expiry_s; /* 0: expiry not checked */
-    char host[256];
+    int expiry_s;                   /* 0: expiry not checked */
+    const char *role_url[RC_ROLES]; /* --ws-url, --api-url, --auth-url, --control-url */
+    const char *auth_path;          /* NULL: default */
     char ws_path[512];
     rc_target t;
 } rc_smoke_opts;

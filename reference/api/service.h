@@ -17,7 +17,7 @@ void rh_srv_bus_deliver(rh_srv *srv, const char *msg, size_t len);
 
 typedef struct rh_http_req {
     const char *method; /* "GET", "POST" */
-    const char *path;   /* raw path as received, e.g. "/apps/app-id/events" */
+    const char *path;   /* percent-decoded once (by the edge), e.g. "/apps/app-id/events" */
     const char *query;  /* raw query without '?', or "" */
     const char *body;
     size_t body_len;

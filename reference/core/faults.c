@@ -101,6 +101,15 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
     [RH_FAULT_NO_SUB_LIMIT] = {"no-sub-limit", "max_subscriptions not enforced"},
     [RH_FAULT_NO_HTTP_RATE] = {"no-http-rate", "http_requests_per_sec not enforced (no 429)"},
     [RH_FAULT_ORIGIN_UNCHECKED] = {"origin-unchecked", "allowed_origins not checked (no 4009)"},
+    [RH_FAULT_HTTP_PIPELINE_FREEZE] =
+        {"http-pipeline-freeze",
+         "a pipelined request with a body is read as lws 4.1 offers it (the server spins)"},
+    [RH_FAULT_HTTP_CL_OVER_TE] = {"http-cl-over-te",
+                                  "Content-Length wins when Transfer-Encoding is sent too"},
+    [RH_FAULT_WS_CLOSE_UTF8] = {"ws-close-utf8",
+                                "a client close whose reason is not UTF-8 is echoed, not 1007"},
+    [RH_FAULT_PATH_DOUBLE_DECODE] = {"path-double-decode",
+                                     "the path is percent-decoded again when routed"},
 };
 
 const rh_fault_info *rh_fault_table(void)

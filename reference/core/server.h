@@ -41,6 +41,10 @@ typedef struct rh_srv_io {
     size_t (*queued_bytes)(void *ud);
 } rh_srv_io;
 
+/* 1 when fault f (an rh_fault of core/faults.h) is active; always 0 without faults. For the
+ * network edge, which has no access to rh_srv's insides. */
+int rh_srv_has_fault(const rh_srv *srv, int f);
+
 /* --- several nodes ----------------------------------------------------------------------- */
 
 /* The cross-node bus (several servers on one Redis). Every event that reaches WebSocket

@@ -38,6 +38,13 @@ rh_app_state *rh_srv_app_state(rh_srv *srv, const rh_cfg_app *app)
     return &srv->apps[app - srv->cfg->apps];
 }
 
+int rh_srv_has_fault(const rh_srv *srv, int f)
+{
+    if (f < 0 || f >= RH_FAULT__COUNT)
+        return 0;
+    return rh_fault_on(srv, f) ? 1 : 0;
+}
+
 size_t rh_srv_conn_count(const rh_srv *srv)
 {
     return srv ? rh_hub_conn_total(srv) : 0;

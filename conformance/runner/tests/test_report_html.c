@@ -53,7 +53,12 @@ static void test_html_escapes_hostile_output(void **state)
                          .nwire = 1},
                         {.c = &c2, .verdict = RC_NONSTRICT, .message = "soft 'quote'"}};
     const char *argv[] = {"rehome-conform", "--html", "\"><script>x</script>"};
-    rc_run_info ri = {.target = "http://h/<script>", .profile = "all", .argv = argv, .argc = 3};
+    rc_run_info ri = {.target = "http://h/<script>",
+                      .profile = "all",
+                      .argv = argv,
+                      .argc = 3,
+                      .endpoints = {"ws://w:1", "http://a:2", "http://u:3/auth?<q>", "http://c:4"},
+                      .producer = "exec:drv <x>"};
     rc_target t = {.base_url = "http://h",
                    .host = "h",
                    .port = 1,
@@ -75,6 +80,9 @@ static void test_html_escapes_hostile_output(void **state)
     assert_null(strstr(html, "<x>"));
     assert_null(strstr(html, "\xff"));
     assert_non_null(strstr(html, "&lt;/script&gt;&lt;script&gt;alert(1)"));
+    assert_non_null(strstr(html, "<th>authorizer</th><td><code>http://u:3/auth?&lt;q&gt;</code>"));
+    assert_non_null(strstr(html, "<th>control API</th><td><code>http://c:4</code>"));
+    assert_non_null(strstr(html, "<th>producer</th><td><code>exec:drv &lt;x&gt;</code>"));
     assert_non_null(strstr(html, "id=\"case-pusher/2.10/x&lt;b&gt;\""));
     assert_non_null(strstr(html, "&quot;&gt;&lt;script&gt;"));
     assert_non_null(strstr(html, "Content-Security-Policy\" content=\"default-src 'none'"));
