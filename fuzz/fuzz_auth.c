@@ -16,6 +16,7 @@
 static const char *const ctypes[] = {NULL, "application/x-www-form-urlencoded", "application/json",
                                      "text/plain"};
 
+/* protocol §8.1: oracle: a grant verifies for the socket and channel asked for */
 static void check_grant(const char *body, size_t blen, const char *answer)
 {
     int code;

@@ -29,6 +29,8 @@ static fz_seen *seen_of(fz_conn *k, const char *stream_id)
 }
 
 /* Stream events: seq strictly increasing per connection and stream, nothing after the end. */
+/* protocol §10: oracle: token seqs strictly increase per connection and stream */
+/* protocol §11: oracle: nothing after thread.stream.ended, whose last_seq covers the tokens */
 static void check_stream_event(const fz_srv *f, fz_conn *k, const char *event, const cJSON *data)
 {
     int token = strcmp(event, "thread.token.streamed") == 0;
@@ -57,6 +59,7 @@ static void check_stream_event(const fz_srv *f, fz_conn *k, const char *event, c
     cJSON_Delete(d);
 }
 
+/* protocol §2.2: oracle: every frame a JSON envelope; socket_id valid */
 static int io_send(void *ud, void *h, rh_buf *frame)
 {
     fz_srv *f = ud;
@@ -86,6 +89,7 @@ static int io_send(void *ud, void *h, rh_buf *frame)
     return k->send_fail ? -1 : 0;
 }
 
+/* protocol §2.5: oracle: close codes 1000-1015 or 4000-4999, with a reason */
 static void io_close(void *ud, void *h, int code, const char *reason)
 {
     fz_srv *f = ud;
@@ -228,6 +232,7 @@ void fz_settle(fz_srv *f)
     FZ_CHECK(rh_srv_conn_count(f->srv) == open);
 }
 
+/* protocol §12.1: oracle: every HTTP error a JSON body whose code is the status */
 static void http_done(void *ud, const rh_http_resp *r)
 {
     fz_srv *f = ud;

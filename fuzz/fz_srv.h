@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/server.h"
+#include "server/server.h"
 #include "store/store.h"
 
 #define FZ_CONNS   8

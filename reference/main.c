@@ -1,6 +1,6 @@
 /* rehome-server: command line, configuration, start and stop. Everything else lives in
- * net/ (sockets, loop), core/ and api/ (logic), store/ (stream state). Owned by the net
- * helper. */
+ * net/ (sockets, loop), server/ over core/ and api/ (logic), store/ (stream state); the
+ * layers are described in docs/architecture.md. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -13,7 +13,7 @@
 
 #include "config/config.h"
 #include "core/faults.h"
-#include "core/server.h"
+#include "server/server.h"
 #include "net/net.h"
 #include "store/redis.h"
 #include "store/store.h"

@@ -26,8 +26,43 @@ typedef struct rh_api_held {
     rh_buf *frame;
 } rh_api_held;
 
+struct rh_api_stream_ref;
+/* The outgoing stream frames' seam: encode_token builds a token event (NULL: out of memory),
+ * send_token publishes it (the caller keeps its reference), before_end (may be NULL) runs
+ * before thread.stream.ended is published. rh_api_out_plain is the correct path; fault
+ * decorators (api/faults.c) replace members of srv->api->out. */
+typedef struct rh_api_out {
+    rh_buf *(*encode_token)(rh_srv *srv, const struct rh_api_stream_ref *ref, uint64_t seq,
+                            const char *token, size_t len);
+    void (*send_token)(rh_srv *srv, const struct rh_api_stream_ref *ref, uint64_t seq,
+                       rh_buf *frame);
+    void (*before_end)(rh_srv *srv, const struct rh_api_stream_ref *ref);
+} rh_api_out;
+extern const rh_api_out rh_api_out_plain;
+
+/* The control API's body parsers, a table so that the lax-parsing faults swap in their own
+ * (api/faults.c): start fills the four ids, tokens fills t (freed with rh_ctl_tokens_clear),
+ * valid_sid answers 1 for an acceptable stream id of n bytes from a path. Each returns an
+ * rh_ctl_err with err set. */
+typedef struct rh_api_start_ids {
+    char workspace_id[RH_STORE_ID_MAX + 1];
+    char thread_id[RH_STORE_ID_MAX + 1];
+    char run_id[RH_STORE_ID_MAX + 1];
+    char stream_id[RH_STORE_ID_MAX + 1];
+} rh_api_start_ids;
+typedef struct rh_api_parsers {
+    int (*start)(const char *body, size_t len, rh_api_start_ids *out, char *err, size_t errlen);
+    int (*tokens)(const char *body, size_t len, size_t max, rh_ctl_tokens *t, char *err,
+                  size_t errlen);
+    int (*valid_sid)(const char *id, size_t n);
+} rh_api_parsers;
+extern const rh_api_parsers rh_api_parsers_strict; /* control.c */
+
 struct rh_api {
     rh_api_held *held;
+    rh_api_out out;
+    rh_api_parsers parse;
+    rh_store *store_under; /* the store under the fault decorator (faults_store.c), or NULL */
 };
 
 /* The request as seen by a handler after routing and the signature check. */
@@ -46,11 +81,25 @@ void rh_api_reply_json(rh_http_done done, void *ud, int status, cJSON *body);
 void rh_api_error(rh_http_done done, void *ud, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Held frames: put one under (app, key) (takes its own reference); deliver_held publishes
- * the frame held under (app, key), if any, and returns 1 when there was one. */
+/* faults.c: held frames: put one under (app, key) (takes its own reference); deliver_held
+ * publishes the frame held under (app, key), if any, and returns 1 when there was one;
+ * free_all drops every held frame. */
 int rh_api_hold(rh_srv *srv, const rh_cfg_app *app, const char *key, const char *channel,
                 rh_buf *frame, const char *except);
 int rh_api_deliver_held(rh_srv *srv, const rh_cfg_app *app, const char *key);
+void rh_api_held_free_all(rh_srv *srv);
+/* events-reorder: one event per channel waits for the next one and goes into the bus message
+ * after it. 0 when frame was taken (held, or added with the held one after it), -1 when the
+ * caller adds it itself (out of memory holding it). */
+int rh_api_reorder(rh_srv *srv, const rh_cfg_app *app, struct rh_busmsg *m, const char *channel,
+                   const char *except, rh_buf *frame);
+/* bus.c: adds one delivery (channel, except_socket_id or NULL, frame) to an "evt" message. */
+void rh_api_busmsg_delivery(struct rh_busmsg *m, const char *channel, const char *except,
+                            const rh_buf *frame);
+/* faults_store.c: wraps srv->store in the decorator of the store faults (once; 0, or -1 out
+ * of memory); free unwraps it. */
+int rh_api_fault_store_install(rh_srv *srv);
+void rh_api_fault_store_free(rh_srv *srv);
 
 /* Channel info with the channels-info fault applied. */
 void rh_api_chan_info(rh_srv *srv, const rh_cfg_app *app, const char *channel,
@@ -155,10 +204,17 @@ typedef struct rh_api_stream_ref {
 } rh_api_stream_ref;
 
 int rh_api_stream_channel(const rh_store_stream *s, char *out, size_t outlen);
-/* Publishes token i of n with the given seq (seq-dup / seq-swap faults applied). */
+/* Sends n tokens with seqs first.. (a "tok" message) or the end (an "end" message, reason an
+ * rh_end_reason) on the bus, as the Redis store's scripts do, for a store that does not
+ * publish them itself. 0, or -1 when they could not be built or delivered here. */
+int rh_api_send_tokens(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t first, char *const *toks,
+                       const size_t *lens, size_t n);
+int rh_api_send_end(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t last_seq, int reason);
+/* Publishes the token with the given seq through srv->api->out (rh_srv_bus_deliver calls
+ * them for "tok" and "end" messages). */
 int rh_api_publish_token(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t seq, const char *token,
                          size_t len);
-/* Publishes thread.stream.ended (flushes a token held by seq-swap first). */
+/* Publishes thread.stream.ended (after srv->api->out.before_end). */
 int rh_api_publish_end(rh_srv *srv, const rh_api_stream_ref *ref, uint64_t last_seq,
                        const char *reason);
 

@@ -135,6 +135,7 @@ static char *presence_data(const rh_cfg_user *u)
     return s;
 }
 
+/* protocol §8.1: the authorizer signs only for workspace members with a bearer token */
 void rh_api_authorize(const rh_api_call *c)
 {
     rh_srv *srv = c->srv;

@@ -37,6 +37,14 @@ static const rh_cfg_app *app_of(rh_srv *srv, const rh_busfield *f)
     return id_field(id, f) == 0 ? rh_cfg_app_by_id(srv->cfg, id) : NULL;
 }
 
+void rh_api_busmsg_delivery(rh_busmsg *m, const char *channel, const char *except,
+                            const rh_buf *frame)
+{
+    rh_busmsg_add_str(m, channel);
+    rh_busmsg_add_str(m, except);
+    rh_busmsg_add(m, frame->data, frame->len);
+}
+
 /* evt app node serial (channel except frame)... */
 static int deliver_evt(rh_srv *srv, const rh_busfield *f, long n)
 {
@@ -46,6 +54,7 @@ static int deliver_evt(rh_srv *srv, const rh_busfield *f, long n)
         return -1;
     if (!rh_busfield_is(&f[2], srv->node_id))
         serial = 0; /* another node's event: every local subscriber gets it */
+    int rc = 0;
     for (long i = 4; i < n; i += 3) {
         char *channel = dup_field(&f[i]);
         char *except = f[i + 1].len ? dup_field(&f[i + 1]) : NULL;
@@ -53,12 +62,12 @@ static int deliver_evt(rh_srv *srv, const rh_busfield *f, long n)
         if (channel && frame && (except || !f[i + 1].len))
             rh_hub_publish_before(srv, app, channel, frame, except, serial);
         else
-            rh_srv_log(srv, RH_LOG_ERROR, "out of memory delivering a bus event");
+            rc = -1; /* out of memory: the other deliveries still go out */
         rh_buf_unref(frame);
         free(channel);
         free(except);
     }
-    return 0;
+    return rc;
 }
 
 /* tok/end: app ws th run sid seq ... */
@@ -100,7 +109,8 @@ static int deliver_stream(rh_srv *srv, const rh_busfield *f, long n, int is_end)
     return 0;
 }
 
-void rh_srv_bus_deliver(rh_srv *srv, const char *msg, size_t len)
+/* protocol §15: every node delivers the bus's events in the bus's order */
+int rh_api_bus_deliver(rh_srv *srv, const char *msg, size_t len)
 {
     long n = rh_busmsg_count(msg, len);
     rh_busfield *f = n > 1 ? malloc((size_t)n * sizeof *f) : NULL;
@@ -114,7 +124,13 @@ void rh_srv_bus_deliver(rh_srv *srv, const char *msg, size_t len)
             rc = deliver_stream(srv, f, n, 1);
     }
     if (rc != 0)
-        rh_srv_log(srv, RH_LOG_WARN,
-                   "bus: dropped a malformed or undeliverable message (%zu bytes)", len);
+        rh_srv_log(srv, RH_LOG_WARN, "bus: a message malformed or not wholly delivered (%zu bytes)",
+                   len);
     free(f);
+    return rc;
+}
+
+void rh_srv_bus_deliver(rh_srv *srv, const char *msg, size_t len)
+{
+    rh_api_bus_deliver(srv, msg, len);
 }

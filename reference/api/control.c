@@ -72,27 +72,14 @@ int rh_api_store_fail(const rh_store_reply *r, rh_http_done done, void *ud)
     return 0;
 }
 
-static int lax_ids(rh_srv *srv)
-{
-    return rh_fault_on(srv, RH_FAULT_STREAM_LAX_IDS) != 0;
-}
-
 /* 0 when the stream id from the path is acceptable; otherwise answers 400. */
 int rh_api_check_sid(const rh_api_call *c)
 {
     size_t n = strlen(c->arg);
-    if (rh_chan_valid_id(c->arg, n) || (lax_ids(c->srv) && n <= RH_STORE_ID_MAX))
+    if (c->srv->api->parse.valid_sid(c->arg, n))
         return 0;
     rh_api_error(c->done, c->ud, 400, "invalid stream_id: expected [A-Za-z0-9_-]{1,64}");
     return -1;
-}
-
-/* last_seq as reported for s (the end-last-seq fault reports an ended stream one short). */
-static uint64_t reported_last(rh_srv *srv, const rh_store_stream *s)
-{
-    if (s->ended && s->last_seq > 0 && rh_fault_on(srv, RH_FAULT_END_LAST_SEQ))
-        return s->last_seq - 1;
-    return s->last_seq;
 }
 
 static long expires_in(rh_srv *srv, const rh_store_stream *s)
@@ -104,6 +91,7 @@ static long expires_in(rh_srv *srv, const rh_store_stream *s)
     return (long)((until - now + 999) / 1000);
 }
 
+/* protocol §12.5: stream state: open/ended, last_seq, reason, expires_in */
 static cJSON *stream_json(rh_srv *srv, const rh_store_stream *s)
 {
     char ch[CHAN_BUF];
@@ -115,7 +103,7 @@ static cJSON *stream_json(rh_srv *srv, const rh_store_stream *s)
              cJSON_AddStringToObject(o, "run_id", s->run_id) &&
              cJSON_AddStringToObject(o, "channel", ch) &&
              cJSON_AddStringToObject(o, "state", s->ended ? "ended" : "open") &&
-             cJSON_AddNumberToObject(o, "last_seq", (double)reported_last(srv, s));
+             cJSON_AddNumberToObject(o, "last_seq", (double)s->last_seq);
     if (ok && s->ended)
         ok = cJSON_AddStringToObject(o, "reason", rh_ctl_reason_name(s->reason)) &&
              (rh_fault_on(srv, RH_FAULT_ALLOW_NO_EXPIRES_IN) ||
@@ -127,6 +115,31 @@ static cJSON *stream_json(rh_srv *srv, const rh_store_stream *s)
     return o;
 }
 
+/* --- parsers ------------------------------------------------------------------------------ */
+
+static int parse_start(const char *body, size_t len, rh_api_start_ids *s, char *err, size_t errlen)
+{
+    rh_ctl_start cs;
+    memset(&cs, 0, sizeof cs);
+    int rc = rh_ctl_parse_start(body, len, &cs, err, errlen);
+    snprintf(s->workspace_id, sizeof s->workspace_id, "%s", cs.workspace_id);
+    snprintf(s->thread_id, sizeof s->thread_id, "%s", cs.thread_id);
+    snprintf(s->run_id, sizeof s->run_id, "%s", cs.run_id);
+    snprintf(s->stream_id, sizeof s->stream_id, "%s", cs.stream_id);
+    return rc;
+}
+
+static int valid_sid(const char *id, size_t n)
+{
+    return rh_chan_valid_id(id, n);
+}
+
+const rh_api_parsers rh_api_parsers_strict = {
+    .start = parse_start,
+    .tokens = rh_ctl_parse_tokens,
+    .valid_sid = valid_sid,
+};
+
 /* --- start -------------------------------------------------------------------------------- */
 
 typedef struct call_ctx {
@@ -137,7 +150,6 @@ typedef struct call_ctx {
     char sid[RH_STORE_ID_MAX + 1];
     int reason;      /* end */
     rh_ctl_tokens t; /* tokens */
-    int lax_tokens;  /* t filled by the utf8-unchecked parser */
 } call_ctx;
 
 static call_ctx *ctx_new(const rh_api_call *c)
@@ -176,44 +188,12 @@ static call_ctx *parsed_ctx_new(const rh_api_call *c, int rc, const char *err)
     return ctx_new(c);
 }
 
-typedef struct start_ids {
-    char workspace_id[RH_STORE_ID_MAX + 1];
-    char thread_id[RH_STORE_ID_MAX + 1];
-    char run_id[RH_STORE_ID_MAX + 1];
-    char stream_id[RH_STORE_ID_MAX + 1];
-} start_ids;
-
-/* The stream-lax-ids parser: any non-empty string the store can hold. */
-static int parse_start_lax(const char *body, size_t len, start_ids *out, char *err, size_t errlen)
-{
-    static const char *const names[4] = {"workspace_id", "thread_id", "run_id", "stream_id"};
-    char *dst[4] = {out->workspace_id, out->thread_id, out->run_id, out->stream_id};
-    int code;
-    cJSON *o = rh_json_parse(body, len, &code, err, errlen);
-    if (!o || !cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        snprintf(err, errlen, "body must be a JSON object");
-        return RH_CTL_ERR_JSON;
-    }
-    for (int i = 0; i < 4; i++) {
-        const char *v = rh_json_str(o, names[i]);
-        if (!v || !*v || strlen(v) > RH_STORE_ID_MAX) {
-            snprintf(err, errlen, "%s: missing or not a string", names[i]);
-            cJSON_Delete(o);
-            return RH_CTL_ERR_FIELD;
-        }
-        strcpy(dst[i], v);
-    }
-    cJSON_Delete(o);
-    return RH_CTL_OK;
-}
-
 static void start_done(void *ud, const rh_store_reply *r)
 {
     call_ctx *x = ud;
     if (!rh_api_store_fail(r, x->done, x->ud)) {
         int status = r->status == RH_STORE_OK ? 201 : 200;
-        if (r->status == RH_STORE_CONFLICT && !rh_fault_on(x->srv, RH_FAULT_START_CONFLICT))
+        if (r->status == RH_STORE_CONFLICT)
             rh_api_error(x->done, x->ud, 409,
                          "stream_id already started with other workspace/thread/run ids");
         else
@@ -222,23 +202,13 @@ static void start_done(void *ud, const rh_store_reply *r)
     free(x);
 }
 
+/* protocol §12.2: POST .../streams */
 void rh_api_stream_start(const rh_api_call *c)
 {
-    start_ids s;
-    rh_ctl_start cs;
+    rh_api_start_ids s;
     char err[256] = "";
     memset(&s, 0, sizeof s);
-    memset(&cs, 0, sizeof cs);
-    int rc;
-    if (lax_ids(c->srv)) {
-        rc = parse_start_lax(c->req->body, c->req->body_len, &s, err, sizeof err);
-    } else {
-        rc = rh_ctl_parse_start(c->req->body, c->req->body_len, &cs, err, sizeof err);
-        snprintf(s.workspace_id, sizeof s.workspace_id, "%s", cs.workspace_id);
-        snprintf(s.thread_id, sizeof s.thread_id, "%s", cs.thread_id);
-        snprintf(s.run_id, sizeof s.run_id, "%s", cs.run_id);
-        snprintf(s.stream_id, sizeof s.stream_id, "%s", cs.stream_id);
-    }
+    int rc = c->srv->api->parse.start(c->req->body, c->req->body_len, &s, err, sizeof err);
     call_ctx *x = parsed_ctx_new(c, rc, err);
     if (!x)
         return;
@@ -250,86 +220,24 @@ void rh_api_stream_start(const rh_api_call *c)
 
 /* --- tokens ------------------------------------------------------------------------------- */
 
-static void lax_tokens_clear(rh_ctl_tokens *t)
-{
-    for (size_t i = 0; i < t->n; i++)
-        free(t->tokens[i]);
-    free(t->tokens);
-    free(t->lens);
-    memset(t, 0, sizeof *t);
-}
-
-/* The utf8-unchecked parser: cJSON takes any bytes inside strings. */
-static int parse_tokens_lax(const char *body, size_t len, size_t max, rh_ctl_tokens *t, char *err,
-                            size_t errlen)
-{
-    memset(t, 0, sizeof *t);
-    cJSON *o = cJSON_ParseWithLength(body, len);
-    cJSON *one = cJSON_GetObjectItemCaseSensitive(o, "token");
-    cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "tokens");
-    size_t n = cJSON_IsString(one) ? 1 : cJSON_IsArray(arr) ? (size_t)cJSON_GetArraySize(arr) : 0;
-    int rc = RH_CTL_OK;
-    if (!cJSON_IsObject(o) || n == 0 || n > RH_CTL_MAX_TOKENS) {
-        snprintf(err, errlen, "body must be {\"token\": S} or {\"tokens\": [S, ...]}");
-        rc = RH_CTL_ERR_FIELD;
-        goto out;
-    }
-    t->tokens = calloc(n, sizeof *t->tokens);
-    t->lens = calloc(n, sizeof *t->lens);
-    if (!t->tokens || !t->lens) {
-        rc = RH_CTL_ERR_NOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        cJSON *it = one ? one : cJSON_GetArrayItem(arr, (int)i);
-        if (!cJSON_IsString(it)) {
-            snprintf(err, errlen, "tokens[%zu]: not a string", i);
-            rc = RH_CTL_ERR_FIELD;
-            goto out;
-        }
-        t->lens[i] = strlen(it->valuestring);
-        t->total += t->lens[i];
-        if (t->total > max) {
-            snprintf(err, errlen, "tokens over %zu bytes", max);
-            rc = RH_CTL_ERR_TOO_LARGE;
-            goto out;
-        }
-        t->tokens[i] = strdup(it->valuestring);
-        if (!t->tokens[i]) {
-            rc = RH_CTL_ERR_NOMEM;
-            goto out;
-        }
-        t->n = i + 1;
-    }
-out:
-    cJSON_Delete(o);
-    if (rc != RH_CTL_OK)
-        lax_tokens_clear(t);
-    return rc;
-}
-
 static void tokens_ctx_free(call_ctx *x)
 {
-    if (x->lax_tokens)
-        lax_tokens_clear(&x->t);
-    else
-        rh_ctl_tokens_clear(&x->t);
+    rh_ctl_tokens_clear(&x->t);
     free(x);
 }
 
+/* protocol §10: tokens of one request are broadcast in seq order before the answer */
 static void tokens_done(void *ud, const rh_store_reply *r)
 {
     call_ctx *x = ud;
     rh_srv *srv = x->srv;
     uint64_t first = r->first_seq;
     if (r->status == RH_STORE_ENDED && r->stream) {
-        if (!rh_fault_on(srv, RH_FAULT_TOKEN_AFTER_END)) {
-            rh_api_error(x->done, x->ud, 409, "stream has ended");
-            tokens_ctx_free(x);
-            return;
-        }
-        first = r->stream->last_seq + 1; /* the bug: the end flag is never consulted */
-    } else if (rh_api_store_fail(r, x->done, x->ud)) {
+        rh_api_error(x->done, x->ud, 409, "stream has ended");
+        tokens_ctx_free(x);
+        return;
+    }
+    if (rh_api_store_fail(r, x->done, x->ud)) {
         tokens_ctx_free(x);
         return;
     }
@@ -361,13 +269,17 @@ static void tokens_done(void *ud, const rh_store_reply *r)
     }
     uint64_t reported_first = first;
     int failed = 0;
-    for (size_t i = 0; i < x->t.n && !failed; i++) {
+    if (!per_request && !gap) {
+        failed = rh_api_send_tokens(srv, &ref, first, x->t.tokens, x->t.lens, x->t.n) != 0;
+    }
+    /* seq-per-request and seq-gap: seqs that are not consecutive, one message per token */
+    for (size_t i = 0; (per_request || gap) && i < x->t.n && !failed; i++) {
         uint64_t seq = per_request ? first : first + i;
         if (gap && seq >= 5)
             seq++;
         if (i == 0)
             reported_first = seq;
-        failed = rh_api_publish_token(srv, &ref, seq, x->t.tokens[i], x->t.lens[i]) != 0;
+        failed = rh_api_send_tokens(srv, &ref, seq, &x->t.tokens[i], &x->t.lens[i], 1) != 0;
     }
     if (failed) {
         rh_api_error(x->done, x->ud, 500, "out of memory");
@@ -381,6 +293,7 @@ static void tokens_done(void *ud, const rh_store_reply *r)
     tokens_ctx_free(x);
 }
 
+/* protocol §12.3: POST .../tokens: token limits, UTF-8, 409 after the end */
 void rh_api_stream_tokens(const rh_api_call *c)
 {
     call_ctx *x = sid_ctx_new(c);
@@ -390,15 +303,7 @@ void rh_api_stream_tokens(const rh_api_call *c)
                  : rh_fault_on(c->srv, RH_FAULT_ALLOW_OTHER_SIZE_LIMIT) ? RH_API_ALLOW_LIMIT
                                                                         : c->app->max_token_bytes;
     char err[256] = "";
-    int rc;
-    if (rh_fault_on(c->srv, RH_FAULT_UTF8_UNCHECKED)) {
-        x->lax_tokens = 1;
-        rc = parse_tokens_lax(c->req->body, c->req->body_len, max, &x->t, err, sizeof err);
-    } else if (rh_fault_on(c->srv, RH_FAULT_ALLOW_NUL_ROUNDTRIP)) {
-        rc = rh_api_parse_tokens_nul(c->req->body, c->req->body_len, max, &x->t, err, sizeof err);
-    } else {
-        rc = rh_ctl_parse_tokens(c->req->body, c->req->body_len, max, &x->t, err, sizeof err);
-    }
+    int rc = c->srv->api->parse.tokens(c->req->body, c->req->body_len, max, &x->t, err, sizeof err);
     if (rc != RH_CTL_OK) {
         ctl_refuse(c, rc, err);
         tokens_ctx_free(x);
@@ -428,6 +333,7 @@ void rh_api_stream_tokens(const rh_api_call *c)
 
 /* --- end ---------------------------------------------------------------------------------- */
 
+/* protocol §11: thread.stream.ended broadcast once, by the first end; already_ended after */
 static void end_done(void *ud, const rh_store_reply *r)
 {
     call_ctx *x = ud;
@@ -441,17 +347,15 @@ static void end_done(void *ud, const rh_store_reply *r)
     char ch[CHAN_BUF];
     rh_api_stream_ref ref = {.app = x->app, .s = &s, .channel = ch};
     const char *reason = rh_ctl_reason_name(s.reason);
-    if (!first && rh_fault_on(srv, RH_FAULT_END_REASON_OVERWRITE))
-        reason = rh_ctl_reason_name(x->reason);
-    uint64_t last = reported_last(srv, &s);
+    uint64_t last = s.last_seq;
     int broadcast = (first && !r->published) || rh_fault_on(srv, RH_FAULT_DOUBLE_END);
     if (rh_api_stream_channel(&s, ch, sizeof ch) < 0 ||
-        (broadcast && rh_api_publish_end(srv, &ref, last, reason) != 0)) {
+        (broadcast && rh_api_send_end(srv, &ref, last, s.reason) != 0)) {
         rh_api_error(x->done, x->ud, 500, "could not broadcast the end event");
         free(x);
         return;
     }
-    int already = !first && !rh_fault_on(srv, RH_FAULT_END_ALREADY_FALSE);
+    int already = !first;
     cJSON *o = cJSON_CreateObject();
     reply_built(x->done, x->ud, o,
                 o && cJSON_AddStringToObject(o, "stream_id", s.stream_id) &&
@@ -464,6 +368,7 @@ static void end_done(void *ud, const rh_store_reply *r)
     free(x);
 }
 
+/* protocol §12.4: POST .../end */
 void rh_api_stream_end(const rh_api_call *c)
 {
     if (rh_api_check_sid(c) != 0)

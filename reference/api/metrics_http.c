@@ -28,7 +28,9 @@ void rh_api_metrics(const rh_api_call *c)
         .connections = rh_srv_conn_count(srv),
         .subscriptions = t.subscriptions,
         .channels = t.channels,
-        .streams = srv->store ? rh_store_memory_count(srv->store) : 0,
+        .streams = srv->store ? rh_store_memory_count(srv->api->store_under ? srv->api->store_under
+                                                                            : srv->store)
+                              : 0,
         .send_queue_bytes = srv->io.queued_bytes ? srv->io.queued_bytes(srv->io.ud) : 0,
         .store = bus ? (srv->bus.store_name ? srv->bus.store_name : "bus") : "memory",
         .store_up = srv->store != NULL && (!bus || !srv->bus.up || srv->bus.up(srv->bus.ud)),

@@ -21,6 +21,7 @@ static int trig_status(int rc)
     return 400;
 }
 
+/* protocol §6.6: payload, batch and channel-count limits (413, 400) */
 static rh_trig_limits limits_of(rh_srv *srv, const rh_cfg_app *app)
 {
     rh_trig_limits lim = {.max_channels = app->max_channels,
@@ -55,45 +56,7 @@ static rh_buf *encode_event(rh_srv *srv, const rh_trig_event *e, const char *cha
     return rh_msg_encode(e->name, channel, e->data, e->data_len);
 }
 
-/* 0, or -1 when out of memory. */
-static int publish_event(rh_srv *srv, const rh_cfg_app *app, const rh_trig_event *e)
-{
-    const char *except = rh_fault_on(srv, RH_FAULT_SOCKET_EXCLUSION) ? NULL : e->socket_id;
-    for (size_t i = 0; i < e->nchannels; i++) {
-        const char *ch = e->channels[i];
-        rh_buf *f = encode_event(srv, e, ch);
-        if (!f)
-            return -1;
-        if (rh_fault_on(srv, RH_FAULT_EVENTS_REORDER)) {
-            /* one event per channel waits for the next one and goes out after it */
-            size_t kl = strlen(ch) + 4;
-            char *key = malloc(kl);
-            if (!key) {
-                rh_buf_unref(f);
-                return -1;
-            }
-            memcpy(key, "ev:", 3);
-            memcpy(key + 3, ch, kl - 3);
-            int held = 0;
-            for (rh_api_held *h = srv->api->held; h; h = h->next)
-                if (h->app == app && strcmp(h->key, key) == 0)
-                    held = 1;
-            if (held) {
-                rh_hub_publish(srv, app, ch, f, except);
-                rh_api_deliver_held(srv, app, key);
-            } else if (rh_api_hold(srv, app, key, ch, f, except) != 0) {
-                rh_hub_publish(srv, app, ch, f, except);
-            }
-            free(key);
-        } else {
-            rh_hub_publish(srv, app, ch, f, except);
-        }
-        rh_buf_unref(f);
-    }
-    return 0;
-}
-
-/* --- several nodes: one bus message per request ------------------------------------------ */
+/* --- one bus message per request (the loopback on one node, Redis on several) ------------ */
 
 typedef struct bus_reply {
     rh_srv *srv;
@@ -125,9 +88,12 @@ static void bus_acked(void *ud, int ok, const char *err)
         bus_reply_free(b);
         return;
     }
-    if (ok)
+    if (ok) {
         rh_api_reply_json(b->done, b->ud, 200, b->body);
-    else {
+    } else if (b->srv->bus_loopback) {
+        cJSON_Delete(b->body);
+        rh_api_error(b->done, b->ud, 500, "event not delivered: %s", err ? err : "unknown");
+    } else {
         cJSON_Delete(b->body);
         rh_api_error(b->done, b->ud, 503,
                      "event not delivered: the bus (Redis) is unreachable (%s)",
@@ -136,36 +102,37 @@ static void bus_acked(void *ud, int ok, const char *err)
     bus_reply_free(b);
 }
 
-/* Adds every delivery of e to the bus message m. */
-static int bus_add_event(rh_srv *srv, rh_busmsg *m, const rh_trig_event *e)
+/* Adds every delivery of e to the bus message m: one frame per channel, in order.
+ * events-reorder holds one event per channel back until the next (api/faults.c). */
+/* protocol §6.5: socket_id exclusion; 6.7: one frame per event, order kept per publisher */
+static int bus_add_event(rh_srv *srv, const rh_cfg_app *app, rh_busmsg *m, const rh_trig_event *e)
 {
     const char *except = rh_fault_on(srv, RH_FAULT_SOCKET_EXCLUSION) ? NULL : e->socket_id;
     for (size_t i = 0; i < e->nchannels; i++) {
         rh_buf *f = encode_event(srv, e, e->channels[i]);
         if (!f)
             return -1;
-        rh_busmsg_add_str(m, e->channels[i]);
-        rh_busmsg_add_str(m, except);
-        rh_busmsg_add(m, f->data, f->len);
+        if (!rh_fault_on(srv, RH_FAULT_EVENTS_REORDER) ||
+            rh_api_reorder(srv, app, m, e->channels[i], except, f) != 0)
+            rh_api_busmsg_delivery(m, e->channels[i], except, f);
         rh_buf_unref(f);
     }
     return m->failed ? -1 : 0;
 }
 
-/* In bus mode publishes the n events as one message (delivered everywhere or nowhere) and
- * answers body once Redis acknowledged it; takes body. info: body carries info counts (for a
- * batch, item i's are those of evs[i]'s first channel). Returns 0 when not in bus mode. */
-static int bus_publish(const rh_api_call *c, const rh_trig_event *evs, size_t n, size_t stride,
-                       cJSON *body, int info, int batch)
+/* Publishes the n events as one message (delivered everywhere or nowhere) and answers body
+ * once the bus acknowledged it (the loopback: delivered here); takes body. info: body carries
+ * info counts (for a batch, item i's are those of evs[i]'s first channel). */
+static void bus_publish(const rh_api_call *c, const rh_trig_event *evs, size_t n, size_t stride,
+                        cJSON *body, int info, int batch)
 {
     rh_srv *srv = c->srv;
-    if (!rh_srv_has_bus(srv))
-        return 0;
     rh_busmsg m = {0};
     rh_srv_bus_head(srv, &m, c->app);
     int bad = !body;
     for (size_t i = 0; i < n && !bad; i++)
-        bad = bus_add_event(srv, &m, (const rh_trig_event *)((const char *)evs + i * stride));
+        bad =
+            bus_add_event(srv, c->app, &m, (const rh_trig_event *)((const char *)evs + i * stride));
     bus_reply *b = bad ? NULL : calloc(1, sizeof *b);
     if (b && info && batch) {
         b->chans = calloc(n, sizeof *b->chans);
@@ -183,7 +150,7 @@ static int bus_publish(const rh_api_call *c, const rh_trig_event *evs, size_t n,
         cJSON_Delete(body);
         rh_busmsg_free(&m);
         rh_api_error(c->done, c->ud, 500, "out of memory");
-        return 1;
+        return;
     }
     b->srv = srv;
     b->app_id = c->app->id;
@@ -191,12 +158,11 @@ static int bus_publish(const rh_api_call *c, const rh_trig_event *evs, size_t n,
     b->ud = c->ud;
     b->body = body;
     b->info = info;
-    if (srv->bus.up && !srv->bus.up(srv->bus.ud))
+    if (!srv->bus.publish || (srv->bus.up && !srv->bus.up(srv->bus.ud)))
         bus_acked(b, 0, "down");
     else
         srv->bus.publish(srv->bus.ud, m.p, m.len, bus_acked, b);
     rh_busmsg_free(&m);
-    return 1;
 }
 
 /* Adds the asked attributes of channel to obj. 0 or -1 (out of memory). */
@@ -235,6 +201,7 @@ static char *lenient_body(const rh_api_call *c)
     return out;
 }
 
+/* protocol §6.2: POST /apps/{id}/events */
 void rh_api_events(const rh_api_call *c)
 {
     rh_trig_limits lim = limits_of(c->srv, c->app);
@@ -270,20 +237,11 @@ void rh_api_events(const rh_api_call *c)
             body = NULL;
         }
     }
-    if (bus_publish(c, &e, 1, sizeof e, body, bits != 0, 0)) {
-        rh_trig_clear(&e);
-        return;
-    }
-    if (publish_event(c->srv, c->app, &e) != 0) {
-        cJSON_Delete(body);
-        rh_trig_clear(&e);
-        rh_api_error(c->done, c->ud, 500, "out of memory");
-        return;
-    }
+    bus_publish(c, &e, 1, sizeof e, body, bits != 0, 0);
     rh_trig_clear(&e);
-    rh_api_reply_json(c->done, c->ud, 200, body);
 }
 
+/* protocol §6.3: POST /apps/{id}/batch_events */
 void rh_api_batch_events(const rh_api_call *c)
 {
     rh_trig_limits lim = limits_of(c->srv, c->app);
@@ -325,20 +283,8 @@ void rh_api_batch_events(const rh_api_call *c)
             body = NULL;
         }
     }
-    if (bus_publish(c, b.items, b.n, sizeof b.items[0], body, any_info, 1)) {
-        rh_trig_batch_clear(&b);
-        return;
-    }
-    for (size_t i = 0; i < b.n; i++) {
-        if (publish_event(c->srv, c->app, &b.items[i]) != 0) {
-            cJSON_Delete(body);
-            rh_trig_batch_clear(&b);
-            rh_api_error(c->done, c->ud, 500, "out of memory");
-            return;
-        }
-    }
+    bus_publish(c, b.items, b.n, sizeof b.items[0], body, any_info, 1);
     rh_trig_batch_clear(&b);
-    rh_api_reply_json(c->done, c->ud, 200, body);
 }
 
 /* Parses the query's info parameter (after the signature check it parses). */
@@ -387,6 +333,7 @@ static void list_cb(void *ud, const char *channel, const rh_hub_chan_info *info)
         l->failed = 1;
 }
 
+/* protocol §6.4: channel queries */
 void rh_api_channels(const rh_api_call *c)
 {
     rh_form q;

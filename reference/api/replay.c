@@ -61,7 +61,8 @@ static cJSON *answer(const replay_ctx *x, const rh_store_reply *r, size_t skip)
         last_sent = r->oldest_seq - 1; /* (replay-no-gone) nothing sent, all past the window */
     if (ok) {
         ok = cJSON_AddItemToObject(o, "tokens", arr) != 0;
-        arr = NULL;
+        if (ok)
+            arr = NULL; /* o owns it now; not added, it is still ours */
         ok = ok && cJSON_AddBoolToObject(o, "more", last_sent < s->last_seq);
     }
     cJSON_Delete(arr);
@@ -72,6 +73,7 @@ static cJSON *answer(const replay_ctx *x, const rh_store_reply *r, size_t skip)
     return o;
 }
 
+/* protocol §12.6: replay: 200 tokens after after_seq, 400 past last_seq, 410 no longer kept */
 void rh_api_replay_answer(rh_srv *srv, const rh_store_reply *r, uint64_t after_seq,
                           rh_http_done done, void *ud)
 {

@@ -1,6 +1,6 @@
 /* rh_srv_http: routing, app lookup, the request signature check and the JSON answers shared
- * by every handler (api/ owns it). Also the api state (held frames of fault switches) and the
- * periodic expiry of ended streams. */
+ * by every handler (api/ owns it). Also the api state and the periodic expiry of ended
+ * streams. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +59,7 @@ static void error_v(rh_http_done done, void *ud, int status, const char *retry_a
     cJSON_free(text);
 }
 
+/* protocol §12.1: every error is a JSON body {"error": ..., "code": N} */
 void rh_api_error(rh_http_done done, void *ud, int status, const char *fmt, ...)
 {
     va_list ap;
@@ -80,72 +81,24 @@ static void error_retry(rh_http_done done, void *ud, int status, const char *ret
 
 /* --- api state ---------------------------------------------------------------------------- */
 
-static void held_free(rh_api_held *h);
-
 int rh_api_init(rh_srv *srv)
 {
     srv->api = calloc(1, sizeof *srv->api);
-    return srv->api ? 0 : -1;
+    if (!srv->api)
+        return -1;
+    srv->api->out = rh_api_out_plain;
+    srv->api->parse = rh_api_parsers_strict;
+    return 0;
 }
 
 void rh_api_free(rh_srv *srv)
 {
     if (!srv->api)
         return;
-    rh_api_held *h = srv->api->held;
-    while (h) {
-        rh_api_held *next = h->next;
-        held_free(h);
-        h = next;
-    }
+    rh_api_held_free_all(srv);
+    rh_api_fault_store_free(srv);
     free(srv->api);
     srv->api = NULL;
-}
-
-static void held_free(rh_api_held *h)
-{
-    rh_buf_unref(h->frame);
-    free(h->key);
-    free(h->channel);
-    free(h->except);
-    free(h);
-}
-
-int rh_api_hold(rh_srv *srv, const rh_cfg_app *app, const char *key, const char *channel,
-                rh_buf *frame, const char *except)
-{
-    rh_api_held *h = calloc(1, sizeof *h);
-    if (!h)
-        return -1;
-    h->key = strdup(key);
-    h->channel = strdup(channel);
-    h->except = except ? strdup(except) : NULL;
-    if (!h->key || !h->channel || (except && !h->except)) {
-        free(h->key);
-        free(h->channel);
-        free(h->except);
-        free(h);
-        return -1;
-    }
-    h->app = app;
-    h->frame = rh_buf_ref(frame);
-    h->next = srv->api->held;
-    srv->api->held = h;
-    return 0;
-}
-
-int rh_api_deliver_held(rh_srv *srv, const rh_cfg_app *app, const char *key)
-{
-    for (rh_api_held **pp = &srv->api->held; *pp; pp = &(*pp)->next) {
-        rh_api_held *h = *pp;
-        if (h->app == app && strcmp(h->key, key) == 0) {
-            *pp = h->next;
-            rh_hub_publish(srv, app, h->channel, h->frame, h->except);
-            held_free(h);
-            return 1;
-        }
-    }
-    return 0;
 }
 
 uint64_t rh_api_ttl_ms(rh_srv *srv)
@@ -156,6 +109,7 @@ uint64_t rh_api_ttl_ms(rh_srv *srv)
     return ttl > 0 ? (uint64_t)ttl * 1000u : 0;
 }
 
+/* protocol §12.5: ended streams expire after ended_ttl */
 void rh_api_expire(rh_srv *srv)
 {
     if (rh_fault_on(srv, RH_FAULT_STREAM_NO_EXPIRY))
@@ -220,6 +174,7 @@ static int lax_md5_verify(const rh_cfg_app *app, const rh_http_req *req)
 }
 
 /* 0 when the request is signed for app; otherwise answers and returns -1. */
+/* protocol §6.1: every HTTP API and control API request is signed */
 static int check_signature(rh_srv *srv, const rh_cfg_app *app, const rh_http_req *req,
                            rh_http_done done, void *ud)
 {
@@ -254,6 +209,7 @@ static int check_signature(rh_srv *srv, const rh_cfg_app *app, const rh_http_req
 
 /* Fixed one-second windows per app: cheap and predictable for clients (Retry-After is the
  * rest of the window). 0 when the request may go on; otherwise answers 429 and returns -1. */
+/* protocol §6.6: http_requests_per_sec answered 429 with Retry-After */
 static int check_rate(rh_srv *srv, const rh_cfg_app *app, rh_http_done done, void *ud)
 {
     int max = app->http_requests_per_sec;

@@ -1,5 +1,4 @@
-/* rh_cfg: built-in defaults, freeing and lookups. The JSON file parser is config_parse.c.
- * Owned by the net/config helper. */
+/* rh_cfg: built-in defaults, freeing and lookups. The JSON file parser is config_parse.c. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -61,6 +60,7 @@ static int add_user(rh_cfg_user *u, const char *token, const char *id, const cha
     return 0;
 }
 
+/* protocol §13: the reference server's defaults */
 int rh_cfg_defaults(rh_cfg *out)
 {
     memset(out, 0, sizeof(*out));

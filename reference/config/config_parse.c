@@ -1,6 +1,6 @@
 /* rh_cfg_parse: the JSON config file, strict. Every key is known, every value typed and
  * ranged, so a typo or a wrong unit fails at start with the key's name instead of running
- * with a default nobody asked for. Owned by the net/config helper. */
+ * with a default nobody asked for. */
 #include "config.h"
 
 #include <math.h>

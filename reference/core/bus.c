@@ -1,5 +1,6 @@
-/* The fan-out point shared by every event source (core/ owns it): straight to the hub on one
- * node, through the bus (an "evt" message, proto/busmsg.h) on several. */
+/* The fan-out point shared by every event source (core/ owns it): an "evt" message
+ * (proto/busmsg.h) on the bus, the cross-node one (Redis) on several nodes or the in-process
+ * loopback on one, delivered to this node's subscribers by rh_srv_bus_deliver either way. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,12 +8,33 @@
 #include "../proto/busmsg.h"
 #include "hub.h"
 
+static void loop_publish(void *ud, const char *msg, size_t len, rh_bus_done done, void *done_ud)
+{
+    rh_srv *srv = ud;
+    int ok = srv->loop_deliver(srv, msg, len) == 0;
+    if (done)
+        done(done_ud, ok, ok ? NULL : "out of memory");
+}
+
+void rh_srv_set_loopback(rh_srv *srv, int (*deliver)(rh_srv *srv, const char *msg, size_t len))
+{
+    memset(&srv->bus, 0, sizeof srv->bus);
+    srv->loop_deliver = deliver;
+    srv->bus_loopback = deliver != NULL;
+    if (deliver) {
+        srv->bus.ud = srv;
+        srv->bus.publish = loop_publish;
+    }
+}
+
 void rh_srv_set_bus(rh_srv *srv, const rh_bus *bus)
 {
-    if (bus)
-        srv->bus = *bus;
-    else
-        memset(&srv->bus, 0, sizeof srv->bus);
+    if (!bus) {
+        rh_srv_set_loopback(srv, srv->loop_deliver);
+        return;
+    }
+    srv->bus = *bus;
+    srv->bus_loopback = 0;
     uint32_t r[2] = {0, 0};
     srv->io.random(srv->io.ud, r, sizeof r);
     snprintf(srv->node_id, sizeof srv->node_id, "%08x%08x", (unsigned)r[0], (unsigned)r[1]);
@@ -30,13 +52,13 @@ void rh_srv_bus_head(rh_srv *srv, rh_busmsg *m, const rh_cfg_app *app)
 
 int rh_srv_has_bus(const rh_srv *srv)
 {
-    return srv->bus.publish != NULL;
+    return srv->bus.publish != NULL && !srv->bus_loopback;
 }
 
 void rh_srv_fanout(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
                    const char *except_socket_id, rh_bus_done done, void *ud)
 {
-    if (!rh_srv_has_bus(srv)) {
+    if (!srv->bus.publish) { /* a server without its HTTP side (no loopback installed) */
         rh_hub_publish(srv, app, channel, frame, except_socket_id);
         if (done)
             done(ud, 1, NULL);

@@ -35,6 +35,8 @@ static int take_slot(rh_conn *c, int rate, uint64_t now)
     return 1;
 }
 
+/* protocol §5: client events: private/presence only, subscribed senders, not echoed, rate-limited
+ */
 void rh_conn_on_client_event(rh_conn *c, const rh_msg *m)
 {
     rh_srv *srv = c->srv;

@@ -67,6 +67,7 @@ void rh_conn_utf8_clean(char *s)
     }
 }
 
+/* protocol §2.5: pusher:error carries a code and a message */
 void rh_conn_error(rh_conn *c, int code, const char *message, const char *channel)
 {
     char clean[256];
@@ -104,6 +105,7 @@ void rh_conn_error(rh_conn *c, int code, const char *message, const char *channe
     free(q);
 }
 
+/* protocol §2.6: malformed input is answered with pusher:error; the connection survives */
 void rh_conn_malformed(rh_conn *c, const char *what)
 {
     if (rh_fault_on(c->srv, RH_FAULT_SILENT_MALFORMED))
@@ -111,6 +113,7 @@ void rh_conn_malformed(rh_conn *c, const char *what)
     rh_conn_error(c, 4200, what, NULL);
 }
 
+/* protocol §4.4: pusher:unsubscribe stops delivery at once */
 static void on_unsubscribe(rh_conn *c, const rh_msg *m)
 {
     char err[160];
@@ -129,6 +132,7 @@ static void on_unsubscribe(rh_conn *c, const rh_msg *m)
     free(name);
 }
 
+/* protocol §2.4: pusher:ping is answered with pusher:pong */
 static void dispatch(rh_conn *c, const rh_msg *m)
 {
     const char *ev = m->event;
@@ -162,6 +166,7 @@ void rh_srv_conn_activity(rh_srv *srv, rh_conn *c)
     c->pinged = 0;
 }
 
+/* protocol §2.3: text frames only, a JSON envelope with data double-encoded */
 static void handle_message(rh_srv *srv, rh_conn *c, const char *data, size_t len, int is_binary)
 {
     size_t max = c->app->max_message_bytes;

@@ -2,8 +2,16 @@
  * the conformance suite can show each case catches a real bug (its "teeth").
  *
  * Compiled in only with -Dfaults=true (RH_WITH_FAULTS); otherwise rh_fault_on is constant 0
- * and the compiler drops every faulty branch. The set of active faults lives in rh_srv
- * (no global state). Each fault has a stable name used by --fault NAME and by the kill matrix. */
+ * and the compiler drops every faulty branch. The set of active faults lives in rh_srv, one
+ * byte per fault (no global state; the bound below only keeps the array and the table small). Each
+ * fault has a stable name used by --fault NAME and by the kill matrix.
+ *
+ * Where the code has a seam a fault is a decorator swapped in by rh_srv_set_fault (the control
+ * API's parsers and the outgoing stream frames: api/faults.c; the store's answers:
+ * api/faults_store.c); the others are inline checks
+ * `if (rh_fault_on(srv, RH_FAULT_X))` at the one place the bug would be. To add a fault: an
+ * enum value here, its name and description in faults.c, the check or the decorator, and the
+ * kill matrix re-run for it (ci/killmatrix --write --fault NAME). */
 #ifndef RH_FAULTS_H
 #define RH_FAULTS_H
 

@@ -266,6 +266,7 @@ int rh_hub_member_join(rh_sub *sub, const char *user_id, const char *user_info, 
     return 0;
 }
 
+/* protocol §4.3: member_removed once the user's last connection leaves */
 static void send_member_removed(rh_srv *srv, const rh_cfg_app *app, rh_chan *ch,
                                 const char *user_id)
 {

@@ -1,8 +1,8 @@
 /* rh_metrics: the server's counters and the Prometheus text encoder for GET /metrics.
  *
  * Why one plain struct: every increment is a one-line, allocation-free statement at the place
- * the thing happens (srv->metrics.x++), so parts of the server that another change is
- * rewriting (hub, publishing) keep their edits line-local. Gauges that the server can count
+ * the thing happens (srv->metrics.x++), so a change to the hub or the publishing path
+ * touches one line per counter. Gauges that the server can count
  * when asked (connections, subscriptions, channels, streams, queued bytes) are not kept
  * here: they are collected at scrape time into rh_metrics_gauges and never drift.
  *

@@ -1,14 +1,15 @@
-/* rh_srv: the reference server's logic without sockets.
+/* rh_srv, WebSocket side: the reference server's connection logic without sockets.
  *
  * The network edge (reference/net) owns sockets, the event loop and timers; it feeds this
- * module WebSocket messages and HTTP requests and gives it an rh_srv_io to send frames,
- * close connections, read the clock and draw random bytes. Nothing here blocks or does I/O,
- * so the whole server can be unit-tested and fuzzed in-process with a fake rh_srv_io.
+ * module WebSocket messages and gives it an rh_srv_io to send frames, close connections,
+ * read the clock and draw random bytes. Nothing here blocks or does I/O, so the whole server
+ * can be unit-tested and fuzzed in-process with a fake rh_srv_io. The server's lifetime
+ * (rh_srv_new, rh_srv_free, rh_srv_tick) is in server/server.h, the HTTP side in
+ * api/service.h; the edge includes server/server.h, which includes both.
  *
- * Ownership: rh_srv_new keeps pointers to cfg and store (both outlive the server; the
- * caller frees them after rh_srv_free). rh_conn objects are owned by the server: created by
- * rh_srv_conn_open, freed by rh_srv_conn_closed. Frames handed to io->send are rh_buf
- * references the callee must take (rh_buf_ref) if it keeps them. */
+ * Ownership: rh_conn objects are owned by the server: created by rh_srv_conn_open, freed by
+ * rh_srv_conn_closed. Frames handed to io->send are rh_buf references the callee must take
+ * (rh_buf_ref) if it keeps them. */
 #ifndef RH_SRV_PUBLIC_H
 #define RH_SRV_PUBLIC_H
 
@@ -40,24 +41,19 @@ typedef struct rh_srv_io {
     size_t (*queued_bytes)(void *ud);
 } rh_srv_io;
 
-rh_srv *rh_srv_new(const rh_cfg *cfg, const rh_srv_io *io, rh_store *store, char *err,
-                   size_t errlen);
-void rh_srv_free(rh_srv *srv);
-
-/* Test-only fault switches (built with -Dfaults=true). 0, or -1 for an unknown name. */
-int rh_srv_set_fault(rh_srv *srv, const char *name);
 /* 1 when fault f (an rh_fault of core/faults.h) is active; always 0 without faults. For the
  * network edge, which has no access to rh_srv's insides. */
 int rh_srv_has_fault(const rh_srv *srv, int f);
 
 /* --- several nodes ----------------------------------------------------------------------- */
 
-/* The cross-node bus (several servers on one Redis). Without one (the default) events go
- * straight to this server's subscribers. With one, every event that reaches WebSocket
+/* The cross-node bus (several servers on one Redis). Every event that reaches WebSocket
  * subscribers is published as a message (proto/busmsg.h) and delivered to this server's
  * subscribers only when it comes back through rh_srv_bus_deliver, so every node sees one
- * order. publish calls done exactly once, maybe before returning (ok 0 with a reason when
- * the bus is down: then nothing was delivered anywhere). up answers 1 while the bus works. */
+ * order. Without one (the default) the server publishes on its loopback bus, which delivers
+ * each message here before publish returns: the same path on one node as on several. publish calls
+ * done exactly once, maybe before returning (ok 0 with a reason when the bus is down: then nothing
+ * was delivered anywhere). up answers 1 while the bus works. */
 typedef void (*rh_bus_done)(void *ud, int ok, const char *err);
 typedef void (*rh_bus_sum_cb)(void *ud, int ok, const char *const *fields, const long long *sums,
                               size_t n);
@@ -84,8 +80,6 @@ typedef struct rh_bus {
 void rh_srv_set_bus(rh_srv *srv, const rh_bus *bus);
 /* Rewrites this node's channel state through bus.node_replace (call when the bus is back). */
 void rh_srv_bus_resync(rh_srv *srv);
-/* One message received from the bus. Malformed messages are logged and dropped. */
-void rh_srv_bus_deliver(rh_srv *srv, const char *msg, size_t len);
 
 /* --- WebSocket side --------------------------------------------------------------------- */
 
@@ -109,9 +103,6 @@ void rh_srv_conn_activity(rh_srv *srv, rh_conn *c);
 /* The socket is gone (after a close of either side); frees c. May be called from inside an
  * io callback (e.g. io->close): the free is then deferred until the server call returns. */
 void rh_srv_conn_closed(rh_srv *srv, rh_conn *c);
-/* Called about once a second: heartbeat (server ping after silence, 4201 after no pong),
- * expiry of ended streams. */
-void rh_srv_tick(rh_srv *srv);
 /* Graceful stop: every connection gets pusher:error 4200 and a close 4200. */
 void rh_srv_shutdown(rh_srv *srv);
 size_t rh_srv_conn_count(const rh_srv *srv);
@@ -120,33 +111,5 @@ size_t rh_srv_conn_count(const rh_srv *srv);
  * queued (its publish). */
 void rh_srv_note_http(rh_srv *srv, int status);
 void rh_srv_note_send_latency(rh_srv *srv, uint64_t us);
-
-/* --- HTTP side -------------------------------------------------------------------------- */
-
-typedef struct rh_http_req {
-    const char *method; /* "GET", "POST" */
-    const char *path;   /* percent-decoded once (by the edge), e.g. "/apps/app-id/events" */
-    const char *query;  /* raw query without '?', or "" */
-    const char *body;
-    size_t body_len;
-    const char *authorization; /* Authorization header value, or NULL */
-    const char *content_type;  /* Content-Type header value, or NULL */
-} rh_http_req;
-
-typedef struct rh_http_resp {
-    int status;
-    const char *content_type; /* "application/json" */
-    const char *body;
-    size_t body_len;
-    const char *retry_after; /* Retry-After header value, or NULL */
-} rh_http_resp;
-
-/* Called exactly once per request, maybe before rh_srv_http returns (embedded store) or
- * later (an asynchronous store). resp and its body are valid only during the call. */
-typedef void (*rh_http_done)(void *ud, const rh_http_resp *resp);
-
-/* Routes and answers one complete HTTP request: /up, the Pusher HTTP API, the control API,
- * /broadcasting/auth. Every error is a JSON body {"error": "...", "code": N}. */
-void rh_srv_http(rh_srv *srv, const rh_http_req *req, rh_http_done done, void *ud);
 
 #endif

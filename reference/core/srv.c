@@ -1,11 +1,10 @@
-/* rh_srv lifetime, connection open/close, heartbeat and shutdown (the WebSocket side of
- * server.h; rh_srv_http lives in api/). */
+/* Connection open/close, heartbeat and shutdown (the WebSocket side of core/server.h; the
+ * server's lifetime is in server/server.c, rh_srv_http in api/). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../api/api.h"
 #include "../proto/message.h"
 #include "conn.h"
 #include "hub.h"
@@ -20,55 +19,6 @@ void rh_srv_log(rh_srv *srv, int level, const char *fmt, ...)
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
     srv->io.log(srv->io.ud, level, buf);
-}
-
-rh_srv *rh_srv_new(const rh_cfg *cfg, const rh_srv_io *io, rh_store *store, char *err,
-                   size_t errlen)
-{
-    if (errlen)
-        err[0] = '\0';
-    if (!cfg || !io || !io->send || !io->close || !io->now_ms || !io->random) {
-        snprintf(err, errlen, "rh_srv_new: cfg and io (send, close, now_ms, random) are required");
-        return NULL;
-    }
-    rh_srv *srv = calloc(1, sizeof(*srv));
-    if (!srv) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    srv->cfg = cfg;
-    srv->io = *io;
-    srv->store = store;
-    srv->apps = calloc(cfg->napps ? cfg->napps : 1, sizeof *srv->apps);
-    if (!srv->apps) {
-        snprintf(err, errlen, "out of memory");
-        free(srv);
-        return NULL;
-    }
-    if (rh_hub_init(srv) != 0) {
-        snprintf(err, errlen, "cannot initialise the hub (out of memory or no random bytes)");
-        free(srv->apps);
-        free(srv);
-        return NULL;
-    }
-    if (rh_api_init(srv) != 0) {
-        snprintf(err, errlen, "cannot initialise the HTTP API");
-        rh_hub_free(srv);
-        free(srv->apps);
-        free(srv);
-        return NULL;
-    }
-    return srv;
-}
-
-void rh_srv_free(rh_srv *srv)
-{
-    if (!srv)
-        return;
-    rh_api_free(srv);
-    rh_hub_free(srv);
-    free(srv->apps);
-    free(srv);
 }
 
 void rh_srv_note_http(rh_srv *srv, int status)
@@ -95,21 +45,6 @@ int rh_srv_has_fault(const rh_srv *srv, int f)
     return rh_fault_on(srv, f) ? 1 : 0;
 }
 
-int rh_srv_set_fault(rh_srv *srv, const char *name)
-{
-#ifdef RH_WITH_FAULTS
-    int f = name ? rh_fault_by_name(name) : -1;
-    if (f < 0)
-        return -1;
-    srv->faults[f] = 1;
-    return 0;
-#else
-    (void)srv;
-    (void)name;
-    return -1;
-#endif
-}
-
 size_t rh_srv_conn_count(const rh_srv *srv)
 {
     return srv ? rh_hub_conn_total(srv) : 0;
@@ -124,6 +59,7 @@ static const rh_cfg_app *app_by_key(const rh_cfg *cfg, const char *key)
 }
 
 /* Two random decimal integers joined by '.', unique among live connections. */
+/* protocol §2.2: socket_id is two random decimal integers joined by a dot */
 static int make_socket_id(rh_srv *srv, rh_conn *c)
 {
     if (rh_fault_on(srv, RH_FAULT_SOCKET_ID_CLOCK)) {
@@ -144,6 +80,7 @@ static int make_socket_id(rh_srv *srv, rh_conn *c)
     return -1;
 }
 
+/* protocol §2.2: connection_established first, double-encoded, with activity_timeout */
 static rh_buf *encode_established(rh_srv *srv, const char *socket_id)
 {
     int timeout = srv->cfg->activity_timeout;
@@ -196,6 +133,7 @@ static int over_quota(rh_srv *srv, const rh_cfg_app *app)
     return rh_srv_app_state(srv, app)->conns >= app->max_connections;
 }
 
+/* protocol §2.1: an unknown app key gets pusher:error 4001 and a close; refusals 4004, 4009 */
 rh_conn *rh_srv_conn_open_origin(rh_srv *srv, const char *app_key, const char *query,
                                  const char *origin, void *handle)
 {
@@ -273,6 +211,7 @@ void rh_srv_conn_closed(rh_srv *srv, rh_conn *c)
     rh_hub_conn_closed(srv, c);
 }
 
+/* protocol §2.4: server pusher:ping after activity_timeout of silence, 4201 without a pong */
 static void heartbeat(rh_srv *srv)
 {
     int idle_s = srv->cfg->activity_timeout;
@@ -302,14 +241,11 @@ static void heartbeat(rh_srv *srv)
     rh_buf_unref(ping);
 }
 
-void rh_srv_tick(rh_srv *srv)
+void rh_srv_heartbeat(rh_srv *srv)
 {
-    if (!srv)
-        return;
     rh_hub_enter(srv);
     heartbeat(srv);
     rh_hub_leave(srv);
-    rh_api_tick(srv);
 }
 
 void rh_srv_shutdown(rh_srv *srv)

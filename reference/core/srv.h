@@ -1,8 +1,8 @@
 /* The server context shared by core/ (WebSocket side) and api/ (HTTP side). Internal to
- * reference/: the network edge uses server.h only.
+ * reference/: the network edge uses server/server.h only.
  *
- * rh_srv is the only mutable state of a running server: no globals anywhere. core/srv.c owns
- * its lifetime; each part keeps its private state behind an opaque pointer here. */
+ * rh_srv is the only mutable state of a running server: no globals anywhere. server/server.c
+ * owns its lifetime; each part keeps its private state behind an opaque pointer here. */
 #ifndef RH_SRV_H
 #define RH_SRV_H
 
@@ -30,7 +30,11 @@ struct rh_srv {
     rh_store *store;
     uint64_t bus_serial; /* events this node has published on the bus */
     char node_id[24];    /* this node's name on the bus (random) */
-    rh_bus bus;          /* bus.publish NULL: one node, events go straight to the hub */
+    rh_bus bus;          /* the cross-node bus, or the loopback (bus_loopback) on one node */
+    /* 1: bus is the in-process loopback: a message is delivered here through loop_deliver
+     * before publish returns, so one node takes the same path as several */
+    int bus_loopback;
+    int (*loop_deliver)(rh_srv *srv, const char *msg, size_t len);
     struct rh_hub *hub;
     struct rh_api *api;
     unsigned char faults[RH_FAULT__COUNT]; /* 1: fault i active (only with RH_WITH_FAULTS) */
@@ -39,8 +43,8 @@ struct rh_srv {
 };
 
 /* Sends frame to the subscribers of channel in app on every node (except the connection
- * except_socket_id): straight to the hub without a bus, else through it. done (may be NULL)
- * is called once, with ok 1 once delivered locally or acknowledged by the bus. */
+ * except_socket_id) as an "evt" message on the bus (the loopback on one node). done (may be
+ * NULL) is called once, with ok 1 once delivered locally or acknowledged by the bus. */
 void rh_srv_fanout(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
                    const char *except_socket_id, rh_bus_done done, void *ud);
 /* Starts an "evt" bus message from this node: kind, app, node id, next serial. */
@@ -57,11 +61,17 @@ void rh_srv_bus_chan(rh_srv *srv, const rh_cfg_app *app, const char *channel, co
  * decide presence (the caller publishes itself), else 1. */
 int rh_srv_presence(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,
                     long delta, rh_buf *frame, const char *except_socket);
-/* 1 when a bus is installed. */
+/* 1 when a bus shared with other nodes is installed (not the loopback). */
 int rh_srv_has_bus(const rh_srv *srv);
+/* Installs the loopback bus: every message published is handed to deliver (0 delivered, -1
+ * not) before publish returns. rh_srv_set_bus(srv, NULL) comes back to it. */
+void rh_srv_set_loopback(rh_srv *srv, int (*deliver)(rh_srv *srv, const char *msg, size_t len));
 
 /* Logs through io->log when set; printf-style. */
 void rh_srv_log(rh_srv *srv, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Pings connections silent for activity_timeout, closes with 4201 those that never answered
+ * (server/server.c calls it from rh_srv_tick). */
+void rh_srv_heartbeat(rh_srv *srv);
 /* The limit counters of app (one of srv->cfg->apps). */
 rh_app_state *rh_srv_app_state(rh_srv *srv, const rh_cfg_app *app);
 

@@ -12,6 +12,7 @@
 #include "hub.h"
 
 /* pusher:subscription_error {"type","error","status"} on channel. */
+/* protocol §4.5: a refused subscription receives nothing of the channel */
 static void sub_error(rh_conn *c, const char *channel, const char *type, const char *why,
                       int status)
 {
@@ -37,18 +38,20 @@ static char *presence_data(const rh_chan *ch)
     cJSON *ids = pres ? cJSON_AddArrayToObject(pres, "ids") : NULL;
     cJSON *hash = pres ? cJSON_AddObjectToObject(pres, "hash") : NULL;
     char *out = NULL;
-    if (!hash)
+    if (!ids || !hash)
         goto done;
     for (const rh_member *m = ch->mhead; m; m = m->next) {
         cJSON *id = cJSON_CreateString(m->user_id);
-        cJSON *info = m->user_info ? cJSON_CreateRaw(m->user_info) : cJSON_CreateNull();
-        if (!id || !info) {
+        if (!id || !cJSON_AddItemToArray(ids, id)) {
             cJSON_Delete(id);
+            goto done;
+        }
+        /* adding copies the key: it can fail, and the item is then still the caller's */
+        cJSON *info = m->user_info ? cJSON_CreateRaw(m->user_info) : cJSON_CreateNull();
+        if (!info || !cJSON_AddItemToObject(hash, m->user_id, info)) {
             cJSON_Delete(info);
             goto done;
         }
-        cJSON_AddItemToArray(ids, id);
-        cJSON_AddItemToObject(hash, m->user_id, info);
     }
     if (cJSON_AddNumberToObject(pres, "count", (double)ch->members.n))
         out = cJSON_PrintUnformatted(root);
@@ -70,6 +73,7 @@ static void send_succeeded(rh_conn *c, const char *channel)
     cJSON_free(data);
 }
 
+/* protocol §4.3: member_added once per user, to the other members */
 static void publish_member_added(rh_conn *c, const rh_sub *sub)
 {
     cJSON *o = cJSON_CreateObject();
@@ -77,10 +81,10 @@ static void publish_member_added(rh_conn *c, const rh_sub *sub)
     const rh_member *m = sub->member;
     if (o && cJSON_AddStringToObject(o, "user_id", m->user_id)) {
         cJSON *info = m->user_info ? cJSON_CreateRaw(m->user_info) : cJSON_CreateNull();
-        if (info) {
-            cJSON_AddItemToObject(o, "user_info", info);
+        if (info && cJSON_AddItemToObject(o, "user_info", info))
             data = cJSON_PrintUnformatted(o);
-        }
+        else
+            cJSON_Delete(info); /* not added: still ours */
     }
     cJSON_Delete(o);
     const char *name = sub->chan->name;
@@ -115,6 +119,8 @@ static int verify_for(rh_conn *c, const char *socket_id, const char *channel, co
 }
 
 /* NULL when auth is valid, else why not. */
+/* protocol §4.2: private and presence subscriptions need a valid auth signature */
+/* protocol §8.2: a stream channel is private: refused (4.2.5) without that exact signature */
 static const char *check_auth(rh_conn *c, const char *channel, const char *auth, const char *cd,
                               rh_chan_type type)
 {
@@ -143,12 +149,14 @@ static const char *check_auth(rh_conn *c, const char *channel, const char *auth,
     }
 }
 
+/* protocol §4.6: subscriptions and members per connection are limited */
 static int presence_full(const rh_conn *c, const rh_chan *ch, const char *user_id)
 {
     size_t max = c->app->max_presence_members;
     return ch && max && ch->members.n >= max && !rh_htab_get(&ch->members, user_id);
 }
 
+/* protocol §4.1: subscribe answers pusher_internal:subscription_succeeded */
 void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
 {
     rh_srv *srv = c->srv;

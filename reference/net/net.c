@@ -1,5 +1,5 @@
 /* rh_net: libwebsockets context on the caller's libuv loop, the rh_srv_io the core writes
- * through, the tick timer, signals and the graceful stop. Owned by the net helper. */
+ * through, the tick timer, signals and the graceful stop. */
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>

@@ -5,8 +5,7 @@
  *
  * Ownership: rh_net_new creates the rh_srv it drives (rh_net_srv gives access, e.g. to set
  * faults) and keeps pointers to cfg, store and log, which must outlive it. rh_net_free frees
- * the server and everything the edge allocated; the caller then closes the loop.
- * Owned by the net helper. */
+ * the server and everything the edge allocated; the caller then closes the loop. */
 #ifndef RH_NET_H
 #define RH_NET_H
 
@@ -16,7 +15,7 @@
 #include <uv.h>
 
 #include "../config/config.h"
-#include "../core/server.h"
+#include "../server/server.h"
 
 /* Leveled logging to stderr; the level is the only state. */
 typedef struct rh_log {

@@ -1,5 +1,5 @@
-/* Internals shared by the files of reference/net (net.c, ws.c, http.c). Owned by the net
- * helper; nothing outside net/ includes this. */
+/* Internals shared by the files of reference/net (net.c, ws.c, http.c); nothing outside net/
+ * includes this. */
 #ifndef RH_NET_INT_H
 #define RH_NET_INT_H
 

@@ -1,6 +1,6 @@
 /* The WebSocket side of the edge: upgrade at /app/{key}, message reassembly, the per
  * connection send queue (one frame per writeable callback) and closing after the queue
- * drains. Owned by the net helper. */
+ * drains. */
 #include <stdlib.h>
 #include <string.h>
 

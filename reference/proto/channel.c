@@ -19,6 +19,7 @@ static void put_err(char *err, size_t errlen, const char *m)
         snprintf(err, errlen, "%s", m);
 }
 
+/* protocol §3.1: channel names: allowed characters, at most 164 bytes */
 int rh_chan_validate(const char *name, size_t len, char *err, size_t errlen)
 {
     if (!name || len == 0) {
@@ -57,6 +58,7 @@ static int has_prefix(const char *name, size_t len, const char *p)
     return len >= n && memcmp(name, p, n) == 0;
 }
 
+/* protocol §3.2: the channel type is given by its prefix */
 rh_chan_type rh_chan_type_of(const char *name, size_t len)
 {
     if (!name)
@@ -88,6 +90,7 @@ int rh_chan_valid_id(const char *id, size_t len)
     return 1;
 }
 
+/* protocol §7: private-workspace.{workspace_id}.thread.{thread_id} */
 int rh_chan_parse_stream(const char *name, size_t len, rh_chan_stream *out, char *err,
                          size_t errlen)
 {

@@ -49,6 +49,7 @@ static void write_evt(jw *w, const void *ctx)
     jw_lit(w, "\"}");
 }
 
+/* protocol §9.1: thread.token.streamed fields and types */
 rh_buf *rh_evt_encode_token(const char *channel, const rh_evt_ids *ids, uint64_t seq,
                             const char *token, size_t token_len)
 {
@@ -58,6 +59,7 @@ rh_buf *rh_evt_encode_token(const char *channel, const rh_evt_ids *ids, uint64_t
     return jw_build(write_evt, &e);
 }
 
+/* protocol §9.2: thread.stream.ended fields and types */
 rh_buf *rh_evt_encode_end(const char *channel, const rh_evt_ids *ids, uint64_t last_seq,
                           const char *reason)
 {

@@ -252,6 +252,7 @@ static int verify_form(rh_form *f, const char *key, const char *secret, const ch
     return rc;
 }
 
+/* protocol §6.1: the request signature: canonical query, body_md5, timestamp window */
 int rh_httpsig_verify(const char *key, const char *secret, const char *method, const char *path,
                       const char *raw_query, const char *body, size_t body_len, long now,
                       long window_s, char *err, size_t errlen)

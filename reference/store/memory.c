@@ -199,6 +199,7 @@ static mem_stream *lookup(mem_store *m, const char *app_id, const char *stream_i
     return find(m, key, kl, key_hash(key, kl));
 }
 
+/* protocol §12.2: start: 201 created, 200 same ids, 409 other ids */
 static void mem_start(rh_store *st, const char *app_id, const rh_store_ids *ids, rh_store_cb cb,
                       void *ud)
 {
@@ -279,6 +280,7 @@ static mem_stream *find_open(rh_store *st, const char *app_id, const char *strea
     return e;
 }
 
+/* protocol §10: seqs are consecutive, strictly increasing, assigned atomically per stream */
 static void mem_append(rh_store *st, const char *app_id, const char *stream_id,
                        const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud)
 {
@@ -314,6 +316,7 @@ static void end_stream(mem_store *m, mem_stream *e, int reason, uint64_t now_ms)
     queue_push(m, e);
 }
 
+/* protocol §11: the first end is recorded; every later end answers that record unchanged */
 static void mem_end(rh_store *st, const char *app_id, const char *stream_id, int reason,
                     uint64_t now_ms, rh_store_cb cb, void *ud)
 {
@@ -351,6 +354,7 @@ static void mem_get(rh_store *st, const char *app_id, const char *stream_id, rh_
     reply(cb, ud, e ? RH_STORE_OK : RH_STORE_NOT_FOUND, e, 0, NULL);
 }
 
+/* protocol §12.6: the kept tokens after after_seq, consecutive, in seq order */
 static void mem_replay(rh_store *st, const char *app_id, const char *stream_id, uint64_t after_seq,
                        size_t limit, rh_store_cb cb, void *ud)
 {
@@ -399,6 +403,7 @@ static void remove_stream(mem_store *m, mem_stream *e)
     free(e);
 }
 
+/* protocol §12.5: ended streams expire after ended_ttl */
 static void mem_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud)
 {
     mem_store *m = (mem_store *)st;

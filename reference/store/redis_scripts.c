@@ -31,6 +31,7 @@
     "             f(h[2]), f(h[3]), f(h[4]), f(h[5]), f(reason)}))\n"                              \
     "end\n"
 
+/* protocol §12.2: start: created, same ids, other ids */
 static const char start_lua[] =
     PRELUDE "if redis.call('EXISTS', K) == 1 then\n"
             "  local h = redis.call('HMGET', K, 'ws', 'th', 'run')\n"
@@ -46,6 +47,7 @@ static const char start_lua[] =
             "return st(0)\n";
 
 /* ARGV: app, bus channel, replay_tokens, replay_bytes, have_text (1/0), n, tokens... */
+/* protocol §10: seqs are consecutive, strictly increasing, assigned atomically per stream */
 static const char append_lua[] =
     PRELUDE "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
             "if redis.call('HGET', K, 'ended') == '1' then return st(-3) end\n"
@@ -80,6 +82,7 @@ static const char append_lua[] =
             "return st(0, first)\n";
 
 /* ARGV: app, bus channel, reason, ended_ttl_ms. The first end wins; it alone publishes. */
+/* protocol §11: the first end is recorded; every later end answers that record unchanged */
 static const char end_lua[] =
     PRELUDE "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
             "if redis.call('HGET', K, 'ended') == '1' then return st(2) end\n"
@@ -93,6 +96,7 @@ static const char get_lua[] = PRELUDE "if redis.call('EXISTS', K) == 0 then retu
                                       "return st(0)\n";
 
 /* ARGV: after_seq, limit. Answers first (r[9]) = the seq of the first token given. */
+/* protocol §12.6: the kept tokens after after_seq, consecutive, in seq order */
 static const char replay_lua[] =
     PRELUDE "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
             "local r = st(0)\n"

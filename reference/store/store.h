@@ -1,9 +1,9 @@
 /* rh_store: where stream state lives (sequence counters, the end rule, ended-state expiry).
- * The embedded in-memory store is the default; a Redis store (later) implements the same
- * operations asynchronously, so every operation answers through a callback, which the
- * memory store calls before returning.
+ * The embedded in-memory store is the default; the Redis store (store/redis.h) implements
+ * the same operations asynchronously, so every operation answers through a callback, which
+ * the memory store calls before returning.
  *
- * Owned by store/ (the table) and api/ (its only caller). Streams are keyed by
+ * The table is store/'s; api/ is its only caller. Streams are keyed by
  * (app id, stream id). The store decides everything that must be atomic across producers
  * and nodes: seq assignment (append reserves first..last in one step) and the end rule (the
  * first end wins and records last_seq, reason and ended_at; later ends read that record).

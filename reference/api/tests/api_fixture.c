@@ -7,14 +7,17 @@
 #include "proto/httpsig.h"
 #include "proto/message.h"
 #include "proto/sign.h"
+#include "testing/failmalloc.h"
 
 static int io_send(void *ud, void *h, rh_buf *frame)
 {
     fx *f = ud;
     if (f->nframes == FX_MAX_FRAMES)
         return -1;
+    tm_pause(); /* the edge's own copy: not an allocation of the server */
     f->frames[f->nframes].h = h;
     f->frames[f->nframes].text = strndup(frame->data, frame->len);
+    tm_resume();
     f->nframes++;
     return 0;
 }
@@ -197,10 +200,12 @@ static void on_done(void *ud, const rh_http_resp *r)
         f->answer_frames[f->nanswers] = f->nframes;
         f->nanswers++;
     }
+    tm_pause();
     free(f->body);
     f->body = strndup(r->body, r->body_len);
     cJSON_Delete(f->json);
     f->json = cJSON_Parse(f->body);
+    tm_resume();
 }
 
 int fx_http_raw(fx *f, const char *method, const char *path, const char *query, const char *body,

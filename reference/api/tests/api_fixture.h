@@ -9,7 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "config/config.h"
-#include "core/server.h"
+#include "server/server.h"
 #include "store/store.h"
 
 #define FX_MAX_FRAMES  512

@@ -45,6 +45,7 @@ static void tokens_of(const cJSON *o, char *out, size_t outlen)
     }
 }
 
+/* protocol §12.6: unit test */
 static void test_answers_tokens_after_seq(void **state)
 {
     (void)state;

@@ -86,6 +86,7 @@ static void test_double_decode_fault(void **state)
 }
 #endif
 
+/* protocol §6.1: unit test */
 static void test_signature_failures(void **state)
 {
     fx *f = *state;
@@ -173,6 +174,7 @@ static void test_signature_failures(void **state)
     free(tampered);
 }
 
+/* protocol §6.2: unit test */
 static void test_events_publish_and_exclusion(void **state)
 {
     fx *f = *state;
@@ -213,6 +215,7 @@ static void test_events_publish_and_exclusion(void **state)
     assert_error_body(f, 400, NULL);
 }
 
+/* protocol §6.6: unit test */
 static void test_events_limits(void **state)
 {
     fx *f = *state;
@@ -257,6 +260,7 @@ static void test_events_limits(void **state)
     assert_error_body(f, 400, NULL);
 }
 
+/* protocol §6.3: unit test */
 static void test_batch_events(void **state)
 {
     fx *f = *state;
@@ -299,6 +303,7 @@ static void test_batch_events(void **state)
     assert_error_body(f, 400, NULL);
 }
 
+/* protocol §6.4: unit test */
 static void test_channel_queries(void **state)
 {
     fx *f = *state;
@@ -363,6 +368,7 @@ static int auth(fx *f, const char *bearer, const char *body, const char *ctype)
 
 static const char *FORM_CT = "application/x-www-form-urlencoded";
 
+/* protocol §8.1: unit test */
 static void test_authorizer(void **state)
 {
     fx *f = *state;
@@ -447,6 +453,7 @@ static void test_authorizer(void **state)
 }
 
 /* A signature from the authorizer lets a real connection subscribe. */
+/* protocol §8.2: unit test */
 static void test_authorizer_signature_subscribes(void **state)
 {
     fx *f = *state;

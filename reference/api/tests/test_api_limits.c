@@ -12,6 +12,7 @@
 
 #define EV "{\"name\":\"e\",\"channel\":\"news\",\"data\":\"1\"}"
 
+/* protocol §6.6: unit test */
 static void test_rate_limit(void **state)
 {
     (void)state;

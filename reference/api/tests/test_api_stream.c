@@ -38,6 +38,7 @@ static const char *str(const cJSON *o, const char *k)
     return s ? s : "(none)";
 }
 
+/* protocol §12.2: unit test */
 static void test_start(void **state)
 {
     fx *f = *state;
@@ -88,6 +89,7 @@ static void check_token(const cJSON *frame, int64_t seq, const char *token)
     cJSON_Delete(d);
 }
 
+/* protocol §10: unit test */
 static void test_tokens_in_order(void **state)
 {
     fx *f = *state;
@@ -130,6 +132,7 @@ static void test_tokens_in_order(void **state)
     assert_null(cJSON_GetObjectItem(f->json, "reason"));
 }
 
+/* protocol §12.3: unit test */
 static void test_tokens_errors(void **state)
 {
     fx *f = *state;
@@ -176,6 +179,7 @@ static void test_tokens_errors(void **state)
     fx_delete_all(fr, n);
 }
 
+/* protocol §11: unit test */
 static void test_end_idempotent(void **state)
 {
     fx *f = *state;
@@ -242,6 +246,7 @@ static void test_end_empty_stream_default_reason(void **state)
     cJSON_Delete(fr[0]);
 }
 
+/* protocol §12.5: unit test */
 static void test_get_and_expiry(void **state)
 {
     fx *f = *state;

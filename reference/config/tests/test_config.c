@@ -76,6 +76,7 @@ static void check_defaults(const rh_cfg *c)
     assert_string_equal(c->users[1].workspaces[0], "globex");
 }
 
+/* protocol §13: unit test */
 static void test_defaults(void **state)
 {
     (void)state;

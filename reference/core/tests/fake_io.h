@@ -10,7 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/hub.h"
-#include "core/server.h"
+#include "server/server.h"
 #include "core/srv.h"
 
 #define FK_MAX_CONNS  64

@@ -7,6 +7,7 @@
 
 #define PRIV "private-chat"
 
+/* protocol §5: unit test */
 static void test_relay(void **state)
 {
     (void)state;

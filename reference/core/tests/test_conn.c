@@ -17,6 +17,7 @@ static int matches(const char *re, const char *s)
     return ok;
 }
 
+/* protocol §2.2: unit test */
 static void test_handshake(void **state)
 {
     (void)state;
@@ -61,6 +62,7 @@ static void test_activity_timeout_from_cfg(void **state)
     fk_free(f);
 }
 
+/* protocol §2.2: unit test */
 static void test_socket_ids_unique(void **state)
 {
     (void)state;
@@ -75,6 +77,7 @@ static void test_socket_ids_unique(void **state)
     fk_free(f);
 }
 
+/* protocol §2.1: unit test */
 static void test_unknown_key(void **state)
 {
     (void)state;
@@ -105,6 +108,7 @@ static void test_random_failure(void **state)
     fk_free(f);
 }
 
+/* protocol §2.4: unit test */
 static void test_ping_pong(void **state)
 {
     (void)state;
@@ -121,6 +125,7 @@ static void test_ping_pong(void **state)
     fk_free(f);
 }
 
+/* protocol §2.4: unit test */
 static void test_heartbeat(void **state)
 {
     (void)state;
@@ -190,6 +195,7 @@ static void expect_4200(fk *f, int i, const char *msg)
     assert_string_equal(fk_event(f, i, -1), "pusher:pong");
 }
 
+/* protocol §2.6: unit test */
 static void test_malformed(void **state)
 {
     (void)state;
@@ -251,6 +257,7 @@ static void test_malformed(void **state)
     fk_free(f);
 }
 
+/* protocol §2.3: unit test */
 static void test_binary_and_size(void **state)
 {
     (void)state;
@@ -280,6 +287,7 @@ static void test_binary_and_size(void **state)
     fk_free(f);
 }
 
+/* protocol §2.5: unit test */
 static void test_shutdown(void **state)
 {
     (void)state;

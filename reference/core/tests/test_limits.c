@@ -67,6 +67,7 @@ static void test_origin_allowlist(void **state)
     fk_free(f);
 }
 
+/* protocol §4.6: unit test */
 static void test_subscription_limit(void **state)
 {
     (void)state;

@@ -36,6 +36,7 @@ static void assert_ids(const cJSON *p, const char *const *ids, int n)
     }
 }
 
+/* protocol §4.3: unit test */
 static void test_members(void **state)
 {
     (void)state;

@@ -44,6 +44,7 @@ static void assert_sub_error(fk *f, int i, int n, const char *channel, const cha
     cJSON_Delete(j);
 }
 
+/* protocol §4.1: unit test */
 static void test_public(void **state)
 {
     (void)state;
@@ -98,6 +99,7 @@ static void test_invalid_names(void **state)
     fk_free(f);
 }
 
+/* protocol §4.2: unit test */
 static void test_private_good(void **state)
 {
     (void)state;
@@ -128,6 +130,7 @@ static void refused(fk *f, int i, const char *ch, const char *auth, const char *
     assert_int_equal(f->conns[i].close_code, 0);
 }
 
+/* protocol §4.5: unit test */
 static void test_private_bad(void **state)
 {
     (void)state;
@@ -167,6 +170,7 @@ static void test_private_bad(void **state)
     fk_free(f);
 }
 
+/* protocol §4.4: unit test */
 static void test_unsubscribe(void **state)
 {
     (void)state;

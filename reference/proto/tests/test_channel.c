@@ -11,6 +11,7 @@ static int validate(const char *s, size_t n)
     return rc;
 }
 
+/* protocol §3.1: unit test */
 static void test_validate(void **state)
 {
     (void)state;
@@ -46,6 +47,7 @@ static void test_length(void **state)
     assert_non_null(strstr(err, "165 bytes"));
 }
 
+/* protocol §3.2: unit test */
 static void test_type(void **state)
 {
     (void)state;
@@ -82,6 +84,7 @@ static void test_valid_id(void **state)
     assert_false(rh_chan_valid_id("a\0", 2));
 }
 
+/* protocol §7: unit test */
 static void test_parse_stream(void **state)
 {
     (void)state;

@@ -85,6 +85,7 @@ static int tokens(const char *body, size_t max, rh_ctl_tokens *t)
     return rc;
 }
 
+/* protocol §12.3: unit test */
 static void test_tokens(void **state)
 {
     (void)state;
@@ -151,6 +152,7 @@ static void test_tokens_count_limit(void **state)
     free(body);
 }
 
+/* protocol §12.4: unit test */
 static void test_end(void **state)
 {
     (void)state;

@@ -27,6 +27,7 @@ static cJSON *inner_of(rh_buf *b, const char *event, cJSON **outer)
     return inner;
 }
 
+/* protocol §9.1: unit test */
 static void test_token(void **state)
 {
     (void)state;
@@ -80,6 +81,7 @@ static void test_token_edge(void **state)
     assert_null(rh_evt_encode_token(CHAN, &IDS, 1, NULL, 1));
 }
 
+/* protocol §9.2: unit test */
 static void test_end(void **state)
 {
     (void)state;

@@ -19,6 +19,7 @@ static int verify(const char *query, const char *body, long now, long window, ch
                              body ? strlen(body) : 0, now, window, err, errlen);
 }
 
+/* protocol §6.1: unit test */
 static void test_vector(void **state)
 {
     (void)state;

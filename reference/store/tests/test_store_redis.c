@@ -178,6 +178,7 @@ static void test_scripts_publish_on_the_bus(void **state)
 }
 
 /* Two nodes appending to one stream, interleaved: disjoint consecutive ranges. */
+/* protocol §15: unit test */
 static void test_two_nodes_share_one_counter(void **state)
 {
     rh_fx *a = *state;

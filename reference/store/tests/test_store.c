@@ -117,6 +117,7 @@ static void test_start_created_exists_conflict(void **state)
     assert_count(f, 2);
 }
 
+/* protocol §10: unit test */
 static void test_append_assigns_ranges(void **state)
 {
     rh_fx *f = *state;
@@ -139,6 +140,7 @@ static void test_append_assigns_ranges(void **state)
     assert_int_equal(rh_fx_get(st, "app", "s1").s.last_seq, 6);
 }
 
+/* protocol §11: unit test */
 static void test_end_first_wins(void **state)
 {
     rh_fx *f = *state;
@@ -199,6 +201,7 @@ static void redis_native_expiry(rh_fx *f)
     assert_int_equal(s.s.last_seq, 0);
 }
 
+/* protocol §12.5: unit test */
 static void test_expire_after_ttl(void **state)
 {
     rh_fx *f = *state;
@@ -322,6 +325,7 @@ static replayed replay(rh_store *st, const char *sid, uint64_t after, size_t lim
 
 /* Kept tokens are consecutive, end at last_seq, and are trimmed by count and by bytes (setup:
  * 4 tokens, 10 bytes), the newest always kept. */
+/* protocol §12.6: unit test */
 static void test_replay_keeps_recent(void **state)
 {
     rh_fx *f = *state;
