@@ -229,12 +229,13 @@ rc_producer *rc_prod_start(const char *cmd, char *err, size_t errlen)
     cJSON_AddStringToObject(hello, "protocol", RC_PP_VERSION);
     int rv = call(p, hello, PROD_HELLO_MS, &a, NULL, 0, sub, sizeof sub);
     cJSON_Delete(hello);
-    if (rv == 0 && a.status != 200)
-        snprintf(sub, sizeof sub, "hello answered status %d, not 200", a.status), rv = -1;
-    else if (rv == 0)
-        rv = rc_pp_check_hello(a.body, sub, sizeof sub);
-    if (rv == 0)
+    if (rv == 0) { /* an answer came: judged, then freed whatever it says */
+        if (a.status != 200)
+            snprintf(sub, sizeof sub, "hello answered status %d, not 200", a.status), rv = -1;
+        else
+            rv = rc_pp_check_hello(a.body, sub, sizeof sub);
         rc_pp_answer_free(&a);
+    }
     if (rv < 0) {
         snprintf(err, errlen, "producer driver \"%s\": %s", cmd, sub);
         rc_prod_stop(p);

@@ -121,7 +121,9 @@ static void test_answers(void **state)
     assert_int_equal(rc_pp_parse_answer("hello", &a, err, sizeof err), -1);
     assert_non_null(strstr(err, "not a protocol answer"));
     assert_int_equal(rc_pp_parse_answer("{\"id\":1.5,\"status\":200}", &a, err, sizeof err), -1);
-    char *line = rc_pp_request_line(7, cJSON_Parse("{\"op\":\"state\"}"));
+    cJSON *op = cJSON_Parse("{\"op\":\"state\"}");
+    char *line = rc_pp_request_line(7, op);
+    cJSON_Delete(op);
     assert_non_null(strstr(line, "\"id\":7"));
     assert_int_equal(line[strlen(line) - 1], '\n');
     free(line);
