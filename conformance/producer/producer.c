@@ -150,6 +150,8 @@ static int call(rc_producer *p, const cJSON *op, int timeout_ms, rc_pp_answer *a
         goto out;
     }
     w.next = p->waiting;
+    /* w stays on the list only until this function unlinks it below, before returning */
+    // cppcheck-suppress autoVariables
     p->waiting = &w;
     /* written without mu, so the reader can deliver answers while a write blocks on a full
      * pipe */

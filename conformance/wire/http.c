@@ -205,7 +205,8 @@ size_t rw_http_format(char *out, size_t cap, const rw_http_req *r)
 
 char *rw_http_format_alloc(const rw_http_req *r, size_t *len)
 {
-    size_t n = rw_http_format(NULL, 0, r);
+    char probe[1]; /* measures, like snprintf with cap 1 */
+    size_t n = rw_http_format(probe, sizeof probe, r);
     char *out = malloc(n + 1);
     if (out && rw_http_format(out, n + 1, r) != n) {
         free(out);

@@ -199,9 +199,9 @@ static void test_reserved_names(void **state)
 
     rh_trig_batch b;
     char err[200] = "";
-    const char *batch = "{\"batch\":[{\"name\":\"ok\",\"channel\":\"a\",\"data\":\"x\"},"
-                        "{\"name\":\"pusher:ping\",\"channel\":\"a\",\"data\":\"x\"}]}";
-    assert_int_equal(rh_trig_parse_batch(batch, strlen(batch), NULL, &b, err, sizeof err),
+    const char *body = "{\"batch\":[{\"name\":\"ok\",\"channel\":\"a\",\"data\":\"x\"},"
+                       "{\"name\":\"pusher:ping\",\"channel\":\"a\",\"data\":\"x\"}]}";
+    assert_int_equal(rh_trig_parse_batch(body, strlen(body), NULL, &b, err, sizeof err),
                      RH_TRIG_ERR_RESERVED);
     assert_non_null(strstr(err, "batch[1]"));
     assert_int_equal(b.n, 0);
