@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "stream_common.h"
+#include "wire/clock.h"
 
 #define N_SUBS        3
 #define N_ENDERS      10
@@ -300,13 +301,6 @@ static void *race(void *arg)
     return NULL;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
-
 static void end_races_tokens(rc_ctx *ctx)
 {
     rc_sc_stream s;
@@ -329,7 +323,7 @@ static void end_races_tokens(rc_ctx *ctx)
             break;
         started++;
     }
-    sleep_ms(30);
+    rw_sleep_ms(30);
     ended = rc_sc_end(ctx, s.stream, "cancelled", NULL, &last, NULL, 0);
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);

@@ -10,24 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "stream_common.h"
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
-
-static int get_status(rc_ctx *ctx, const char *stream)
-{
-    rc_http_resp r = {0};
-    int st;
-    if (rc_stream_get(ctx, stream, &r) < 0)
-        return -1;
-    st = r.status;
-    rc_http_resp_free(&r);
-    return st;
-}
+#include "wire/clock.h"
 
 static void end_answer(rc_ctx *ctx)
 {
@@ -121,7 +104,7 @@ static void get_state(rc_ctx *ctx)
     long long exp = -1, end_last = -1;
     int st;
     rc_sc_new(ctx, &u);
-    st = get_status(ctx, u.stream);
+    st = rc_sc_get_status(ctx, u.stream);
     RC_CHECK(ctx, st == 404 || st < 0, "GET of an unknown stream answered %d, not 404", st);
     if (!(sub = rc_sc_start_sub(ctx, &s)) || !get_is(ctx, &s, "open", 0, NULL, NULL) ||
         !rc_sc_send_same(ctx, s.stream, "g", 5))
@@ -146,7 +129,7 @@ static void ended_kept(rc_ctx *ctx)
         !rc_sc_end(ctx, s.stream, "completed", NULL, NULL, NULL, 0) ||
         !get_is(ctx, &s, "ended", 1, "completed", &exp))
         return;
-    sleep_ms(300);
+    rw_sleep_ms(300);
     if (!rc_sc_end(ctx, s.stream, "failed", &already, &last, NULL, 0))
         return;
     RC_CHECK(ctx, already && last == 1,
@@ -201,7 +184,7 @@ static void expiry(rc_ctx *ctx)
         rc_http_resp_free(&g);
         if (st != 200 || !rc_ok(ctx))
             break;
-        sleep_ms(200);
+        rw_sleep_ms(200);
         waited += 200;
     }
     if (!rc_ok(ctx))

@@ -24,17 +24,6 @@ static int raw_tokens(rc_ctx *ctx, const char *stream, const char *body, int wan
     return ok;
 }
 
-static int get_status(rc_ctx *ctx, const char *stream)
-{
-    rc_http_resp r = {0};
-    int st;
-    if (rc_stream_get(ctx, stream, &r) < 0)
-        return -1;
-    st = r.status;
-    rc_http_resp_free(&r);
-    return st;
-}
-
 /* After refused token requests: last_seq still 0, nothing broadcast, and the next valid token
  * gets seq 1 (no seq was consumed). */
 static void nothing_consumed(rc_ctx *ctx, const rc_sc_stream *s, rc_pconn *sub)
@@ -95,7 +84,7 @@ static void unknown_ended(rc_ctx *ctx)
     rc_http_resp_free(&r);
     if (!st)
         return;
-    st = get_status(ctx, u.stream);
+    st = rc_sc_get_status(ctx, u.stream);
     RC_CHECK(ctx, st == 404 || st < 0, "GET of a stream never started answered %d, not 404", st);
     if (!rc_sc_start(ctx, &s) || !rc_sc_end(ctx, s.stream, NULL, NULL, NULL, NULL, 0))
         return;

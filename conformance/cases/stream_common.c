@@ -331,3 +331,13 @@ int rc_sc_json_str(const char *s, char *out, size_t outlen)
     cJSON_Delete(j);
     return rv;
 }
+
+int rc_sc_get_status(rc_ctx *ctx, const char *stream)
+{
+    rc_http_resp r = {0};
+    if (rc_stream_get(ctx, stream, &r) < 0)
+        return -1;
+    int st = r.status;
+    rc_http_resp_free(&r);
+    return st;
+}

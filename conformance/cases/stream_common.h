@@ -118,5 +118,7 @@ void rc_sc_recv_free(rc_sc_recv *r);
 int rc_sc_valid_reason(const char *r);
 /* JSON-escaped copy of s into out ("..." with quotes). 0 ok, -1 too small. */
 int rc_sc_json_str(const char *s, char *out, size_t outlen);
+/* The HTTP status of GET .../streams/{stream} (the body dropped); -1 after rc_error. */
+int rc_sc_get_status(rc_ctx *ctx, const char *stream);
 
 #endif

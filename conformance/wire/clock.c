@@ -28,3 +28,10 @@ int rw_left_ms(int64_t deadline_ns)
     d = (d + 999999) / 1000000LL;
     return d > 0x7fffffff ? 0x7fffffff : (int)d;
 }
+
+void rw_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
