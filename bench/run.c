@@ -307,7 +307,14 @@ static int setup(rb_run *r, const rb_opts *o)
         rb_stream *s = &r->streams[i];
         snprintf(s->sid, sizeof(s->sid), "%ss%d", prefix, i);
         snprintf(s->thread, sizeof(s->thread), "%st%d", prefix, i);
-        snprintf(s->channel, sizeof(s->channel), "private-workspace.bench.thread.%s", s->thread);
+        /* Through the control API tokens go to the stream channel; through the Pusher HTTP
+         * API to a plain private channel, since a server that numbers its own streams refuses
+         * stream events published by anyone else on a stream channel (protocol §9.3). */
+        if (o->control)
+            snprintf(s->channel, sizeof(s->channel), "private-workspace.bench.thread.%s",
+                     s->thread);
+        else
+            snprintf(s->channel, sizeof(s->channel), "private-bench.%s", s->thread);
         s->nsubs = per;
         if (rb_scen_publishes(o) && !(s->ring = calloc(RB_RING, sizeof(rb_sent))))
             return -1;

@@ -297,7 +297,8 @@ int rc_next(rc_ctx *ctx, rc_pconn *pc, const char *who, const rc_pmsg **out)
     }
 }
 
-int rc_await_refusal(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel)
+/* soft: an accepted subscription is a SHOULD-level slip (2) instead of a FAIL (0). */
+static int await_refusal(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel, int soft)
 {
     long long end = now_ms() + clamp_wait(ctx, RC_WAIT_MS);
     for (;;) {
@@ -310,6 +311,10 @@ int rc_await_refusal(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *cha
             if (m->event && strcmp(m->event, "pusher_internal:subscription_succeeded") == 0 &&
                 m->channel && strcmp(m->channel, channel) == 0) {
                 rc_expect_seen(ctx, "pusher:subscription_error or pusher:error 4009", m->raw);
+                if (soft) {
+                    rc_fail_should(ctx, "%s: subscription to %s was accepted", who, channel);
+                    return 2;
+                }
                 rc_fail(ctx, "%s: subscription to %s was accepted", who, channel);
                 return 0;
             }
@@ -333,6 +338,28 @@ int rc_await_refusal(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *cha
                 rc == 0 ? "timeout" : "connection closed");
         return 0;
     }
+}
+
+int rc_await_refusal(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel)
+{
+    return await_refusal(ctx, pc, who, channel, 0);
+}
+
+int rc_await_refusal_should(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel)
+{
+    return await_refusal(ctx, pc, who, channel, 1);
+}
+
+int rc_expect_status_should(rc_ctx *ctx, const rc_http_resp *resp, int status, const char *what)
+{
+    if (resp->status == status)
+        return 1;
+    char exp[32], seen[512];
+    snprintf(exp, sizeof exp, "HTTP %d", status);
+    snprintf(seen, sizeof seen, "HTTP %d %.400s", resp->status, resp->body ? resp->body : "");
+    rc_expect_seen(ctx, exp, seen);
+    rc_fail_should(ctx, "%s: expected HTTP %d, got %d", what, status, resp->status);
+    return 0;
 }
 
 static int about(const rc_pmsg *m, const char *channel)

@@ -61,6 +61,8 @@ int rc_publish(rc_ctx *ctx, const char *channel, const char *name, const char *d
 int rc_http_success(const rc_http_resp *resp);
 /* Requires status; on mismatch rc_fail naming what and the body. 1 ok. */
 int rc_expect_status(rc_ctx *ctx, const rc_http_resp *resp, int status, const char *what);
+/* The same at SHOULD level (rc_fail_should): for a status the contract leaves open. */
+int rc_expect_status_should(rc_ctx *ctx, const rc_http_resp *resp, int status, const char *what);
 
 /* The code of a pusher:error (data object or JSON string); 1 when present as an integer. */
 int rc_error_code(const rc_pmsg *m, long long *code);
@@ -79,6 +81,9 @@ int rc_next(rc_ctx *ctx, rc_pconn *pc, const char *who, const rc_pmsg **out);
  * connection closes, or nothing comes. A pusher:error of another code than 4009 counts as a
  * refusal with a SHOULD-level note about its form. 1 refused. */
 int rc_await_refusal(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel);
+/* The same where the refusal is only a SHOULD: an accepted subscription is rc_fail_should and
+ * returns 2 (the caller then knows pc is subscribed); a close or silence is still rc_fail. */
+int rc_await_refusal_should(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel);
 /* Requires that for ms no message arrives about channel (NULL: no message at all except
  * pusher:ping/pong), and that the connection stays open. 1 ok, 0 after rc_fail. */
 int rc_quiet(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel, int ms);

@@ -209,8 +209,8 @@ const rc_case rc_cases_s02_heartbeat[] = {
     {
         .id = "pusher/2.4/server-ping",
         .section = "2.4",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
         .title = "The server pings a silent client",
         .requirement =
             "After activity_timeout seconds without client activity the server sends pusher:ping "

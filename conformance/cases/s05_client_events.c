@@ -331,8 +331,8 @@ const rc_case rc_cases_s05_client_events[] = {
     {
         .id = "pusher/5/public-channel-rejected",
         .section = "5",
-        .level = RC_MUST,
-        .basis = RC_CONTRACT,
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
         .title = "client events on public channels are rejected",
         .requirement =
             "Client events are accepted on private and presence channels only: on a public channel "

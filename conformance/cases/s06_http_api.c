@@ -72,14 +72,16 @@ static void sig_case(rc_ctx *ctx, enum sig_fault how)
     if (rc_http(ctx, "POST", url, "Content-Type: application/json\r\n", body, strlen(body), &r) !=
         0)
         goto out;
-    int ok = rc_expect_status(ctx, &r, how == UNKNOWN_APP ? 404 : 401, "forged publish");
+    /* The status is the spec's choice (soketi answers 200 with the error in its body: a server
+     * divergence, NON-STRICT by contract.md 2); that the forged request has no effect is the
+     * contract's, checked by the probe whatever the status. */
+    int ok = rc_expect_status_should(ctx, &r, how == UNKNOWN_APP ? 404 : 401, "forged publish");
     if (ok && (!r.json || !rc_json_str(r.json, "error"))) {
         rc_expect_seen(ctx, "{\"error\":\"...\",\"code\":N}", r.body);
         rc_fail_should(ctx, "the error answer is not a JSON body naming the error");
     }
     rc_http_resp_free(&r);
-    if (ok)
-        rc_next_is_probe(ctx, sub, "subscriber", ch);
+    rc_next_is_probe(ctx, sub, "subscriber (after the forged publish)", ch);
 out:
     free(q);
     free(body);
@@ -133,7 +135,8 @@ static void run_exact(rc_ctx *ctx)
         /* The first goes out as pusher-http-php sends one channel: "channel", singular. */
         if (rc_publish_req(ctx, &c, 1, i == 0, ev[i].name, ev[i].data, NULL, &r) != 0)
             return;
-        int ok = rc_http_success(&r);
+        /* a 2xx whose body names an error is a refusal too (soketi answers its refusals so) */
+        int ok = rc_http_success(&r) && !(r.json && rc_json_str(r.json, "error"));
         if (!ok) {
             rc_expect_seen(ctx, "HTTP 200 with {} (or {\"ok\":true})", r.body ? r.body : "");
             /* Empty data is valid but soketi treats it as missing. */
@@ -365,8 +368,10 @@ const rc_case rc_cases_s06_http_api[] = {
         .level = RC_MUST,
         .basis = RC_CONTRACT,
         .title = "an unsigned request is refused with 401",
-        .requirement = "An HTTP API request without auth_key, auth_timestamp, auth_version and "
-                       "auth_signature is answered 401 and has no effect.",
+        .requirement =
+            "An HTTP API request without auth_key, auth_timestamp, auth_version and "
+            "auth_signature has no effect (MUST) and is answered 401 (SHOULD: soketi answers 200 "
+            "with the error in its body).",
         .tags = HTTP,
         .run = run_unsigned,
     },
@@ -378,7 +383,7 @@ const rc_case rc_cases_s06_http_api[] = {
         .basis = RC_CONTRACT,
         .title = "a wrong auth_signature is refused with 401",
         .requirement = "An HTTP API request whose auth_signature is not HMAC-SHA256(secret, "
-                       "METHOD\\nPATH\\nQUERY) is answered 401 and has no effect.",
+                       "METHOD\\nPATH\\nQUERY) has no effect (MUST) and is answered 401 (SHOULD).",
         .tags = HTTP,
         .run = run_bad_signature,
     },
@@ -415,7 +420,7 @@ const rc_case rc_cases_s06_http_api[] = {
         .basis = RC_CONTRACT,
         .title = "a body not matching body_md5 is refused",
         .requirement = "An HTTP API request whose body is not the one body_md5 was computed over "
-                       "is answered 401 and has no effect.",
+                       "has no effect (MUST) and is answered 401 (SHOULD).",
         .tags = HTTP,
         .run = run_body_md5,
     },
@@ -427,8 +432,8 @@ const rc_case rc_cases_s06_http_api[] = {
         .basis = RC_CONTRACT,
         .title = "an unknown app id is answered 404",
         .requirement =
-            "An HTTP API request for an app id the server does not know is answered 404 and has no "
-            "effect on any app.",
+            "An HTTP API request for an app id the server does not know has no effect on any app "
+            "(MUST) and is answered 404 (SHOULD).",
         .tags = HTTP,
         .run = run_unknown_app,
     },

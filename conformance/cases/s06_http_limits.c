@@ -1,6 +1,7 @@
 /* Pusher profile, section 6.6: the HTTP API's limits and status codes (channels per event,
- * events per batch, data size, data type). A refusal is never a 2xx (MUST); the size limit is
- * the server's declared one, else Pusher's 10240, and a different one is only SHOULD. */
+ * events per batch, data size, data type). A refused request delivers nothing (MUST); its
+ * status, and a limit other than Pusher's, are SHOULD: soketi answers its refusals with 200
+ * and the error in the body, a server divergence that contract.md 2 makes NON-STRICT. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,9 @@
 
 #include "common.h"
 
+/* A 2xx answer to a request that had to be refused: NON-STRICT either way, since clients
+ * that check the status take such a refusal for a success (6.6.2) and a server that published
+ * it has a larger limit than the spec's (14.1). */
 static void judge_success_answer(rc_ctx *ctx, const rc_http_resp *r, int want, rc_pconn *sub,
                                  const char *ch, const char *what)
 {
@@ -21,8 +25,9 @@ static void judge_success_answer(rc_ctx *ctx, const rc_http_resp *r, int want, r
         return;
     rc_expect_seen(ctx, exp, seen);
     if (m->event && strcmp(m->event, "probe") == 0)
-        rc_fail(ctx, "%s: refused (nothing delivered) but answered HTTP %d, a success status", what,
-                r->status);
+        rc_fail_should(ctx,
+                       "%s: refused (nothing delivered) but answered HTTP %d, a success status",
+                       what, r->status);
     else
         rc_fail_should(ctx, "%s: accepted and delivered (HTTP %d), not answered %d", what,
                        r->status, want);
@@ -210,7 +215,8 @@ const rc_case rc_cases_s06_http_limits[] = {
         .title = "an event to more than 100 channels is refused",
         .requirement =
             "POST /apps/{id}/events accepts up to 100 channels and answers 400 (SHOULD), "
-            "delivering nothing, for more; a refusal is never answered with a 2xx status.",
+            "delivering nothing, for more; a refusal SHOULD NOT be answered with a 2xx status "
+            "(soketi answers 200 with the error in its body).",
         .tags = "needs:http-api",
         .run = too_many_channels,
     },
@@ -223,7 +229,8 @@ const rc_case rc_cases_s06_http_limits[] = {
         .title = "a batch of more than 10 events is refused",
         .requirement =
             "POST /apps/{id}/batch_events accepts up to 10 items and answers 400 (SHOULD), "
-            "delivering nothing, for more; a refusal is never answered with a 2xx status.",
+            "delivering nothing, for more; a refusal SHOULD NOT be answered with a 2xx status "
+            "(soketi answers 200 with the error in its body).",
         .tags = "needs:http-api",
         .run = batch_too_large,
     },
