@@ -133,6 +133,18 @@ void rc_http_resp_free(rc_http_resp *resp);
 /* Header value (case-insensitive name) into out; 1 found, 0 absent. */
 int rc_http_header(const rc_http_resp *resp, const char *name, char *out, size_t outlen);
 
+/* What a raw exchange got back: every byte until the server closed (closed 1) or wait_ms
+ * ended (closed 0). data is heap, NUL-terminated (rc_raw_resp_free). */
+typedef struct rc_raw_resp {
+    char *data;
+    size_t len;
+    int closed;
+} rc_raw_resp;
+/* Sends len bytes of req as they are on a fresh connection to the main URL and reads until
+ * the server closes or wait_ms pass. 0, or -1 after rc_error (cannot connect or send). */
+int rc_http_raw(rc_ctx *ctx, const void *req, size_t len, int wait_ms, rc_raw_resp *out);
+void rc_raw_resp_free(rc_raw_resp *r);
+
 /* --- Control API helpers (stream profile) ---------------------------------------------- */
 /* POST /apps/{id}/streams; fills resp. */
 int rc_stream_start(rc_ctx *ctx, const char *workspace, const char *thread, const char *run,

@@ -26,7 +26,8 @@
     X(stream_end)                                                                                  \
     X(stream_control)                                                                              \
     X(stream_replay)                                                                               \
-    X(stream_http_api)
+    X(stream_http_api)                                                                             \
+    X(pusher_edge)
 
 RC_TABLES(RC_TABLE)
 

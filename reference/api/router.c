@@ -287,9 +287,12 @@ static int hexval(char c)
     return -1;
 }
 
-/* Splits the path into percent-decoded segments. -1 for an empty segment, a bad escape, a
- * decoded NUL or '/', or too many / too long segments: no route has them. */
-static int split_path(const char *path, char segs[MAX_SEGS][SEG_MAX], int *nsegs)
+/* Splits the path into segments. The edge hands the path over already percent-decoded
+ * (libwebsockets decodes it), so nothing is decoded here: decoding again would route
+ * "/%256Detrics" to /metrics behind a proxy that denies /metrics. decode is only set by the
+ * path-double-decode fault. -1 for an empty segment, a bad escape, a decoded NUL or '/', or
+ * too many / too long segments: no route has them. */
+static int split_path(const char *path, int decode, char segs[MAX_SEGS][SEG_MAX], int *nsegs)
 {
     int n = 0;
     if (path[0] != '/')
@@ -305,7 +308,7 @@ static int split_path(const char *path, char segs[MAX_SEGS][SEG_MAX], int *nsegs
         size_t len = 0;
         while (*p && *p != '/') {
             int c = (unsigned char)*p;
-            if (c == '%') {
+            if (c == '%' && decode) {
                 int hi = hexval(p[1]), lo = hi >= 0 ? hexval(p[2]) : -1;
                 if (hi < 0 || lo < 0)
                     return -1;
@@ -422,7 +425,7 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
         rh_api_demo(&call, NULL);
         return;
     }
-    if (split_path(req.path, segs, &n) != 0) {
+    if (split_path(req.path, rh_fault_on(srv, RH_FAULT_PATH_DOUBLE_DECODE), segs, &n) != 0) {
         rh_api_error(done, ud, 404, "not found");
         return;
     }

@@ -79,6 +79,7 @@ int rh_cfg_defaults(rh_cfg *out)
     out->demo = 1;
     out->metrics = 1;
     out->shutdown_timeout = 10;
+    out->http_read_timeout = 10;
     out->apps = calloc(1, sizeof(rh_cfg_app));
     out->users = calloc(2, sizeof(rh_cfg_user));
     if (!out->host || !out->log_level || !out->redis_prefix || !out->apps || !out->users)

@@ -48,6 +48,7 @@ typedef struct rh_cfg {
     int demo;                /* 1: serve the browser reference client at /demo; 1 */
     int metrics;             /* 1: serve GET /metrics (Prometheus text); 1 */
     int shutdown_timeout;    /* seconds a graceful stop may flush queues; 10 */
+    int http_read_timeout;   /* seconds an HTTP request (headers and body) may take; 10 */
     int activity_timeout;    /* seconds advertised in connection_established; 120 */
     int pong_timeout;        /* seconds to wait for a pong after a server ping; 30 */
     int ended_ttl;           /* seconds an ended stream's state is kept; 300 */

@@ -382,6 +382,8 @@ static int parse_top(pctx *p, const cJSON *root, rh_cfg *c)
             rc = set_bool(p, v, k, &c->metrics);
         else if (strcmp(k, "shutdown_timeout") == 0)
             rc = set_int(p, v, k, 0, 3600, &c->shutdown_timeout);
+        else if (strcmp(k, "http_read_timeout") == 0)
+            rc = set_int(p, v, k, 1, 3600, &c->http_read_timeout);
         else if (strcmp(k, "activity_timeout") == 0)
             rc = set_int(p, v, k, 1, 86400, &c->activity_timeout);
         else if (strcmp(k, "pong_timeout") == 0)

@@ -79,6 +79,12 @@ typedef enum {
     RH_FAULT_NO_SUB_LIMIT,     /* max_subscriptions not enforced */
     RH_FAULT_NO_HTTP_RATE,     /* http_requests_per_sec not enforced */
     RH_FAULT_ORIGIN_UNCHECKED, /* allowed_origins not checked */
+    /* HTTP edge (net/, api/router.c) */
+    RH_FAULT_HTTP_PIPELINE_FREEZE, /* a pipelined request with a body is read as lws 4.1 offers it
+                                    */
+    RH_FAULT_HTTP_CL_OVER_TE,      /* Content-Length wins over Transfer-Encoding when both come */
+    RH_FAULT_PATH_DOUBLE_DECODE,   /* the path is percent-decoded a second time when routed */
+    RH_FAULT_WS_CLOSE_UTF8,        /* a close reason that is not UTF-8 is echoed, not 1007 */
     /* Fuzzer-only teeth (ci/fuzz-net): crashes, hangs and leaks on deep inputs that no
      * conformance case sends; fixtures/killmatrix.json lists them under "fuzzer_only". */
     RH_FAULT_FUZZ_PRESENCE_INFO_ABORT, /* presence user_info that is not an object: abort */

@@ -46,6 +46,9 @@ void rh_srv_free(rh_srv *srv);
 
 /* Test-only fault switches (built with -Dfaults=true). 0, or -1 for an unknown name. */
 int rh_srv_set_fault(rh_srv *srv, const char *name);
+/* 1 when fault f (an rh_fault of core/faults.h) is active; always 0 without faults. For the
+ * network edge, which has no access to rh_srv's insides. */
+int rh_srv_has_fault(const rh_srv *srv, int f);
 
 /* --- several nodes ----------------------------------------------------------------------- */
 
@@ -122,7 +125,7 @@ void rh_srv_note_send_latency(rh_srv *srv, uint64_t us);
 
 typedef struct rh_http_req {
     const char *method; /* "GET", "POST" */
-    const char *path;   /* raw path as received, e.g. "/apps/app-id/events" */
+    const char *path;   /* percent-decoded once (by the edge), e.g. "/apps/app-id/events" */
     const char *query;  /* raw query without '?', or "" */
     const char *body;
     size_t body_len;

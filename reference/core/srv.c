@@ -88,6 +88,13 @@ rh_app_state *rh_srv_app_state(rh_srv *srv, const rh_cfg_app *app)
     return &srv->apps[app - srv->cfg->apps];
 }
 
+int rh_srv_has_fault(const rh_srv *srv, int f)
+{
+    if (f < 0 || f >= RH_FAULT__COUNT)
+        return 0;
+    return rh_fault_on(srv, f) ? 1 : 0;
+}
+
 int rh_srv_set_fault(rh_srv *srv, const char *name)
 {
 #ifdef RH_WITH_FAULTS

@@ -1,11 +1,22 @@
 /* The HTTP side of the edge: read a request (body up to 1 MiB), hand it to rh_srv_http, write
  * the answer when its done callback comes (at once or later), keep-alive allowed.
- * Owned by the net helper. */
+ *
+ * Pipelining: libwebsockets 4.1 mishandles a request with a body whose headers it reads from
+ * bytes it buffered behind an earlier request on the same connection (one packet holding
+ * both). lws_http_action then re-reads that buffer from the request line on as the body and,
+ * once the body is complete, calls LWS_CALLBACK_HTTP_BODY_COMPLETION again and again without
+ * consuming anything: the loop never returns and the whole server stops. lws gives no public
+ * way to see its buffer, but the re-read shows itself: the first body chunk is the request's
+ * own request line (rh_httpedge_body_is_request_line), which can only happen on a connection
+ * that already carried a request. The connection is then closed before anything is
+ * dispatched, so earlier requests are answered in order and the rest is dropped. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "net_int.h"
+#include "proto/httpedge.h"
 
 static const char *const method_names[] = {
     [LWSHUMETH_GET] = "GET",         [LWSHUMETH_POST] = "POST",   [LWSHUMETH_OPTIONS] = "OPTIONS",
@@ -168,6 +179,7 @@ static void dispatch(rh_net *net, rh_pss *pss)
 {
     rh_http_pend *p = pss->pend;
     pss->reading = 0;
+    p->read_deadline_ms = 0;
     rh_http_req req = {
         .method = p->method,
         .path = p->path,
@@ -177,8 +189,12 @@ static void dispatch(rh_net *net, rh_pss *pss)
         .authorization = p->auth,
         .content_type = p->ctype,
     };
-    rh_logf(net->log, RH_LOG_DEBUG, "HTTP %s %s%s%s (%zu bytes)", p->method, p->path,
-            req.query[0] ? "?" : "", req.query, p->body_len);
+    if (net->log->level >= RH_LOG_DEBUG) {
+        char q[512]; /* bearer tokens and signatures never reach the log */
+        rh_logf(net->log, RH_LOG_DEBUG, "HTTP %s %s%s%s (%zu bytes)", p->method, p->path,
+                req.query[0] ? "?" : "", rh_httpedge_redact_query(req.query, q, sizeof q),
+                p->body_len);
+    }
     rh_srv_http(net->srv, &req, http_done, p);
 }
 
@@ -190,12 +206,28 @@ static void http_reset(rh_pss *pss)
     pss->pend = NULL;
     pss->reading = 0;
     pss->expect = 0;
+    pss->check_echo = 0;
     if (!p)
         return;
     if (p->done || reading)
         pend_free(p);
     else
         p->wsi = NULL;
+}
+
+/* RFC 9110 10.1.1: a client that sent "Expect: 100-continue" waits for 100 before its body
+ * (curl a second, others longer); lws 4.1 never sends it. Only once the body is going to be
+ * read: a request refused from its headers gets its final answer instead. */
+static void send_continue(struct lws *wsi)
+{
+    char ex[32];
+    if (lws_hdr_copy(wsi, ex, sizeof ex, WSI_TOKEN_HTTP_EXPECT) <= 0 ||
+        strcasecmp(ex, "100-continue") != 0)
+        return;
+    static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    unsigned char buf[LWS_PRE + sizeof line];
+    memcpy(buf + LWS_PRE, line, sizeof line - 1);
+    lws_write(wsi, buf + LWS_PRE, sizeof line - 1, LWS_WRITE_HTTP);
 }
 
 static int http_begin(rh_net *net, struct lws *wsi, rh_pss *pss, const char *uri)
@@ -234,11 +266,21 @@ static int http_begin(rh_net *net, struct lws *wsi, rh_pss *pss, const char *uri
         return answer_error(pss, wsi, 503, "server shutting down", 1);
     char clbuf[32];
     int cl = lws_hdr_copy(wsi, clbuf, sizeof clbuf, WSI_TOKEN_HTTP_CONTENT_LENGTH);
-    if (cl == 0) {
-        if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
-            return answer_error(pss, wsi, 411, "Content-Length required", 1);
+    int te = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+    switch (rh_httpedge_framing_of(cl != 0, te)) {
+    case RH_HTTPEDGE_AMBIGUOUS:
+        /* RFC 9112 6.3: a proxy in front may have framed the body by Transfer-Encoding; reading
+         * it by Content-Length would smuggle the rest in as another request. */
+        if (!rh_srv_has_fault(net->srv, RH_FAULT_HTTP_CL_OVER_TE))
+            return answer_error(pss, wsi, 400, "both Content-Length and Transfer-Encoding sent", 1);
+        break;
+    case RH_HTTPEDGE_CHUNKED:
+        return answer_error(pss, wsi, 411, "Content-Length required", 1);
+    case RH_HTTPEDGE_NO_BODY:
         dispatch(net, pss);
         return 0;
+    case RH_HTTPEDGE_LENGTH:
+        break;
     }
     char *end = NULL;
     unsigned long long want = cl > 0 ? strtoull(clbuf, &end, 10) : 0;
@@ -256,14 +298,30 @@ static int http_begin(rh_net *net, struct lws *wsi, rh_pss *pss, const char *uri
     p->body[0] = '\0';
     pss->expect = (size_t)want;
     pss->reading = 1;
+    /* Only a connection that carried a request before can have this one buffered by lws. */
+    pss->check_echo = lws_get_opaque_user_data(wsi) != NULL;
+    /* lws restarts its own body timeout at every chunk, so a body trickled a byte at a time
+     * would hold the connection (and its header buffer) for ever: the whole body gets one
+     * deadline. The headers are bounded by lws' header-buffer timeout (timeout_secs_ah_idle). */
+    p->read_deadline_ms = rh_net_now_ms(net) + (uint64_t)net->cfg->http_read_timeout * 1000u;
+    send_continue(wsi);
     return 0;
 }
 
-static int http_body(rh_pss *pss, const char *in, size_t len)
+static int http_body(rh_net *net, rh_pss *pss, const char *in, size_t len)
 {
     rh_http_pend *p = pss->pend;
-    if (!p || !pss->reading)
+    if (!p || !pss->reading || p->done)
         return 0; /* an early answer is on its way; the rest of the body is dropped */
+    int first = pss->check_echo;
+    pss->check_echo = 0;
+    if (first && rh_httpedge_body_is_request_line(p->method, in, len) &&
+        !rh_srv_has_fault(net->srv, RH_FAULT_HTTP_PIPELINE_FREEZE)) {
+        rh_logf(net->log, RH_LOG_INFO,
+                "pipelined %s with a body: closing the connection after the earlier answers",
+                p->method);
+        return -1;
+    }
     if (len > pss->expect - p->body_len)
         len = pss->expect - p->body_len;
     memcpy(p->body + p->body_len, in, len);
@@ -291,6 +349,8 @@ static const char *reason_phrase(int status)
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
     case 409:
         return "Conflict";
     case 411:
@@ -336,7 +396,7 @@ static int add_headers(struct lws *wsi, const rh_http_pend *p, unsigned char **p
     return 0;
 }
 
-static int http_writeable(struct lws *wsi, rh_pss *pss)
+static int http_writeable(rh_net *net, struct lws *wsi, rh_pss *pss)
 {
     rh_http_pend *p = pss->pend;
     if (!p || !p->done)
@@ -356,6 +416,9 @@ static int http_writeable(struct lws *wsi, rh_pss *pss)
     pend_free(p);
     if (close_after)
         return -1;
+    /* Marks the connection as having carried a request (see http_body); any non-NULL value,
+     * never dereferenced. */
+    lws_set_opaque_user_data(wsi, net);
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -367,19 +430,33 @@ int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *
     case LWS_CALLBACK_HTTP:
         return http_begin(net, wsi, pss, in ? (const char *)in : "/");
     case LWS_CALLBACK_HTTP_BODY:
-        return http_body(pss, in, len);
+        return http_body(net, pss, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        if (pss->pend && pss->reading)
+        if (pss->pend && pss->reading && !pss->pend->done)
             dispatch(net, pss);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
-        return http_writeable(wsi, pss);
+        return http_writeable(net, wsi, pss);
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         http_reset(pss);
         return 0;
     default:
         return 0;
+    }
+}
+
+void rh_net_http_expire(rh_net *net, uint64_t now_ms)
+{
+    static const char body[] = "{\"error\":\"request not received in time\",\"code\":408}";
+    for (rh_http_pend *p = net->pend_head; p; p = p->next) {
+        if (!p->wsi || p->done || !p->read_deadline_ms || now_ms < p->read_deadline_ms)
+            continue;
+        p->read_deadline_ms = 0;
+        p->close_after = 1;
+        set_answer(p, 408, "application/json", body, sizeof body - 1, NULL);
+        rh_srv_note_http(net->srv, 408);
+        lws_callback_on_writable(p->wsi);
     }
 }
 

@@ -7,11 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "net_int.h"
+#include "proto/httpedge.h"
 
 #define TICK_MS      250
 #define STOP_POLL_MS 50
@@ -98,6 +100,26 @@ static void io_log(void *ud, int level, const char *msg)
 
 /* --- libwebsockets --------------------------------------------------------------------- */
 
+/* A new socket numbered at or over the cap is closed at once: the process is near its
+ * open-file limit, and refusing here keeps lws from reaching EMFILE, where 4.1.6 logs
+ * "accept: errno 24" and spins on the still-readable listen socket. */
+static int filter_accept(rh_net *net, int fd)
+{
+    if (fd < 0 || (unsigned long)fd < net->fd_cap)
+        return 0;
+    net->fd_refused++;
+    uint64_t now = rh_net_now_ms(net);
+    if (!net->fd_cap_log_ms || now - net->fd_cap_log_ms >= 10000) {
+        rh_logf(net->log, RH_LOG_WARN,
+                "open-file limit nearly reached: refusing new connections (%lu refused; "
+                "sockets capped at %lu descriptors)",
+                net->fd_refused, net->fd_cap);
+        net->fd_cap_log_ms = now;
+        net->fd_refused = 0;
+    }
+    return 1;
+}
+
 static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                   size_t len)
 {
@@ -105,6 +127,8 @@ static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     rh_net *net = ctx ? lws_context_user(ctx) : NULL;
     if (!net)
         return lws_callback_http_dummy(wsi, reason, user, in, len);
+    if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION)
+        return filter_accept(net, (int)(intptr_t)in);
     rh_pss *pss = user;
     switch (reason) {
     case LWS_CALLBACK_HTTP:
@@ -250,6 +274,7 @@ static void on_tick(uv_timer_t *t)
 {
     rh_net *net = t->data;
     rh_srv_tick(net->srv);
+    rh_net_http_expire(net, rh_net_now_ms(net));
 }
 
 static int init_handles(rh_net *net, char *err, size_t errlen)
@@ -353,6 +378,11 @@ int rh_net_listen(rh_net *net, const char *host, int port, char *err, size_t err
 
     if (init_handles(net, err, errlen) != 0)
         return -1;
+    struct rlimit rl;
+    unsigned long long nofile = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+    net->fd_cap = rh_httpedge_fd_cap(nofile);
+    rh_logf(net->log, RH_LOG_INFO, "connections capped at %lu descriptors (open-file limit %llu)",
+            net->fd_cap, nofile);
 
     net->protocols[0] = (struct lws_protocols){
         .name = "pusher",

@@ -9,6 +9,7 @@
 #include <libwebsockets.h>
 #include <uv.h>
 
+#include "../core/faults.h"
 #include "net.h"
 
 /* Frames are written in place: the bytes before rh_buf.data hold the WebSocket header. */
@@ -45,6 +46,7 @@ typedef struct rh_http_pend {
     int done;
     int head; /* HEAD request: headers only */
     int close_after;
+    uint64_t read_deadline_ms; /* while the body is read: when it must be complete; else 0 */
     /* request copies, alive until the answer (an asynchronous store may read them late) */
     char *method, *path, *query, *auth, *ctype, *body;
     size_t body_len;
@@ -63,6 +65,7 @@ typedef struct rh_pss {
     rh_http_pend *pend; /* request being read or answered */
     size_t expect;      /* Content-Length still to read into pend->body */
     int reading;
+    int check_echo; /* the next body chunk is the first: check it for lws' pipelining re-read */
 } rh_pss;
 
 struct rh_net {
@@ -84,6 +87,9 @@ struct rh_net {
     rh_ws *ws_head;
     size_t qbytes; /* bytes in every send queue, for GET /metrics */
     rh_http_pend *pend_head;
+    unsigned long fd_cap;     /* sockets numbered at or over this are refused at accept */
+    uint64_t fd_cap_log_ms;   /* last "descriptors exhausted" warning: one per 10 s at most */
+    unsigned long fd_refused; /* refused since that warning */
 };
 
 /* ws.c */
@@ -98,6 +104,9 @@ int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *
  * "" when there is none; heap (caller frees), NULL when out of memory. */
 char *rh_net_query_of(struct lws *wsi);
 void rh_net_http_free_all(rh_net *net);
+/* Answers 408 and closes every request whose body is still being read past its deadline
+ * (http_read_timeout, counted from the end of its headers). */
+void rh_net_http_expire(rh_net *net, uint64_t now_ms);
 
 uint64_t rh_net_now_ms(void *ud);
 uint64_t rh_net_now_us(void);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "net_int.h"
+#include "proto/httpedge.h"
 
 #define APP_PREFIX "/app/"
 /* lws-write.h keeps LWS_WRITE_CLOSE private ("handled by lws_close_reason()"); its value is
@@ -131,17 +132,34 @@ void rh_net_ws_close(void *ud, void *h, int code, const char *reason)
     lws_set_timeout(ws->wsi, PENDING_TIMEOUT_USER_OK, ws->overflow ? 5 : 10);
 }
 
+/* A refused upgrade gets an HTTP answer with the JSON error body of every other HTTP error
+ * (docs/protocol.md 2.1.6, 6.6.1) before lws closes the connection; lws' own refusal is a
+ * bare TCP close. Written raw: the connection is not an HTTP transaction of ours. */
+static int ws_refuse(struct lws *wsi, int status, const char *reason, const char *msg)
+{
+    unsigned char buf[LWS_PRE + 512];
+    char body[192];
+    int bl = snprintf(body, sizeof body, "{\"error\":\"%s\",\"code\":%d}", msg, status);
+    int n = snprintf((char *)buf + LWS_PRE, sizeof buf - LWS_PRE,
+                     "HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: "
+                     "%d\r\nconnection: close\r\n\r\n%s",
+                     status, reason, bl, body);
+    if (n > 0 && (size_t)n < sizeof buf - LWS_PRE)
+        lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP_FINAL);
+    return -1;
+}
+
 /* Upgrades are accepted at /app/{key} only, and not once a stop has begun. */
 static int ws_filter(rh_net *net, struct lws *wsi)
 {
     char uri[512];
     if (net->stopping)
-        return -1;
+        return ws_refuse(wsi, 503, "Service Unavailable", "server shutting down");
     if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0)
-        return -1;
+        return ws_refuse(wsi, 404, "Not Found", "not found");
     if (strncmp(uri, APP_PREFIX, strlen(APP_PREFIX)) != 0) {
         rh_logf(net->log, RH_LOG_DEBUG, "refusing WebSocket upgrade at %s", uri);
-        return -1;
+        return ws_refuse(wsi, 404, "Not Found", "not found: WebSockets upgrade at /app/{key}");
     }
     return 0;
 }
@@ -328,8 +346,12 @@ int rh_net_ws_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *in
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
         /* Our close acknowledged: done. Otherwise lws answers the peer's close itself, and
          * no data frame may follow (RFC 6455 5.5.1): direct writes would not know. */
-        if (pss && pss->ws && !pss->ws->close_sent)
+        if (pss && pss->ws && !pss->ws->close_sent) {
             pss->ws->closing = 1;
+            /* lws echoes this payload as its close answer */
+            if (!rh_srv_has_fault(net->srv, RH_FAULT_WS_CLOSE_UTF8))
+                rh_httpedge_close_fix_utf8(in, len);
+        }
         return (pss && pss->ws && pss->ws->close_sent) ? -1 : 0;
     case LWS_CALLBACK_CLOSED:
         if (pss)

@@ -62,11 +62,29 @@ static void test_up_and_routing(void **state)
     assert_error_body(f, 405, NULL);
     fx_http_raw(f, "GET", "/broadcasting/auth", "", NULL, 0, NULL, NULL);
     assert_error_body(f, 405, NULL);
+    /* The edge hands the path over decoded once ("/%256Detrics" arrives as "/%6Detrics"):
+     * routing must not decode it again into another resource. */
+    fx_http_raw(f, "GET", "/%6Detrics", "", NULL, 0, NULL, NULL);
+    assert_error_body(f, 404, NULL);
+    fx_http_raw(f, "GET", "/%75p", "", NULL, 0, NULL, NULL);
+    assert_error_body(f, 404, NULL);
+    fx_http_raw(f, "GET", "/%61pps/app-id/channels", "", NULL, 0, NULL, NULL);
+    assert_error_body(f, 404, NULL);
     /* unknown app: 404 even when signed */
     fx_http(f, "GET", "/apps/other-app/channels", NULL, NULL);
     assert_error_body(f, 404, "app");
     assert_string_equal(f->ctype, "application/json");
 }
+
+#ifdef RH_WITH_FAULTS
+/* Teeth of the check above: the fault decodes the path a second time. */
+static void test_double_decode_fault(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(fx_fault(f, "path-double-decode"), 0);
+    assert_int_equal(fx_http_raw(f, "GET", "/%75p", "", NULL, 0, NULL, NULL), 200);
+}
+#endif
 
 static void test_signature_failures(void **state)
 {
@@ -451,6 +469,9 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_up_and_routing),
+#ifdef RH_WITH_FAULTS
+        T(test_double_decode_fault),
+#endif
         T(test_signature_failures),
         T(test_events_publish_and_exclusion),
         T(test_events_limits),

@@ -47,6 +47,7 @@ static void check_defaults(const rh_cfg *c)
     assert_int_equal(c->stream_idle_timeout, 3600);
     assert_int_equal(c->auth_window, 600);
     assert_int_equal(c->send_queue_bytes, 4 * 1024 * 1024);
+    assert_int_equal(c->http_read_timeout, 10);
     assert_string_equal(c->log_level, "info");
     assert_int_equal(c->napps, 1);
     const rh_cfg_app *a = &c->apps[0];
@@ -181,6 +182,7 @@ static void test_errors_name_the_key(void **state)
     expect_error("{\"pong_timeout\":true}", "\"pong_timeout\"");
     expect_error("{\"ended_ttl\":null}", "\"ended_ttl\"");
     expect_error("{\"send_queue_bytes\":10}", "\"send_queue_bytes\"");
+    expect_error("{\"http_read_timeout\":0}", "\"http_read_timeout\"");
     expect_error("{\"host\":\"\"}", "\"host\"");
     expect_error("{\"host\":5}", "\"host\"");
     expect_error("{\"log_level\":\"verbose\"}", "\"log_level\"");
