@@ -33,10 +33,17 @@ static int wait_event(rc_ws *ws, int kind, const char *event, int64_t dl, char *
     }
 }
 
+/* The transport's waits end with the canary's deadline. */
+static int clip(void *ud, int ms)
+{
+    int left = rw_left_ms(*(const int64_t *)ud);
+    return ms < 0 || ms > left ? left : ms;
+}
+
 int nf_canary_once(const nf_target *t, int *ms, const char **kind, char *why, size_t whylen)
 {
-    int64_t t0 = rw_now_ns(), dl = rw_deadline_ns(NF_CANARY_MS * 3);
-    rc_hooks h = {0};
+    int64_t t0 = rw_now_ns(), dl = rw_deadline_ns(NF_CANARY_MS * 2);
+    rc_hooks h = {.ud = &dl, .timeout = clip};
     char sid[64], chan[64], body[256];
     snprintf(chan, sizeof chan, "fz-canary-%ld", (long)(t0 % 1000000));
     rc_ws *ws = rc_ws_connect(&h, &t->ep, t->ws_path, NULL, 1, NULL);
