@@ -114,6 +114,17 @@ static int on_finding(fz *f, const char *oracle, const char *detail, const nf_an
     if (!f->o.quiet)
         fprintf(stderr, "\rrehome-conform: %s found after %llu execs; minimising %zu steps%s\n",
                 oracle, f->execs, n, f->o.restart_cmd ? " (restarting the target)" : "");
+    /* the newest input alone first: most findings need nothing from the ones before */
+    size_t last = f->hist[HISTORY - 1].n < n ? f->hist[HISTORY - 1].n : n;
+    if (last < n && strcmp(oracle, "malformed") != 0) {
+        size_t tail[NF_MAX_STEPS];
+        for (size_t i = 0; i < last; i++)
+            tail[i] = n - last + i;
+        if (nf_repro_test(&r, tail, last) == 1) {
+            memcpy(idx, tail, last * sizeof *idx);
+            n = last;
+        }
+    }
     int tests = nf_ddmin(idx, &n, nf_repro_test, &r, f->o.max_tests);
     nf_script min = {0};
     nf_script_subset(&sus, idx, n, &min);

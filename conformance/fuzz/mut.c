@@ -189,13 +189,18 @@ static int mut_channel_data(nf_rng *r, nf_step *st, cJSON *root)
 static int mut_data(nf_rng *r, cJSON *root)
 {
     cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "data");
-    cJSON *v;
-    if (cJSON_IsString(d) && nf_rng_below(r, 2))
+    cJSON *v = NULL;
+    uint32_t op = nf_rng_below(r, 3);
+    if (op == 0 && cJSON_IsString(d)) {
         v = cJSON_Parse(d->valuestring);
-    else if (d && !cJSON_IsString(d) && nf_rng_below(r, 2)) {
+    } else if (op == 0 && d) {
         char *s = cJSON_PrintUnformatted(d);
         v = s ? cJSON_CreateString(s) : NULL;
         free(s);
+    } else if (op == 1) { /* the same data inside an array */
+        v = cJSON_CreateArray();
+        if (v && d)
+            cJSON_AddItemToArray(v, cJSON_Duplicate(d, 1));
     } else {
         v = odd_value(r);
     }
