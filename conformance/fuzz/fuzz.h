@@ -19,13 +19,19 @@ typedef struct nf_opts {
 } nf_opts;
 
 /* The repro context: the target, the monitor, and how to restart. */
+/* Runs of a leak's steps in one test: 8 MiB a run passes a 128 MB limit in 16. */
+#define NF_LEAK_REPEAT 24
+/* The longest a minimisation may take, in seconds. */
+#define NF_MIN_SECONDS 45
+
 typedef struct nf_repro {
     nf_opts *o;
     nf_monitor *mon;
     const nf_script *sc;
     const char *oracle;
     int repeat;
-    nf_answers last; /* of the last run */
+    long long deadline_ns; /* 0: none; past it a test answers -1 (minimisation stops) */
+    nf_answers last;       /* of the last run */
 } nf_repro;
 
 /* Parses argv (after the subcommand): 0, 1 help printed, -1 bad usage (message printed). */

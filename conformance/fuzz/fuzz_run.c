@@ -27,6 +27,7 @@ typedef struct fz {
     nf_script corpus[CORPUS_MAX];
     size_t ncorpus;
     nf_script hist[HISTORY]; /* the last scripts run, newest last */
+    nf_script leaky;         /* the last script during which the server's RSS grew > 2 MB */
     unsigned long long execs, steps;
     double t0;
 } fz;
@@ -101,7 +102,11 @@ static int on_finding(fz *f, const char *oracle, const char *detail, const nf_an
                       char *path, size_t plen, size_t *nsteps, size_t *norig)
 {
     nf_script sus = {0};
-    suspects(f, strcmp(oracle, "malformed") == 0, &sus);
+    /* a leak builds up over many inputs: the suspect is the last one that grew the RSS */
+    if (strcmp(oracle, "leak") == 0 && f->leaky.n)
+        nf_script_copy(&sus, &f->leaky);
+    else
+        suspects(f, strcmp(oracle, "malformed") == 0, &sus);
     nf_finding fd = {.seed = f->o.seed, .exec = f->execs, .repeat = 1};
     snprintf(fd.oracle, sizeof fd.oracle, "%s", oracle);
     snprintf(fd.detail, sizeof fd.detail, "%s", detail);
@@ -110,7 +115,11 @@ static int on_finding(fz *f, const char *oracle, const char *detail, const nf_an
     size_t idx[NF_MAX_STEPS], n = sus.n;
     for (size_t i = 0; i < n; i++)
         idx[i] = i;
-    nf_repro r = {.o = &f->o, .mon = &f->mon, .sc = &sus, .oracle = oracle};
+    nf_repro r = {.o = &f->o,
+                  .mon = &f->mon,
+                  .sc = &sus,
+                  .oracle = oracle,
+                  .deadline_ns = rw_deadline_ns(NF_MIN_SECONDS * 1000)};
     if (!f->o.quiet)
         fprintf(stderr, "\rrehome-conform: %s found after %llu execs; minimising %zu steps%s\n",
                 oracle, f->execs, n, f->o.restart_cmd ? " (restarting the target)" : "");
@@ -129,17 +138,19 @@ static int on_finding(fz *f, const char *oracle, const char *detail, const nf_an
     nf_script min = {0};
     nf_script_subset(&sus, idx, n, &min);
     if (strcmp(oracle, "leak") == 0)
-        fd.repeat = 64;
+        fd.repeat = NF_LEAK_REPEAT;
     /* one more run of the minimised steps for what they send and what comes back */
     char **sent = NULL;
-    if (tests >= 0 && nf_repro_test(&r, idx, n) == 1) {
+    r.deadline_ns = 0;
+    if (nf_repro_test(&r, idx, n) == 1) {
         sent = r.last.sent;
         if (r.last.last[0])
             snprintf(fd.seen, sizeof fd.seen, "%s", r.last.last);
     } else {
         snprintf(fd.detail + strlen(fd.detail), sizeof fd.detail - strlen(fd.detail),
                  " (minimisation incomplete: %s)",
-                 tests < 0 ? "the target stopped answering and --restart-cmd was not given"
+                 tests < 0 ? "stopped: the target stopped answering without --restart-cmd, or "
+                             "the time ran out"
                            : "the minimised steps did not reproduce again");
     }
     int rc = write_finding(f, &fd, &min, sent, path, plen);
@@ -236,9 +247,15 @@ int nf_fuzz_main(int argc, char **argv)
     while (now_s() - f.t0 < f.o.duration) {
         nf_script sc = {0};
         nf_answers a;
+        long rss0 = f.o.pid > 0 ? rw_proc_rss_kb(f.o.pid) : -1;
         if (next_input(&f, &sc) < 0 || nf_exec(&f.o.t, &sc, &a) < 0) {
             code = 2;
             break;
+        }
+        long rss1 = rss0 > 0 ? rw_proc_rss_kb(f.o.pid) : -1;
+        if (rss1 - rss0 > 2048) {
+            nf_script_free(&f.leaky);
+            nf_script_copy(&f.leaky, &sc);
         }
         f.execs++;
         f.steps += sc.n;
@@ -273,6 +290,7 @@ int nf_fuzz_main(int argc, char **argv)
         nf_script_free(&f.corpus[i]);
     for (int h = 0; h < HISTORY; h++)
         nf_script_free(&f.hist[h]);
+    nf_script_free(&f.leaky);
     nf_seen_free(&f.seen);
     return code;
 }

@@ -86,6 +86,8 @@ static int judge(nf_repro *r, long rss0)
 int nf_repro_test(void *ud, const size_t *idx, size_t n)
 {
     nf_repro *r = ud;
+    if (r->deadline_ns && rw_now_ns() > r->deadline_ns)
+        return -1;
     if (r->o->restart_cmd) {
         if (nf_restart(r->o, r->mon) < 0)
             return -1;
@@ -103,7 +105,7 @@ int nf_repro_test(void *ud, const size_t *idx, size_t n)
     if (nf_script_subset(r->sc, idx, n, &sub) < 0)
         return -1;
     long rss0 = r->o->pid > 0 ? rw_proc_rss_kb(r->o->pid) : -1;
-    int reps = strcmp(r->oracle, "leak") == 0 ? (r->repeat > 0 ? r->repeat : 64) : 1;
+    int reps = strcmp(r->oracle, "leak") == 0 ? (r->repeat > 0 ? r->repeat : NF_LEAK_REPEAT) : 1;
     int hit = 0;
     for (int i = 0; i < reps && !hit; i++) {
         nf_answers_free(&r->last);
