@@ -19,7 +19,7 @@ typedef struct nf_opts {
 } nf_opts;
 
 /* The repro context: the target, the monitor, and how to restart. */
-/* Runs of a leak's steps in one test: 8 MiB a run passes a 128 MB limit in 16. */
+/* Runs of a leak's steps in one test (a 128 MB limit takes 16 runs leaking 8 MiB). */
 #define NF_LEAK_REPEAT 24
 /* The longest a minimisation may take, in seconds. */
 #define NF_MIN_SECONDS 45

@@ -117,7 +117,7 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
     [RH_FAULT_FUZZ_BATCH_NULL_HANG] = {"fuzz-batch-null-hang",
                                        "a batch with a null item stops the server serving"},
     [RH_FAULT_FUZZ_DEEP_ENVELOPE_LEAK] = {"fuzz-deep-envelope-leak",
-                                          "a message nested deeper than 12 leaks 8 MiB"},
+                                          "a message nested deeper than 12 leaks 32 MiB"},
     [RH_FAULT_FUZZ_LONG_CHANNEL_SLOW] = {"fuzz-long-channel-slow",
                                          "subscribing to a name over 100 bytes stalls 1.5 s"},
 };

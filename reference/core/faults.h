@@ -90,7 +90,7 @@ typedef enum {
     RH_FAULT_FUZZ_PRESENCE_INFO_ABORT, /* presence user_info that is not an object: abort */
     RH_FAULT_FUZZ_CLIENT_ARRAY_ABORT,  /* a relayed client event whose data is an array: abort */
     RH_FAULT_FUZZ_BATCH_NULL_HANG,     /* a batch holding a null item: the server stops serving */
-    RH_FAULT_FUZZ_DEEP_ENVELOPE_LEAK,  /* a message nested deeper than 12: 8 MiB leaked */
+    RH_FAULT_FUZZ_DEEP_ENVELOPE_LEAK,  /* a message nested deeper than 12: 32 MiB leaked */
     RH_FAULT_FUZZ_LONG_CHANNEL_SLOW,   /* subscribe to a name over 100 bytes: 1.5 s stall */
     RH_FAULT__COUNT
 } rh_fault;
