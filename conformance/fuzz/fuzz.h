@@ -22,7 +22,7 @@ typedef struct nf_opts {
 /* Runs of a leak's steps in one test (a 128 MB limit takes 16 runs leaking 8 MiB). */
 #define NF_LEAK_REPEAT 24
 /* The longest a minimisation may take, in seconds. */
-#define NF_MIN_SECONDS 45
+#define NF_MIN_SECONDS 90
 
 typedef struct nf_repro {
     nf_opts *o;

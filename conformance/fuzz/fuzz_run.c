@@ -17,7 +17,7 @@
 #include "wire/proc.h"
 
 #define CORPUS_MAX 256
-#define HISTORY    3
+#define HISTORY    6
 
 typedef struct fz {
     nf_opts o;
@@ -123,15 +123,25 @@ static int on_finding(fz *f, const char *oracle, const char *detail, const nf_an
     if (!f->o.quiet)
         fprintf(stderr, "\rrehome-conform: %s found after %llu execs; minimising %zu steps%s\n",
                 oracle, f->execs, n, f->o.restart_cmd ? " (restarting the target)" : "");
-    /* the newest input alone first: most findings need nothing from the ones before */
-    size_t last = f->hist[HISTORY - 1].n < n ? f->hist[HISTORY - 1].n : n;
-    if (last < n && strcmp(oracle, "malformed") != 0) {
-        size_t tail[NF_MAX_STEPS];
-        for (size_t i = 0; i < last; i++)
-            tail[i] = n - last + i;
-        if (nf_repro_test(&r, tail, last) == 1) {
-            memcpy(idx, tail, last * sizeof *idx);
-            n = last;
+    /* each recent input alone first, newest first: most findings need nothing from the
+     * inputs before, and the canary may fire a few inputs after the culprit */
+    if (strcmp(oracle, "malformed") != 0 && strcmp(oracle, "leak") != 0) {
+        size_t end = n;
+        for (int h = HISTORY - 1; h >= 0 && end > 0; h--) {
+            size_t len = f->hist[h].n < end ? f->hist[h].n : end, one[NF_MAX_STEPS];
+            if (len == 0 || len == n)
+                continue;
+            for (size_t i = 0; i < len; i++)
+                one[i] = end - len + i;
+            end -= len;
+            int hit = nf_repro_test(&r, one, len);
+            if (hit < 0)
+                break;
+            if (hit == 1) {
+                memcpy(idx, one, len * sizeof *idx);
+                n = len;
+                break;
+            }
         }
     }
     int tests = nf_ddmin(idx, &n, nf_repro_test, &r, f->o.max_tests);
