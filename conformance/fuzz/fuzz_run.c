@@ -334,8 +334,16 @@ int nf_replay_main(int argc, char **argv)
     size_t idx[NF_MAX_STEPS];
     for (size_t i = 0; i < sc.n; i++)
         idx[i] = i;
-    nf_repro r = {.o = &o, .sc = &sc, .oracle = fd.oracle, .repeat = fd.repeat};
+    nf_monitor mon;
+    nf_monitor_init(&mon, &o.t, o.pid, o.rss_limit_mb * 1024);
+    nf_monitor_pause(&mon, 1);
+    if (nf_monitor_start(&mon) < 0) {
+        nf_script_free(&sc);
+        return 2;
+    }
+    nf_repro r = {.o = &o, .mon = &mon, .sc = &sc, .oracle = fd.oracle, .repeat = fd.repeat};
     int hit = nf_repro_test(&r, idx, sc.n);
+    nf_monitor_stop(&mon);
     if (hit == 1)
         printf("rehome-conform replay: REPRODUCED %s (%zu steps): %s\n", fd.oracle, sc.n,
                fd.detail);
