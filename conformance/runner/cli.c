@@ -16,6 +16,8 @@ static void usage(FILE *f)
         "       rehome-conform smoke [options] [URL]   (rehome-conform smoke --help)\n"
         "       rehome-conform certify [options] URL --out DIR\n"
         "       rehome-conform verify-bundle DIR\n"
+        "       rehome-conform fuzz [options] URL    (rehome-conform fuzz --help)\n"
+        "       rehome-conform replay FILE [options] URL\n"
         "Checks a Pusher-protocol server (and the ReHome stream profile) at URL\n"
         "(http://host:port or https://host:port).\n\n"
         "  --profile pusher|stream|all  cases to run (default all)\n"

@@ -8,6 +8,7 @@
 
 #include "../client/net.h"
 #include "wire/clock.h"
+#include "../fuzz/fuzz.h"
 #include "../smoke/smoke.h"
 #include "../producer/producer.h"
 #include "certify.h"
@@ -86,6 +87,11 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "certify") == 0) {
         signal(SIGPIPE, SIG_IGN);
         return rc_certify_main(argc, argv);
+    }
+    if (argc > 1 && (strcmp(argv[1], "fuzz") == 0 || strcmp(argv[1], "replay") == 0)) {
+        signal(SIGPIPE, SIG_IGN);
+        return strcmp(argv[1], "fuzz") == 0 ? nf_fuzz_main(argc - 1, argv + 1)
+                                            : nf_replay_main(argc - 1, argv + 1);
     }
     if (argc > 1 && strcmp(argv[1], "verify-bundle") == 0)
         return rc_verify_bundle_main(argc - 1, argv + 1);

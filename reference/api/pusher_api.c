@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api_int.h"
 #include "proto/busmsg.h"
@@ -241,12 +242,28 @@ void rh_api_events(const rh_api_call *c)
     rh_trig_clear(&e);
 }
 
+/* For RH_FAULT_FUZZ_BATCH_NULL_HANG: the body's "batch" array holds a JSON null. */
+static int fault_batch_has_null(const char *body, size_t len)
+{
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    const cJSON *it, *arr = cJSON_GetObjectItemCaseSensitive(root, "batch");
+    int found = 0;
+    if (cJSON_IsArray(arr))
+        cJSON_ArrayForEach(it, arr) found |= cJSON_IsNull(it);
+    cJSON_Delete(root);
+    return found;
+}
+
 /* protocol §6.3: POST /apps/{id}/batch_events */
 void rh_api_batch_events(const rh_api_call *c)
 {
     rh_trig_limits lim = limits_of(c->srv, c->app);
     rh_trig_batch b;
     char err[256] = "";
+    if (rh_fault_on(c->srv, RH_FAULT_FUZZ_BATCH_NULL_HANG) &&
+        fault_batch_has_null(c->req->body, c->req->body_len))
+        for (;;)
+            sleep(1); /* the event loop never comes back: the server stops serving */
     int rc = rh_trig_parse_batch(c->req->body, c->req->body_len, &lim, &b, err, sizeof err);
     if (rc != RH_TRIG_OK) {
         rh_api_error(c->done, c->ud, trig_status(rc), "%s", err[0] ? err : rh_trig_strerror(rc));

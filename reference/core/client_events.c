@@ -64,6 +64,9 @@ void rh_conn_on_client_event(rh_conn *c, const rh_msg *m)
         rh_conn_error(c, 4009, "client events need a subscription to the channel", name);
         return;
     }
+    if (rh_fault_on(srv, RH_FAULT_FUZZ_CLIENT_ARRAY_ABORT) && !m->data_is_string && m->data &&
+        m->data[0] == '[')
+        abort();
     int rate = rh_fault_on(srv, RH_FAULT_CLIENT_NO_RATE_LIMIT) ? 0 : app->client_events_per_sec;
     int slot = take_slot(c, rate, srv->io.now_ms(srv->io.ud));
     if (slot < 0) {

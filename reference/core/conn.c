@@ -192,6 +192,12 @@ static void handle_message(rh_srv *srv, rh_conn *c, const char *data, size_t len
         rh_conn_malformed(c, why);
         return;
     }
+    if (rh_fault_on(srv, RH_FAULT_FUZZ_DEEP_ENVELOPE_LEAK) && rh_fault_json_depth(data, len) > 12) {
+        char *lost = malloc(32u << 20); /* deliberately never freed */
+        if (lost)
+            memset(lost, 1, 32u << 20);
+        __asm__ volatile("" : : "r"(lost) : "memory"); /* or the compiler drops the leak */
+    }
     dispatch(c, &m);
     rh_msg_clear(&m);
 }

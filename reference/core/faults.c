@@ -121,7 +121,39 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
                                          "allowance: tokens and event data limited to 4000 bytes"},
     [RH_FAULT_ALLOW_ERROR_BODY_SHAPE] = {"allow-error-body-shape",
                                          "allowance: HTTP error bodies are {\"message\": ...}"},
+    [RH_FAULT_FUZZ_PRESENCE_INFO_ABORT] = {"fuzz-presence-info-abort",
+                                           "presence user_info that is not an object aborts"},
+    [RH_FAULT_FUZZ_CLIENT_ARRAY_ABORT] = {"fuzz-client-array-abort",
+                                          "a client event whose data is an array aborts"},
+    [RH_FAULT_FUZZ_BATCH_NULL_HANG] = {"fuzz-batch-null-hang",
+                                       "a batch with a null item stops the server serving"},
+    [RH_FAULT_FUZZ_DEEP_ENVELOPE_LEAK] = {"fuzz-deep-envelope-leak",
+                                          "a message nested deeper than 12 leaks 32 MiB"},
+    [RH_FAULT_FUZZ_LONG_CHANNEL_SLOW] = {"fuzz-long-channel-slow",
+                                         "subscribing to a name over 100 bytes stalls 1.5 s"},
 };
+
+int rh_fault_json_depth(const char *s, size_t len)
+{
+    int depth = 0, max = 0, in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = s[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = 0;
+        } else if (ch == '"') {
+            in_str = 1;
+        } else if (ch == '[' || ch == '{') {
+            if (++depth > max)
+                max = depth;
+        } else if ((ch == ']' || ch == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return max;
+}
 
 const rh_fault_info *rh_fault_table(void)
 {

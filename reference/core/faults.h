@@ -15,6 +15,7 @@
 #ifndef RH_FAULTS_H
 #define RH_FAULTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum {
@@ -101,6 +102,13 @@ typedef enum {
     RH_FAULT_ALLOW_NUL_ROUNDTRIP,    /* U+0000 in a token is accepted and broadcast as sent */
     RH_FAULT_ALLOW_OTHER_SIZE_LIMIT, /* tokens and event data limited to 4000 bytes a request */
     RH_FAULT_ALLOW_ERROR_BODY_SHAPE, /* HTTP error bodies are {"message": ...} (no error, code) */
+    /* Fuzzer-only teeth (ci/fuzz-net): crashes, hangs and leaks on deep inputs that no
+     * conformance case sends; fixtures/killmatrix.json lists them under "fuzzer_only". */
+    RH_FAULT_FUZZ_PRESENCE_INFO_ABORT, /* presence user_info that is not an object: abort */
+    RH_FAULT_FUZZ_CLIENT_ARRAY_ABORT,  /* a relayed client event whose data is an array: abort */
+    RH_FAULT_FUZZ_BATCH_NULL_HANG,     /* a batch holding a null item: the server stops serving */
+    RH_FAULT_FUZZ_DEEP_ENVELOPE_LEAK,  /* a message nested deeper than 12: 32 MiB leaked */
+    RH_FAULT_FUZZ_LONG_CHANNEL_SLOW,   /* subscribe to a name over 100 bytes: 1.5 s stall */
     RH_FAULT__COUNT
 } rh_fault;
 
@@ -111,6 +119,10 @@ typedef struct rh_fault_info {
     const char *name;        /* "seq-gap" */
     const char *description; /* one line */
 } rh_fault_info;
+
+/* Nesting depth of the JSON text s[0..len) (brackets outside strings; 0 for a scalar):
+ * what RH_FAULT_FUZZ_DEEP_ENVELOPE_LEAK looks at. */
+int rh_fault_json_depth(const char *s, size_t len);
 
 /* Static table indexed by rh_fault. */
 const rh_fault_info *rh_fault_table(void);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -172,6 +173,8 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     }
     const char *name = s.channel;
     size_t nlen = strlen(name);
+    if (rh_fault_on(srv, RH_FAULT_FUZZ_LONG_CHANNEL_SLOW) && nlen > 100)
+        usleep(1500000); /* blocks the event loop: every client stalls */
     if (!rh_fault_on(srv, RH_FAULT_LAX_CHANNEL_NAMES) &&
         rh_chan_validate(name, nlen, err, sizeof(err)) != 0) {
         snprintf(why, sizeof(why), "invalid channel name: %s", err);
@@ -190,6 +193,9 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
                 refused = why;
             }
             user_id = pm.user_id;
+            if (rh_fault_on(srv, RH_FAULT_FUZZ_PRESENCE_INFO_ABORT) && pm.user_info &&
+                pm.user_info[0] != '{')
+                abort();
         } else {
             /* Only reachable with the auth-none fault: the socket stands in for the user. */
             user_id = c->socket_id;

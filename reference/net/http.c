@@ -207,6 +207,7 @@ static void http_reset(rh_pss *pss)
     pss->reading = 0;
     pss->expect = 0;
     pss->check_echo = 0;
+    pss->completions = 0;
     if (!p)
         return;
     if (p->done || reading)
@@ -432,6 +433,13 @@ int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *
     case LWS_CALLBACK_HTTP_BODY:
         return http_body(net, pss, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        /* A request's body completes once. lws' pipelining re-read (top of this file) can
+         * also follow an early answer (a 400 before the body was read), which the echo check
+         * never sees; it shows as a second completion: close instead of spinning. */
+        if (++pss->completions > 1 && !rh_srv_has_fault(net->srv, RH_FAULT_HTTP_PIPELINE_FREEZE)) {
+            rh_logf(net->log, RH_LOG_INFO, "body completed twice: closing the connection");
+            return -1;
+        }
         if (pss->pend && pss->reading && !pss->pend->done)
             dispatch(net, pss);
         return 0;

@@ -65,7 +65,8 @@ typedef struct rh_pss {
     rh_http_pend *pend; /* request being read or answered */
     size_t expect;      /* Content-Length still to read into pend->body */
     int reading;
-    int check_echo; /* the next body chunk is the first: check it for lws' pipelining re-read */
+    int check_echo;  /* the next body chunk is the first: check it for lws' pipelining re-read */
+    int completions; /* LWS_CALLBACK_HTTP_BODY_COMPLETION calls for the current request */
 } rh_pss;
 
 struct rh_net {

@@ -230,7 +230,8 @@ static int ws_receive(rh_ws *ws, struct lws *wsi, const char *in, size_t len)
             ws->rx = n;
             ws->rxcap = ncap;
         }
-        memcpy(ws->rx + ws->rxlen, in, take);
+        if (take) /* lws hands an empty frame as NULL, 0: memcpy must not see NULL */
+            memcpy(ws->rx + ws->rxlen, in, take);
         ws->rxlen += take;
         if (take < len) {
             /* Over the cap: hand core what we have (already too long) and let it decide;

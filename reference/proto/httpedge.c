@@ -73,7 +73,7 @@ int rh_httpedge_body_is_request_line(const char *method, const char *chunk, size
     if (mlen == 0)
         return 0;
     size_t n = len < mlen ? len : mlen;
-    if (memcmp(chunk, method, n) != 0)
+    if (strncasecmp(chunk, method, n) != 0) /* lws reads methods in any case */
         return 0;
     return len <= mlen || chunk[mlen] == ' ';
 }
