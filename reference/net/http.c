@@ -438,6 +438,10 @@ int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *
          * never sees; it shows as a second completion: close instead of spinning. */
         if (++pss->completions > 1 && !rh_srv_has_fault(net->srv, RH_FAULT_HTTP_PIPELINE_FREEZE)) {
             rh_logf(net->log, RH_LOG_INFO, "body completed twice: closing the connection");
+            /* the early answer (small: it fits the socket buffer) still goes out first; lws
+             * would not call the writeable callback again before the loop spins */
+            if (pss->pend && pss->pend->done)
+                (void)http_writeable(net, wsi, pss);
             return -1;
         }
         if (pss->pend && pss->reading && !pss->pend->done)
