@@ -10,7 +10,7 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
     [RH_FAULT_ESTABLISHED_NOT_FIRST] = {"established-not-first",
                                         "a pusher:ping is sent before connection_established"},
     [RH_FAULT_SOCKET_ID_CLOCK] = {"socket-id-clock",
-                                  "socket_id derived from the clock: same second, same id"},
+                                  "socket_id derived from the clock: same minute, same id"},
     [RH_FAULT_ERROR_NO_CODE] = {"error-no-code", "pusher:error data carries no code"},
     [RH_FAULT_SOCKET_ID_FORMAT] = {"socket-id-format", "socket_id not ^\\d+\\.\\d+$"},
     [RH_FAULT_NO_ACTIVITY_TIMEOUT] = {"no-activity-timeout",

@@ -23,7 +23,7 @@ typedef enum {
     RH_FAULT_UNKNOWN_KEY_ACCEPTED,  /* unknown app key gets connection_established */
     RH_FAULT_PROTOCOL_REQUIRED,     /* connections without ?protocol=7 refused with 4008 */
     RH_FAULT_ESTABLISHED_NOT_FIRST, /* a pusher:ping is sent before connection_established */
-    RH_FAULT_SOCKET_ID_CLOCK,       /* socket_id derived from the clock: same second, same id */
+    RH_FAULT_SOCKET_ID_CLOCK,       /* socket_id derived from the clock: same minute, same id */
     RH_FAULT_ERROR_NO_CODE,         /* pusher:error data carries no code */
     RH_FAULT_SOCKET_ID_FORMAT,      /* socket_id not ^\d+\.\d+$ */
     RH_FAULT_NO_ACTIVITY_TIMEOUT,   /* connection_established without activity_timeout */
