@@ -1,4 +1,4 @@
-/* rc_sc: helpers shared by the stream-profile cases (stream_*.c). Owned by helper streamcases.
+/* rc_sc: helpers shared by the stream-profile cases (s07_*.c to s12_*.c).
  *
  * They wrap the steps every stream case repeats: start a stream with fresh random ids, subscribe
  * a member through the target's authorizer, append tokens, and read the stream's events while
