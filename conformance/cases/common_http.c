@@ -1,5 +1,5 @@
-/* rc_ (cases/common, HTTP API part): publishing through the HTTP API and checking the answers
- * statuses, for the case files of both profiles. Declared in common.h. */
+/* rc_ (cases/common, HTTP API part): publishing through the HTTP API and checking the status
+ * of its answers, for the case files of both profiles. Declared in common.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
