@@ -44,7 +44,7 @@ int nf_canary_once(const nf_target *t, int *ms, const char **kind, char *why, si
 {
     int64_t t0 = rw_now_ns(), dl = rw_deadline_ns(NF_CANARY_MS * 2);
     rc_hooks h = {.ud = &dl, .timeout = clip};
-    char sid[64], chan[64], body[256];
+    char sid[64], chan[64];
     snprintf(chan, sizeof chan, "fz-canary-%ld", (long)(t0 % 1000000));
     rc_ws *ws = rc_ws_connect(&h, &t->ep, t->ws_path, NULL, 1, NULL);
     const char *step = "connect";
@@ -59,7 +59,7 @@ int nf_canary_once(const nf_target *t, int *ms, const char **kind, char *why, si
     free(sub);
     if (ok) {
         step = "publish";
-        char path[300];
+        char path[300], body[256];
         snprintf(path, sizeof path, "/apps/%s/events", t->app_id);
         snprintf(body, sizeof body, "{\"name\":\"fz-canary\",\"channel\":\"%s\",\"data\":\"1\"}",
                  chan);
@@ -72,6 +72,8 @@ int nf_canary_once(const nf_target *t, int *ms, const char **kind, char *why, si
         rc_http_resp_free(&resp);
         free(target);
     }
+    /* step names the stage that failed for the message below; each stage sets it */
+    // cppcheck-suppress redundantAssignment
     if (ok && (step = "receive", wait_event(ws, 0, "fz-canary", dl, NULL) < 0))
         ok = 0;
     rc_ws_free(ws);

@@ -44,7 +44,8 @@ void nf_shape_ws(const char *text, size_t len, char out[NF_SHAPE_MAX])
         name = "client-*";
     else if (strncmp(name, "pusher", 6) != 0)
         name = "*";
-    snprintf(out, NF_SHAPE_MAX, "ws:%.64s%s%s", name, codes, keys);
+    /* 3 + 64 + 23 + 68 + NUL fit NF_SHAPE_MAX: a longer key list is cut, never the name */
+    snprintf(out, NF_SHAPE_MAX, "ws:%.64s%s%.68s", name, codes, keys);
     cJSON_Delete(parsed);
     cJSON_Delete(root);
 }

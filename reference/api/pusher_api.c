@@ -246,10 +246,12 @@ void rh_api_events(const rh_api_call *c)
 static int fault_batch_has_null(const char *body, size_t len)
 {
     cJSON *root = cJSON_ParseWithLength(body, len);
-    const cJSON *it, *arr = cJSON_GetObjectItemCaseSensitive(root, "batch");
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "batch");
     int found = 0;
-    if (cJSON_IsArray(arr))
+    if (cJSON_IsArray(arr)) {
+        const cJSON *it;
         cJSON_ArrayForEach(it, arr) found |= cJSON_IsNull(it);
+    }
     cJSON_Delete(root);
     return found;
 }

@@ -197,6 +197,7 @@ static void handle_message(rh_srv *srv, rh_conn *c, const char *data, size_t len
         if (lost)
             memset(lost, 1, 32u << 20);
         __asm__ volatile("" : : "r"(lost) : "memory"); /* or the compiler drops the leak */
+        // cppcheck-suppress memleak ; the leak is this fault switch's whole point
     }
     dispatch(c, &m);
     rh_msg_clear(&m);
