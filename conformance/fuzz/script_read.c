@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "proto/form.h"
 #include "script.h"
 
 #define FINDING_FORMAT "rehome-fuzz-finding/1"
@@ -53,17 +54,6 @@ static char *get_str(rd *r, const cJSON *o, const char *k, size_t i)
     return s;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* "hex" (even count of hex digits) into st->text. */
 static void get_hex(rd *r, const char *hex, nf_step *st, size_t i)
 {
@@ -78,7 +68,7 @@ static void get_hex(rd *r, const char *hex, nf_step *st, size_t i)
         return;
     }
     for (size_t k = 0; k < n / 2; k++) {
-        int hi = hexval(hex[2 * k]), lo = hexval(hex[2 * k + 1]);
+        int hi = rh_form_hexval(hex[2 * k]), lo = rh_form_hexval(hex[2 * k + 1]);
         if (hi < 0 || lo < 0) {
             free(b);
             fail(r, "hex: not a hex digit", i);
@@ -116,7 +106,8 @@ static void frame_fields(rd *r, const cJSON *o, nf_step *st, size_t i)
             return;
         }
         for (int k = 0; k < 4; k++) {
-            int hi = hexval(m->valuestring[2 * k]), lo = hexval(m->valuestring[2 * k + 1]);
+            int hi = rh_form_hexval(m->valuestring[2 * k]),
+                lo = rh_form_hexval(m->valuestring[2 * k + 1]);
             if (hi < 0 || lo < 0)
                 fail(r, "mask", i);
             else

@@ -232,17 +232,6 @@ static int check_rate(rh_srv *srv, const rh_cfg_app *app, rh_http_done done, voi
 
 /* --- routing ------------------------------------------------------------------------------ */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Splits the path into segments. The edge hands the path over already percent-decoded
  * (libwebsockets decodes it), so nothing is decoded here: decoding again would route
  * "/%256Detrics" to /metrics behind a proxy that denies /metrics. decode is only set by the
@@ -265,7 +254,7 @@ static int split_path(const char *path, int decode, char segs[MAX_SEGS][SEG_MAX]
         while (*p && *p != '/') {
             int c = (unsigned char)*p;
             if (c == '%' && decode) {
-                int hi = hexval(p[1]), lo = hi >= 0 ? hexval(p[2]) : -1;
+                int hi = rh_form_hexval(p[1]), lo = hi >= 0 ? rh_form_hexval(p[2]) : -1;
                 if (hi < 0 || lo < 0)
                     return -1;
                 c = hi * 16 + lo;

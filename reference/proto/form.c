@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int hexval(char c)
+int rh_form_hexval(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -26,7 +26,7 @@ static long decode(const char *s, size_t len, char *out)
         } else if (c == '%') {
             if (len - i < 3)
                 return RH_FORM_ERR_ESCAPE;
-            int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
+            int h = rh_form_hexval(s[i + 1]), l = rh_form_hexval(s[i + 2]);
             if (h < 0 || l < 0)
                 return RH_FORM_ERR_ESCAPE;
             c = (char)(h * 16 + l);

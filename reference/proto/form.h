@@ -29,6 +29,9 @@ typedef enum {
 
 #define RH_FORM_MAX_PARAMS 64
 
+/* The value of one hex digit (either case), or -1: the one digit reader of every percent
+ * and hex decoder of the project. */
+int rh_form_hexval(char c);
 /* Parses s[0..len). Duplicate keys are an error (a signed query must be unambiguous). */
 int rh_form_parse(const char *s, size_t len, rh_form *out);
 /* Value of key, or NULL. */
