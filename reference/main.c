@@ -29,7 +29,8 @@ static void usage(FILE *f)
                "  --port P           port to listen on, 0 for a free one (default 8080)\n"
                "  --port-file FILE   write the port actually bound to FILE\n"
                "  --redis URL        redis://host[:port][/db]: stream state and fan-out in Redis,\n"
-               "                     for several servers on one Redis (config redis_url)\n"
+               "                     for several servers on one Redis (config redis_url);\n"
+               "                     redis+sentinel://H:P[,H:P...]/MASTER[/db] behind Sentinel\n"
                "  --log-level L      error, warn, info or debug (default info)\n"
                "  --fault NAME       enable a test-only fault (repeatable; faults builds only)\n"
                "  --list-faults      list the fault names and exit\n"
@@ -327,7 +328,17 @@ static void store_up(void *ud)
     rh_srv_bus_resync(ud);
 }
 
-static rh_store *make_store(uv_loop_t *loop, const rh_cfg *cfg, const char *url, rh_log *log)
+/* 1 when --fault name was given (the store's faults act before the server exists). */
+static int has_fault(const opts *o, const char *name)
+{
+    for (int i = 0; i < o->nfaults; i++)
+        if (strcmp(o->faults[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static rh_store *make_store(uv_loop_t *loop, const rh_cfg *cfg, const char *url, int no_fence,
+                            rh_log *log)
 {
     rh_store_limits lim = {cfg->replay_tokens, cfg->replay_bytes};
     if (!url)
@@ -338,7 +349,8 @@ static rh_store *make_store(uv_loop_t *loop, const rh_cfg *cfg, const char *url,
                               .ended_ttl_ms =
                                   cfg->ended_ttl > 0 ? (uint64_t)cfg->ended_ttl * 1000u : 0,
                               .log = store_log,
-                              .log_ud = log};
+                              .log_ud = log,
+                              .no_fence = no_fence};
     char err[256] = "";
     rh_store *st = rh_store_redis_new(loop, &ro, err, sizeof err);
     if (!st)
@@ -397,7 +409,7 @@ int main(int argc, char **argv)
     char err[256] = "";
     rh_net *net = NULL;
     const char *redis_url = o.redis ? o.redis : cfg.redis_url;
-    rh_store *store = make_store(&loop, &cfg, redis_url, &log);
+    rh_store *store = make_store(&loop, &cfg, redis_url, has_fault(&o, "redis-no-fence"), &log);
     if (!store) {
         if (!redis_url)
             rh_logf(&log, RH_LOG_ERROR, "out of memory creating the store");

@@ -131,6 +131,9 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
                                           "a message nested deeper than 12 leaks 32 MiB"},
     [RH_FAULT_FUZZ_LONG_CHANNEL_SLOW] = {"fuzz-long-channel-slow",
                                          "subscribing to a name over 100 bytes stalls 1.5 s"},
+    [RH_FAULT_REDIS_NO_FENCE] = {"redis-no-fence",
+                                 "behind Sentinel, events are published and appends answered "
+                                 "before a replica acknowledged them"},
 };
 
 int rh_fault_json_depth(const char *s, size_t len)

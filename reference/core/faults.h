@@ -109,6 +109,8 @@ typedef enum {
     RH_FAULT_FUZZ_BATCH_NULL_HANG,     /* a batch holding a null item: the server stops serving */
     RH_FAULT_FUZZ_DEEP_ENVELOPE_LEAK,  /* a message nested deeper than 12: 32 MiB leaked */
     RH_FAULT_FUZZ_LONG_CHANNEL_SLOW,   /* subscribe to a name over 100 bytes: 1.5 s stall */
+    /* Chaos-only teeth (ci/chaos): failures of several nodes on Redis behind Sentinel. */
+    RH_FAULT_REDIS_NO_FENCE, /* behind Sentinel, publish and answer before a replica has it */
     RH_FAULT__COUNT
 } rh_fault;
 

@@ -36,7 +36,7 @@ typedef void (*rh_store_bus_done)(void *ud, int ok, const char *err);
 typedef void (*rh_store_log_fn)(void *ud, int level, const char *msg);
 
 typedef struct rh_store_redis_opts {
-    const char *url;    /* redis://host[:port][/db] */
+    const char *url;    /* redis://host[:port][/db] or redis+sentinel://... (redis_url.h) */
     const char *prefix; /* key and channel prefix, e.g. "rehome:" */
     rh_store_limits limits;
     uint64_t ended_ttl_ms;            /* PEXPIRE of an ended stream's keys */
@@ -44,6 +44,8 @@ typedef struct rh_store_redis_opts {
     void *now_ud;
     rh_store_log_fn log; /* may be NULL */
     void *log_ud;
+    int no_fence; /* test only (fault redis-no-fence): behind Sentinel, publish and answer
+                     before a replica acknowledged, as on a single Redis */
 } rh_store_redis_opts;
 
 /* Parses a Redis URL. 0, or -1 with a message. host gets at most hostlen-1 bytes. */

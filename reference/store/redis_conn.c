@@ -1,7 +1,9 @@
 /* The Redis store's connections (store/ owns them): a command connection and a bus
  * subscriber, each reconnecting with exponential backoff, a watchdog that drops a command
  * connection owing replies for too long (hiredis 0.14 has no async timeouts), and the
- * connect handshake: SELECT, the epoch check (lost-data detection) and SCRIPT LOAD. */
+ * connect handshake: ROLE (never a replica: a demoted primary is left at once), SELECT, the
+ * epoch check (lost-data detection) and SCRIPT LOAD. Behind Sentinel the address is asked
+ * of the sentinels before each connect (redis_sentinel.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +96,7 @@ static void gone(rr_store *rs, rr_conn *c)
     c->up = 0;
     if (c == &rs->cmd)
         rs->pending = 0;
+    rs->addr_ok = 0; /* behind Sentinel: ask again where the primary is before reconnecting */
     if (!rs->was_up && !rs->warned && !rs->destroying) {
         rs->warned = 1; /* unreachable from the start: say so once, then retry quietly */
         rr_log(rs, 1, "Redis store unreachable (%s:%d): answering 503 until it is back", rs->host,
@@ -127,6 +130,17 @@ static void drop(rr_store *rs, rr_conn *c, const char *why)
         redisAsyncDisconnect(c->ac);
 }
 
+/* 1 when a ROLE reply says primary; else drops the connection (a replica, or a primary
+ * that was demoted while we were away: its writes would be thrown away). */
+static int role_ok(rr_store *rs, rr_conn *c, const redisReply *r)
+{
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+        r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "master") == 0)
+        return 1;
+    drop(rs, c, "not the primary (ROLE)");
+    return 0;
+}
+
 /* 0, or -1 after dropping the connection (the handshake must then not complete). */
 static int on_epoch(rr_store *rs, const redisReply *r)
 {
@@ -147,7 +161,7 @@ static int on_epoch(rr_store *rs, const redisReply *r)
 
 typedef struct hs_step {
     rr_store *rs;
-    int kind; /* -1 SELECT, RR_NSCRIPTS epoch, else the script loaded */
+    int kind; /* -2 ROLE, -1 SELECT, RR_NSCRIPTS epoch, else the script loaded */
 } hs_step;
 
 // cppcheck-suppress constParameter ; hiredis' redisCallbackFn fixes the non-const type
@@ -166,7 +180,10 @@ static void on_handshake(redisAsyncContext *ac, void *reply, void *priv)
         drop(rs, &rs->cmd, why);
         return;
     }
-    if (kind == RR_NSCRIPTS) {
+    if (kind == -2) {
+        if (!role_ok(rs, &rs->cmd, r))
+            return;
+    } else if (kind == RR_NSCRIPTS) {
         if (on_epoch(rs, r) != 0)
             return; /* handshake_left never reaches 0: this connection never counts as up */
     } else if (kind >= 0) {
@@ -207,9 +224,11 @@ static void handshake(rr_store *rs)
     /* The marker only has to differ between Redis lifetimes: time and address suffice. */
     snprintf(marker, sizeof marker, "%llx%llx", (unsigned long long)time(NULL),
              (unsigned long long)(uintptr_t)rs ^ (unsigned long long)clock());
+    const char *role[] = {"ROLE"};
     const char *sel[] = {"SELECT", db};
     const char *ep[] = {"EVAL", rr_script(RR_EPOCH), "1", rs->epoch_key, marker};
-    int bad = (rs->db && hs_send(rs, -1, 2, sel) != 0) || hs_send(rs, RR_NSCRIPTS, 5, ep) != 0;
+    int bad = hs_send(rs, -2, 1, role) != 0 || (rs->db && hs_send(rs, -1, 2, sel) != 0) ||
+              hs_send(rs, RR_NSCRIPTS, 5, ep) != 0;
     for (int i = 0; i < RR_EPOCH && !bad; i++) {
         const char *ld[] = {"SCRIPT", "LOAD", rr_script(i)};
         bad = hs_send(rs, i, 3, ld) != 0;
@@ -240,6 +259,17 @@ static void on_bus(redisAsyncContext *ac, void *reply, void *priv)
     }
 }
 
+// cppcheck-suppress constParameter ; hiredis' redisCallbackFn fixes the non-const type
+static void on_sub_role(redisAsyncContext *ac, void *reply, void *priv)
+{
+    rr_store *rs = priv;
+    if (!reply || rs->destroying || ac != rs->sub.ac || !role_ok(rs, &rs->sub, reply))
+        return;
+    const char *argv[] = {"SUBSCRIBE", rs->bus};
+    if (redisAsyncCommandArgv(ac, on_bus, rs, 2, argv, NULL) != REDIS_OK)
+        drop(rs, &rs->sub, "cannot subscribe to the bus");
+}
+
 /* --- connecting --------------------------------------------------------------------------- */
 
 static void on_connect(const redisAsyncContext *ac, int status)
@@ -258,8 +288,8 @@ static void on_connect(const redisAsyncContext *ac, int status)
     if (c == &rs->cmd) {
         handshake(rs);
     } else {
-        const char *argv[] = {"SUBSCRIBE", rs->bus};
-        if (redisAsyncCommandArgv(m, on_bus, rs, 2, argv, NULL) != REDIS_OK)
+        const char *argv[] = {"ROLE"};
+        if (redisAsyncCommandArgv(m, on_sub_role, rs, 1, argv, NULL) != REDIS_OK)
             drop(rs, c, "cannot subscribe to the bus");
     }
 }
@@ -268,6 +298,10 @@ static void connect_one(rr_store *rs, rr_conn *c)
 {
     if (rs->destroying || c->ac)
         return;
+    if (rs->url.sentinel && !rs->addr_ok) {
+        rr_sentinel_need(rs); /* its answer connects both (rr_conn_kick) */
+        return;
+    }
     redisAsyncContext *ac = redisAsyncConnect(rs->host, rs->port);
     if (!ac) {
         schedule_retry(rs, c);
@@ -332,6 +366,28 @@ static void on_watchdog(uv_timer_t *t)
             cut(rs, conns[i]);
     if (++rs->ticks % (1000 / RR_WATCHDOG_MS) == 0 && rr_is_up(rs))
         rr_nodes_refresh(rs);
+    rr_sentinel_tick(rs);
+}
+
+void rr_conn_reset(rr_store *rs)
+{
+    int addr_ok = rs->addr_ok;
+    if (rs->cmd.ac)
+        cut(rs, &rs->cmd);
+    if (rs->sub.ac)
+        cut(rs, &rs->sub);
+    rs->addr_ok = addr_ok; /* the new address came with the reset: no need to ask again */
+    rr_conn_kick(rs);
+}
+
+void rr_conn_kick(rr_store *rs)
+{
+    rr_conn *conns[2] = {&rs->cmd, &rs->sub};
+    for (int i = 0; i < 2; i++)
+        if (!conns[i]->ac) {
+            uv_timer_stop(&conns[i]->retry);
+            connect_one(rs, conns[i]);
+        }
 }
 
 int rr_conn_start(rr_store *rs, char *err, size_t errlen)
@@ -373,6 +429,7 @@ static void on_timer_closed(uv_handle_t *h)
 void rr_conn_stop(rr_store *rs)
 {
     rs->destroying = 1;
+    rr_sentinel_stop(rs);
     /* pending callbacks run now, with NULL replies: operations answer RH_STORE_ERROR */
     redisAsyncContext *acs[2] = {rs->cmd.ac, rs->sub.ac};
     rs->cmd.ac = rs->sub.ac = NULL;

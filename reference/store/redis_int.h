@@ -7,8 +7,9 @@
 #include <hiredis/hiredis.h>
 
 #include "redis.h"
+#include "redis_url.h"
 
-enum { RR_START, RR_APPEND, RR_END, RR_GET, RR_REPLAY, RR_IDLE, RR_EPOCH, RR_NSCRIPTS };
+enum { RR_START, RR_APPEND, RR_END, RR_GET, RR_REPLAY, RR_IDLE, RR_COMMIT, RR_EPOCH, RR_NSCRIPTS };
 
 #define RR_SEEN_SLOTS     4096 /* streams remembered for lost-state detection (power of two) */
 #define RR_BACKOFF_MIN_MS 100
@@ -18,6 +19,8 @@ enum { RR_START, RR_APPEND, RR_END, RR_GET, RR_REPLAY, RR_IDLE, RR_EPOCH, RR_NSC
  * adapter ignores poll errors, so a refused connect would otherwise never report back. */
 #define RR_CONNECT_MS  1000
 #define RR_WATCHDOG_MS 250
+/* Fenced mode: how long an acknowledgement waits for a replica (WAIT 1 RR_WAIT_MS). */
+#define RR_WAIT_MS 1000
 
 typedef struct rr_conn {
     redisAsyncContext *ac;
@@ -35,8 +38,18 @@ typedef struct rr_seen {
 typedef struct rr_store {
     rh_store base;
     uv_loop_t *loop;
-    char host[256];
+    char host[256]; /* the server talked to: the URL's, or the primary the sentinels named */
     int port, db;
+    rh_redis_url url;
+    /* Sentinel (redis_sentinel.c): addr_ok says host/port is the primary the sentinels last
+     * named; sq asks sentinel snext, sw watches +switch-master on sentinel sw_idx. */
+    int addr_ok, sw_up;
+    size_t snext, sw_idx;
+    redisAsyncContext *sq, *sw;
+    uint64_t sq_since, sq_next, sw_since, sw_next;
+    /* Fenced numbering: a stream's bus messages wait in its pending list until WAIT saw a
+     * replica acknowledge them (see README.md, "Failover"). */
+    int fence;
     char *prefix;
     char *bus;         /* {prefix}bus */
     char *epoch_key;   /* {prefix}epoch */
@@ -83,6 +96,24 @@ int rr_is_up(const rr_store *rs);
 void rr_got_reply(rr_store *rs);
 /* Marks the connection that gave a NULL reply as gone (pending callbacks then fail at once). */
 void rr_conn_lost(rr_store *rs);
+
+/* Resets both connections (after +switch-master): they reconnect to host/port. */
+void rr_conn_reset(rr_store *rs);
+/* Connects whichever of the two connections is not connected (the address is known). */
+void rr_conn_kick(rr_store *rs);
+
+/* redis_sentinel.c (all do nothing for a redis:// URL) */
+void rr_sentinel_need(rr_store *rs);
+void rr_sentinel_tick(rr_store *rs);
+void rr_sentinel_stop(rr_store *rs);
+
+/* redis_fence.c (fenced mode): holds an answer until WAIT saw a replica acknowledge the
+ * operation, then (do_commit) publishes the stream's queue up to order, then answers cb.
+ * out and out->stream are copied. rr_fence_idle does the same for the ends of an idle sweep's
+ * reply {n, sid, last, ...}, answering nobody. */
+void rr_fence_hold(rr_store *rs, const char *app, const char *sid, int do_commit,
+                   unsigned long long order, const rh_store_reply *out, rh_store_cb cb, void *ud);
+void rr_fence_idle(rr_store *rs, const char *app, const redisReply *r);
 
 /* redis_nodes.c: the node registry refresh (every second while up). */
 void rr_nodes_refresh(rr_store *rs);

@@ -139,8 +139,9 @@ static int arg_u(rr_op *op, unsigned long long v)
     return arg(op, b, (size_t)n);
 }
 
-/* EVALSHA sha 3 {prefix}{app}:stream:{sid} {prefix}{app}:replay:{sid} {prefix}{app}:open: the
- * head of every stream script's arguments. */
+/* EVALSHA sha 3 {prefix}{app}:stream:{sid} {prefix}{app}:replay:{sid} {prefix}{app}:open
+ * (and 4 ... {prefix}{app}:pend:{sid} in fenced mode): the head of every stream script's
+ * arguments. */
 static int arg_head(rr_op *op)
 {
     rr_store *rs = op->rs;
@@ -148,13 +149,16 @@ static int arg_head(rr_op *op)
     char *k = malloc(need);
     if (!k)
         return -1;
-    int rc = arg_s(op, "EVALSHA") || arg_s(op, rs->sha[op->script]) || arg_s(op, "3");
+    int rc =
+        arg_s(op, "EVALSHA") || arg_s(op, rs->sha[op->script]) || arg_s(op, rs->fence ? "4" : "3");
     snprintf(k, need, "%s%s:stream:%s", rs->prefix, op->app, op->sid);
     rc = rc || arg_s(op, k);
     snprintf(k, need, "%s%s:replay:%s", rs->prefix, op->app, op->sid);
     rc = rc || arg_s(op, k);
     snprintf(k, need, "%s%s:open", rs->prefix, op->app);
     rc = rc || arg_s(op, k);
+    snprintf(k, need, "%s%s:pend:%s", rs->prefix, op->app, op->sid);
+    rc = rc || (rs->fence && arg_s(op, k));
     free(k);
     return rc ? -1 : 0;
 }
@@ -186,8 +190,11 @@ static void deliver(rr_op *op, const redisReply *r)
         return;
     }
     int code = (int)num(r->element[0]);
-    if (op->kind == RR_IDLE)
-        return; /* {ended}: the script published each end itself */
+    if (op->kind == RR_IDLE) {
+        if (rs->fence) /* {n, sid, last...}: the ends wait in the pending lists */
+            rr_fence_idle(rs, op->app, r);
+        return; /* otherwise the script published each end itself */
+    }
     if (code == RH_STORE_FULL) {
         char why[128];
         snprintf(why, sizeof why,
@@ -243,6 +250,12 @@ static void deliver(rr_op *op, const redisReply *r)
                 (rh_store_kept){from + i, e[10 + i]->str ? e[10 + i]->str : "", e[10 + i]->len};
         out.toks = kept;
         out.ntoks = n;
+    }
+    if (rs->fence && (op->kind == RR_END || (op->kind == RR_APPEND && code == RH_STORE_OK) ||
+                      (op->kind == RR_START && (code == RH_STORE_OK || code == RH_STORE_EXISTS)))) {
+        unsigned long long order = 2 * s.last_seq + (op->kind == RR_END);
+        rr_fence_hold(rs, op->app, op->sid, op->kind != RR_START, order, &out, op->cb, op->ud);
+        return;
     }
     if (op->cb)
         op->cb(op->ud, &out);
@@ -413,7 +426,7 @@ static void r_end_idle(rh_store *st, const char *app_id, uint64_t now_ms, uint64
     if (!app_id || !rr_is_up(rs))
         return;
     /* "_": a placeholder stream id; idle_lua uses only the app's open set (KEYS[3]) */
-    rr_op *op = op_new(st, RR_IDLE, app_id, "_", 12, NULL, NULL);
+    rr_op *op = op_new(st, RR_IDLE, app_id, "_", 13, NULL, NULL);
     if (!op)
         return;
     size_t need = strlen(rs->prefix) + strlen(app_id) + 16;
@@ -425,6 +438,8 @@ static void r_end_idle(rh_store *st, const char *app_id, uint64_t now_ms, uint64
         rc = arg_head(op) || arg_s(op, app_id) || arg_s(op, rs->bus) ||
              arg_u(op, (unsigned long long)(reason < 0 ? 0 : reason)) || arg_u(op, rs->ttl_ms) ||
              arg_u(op, idle_ms) || arg_s(op, sp) || arg_s(op, rp);
+        snprintf(sp, need, "%s%s:pend:", rs->prefix, app_id);
+        rc = rc || (rs->fence && arg_s(op, sp));
     }
     free(sp);
     free(rp);

@@ -9,11 +9,22 @@
  * Redis's clock (TIME, shared by all nodes): ZCARD is the open-stream count the start cap checks,
  * and the lowest scores are the streams end_idle ends). Scripts answer {code, ws, th, run, last,
  * ended, reason, pttl, first[, oldest, tokens...]} or {-2} for an unknown stream; codes are
- * rh_store_status. Bus messages are length-prefixed fields "<len>:<bytes>" (see README.md). */
+ * rh_store_status. Bus messages are length-prefixed fields "<len>:<bytes>" (see README.md).
+ *
+ * Fenced mode (behind Sentinel): KEYS[4] is the stream's pending list {prefix}{app}:pend:{sid}.
+ * A script then does not PUBLISH: it queues "<order> <message>" there (order 2*seq for the
+ * tokens ending at seq, 2*last+1 for the end), and commit_lua publishes the queue in order once
+ * WAIT saw a replica acknowledge it; the hash's `pub` is the last seq published, and replay
+ * and get never show a seq beyond it. Without KEYS[4] the scripts publish at once. */
 #include "redis_int.h"
 
 #define PRELUDE                                                                                    \
-    "local K, L, O = KEYS[1], KEYS[2], KEYS[3]\n"                                                  \
+    "local K, L, O, P = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n"                                      \
+    "local function out(p, bus, order, msg)\n"                                                     \
+    "  if p then redis.call('RPUSH', p, order .. ' ' .. msg) else redis.call('PUBLISH', bus, "     \
+    "msg) "                                                                                        \
+    "end\n"                                                                                        \
+    "end\n"                                                                                        \
     "local function st(code, first)\n"                                                             \
     "  local h = redis.call('HMGET', K, 'ws', 'th', 'run', 'last', 'ended', 'reason')\n"           \
     "  return {code, h[1] or '', h[2] or '', h[3] or '', h[4] or '0', h[5] or '0',\n"              \
@@ -22,13 +33,13 @@
     "local function f(s) return #s .. ':' .. s end\n"                                              \
     "local function now() local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / "    \
     "1000) end\n"                                                                                  \
-    "local function fin(k, l, app, bus, reason, ttl)\n"                                            \
+    "local function fin(k, l, p, app, bus, reason, ttl)\n"                                         \
     "  redis.call('HSET', k, 'ended', 1, 'reason', reason)\n"                                      \
     "  if ttl > 0 then redis.call('PEXPIRE', k, ttl); redis.call('PEXPIRE', l, ttl) end\n"         \
     "  local h = redis.call('HMGET', k, 'ws', 'th', 'run', 'sid', 'last')\n"                       \
     "  redis.call('ZREM', O, h[4])\n"                                                              \
-    "  redis.call('PUBLISH', bus, table.concat({f('end'), f(app), f(h[1]),\n"                      \
-    "             f(h[2]), f(h[3]), f(h[4]), f(h[5]), f(reason)}))\n"                              \
+    "  out(p, bus, string.format('%d', 2 * tonumber(h[5]) + 1), table.concat({f('end'), f(app),\n" \
+    "      f(h[1]), f(h[2]), f(h[3]), f(h[4]), f(h[5]), f(reason)}))\n"                            \
     "end\n"
 
 /* protocol §12.2: start: created, same ids, other ids */
@@ -44,6 +55,7 @@ static const char start_lua[] =
             "redis.call('HSET', K, 'ws', ARGV[1], 'th', ARGV[2], 'run', ARGV[3], 'sid', ARGV[4],\n"
             "           'last', 0, 'ended', 0, 'reason', 0, 'rbytes', 0)\n"
             "redis.call('ZADD', O, now(), ARGV[4])\n"
+            "if P then redis.call('DEL', P); redis.call('HSET', K, 'pub', 0) end\n"
             "return st(0)\n";
 
 /* ARGV: app, bus channel, replay_tokens, replay_bytes, have_text (1/0), n, tokens... */
@@ -78,7 +90,7 @@ static const char append_lua[] =
             "local m = {f('tok'), f(ARGV[1]), f(h[1]), f(h[2]), f(h[3]), f(h[4]),\n"
             "           f(string.format('%d', first))}\n"
             "for i = 1, n do m[#m + 1] = f(ARGV[6 + i]) end\n"
-            "redis.call('PUBLISH', ARGV[2], table.concat(m))\n"
+            "out(P, ARGV[2], string.format('%d', 2 * last), table.concat(m))\n"
             "return st(0, first)\n";
 
 /* ARGV: app, bus channel, reason, ended_ttl_ms. The first end wins; it alone publishes. */
@@ -87,51 +99,86 @@ static const char end_lua[] =
     PRELUDE "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
             "if redis.call('HGET', K, 'ended') == '1' then return st(2) end\n"
             "local ttl = tonumber(ARGV[4])\n"
-            "fin(K, L, ARGV[1], ARGV[2], ARGV[3], ttl)\n"
+            "fin(K, L, P, ARGV[1], ARGV[2], ARGV[3], ttl)\n"
             "local r = st(0)\n"
             "if ttl <= 0 then redis.call('DEL', K, L) end\n"
             "return r\n";
 
-static const char get_lua[] = PRELUDE "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
-                                      "return st(0)\n";
+/* The last seq subscribers may have seen: `pub` in fenced mode (see above). */
+#define TOP                                                                                        \
+    "local function top(last)\n"                                                                   \
+    "  local p = redis.call('HGET', K, 'pub')\n"                                                   \
+    "  if p and tonumber(p) < last then return tonumber(p) end\n"                                  \
+    "  return last\n"                                                                              \
+    "end\n"
+
+static const char get_lua[] = PRELUDE TOP "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
+                                          "local r = st(0)\n"
+                                          "r[5] = string.format('%d', top(tonumber(r[5])))\n"
+                                          "return r\n";
 
 /* ARGV: after_seq, limit. Answers first (r[9]) = the seq of the first token given. */
 /* protocol §12.6: the kept tokens after after_seq, consecutive, in seq order */
 static const char replay_lua[] =
-    PRELUDE "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
-            "local r = st(0)\n"
-            "local last = tonumber(r[5])\n"
-            "local len = redis.call('LLEN', L)\n"
-            "local oldest = last - len + 1\n"
-            "local from = tonumber(ARGV[1]) + 1\n"
-            "if from < oldest then from = oldest end\n"
-            "r[9] = string.format('%d', from)\n"
-            "r[10] = string.format('%d', oldest)\n"
-            "if from <= last then\n"
-            "  local a = from - oldest\n"
-            "  local t = redis.call('LRANGE', L, a, a + tonumber(ARGV[2]) - 1)\n"
-            "  for i = 1, #t do r[10 + i] = t[i] end\n"
-            "end\n"
-            "return r\n";
+    PRELUDE TOP "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
+                "local r = st(0)\n"
+                "local last = tonumber(r[5])\n"
+                "local len = redis.call('LLEN', L)\n"
+                "local oldest = last - len + 1\n"
+                "local from = tonumber(ARGV[1]) + 1\n"
+                "if from < oldest then from = oldest end\n"
+                "local upto = top(last)\n"
+                "r[5] = string.format('%d', upto)\n"
+                "r[9] = string.format('%d', from)\n"
+                "r[10] = string.format('%d', oldest)\n"
+                "if from <= upto then\n"
+                "  local a = from - oldest\n"
+                "  local b = math.min(a + tonumber(ARGV[2]) - 1, upto - oldest)\n"
+                "  local t = redis.call('LRANGE', L, a, b)\n"
+                "  for i = 1, #t do r[10 + i] = t[i] end\n"
+                "end\n"
+                "return r\n";
 
 /* ARGV: app, bus channel, reason, ended_ttl_ms, idle_ms, stream key prefix, replay key
- * prefix. Ends (as end_lua would: the first end wins) up to 100 open streams of the app idle
- * for idle_ms or longer; drops entries of streams gone or already ended.
- * Answers {number ended}. */
+ * prefix[, pending key prefix (fenced mode)]. Ends (as end_lua would: the first end wins) up to 100
+ * open streams of the app idle for idle_ms or longer; drops entries of streams gone or already
+ * ended. Answers {number ended, sid, last, sid, last...}. */
 static const char idle_lua[] = PRELUDE
-    "local n = 0\n"
+    "local n, done = 0, {}\n"
     "local cut = now() - tonumber(ARGV[5])\n"
     "for _, sid in ipairs(redis.call('ZRANGEBYSCORE', O, '-inf', cut, 'LIMIT', 0, 100)) do\n"
-    "  local k, l = ARGV[6] .. sid, ARGV[7] .. sid\n"
+    "  local k, l, p = ARGV[6] .. sid, ARGV[7] .. sid, ARGV[8] and ARGV[8] .. sid\n"
     "  if redis.call('EXISTS', k) == 1 and redis.call('HGET', k, 'ended') ~= '1' then\n"
-    "    fin(k, l, ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]))\n"
+    "    fin(k, l, p, ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]))\n"
+    "    done[#done + 1] = sid\n"
+    "    done[#done + 1] = redis.call('HGET', k, 'last')\n"
     "    if tonumber(ARGV[4]) <= 0 then redis.call('DEL', k, l) end\n"
     "    n = n + 1\n"
     "  else\n"
     "    redis.call('ZREM', O, sid)\n"
     "  end\n"
     "end\n"
-    "return {n}\n";
+    "table.insert(done, 1, n)\n"
+    "return done\n";
+
+/* KEYS: the stream hash, its pending list. ARGV: bus channel, order. Publishes the queued
+ * messages of order <= ARGV[2] (fenced mode: WAIT said a replica has them) and records the
+ * last seq published. Answers the number published. */
+static const char commit_lua[] = "local upto, n = tonumber(ARGV[2]), 0\n"
+                                 "while true do\n"
+                                 "  local e = redis.call('LINDEX', KEYS[2], 0)\n"
+                                 "  if not e then break end\n"
+                                 "  local sp = string.find(e, ' ', 1, true)\n"
+                                 "  local order = tonumber(string.sub(e, 1, sp - 1))\n"
+                                 "  if order > upto then break end\n"
+                                 "  redis.call('LPOP', KEYS[2])\n"
+                                 "  redis.call('PUBLISH', ARGV[1], string.sub(e, sp + 1))\n"
+                                 "  if redis.call('EXISTS', KEYS[1]) == 1 then\n"
+                                 "    redis.call('HSET', KEYS[1], 'pub', math.floor(order / 2))\n"
+                                 "  end\n"
+                                 "  n = n + 1\n"
+                                 "end\n"
+                                 "return n\n";
 
 /* KEYS[1] the epoch key, ARGV[1] a fresh random marker: the marker now in force. */
 static const char epoch_lua[] = "redis.call('SET', KEYS[1], ARGV[1], 'NX')\n"
@@ -152,6 +199,8 @@ const char *rr_script(int id)
         return replay_lua;
     case RR_IDLE:
         return idle_lua;
+    case RR_COMMIT:
+        return commit_lua;
     case RR_EPOCH:
         return epoch_lua;
     }

@@ -27,11 +27,16 @@ rh_store *rh_store_redis_new(uv_loop_t *loop, const rh_store_redis_opts *o, char
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    if (rh_store_redis_parse_url(o->url, rs->host, sizeof rs->host, &rs->port, &rs->db, err,
-                                 errlen) != 0) {
+    if (rh_redis_url_parse(o->url, &rs->url, err, errlen) != 0) {
         free(rs);
         return NULL;
     }
+    snprintf(rs->host, sizeof rs->host, "%s", rs->url.sentinel ? "?" : rs->url.at.host);
+    rs->port = rs->url.at.port;
+    rs->db = rs->url.db;
+    /* Behind Sentinel replication is asynchronous and a failover may lose the last writes:
+     * nothing is published or acknowledged before a replica has it (README.md, Failover). */
+    rs->fence = rs->url.sentinel && !o->no_fence;
     rs->base.ops = &rr_ops_table;
     rs->loop = loop;
     rs->prefix = strdup(o->prefix ? o->prefix : "rehome:");
