@@ -11,6 +11,7 @@ A history is a list of records (dicts, one JSON object per line in the file), ki
   gap      {"sub", "sid", "from", "oldest"}  a replay that no longer had seqs from..oldest-1
   presence {"channel", "node", "via": "users"|"subscribe", "members": [...], "want": [...]}
   fault    {"what"}
+  probe    {"what", "ok", "seen"}  a deterministic check of the fencing before the run
 The checks (docs/protocol.md sections 10, 11, 15, 22): no acknowledged token lost (every
 subscriber has it live or by replay), no seq assigned twice to different text, no subscriber
 session saw a seq go backwards or repeat, every stream ended once with one last_seq that
@@ -51,6 +52,9 @@ def check(history):
     _ends(by, text_at, v)
     _statuses(by["resp"], v)
     _presence(by["presence"], cfg, v)
+    for p in by["probe"]:
+        if not p["ok"]:
+            v.append("fence probe: %s (seen: %s)" % (p["what"], p.get("seen")))
     counts["violations"] = len(v)
     return counts, v
 

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import json
 import random
+import signal
 import threading
 import time
 import urllib.error
@@ -303,3 +304,66 @@ class World:
         except (OSError, ValueError):
             pass
         return box[0] if box else ["<no answer>"]
+
+
+def probe_fence(cluster, hist, tag):
+    """Deterministic checks of the fencing (docs/protocol.md 22.2) before the chaos: with the
+    replica stopped an append answers 503 and reaches nobody; once the replica is back, the
+    next append publishes the held token first, in seq order."""
+    got, lock = [], threading.Lock()
+
+    def on(e):
+        if e.get("event") == "thread.token.streamed":
+            d = json.loads(e["data"])
+            with lock:
+                got.append((d["seq"], d["token"]))
+
+    def seen():
+        with lock:
+            return list(got)
+
+    def rec(what, ok, val):
+        hist.add(k="probe", what=what, ok=bool(ok), seen=val)
+        return ok
+
+    th, sid = "probe-%s" % tag, "probe-%s-s" % tag
+    nodes = cluster.nodes
+    c = Conn(nodes[1 % len(nodes)].url, on)
+    c.subscribe(channel_of(th))
+    time.sleep(0.3)
+    ids = {"workspace_id": WS_ID, "thread_id": th, "run_id": "r", "stream_id": sid}
+    st, _ = http("POST", nodes[0].url, "/apps/%s/streams" % APP, ids)
+    if not rec("start answered 201", st == 201, st):
+        return
+    path = "/apps/%s/streams/%s/tokens" % (APP, sid)
+    st, b = http("POST", nodes[0].url, path, {"token": "p1"})
+    rec("an append with the replica in sync answered 200 seq 1",
+        st == 200 and b.get("first_seq") == 1, [st, b])
+    prim = cluster.redis_by_port(cluster.primary_port())
+    rep = next(r for r in cluster.redis if r is not prim)
+    rep.signal(signal.SIGSTOP)
+    try:
+        st, b = http("POST", nodes[0].url, path, {"token": "p2"})
+        rec("an append with the replica stopped answered 503", st == 503, [st, b])
+        time.sleep(1.0)
+        rec("a held token reached no subscriber", [t for t in seen() if t[0] > 1] == [],
+            seen())
+        st, b = http("GET", nodes[2 % len(nodes)].url, path, query={"after_seq": "0"})
+        rec("replay does not show a held token",
+            st == 200 and [t["seq"] for t in b.get("tokens", [])] == [1], [st, b])
+    finally:
+        rep.signal(signal.SIGCONT)
+    cc_ok = cluster.replicated
+    deadline = time.time() + 10
+    while not cc_ok() and time.time() < deadline:
+        time.sleep(0.05)
+    st, b = http("POST", nodes[0].url, path, {"token": "p3"})
+    rec("once the replica is back an append answered 200 seq 3",
+        st == 200 and b.get("first_seq") == 3, [st, b])
+    deadline = time.time() + 5
+    while len(seen()) < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    rec("the subscriber got seq 1, 2, 3 in order (the held token published first)",
+        seen() == [(1, "p1"), (2, "p2"), (3, "p3")], seen())
+    http("POST", nodes[0].url, "/apps/%s/streams/%s/end" % (APP, sid), {"reason": "completed"})
+    c.close()

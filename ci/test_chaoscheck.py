@@ -116,6 +116,13 @@ class T(unittest.TestCase):
         self.assertEqual(self.violations(sub), [])
         self.assertCaught(sub + [{"k": "config", "presence_exact": True}], "presence")
 
+    def test_probe(self):
+        h = clean() + [{"k": "probe", "what": "an append answered 200", "ok": True}]
+        self.assertEqual(self.violations(h), [])
+        h.append({"k": "probe", "what": "an append without replica answered 503", "ok": False,
+                  "seen": 200})
+        self.assertCaught(h, "fence probe")
+
     def test_ack_shape(self):
         h = bad(lambda r: r["k"] == "ack" and r["key"] == "k2", lambda r: [dict(r, last=4)])
         self.assertCaught(h, "seqs 3..4 for 1 tokens")

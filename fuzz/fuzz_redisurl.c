@@ -1,7 +1,8 @@
 /* Target redisurl: the Redis URL parser of the reference store (--redis, redis_url).
  * Oracles: a parsed URL has a host and a port from 1 to 65535 for every address, a sentinel
  * URL has 1 to RH_REDIS_SENTINEL_MAX sentinels and a master name; printing it back and
- * parsing again gives the same fields; a refusal always says why. */
+ * parsing again gives the same fields; a refusal always says why. The same input as a
+ * +switch-master message: a parsed one names the master and a port from 1 to 65535. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s[size] = '\0';
     rh_redis_url u, v;
     char err[160] = "";
+    rh_redis_addr to;
+    if (rh_redis_switch_parse((const char *)data, size, "m", &to))
+        FZ_CHECK(to.host[0] && to.port >= 1 && to.port <= 65535 &&
+                 !memchr(to.host, ' ', strlen(to.host)));
     if (rh_redis_url_parse(s, &u, err, sizeof err) != 0) {
         FZ_CHECK(err[0] != '\0');
         free(s);

@@ -105,18 +105,16 @@ void rr_sentinel_need(rr_store *rs)
 
 /* --- the +switch-master watcher ----------------------------------------------------------- */
 
-/* "+switch-master" payload: "<name> <old-ip> <old-port> <new-ip> <new-port>". */
-static void on_switch(rr_store *rs, const char *s)
+/* A +switch-master message: when it is about our master, move both connections. */
+static void on_switch(rr_store *rs, const char *s, size_t len)
 {
-    char name[RH_REDIS_MASTER_MAX], oldip[64], newip[256];
-    int oldport, newport;
-    if (sscanf(s, "%127s %63s %d %255s %d", name, oldip, &oldport, newip, &newport) != 5 ||
-        strcmp(name, rs->url.master) != 0 || newport <= 0)
+    rh_redis_addr to;
+    if (!rh_redis_switch_parse(s, len, rs->url.master, &to))
         return;
-    rr_log(rs, 1, "sentinel: failover of %s from %s:%d to %s:%d; reconnecting", name, oldip,
-           oldport, newip, newport);
-    snprintf(rs->host, sizeof rs->host, "%s", newip);
-    rs->port = newport;
+    rr_log(rs, 1, "sentinel: failover of %s from %s:%d to %s:%d; reconnecting", rs->url.master,
+           rs->host, rs->port, to.host, to.port);
+    snprintf(rs->host, sizeof rs->host, "%s", to.host);
+    rs->port = to.port;
     rs->addr_ok = 1;
     rr_conn_reset(rs);
 }
@@ -134,7 +132,7 @@ static void on_watch(redisAsyncContext *ac, void *reply, void *priv)
     if (strcmp(kind->str, "subscribe") == 0)
         rs->sw_up = 1;
     else if (strcmp(kind->str, "message") == 0 && payload->type == REDIS_REPLY_STRING)
-        on_switch(rs, payload->str);
+        on_switch(rs, payload->str, payload->len);
 }
 
 static void on_sw_gone(rr_store *rs)

@@ -140,3 +140,39 @@ int rh_store_redis_parse_url(const char *url, char *host, size_t hostlen, int *p
     *db = u.db;
     return 0;
 }
+
+/* The next space-separated word of s[*at..len): its start and length, or -1 at the end. */
+static int word(const char *s, size_t len, size_t *at, const char **w, size_t *wl)
+{
+    while (*at < len && s[*at] == ' ')
+        (*at)++;
+    size_t b = *at;
+    while (*at < len && s[*at] != ' ')
+        (*at)++;
+    *w = s + b;
+    *wl = *at - b;
+    return *wl ? 0 : -1;
+}
+
+int rh_redis_switch_parse(const char *msg, size_t len, const char *master, rh_redis_addr *to)
+{
+    const char *w[5];
+    size_t wl[5], at = 0;
+    for (int i = 0; i < 5; i++)
+        if (word(msg, len, &at, &w[i], &wl[i]) != 0)
+            return 0;
+    const char *extra;
+    size_t el;
+    long port;
+    if (word(msg, len, &at, &extra, &el) == 0 || wl[0] != strlen(master) ||
+        memcmp(w[0], master, wl[0]) != 0 || wl[3] >= sizeof to->host ||
+        parse_num(w[4], wl[4], 65535, &port) != 0 || port == 0)
+        return 0;
+    for (size_t i = 0; i < wl[3]; i++)
+        if ((unsigned char)w[3][i] < ' ' || w[3][i] == ',' || w[3][i] == '/')
+            return 0;
+    memcpy(to->host, w[3], wl[3]);
+    to->host[wl[3]] = '\0';
+    to->port = (int)port;
+    return 1;
+}

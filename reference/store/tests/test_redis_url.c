@@ -1,5 +1,5 @@
 /* Unit tests of the Redis URL parser (store/redis_url.c, pure): plain and sentinel forms,
- * their defaults, and a clear refusal of every malformed URL. */
+ * their defaults, a clear refusal of every malformed URL, and Sentinel's +switch-master. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,13 +93,32 @@ static void test_legacy(void **state)
         rh_store_redis_parse_url("redis://hostname", host, 4, &port, &db, err, sizeof err), -1);
 }
 
+static void test_switch(void **state)
+{
+    (void)state;
+    rh_redis_addr a;
+    const char ok[] = "mymaster 127.0.0.1 6379 10.0.0.2 6380";
+    assert_int_equal(rh_redis_switch_parse(ok, strlen(ok), "mymaster", &a), 1);
+    assert_string_equal(a.host, "10.0.0.2");
+    assert_int_equal(a.port, 6380);
+    const char *bad[] = {"other 127.0.0.1 6379 10.0.0.2 6380",
+                         "mymaster 127.0.0.1 6379 h",
+                         "mymaster 127.0.0.1 6379 h 0",
+                         "mymaster 127.0.0.1 6379 h 70000",
+                         "mymaster 127.0.0.1 6379 h 1 extra",
+                         "mymaster 1 2 h x",
+                         "",
+                         "mymasterx 127.0.0.1 6379 h 1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(rh_redis_switch_parse(bad[i], strlen(bad[i]), "mymaster", &a), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain),
-        cmocka_unit_test(test_sentinel),
-        cmocka_unit_test(test_refused),
-        cmocka_unit_test(test_legacy),
+        cmocka_unit_test(test_plain),   cmocka_unit_test(test_sentinel),
+        cmocka_unit_test(test_refused), cmocka_unit_test(test_legacy),
+        cmocka_unit_test(test_switch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
