@@ -25,10 +25,7 @@ static int same(const rh_redis_url *a, const rh_redis_url *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
-    FZ_CHECK(s);
-    memcpy(s, data, size);
-    s[size] = '\0';
+    char *s = fz_strndup(data, size);
     rh_redis_url u, v;
     char err[160] = "";
     rh_redis_addr to;

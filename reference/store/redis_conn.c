@@ -112,6 +112,27 @@ void rr_conn_lost(rr_store *rs)
     note_state(rs);
 }
 
+int rr_send(rr_store *rs, redisCallbackFn *fn, void *priv, int argc, const char **argv,
+            const size_t *lens)
+{
+    if (!rr_is_up(rs) || redisAsyncCommandArgv(rs->cmd.ac, fn, priv, argc, argv, lens) != REDIS_OK)
+        return -1;
+    if (rs->pending++ == 0)
+        rr_got_reply(rs); /* the stall clock starts with the first reply owed */
+    return 0;
+}
+
+const redisReply *rr_arrived(rr_store *rs, void *reply)
+{
+    if (rs->pending)
+        rs->pending--;
+    if (reply)
+        rr_got_reply(rs);
+    else if (!rs->destroying)
+        rr_conn_lost(rs);
+    return reply;
+}
+
 static void on_disconnect(const redisAsyncContext *ac, int status)
 {
     (void)status;

@@ -44,32 +44,11 @@ static void fail(rr_held *h, const char *why)
     held_free(h);
 }
 
-/* The reply arrived (or the connection failed: r NULL): the store's bookkeeping. */
-static const redisReply *arrived(rr_store *rs, void *reply)
-{
-    if (rs->pending)
-        rs->pending--;
-    if (reply)
-        rr_got_reply(rs);
-    else if (!rs->destroying)
-        rr_conn_lost(rs);
-    return reply;
-}
-
-static int fsend(rr_store *rs, redisCallbackFn *fn, void *priv, int argc, const char **argv)
-{
-    if (!rr_is_up(rs) || redisAsyncCommandArgv(rs->cmd.ac, fn, priv, argc, argv, NULL) != REDIS_OK)
-        return -1;
-    if (rs->pending++ == 0)
-        rr_got_reply(rs);
-    return 0;
-}
-
 static void on_commit(redisAsyncContext *ac, void *reply, void *priv)
 {
     (void)ac;
     rr_held *h = priv;
-    const redisReply *r = arrived(h->rs, reply);
+    const redisReply *r = rr_arrived(h->rs, reply);
     if (!r || r->type == REDIS_REPLY_ERROR) {
         fail(h, "Redis: could not publish the acknowledged events; they are published with "
                 "the stream's next operation");
@@ -85,7 +64,7 @@ static void on_commit(redisAsyncContext *ac, void *reply, void *priv)
 static void on_commit_quiet(redisAsyncContext *ac, void *reply, void *priv)
 {
     (void)ac;
-    arrived(priv, reply);
+    rr_arrived(priv, reply);
 }
 
 /* EVAL commit 2 {p}{app}:stream:{sid} {p}{app}:pend:{sid} bus order. */
@@ -100,7 +79,7 @@ static int commit(rr_store *rs, const char *app, const char *sid, unsigned long 
         snprintf(p, need, "%s%s:pend:%s", rs->prefix, app, sid);
         snprintf(o, sizeof o, "%llu", order);
         const char *argv[] = {"EVAL", rr_script(RR_COMMIT), "2", k, p, rs->bus, o};
-        rc = fsend(rs, fn, priv, 7, argv);
+        rc = rr_send(rs, fn, priv, 7, argv, NULL);
     }
     free(k);
     free(p);
@@ -112,7 +91,7 @@ static void on_wait(redisAsyncContext *ac, void *reply, void *priv)
     (void)ac;
     rr_held *h = priv;
     rr_store *rs = h->rs;
-    const redisReply *r = arrived(rs, reply);
+    const redisReply *r = rr_arrived(rs, reply);
     if (!r) {
         fail(h, "connection to Redis lost");
         return;
@@ -162,7 +141,7 @@ static void wait_then(rr_held *h)
     char ms[16];
     snprintf(ms, sizeof ms, "%d", RR_WAIT_MS);
     const char *argv[] = {"WAIT", "1", ms};
-    if (fsend(h->rs, on_wait, h, 3, argv) != 0)
+    if (rr_send(h->rs, on_wait, h, 3, argv, NULL) != 0)
         fail(h, "Redis is unreachable");
 }
 

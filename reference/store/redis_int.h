@@ -96,6 +96,13 @@ int rr_is_up(const rr_store *rs);
 void rr_got_reply(rr_store *rs);
 /* Marks the connection that gave a NULL reply as gone (pending callbacks then fail at once). */
 void rr_conn_lost(rr_store *rs);
+/* Sends a command owing a reply on the command connection (counted for the stall watchdog):
+ * 0, or -1 when down (fn not called). */
+int rr_send(rr_store *rs, redisCallbackFn *fn, void *priv, int argc, const char **argv,
+            const size_t *lens);
+/* A reply owed on the command connection arrived (NULL: the connection failed): the
+ * bookkeeping of rr_send's count. Returns reply. */
+const redisReply *rr_arrived(rr_store *rs, void *reply);
 
 /* Resets both connections (after +switch-master): they reconnect to host/port. */
 void rr_conn_reset(rr_store *rs);

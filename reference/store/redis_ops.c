@@ -267,18 +267,13 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
     (void)ac;
     rr_op *op = priv;
     rr_store *rs = op->rs;
-    const redisReply *r = reply;
-    if (rs->pending)
-        rs->pending--;
+    const redisReply *r = rr_arrived(rs, reply);
     if (!r) {
-        if (!rs->destroying)
-            rr_conn_lost(rs);
         answer(op->cb, op->ud, rs->destroying ? RH_STORE_ERROR : RH_STORE_UNAVAILABLE,
                rs->destroying ? "store freed" : "connection to Redis lost");
         op_free(op);
         return;
     }
-    rr_got_reply(rs);
     if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0 &&
         strcmp(op->argv[0], "EVALSHA") == 0) {
         /* Redis forgot the script (SCRIPT FLUSH): send its text once */
@@ -312,15 +307,10 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
 
 static void send_op(rr_op *op)
 {
-    rr_store *rs = op->rs;
-    if (!rs->cmd.ac || redisAsyncCommandArgv(rs->cmd.ac, on_reply, op, op->argc,
-                                             (const char **)op->argv, op->argvlen) != REDIS_OK) {
+    if (rr_send(op->rs, on_reply, op, op->argc, (const char **)op->argv, op->argvlen) != 0) {
         answer(op->cb, op->ud, RH_STORE_UNAVAILABLE, "Redis is unreachable");
         op_free(op);
-        return;
     }
-    if (rs->pending++ == 0)
-        rr_got_reply(rs); /* the stall clock starts with the first reply owed */
 }
 
 /* Sends op, or answers out of memory when building its arguments failed (rc != 0). */

@@ -111,14 +111,7 @@ static void on_raw(redisAsyncContext *ac, void *reply, void *priv)
 {
     (void)ac;
     raw_op *op = priv;
-    rr_store *rs = op->rs;
-    if (rs->pending)
-        rs->pending--;
-    if (reply)
-        rr_got_reply(rs);
-    else if (!rs->destroying)
-        rr_conn_lost(rs);
-    const redisReply *r = reply;
+    const redisReply *r = rr_arrived(op->rs, reply);
     if (op->cb) {
         op->cb(op->ud, reply);
     } else if (op->done) {
@@ -134,12 +127,7 @@ static void on_raw(redisAsyncContext *ac, void *reply, void *priv)
 
 static int raw_send(rr_store *rs, raw_op *op, int argc, const char **argv, const size_t *lens)
 {
-    if (!rr_is_up(rs) ||
-        redisAsyncCommandArgv(rs->cmd.ac, on_raw, op, argc, argv, lens) != REDIS_OK)
-        return -1;
-    if (rs->pending++ == 0)
-        rr_got_reply(rs);
-    return 0;
+    return rr_send(rs, on_raw, op, argc, argv, lens);
 }
 
 int rh_store_redis_command(rh_store *st, int argc, const char **argv, const size_t *argvlen,

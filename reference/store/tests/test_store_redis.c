@@ -85,28 +85,6 @@ static void test_down_answers_unavailable_at_once(void **state)
     rh_fx_free(f);
 }
 
-static void test_bad_url(void **state)
-{
-    (void)state;
-    char host[64], err[128];
-    int port, db;
-    assert_int_equal(
-        rh_store_redis_parse_url("redis://h:7/3", host, sizeof host, &port, &db, err, sizeof err),
-        0);
-    assert_string_equal(host, "h");
-    assert_int_equal(port, 7);
-    assert_int_equal(db, 3);
-    assert_int_equal(
-        rh_store_redis_parse_url("redis://h", host, sizeof host, &port, &db, err, sizeof err), 0);
-    assert_int_equal(port, 6379);
-    assert_int_equal(db, 0);
-    const char *bad[] = {"http://h:1",      "redis://",        "redis://h:0",
-                         "redis://h:70000", "redis://u:p@h:1", "redis://h:1/x"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_int_equal(
-            rh_store_redis_parse_url(bad[i], host, sizeof host, &port, &db, err, sizeof err), -1);
-}
-
 typedef struct heard {
     int n;
     char kind[8][8];
@@ -277,7 +255,6 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_down_answers_unavailable_at_once),
-        cmocka_unit_test(test_bad_url),
         cmocka_unit_test_setup_teardown(test_scripts_publish_on_the_bus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_nodes_share_one_counter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_noscript_falls_back_to_eval, setup, teardown),
