@@ -38,6 +38,11 @@ static void query_failed(rr_store *rs, const char *why)
     rr_log(rs, 3, "sentinel %s:%d: %s", a->host, a->port, why);
     rs->snext = (rs->snext + 1) % rs->url.nsentinels;
     rs->sq_next = rr_now(rs) + RS_RETRY_MS;
+    if (rs->snext == 0 && !rs->warned) {
+        rs->warned = 1; /* said once; the 503s and /up say the rest */
+        rr_log(rs, 1, "no sentinel named the primary of %s: answering 503 until one does",
+               rs->url.master);
+    }
 }
 
 // cppcheck-suppress constParameter ; hiredis' redisCallbackFn fixes the non-const type
