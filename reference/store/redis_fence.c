@@ -67,22 +67,24 @@ static void on_commit_quiet(redisAsyncContext *ac, void *reply, void *priv)
     rr_arrived(priv, reply);
 }
 
-/* EVAL commit 2 {p}{app}:stream:{sid} {p}{app}:pend:{sid} bus order. */
+/* EVAL commit 3 {p}{app}:stream:{sid} {p}{app}:pend:{sid} {p}{app}:open bus order sid. */
 static int commit(rr_store *rs, const char *app, const char *sid, unsigned long long order,
                   redisCallbackFn *fn, void *priv)
 {
     size_t need = strlen(rs->prefix) + strlen(app) + strlen(sid) + 16;
-    char *k = malloc(need), *p = malloc(need), o[24];
+    char *k = malloc(need), *p = malloc(need), *o = malloc(need), ord[24];
     int rc = -1;
-    if (k && p) {
+    if (k && p && o) {
         snprintf(k, need, "%s%s:stream:%s", rs->prefix, app, sid);
         snprintf(p, need, "%s%s:pend:%s", rs->prefix, app, sid);
-        snprintf(o, sizeof o, "%llu", order);
-        const char *argv[] = {"EVAL", rr_script(RR_COMMIT), "2", k, p, rs->bus, o};
-        rc = rr_send(rs, fn, priv, 7, argv, NULL);
+        snprintf(o, need, "%s%s:open", rs->prefix, app);
+        snprintf(ord, sizeof ord, "%llu", order);
+        const char *argv[] = {"EVAL", rr_script(RR_COMMIT), "3", k, p, o, rs->bus, ord, sid};
+        rc = rr_send(rs, fn, priv, 9, argv, NULL);
     }
     free(k);
     free(p);
+    free(o);
     return rc;
 }
 

@@ -37,7 +37,7 @@
     "  redis.call('HSET', k, 'ended', 1, 'reason', reason)\n"                                      \
     "  if ttl > 0 then redis.call('PEXPIRE', k, ttl); redis.call('PEXPIRE', l, ttl) end\n"         \
     "  local h = redis.call('HMGET', k, 'ws', 'th', 'run', 'sid', 'last')\n"                       \
-    "  redis.call('ZREM', O, h[4])\n"                                                              \
+    "  if not p then redis.call('ZREM', O, h[4]) end\n"                                            \
     "  out(p, bus, string.format('%d', 2 * tonumber(h[5]) + 1), table.concat({f('end'), f(app),\n" \
     "      f(h[1]), f(h[2]), f(h[3]), f(h[4]), f(h[5]), f(reason)}))\n"                            \
     "end\n"
@@ -140,9 +140,12 @@ static const char replay_lua[] =
                 "return r\n";
 
 /* ARGV: app, bus channel, reason, ended_ttl_ms, idle_ms, stream key prefix, replay key
- * prefix[, pending key prefix (fenced mode)]. Ends (as end_lua would: the first end wins) up to 100
- * open streams of the app idle for idle_ms or longer; drops entries of streams gone or already
- * ended. Answers {number ended, sid, last, sid, last...}. */
+ * prefix[, pending key prefix (fenced mode)]. Ends (as end_lua would: the first end wins) up to
+ * 100 open streams of the app idle for idle_ms or longer; drops entries of streams gone or
+ * already ended. Answers {number ended, sid, last, sid, last...}. In fenced mode an ended
+ * stream stays in the open set until its queue is published, and one whose queue is still
+ * there (its commit failed, nobody retried) is answered again with last 2^52-1: commit all,
+ * nothing can follow an end. */
 static const char idle_lua[] = PRELUDE
     "local n, done = 0, {}\n"
     "local cut = now() - tonumber(ARGV[5])\n"
@@ -154,6 +157,9 @@ static const char idle_lua[] = PRELUDE
     "    done[#done + 1] = redis.call('HGET', k, 'last')\n"
     "    if tonumber(ARGV[4]) <= 0 then redis.call('DEL', k, l) end\n"
     "    n = n + 1\n"
+    "  elseif p and redis.call('EXISTS', p) == 1 then\n"
+    "    done[#done + 1] = sid\n"
+    "    done[#done + 1] = '4503599627370495'\n"
     "  else\n"
     "    redis.call('ZREM', O, sid)\n"
     "  end\n"
@@ -161,9 +167,10 @@ static const char idle_lua[] = PRELUDE
     "table.insert(done, 1, n)\n"
     "return done\n";
 
-/* KEYS: the stream hash, its pending list. ARGV: bus channel, order. Publishes the queued
- * messages of order <= ARGV[2] (fenced mode: WAIT said a replica has them) and records the
- * last seq published. Answers the number published. */
+/* KEYS: the stream hash, its pending list, the app's open set. ARGV: bus channel, order,
+ * stream id. Publishes the queued messages of order <= ARGV[2] (fenced mode: WAIT said a
+ * replica has them), records the last seq published, and takes an ended stream whose queue is
+ * empty out of the open set. Answers the number published. */
 static const char commit_lua[] = "local upto, n = tonumber(ARGV[2]), 0\n"
                                  "while true do\n"
                                  "  local e = redis.call('LINDEX', KEYS[2], 0)\n"
@@ -177,6 +184,11 @@ static const char commit_lua[] = "local upto, n = tonumber(ARGV[2]), 0\n"
                                  "    redis.call('HSET', KEYS[1], 'pub', math.floor(order / 2))\n"
                                  "  end\n"
                                  "  n = n + 1\n"
+                                 "end\n"
+                                 "if redis.call('EXISTS', KEYS[2]) == 0 and\n"
+                                 "   (redis.call('EXISTS', KEYS[1]) == 0 or\n"
+                                 "    redis.call('HGET', KEYS[1], 'ended') == '1') then\n"
+                                 "  redis.call('ZREM', KEYS[3], ARGV[3])\n"
                                  "end\n"
                                  "return n\n";
 
