@@ -110,6 +110,8 @@ class Subscriber:
         threading.Thread(target=self._watch, daemon=True).start()
 
     def connect(self):
+        with self.lock:  # what it had before this session: replay after that (12.6.5)
+            had = dict(self.high)
         nodes = self.world.cluster.nodes
         url = nodes[self.node_index % len(nodes)].url
         while True:
@@ -124,7 +126,7 @@ class Subscriber:
         for t in self.world.threads:
             conn.subscribe(channel_of(t))
         time.sleep(0.3)  # subscribe first, then replay (12.6.5)
-        self.replay_all()
+        self.replay_all(had)
 
     def _event(self, sess, e):
         ev = e.get("event")
@@ -150,14 +152,12 @@ class Subscriber:
                 self.node_index = random.randrange(len(self.world.cluster.nodes))
                 self.connect()
 
-    def replay_all(self):
+    def replay_all(self, had):
         for sid in list(self.world.streams):
-            self.replay(sid)
+            self.replay(sid, had.get(sid, 0))
 
-    def replay(self, sid):
-        """Asks for the tokens after the highest seq seen, following `more`."""
-        with self.lock:
-            after = self.high.get(sid, 0)
+    def replay(self, sid, after):
+        """Asks for the tokens after `after`, following `more`."""
         for _ in range(50):
             node = random.choice(self.world.cluster.nodes)
             st, b = http("GET", node.url, "/apps/%s/streams/%s/tokens" % (APP, sid),
@@ -272,8 +272,8 @@ class World:
             time.sleep(0.2)
         self.done.set()
         time.sleep(1.0)
-        for s in subs:
-            s.replay_all()
+        for s in subs:  # everything the store kept: fills the live gaps a bus cut leaves
+            s.replay_all({})
         time.sleep(11)  # a dead node's share of the members expires after 10 s (15.4)
         want = sorted(u for u, c in self.members.items() if not c.closed.is_set())
         for node in self.cluster.nodes:
@@ -353,7 +353,7 @@ def probe_fence(cluster, hist, tag):
             st == 200 and [t["seq"] for t in b.get("tokens", [])] == [1], [st, b])
     finally:
         rep.signal(signal.SIGCONT)
-    cc_ok = cluster.replicated
+    cc_ok = lambda: cluster.replicated(rep)  # noqa: E731
     deadline = time.time() + 10
     while not cc_ok() and time.time() < deadline:
         time.sleep(0.05)

@@ -2,6 +2,7 @@
 nodes, all on 127.0.0.1 free ports, started and stopped here (stdlib only)."""
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -95,6 +96,11 @@ class Proc:
 class Redis(Proc):
     def __init__(self, port, workdir, log, replicaof=None):
         self.port = port
+        # A directory of its own: a full sync writes dump.rdb, and a Redis restarted in a
+        # shared directory would load the other's old copy. Killed, it comes back empty.
+        workdir = os.path.join(workdir, "redis-%d" % port)
+        shutil.rmtree(workdir, ignore_errors=True)
+        os.makedirs(workdir)
         args = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", workdir,
                 "--save", "", "--appendonly", "no", "--logfile",
                 os.path.join(workdir, "redis-%d.log" % port)]
@@ -124,7 +130,8 @@ class Sentinel(Proc):
             f.write("bind 127.0.0.1\nport %d\ndir %s\n" % (port, workdir))
             f.write("logfile %s\n" % os.path.join(workdir, "sentinel-%d.log" % port))
             f.write("sentinel monitor %s 127.0.0.1 %d 2\n" % (MASTER, primary_port))
-            f.write("sentinel down-after-milliseconds %s 1000\n" % MASTER)
+            # 2 s: on a loaded 2-core machine 1 s flags a Redis busy forking as down
+            f.write("sentinel down-after-milliseconds %s 2000\n" % MASTER)
             f.write("sentinel failover-timeout %s 4000\n" % MASTER)
             f.write("sentinel parallel-syncs %s 1\n" % MASTER)
         super().__init__(sentinel_binary() + [conf, "--sentinel"], log)
@@ -182,9 +189,9 @@ class Cluster:
         for _ in range(n):
             self.nodes.append(Node(server, self.config, self.url, log, faults))
 
-    def replicated(self):
-        r = redis_cmd(self.redis[1].port, "INFO", "replication") or ""
-        return "master_link_status:up" in r
+    def replicated(self, r=None):
+        info = redis_cmd((r or self.redis[1]).port, "INFO", "replication") or ""
+        return "master_link_status:up" in info
 
     def primary_port(self):
         for s in self.sentinels:
@@ -200,6 +207,9 @@ class Cluster:
         """A killed Redis comes back as a replica of the current primary (empty, it syncs)."""
         i = self.redis.index(r)
         self.redis[i] = Redis(r.port, self.workdir, self.log, replicaof=self.primary_port())
+        # Sentinel may promote a replica that has not synced yet (and lose the data): the
+        # next fault waits for the sync, as an operator would before the next maintenance.
+        wait_for(lambda: self.replicated(self.redis[i]), 20, 0.1)
         return self.redis[i]
 
     def stop(self):
