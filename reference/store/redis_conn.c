@@ -169,20 +169,13 @@ static int on_epoch(rr_store *rs, const redisReply *r)
         drop(rs, &rs->cmd, "epoch check failed");
         return -1;
     }
-    if (rs->epoch[0] && (strlen(rs->epoch) != r->len || memcmp(rs->epoch, r->str, r->len) != 0)) {
-        rs->losses++; /* every stream seen before now is marked lost */
-        rr_log(rs, 0,
-               "Redis lost its data (epoch marker changed): streams started before answer "
-               "410 instead of restarting at seq 1");
-    }
-    memcpy(rs->epoch, r->str, r->len);
-    rs->epoch[r->len] = '\0';
+    rr_epoch_seen(rs, r->str, r->len);
     return 0;
 }
 
 typedef struct hs_step {
     rr_store *rs;
-    int kind; /* -2 ROLE, -1 SELECT, RR_NSCRIPTS epoch, else the script loaded */
+    int kind; /* -3 watermark, -2 ROLE, -1 SELECT, RR_NSCRIPTS epoch, else the script loaded */
 } hs_step;
 
 // cppcheck-suppress constParameter ; hiredis' redisCallbackFn fixes the non-const type
@@ -204,6 +197,8 @@ static void on_handshake(redisAsyncContext *ac, void *reply, void *priv)
     if (kind == -2) {
         if (!role_ok(rs, &rs->cmd, r))
             return;
+    } else if (kind == -3) {
+        rr_wm_seen(rs, r);
     } else if (kind == RR_NSCRIPTS) {
         if (on_epoch(rs, r) != 0)
             return; /* handshake_left never reaches 0: this connection never counts as up */
@@ -245,11 +240,12 @@ static void handshake(rr_store *rs)
     /* The marker only has to differ between Redis lifetimes: time and address suffice. */
     snprintf(marker, sizeof marker, "%llx%llx", (unsigned long long)time(NULL),
              (unsigned long long)(uintptr_t)rs ^ (unsigned long long)clock());
-    const char *role[] = {"ROLE"};
+    const char *role[] = {"ROLE"}, *wm[] = {"GET", rs->wm_key};
+    rs->hs_lost = 0;
     const char *sel[] = {"SELECT", db};
     const char *ep[] = {"EVAL", rr_script(RR_EPOCH), "1", rs->epoch_key, marker};
     int bad = hs_send(rs, -2, 1, role) != 0 || (rs->db && hs_send(rs, -1, 2, sel) != 0) ||
-              hs_send(rs, RR_NSCRIPTS, 5, ep) != 0;
+              hs_send(rs, RR_NSCRIPTS, 5, ep) != 0 || hs_send(rs, -3, 2, wm) != 0;
     for (int i = 0; i < RR_EPOCH && !bad; i++) {
         const char *ld[] = {"SCRIPT", "LOAD", rr_script(i)};
         bad = hs_send(rs, i, 3, ld) != 0;
@@ -385,8 +381,10 @@ static void on_watchdog(uv_timer_t *t)
     for (int i = 0; i < 2; i++)
         if (conns[i]->ac && !conns[i]->up && age(now, conns[i]->since) > RR_CONNECT_MS)
             cut(rs, conns[i]);
-    if (++rs->ticks % (1000 / RR_WATCHDOG_MS) == 0 && rr_is_up(rs))
+    if (++rs->ticks % (1000 / RR_WATCHDOG_MS) == 0 && rr_is_up(rs)) {
         rr_nodes_refresh(rs);
+        rr_epoch_poll(rs);
+    }
     rr_sentinel_tick(rs);
 }
 
@@ -434,6 +432,7 @@ static void free_rs(rr_store *rs)
     free(rs->prefix);
     free(rs->bus);
     free(rs->epoch_key);
+    free(rs->wm_key);
     free(rs->nodes_key);
     free(rs->node_prefix);
     free(rs->node_key);

@@ -21,6 +21,7 @@ typedef struct rr_held {
     rh_store_reply reply;
     rh_store_stream stream;
     int commit;
+    uint64_t wm; /* the watermark of the operation: acknowledged once WAIT succeeds */
     char app[RH_STORE_ID_MAX + 1];
     /* the streams to commit (one for an operation, several for an idle sweep) */
     size_t n;
@@ -104,6 +105,7 @@ static void on_wait(redisAsyncContext *ac, void *reply, void *priv)
         fail(h, "no Redis replica acknowledged the write in time; it may take effect later");
         return;
     }
+    rr_wm_acked(rs, h->wm);
     if (!h->commit) { /* a start: nothing queued */
         h->reply.stream = &h->stream;
         if (h->cb)
@@ -148,7 +150,8 @@ static void wait_then(rr_held *h)
 }
 
 void rr_fence_hold(rr_store *rs, const char *app, const char *sid, int do_commit,
-                   unsigned long long order, const rh_store_reply *out, rh_store_cb cb, void *ud)
+                   unsigned long long order, uint64_t wm, const rh_store_reply *out, rh_store_cb cb,
+                   void *ud)
 {
     rr_held *h = held_new(rs, app, 1);
     if (!h) {
@@ -163,6 +166,7 @@ void rr_fence_hold(rr_store *rs, const char *app, const char *sid, int do_commit
     h->reply = *out;
     h->stream = *out->stream;
     h->commit = do_commit;
+    h->wm = wm;
     snprintf(h->sids[0], sizeof h->sids[0], "%s", sid);
     h->orders[0] = order;
     wait_then(h);

@@ -53,6 +53,7 @@ typedef struct rr_store {
     char *prefix;
     char *bus;         /* {prefix}bus */
     char *epoch_key;   /* {prefix}epoch */
+    char *wm_key;      /* {prefix}wm: INCRed by every start, append and end */
     char *nodes_key;   /* {prefix}nodes: live nodes */
     char *node_prefix; /* {prefix}node: */
     char *node_key;    /* {prefix}node:{node_id}: this node's channel counts */
@@ -80,6 +81,11 @@ typedef struct rr_store {
     unsigned pending;   /* replies owed to operations someone waits for (not fire-and-forget) */
     uint64_t last_reply_ms;
     unsigned losses; /* also the loss generation of rr_seen */
+    int hs_lost;     /* this handshake already found a loss (epoch) */
+    /* The highest watermark of an answer given (after WAIT in fenced mode): a Redis that
+     * comes back below it lost acknowledged writes although its epoch marker survived (a
+     * stale replica promoted, an old snapshot or AOF loaded). */
+    uint64_t wm_acked;
     rr_seen seen[RR_SEEN_SLOTS];
 } rr_store;
 
@@ -104,6 +110,13 @@ int rr_send(rr_store *rs, redisCallbackFn *fn, void *priv, int argc, const char 
  * bookkeeping of rr_send's count. Returns reply. */
 const redisReply *rr_arrived(rr_store *rs, void *reply);
 
+/* redis_lost.c: lost-state detection. The epoch marker read (handshake or the poll each
+ * second), the watermark read in the handshake, an answered operation's watermark. */
+void rr_epoch_seen(rr_store *rs, const char *s, size_t len);
+void rr_wm_seen(rr_store *rs, const redisReply *r);
+void rr_wm_acked(rr_store *rs, uint64_t wm);
+void rr_epoch_poll(rr_store *rs);
+
 /* Resets both connections (after +switch-master): they reconnect to host/port. */
 void rr_conn_reset(rr_store *rs);
 /* Connects whichever of the two connections is not connected (the address is known). */
@@ -119,7 +132,8 @@ void rr_sentinel_stop(rr_store *rs);
  * out and out->stream are copied. rr_fence_idle does the same for the ends of an idle sweep's
  * reply {n, sid, last, ...}, answering nobody. */
 void rr_fence_hold(rr_store *rs, const char *app, const char *sid, int do_commit,
-                   unsigned long long order, const rh_store_reply *out, rh_store_cb cb, void *ud);
+                   unsigned long long order, uint64_t wm, const rh_store_reply *out, rh_store_cb cb,
+                   void *ud);
 void rr_fence_idle(rr_store *rs, const char *app, const redisReply *r);
 
 /* redis_nodes.c: the node registry refresh (every second while up). */

@@ -139,9 +139,9 @@ static int arg_u(rr_op *op, unsigned long long v)
     return arg(op, b, (size_t)n);
 }
 
-/* EVALSHA sha 3 {prefix}{app}:stream:{sid} {prefix}{app}:replay:{sid} {prefix}{app}:open
- * (and 4 ... {prefix}{app}:pend:{sid} in fenced mode): the head of every stream script's
- * arguments. */
+/* EVALSHA sha 4 {prefix}{app}:stream:{sid} {prefix}{app}:replay:{sid} {prefix}{app}:open
+ * {prefix}wm (5 keys with {prefix}{app}:pend:{sid} before the last in fenced mode): the head
+ * of every stream script's arguments. */
 static int arg_head(rr_op *op)
 {
     rr_store *rs = op->rs;
@@ -150,7 +150,7 @@ static int arg_head(rr_op *op)
     if (!k)
         return -1;
     int rc =
-        arg_s(op, "EVALSHA") || arg_s(op, rs->sha[op->script]) || arg_s(op, rs->fence ? "4" : "3");
+        arg_s(op, "EVALSHA") || arg_s(op, rs->sha[op->script]) || arg_s(op, rs->fence ? "5" : "4");
     snprintf(k, need, "%s%s:stream:%s", rs->prefix, op->app, op->sid);
     rc = rc || arg_s(op, k);
     snprintf(k, need, "%s%s:replay:%s", rs->prefix, op->app, op->sid);
@@ -158,7 +158,7 @@ static int arg_head(rr_op *op)
     snprintf(k, need, "%s%s:open", rs->prefix, op->app);
     rc = rc || arg_s(op, k);
     snprintf(k, need, "%s%s:pend:%s", rs->prefix, op->app, op->sid);
-    rc = rc || (rs->fence && arg_s(op, k));
+    rc = rc || (rs->fence && arg_s(op, k)) || arg_s(op, rs->wm_key);
     free(k);
     return rc ? -1 : 0;
 }
@@ -251,12 +251,15 @@ static void deliver(rr_op *op, const redisReply *r)
         out.toks = kept;
         out.ntoks = n;
     }
+    /* how far this answer goes in Redis's history (start, append, end: r[10]) */
+    uint64_t wm = op->kind != RR_REPLAY && r->elements > 9 ? (uint64_t)num(e[9]) : 0;
     if (rs->fence && (op->kind == RR_END || (op->kind == RR_APPEND && code == RH_STORE_OK) ||
                       (op->kind == RR_START && (code == RH_STORE_OK || code == RH_STORE_EXISTS)))) {
         unsigned long long order = 2 * s.last_seq + (op->kind == RR_END);
-        rr_fence_hold(rs, op->app, op->sid, op->kind != RR_START, order, &out, op->cb, op->ud);
+        rr_fence_hold(rs, op->app, op->sid, op->kind != RR_START, order, wm, &out, op->cb, op->ud);
         return;
     }
+    rr_wm_acked(rs, wm);
     if (op->cb)
         op->cb(op->ud, &out);
     free(kept);
@@ -324,6 +327,18 @@ static void finish(rr_op *op, int rc)
     send_op(op);
 }
 
+/* 1 (answered LOST) when Redis lost state since this node saw the stream: even if the stream
+ * is still there (an older copy), continuing it would number seqs subscribers already have. */
+static int seen_lost(rr_store *rs, const char *app, const char *sid, rh_store_cb cb, void *ud)
+{
+    if (!app || !sid || !rr_seen_lost(rs, app, sid))
+        return 0;
+    answer(cb, ud, RH_STORE_LOST,
+           "Redis lost this stream's state (restarted without persistence or older than "
+           "acknowledged); use a new stream_id");
+    return 1;
+}
+
 static void r_start(rh_store *st, const char *app_id, const rh_store_ids *ids, rh_store_cb cb,
                     void *ud)
 {
@@ -331,14 +346,10 @@ static void r_start(rh_store *st, const char *app_id, const rh_store_ids *ids, r
         answer(cb, ud, RH_STORE_INVALID, "an id is empty or too long");
         return;
     }
-    if (app_id && ids->stream_id && rr_seen_lost((rr_store *)st, app_id, ids->stream_id)) {
-        /* starting it again would number its tokens from 1 a second time on the same channel,
-         * and subscribers would see seqs they already have */
-        answer(cb, ud, RH_STORE_LOST,
-               "Redis lost this stream's state (restarted without persistence); "
-               "use a new stream_id");
+    /* starting it again would number its tokens from 1 a second time on the same channel,
+     * and subscribers would see seqs they already have */
+    if (seen_lost((rr_store *)st, app_id, ids->stream_id, cb, ud))
         return;
-    }
     rr_op *op = op_new(st, RR_START, app_id, ids->stream_id, 10, cb, ud);
     if (op)
         finish(op, arg_head(op) || arg_s(op, ids->workspace_id) || arg_s(op, ids->thread_id) ||
@@ -350,6 +361,8 @@ static void r_append(rh_store *st, const char *app_id, const char *stream_id,
                      const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud)
 {
     rr_store *rs = (rr_store *)st;
+    if (seen_lost(rs, app_id, stream_id, cb, ud))
+        return;
     if (n == 0 || n > 100000) {
         answer(cb, ud, RH_STORE_INVALID, n ? "too many tokens" : "no tokens");
         return;
@@ -371,7 +384,9 @@ static void r_end(rh_store *st, const char *app_id, const char *stream_id, int r
 {
     (void)now_ms; /* ended_at comes from the key's time to live, the same on every node */
     rr_store *rs = (rr_store *)st;
-    rr_op *op = op_new(st, RR_END, app_id, stream_id, 8, cb, ud);
+    if (seen_lost(rs, app_id, stream_id, cb, ud))
+        return;
+    rr_op *op = op_new(st, RR_END, app_id, stream_id, 9, cb, ud);
     if (!op)
         return;
     op->published = 1;
@@ -382,7 +397,7 @@ static void r_end(rh_store *st, const char *app_id, const char *stream_id, int r
 
 static void r_get(rh_store *st, const char *app_id, const char *stream_id, rh_store_cb cb, void *ud)
 {
-    rr_op *op = op_new(st, RR_GET, app_id, stream_id, 4, cb, ud);
+    rr_op *op = op_new(st, RR_GET, app_id, stream_id, 5, cb, ud);
     if (op)
         finish(op, arg_head(op));
 }
@@ -390,7 +405,7 @@ static void r_get(rh_store *st, const char *app_id, const char *stream_id, rh_st
 static void r_replay(rh_store *st, const char *app_id, const char *stream_id, uint64_t after_seq,
                      size_t limit, rh_store_cb cb, void *ud)
 {
-    rr_op *op = op_new(st, RR_REPLAY, app_id, stream_id, 6, cb, ud);
+    rr_op *op = op_new(st, RR_REPLAY, app_id, stream_id, 7, cb, ud);
     if (op)
         finish(op, arg_head(op) || arg_u(op, after_seq) || arg_u(op, limit ? limit : 1));
 }

@@ -11,6 +11,10 @@
  * ended, reason, pttl, first[, oldest, tokens...]} or {-2} for an unknown stream; codes are
  * rh_store_status. Bus messages are length-prefixed fields "<len>:<bytes>" (see README.md).
  *
+ * The last key is always the watermark {prefix}wm: start, append and end INCR it and answer
+ * its value as r[10], so a node knows how far the state it was answered goes (a Redis that
+ * comes back below it lost acknowledged writes; redis_conn.c).
+ *
  * Fenced mode (behind Sentinel): KEYS[4] is the stream's pending list {prefix}{app}:pend:{sid}.
  * A script then does not PUBLISH: it queues "<order> <message>" there (order 2*seq for the
  * tokens ending at seq, 2*last+1 for the end), and commit_lua publishes the queue in order once
@@ -19,7 +23,9 @@
 #include "redis_int.h"
 
 #define PRELUDE                                                                                    \
-    "local K, L, O, P = KEYS[1], KEYS[2], KEYS[3], KEYS[4]\n"                                      \
+    "local K, L, O, W = KEYS[1], KEYS[2], KEYS[3], KEYS[#KEYS]\n"                                  \
+    "local P = KEYS[5] and KEYS[4]\n"                                                              \
+    "local function wm(r) r[10] = redis.call('INCR', W) return r end\n"                            \
     "local function out(p, bus, order, msg)\n"                                                     \
     "  if p then redis.call('RPUSH', p, order .. ' ' .. msg) else redis.call('PUBLISH', bus, "     \
     "msg) "                                                                                        \
@@ -56,7 +62,7 @@ static const char start_lua[] =
             "           'last', 0, 'ended', 0, 'reason', 0, 'rbytes', 0)\n"
             "redis.call('ZADD', O, now(), ARGV[4])\n"
             "if P then redis.call('DEL', P); redis.call('HSET', K, 'pub', 0) end\n"
-            "return st(0)\n";
+            "return wm(st(0))\n";
 
 /* ARGV: app, bus channel, replay_tokens, replay_bytes, have_text (1/0), n, tokens... */
 /* protocol §10: seqs are consecutive, strictly increasing, assigned atomically per stream */
@@ -70,7 +76,7 @@ static const char append_lua[] =
             "if ARGV[5] ~= '1' then\n"
             "  redis.call('DEL', L)\n"
             "  redis.call('HSET', K, 'rbytes', 0)\n"
-            "  return st(0, first)\n"
+            "  return wm(st(0, first))\n"
             "end\n"
             "local maxt, maxb = tonumber(ARGV[3]), tonumber(ARGV[4])\n"
             "if maxt == 0 then\n"
@@ -91,7 +97,7 @@ static const char append_lua[] =
             "           f(string.format('%d', first))}\n"
             "for i = 1, n do m[#m + 1] = f(ARGV[6 + i]) end\n"
             "out(P, ARGV[2], string.format('%d', 2 * last), table.concat(m))\n"
-            "return st(0, first)\n";
+            "return wm(st(0, first))\n";
 
 /* ARGV: app, bus channel, reason, ended_ttl_ms. The first end wins; it alone publishes. */
 /* protocol §11: the first end is recorded; every later end answers that record unchanged */
@@ -100,7 +106,7 @@ static const char end_lua[] =
             "if redis.call('HGET', K, 'ended') == '1' then return st(2) end\n"
             "local ttl = tonumber(ARGV[4])\n"
             "fin(K, L, P, ARGV[1], ARGV[2], ARGV[3], ttl)\n"
-            "local r = st(0)\n"
+            "local r = wm(st(0))\n"
             "if ttl <= 0 then redis.call('DEL', K, L) end\n"
             "return r\n";
 

@@ -42,6 +42,7 @@ rh_store *rh_store_redis_new(uv_loop_t *loop, const rh_store_redis_opts *o, char
     rs->prefix = strdup(o->prefix ? o->prefix : "rehome:");
     rs->bus = rs->prefix ? join(rs->prefix, "bus") : NULL;
     rs->epoch_key = rs->prefix ? join(rs->prefix, "epoch") : NULL;
+    rs->wm_key = rs->prefix ? join(rs->prefix, "wm") : NULL;
     rs->lim = o->limits;
     rs->ttl_ms = o->ended_ttl_ms;
     rs->now_ms = o->now_ms;
@@ -53,7 +54,8 @@ rh_store *rh_store_redis_new(uv_loop_t *loop, const rh_store_redis_opts *o, char
     rs->nodes_key = rs->prefix ? join(rs->prefix, "nodes") : NULL;
     rs->node_prefix = rs->prefix ? join(rs->prefix, "node:") : NULL;
     rs->node_key = rs->node_prefix ? join(rs->node_prefix, rs->node_id) : NULL;
-    if (!rs->prefix || !rs->bus || !rs->epoch_key || !rs->nodes_key || !rs->node_key) {
+    if (!rs->prefix || !rs->bus || !rs->epoch_key || !rs->wm_key || !rs->nodes_key ||
+        !rs->node_key) {
         snprintf(err, errlen, "out of memory");
         rr_conn_stop(rs);
         return NULL;

@@ -1,6 +1,7 @@
 /* Unit tests of what only the Redis store does (store/redis*.c): answers while Redis is
- * unreachable, lost-state detection, the bus messages its scripts publish, two nodes
- * appending to one stream, the EVAL fallback. Needs RH_TEST_REDIS_URL (77 without). */
+ * unreachable, lost-state detection (epoch marker and watermark), the bus messages its scripts
+ * publish, two nodes appending to one stream, the EVAL fallback. Needs RH_TEST_REDIS_URL (77
+ * without). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -235,6 +236,46 @@ static void test_lost_state_answers_lost(void **state)
     assert_int_equal(g.first, 1);
 }
 
+static int lost_once(void *ud)
+{
+    return rh_store_redis_up(ud) && rh_store_redis_losses(ud) == 1;
+}
+
+/* Redis comes back older than what it acknowledged, its epoch marker intact (a stale replica
+ * promoted, an old snapshot loaded; simulated by lowering the watermark): the node that was
+ * answered further answers LOST for its streams, and the other node learns it from the
+ * marker the first one rewrites. */
+static void test_rollback_answers_lost(void **state)
+{
+    rh_fx *a = *state;
+    rh_store_redis_opts o = {.url = getenv("RH_TEST_REDIS_URL"),
+                             .prefix = a->prefix,
+                             .limits = LIM,
+                             .ended_ttl_ms = 60000};
+    char err[128], key[96];
+    rh_store *b = rh_store_redis_new(&a->loop, &o, err, sizeof err);
+    assert_non_null(b);
+    assert_true(rh_fx_until((int (*)(void *))rh_store_redis_up, b));
+    start(a->st);
+    assert_int_equal(append(a->st, "a").status, RH_STORE_OK);
+    snprintf(key, sizeof key, "%swm", a->prefix);
+    const char *low[] = {"SET", key, "0"};
+    assert_int_equal(rh_fx_cmd(a, 3, low), 0);
+    const char *kill[] = {"CLIENT", "KILL", "SKIPME", "no"};
+    rh_fx_cmd(a, 4, kill);
+    assert_true(rh_fx_until(recovered, a));
+    assert_int_equal(append(a->st, "b").status, RH_STORE_LOST);
+    assert_true(rh_fx_until(lost_once, b));
+    /* a new stream numbers from 1 as usual */
+    rh_store_ids fresh = IDS;
+    fresh.stream_id = "s2";
+    got g = {0};
+    rh_store_start(a->st, "app", &fresh, record, &g);
+    rh_fx_wait(&g.calls);
+    assert_int_equal(g.status, RH_STORE_OK);
+    rh_store_free(b);
+}
+
 /* Redis forgot the scripts: EVALSHA answers NOSCRIPT and the op is sent again with EVAL. */
 static void test_noscript_falls_back_to_eval(void **state)
 {
@@ -259,6 +300,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_nodes_share_one_counter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_noscript_falls_back_to_eval, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lost_state_answers_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_answers_lost, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
