@@ -38,8 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     char back[4096];
-    size_t n = 0;
     if (u.sentinel) {
+        size_t n = 0;
         FZ_CHECK(u.nsentinels >= 1 && u.nsentinels <= RH_REDIS_SENTINEL_MAX && u.master[0]);
         n += (size_t)snprintf(back, sizeof back, "redis+sentinel://");
         for (size_t i = 0; i < u.nsentinels; i++) {

@@ -73,9 +73,10 @@ static int commit(rr_store *rs, const char *app, const char *sid, unsigned long 
                   redisCallbackFn *fn, void *priv)
 {
     size_t need = strlen(rs->prefix) + strlen(app) + strlen(sid) + 16;
-    char *k = malloc(need), *p = malloc(need), *o = malloc(need), ord[24];
+    char *k = malloc(need), *p = malloc(need), *o = malloc(need);
     int rc = -1;
     if (k && p && o) {
+        char ord[24];
         snprintf(k, need, "%s%s:stream:%s", rs->prefix, app, sid);
         snprintf(p, need, "%s%s:pend:%s", rs->prefix, app, sid);
         snprintf(o, need, "%s%s:open", rs->prefix, app);

@@ -54,9 +54,10 @@ void rr_wm_seen(rr_store *rs, const redisReply *r)
     /* tell the other nodes: a new marker is a loss for each of them at its next read */
     snprintf(rs->epoch, sizeof rs->epoch, "%llx%llx", (unsigned long long)time(NULL),
              (unsigned long long)(uintptr_t)rs ^ (unsigned long long)clock());
-    const char *argv[] = {"SET", rs->epoch_key, rs->epoch};
-    if (rs->cmd.ac) /* in the handshake: not up yet, and the reply is not waited for */
+    if (rs->cmd.ac) { /* in the handshake: not up yet, and the reply is not waited for */
+        const char *argv[] = {"SET", rs->epoch_key, rs->epoch};
         redisAsyncCommandArgv(rs->cmd.ac, NULL, NULL, 3, argv, NULL);
+    }
 }
 
 static void on_poll(redisAsyncContext *ac, void *reply, void *priv)
