@@ -130,8 +130,9 @@ class Sentinel(Proc):
             f.write("bind 127.0.0.1\nport %d\ndir %s\n" % (port, workdir))
             f.write("logfile %s\n" % os.path.join(workdir, "sentinel-%d.log" % port))
             f.write("sentinel monitor %s 127.0.0.1 %d 2\n" % (MASTER, primary_port))
-            # 2 s: on a loaded 2-core machine 1 s flags a Redis busy forking as down
-            f.write("sentinel down-after-milliseconds %s 2000\n" % MASTER)
+            # 3 s: on a loaded 2-core machine 1 s flags a Redis busy forking as down, and a
+            # sentinel that notices late refuses a replica down 10 times this long
+            f.write("sentinel down-after-milliseconds %s 3000\n" % MASTER)
             f.write("sentinel failover-timeout %s 4000\n" % MASTER)
             f.write("sentinel parallel-syncs %s 1\n" % MASTER)
         super().__init__(sentinel_binary() + [conf, "--sentinel"], log)
@@ -170,6 +171,7 @@ class Cluster:
     def __init__(self, server, config, n, workdir, log, faults=()):
         self.workdir, self.log = workdir, log
         self.redis, self.sentinels, self.nodes = [], [], []
+        self.no_failover = 0
         p1, p2 = free_port(), free_port()
         self.redis.append(Redis(p1, workdir, log))
         self.redis.append(Redis(p2, workdir, log, replicaof=p1))
@@ -206,7 +208,12 @@ class Cluster:
     def restart_redis(self, r):
         """A killed Redis comes back as a replica of the current primary (empty, it syncs)."""
         i = self.redis.index(r)
-        self.redis[i] = Redis(r.port, self.workdir, self.log, replicaof=self.primary_port())
+        primary = self.primary_port()
+        # no failover (the sentinels found no good replica): it comes back as the primary
+        self.redis[i] = Redis(r.port, self.workdir, self.log,
+                              replicaof=primary if primary != r.port else None)
+        if primary == r.port:
+            return self.redis[i]
         # Sentinel may promote a replica that has not synced yet (and lose the data): the
         # next fault waits for the sync, as an operator would before the next maintenance.
         wait_for(lambda: self.replicated(self.redis[i]), 20, 0.1)

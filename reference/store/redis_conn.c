@@ -186,7 +186,9 @@ static void on_handshake(redisAsyncContext *ac, void *reply, void *priv)
     int kind = s->kind;
     free(s);
     const redisReply *r = reply;
-    if (!r || rs->destroying || ac != rs->cmd.ac)
+    /* after a drop the rest of the pipelined handshake is not to be believed: a replica's
+     * empty answers would read as lost data */
+    if (!r || rs->destroying || ac != rs->cmd.ac || (ac->c.flags & REDIS_DISCONNECTING))
         return;
     if (r->type == REDIS_REPLY_ERROR) {
         char why[300];
@@ -280,7 +282,8 @@ static void on_bus(redisAsyncContext *ac, void *reply, void *priv)
 static void on_sub_role(redisAsyncContext *ac, void *reply, void *priv)
 {
     rr_store *rs = priv;
-    if (!reply || rs->destroying || ac != rs->sub.ac || !role_ok(rs, &rs->sub, reply))
+    if (!reply || rs->destroying || ac != rs->sub.ac || (ac->c.flags & REDIS_DISCONNECTING) ||
+        !role_ok(rs, &rs->sub, reply))
         return;
     const char *argv[] = {"SUBSCRIBE", rs->bus};
     if (redisAsyncCommandArgv(ac, on_bus, rs, 2, argv, NULL) != REDIS_OK)
