@@ -98,12 +98,12 @@ class Redis(Proc):
         self.port = port
         # A directory of its own: a full sync writes dump.rdb, and a Redis restarted in a
         # shared directory would load the other's old copy. Killed, it comes back empty.
-        workdir = os.path.join(workdir, "redis-%d" % port)
-        shutil.rmtree(workdir, ignore_errors=True)
-        os.makedirs(workdir)
-        args = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", workdir,
+        data = os.path.join(workdir, "redis-%d" % port)
+        shutil.rmtree(data, ignore_errors=True)
+        os.makedirs(data)
+        args = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", data,
                 "--save", "", "--appendonly", "no", "--logfile",
-                os.path.join(workdir, "redis-%d.log" % port)]
+                os.path.join(workdir, "redis-%d.log" % port)]  # kept across restarts
         if replicaof:
             args += ["--replicaof", "127.0.0.1", str(replicaof)]
         super().__init__(args, log)
