@@ -58,8 +58,11 @@ typedef struct rh_api_parsers {
 } rh_api_parsers;
 extern const rh_api_parsers rh_api_parsers_strict; /* control.c */
 
+typedef struct rh_api_cache_wait rh_api_cache_wait;
+
 struct rh_api {
     rh_api_held *held;
+    rh_api_cache_wait *cache_waits; /* cache.c: lookups the store still owes */
     rh_api_out out;
     rh_api_parsers parse;
     rh_store *store_under; /* the store under the fault decorator (faults_store.c), or NULL */
@@ -80,6 +83,13 @@ void rh_api_reply_json(rh_http_done done, void *ud, int status, cJSON *body);
 /* Answers {"error": msg, "code": status}. */
 void rh_api_error(rh_http_done done, void *ud, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* cache.c: cache channels (docs/protocol.md 17). keep stores frame as channel's last event
+ * when channel is a cache channel (the caller keeps its reference); init installs the
+ * subscribe hook (srv->cache_subscribed); free cuts loose the lookups still owed. */
+void rh_api_cache_keep(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame);
+void rh_api_cache_init(rh_srv *srv);
+void rh_api_cache_free(rh_srv *srv);
 
 /* faults.c: held frames: put one under (app, key) (takes its own reference); deliver_held
  * publishes the frame held under (app, key), if any, and returns 1 when there was one;

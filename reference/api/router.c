@@ -88,6 +88,7 @@ int rh_api_init(rh_srv *srv)
         return -1;
     srv->api->out = rh_api_out_plain;
     srv->api->parse = rh_api_parsers_strict;
+    rh_api_cache_init(srv);
     return 0;
 }
 
@@ -96,6 +97,7 @@ void rh_api_free(rh_srv *srv)
     if (!srv->api)
         return;
     rh_api_held_free_all(srv);
+    rh_api_cache_free(srv);
     rh_api_fault_store_free(srv);
     free(srv->api);
     srv->api = NULL;

@@ -69,6 +69,7 @@ int rh_cfg_defaults(rh_cfg *out)
     out->activity_timeout = 120;
     out->pong_timeout = 30;
     out->ended_ttl = 300;
+    out->cache_ttl = 1800;
     out->stream_idle_timeout = 3600;
     out->auth_window = 600;
     out->send_queue_bytes = 4u * 1024u * 1024u;

@@ -26,6 +26,10 @@ typedef struct rh_cfg_app {
     int http_requests_per_sec;   /* signed /apps/{id}/... requests per second; 0 = off (0) */
     char **allowed_origins;      /* Origin values allowed on the upgrade, exact or "*"; */
     size_t nallowed_origins;     /* none listed (0): every origin allowed */
+    /* encryption_master_key (base64 of 32 bytes), decoded: the authorizer derives the
+     * shared_secret of private-encrypted- channels from it (docs/protocol.md 16) */
+    int has_enc_key; /* 0: none configured (null, the default) */
+    unsigned char enc_key[32];
 } rh_cfg_app;
 
 typedef struct rh_cfg_user {
@@ -55,6 +59,7 @@ typedef struct rh_cfg {
     int stream_idle_timeout; /* seconds an open stream may go without a request before the
                                 server ends it as failed; 3600 (0 = never) */
     int auth_window;         /* HTTP signature timestamp window, seconds; 600 (0 = off) */
+    int cache_ttl;           /* seconds a cache channel keeps its last event; 1800 (17) */
     size_t send_queue_bytes; /* per-connection send queue cap; 4 MiB */
     char *log_level;         /* "info" */
     rh_cfg_app *apps;

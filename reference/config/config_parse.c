@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../proto/enc.h"
 #include "../proto/json.h"
 #include "config_int.h"
 
@@ -145,6 +146,22 @@ static int set_str(pctx *p, const cJSON *v, const char *path, int allow_null, ch
     return 0;
 }
 
+/* protocol §16: null (no encrypted channels) or the base64 of 32 bytes */
+static int set_enc_key(pctx *p, const cJSON *v, const char *path, rh_cfg_app *a)
+{
+    char why[128];
+    if (cJSON_IsNull(v)) {
+        a->has_enc_key = 0;
+        return 0;
+    }
+    if (!cJSON_IsString(v))
+        return fail(p, path, "expected a string or null");
+    if (rh_enc_key_decode(v->valuestring, a->enc_key, why, sizeof why) != 0)
+        return fail(p, path, "%s", why);
+    a->has_enc_key = 1;
+    return 0;
+}
+
 /* App ids and keys appear in URL paths (/apps/{id}, /app/{key}): keep them to characters
  * that need no escaping. */
 static int set_ident(pctx *p, const cJSON *v, const char *path, char **out)
@@ -207,6 +224,8 @@ static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
             rc = set_int(p, v, path, 0, 100000000, &a->http_requests_per_sec);
         else if (strcmp(k, "allowed_origins") == 0)
             rc = set_str_list(p, v, path, &a->allowed_origins, &a->nallowed_origins);
+        else if (strcmp(k, "encryption_master_key") == 0)
+            rc = set_enc_key(p, v, path, a);
         else
             return fail(p, path, "unknown key");
         if (rc != 0)
@@ -390,6 +409,8 @@ static int parse_top(pctx *p, const cJSON *root, rh_cfg *c)
             rc = set_int(p, v, k, 1, 86400, &c->pong_timeout);
         else if (strcmp(k, "ended_ttl") == 0)
             rc = set_int(p, v, k, 1, MAX_SECONDS, &c->ended_ttl);
+        else if (strcmp(k, "cache_ttl") == 0) /* Pusher keeps a cached event 30 min at most */
+            rc = set_int(p, v, k, 1, 1800, &c->cache_ttl);
         else if (strcmp(k, "stream_idle_timeout") == 0)
             rc = set_int(p, v, k, 0, MAX_SECONDS, &c->stream_idle_timeout);
         else if (strcmp(k, "auth_window") == 0)

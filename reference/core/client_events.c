@@ -51,12 +51,16 @@ void rh_conn_on_client_event(rh_conn *c, const rh_msg *m)
         return;
     }
     rh_chan_type type = rh_chan_type_of(name, strlen(name));
-    /* Encrypted channels carry ciphertext only the HTTP API can produce; relaying client
-     * plaintext there would defeat them, so they count as "not private" here. */
-    if ((type == RH_CHAN_PUBLIC || type == RH_CHAN_PRIVATE_ENCRYPTED) &&
-        !rh_fault_on(srv, RH_FAULT_CLIENT_PUBLIC)) {
+    if (type == RH_CHAN_PUBLIC && !rh_fault_on(srv, RH_FAULT_CLIENT_PUBLIC)) {
         rh_conn_error(c, 4009, "client events are allowed on private and presence channels only",
                       name);
+        return;
+    }
+    /* protocol §16: encrypted channels carry ciphertext only the app's server can produce
+     * (pusher-js refuses to send client events there); relaying a client's plaintext would
+     * defeat them. */
+    if (type == RH_CHAN_PRIVATE_ENCRYPTED && !rh_fault_on(srv, RH_FAULT_ENCRYPTED_CLIENT_EVENTS)) {
+        rh_conn_error(c, 4009, "client events are not allowed on encrypted channels", name);
         return;
     }
     rh_sub *sub = rh_hub_sub_of(c, name);

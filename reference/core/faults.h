@@ -93,6 +93,15 @@ typedef enum {
     RH_FAULT_HTTP_CL_OVER_TE,      /* Content-Length wins over Transfer-Encoding when both come */
     RH_FAULT_PATH_DOUBLE_DECODE,   /* the path is percent-decoded a second time when routed */
     RH_FAULT_WS_CLOSE_UTF8,        /* a close reason that is not UTF-8 is echoed, not 1007 */
+    /* encrypted and cache channels (core/, api/) */
+    RH_FAULT_ENCRYPTED_CLIENT_EVENTS, /* client events relayed on private-encrypted- channels */
+    RH_FAULT_ENCRYPTED_NO_AUTH,       /* private-encrypted- subscriptions accepted without auth */
+    RH_FAULT_ENCRYPTED_NO_SECRET,     /* the authorizer leaves shared_secret out */
+    RH_FAULT_ENCRYPTED_SECRET_FIXED,  /* the authorizer's shared_secret ignores the channel */
+    RH_FAULT_CACHE_NONE,              /* cache channels keep nothing: always pusher:cache_miss */
+    RH_FAULT_CACHE_NO_MISS,           /* no pusher:cache_miss when nothing is cached */
+    RH_FAULT_CACHE_NO_EXPIRY,         /* cached events never expire (cache_ttl ignored) */
+    RH_FAULT_CACHE_FIRST_EVENT,       /* the first event of a cache channel is kept, not the last */
     /* Allowances, named allow-*: not faults but behaviours the contract allows and
      * docs/protocol.md does not choose. The suite must never FAIL them (ci/killmatrix checks
      * that every case ends PASS, NON-STRICT or UNSUPPORTED with each one). */

@@ -331,6 +331,19 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
     }
 }
 
+int rh_hub_send_to(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const char *channel,
+                   rh_buf *frame)
+{
+    rh_conn *c = frame && socket_id && srv->hub ? rh_htab_get(&srv->hub->sockets, socket_id) : NULL;
+    if (!c || c->app != app || c->closing || !rh_hub_sub_of(c, channel))
+        return 0;
+    rh_hub_enter(srv);
+    int sent = rh_conn_send(c, frame) == 0;
+    rh_hub_leave(srv);
+    srv->metrics.deliveries += (unsigned)sent;
+    return sent;
+}
+
 size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
                       const char *except_socket_id)
 {

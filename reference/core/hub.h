@@ -27,6 +27,12 @@ size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, r
 size_t rh_hub_publish_before(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
                              const char *except_socket_id, uint64_t serial);
 
+/* Sends frame to the connection socket_id of app only while it is subscribed to channel and
+ * open (a cache channel's last event, answered by the store after the subscription). 1 sent,
+ * 0 not (gone, unsubscribed, queue full). The caller keeps its reference to frame. */
+int rh_hub_send_to(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const char *channel,
+                   rh_buf *frame);
+
 typedef struct rh_hub_chan_info {
     int occupied;
     size_t subscription_count; /* connections subscribed */

@@ -35,6 +35,10 @@ struct rh_srv {
      * before publish returns, so one node takes the same path as several */
     int bus_loopback;
     int (*loop_deliver)(rh_srv *srv, const char *msg, size_t len);
+    /* Set by api/: a connection has just subscribed to a cache channel (its
+     * subscription_succeeded is sent); the last event or pusher:cache_miss follows (17). */
+    void (*cache_subscribed)(rh_srv *srv, const rh_cfg_app *app, const char *channel,
+                             const char *socket_id);
     struct rh_hub *hub;
     struct rh_api *api;
     unsigned char faults[RH_FAULT__COUNT]; /* 1: fault i active (only with RH_WITH_FAULTS) */

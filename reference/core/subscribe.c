@@ -183,7 +183,10 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     }
     rh_chan_type type = rh_chan_type_of(name, nlen);
     const char *refused = NULL;
-    if (rh_chan_needs_auth(type) && !rh_fault_on(srv, RH_FAULT_AUTH_NONE))
+    /* protocol §16.2: an encrypted channel needs the same auth as a private one */
+    int lax = rh_fault_on(srv, RH_FAULT_AUTH_NONE) ||
+              (type == RH_CHAN_PRIVATE_ENCRYPTED && rh_fault_on(srv, RH_FAULT_ENCRYPTED_NO_AUTH));
+    if (rh_chan_needs_auth(type) && !lax)
         refused = check_auth(c, name, s.auth, s.channel_data, type);
     const char *user_id = NULL;
     if (!refused && type == RH_CHAN_PRESENCE) {
@@ -239,6 +242,9 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     if (type == RH_CHAN_PRESENCE && (is_new || rh_fault_on(srv, RH_FAULT_PRESENCE_DUP_MEMBER)))
         publish_member_added(c, sub);
     send_succeeded(c, name);
+    /* protocol §17: the cached event (or pusher:cache_miss) right after subscription_succeeded */
+    if (srv->cache_subscribed && rh_chan_is_cache(name, nlen))
+        srv->cache_subscribed(srv, c->app, name, c->socket_id);
 out:
     rh_pres_clear(&pm);
     rh_msg_subscribe_clear(&s);

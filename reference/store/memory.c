@@ -417,6 +417,7 @@ static void mem_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_
         remove_stream(m, e);
         removed++;
     }
+    mem_cache_sweep(m, now_ms);
     if (cb) {
         rh_store_reply r = {.status = RH_STORE_OK, .expired = removed};
         cb(ud, &r);
@@ -436,6 +437,7 @@ static void mem_destroy(rh_store *st)
             e = next;
         }
     }
+    mem_cache_sweep(m, UINT64_MAX);
     while (m->apps) {
         mem_app *a = m->apps;
         m->apps = a->next;
@@ -455,6 +457,8 @@ static const rh_store_ops mem_ops = {
     .expire = mem_expire,
     .end_idle = mem_end_idle,
     .destroy = mem_destroy,
+    .cache_set = mem_cache_set,
+    .cache_get = mem_cache_get,
 };
 
 rh_store *rh_store_memory_new(const rh_store_limits *limits)

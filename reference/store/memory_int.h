@@ -32,6 +32,17 @@ typedef struct mem_app {
     mem_stream *ohead, *otail;
 } mem_app;
 
+/* One cache channel's last event (memory_cache.c). */
+typedef struct mem_cached {
+    struct mem_cached *next;
+    char *key; /* app_id '\n' channel */
+    char *text;
+    size_t len;
+    uint64_t expires_ms;
+} mem_cached;
+
+#define MEM_CACHE_BUCKETS 256
+
 typedef struct mem_store {
     rh_store base;
     mem_stream **buckets;
@@ -41,6 +52,7 @@ typedef struct mem_store {
     rh_store_limits lim;
     mem_app *apps;
     uint64_t clock_ms; /* the latest now_ms the caller gave (end, expire, end_idle) */
+    mem_cached *cache[MEM_CACHE_BUCKETS];
 } mem_store;
 
 /* memory_ring.c */
@@ -50,5 +62,13 @@ void mem_ring_free(mem_stream *e);
 /* Keeps a copy of the token for replay (see memory_ring.c for what happens when short of
  * memory). */
 void mem_ring_keep(const mem_store *m, mem_stream *e, const rh_store_tok *t);
+
+/* memory_cache.c: the cache channels' last events. */
+void mem_cache_set(rh_store *st, const char *app_id, const char *channel, const char *text,
+                   size_t len, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
+void mem_cache_get(rh_store *st, const char *app_id, const char *channel, uint64_t now_ms,
+                   rh_store_cb cb, void *ud);
+/* Drops the entries expired at now_ms (all of them with now_ms UINT64_MAX). */
+void mem_cache_sweep(mem_store *m, uint64_t now_ms);
 
 #endif

@@ -87,6 +87,12 @@ void rr_conn_lost(rr_store *rs);
 /* redis_nodes.c: the node registry refresh (every second while up). */
 void rr_nodes_refresh(rr_store *rs);
 
+/* redis_cache.c: the cache channels' last events (store.h cache_set, cache_get). */
+void rr_cache_set(rh_store *st, const char *app_id, const char *channel, const char *text,
+                  size_t len, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
+void rr_cache_get(rh_store *st, const char *app_id, const char *channel, uint64_t now_ms,
+                  rh_store_cb cb, void *ud);
+
 /* redis_ops.c: the operations table. */
 extern const rh_store_ops rr_ops_table;
 void rr_seen_add(rr_store *rs, const char *app, const char *sid);

@@ -445,4 +445,6 @@ const rh_store_ops rr_ops_table = {
     .expire = r_expire,
     .end_idle = r_end_idle,
     .destroy = r_destroy,
+    .cache_set = rr_cache_set,
+    .cache_get = rr_cache_get,
 };

@@ -51,6 +51,28 @@ void rh_store_end_idle(rh_store *st, const char *app_id, uint64_t now_ms, uint64
         st->ops->end_idle(st, app_id, now_ms, idle_ms, reason, cb, ud);
 }
 
+void rh_store_cache_set(rh_store *st, const char *app_id, const char *channel, const char *text,
+                        size_t len, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud)
+{
+    if (st->ops->cache_set) {
+        st->ops->cache_set(st, app_id, channel, text, len, now_ms, ttl_ms, cb, ud);
+    } else if (cb) {
+        rh_store_reply r = {.status = RH_STORE_ERROR, .error = "this store keeps no cache"};
+        cb(ud, &r);
+    }
+}
+
+void rh_store_cache_get(rh_store *st, const char *app_id, const char *channel, uint64_t now_ms,
+                        rh_store_cb cb, void *ud)
+{
+    if (st->ops->cache_get) {
+        st->ops->cache_get(st, app_id, channel, now_ms, cb, ud);
+    } else {
+        rh_store_reply r = {.status = RH_STORE_NOT_FOUND};
+        cb(ud, &r);
+    }
+}
+
 const char *rh_store_strerror(int status)
 {
     switch (status) {

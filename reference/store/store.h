@@ -83,6 +83,9 @@ typedef struct rh_store_reply {
     const rh_store_kept *toks;
     size_t ntoks;
     uint64_t oldest_seq;
+    /* cache_get OK: the text kept for the channel (not NUL-terminated) */
+    const char *cached;
+    size_t cached_len;
 } rh_store_reply;
 
 typedef void (*rh_store_cb)(void *ud, const rh_store_reply *r);
@@ -133,6 +136,13 @@ typedef struct rh_store_ops {
     void (*end_idle)(rh_store *st, const char *app_id, uint64_t now_ms, uint64_t idle_ms,
                      int reason, rh_store_cb cb, void *ud);
     void (*destroy)(rh_store *st);
+    /* Cache channels (docs/protocol.md 17): keeps text as the last event of (app, channel)
+     * until now_ms + ttl_ms, replacing the one kept before; cb may be NULL. */
+    void (*cache_set)(rh_store *st, const char *app_id, const char *channel, const char *text,
+                      size_t len, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
+    /* OK with cached/cached_len while a text is kept, NOT_FOUND when none (or expired). */
+    void (*cache_get)(rh_store *st, const char *app_id, const char *channel, uint64_t now_ms,
+                      rh_store_cb cb, void *ud);
 } rh_store_ops;
 
 /* Every backend's struct starts with this header. */
@@ -164,6 +174,11 @@ void rh_store_replay(rh_store *st, const char *app_id, const char *stream_id, ui
 void rh_store_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
 void rh_store_end_idle(rh_store *st, const char *app_id, uint64_t now_ms, uint64_t idle_ms,
                        int reason, rh_store_cb cb, void *ud);
+/* Optional operations: a backend without them answers cache_get NOT_FOUND and keeps nothing. */
+void rh_store_cache_set(rh_store *st, const char *app_id, const char *channel, const char *text,
+                        size_t len, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
+void rh_store_cache_get(rh_store *st, const char *app_id, const char *channel, uint64_t now_ms,
+                        rh_store_cb cb, void *ud);
 /* Number of streams held (memory store only; 0 for others). For tests and metrics. */
 size_t rh_store_memory_count(const rh_store *st);
 const char *rh_store_strerror(int status);

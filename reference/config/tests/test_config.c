@@ -44,6 +44,7 @@ static void check_defaults(const rh_cfg *c)
     assert_int_equal(c->activity_timeout, 120);
     assert_int_equal(c->pong_timeout, 30);
     assert_int_equal(c->ended_ttl, 300);
+    assert_int_equal(c->cache_ttl, 1800);
     assert_int_equal(c->stream_idle_timeout, 3600);
     assert_int_equal(c->auth_window, 600);
     assert_int_equal(c->send_queue_bytes, 4 * 1024 * 1024);
@@ -55,6 +56,7 @@ static void check_defaults(const rh_cfg *c)
     assert_string_equal(a->key, "app-key");
     assert_string_equal(a->secret, "app-secret");
     assert_int_equal(a->client_events, 1);
+    assert_int_equal(a->has_enc_key, 0);
     assert_int_equal(a->max_event_bytes, 10240);
     assert_int_equal(a->max_token_bytes, 10240);
     assert_int_equal(a->max_channels, 100);
@@ -182,6 +184,14 @@ static void test_errors_name_the_key(void **state)
     expect_error("{\"activity_timeout\":0}", "\"activity_timeout\"");
     expect_error("{\"pong_timeout\":true}", "\"pong_timeout\"");
     expect_error("{\"ended_ttl\":null}", "\"ended_ttl\"");
+    expect_error("{\"cache_ttl\":0}", "\"cache_ttl\"");
+    expect_error("{\"cache_ttl\":1801}", "\"cache_ttl\"");
+    expect_error("{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+                 "\"encryption_master_key\":\"a-thirty-two-character-long-key!\"}]}",
+                 "\"apps[0].encryption_master_key\": must be the base64 of 32 bytes");
+    expect_error("{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+                 "\"encryption_master_key\":32}]}",
+                 "\"apps[0].encryption_master_key\"");
     expect_error("{\"send_queue_bytes\":10}", "\"send_queue_bytes\"");
     expect_error("{\"http_read_timeout\":0}", "\"http_read_timeout\"");
     expect_error("{\"host\":\"\"}", "\"host\"");
@@ -320,10 +330,15 @@ static void test_fixture_ci(void **state)
     assert_int_equal(c.activity_timeout, 2);
     assert_int_equal(c.pong_timeout, 2);
     assert_int_equal(c.ended_ttl, 2);
+    assert_int_equal(c.cache_ttl, 2);
+    assert_int_equal(c.apps[0].has_enc_key, 1);
+    assert_int_equal(c.apps[0].enc_key[0], 0x99); /* "mU8p..." */
     /* Everything else is the default. */
     c.activity_timeout = 120;
     c.pong_timeout = 30;
     c.ended_ttl = 300;
+    c.cache_ttl = 1800;
+    c.apps[0].has_enc_key = 0;
     /* The second app carries low limits for the suite's limit cases (--limits). */
     assert_int_equal(c.napps, 2);
     const rh_cfg_app *l = &c.apps[1];
