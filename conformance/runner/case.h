@@ -156,6 +156,8 @@ typedef enum {
     RC_CAP_CLIENT_EVENTS,
     RC_CAP_PRESENCE,
     RC_CAP_CHANNEL_QUERIES,
+    RC_CAP_ENCRYPTED, /* private-encrypted- channels (16) */
+    RC_CAP_CACHE,     /* cache channels (17) */
     RC__CAPS
 } rc_cap;
 typedef enum { RC_CAP_UNKNOWN = 0, RC_CAP_YES, RC_CAP_NO } rc_cap_state;
@@ -167,6 +169,7 @@ typedef struct rc_server_info {
     long max_token_bytes; /* per tokens request (12.3) */
     long max_event_bytes; /* event data in the HTTP API (6.6) */
     long ended_ttl_s;     /* how long an ended stream's state is kept (12.5) */
+    long cache_ttl_s;     /* how long a cache channel keeps its last event (17) */
 } rc_server_info;
 
 typedef struct rc_target {

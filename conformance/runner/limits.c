@@ -48,6 +48,8 @@ int rc_limits_load_sizes(const char *file, const char *app_id, rc_server_info *s
         s->max_event_bytes = num_or_zero(app, "max_event_bytes");
     if (root && !s->ended_ttl_s)
         s->ended_ttl_s = num_or_zero(root, "ended_ttl");
+    if (root && !s->cache_ttl_s)
+        s->cache_ttl_s = num_or_zero(root, "cache_ttl");
     cJSON_Delete(root);
     return app ? 0 : -1;
 }

@@ -11,9 +11,14 @@
 #include "runner.h"
 
 static const char *const cap_names[RC__CAPS] = {
-    [RC_CAP_REPLAY] = "replay",     [RC_CAP_PRESENCE_TWIN] = "presence-twin",
-    [RC_CAP_LIMITS] = "limits",     [RC_CAP_CLIENT_EVENTS] = "client-events",
-    [RC_CAP_PRESENCE] = "presence", [RC_CAP_CHANNEL_QUERIES] = "channel-queries",
+    [RC_CAP_REPLAY] = "replay",
+    [RC_CAP_PRESENCE_TWIN] = "presence-twin",
+    [RC_CAP_LIMITS] = "limits",
+    [RC_CAP_CLIENT_EVENTS] = "client-events",
+    [RC_CAP_PRESENCE] = "presence",
+    [RC_CAP_CHANNEL_QUERIES] = "channel-queries",
+    [RC_CAP_ENCRYPTED] = "encrypted-channels",
+    [RC_CAP_CACHE] = "cache-channels",
 };
 
 const char *rc_cap_name(rc_cap c)
@@ -153,7 +158,8 @@ static int parse_user(pctx *p, const cJSON *users, const char *key, char *tok, s
 static int parse_root(pctx *p, const cJSON *root, rc_profile *out)
 {
     static const char *const top[] = {"capabilities", "limits", "limit_app", "users", NULL};
-    static const char *const lim[] = {"max_token_bytes", "max_event_bytes", "ended_ttl", NULL};
+    static const char *const lim[] = {"max_token_bytes", "max_event_bytes", "ended_ttl",
+                                      "cache_ttl", NULL};
     static const char *const usr[] = {"member", "other", NULL};
     const cJSON *v;
     if (!cJSON_IsObject(root))
@@ -167,7 +173,8 @@ static int parse_root(pctx *p, const cJSON *root, rc_profile *out)
         (only(p, v, "limits", lim) ||
          get_num(p, v, "max_token_bytes", "limits", &out->server.max_token_bytes) ||
          get_num(p, v, "max_event_bytes", "limits", &out->server.max_event_bytes) ||
-         get_num(p, v, "ended_ttl", "limits", &out->server.ended_ttl_s)))
+         get_num(p, v, "ended_ttl", "limits", &out->server.ended_ttl_s) ||
+         get_num(p, v, "cache_ttl", "limits", &out->server.cache_ttl_s)))
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "limit_app")) &&
         parse_limit_app(p, v, &out->limits))
