@@ -109,6 +109,24 @@ function client({ token, authorizer } = {}) {
   });
 }
 
+// Laravel Echo's options for its Pusher connector against the target, bearer auth as `token`.
+function echoOptions(token) {
+  return {
+    broadcaster: 'pusher',
+    Pusher: PusherJS,
+    key: TARGET.key,
+    cluster: 'local',
+    wsHost: TARGET.host,
+    wsPort: TARGET.port,
+    wssPort: TARGET.port,
+    forceTLS: TARGET.tls,
+    enabledTransports: TARGET.tls ? ['wss'] : ['ws'],
+    disableStats: true,
+    authEndpoint: TARGET.base + TARGET.authPath,
+    auth: { headers: { Authorization: `Bearer ${token}` } },
+  };
+}
+
 function connected(pusher, ms = 5000) {
   return new Promise((resolve, reject) => {
     if (pusher.connection.state === 'connected') return resolve(pusher.connection.socket_id);
@@ -178,6 +196,7 @@ module.exports = {
   api,
   sdk,
   client,
+  echoOptions,
   connected,
   subscribed,
   recorder,

@@ -13,20 +13,7 @@ const echos = [];
 after(() => echos.forEach((e) => e.disconnect()));
 
 function newEcho(token) {
-  const echo = new Echo({
-    broadcaster: 'pusher',
-    Pusher: c.PusherJS,
-    key: c.TARGET.key,
-    cluster: 'local',
-    wsHost: c.TARGET.host,
-    wsPort: c.TARGET.port,
-    wssPort: c.TARGET.port,
-    forceTLS: c.TARGET.tls,
-    enabledTransports: c.TARGET.tls ? ['wss'] : ['ws'],
-    disableStats: true,
-    authEndpoint: c.TARGET.base + c.TARGET.authPath,
-    auth: { headers: { Authorization: `Bearer ${token}` } },
-  });
+  const echo = new Echo(c.echoOptions(token));
   echos.push(echo);
   return echo;
 }

@@ -108,20 +108,7 @@ test('(16.4) pusher-js refuses client events on encrypted channels itself', asyn
 });
 
 test('(16) Laravel Echo: encryptedPrivate channels decrypt', async () => {
-  const echo = new Echo({
-    broadcaster: 'pusher',
-    Pusher: c.PusherJS,
-    key: c.TARGET.key,
-    cluster: 'local',
-    wsHost: c.TARGET.host,
-    wsPort: c.TARGET.port,
-    wssPort: c.TARGET.port,
-    forceTLS: c.TARGET.tls,
-    enabledTransports: c.TARGET.tls ? ['wss'] : ['ws'],
-    disableStats: true,
-    authEndpoint: c.TARGET.base + c.TARGET.authPath,
-    auth: { headers: { Authorization: `Bearer ${c.TARGET.member.token}` } },
-  });
+  const echo = new Echo(c.echoOptions(c.TARGET.member.token));
   closers.push(echo);
   const thread = `t${c.rid()}`;
   const seen = [];
