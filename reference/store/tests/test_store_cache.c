@@ -53,10 +53,12 @@ static cgot get(rh_store *st, const char *app, const char *ch, uint64_t now)
     return g;
 }
 
+static const rh_store_limits LIM = {1000, 256u * 1024u};
+
 static int setup(void **state)
 {
     rh_fx *f = NULL;
-    int rc = rh_fx_new(&f, 0, NULL, 0, NULL);
+    int rc = rh_fx_new(&f, 0, &LIM, 0, NULL);
     *state = f;
     return rc;
 }
@@ -64,7 +66,7 @@ static int setup(void **state)
 static int setup_redis(void **state)
 {
     rh_fx *f = NULL;
-    int rc = rh_fx_new(&f, 1, NULL, 60000, NULL);
+    int rc = rh_fx_new(&f, 1, &LIM, 60000, NULL);
     *state = f;
     return rc;
 }
