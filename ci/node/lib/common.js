@@ -97,7 +97,12 @@ function client({ token, authorizer } = {}) {
         transport: 'ajax',
         headers: token ? { Authorization: `Bearer ${token}` } : {},
       };
-  return new PusherJS(TARGET.key, {
+  return new PusherJS(TARGET.key, { ...wsOptions(), channelAuthorization });
+}
+
+// pusher-js's connection options for the target (Laravel Echo passes them on).
+function wsOptions() {
+  return {
     cluster: 'local', // required by pusher-js 8; unused once wsHost is given
     wsHost: TARGET.host,
     wsPort: TARGET.port,
@@ -105,8 +110,7 @@ function client({ token, authorizer } = {}) {
     forceTLS: TARGET.tls,
     enabledTransports: TARGET.tls ? ['wss'] : ['ws'],
     disableStats: true,
-    channelAuthorization,
-  });
+  };
 }
 
 // Laravel Echo's options for its Pusher connector against the target, bearer auth as `token`.
@@ -115,13 +119,7 @@ function echoOptions(token) {
     broadcaster: 'pusher',
     Pusher: PusherJS,
     key: TARGET.key,
-    cluster: 'local',
-    wsHost: TARGET.host,
-    wsPort: TARGET.port,
-    wssPort: TARGET.port,
-    forceTLS: TARGET.tls,
-    enabledTransports: TARGET.tls ? ['wss'] : ['ws'],
-    disableStats: true,
+    ...wsOptions(),
     authEndpoint: TARGET.base + TARGET.authPath,
     auth: { headers: { Authorization: `Bearer ${token}` } },
   };
