@@ -41,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(key_text, name, size);
         key_text[size] = '\0';
         unsigned char key[RH_ENC_KEY_BYTES];
-        char secret[RH_ENC_SECRET_B64];
         if (rh_enc_key_decode(key_text, key, err, sizeof err) == 0) {
+            char secret[RH_ENC_SECRET_B64];
             FZ_CHECK(strlen(key_text) == 44);
             FZ_CHECK(rh_enc_shared_secret(key, "private-encrypted-x", secret, sizeof secret) == 0);
             FZ_CHECK(strlen(secret) == 44);
