@@ -10,7 +10,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "../core/htab.h"
 #include "../core/hub.h"
+#include "../proto/busmsg.h"
 #include "../proto/channel.h"
 #include "../proto/control.h"
 #include "../store/store.h"
@@ -63,6 +65,7 @@ struct rh_api {
     rh_api_out out;
     rh_api_parsers parse;
     rh_store *store_under; /* the store under the fault decorator (faults_store.c), or NULL */
+    rh_htab members;       /* membership changes at runtime (members.c) */
 };
 
 /* The request as seen by a handler after routing and the signature check. */
@@ -169,6 +172,18 @@ int rh_api_breplay_parse(const char *query, rh_api_breplay_q *q, char *err, size
  * by the signed endpoint and the browsers' proxy, so both answer by the same rules. */
 void rh_api_replay_answer(rh_srv *srv, const rh_store_reply *r, uint64_t after_seq,
                           rh_http_done done, void *ud);
+
+/* members.c (docs/protocol.md section 19): membership at runtime and revocation. */
+/* 1 when u is a member of ws in app: the last change made at runtime, else the config. */
+int rh_api_is_member(rh_srv *srv, const rh_cfg_app *app, const rh_cfg_user *u, const char *ws);
+/* Publishes "bnd": the authorizer signed channel for user_id on socket_id; done as for a
+ * bus publish (called once, maybe before returning). */
+void rh_api_send_bind(rh_srv *srv, const rh_cfg_app *app, const char *socket_id,
+                      const char *channel, const char *user_id, rh_bus_done done, void *ud);
+/* Applies an "mbr" (is_bind 0) or "bnd" (1) bus message of n fields. 0, or -1 malformed. */
+int rh_api_deliver_members(rh_srv *srv, const rh_busfield *f, long n, int is_bind);
+void rh_api_members_free(rh_srv *srv);
+void rh_api_workspace_members(const rh_api_call *c);
 
 /* GET /metrics (Prometheus text). */
 void rh_api_metrics(const rh_api_call *c);

@@ -88,6 +88,7 @@ int rh_api_init(rh_srv *srv)
         return -1;
     srv->api->out = rh_api_out_plain;
     srv->api->parse = rh_api_parsers_strict;
+    rh_htab_init(&srv->api->members, 0x6d656d62657273ull, (uintptr_t)srv);
     return 0;
 }
 
@@ -97,6 +98,7 @@ void rh_api_free(rh_srv *srv)
         return;
     rh_api_held_free_all(srv);
     rh_api_fault_store_free(srv);
+    rh_api_members_free(srv);
     free(srv->api);
     srv->api = NULL;
 }
@@ -328,6 +330,9 @@ static void match_app_route(const char segs[MAX_SEGS][SEG_MAX], int n, const cha
         } else if (strcmp(a, "streams") == 0 && strcmp(b, "end") == 0) {
             rt->method = "POST";
             rt->fn = rh_api_stream_end;
+        } else if (strcmp(a, "workspaces") == 0 && strcmp(b, "members") == 0) {
+            rt->method = "POST";
+            rt->fn = rh_api_workspace_members;
         }
     }
 }

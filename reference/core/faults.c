@@ -101,6 +101,12 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
     [RH_FAULT_NO_SUB_LIMIT] = {"no-sub-limit", "max_subscriptions not enforced"},
     [RH_FAULT_NO_HTTP_RATE] = {"no-http-rate", "http_requests_per_sec not enforced (no 429)"},
     [RH_FAULT_ORIGIN_UNCHECKED] = {"origin-unchecked", "allowed_origins not checked (no 4009)"},
+    [RH_FAULT_REVOKE_KEEPS_SUBSCRIPTION] = {"revoke-keeps-subscription",
+                                            "a revoked member's live subscriptions keep running"},
+    [RH_FAULT_REVOKE_SIGNS_ANYWAY] = {"revoke-signs-anyway",
+                                      "the authorizer still signs for a revoked member"},
+    [RH_FAULT_REVOKE_OLD_SIGNATURE] = {"revoke-old-signature",
+                                       "a signature given before a revocation subscribes again"},
     [RH_FAULT_HTTP_PIPELINE_FREEZE] =
         {"http-pipeline-freeze",
          "a pipelined request with a body is read as lws 4.1 offers it (the server spins)"},

@@ -50,4 +50,15 @@ typedef void (*rh_hub_user_cb)(void *ud, const char *user_id);
 void rh_hub_foreach_user(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_hub_user_cb cb,
                          void *ud);
 
+/* Revocation (revoke.c, docs/protocol.md section 19). rh_hub_bind records that the
+ * authorizer signed channel for user_id on socket_id, when that connection is on this node
+ * (copies the strings; a later binding of the same channel replaces it; 0, or -1 out of
+ * memory). rh_hub_revoke ends, with pusher:subscription_error 403, every subscription of this
+ * node's connections of app to a channel of workspace that was signed for user_id or whose
+ * presence member is user_id; answers how many. */
+int rh_hub_bind(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const char *channel,
+                const char *user_id);
+size_t rh_hub_revoke(rh_srv *srv, const rh_cfg_app *app, const char *workspace,
+                     const char *user_id);
+
 #endif
