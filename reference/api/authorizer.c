@@ -135,44 +135,6 @@ static char *presence_data(const rh_cfg_user *u)
     return s;
 }
 
-typedef struct bound_answer {
-    rh_http_done done;
-    void *ud;
-    cJSON *body;
-} bound_answer;
-
-static void bound(void *ud, int ok, const char *err)
-{
-    bound_answer *x = ud;
-    if (ok)
-        rh_api_reply_json(x->done, x->ud, 200, x->body);
-    else {
-        cJSON_Delete(x->body);
-        rh_api_error(x->done, x->ud, 503, "could not record the authorization: %s",
-                     err ? err : "bus unavailable");
-    }
-    free(x);
-}
-
-/* protocol §19.2: the signature is answered only once every node can learn whose it is, so
- * a revocation made after this answer finds the subscription on whichever node it lives. */
-static void answer_bound(const rh_api_call *c, cJSON *body, const rh_cfg_user *user,
-                         const char *socket_id, const char *channel)
-{
-    if (!body || !user) { /* out of memory (500), or the no-token fault: nobody to bind */
-        rh_api_reply_json(c->done, c->ud, 200, body);
-        return;
-    }
-    bound_answer *x = malloc(sizeof *x);
-    if (!x) {
-        cJSON_Delete(body);
-        rh_api_error(c->done, c->ud, 500, "out of memory");
-        return;
-    }
-    *x = (bound_answer){c->done, c->ud, body};
-    rh_api_send_bind(c->srv, &c->srv->cfg->apps[0], socket_id, channel, user->user_id, bound, x);
-}
-
 /* protocol §8.1: the authorizer signs only for workspace members with a bearer token */
 void rh_api_authorize(const rh_api_call *c)
 {
@@ -227,7 +189,7 @@ void rh_api_authorize(const rh_api_call *c)
             o = NULL;
         }
         free(auth);
-        answer_bound(c, o, user, f.socket_id, f.channel);
+        rh_api_answer_bound(c, o, user, parsed ? cs.workspace : "", f.socket_id, f.channel);
     }
     cJSON_free(cdata);
     free(f.socket_id);

@@ -3,9 +3,9 @@
  * signed POST /apps/{id}/workspaces/{W}/members grants or revokes one user's membership on
  * every node: the change travels as an "mbr" bus message, each node records it and, for a
  * revocation, ends its connections' subscriptions of that user to W's channels. The
- * authorizer publishes a "bnd" message (socket, channel, user) before it answers, so the node
- * holding the socket knows whose subscription it is. Both kinds go through the one bus, in
- * one order on every node: a binding signed before a revocation reaches every node before it. */
+ * authorizer publishes a "bnd" message (socket, channel, user) before it answers (binds.c),
+ * so the node holding the socket knows whose subscription it is. Both kinds go through the
+ * one bus, in one order on every node. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,16 +104,19 @@ static char *fields_dup(const rh_busfield *f, int n, char **out)
     return blk;
 }
 
-/* mbr app ws user member(0|1); bnd app socket channel user */
+/* mbr app ws user member(0|1); bnd app socket channel user node nonce */
 int rh_api_deliver_members(rh_srv *srv, const rh_busfield *f, long n, int is_bind)
 {
-    const rh_cfg_app *app = n == 5 ? app_of(srv, &f[1]) : NULL;
+    const rh_cfg_app *app = n == (is_bind ? 7 : 5) ? app_of(srv, &f[1]) : NULL;
     char *s[3];
     char *blk = app ? fields_dup(&f[2], 3, s) : NULL;
+    unsigned long long nonce = 0;
     int rc = -1;
-    if (blk && is_bind)
+    if (blk && is_bind && rh_busfield_u64(&f[6], &nonce) == 0) {
         rc = rh_hub_bind(srv, app, s[0], s[1], s[2]);
-    else if (blk && (rh_busfield_is(&f[4], "0") || rh_busfield_is(&f[4], "1")))
+        if (rh_busfield_is(&f[5], srv->node_id))
+            rh_api_bind_back(srv, nonce);
+    } else if (blk && !is_bind && (rh_busfield_is(&f[4], "0") || rh_busfield_is(&f[4], "1")))
         rc = member_apply(srv, app, s[0], s[1], rh_busfield_is(&f[4], "1"));
     free(blk);
     return rc;
@@ -128,18 +131,6 @@ static void publish(rh_srv *srv, rh_busmsg *m, rh_bus_done done, void *ud)
     else
         srv->bus.publish(srv->bus.ud, m->p, m->len, done, ud);
     rh_busmsg_free(m);
-}
-
-void rh_api_send_bind(rh_srv *srv, const rh_cfg_app *app, const char *socket_id,
-                      const char *channel, const char *user_id, rh_bus_done done, void *ud)
-{
-    rh_busmsg m = {0};
-    rh_busmsg_add_str(&m, "bnd");
-    rh_busmsg_add_str(&m, app->id);
-    rh_busmsg_add_str(&m, socket_id);
-    rh_busmsg_add_str(&m, channel);
-    rh_busmsg_add_str(&m, user_id);
-    publish(srv, &m, done, ud);
 }
 
 typedef struct member_call {

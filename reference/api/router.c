@@ -99,6 +99,7 @@ void rh_api_free(rh_srv *srv)
     rh_api_held_free_all(srv);
     rh_api_fault_store_free(srv);
     rh_api_members_free(srv);
+    rh_api_binds_free(srv);
     free(srv->api);
     srv->api = NULL;
 }
@@ -121,6 +122,7 @@ void rh_api_expire(rh_srv *srv)
 
 void rh_api_tick(rh_srv *srv)
 {
+    rh_api_binds_tick(srv);
     if (srv->store) {
         rh_api_expire(srv);
         rh_api_end_idle(srv);
