@@ -32,6 +32,25 @@ void rh_hub_binds_free(rh_conn *c)
     rh_htab_free(&c->binds);
 }
 
+/* Bindings a connection keeps before old ones go: a client asks the authorizer for one per
+ * channel, and may ask for many channels it never subscribes to. */
+#define BINDS_MAX 1024
+
+/* Drops one binding of c that is neither revoked nor of a subscribed channel (a revoked one
+ * must stay, or its signature would subscribe again). */
+static void binds_trim(rh_conn *c)
+{
+    size_t pos = 0;
+    const char *name = NULL;
+    void *v = NULL;
+    while (rh_htab_next(&c->binds, &pos, &name, &v))
+        if (!((rh_bind *)v)->revoked && !rh_htab_get(&c->subs, name)) {
+            rh_htab_del(&c->binds, name);
+            bind_free(v);
+            return;
+        }
+}
+
 /* protocol §19.2: the server learns from the authorizer whom a signature was for */
 int rh_hub_bind(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const char *channel,
                 const char *user_id)
@@ -49,6 +68,8 @@ int rh_hub_bind(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const
         old->revoked = 0; /* signed again, so the authorizer found the user a member again */
         return 0;
     }
+    if (c->binds.n >= BINDS_MAX)
+        binds_trim(c);
     rh_bind *b = calloc(1, sizeof *b);
     if (b) {
         b->channel = strdup(channel);
