@@ -195,6 +195,12 @@ int rh_api_deliver_members(rh_srv *srv, const rh_busfield *f, long n, int is_bin
 void rh_api_members_free(rh_srv *srv);
 void rh_api_workspace_members(const rh_api_call *c);
 
+/* users.c (docs/protocol.md section 18): POST /broadcasting/user-auth, terminate_connections
+ * and its "trm" bus message (0, or -1 malformed). */
+void rh_api_user_auth(const rh_api_call *c);
+void rh_api_terminate_user(const rh_api_call *c);
+int rh_api_deliver_terminate(rh_srv *srv, const rh_busfield *f, long n);
+
 /* GET /metrics (Prometheus text). */
 void rh_api_metrics(const rh_api_call *c);
 

@@ -332,6 +332,9 @@ static void match_app_route(const char segs[MAX_SEGS][SEG_MAX], int n, const cha
         } else if (strcmp(a, "streams") == 0 && strcmp(b, "end") == 0) {
             rt->method = "POST";
             rt->fn = rh_api_stream_end;
+        } else if (strcmp(a, "users") == 0 && strcmp(b, "terminate_connections") == 0) {
+            rt->method = "POST";
+            rt->fn = rh_api_terminate_user;
         } else if (strcmp(a, "workspaces") == 0 && strcmp(b, "members") == 0) {
             rt->method = "POST";
             rt->fn = rh_api_workspace_members;
@@ -409,6 +412,14 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
             return;
         }
         rh_api_authorize(&call);
+        return;
+    }
+    if (n == 2 && strcmp(segs[0], "broadcasting") == 0 && strcmp(segs[1], "user-auth") == 0) {
+        if (strcmp(req.method, "POST") != 0) {
+            rh_api_error(done, ud, 405, "method not allowed: use POST");
+            return;
+        }
+        rh_api_user_auth(&call);
         return;
     }
     if (n == 2 && strcmp(segs[0], "broadcasting") == 0 && strcmp(segs[1], "replay") == 0) {

@@ -62,6 +62,7 @@ struct rh_conn {
     int dead;                    /* rh_srv_conn_closed came while the server was busy */
     int counted;                 /* counted in its app's rh_app_state.conns */
     int overflowed;              /* its send queue went over the cap: 4100 on the way */
+    char *user_id;               /* signed in as this user (users.c), or NULL */
     rh_htab binds;               /* channel name -> rh_bind: the user the authorizer signed it
                                     for (revoke.c) */
     struct rh_conn *dead_next;
@@ -129,6 +130,8 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m);
 /* pusher:subscription_error {"type","error","status"} on channel (why is cut and cleaned). */
 void rh_conn_sub_error(rh_conn *c, const char *channel, const char *type, const char *why,
                        int status);
+/* users.c: pusher:signin */
+void rh_conn_on_signin(rh_conn *c, const rh_msg *m);
 /* client_events.c */
 void rh_conn_on_client_event(rh_conn *c, const rh_msg *m);
 

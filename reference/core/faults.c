@@ -107,6 +107,11 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
                                       "the authorizer still signs for a revoked member"},
     [RH_FAULT_REVOKE_OLD_SIGNATURE] = {"revoke-old-signature",
                                        "a signature given before a revocation subscribes again"},
+    [RH_FAULT_SIGNIN_UNCHECKED] = {"signin-unchecked",
+                                   "pusher:signin is accepted whatever its signature"},
+    [RH_FAULT_USER_EVENTS_TO_ALL] = {"user-events-to-all",
+                                     "#server-to-user-{id} events reach every signed-in user"},
+    [RH_FAULT_TERMINATE_IGNORED] = {"terminate-ignored", "terminate_connections closes nothing"},
     [RH_FAULT_HTTP_PIPELINE_FREEZE] =
         {"http-pipeline-freeze",
          "a pipelined request with a body is read as lws 4.1 offers it (the server spins)"},

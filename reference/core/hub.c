@@ -163,6 +163,7 @@ void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet)
     }
     rh_htab_free(&c->subs);
     rh_hub_binds_free(c);
+    free(c->user_id);
     if (c->socket_id[0] && rh_htab_get(&h->sockets, c->socket_id) == c)
         rh_htab_del(&h->sockets, c->socket_id);
     if (c->prev)
@@ -350,6 +351,8 @@ size_t rh_hub_publish_before(rh_srv *srv, const rh_cfg_app *app, const char *cha
     if (!frame || !channel)
         return 0;
     srv->metrics.channel_publishes++;
+    if (rh_hub_is_user_channel(channel))
+        return rh_hub_user_publish(srv, app, channel, frame, except_socket_id);
     rh_chan *ch = rh_hub_chan(srv, app, channel);
     if (!ch)
         return 0;

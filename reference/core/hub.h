@@ -61,4 +61,13 @@ int rh_hub_bind(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const
 size_t rh_hub_revoke(rh_srv *srv, const rh_cfg_app *app, const char *workspace,
                      const char *user_id);
 
+/* User authentication (users.c, docs/protocol.md section 18). A channel named
+ * #server-to-user-{id} has no subscribers: rh_hub_publish delivers its events to every
+ * connection of app signed in as id (rh_hub_user_publish; O(connections)).
+ * rh_hub_terminate_user closes those connections with 4009 and answers how many. */
+int rh_hub_is_user_channel(const char *channel);
+size_t rh_hub_user_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
+                           const char *except_socket_id);
+size_t rh_hub_terminate_user(rh_srv *srv, const rh_cfg_app *app, const char *user_id);
+
 #endif
