@@ -14,7 +14,7 @@ static const char *const cap_names[RC__CAPS] = {
     [RC_CAP_REPLAY] = "replay",         [RC_CAP_PRESENCE_TWIN] = "presence-twin",
     [RC_CAP_LIMITS] = "limits",         [RC_CAP_CLIENT_EVENTS] = "client-events",
     [RC_CAP_PRESENCE] = "presence",     [RC_CAP_CHANNEL_QUERIES] = "channel-queries",
-    [RC_CAP_REVOCATION] = "revocation",
+    [RC_CAP_REVOCATION] = "revocation", [RC_CAP_USER_AUTH] = "user-auth",
 };
 
 const char *rc_cap_name(rc_cap c)
