@@ -63,8 +63,10 @@ struct rh_conn {
     int counted;                 /* counted in its app's rh_app_state.conns */
     int overflowed;              /* its send queue went over the cap: 4100 on the way */
     char *user_id;               /* signed in as this user (users.c), or NULL */
-    rh_htab binds;               /* channel name -> rh_bind: the user the authorizer signed it
-                                    for (revoke.c) */
+    uint64_t opened_ms;          /* when the connection opened (the sign-in timeout) */
+    int authorized; /* signed in, or seen subscribed to a private or presence channel */
+    rh_htab binds;  /* channel name -> rh_bind: the user the authorizer signed it
+                       for (revoke.c) */
     struct rh_conn *dead_next;
 };
 
@@ -132,6 +134,9 @@ void rh_conn_sub_error(rh_conn *c, const char *channel, const char *type, const 
                        int status);
 /* users.c: pusher:signin */
 void rh_conn_on_signin(rh_conn *c, const rh_msg *m);
+/* Closes with 4009 the connections of apps with a signin_timeout that are past it without
+ * having signed in or subscribed to a private or presence channel (each tick). */
+void rh_hub_signin_deadline(rh_srv *srv);
 /* client_events.c */
 void rh_conn_on_client_event(rh_conn *c, const rh_msg *m);
 

@@ -52,6 +52,7 @@ void rh_conn_on_signin(rh_conn *c, const rh_msg *m)
             rh_conn_error(c, 4200, "out of memory", NULL);
         } else {
             c->user_id = u;
+            c->authorized = 1;
             signin_success(c, ud);
         }
     }
@@ -97,4 +98,32 @@ size_t rh_hub_terminate_user(rh_srv *srv, const rh_cfg_app *app, const char *use
         }
     rh_hub_leave(srv);
     return n;
+}
+
+/* 1 when c is subscribed to a private or presence channel. */
+static int has_private(rh_conn *c)
+{
+    size_t pos = 0;
+    void *v = NULL;
+    while (rh_htab_next(&c->subs, &pos, NULL, &v))
+        if (rh_chan_needs_auth(((rh_sub *)v)->chan->type))
+            return 1;
+    return 0;
+}
+
+/* protocol §18.1.5: an app may require signin (or a private subscription) within a time */
+void rh_hub_signin_deadline(rh_srv *srv)
+{
+    uint64_t now = srv->io.now_ms(srv->io.ud);
+    for (rh_conn *c = rh_hub_first_conn(srv); c; c = c->next) {
+        if (c->closing || c->dead || !c->app || c->authorized || c->app->signin_timeout <= 0)
+            continue;
+        if (has_private(c))
+            c->authorized = 1;
+        else if (now >= c->opened_ms &&
+                 now - c->opened_ms >= (uint64_t)c->app->signin_timeout * 1000) {
+            rh_conn_error(c, 4009, "Connection not authorized within timeout.", NULL);
+            rh_conn_close(c, 4009, "not signed in within the sign-in timeout");
+        }
+    }
 }

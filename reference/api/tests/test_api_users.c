@@ -104,11 +104,35 @@ static void test_signin_refused(void **state)
     fx_free(f);
 }
 
+/* protocol §18.1: unit test (the sign-in timeout) */
+static void test_signin_timeout(void **state)
+{
+    (void)state;
+    fx *f = fx_new_cfg("{\"apps\":[{\"id\":\"app-id\",\"key\":\"app-key\","
+                       "\"secret\":\"app-secret\",\"signin_timeout\":5}]}");
+    char s1[48], s2[48], s3[48];
+    fx_connect(f, 1, s1, sizeof s1);
+    fx_connect(f, 2, s2, sizeof s2);
+    fx_connect(f, 3, s3, sizeof s3);
+    assert_int_equal(signin(f, 2, s2, "alice-token"), 1);
+    assert_int_equal(fx_subscribe(f, 3, s3, "private-x"), 1);
+    f->now_ms += 4999;
+    rh_srv_tick(f->srv);
+    assert_null(fx_frame_text(f, 1, "pusher:error", 0));
+    f->now_ms += 1;
+    rh_srv_tick(f->srv);
+    assert_non_null(strstr(fx_frame_text(f, 1, "pusher:error", 0), "4009"));
+    assert_null(fx_frame_text(f, 2, "pusher:error", 0));
+    assert_null(fx_frame_text(f, 3, "pusher:error", 0));
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_user_events_and_terminate),
         cmocka_unit_test(test_signin_refused),
+        cmocka_unit_test(test_signin_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
