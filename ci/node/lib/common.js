@@ -88,8 +88,9 @@ function sdk() {
 }
 
 // A pusher-js client. `token` selects the bearer token sent to the authorizer; `authorizer`
-// replaces the endpoint with a custom handler (params, callback).
-function client({ token, authorizer } = {}) {
+// replaces the endpoint with a custom handler (params, callback); `userAuthentication` is
+// pusher-js's option of that name (signin), when given.
+function client({ token, authorizer, userAuthentication } = {}) {
   const channelAuthorization = authorizer
     ? { customHandler: authorizer }
     : {
@@ -106,6 +107,7 @@ function client({ token, authorizer } = {}) {
     enabledTransports: TARGET.tls ? ['wss'] : ['ws'],
     disableStats: true,
     channelAuthorization,
+    ...(userAuthentication ? { userAuthentication } : {}),
   });
 }
 

@@ -13,16 +13,7 @@ const clients = [];
 after(() => clients.forEach((p) => p.disconnect()));
 
 function userClient(userAuthentication) {
-  const p = new c.PusherJS(c.TARGET.key, {
-    cluster: 'local',
-    wsHost: c.TARGET.host,
-    wsPort: c.TARGET.port,
-    wssPort: c.TARGET.port,
-    forceTLS: c.TARGET.tls,
-    enabledTransports: c.TARGET.tls ? ['wss'] : ['ws'],
-    disableStats: true,
-    userAuthentication,
-  });
+  const p = c.client({ userAuthentication });
   clients.push(p);
   return p;
 }

@@ -26,14 +26,6 @@ static int authorize(fx *f, const char *bearer, const char *sid)
                        "application/x-www-form-urlencoded");
 }
 
-static size_t count(fx *f, int h, const char *event)
-{
-    cJSON *v[16];
-    size_t n = fx_frames(f, h, event, v, 16);
-    fx_delete_all(v, n);
-    return n;
-}
-
 /* protocol §19.3: unit test */
 static void test_revoke_ends_bound_subscriptions(void **state)
 {
@@ -54,8 +46,8 @@ static void test_revoke_ends_bound_subscriptions(void **state)
     assert_non_null(strstr(err, "403"));
     assert_non_null(strstr(err, CH));
     assert_int_equal(fx_http(f, "POST", "/apps/app-id/events", NULL, EV), 200);
-    assert_int_equal(count(f, 1, "e"), 0);
-    assert_int_equal(count(f, 2, "e"), 1);
+    assert_int_equal(fx_count(f, 1, "e"), 0);
+    assert_int_equal(fx_count(f, 2, "e"), 1);
     /* the older signature no longer subscribes; the authorizer refuses */
     assert_int_equal(fx_subscribe(f, 1, s1, CH), 0);
     assert_int_equal(authorize(f, "alice-token", s1), 403);

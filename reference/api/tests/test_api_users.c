@@ -39,14 +39,6 @@ static int signin(fx *f, int h, const char *sid, const char *bearer)
     return fx_frame_text(f, h, "pusher:signin_success", 0) != NULL;
 }
 
-static size_t count(fx *f, int h, const char *event)
-{
-    cJSON *v[16];
-    size_t n = fx_frames(f, h, event, v, 16);
-    fx_delete_all(v, n);
-    return n;
-}
-
 /* protocol §18.2: unit test */
 static void test_user_events_and_terminate(void **state)
 {
@@ -61,10 +53,10 @@ static void test_user_events_and_terminate(void **state)
     assert_int_equal(signin(f, 2, s2, "alice-token"), 1);
     assert_int_equal(signin(f, 3, s3, "bob-token"), 1);
     assert_int_equal(fx_http(f, "POST", "/apps/app-id/events", NULL, TO_ALICE), 200);
-    assert_int_equal(count(f, 1, "hi"), 1);
-    assert_int_equal(count(f, 2, "hi"), 1);
-    assert_int_equal(count(f, 3, "hi"), 0);
-    assert_int_equal(count(f, 4, "hi"), 0);
+    assert_int_equal(fx_count(f, 1, "hi"), 1);
+    assert_int_equal(fx_count(f, 2, "hi"), 1);
+    assert_int_equal(fx_count(f, 3, "hi"), 0);
+    assert_int_equal(fx_count(f, 4, "hi"), 0);
     /* terminate closes alice's two connections, not bob's */
     assert_int_equal(
         fx_http(f, "POST", "/apps/app-id/users/alice/terminate_connections", NULL, "{}"), 200);
@@ -74,7 +66,7 @@ static void test_user_events_and_terminate(void **state)
     assert_null(fx_frame_text(f, 3, "pusher:error", 0));
     fx_clear_frames(f);
     assert_int_equal(fx_http(f, "POST", "/apps/app-id/events", NULL, TO_ALICE), 200);
-    assert_int_equal(count(f, 1, "hi"), 0); /* closing: nothing more */
+    assert_int_equal(fx_count(f, 1, "hi"), 0); /* closing: nothing more */
     fx_free(f);
 }
 
@@ -93,7 +85,7 @@ static void test_signin_refused(void **state)
     assert_null(fx_frame_text(f, 1, "pusher:signin_success", 0));
     assert_non_null(strstr(fx_frame_text(f, 1, "pusher:error", 0), "4009"));
     assert_int_equal(fx_http(f, "POST", "/apps/app-id/events", NULL, TO_ALICE), 200);
-    assert_int_equal(count(f, 1, "hi"), 0);
+    assert_int_equal(fx_count(f, 1, "hi"), 0);
     /* the endpoint wants a bearer and a socket id */
     assert_int_equal(fx_http_raw(f, "POST", "/broadcasting/user-auth", "", "socket_id=1.2", 13,
                                  NULL, "application/x-www-form-urlencoded"),
