@@ -56,8 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rh_msg_decode_unsubscribe(&m, &ch, err, sizeof err) == 0)
         FZ_CHECK(ch);
     free(ch);
-    char *auth = NULL, *ud = NULL, id[129];
+    char *auth = NULL, *ud = NULL;
     if (rh_msg_decode_signin(&m, &auth, &ud, err, sizeof err) == 0) {
+        char id[129];
         FZ_CHECK(auth && ud);
         if (rh_msg_user_id(ud, strlen(ud), id, err, sizeof err) == 0)
             FZ_CHECK(id[0] && strlen(id) <= 128);
