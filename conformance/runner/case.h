@@ -158,6 +158,8 @@ typedef enum {
     RC_CAP_CHANNEL_QUERIES,
     RC_CAP_ENCRYPTED, /* private-encrypted- channels (16) */
     RC_CAP_CACHE,     /* cache channels (17) */
+    RC_CAP_REVOCATION,
+    RC_CAP_USER_AUTH,
     RC__CAPS
 } rc_cap;
 typedef enum { RC_CAP_UNKNOWN = 0, RC_CAP_YES, RC_CAP_NO } rc_cap_state;

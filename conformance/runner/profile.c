@@ -19,6 +19,8 @@ static const char *const cap_names[RC__CAPS] = {
     [RC_CAP_CHANNEL_QUERIES] = "channel-queries",
     [RC_CAP_ENCRYPTED] = "encrypted-channels",
     [RC_CAP_CACHE] = "cache-channels",
+    [RC_CAP_REVOCATION] = "revocation",
+    [RC_CAP_USER_AUTH] = "user-auth",
 };
 
 const char *rc_cap_name(rc_cap c)

@@ -166,7 +166,7 @@ static int add_shared_secret(const rh_api_call *c, const rh_cfg_app *app, const 
 
 /* Answers {"auth", "channel_data"?, "shared_secret"?} for the checked request. */
 static void sign_reply(const rh_api_call *c, const rh_cfg_app *app, const auth_fields *f,
-                       const char *cdata)
+                       const char *cdata, const rh_cfg_user *user, const char *ws)
 {
     size_t alen = strlen(app->key) + RH_SIGN_HEX + 2;
     char *auth = malloc(alen);
@@ -183,7 +183,7 @@ static void sign_reply(const rh_api_call *c, const rh_cfg_app *app, const auth_f
         cJSON_Delete(o);
         return;
     }
-    rh_api_reply_json(c->done, c->ud, 200, o);
+    rh_api_answer_bound(c, o, user, ws, f->socket_id, f->channel);
 }
 
 /* protocol §8.1: the authorizer signs only for workspace members with a bearer token */
@@ -216,7 +216,8 @@ void rh_api_authorize(const rh_api_call *c)
         srv->metrics.auth_failures[RH_AUTH_FAIL_AUTHORIZER]++;
         rh_api_error(c->done, c->ud, 403,
                      "channel_name is not a stream channel private-workspace.W.thread.T: %s", err);
-    } else if (parsed && user && !rh_cfg_user_in_workspace(user, cs.workspace) &&
+    } else if (parsed && user && srv->cfg->napps > 0 &&
+               !rh_api_is_member(srv, &srv->cfg->apps[0], user, cs.workspace) &&
                !rh_fault_on(srv, RH_FAULT_AUTHZ_NON_MEMBER)) {
         srv->metrics.auth_failures[RH_AUTH_FAIL_AUTHORIZER]++;
         rh_api_error(c->done, c->ud, 403, "user %s is not a member of workspace %s", user->user_id,
@@ -226,7 +227,7 @@ void rh_api_authorize(const rh_api_call *c)
     } else if (presence && !(cdata = presence_data(user))) {
         rh_api_error(c->done, c->ud, 500, "out of memory");
     } else {
-        sign_reply(c, &srv->cfg->apps[0], &f, cdata);
+        sign_reply(c, &srv->cfg->apps[0], &f, cdata, user, parsed ? cs.workspace : "");
     }
     cJSON_free(cdata);
     free(f.socket_id);

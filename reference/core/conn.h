@@ -62,6 +62,11 @@ struct rh_conn {
     int dead;                    /* rh_srv_conn_closed came while the server was busy */
     int counted;                 /* counted in its app's rh_app_state.conns */
     int overflowed;              /* its send queue went over the cap: 4100 on the way */
+    char *user_id;               /* signed in as this user (users.c), or NULL */
+    uint64_t opened_ms;          /* when the connection opened (the sign-in timeout) */
+    int authorized; /* signed in, or seen subscribed to a private or presence channel */
+    rh_htab binds;  /* channel name -> rh_bind: the user the authorizer signed it
+                       for (revoke.c) */
     struct rh_conn *dead_next;
 };
 
@@ -75,6 +80,13 @@ int rh_hub_socket_taken(rh_srv *srv, const char *socket_id);
  * c. */
 void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet);
 rh_conn *rh_hub_first_conn(rh_srv *srv);
+/* The connection of socket_id on this node, or NULL. */
+rh_conn *rh_hub_conn_by_socket(rh_srv *srv, const char *socket_id);
+/* revoke.c: frees c's bindings (called when c is removed). */
+void rh_hub_binds_free(rh_conn *c);
+/* 1 when the authorizer's signature of channel for c belongs to a user whose access to the
+ * channel's workspace was revoked since (the subscription is refused). */
+int rh_hub_bind_revoked(rh_conn *c, const char *channel);
 /* Every entry point brackets its work with enter/leave. A connection closed by the edge
  * meanwhile (rh_srv_conn_closed from inside an io callback) is only marked dead and freed
  * by the outermost leave, so no list walk or handler ever sees a freed connection. */
@@ -117,6 +129,14 @@ void rh_conn_malformed(rh_conn *c, const char *what);
 
 /* subscribe.c */
 void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m);
+/* pusher:subscription_error {"type","error","status"} on channel (why is cut and cleaned). */
+void rh_conn_sub_error(rh_conn *c, const char *channel, const char *type, const char *why,
+                       int status);
+/* users.c: pusher:signin */
+void rh_conn_on_signin(rh_conn *c, const rh_msg *m);
+/* Closes with 4009 the connections of apps with a signin_timeout that are past it without
+ * having signed in or subscribed to a private or presence channel (each tick). */
+void rh_hub_signin_deadline(rh_srv *srv);
 /* client_events.c */
 void rh_conn_on_client_event(rh_conn *c, const rh_msg *m);
 

@@ -81,6 +81,7 @@ int rh_hub_conn_add(rh_srv *srv, rh_conn *c)
 {
     struct rh_hub *h = srv->hub;
     rh_htab_init(&c->subs, h->k0 ^ (uintptr_t)c, h->k1);
+    rh_htab_init(&c->binds, h->k1 ^ (uintptr_t)c, h->k0);
     if (c->app && c->socket_id[0] && rh_htab_put(&h->sockets, c->socket_id, c) != 0)
         return -1;
     c->prev = NULL;
@@ -95,6 +96,11 @@ int rh_hub_conn_add(rh_srv *srv, rh_conn *c)
 int rh_hub_socket_taken(rh_srv *srv, const char *socket_id)
 {
     return rh_htab_get(&srv->hub->sockets, socket_id) != NULL;
+}
+
+rh_conn *rh_hub_conn_by_socket(rh_srv *srv, const char *socket_id)
+{
+    return rh_htab_get(&srv->hub->sockets, socket_id);
 }
 
 rh_conn *rh_hub_first_conn(rh_srv *srv)
@@ -156,6 +162,8 @@ void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet)
         rh_hub_unsubscribe(srv, v, quiet);
     }
     rh_htab_free(&c->subs);
+    rh_hub_binds_free(c);
+    free(c->user_id);
     if (c->socket_id[0] && rh_htab_get(&h->sockets, c->socket_id) == c)
         rh_htab_del(&h->sockets, c->socket_id);
     if (c->prev)
@@ -356,6 +364,8 @@ size_t rh_hub_publish_before(rh_srv *srv, const rh_cfg_app *app, const char *cha
     if (!frame || !channel)
         return 0;
     srv->metrics.channel_publishes++;
+    if (rh_hub_is_user_channel(channel))
+        return rh_hub_user_publish(srv, app, channel, frame, except_socket_id);
     rh_chan *ch = rh_hub_chan(srv, app, channel);
     if (!ch)
         return 0;

@@ -145,7 +145,7 @@ rh_conn *rh_srv_conn_open_origin(rh_srv *srv, const char *app_key, const char *q
     c->srv = srv;
     c->handle = handle;
     uint64_t now = srv->io.now_ms(srv->io.ud);
-    c->last_seen_ms = now;
+    c->last_seen_ms = c->opened_ms = now;
     const rh_cfg_app *app = app_by_key(srv->cfg, app_key);
     if (!app && srv->cfg->napps && rh_fault_on(srv, RH_FAULT_UNKNOWN_KEY_ACCEPTED))
         app = &srv->cfg->apps[0];
@@ -247,6 +247,7 @@ void rh_srv_heartbeat(rh_srv *srv)
 {
     rh_hub_enter(srv);
     heartbeat(srv);
+    rh_hub_signin_deadline(srv);
     rh_hub_leave(srv);
 }
 

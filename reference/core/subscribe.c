@@ -14,8 +14,8 @@
 
 /* pusher:subscription_error {"type","error","status"} on channel. */
 /* protocol §4.5: a refused subscription receives nothing of the channel */
-static void sub_error(rh_conn *c, const char *channel, const char *type, const char *why,
-                      int status)
+void rh_conn_sub_error(rh_conn *c, const char *channel, const char *type, const char *why,
+                       int status)
 {
     char clean[256];
     snprintf(clean, sizeof(clean), "%s", why);
@@ -178,7 +178,7 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     if (!rh_fault_on(srv, RH_FAULT_LAX_CHANNEL_NAMES) &&
         rh_chan_validate(name, nlen, err, sizeof(err)) != 0) {
         snprintf(why, sizeof(why), "invalid channel name: %s", err);
-        sub_error(c, name, "InvalidChannel", why, 400);
+        rh_conn_sub_error(c, name, "InvalidChannel", why, 400);
         goto out;
     }
     rh_chan_type type = rh_chan_type_of(name, nlen);
@@ -206,9 +206,16 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     }
     if (refused) {
         srv->metrics.auth_failures[RH_AUTH_FAIL_SUBSCRIBE]++;
-        sub_error(c, name, "AuthError", refused, 401);
+        rh_conn_sub_error(c, name, "AuthError", refused, 401);
         if (rh_fault_on(srv, RH_FAULT_LEAK_REFUSED))
             rh_hub_subscribe(srv, c, name, type);
+        goto out;
+    }
+    /* protocol §19.3: the signature was valid, but its user lost the workspace since */
+    if (rh_hub_bind_revoked(c, name)) {
+        srv->metrics.auth_failures[RH_AUTH_FAIL_SUBSCRIBE]++;
+        rh_conn_sub_error(c, name, "AuthError", "access to the channel's workspace was revoked",
+                          403);
         goto out;
     }
     if (rh_hub_sub_of(c, name)) {
@@ -220,11 +227,11 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
         !rh_fault_on(srv, RH_FAULT_NO_SUB_LIMIT)) {
         snprintf(why, sizeof(why), "over %zu subscriptions on this connection",
                  c->app->max_subscriptions);
-        sub_error(c, name, "LimitReached", why, 4100);
+        rh_conn_sub_error(c, name, "LimitReached", why, 4100);
         goto out;
     }
     if (type == RH_CHAN_PRESENCE && presence_full(c, rh_hub_chan(srv, c->app, name), user_id)) {
-        sub_error(c, name, "LimitReached", "presence channel is full", 4100);
+        rh_conn_sub_error(c, name, "LimitReached", "presence channel is full", 4100);
         goto out;
     }
     rh_sub *sub = rh_hub_subscribe(srv, c, name, type);
@@ -236,7 +243,7 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     }
     if (!sub) {
         rh_srv_log(srv, RH_LOG_ERROR, "socket %s: out of memory subscribing", c->socket_id);
-        sub_error(c, name, "ServerError", "out of memory", 500);
+        rh_conn_sub_error(c, name, "ServerError", "out of memory", 500);
         goto out;
     }
     if (type == RH_CHAN_PRESENCE && (is_new || rh_fault_on(srv, RH_FAULT_PRESENCE_DUP_MEMBER)))

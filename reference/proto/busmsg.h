@@ -8,6 +8,8 @@
  *        connection that subscribed after the event was published does not get it
  *   tok  app_id, workspace_id, thread_id, run_id, stream_id, first_seq, token...
  *   end  app_id, workspace_id, thread_id, run_id, stream_id, last_seq, reason (rh_end_reason)
+ *   mbr  app_id, workspace_id, user_id, "1" granted / "0" revoked (a membership change)
+ *   bnd  app_id, socket_id, channel, user_id (the authorizer signed channel for that user)
  * tok and end are written by the store's scripts; every node encodes their Pusher frames
  * itself. evt carries frames already encoded by the publishing node.
  *

@@ -88,8 +88,9 @@ function sdk() {
 }
 
 // A pusher-js client. `token` selects the bearer token sent to the authorizer; `authorizer`
-// replaces the endpoint with a custom handler (params, callback).
-function client({ token, authorizer } = {}) {
+// replaces the endpoint with a custom handler (params, callback); `userAuthentication` is
+// pusher-js's option of that name (signin), when given.
+function client({ token, authorizer, userAuthentication } = {}) {
   const channelAuthorization = authorizer
     ? { customHandler: authorizer }
     : {
@@ -97,7 +98,11 @@ function client({ token, authorizer } = {}) {
         transport: 'ajax',
         headers: token ? { Authorization: `Bearer ${token}` } : {},
       };
-  return new PusherJS(TARGET.key, { ...wsOptions(), channelAuthorization });
+  return new PusherJS(TARGET.key, {
+    ...wsOptions(),
+    channelAuthorization,
+    ...(userAuthentication ? { userAuthentication } : {}),
+  });
 }
 
 // pusher-js's connection options for the target (Laravel Echo passes them on).

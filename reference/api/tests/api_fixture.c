@@ -319,3 +319,15 @@ int64_t fx_num(const cJSON *o, const char *key)
     const cJSON *v = cJSON_GetObjectItem(o, key);
     return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : -999;
 }
+
+size_t fx_count(fx *f, int h, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->nframes; i++) {
+        cJSON *o = f->frames[i].h == (void *)(intptr_t)h ? cJSON_Parse(f->frames[i].text) : NULL;
+        const char *ev = cJSON_GetStringValue(cJSON_GetObjectItem(o, "event"));
+        n += ev && strcmp(ev, name) == 0;
+        cJSON_Delete(o);
+    }
+    return n;
+}

@@ -74,6 +74,8 @@ int fx_http_raw(fx *f, const char *method, const char *path, const char *query, 
 /* Frames received by h whose event is name (NULL: all), decoded; returns the count and
  * fills out (caller cJSON_Deletes each). */
 size_t fx_frames(fx *f, int h, const char *name, cJSON **out, size_t max);
+/* How many frames h received whose event is name. */
+size_t fx_count(fx *f, int h, const char *name);
 /* The data of a frame, parsed from its JSON string (caller deletes); NULL if not a string. */
 cJSON *fx_data(const cJSON *frame);
 void fx_delete_all(cJSON **v, size_t n);
