@@ -55,6 +55,8 @@ typedef struct rh_cfg {
     int stream_idle_timeout; /* seconds an open stream may go without a request before the
                                 server ends it as failed; 3600 (0 = never) */
     int auth_window;         /* HTTP signature timestamp window, seconds; 600 (0 = off) */
+    int idempotency_window;  /* seconds an append's Idempotency-Key is remembered; 600 */
+    size_t idempotency_keys; /* Idempotency-Keys remembered per stream (oldest forgotten); 1000 */
     size_t send_queue_bytes; /* per-connection send queue cap; 4 MiB */
     char *log_level;         /* "info" */
     rh_cfg_app *apps;
