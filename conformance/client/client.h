@@ -125,6 +125,14 @@ int rc_api(rc_ctx *ctx, const char *method, const char *path, const char *extra_
 /* rc_api signed with another app's key and secret (the limit cases' app). */
 int rc_api_as(rc_ctx *ctx, const char *key, const char *secret, const char *method,
               const char *path, const char *extra_query, const char *body, rc_http_resp *resp);
+/* rc_api with extra raw header lines ("K: v\r\n...", NULL: none); they do not reach a
+ * producer driver (rc_target.producer), whose protocol has no headers. */
+int rc_api_hdr(rc_ctx *ctx, const char *method, const char *path, const char *headers,
+               const char *body, rc_http_resp *resp);
+/* The general form: another app's key and secret, extra query and headers. */
+int rc_api_sign_hdr(rc_ctx *ctx, const char *key, const char *secret, const char *method,
+                    const char *path, const char *extra_query, const char *headers,
+                    const char *body, rc_http_resp *resp);
 /* POST the authorizer (form-encoded socket_id, channel_name) with a bearer token
  * (NULL: no Authorization header). */
 int rc_authorize(rc_ctx *ctx, const char *bearer, const char *socket_id, const char *channel,

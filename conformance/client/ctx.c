@@ -103,6 +103,20 @@ int rc_api(rc_ctx *ctx, const char *method, const char *path, const char *extra_
 int rc_api_as(rc_ctx *ctx, const char *key, const char *secret, const char *method,
               const char *path, const char *extra_query, const char *body, rc_http_resp *resp)
 {
+    return rc_api_sign_hdr(ctx, key, secret, method, path, extra_query, NULL, body, resp);
+}
+
+int rc_api_hdr(rc_ctx *ctx, const char *method, const char *path, const char *headers,
+               const char *body, rc_http_resp *resp)
+{
+    const rc_target *t = rc_target_of(ctx);
+    return rc_api_sign_hdr(ctx, t->app_key, t->app_secret, method, path, NULL, headers, body, resp);
+}
+
+int rc_api_sign_hdr(rc_ctx *ctx, const char *key, const char *secret, const char *method,
+                    const char *path, const char *extra_query, const char *headers,
+                    const char *body, rc_http_resp *resp)
+{
     size_t blen = body ? strlen(body) : 0;
     char *url =
         rw_pusher_api_target(key, secret, method, path, extra_query, body, blen, (long)time(NULL));
@@ -111,7 +125,7 @@ int rc_api_as(rc_ctx *ctx, const char *key, const char *secret, const char *meth
         rc_error(ctx, "cannot sign the request (rh_httpsig_build_query failed)");
         return -1;
     }
-    int r = rc_http(ctx, method, url, NULL, body, blen, resp);
+    int r = rc_http(ctx, method, url, headers, body, blen, resp);
     free(url);
     return r;
 }

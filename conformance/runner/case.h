@@ -156,6 +156,7 @@ typedef enum {
     RC_CAP_CLIENT_EVENTS,
     RC_CAP_PRESENCE,
     RC_CAP_CHANNEL_QUERIES,
+    RC_CAP_IDEMPOTENT_APPENDS,
     RC__CAPS
 } rc_cap;
 typedef enum { RC_CAP_UNKNOWN = 0, RC_CAP_YES, RC_CAP_NO } rc_cap_state;

@@ -11,9 +11,13 @@
 #include "runner.h"
 
 static const char *const cap_names[RC__CAPS] = {
-    [RC_CAP_REPLAY] = "replay",     [RC_CAP_PRESENCE_TWIN] = "presence-twin",
-    [RC_CAP_LIMITS] = "limits",     [RC_CAP_CLIENT_EVENTS] = "client-events",
-    [RC_CAP_PRESENCE] = "presence", [RC_CAP_CHANNEL_QUERIES] = "channel-queries",
+    [RC_CAP_REPLAY] = "replay",
+    [RC_CAP_PRESENCE_TWIN] = "presence-twin",
+    [RC_CAP_LIMITS] = "limits",
+    [RC_CAP_CLIENT_EVENTS] = "client-events",
+    [RC_CAP_PRESENCE] = "presence",
+    [RC_CAP_CHANNEL_QUERIES] = "channel-queries",
+    [RC_CAP_IDEMPOTENT_APPENDS] = "idempotent-appends",
 };
 
 const char *rc_cap_name(rc_cap c)
