@@ -159,6 +159,9 @@ int rc_stream_start(rc_ctx *ctx, const char *workspace, const char *thread, cons
                     const char *stream, rc_http_resp *resp);
 /* POST /apps/{id}/streams/{stream}/tokens with {"token": token} (JSON-escaped here). */
 int rc_stream_token(rc_ctx *ctx, const char *stream, const char *token, rc_http_resp *resp);
+/* rc_stream_token with the header Idempotency-Key: key (NULL: none; docs/protocol.md 12.7). */
+int rc_stream_token_key(rc_ctx *ctx, const char *stream, const char *token, const char *key,
+                        rc_http_resp *resp);
 /* POST .../end with {"reason": reason} (reason NULL: empty body). */
 int rc_stream_end(rc_ctx *ctx, const char *stream, const char *reason, rc_http_resp *resp);
 int rc_stream_get(rc_ctx *ctx, const char *stream, rc_http_resp *resp);

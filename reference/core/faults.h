@@ -84,6 +84,7 @@ typedef enum {
     RH_FAULT_NO_OPEN_STREAM_CAP,    /* max_open_streams not enforced */
     RH_FAULT_IDEM_IGNORED,          /* the Idempotency-Key of an append is ignored */
     RH_FAULT_IDEM_NODE_LOCAL,       /* an Idempotency-Key is honoured on the node it came to only */
+    RH_FAULT_BUS_GAP_IGNORED,       /* after a bus gap, subscribers are left silently behind */
     /* limits */
     RH_FAULT_NO_CONN_QUOTA,    /* max_connections not enforced */
     RH_FAULT_NO_SUB_LIMIT,     /* max_subscriptions not enforced */

@@ -48,9 +48,8 @@ static const char presence_lua[] =
     "end\n"
     "local d = tonumber(ARGV[3])\n"
     "if #ARGV[5] > 0 and ((d > 0 and total == d) or (d < 0 and total == 0)) then\n"
-    "  redis.call('PUBLISH', ARGV[4], ARGV[5])\n"
-    "end\n"
-    "return total\n";
+    "  " RR_LUA_PUB("ARGV[4]", "ARGV[5]") "end\n"
+                                          "return total\n";
 
 /* KEYS[1] the registry; ARGV[1] the node hash prefix, ARGV[2..] field prefixes. Answers
  * {field, sum, ...} over the live nodes, dropping dead ones from the registry. */

@@ -30,9 +30,9 @@
     "  if ttl > 0 then redis.call('PEXPIRE', k, ttl); redis.call('PEXPIRE', l, ttl) end\n"         \
     "  local h = redis.call('HMGET', k, 'ws', 'th', 'run', 'sid', 'last')\n"                       \
     "  redis.call('ZREM', O, h[4])\n"                                                              \
-    "  redis.call('PUBLISH', bus, table.concat({f('end'), f(app), f(h[1]),\n"                      \
-    "             f(h[2]), f(h[3]), f(h[4]), f(h[5]), f(reason)}))\n"                              \
-    "end\n"
+    "  local m = table.concat({f('end'), f(app), f(h[1]),\n"                                       \
+    "                         f(h[2]), f(h[3]), f(h[4]), f(h[5]), f(reason)})\n"                   \
+    "  " RR_LUA_PUB("bus", "m") "end\n"
 
 /* protocol §12.2: start: created, same ids, other ids */
 static const char start_lua[] =
@@ -112,9 +112,8 @@ static const char append_lua[] = PRELUDE
     "local h = redis.call('HMGET', K, 'ws', 'th', 'run', 'sid')\n"
     "local m = {f('tok'), f(ARGV[1]), f(h[1]), f(h[2]), f(h[3]), f(h[4]),\n"
     "           f(string.format('%d', first))}\n"
-    "for i = 1, n do m[#m + 1] = f(ARGV[10 + i]) end\n"
-    "redis.call('PUBLISH', ARGV[2], table.concat(m))\n"
-    "return st(0, first)\n";
+    "for i = 1, n do m[#m + 1] = f(ARGV[10 + i]) end\n" RR_LUA_PUB(
+        "ARGV[2]", "table.concat(m)") "return st(0, first)\n";
 
 /* ARGV: app, bus channel, reason, ended_ttl_ms. The first end wins; it alone publishes. */
 /* protocol §11: the first end is recorded; every later end answers that record unchanged */

@@ -1,0 +1,83 @@
+/* The bus sequence (store/ owns it): every message on {prefix}bus is published as
+ * "<seq>|<message>", seq from INCR {prefix}busseq in the same script as the PUBLISH, so the
+ * deployment's bus messages carry one gapless numbering. A node that sees a seq other than the
+ * last one plus 1, or that finds the counter past the last seq it received once its bus
+ * subscription is back (and no message fills the difference within RR_GAP_SETTLE_MS), missed
+ * messages: it calls on_gap (docs/protocol.md 15.9). A node that has received nothing yet
+ * takes the counter as its starting point. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "redis_int.h"
+
+#define RR_GAP_SETTLE_MS 250 /* messages published before the GET may still be in flight */
+
+size_t rr_bus_seq_parse(const char *msg, size_t len, uint64_t *seq)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i < len && i < 20 && msg[i] >= '0' && msg[i] <= '9'; i++)
+        v = v * 10 + (uint64_t)(msg[i] - '0');
+    if (i == 0 || i >= len || msg[i] != '|')
+        return 0;
+    *seq = v;
+    return i + 1;
+}
+
+static void gap(rr_store *rs, const char *why)
+{
+    rr_log(rs, 1, "bus gap (%s): events published meanwhile were missed by this node", why);
+    if (rs->on_gap)
+        rs->on_gap(rs->on_gap_ud);
+}
+
+size_t rr_bus_received(rr_store *rs, const char *msg, size_t len)
+{
+    uint64_t seq = 0;
+    size_t head = rr_bus_seq_parse(msg, len, &seq);
+    if (!head)
+        return 0; /* not numbered (a node of an older version): nothing to check */
+    int jump = rs->bus_known && seq != rs->bus_last + 1;
+    rs->bus_last = seq;
+    rs->bus_known = 1;
+    if (jump)
+        gap(rs, "a bus message's sequence jumped");
+    return head;
+}
+
+static void on_counter(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)ac;
+    rr_store *rs = priv;
+    const redisReply *r = reply;
+    if (!r || rs->destroying)
+        return;
+    uint64_t v = r->type == REDIS_REPLY_STRING ? strtoull(r->str, NULL, 10) : 0;
+    if (!rs->bus_known) {
+        rs->bus_last = v;
+        rs->bus_known = 1;
+    } else if (v < rs->bus_last) {
+        rs->bus_last = v; /* the counter went back: Redis lost its data, and messages too */
+        gap(rs, "the bus counter went back");
+    } else if (v > rs->bus_last) {
+        rs->gap_check_seq = v;
+        rs->gap_check_at = rr_now(rs) + RR_GAP_SETTLE_MS;
+    }
+}
+
+void rr_bus_resubscribed(rr_store *rs)
+{
+    if (!rs->cmd.ac || !rs->cmd.up)
+        return;
+    if (redisAsyncCommand(rs->cmd.ac, on_counter, rs, "GET %s", rs->busseq_key) != REDIS_OK)
+        rr_log(rs, 1, "cannot read the bus counter; a gap would go unnoticed");
+}
+
+void rr_bus_tick(rr_store *rs, uint64_t now)
+{
+    if (!rs->gap_check_at || now < rs->gap_check_at)
+        return;
+    rs->gap_check_at = 0;
+    if (rs->bus_last < rs->gap_check_seq)
+        gap(rs, "the bus counter is past the last message received");
+}
