@@ -262,7 +262,7 @@ void rh_srv_shutdown(rh_srv *srv)
     rh_hub_leave(srv);
 }
 
-/* protocol §15.9: after a bus gap, subscribers are closed with 4200 rather than left behind */
+/* protocol §15.11: after a bus gap, subscribers are closed with 4200 rather than left behind */
 size_t rh_srv_bus_gap(rh_srv *srv)
 {
     size_t n = 0;

@@ -3,7 +3,7 @@
  * deployment's bus messages carry one gapless numbering. A node that sees a seq other than the
  * last one plus 1, or that finds the counter past the last seq it received once its bus
  * subscription is back (and no message fills the difference within RR_GAP_SETTLE_MS), missed
- * messages: it calls on_gap (docs/protocol.md 15.9). A node that has received nothing yet
+ * messages: it calls on_gap (docs/protocol.md 15.11). A node that has received nothing yet
  * takes the counter as its starting point. */
 #include <stdlib.h>
 #include <string.h>

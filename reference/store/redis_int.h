@@ -54,6 +54,7 @@ typedef struct rr_store {
     int sub_lost;           /* the bus subscription was lost: check the counter when up */
     uint64_t gap_check_seq; /* the counter seen after a resubscribe ... */
     uint64_t gap_check_at;  /* ... is checked against bus_last then (0: no check due) */
+    int registered;         /* a refresh found this node live in the registry once */
     unsigned ticks;
     rh_store_limits lim;
     uint64_t ttl_ms;
