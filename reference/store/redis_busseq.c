@@ -8,21 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/busmsg.h"
 #include "redis_int.h"
 
 #define RR_GAP_SETTLE_MS 250 /* messages published before the GET may still be in flight */
-
-size_t rr_bus_seq_parse(const char *msg, size_t len, uint64_t *seq)
-{
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < len && i < 20 && msg[i] >= '0' && msg[i] <= '9'; i++)
-        v = v * 10 + (uint64_t)(msg[i] - '0');
-    if (i == 0 || i >= len || msg[i] != '|')
-        return 0;
-    *seq = v;
-    return i + 1;
-}
 
 static void gap(rr_store *rs, const char *why)
 {
@@ -33,8 +22,8 @@ static void gap(rr_store *rs, const char *why)
 
 size_t rr_bus_received(rr_store *rs, const char *msg, size_t len)
 {
-    uint64_t seq = 0;
-    size_t head = rr_bus_seq_parse(msg, len, &seq);
+    unsigned long long seq = 0;
+    size_t head = rh_busmsg_seq_head(msg, len, &seq);
     if (!head)
         return 0; /* not numbered (a node of an older version): nothing to check */
     int jump = rs->bus_known && seq != rs->bus_last + 1;

@@ -93,11 +93,10 @@ void rr_got_reply(rr_store *rs);
 /* Marks the connection that gave a NULL reply as gone (pending callbacks then fail at once). */
 void rr_conn_lost(rr_store *rs);
 
-/* redis_busseq.c: the bus sequence. parse: the length of the "<seq>|" head of msg (0 when
- * it has none); received: checks a received message's seq and answers the head's length;
+/* redis_busseq.c: the bus sequence. received: checks a received message's seq and answers the
+ * length of its "<seq>|" head (rh_busmsg_seq_head; 0 when it has none);
  * resubscribed: reads the counter after the store came up (baseline or gap check); tick:
  * the due gap check (from the watchdog). */
-size_t rr_bus_seq_parse(const char *msg, size_t len, uint64_t *seq);
 size_t rr_bus_received(rr_store *rs, const char *msg, size_t len);
 void rr_bus_resubscribed(rr_store *rs);
 void rr_bus_tick(rr_store *rs, uint64_t now);
