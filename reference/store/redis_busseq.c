@@ -26,8 +26,11 @@ size_t rr_bus_received(rr_store *rs, const char *msg, size_t len)
     size_t head = rh_busmsg_seq_head(msg, len, &seq);
     if (!head)
         return 0; /* not numbered (a node of an older version): nothing to check */
-    int jump = rs->bus_known && seq != rs->bus_last + 1;
-    rs->bus_last = seq;
+    /* a seq at or below the last one is a message the counter read (on the other connection)
+     * had already counted: not a gap */
+    int jump = rs->bus_known && seq > rs->bus_last + 1;
+    if (!rs->bus_known || seq > rs->bus_last)
+        rs->bus_last = seq;
     rs->bus_known = 1;
     if (jump)
         gap(rs, "a bus message's sequence jumped");
@@ -42,15 +45,22 @@ static void on_counter(redisAsyncContext *ac, void *reply, void *priv)
     if (!r || rs->destroying)
         return;
     uint64_t v = r->type == REDIS_REPLY_STRING ? strtoull(r->str, NULL, 10) : 0;
+    if (rs->bus_data_lost) { /* Redis lost its data (epoch check): the counter restarted */
+        rs->bus_data_lost = 0;
+        rs->bus_last = v;
+        if (rs->bus_known)
+            gap(rs, "Redis lost its data");
+        rs->bus_known = 1;
+        return;
+    }
+    /* below the last seq received: a stale read (the reply raced messages on the bus
+     * connection), nothing missed */
     if (!rs->bus_known) {
         rs->bus_last = v;
         rs->bus_known = 1;
-    } else if (v < rs->bus_last) {
-        rs->bus_last = v; /* the counter went back: Redis lost its data, and messages too */
-        gap(rs, "the bus counter went back");
     } else if (v > rs->bus_last) {
         rs->gap_check_seq = v;
-        rs->gap_check_at = rr_now(rs) + RR_GAP_SETTLE_MS;
+        rs->gap_check_at = uv_now(rs->loop) + RR_GAP_SETTLE_MS; /* not the caller's clock */
     }
 }
 

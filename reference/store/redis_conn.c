@@ -139,7 +139,8 @@ static int on_epoch(rr_store *rs, const redisReply *r)
         return -1;
     }
     if (rs->epoch[0] && (strlen(rs->epoch) != r->len || memcmp(rs->epoch, r->str, r->len) != 0)) {
-        rs->losses++; /* every stream seen before now is marked lost */
+        rs->losses++;          /* every stream seen before now is marked lost */
+        rs->bus_data_lost = 1; /* the bus counter restarts too (redis_busseq.c) */
         rr_log(rs, 0,
                "Redis lost its data (epoch marker changed): streams started before answer "
                "410 instead of restarting at seq 1");
@@ -323,7 +324,7 @@ static void on_watchdog(uv_timer_t *t)
 {
     rr_store *rs = t->data;
     uint64_t now = rr_now(rs);
-    rr_bus_tick(rs, now);
+    rr_bus_tick(rs, uv_now(rs->loop));
     if (rs->cmd.ac && rs->cmd.up && rs->pending > 0 && age(now, rs->last_reply_ms) > RR_STALL_MS) {
         rr_log(rs, 1, "Redis %s:%d owes %u replies for over %d ms; dropping the connections",
                rs->host, rs->port, rs->pending, RR_STALL_MS);

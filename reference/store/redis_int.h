@@ -55,6 +55,7 @@ typedef struct rr_store {
     uint64_t gap_check_seq; /* the counter seen after a resubscribe ... */
     uint64_t gap_check_at;  /* ... is checked against bus_last then (0: no check due) */
     int registered;         /* a refresh found this node live in the registry once */
+    int bus_data_lost;      /* the epoch changed: the counter restarted, messages were lost */
     unsigned ticks;
     rh_store_limits lim;
     uint64_t ttl_ms;
@@ -96,7 +97,7 @@ void rr_conn_lost(rr_store *rs);
 /* redis_busseq.c: the bus sequence. received: checks a received message's seq and answers the
  * length of its "<seq>|" head (rh_busmsg_seq_head; 0 when it has none);
  * resubscribed: reads the counter after the store came up (baseline or gap check); tick:
- * the due gap check (from the watchdog). */
+ * the due gap check (from the watchdog, on the loop's clock). */
 size_t rr_bus_received(rr_store *rs, const char *msg, size_t len);
 void rr_bus_resubscribed(rr_store *rs);
 void rr_bus_tick(rr_store *rs, uint64_t now);
