@@ -17,21 +17,7 @@
 #include "store/store.h"
 #include "store_fx.h"
 
-typedef struct got {
-    int calls, status;
-    uint64_t first, last;
-    int published;
-} got;
-
-static void record(void *ud, const rh_store_reply *r)
-{
-    got *g = ud;
-    g->calls++;
-    g->status = r->status;
-    g->first = r->first_seq;
-    g->last = r->last_seq;
-    g->published = r->published;
-}
+typedef rh_fx_got got;
 
 static const rh_store_ids IDS = {"acme", "t1", "r1", "s1", 0};
 
@@ -69,7 +55,7 @@ static got put(rh_fx *f, const char *text, const char *key, const char *digest, 
     got g = {0};
     rh_store_tok t[2] = {{text, strlen(text)}, {"!", 1}};
     rh_store_idem idem = {key, digest, window, max};
-    rh_store_append_idem(f->st, "app", "s1", t, 2, key ? &idem : NULL, record, &g);
+    rh_store_append_idem(f->st, "app", "s1", t, 2, key ? &idem : NULL, rh_fx_record, &g);
     rh_fx_wait(&g.calls);
     assert_int_equal(g.calls, 1);
     return g;
@@ -167,7 +153,7 @@ static void test_invalid_and_restart(void **state)
     assert_int_equal(last_seq(f), 2);
     got g = {0};
     rh_store_append_idem(f->st, "app", "nope", &(rh_store_tok){"x", 1}, 1,
-                         &(rh_store_idem){"k", "d", 1000, 1}, record, &g);
+                         &(rh_store_idem){"k", "d", 1000, 1}, rh_fx_record, &g);
     rh_fx_wait(&g.calls);
     assert_int_equal(g.status, RH_STORE_NOT_FOUND);
 }
@@ -185,14 +171,5 @@ int main(int argc, char **argv)
         BOTH(test_bounded_count),       BOTH(test_window),
         BOTH(test_invalid_and_restart),
     };
-    enum { N = sizeof tests / sizeof tests[0] };
-    int redis = argc > 1 && strcmp(argv[1], "redis") == 0;
-    if (redis && !getenv("RH_TEST_REDIS_URL")) {
-        fprintf(stderr, "RH_TEST_REDIS_URL unset: skipping the Redis store tests\n");
-        return 77;
-    }
-    struct CMUnitTest run[N];
-    for (int i = 0; i < N; i++)
-        run[i] = tests[i][redis];
-    return _cmocka_run_group_tests(redis ? "store_idem_redis" : "store_idem", run, N, NULL, NULL);
+    return rh_fx_run_both("store_idem", tests, sizeof tests / sizeof tests[0], argc, argv);
 }
