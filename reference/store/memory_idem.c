@@ -8,9 +8,12 @@
 
 static void drop_front(mem_stream *e, size_t k)
 {
+    if (k == 0)
+        return; /* also when there is no array yet */
     for (size_t i = 0; i < k; i++)
         free(e->idem[i].key);
-    memmove(e->idem, e->idem + k, (e->nidem - k) * sizeof *e->idem);
+    if (e->nidem > k)
+        memmove(e->idem, e->idem + k, (e->nidem - k) * sizeof *e->idem);
     e->nidem -= k;
 }
 

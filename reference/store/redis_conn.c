@@ -113,13 +113,22 @@ void rr_conn_lost(rr_store *rs)
     note_state(rs);
 }
 
+static void cut(rr_store *rs, rr_conn *c);
+
 static void on_disconnect(const redisAsyncContext *ac, int status)
 {
     (void)status;
     rr_store *rs = ac->data;
     rr_conn *c = conn_of(rs, ac);
-    if (c)
-        gone(rs, c);
+    if (!c)
+        return;
+    gone(rs, c);
+    /* When Redis died, hiredis 0.14's libuv adapter (it ignores poll errors) may never report
+     * it on the command connection, which then looks up but gets no replies until the stall
+     * watchdog (5 s) and skips the epoch check of a reconnect. It goes with the bus
+     * connection and reconnects with it. */
+    if (c == &rs->sub && rs->cmd.ac && !rs->destroying)
+        cut(rs, &rs->cmd);
 }
 
 /* --- handshake of the command connection -------------------------------------------------- */

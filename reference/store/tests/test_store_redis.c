@@ -302,7 +302,8 @@ static void test_bus_gap_detected(void **state)
     snprintf(key, sizeof key, "%sbusseq", f->prefix);
     const char *kill[] = {"CLIENT", "KILL", "TYPE", "pubsub"};
     const char *incr[] = {"INCR", key};
-    assert_int_equal(rh_fx_cmd(f, 4, kill), 0); /* nothing published meanwhile */
+    /* the command connection goes with the bus connection: the reply may be lost */
+    rh_fx_cmd(f, 4, kill); /* nothing published meanwhile */
     settle(&w);
     assert_int_equal(w.gaps, 0);
     /* in one transaction, so the counter moves while the bus connection is down: a message
@@ -311,7 +312,7 @@ static void test_bus_gap_detected(void **state)
     assert_int_equal(rh_fx_cmd(f, 1, multi), 0);
     assert_int_equal(rh_fx_cmd(f, 4, kill), 0);
     assert_int_equal(rh_fx_cmd(f, 2, incr), 0);
-    assert_int_equal(rh_fx_cmd(f, 1, exec), 0);
+    rh_fx_cmd(f, 1, exec); /* runs whole in Redis even when its reply is lost */
     settle(&w);
     assert_int_equal(w.gaps, 1);
     assert_int_equal(rh_fx_cmd(f, 2, incr), 0); /* a seq skipped, then a message */
