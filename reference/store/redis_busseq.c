@@ -5,6 +5,7 @@
  * subscription is back (and no message fills the difference within RR_GAP_SETTLE_MS), missed
  * messages: it calls on_gap (docs/protocol.md 15.11). A node that has received nothing yet
  * takes the counter as its starting point. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,12 +29,16 @@ size_t rr_bus_received(rr_store *rs, const char *msg, size_t len)
         return 0; /* not numbered (a node of an older version): nothing to check */
     /* a seq at or below the last one is a message the counter read (on the other connection)
      * had already counted: not a gap */
-    int jump = rs->bus_known && seq > rs->bus_last + 1;
+    uint64_t last = rs->bus_last;
+    int jump = rs->bus_known && seq > last + 1;
     if (!rs->bus_known || seq > rs->bus_last)
         rs->bus_last = seq;
     rs->bus_known = 1;
-    if (jump)
-        gap(rs, "a bus message's sequence jumped");
+    if (jump) {
+        char why[96];
+        snprintf(why, sizeof why, "bus message %llu after %llu", seq, (unsigned long long)last);
+        gap(rs, why);
+    }
     return head;
 }
 
