@@ -327,6 +327,11 @@ static void store_up(void *ud)
     rh_srv_bus_resync(ud);
 }
 
+static void bus_gap(void *ud)
+{
+    rh_srv_bus_gap(ud);
+}
+
 static rh_store *make_store(uv_loop_t *loop, const rh_cfg *cfg, const char *url, rh_log *log)
 {
     rh_store_limits lim = {cfg->replay_tokens, cfg->replay_bytes};
@@ -362,6 +367,7 @@ static void wire_bus(rh_store *store, rh_srv *srv)
     rh_srv_set_bus(srv, &bus);
     rh_store_redis_set_sink(store, bus_sink, srv);
     rh_store_redis_set_on_up(store, store_up, srv);
+    rh_store_redis_set_on_bus_gap(store, bus_gap, srv);
     if (rh_store_redis_up(store))
         rh_srv_bus_resync(srv);
 }

@@ -125,6 +125,14 @@ int rc_api(rc_ctx *ctx, const char *method, const char *path, const char *extra_
 /* rc_api signed with another app's key and secret (the limit cases' app). */
 int rc_api_as(rc_ctx *ctx, const char *key, const char *secret, const char *method,
               const char *path, const char *extra_query, const char *body, rc_http_resp *resp);
+/* rc_api with extra raw header lines ("K: v\r\n...", NULL: none); they do not reach a
+ * producer driver (rc_target.producer), whose protocol has no headers. */
+int rc_api_hdr(rc_ctx *ctx, const char *method, const char *path, const char *headers,
+               const char *body, rc_http_resp *resp);
+/* The general form: another app's key and secret, extra query and headers. */
+int rc_api_sign_hdr(rc_ctx *ctx, const char *key, const char *secret, const char *method,
+                    const char *path, const char *extra_query, const char *headers,
+                    const char *body, rc_http_resp *resp);
 /* POST the authorizer (form-encoded socket_id, channel_name) with a bearer token
  * (NULL: no Authorization header). */
 int rc_authorize(rc_ctx *ctx, const char *bearer, const char *socket_id, const char *channel,
@@ -151,6 +159,9 @@ int rc_stream_start(rc_ctx *ctx, const char *workspace, const char *thread, cons
                     const char *stream, rc_http_resp *resp);
 /* POST /apps/{id}/streams/{stream}/tokens with {"token": token} (JSON-escaped here). */
 int rc_stream_token(rc_ctx *ctx, const char *stream, const char *token, rc_http_resp *resp);
+/* rc_stream_token with the header Idempotency-Key: key (NULL: none; docs/protocol.md 12.7). */
+int rc_stream_token_key(rc_ctx *ctx, const char *stream, const char *token, const char *key,
+                        rc_http_resp *resp);
 /* POST .../end with {"reason": reason} (reason NULL: empty body). */
 int rc_stream_end(rc_ctx *ctx, const char *stream, const char *reason, rc_http_resp *resp);
 int rc_stream_get(rc_ctx *ctx, const char *stream, rc_http_resp *resp);

@@ -160,6 +160,7 @@ typedef enum {
     RC_CAP_CACHE,     /* cache channels (17) */
     RC_CAP_REVOCATION,
     RC_CAP_USER_AUTH,
+    RC_CAP_IDEMPOTENT_APPENDS,
     RC__CAPS
 } rc_cap;
 typedef enum { RC_CAP_UNKNOWN = 0, RC_CAP_YES, RC_CAP_NO } rc_cap_state;

@@ -21,6 +21,7 @@ static const char *const cap_names[RC__CAPS] = {
     [RC_CAP_CACHE] = "cache-channels",
     [RC_CAP_REVOCATION] = "revocation",
     [RC_CAP_USER_AUTH] = "user-auth",
+    [RC_CAP_IDEMPOTENT_APPENDS] = "idempotent-appends",
 };
 
 const char *rc_cap_name(rc_cap c)

@@ -104,6 +104,15 @@ static void fs_append(rh_store *st, const char *app_id, const char *stream_id,
         rh_store_append(inner(st), app_id, stream_id, toks, n, k ? on_reply : NULL, k);
 }
 
+static void fs_append_idem(rh_store *st, const char *app_id, const char *stream_id,
+                           const rh_store_tok *toks, size_t n, const rh_store_idem *idem,
+                           rh_store_cb cb, void *ud)
+{
+    call *k = call_new(st, OP_APPEND, cb, ud);
+    if (k || !cb)
+        rh_store_append_idem(inner(st), app_id, stream_id, toks, n, idem, k ? on_reply : NULL, k);
+}
+
 static void fs_end(rh_store *st, const char *app_id, const char *stream_id, int reason,
                    uint64_t now_ms, rh_store_cb cb, void *ud)
 {
@@ -159,6 +168,7 @@ static void fs_destroy(rh_store *st)
 static const rh_store_ops fault_store_ops = {
     .start = fs_start,
     .append = fs_append,
+    .append_idem = fs_append_idem,
     .end = fs_end,
     .get = fs_get,
     .replay = fs_replay,

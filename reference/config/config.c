@@ -72,6 +72,8 @@ int rh_cfg_defaults(rh_cfg *out)
     out->cache_ttl = 1800;
     out->stream_idle_timeout = 3600;
     out->auth_window = 600;
+    out->idempotency_window = 600;
+    out->idempotency_keys = 1000;
     out->send_queue_bytes = 4u * 1024u * 1024u;
     out->log_level = rh_cfg__strdup("info");
     out->redis_prefix = rh_cfg__strdup("rehome:");

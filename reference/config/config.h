@@ -62,6 +62,8 @@ typedef struct rh_cfg {
                                 server ends it as failed; 3600 (0 = never) */
     int auth_window;         /* HTTP signature timestamp window, seconds; 600 (0 = off) */
     int cache_ttl;           /* seconds a cache channel keeps its last event; 1800 (17) */
+    int idempotency_window;  /* seconds an append's Idempotency-Key is remembered; 600 */
+    size_t idempotency_keys; /* Idempotency-Keys remembered per stream (oldest forgotten); 1000 */
     size_t send_queue_bytes; /* per-connection send queue cap; 4 MiB */
     char *log_level;         /* "info" */
     rh_cfg_app *apps;

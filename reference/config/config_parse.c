@@ -417,6 +417,10 @@ static int parse_top(pctx *p, const cJSON *root, rh_cfg *c)
             rc = set_int(p, v, k, 0, MAX_SECONDS, &c->stream_idle_timeout);
         else if (strcmp(k, "auth_window") == 0)
             rc = set_int(p, v, k, 0, MAX_SECONDS, &c->auth_window);
+        else if (strcmp(k, "idempotency_window") == 0)
+            rc = set_int(p, v, k, 1, MAX_SECONDS, &c->idempotency_window);
+        else if (strcmp(k, "idempotency_keys") == 0)
+            rc = set_size(p, v, k, 1, 1000000, &c->idempotency_keys);
         else if (strcmp(k, "send_queue_bytes") == 0)
             rc = set_size(p, v, k, 4096, 1024ll * 1024 * 1024, &c->send_queue_bytes);
         else if (strcmp(k, "log_level") == 0)

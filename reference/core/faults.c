@@ -97,6 +97,13 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
     [RH_FAULT_STREAM_EVENTS_VIA_API] = {"stream-events-via-api",
                                         "HTTP API publishes stream event names on stream channels"},
     [RH_FAULT_NO_OPEN_STREAM_CAP] = {"no-open-stream-cap", "max_open_streams not enforced"},
+    [RH_FAULT_IDEM_IGNORED] =
+        {"idem-ignored", "the Idempotency-Key of an append is ignored (a retry appends again)"},
+    [RH_FAULT_BUS_GAP_IGNORED] = {"bus-gap-ignored",
+                                  "after the bus subscription was lost, subscribers are not "
+                                  "closed: they miss the events published meanwhile"},
+    [RH_FAULT_IDEM_NODE_LOCAL] = {"idem-node-local",
+                                  "an Idempotency-Key is honoured only on the node it came to"},
     [RH_FAULT_NO_CONN_QUOTA] = {"no-conn-quota", "max_connections not enforced (no 4004)"},
     [RH_FAULT_NO_SUB_LIMIT] = {"no-sub-limit", "max_subscriptions not enforced"},
     [RH_FAULT_NO_HTTP_RATE] = {"no-http-rate", "http_requests_per_sec not enforced (no 429)"},

@@ -82,6 +82,9 @@ typedef enum {
     RH_FAULT_RESERVED_NAMES,        /* HTTP API publishes pusher:/pusher_internal: event names */
     RH_FAULT_STREAM_EVENTS_VIA_API, /* HTTP API publishes stream event names on stream channels */
     RH_FAULT_NO_OPEN_STREAM_CAP,    /* max_open_streams not enforced */
+    RH_FAULT_IDEM_IGNORED,          /* the Idempotency-Key of an append is ignored */
+    RH_FAULT_IDEM_NODE_LOCAL,       /* an Idempotency-Key is honoured on the node it came to only */
+    RH_FAULT_BUS_GAP_IGNORED,       /* after a bus gap, subscribers are left silently behind */
     /* limits */
     RH_FAULT_NO_CONN_QUOTA,    /* max_connections not enforced */
     RH_FAULT_NO_SUB_LIMIT,     /* max_subscriptions not enforced */

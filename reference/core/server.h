@@ -105,6 +105,12 @@ void rh_srv_conn_activity(rh_srv *srv, rh_conn *c);
 void rh_srv_conn_closed(rh_srv *srv, rh_conn *c);
 /* Graceful stop: every connection gets pusher:error 4200 and a close 4200. */
 void rh_srv_shutdown(rh_srv *srv);
+/* Bus messages were missed (docs/protocol.md 15.11: a gap in their sequence, or this node was
+ * taken for dead by the others): events published meanwhile never reached this node's
+ * subscribers, so every connection with a subscription gets
+ * pusher:error 4200 and a close 4200 (the client reconnects, and resumes streams through
+ * replay) instead of staying silently behind. Returns the number closed. */
+size_t rh_srv_bus_gap(rh_srv *srv);
 size_t rh_srv_conn_count(const rh_srv *srv);
 /* What only the edge sees, for GET /metrics: an HTTP answer's status (every answer, also
  * those the edge makes itself), and a frame written us microseconds after it was first

@@ -262,3 +262,21 @@ void rh_srv_shutdown(rh_srv *srv)
             refuse(c, 4200, "Server shutting down");
     rh_hub_leave(srv);
 }
+
+/* protocol §15.11: after a bus gap, subscribers are closed with 4200 rather than left behind */
+size_t rh_srv_bus_gap(rh_srv *srv)
+{
+    size_t n = 0;
+    if (!srv || rh_fault_on(srv, RH_FAULT_BUS_GAP_IGNORED))
+        return 0;
+    rh_hub_enter(srv);
+    for (rh_conn *c = rh_hub_first_conn(srv); c; c = c->next)
+        if (!c->closing && c->subs.n > 0) {
+            refuse(c, 4200, "Events were missed while the server lost its message bus; reconnect");
+            n++;
+        }
+    rh_hub_leave(srv);
+    if (n)
+        rh_srv_log(srv, RH_LOG_WARN, "bus gap: closed %zu subscribed connection(s) with 4200", n);
+    return n;
+}

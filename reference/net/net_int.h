@@ -49,6 +49,7 @@ typedef struct rh_http_pend {
     uint64_t read_deadline_ms; /* while the body is read: when it must be complete; else 0 */
     /* request copies, alive until the answer (an asynchronous store may read them late) */
     char *method, *path, *query, *auth, *ctype, *body;
+    char *idem; /* Idempotency-Key header */
     size_t body_len;
     /* the answer */
     int status;

@@ -42,5 +42,9 @@ long rh_busmsg_count(const char *msg, size_t len);
 int rh_busfield_is(const rh_busfield *f, const char *s);
 /* Parses a decimal field into *out; 0 or -1. */
 int rh_busfield_u64(const rh_busfield *f, unsigned long long *out);
+/* The bus sequence head "<decimal seq>|" that the Redis store puts before every message
+ * (docs/protocol.md 15.11): its length with *seq set, or 0 (seq untouched) when msg does not
+ * start with one (no digits, more than 20 of them, a number over 2^64-1, or no '|'). */
+size_t rh_busmsg_seq_head(const char *msg, size_t len, unsigned long long *seq);
 
 #endif

@@ -80,7 +80,8 @@ static int id_ok(const char *s)
     return n >= 1 && n <= RH_STORE_ID_MAX;
 }
 
-/* A new operation with room for nargs script arguments after EVALSHA sha numkeys. NULL
+/* A new operation with room for nargs script arguments after EVALSHA sha numkeys and the first
+ * three keys (arg_head adds two more keys; room for them is added here). NULL
  * (answered) when down, ids are bad or memory is short. */
 static rr_op *op_new(rh_store *st, int script, const char *app, const char *sid, int nargs,
                      rh_store_cb cb, void *ud)
@@ -96,8 +97,8 @@ static rr_op *op_new(rh_store *st, int script, const char *app, const char *sid,
     }
     rr_op *op = calloc(1, sizeof *op);
     if (op) {
-        op->argv = calloc((size_t)nargs + 3, sizeof *op->argv);
-        op->argvlen = calloc((size_t)nargs + 3, sizeof *op->argvlen);
+        op->argv = calloc((size_t)nargs + 5, sizeof *op->argv);
+        op->argvlen = calloc((size_t)nargs + 5, sizeof *op->argvlen);
     }
     if (!op || !op->argv || !op->argvlen) {
         op_free(op);
@@ -139,8 +140,9 @@ static int arg_u(rr_op *op, unsigned long long v)
     return arg(op, b, (size_t)n);
 }
 
-/* EVALSHA sha 3 {prefix}{app}:stream:{sid} {prefix}{app}:replay:{sid} {prefix}{app}:open: the
- * head of every stream script's arguments. */
+/* EVALSHA sha 5 {prefix}{app}:stream:{sid} {prefix}{app}:replay:{sid} {prefix}{app}:open
+ * {prefix}{app}:idem:{sid} {prefix}{app}:idemt:{sid}: the head of every stream script's
+ * arguments. */
 static int arg_head(rr_op *op)
 {
     rr_store *rs = op->rs;
@@ -148,13 +150,14 @@ static int arg_head(rr_op *op)
     char *k = malloc(need);
     if (!k)
         return -1;
-    int rc = arg_s(op, "EVALSHA") || arg_s(op, rs->sha[op->script]) || arg_s(op, "3");
-    snprintf(k, need, "%s%s:stream:%s", rs->prefix, op->app, op->sid);
-    rc = rc || arg_s(op, k);
-    snprintf(k, need, "%s%s:replay:%s", rs->prefix, op->app, op->sid);
-    rc = rc || arg_s(op, k);
-    snprintf(k, need, "%s%s:open", rs->prefix, op->app);
-    rc = rc || arg_s(op, k);
+    int rc = arg_s(op, "EVALSHA") || arg_s(op, rs->sha[op->script]) || arg_s(op, "5");
+    static const char *const fmt[] = {"%s%s:stream:%s", "%s%s:replay:%s", "%s%s:open",
+                                      "%s%s:idem:%s", "%s%s:idemt:%s"};
+    for (size_t i = 0; i < sizeof fmt / sizeof *fmt && !rc; i++) {
+        /* "%s%s:open" has no third %s: the extra argument is ignored */
+        snprintf(k, need, fmt[i], rs->prefix, op->app, op->sid);
+        rc = arg_s(op, k);
+    }
     free(k);
     return rc ? -1 : 0;
 }
@@ -196,6 +199,10 @@ static void deliver(rr_op *op, const redisReply *r)
         answer(op->cb, op->ud, RH_STORE_FULL, why);
         return;
     }
+    if (code == RH_STORE_KEY_REUSED) {
+        answer(op->cb, op->ud, code, "idempotency key already used with another body");
+        return;
+    }
     if (code == RH_STORE_NOT_FOUND) {
         int lost = op->kind != RR_GET && op->kind != RR_START && rr_seen_lost(rs, op->app, op->sid);
         answer(op->cb, op->ud, lost ? RH_STORE_LOST : RH_STORE_NOT_FOUND,
@@ -228,6 +235,9 @@ static void deliver(rr_op *op, const redisReply *r)
     rh_store_reply out = {.status = code, .stream = &s, .first_seq = (uint64_t)num(e[8])};
     if ((op->kind == RR_APPEND || op->kind == RR_END) && code == RH_STORE_OK)
         out.published = op->published;
+    if (op->kind == RR_APPEND)
+        out.last_seq =
+            code == RH_STORE_REPLAYED && r->elements > 9 ? (uint64_t)num(e[9]) : s.last_seq;
     rh_store_kept *kept = NULL;
     if (op->kind == RR_REPLAY) {
         out.first_seq = 0;
@@ -343,24 +353,33 @@ static void r_start(rh_store *st, const char *app_id, const rh_store_ids *ids, r
                        arg_u(op, ids->max_open));
 }
 
-static void r_append(rh_store *st, const char *app_id, const char *stream_id,
-                     const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud)
+static void r_append_idem(rh_store *st, const char *app_id, const char *stream_id,
+                          const rh_store_tok *toks, size_t n, const rh_store_idem *idem,
+                          rh_store_cb cb, void *ud)
 {
     rr_store *rs = (rr_store *)st;
     if (n == 0 || n > 100000) {
         answer(cb, ud, RH_STORE_INVALID, n ? "too many tokens" : "no tokens");
         return;
     }
-    rr_op *op = op_new(st, RR_APPEND, app_id, stream_id, (int)n + 12, cb, ud);
+    rr_op *op = op_new(st, RR_APPEND, app_id, stream_id, (int)n + 16, cb, ud);
     if (!op)
         return;
     op->published = toks != NULL;
     int rc = arg_head(op) || arg_s(op, app_id) || arg_s(op, rs->bus) ||
              arg_u(op, rs->lim.replay_tokens) || arg_u(op, rs->lim.replay_bytes) ||
-             arg_s(op, toks ? "1" : "0") || arg_u(op, n);
+             arg_s(op, toks ? "1" : "0") || arg_u(op, n) || arg_s(op, idem ? idem->key : "") ||
+             arg_s(op, idem ? idem->digest : "") || arg_u(op, idem ? idem->window_ms : 1) ||
+             arg_u(op, idem ? idem->max_keys : 1);
     for (size_t i = 0; toks && i < n && !rc; i++)
         rc = arg(op, toks[i].s ? toks[i].s : "", toks[i].s ? toks[i].len : 0);
     finish(op, rc);
+}
+
+static void r_append(rh_store *st, const char *app_id, const char *stream_id,
+                     const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud)
+{
+    r_append_idem(st, app_id, stream_id, toks, n, NULL, cb, ud);
 }
 
 static void r_end(rh_store *st, const char *app_id, const char *stream_id, int reason,
@@ -439,6 +458,7 @@ static void r_destroy(rh_store *st)
 const rh_store_ops rr_ops_table = {
     .start = r_start,
     .append = r_append,
+    .append_idem = r_append_idem,
     .end = r_end,
     .get = r_get,
     .replay = r_replay,

@@ -7,13 +7,16 @@
  * consecutive seqs ending at last), KEYS[3] the app's open streams {prefix}{app}:open (a
  * sorted set of stream ids scored by the time of their last start or append in ms on
  * Redis's clock (TIME, shared by all nodes): ZCARD is the open-stream count the start cap checks,
- * and the lowest scores are the streams end_idle ends). Scripts answer {code, ws, th, run, last,
- * ended, reason, pttl, first[, oldest, tokens...]} or {-2} for an unknown stream; codes are
- * rh_store_status. Bus messages are length-prefixed fields "<len>:<bytes>" (see README.md). */
+ * and the lowest scores are the streams end_idle ends), KEYS[4] the stream's recorded
+ * idempotency keys {prefix}{app}:idem:{sid} (a hash key -> "digest first last") and KEYS[5]
+ * their times {prefix}{app}:idemt:{sid} (a sorted set key -> ms on Redis's clock); both expire
+ * a window after the last keyed append and a new start deletes them. Scripts answer {code, ws, th,
+ * run, last, ended, reason, pttl, first[, oldest, tokens...]} or {-2} for an unknown stream; codes
+ * are rh_store_status. Bus messages are length-prefixed fields "<len>:<bytes>" (see README.md). */
 #include "redis_int.h"
 
 #define PRELUDE                                                                                    \
-    "local K, L, O = KEYS[1], KEYS[2], KEYS[3]\n"                                                  \
+    "local K, L, O, H, T = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]\n"                          \
     "local function st(code, first)\n"                                                             \
     "  local h = redis.call('HMGET', K, 'ws', 'th', 'run', 'last', 'ended', 'reason')\n"           \
     "  return {code, h[1] or '', h[2] or '', h[3] or '', h[4] or '0', h[5] or '0',\n"              \
@@ -27,9 +30,9 @@
     "  if ttl > 0 then redis.call('PEXPIRE', k, ttl); redis.call('PEXPIRE', l, ttl) end\n"         \
     "  local h = redis.call('HMGET', k, 'ws', 'th', 'run', 'sid', 'last')\n"                       \
     "  redis.call('ZREM', O, h[4])\n"                                                              \
-    "  redis.call('PUBLISH', bus, table.concat({f('end'), f(app), f(h[1]),\n"                      \
-    "             f(h[2]), f(h[3]), f(h[4]), f(h[5]), f(reason)}))\n"                              \
-    "end\n"
+    "  local m = table.concat({f('end'), f(app), f(h[1]),\n"                                       \
+    "                         f(h[2]), f(h[3]), f(h[4]), f(h[5]), f(reason)})\n"                   \
+    "  " RR_LUA_PUB("bus", "m") "end\n"
 
 /* protocol §12.2: start: created, same ids, other ids */
 static const char start_lua[] =
@@ -40,46 +43,77 @@ static const char start_lua[] =
             "end\n"
             "local cap = tonumber(ARGV[5])\n"
             "if cap > 0 and redis.call('ZCARD', O) >= cap then return {-8, cap} end\n"
-            "redis.call('DEL', L)\n"
+            "redis.call('DEL', L, H, T)\n"
             "redis.call('HSET', K, 'ws', ARGV[1], 'th', ARGV[2], 'run', ARGV[3], 'sid', ARGV[4],\n"
             "           'last', 0, 'ended', 0, 'reason', 0, 'rbytes', 0)\n"
             "redis.call('ZADD', O, now(), ARGV[4])\n"
             "return st(0)\n";
 
-/* ARGV: app, bus channel, replay_tokens, replay_bytes, have_text (1/0), n, tokens... */
-/* protocol §10: seqs are consecutive, strictly increasing, assigned atomically per stream */
-static const char append_lua[] =
-    PRELUDE "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
-            "if redis.call('HGET', K, 'ended') == '1' then return st(-3) end\n"
-            "local n = tonumber(ARGV[6])\n"
-            "local last = redis.call('HINCRBY', K, 'last', n)\n"
-            "local first = last - n + 1\n"
-            "redis.call('ZADD', O, 'XX', now(), redis.call('HGET', K, 'sid'))\n"
-            "if ARGV[5] ~= '1' then\n"
-            "  redis.call('DEL', L)\n"
-            "  redis.call('HSET', K, 'rbytes', 0)\n"
-            "  return st(0, first)\n"
-            "end\n"
-            "local maxt, maxb = tonumber(ARGV[3]), tonumber(ARGV[4])\n"
-            "if maxt == 0 then\n"
-            "  redis.call('DEL', L)\n"
-            "else\n"
-            "  local rb = tonumber(redis.call('HGET', K, 'rbytes') or '0')\n"
-            "  local s = 1\n"
-            "  if n > maxt then s = n - maxt + 1; redis.call('DEL', L); rb = 0 end\n"
-            "  for i = s, n do local t = ARGV[6 + i]; redis.call('RPUSH', L, t); rb = rb + #t end\n"
-            "  local len = redis.call('LLEN', L)\n"
-            "  while len > 1 and (len > maxt or rb > maxb) do\n"
-            "    rb = rb - #redis.call('LPOP', L); len = len - 1\n"
-            "  end\n"
-            "  redis.call('HSET', K, 'rbytes', rb)\n"
-            "end\n"
-            "local h = redis.call('HMGET', K, 'ws', 'th', 'run', 'sid')\n"
-            "local m = {f('tok'), f(ARGV[1]), f(h[1]), f(h[2]), f(h[3]), f(h[4]),\n"
-            "           f(string.format('%d', first))}\n"
-            "for i = 1, n do m[#m + 1] = f(ARGV[6 + i]) end\n"
-            "redis.call('PUBLISH', ARGV[2], table.concat(m))\n"
-            "return st(0, first)\n";
+/* ARGV: app, bus channel, replay_tokens, replay_bytes, have_text (1/0), n, idempotency key
+ * ('' for none), body digest, window ms, keys kept, tokens... */
+/* protocol §10: seqs are consecutive, strictly increasing, assigned atomically per stream;
+ * §12.7: a key recorded in the window answers its first answer, and it is recorded in the
+ * same step as the append, so no interleaving appends twice */
+static const char append_lua[] = PRELUDE
+    "if redis.call('EXISTS', K) == 0 then return {-2} end\n"
+    "local ik, win = ARGV[7], tonumber(ARGV[9])\n"
+    "if ik ~= '' then\n"
+    "  local cut = now() - win\n"
+    "  for _, k in ipairs(redis.call('ZRANGEBYSCORE', T, '-inf', cut)) do\n"
+    "    redis.call('HDEL', H, k)\n"
+    "  end\n"
+    "  redis.call('ZREMRANGEBYSCORE', T, '-inf', cut)\n"
+    "  local rec = redis.call('HGET', H, ik)\n"
+    "  if rec then\n"
+    "    local d, a, b = string.match(rec, '^(%S*) (%d+) (%d+)$')\n"
+    "    if d ~= ARGV[8] then return {-9} end\n"
+    "    local r = st(3, a)\n"
+    "    r[10] = b\n"
+    "    return r\n"
+    "  end\n"
+    "end\n"
+    "if redis.call('HGET', K, 'ended') == '1' then return st(-3) end\n"
+    "local n = tonumber(ARGV[6])\n"
+    "local last = redis.call('HINCRBY', K, 'last', n)\n"
+    "local first = last - n + 1\n"
+    "if ik ~= '' then\n"
+    "  redis.call('HSET', H, ik, string.format('%s %d %d', ARGV[8], first, last))\n"
+    "  redis.call('ZADD', T, now(), ik)\n"
+    "  local over = redis.call('ZCARD', T) - tonumber(ARGV[10])\n"
+    "  if over > 0 then\n"
+    "    for _, k in ipairs(redis.call('ZRANGE', T, 0, over - 1)) do\n"
+    "      redis.call('HDEL', H, k)\n"
+    "    end\n"
+    "    redis.call('ZREMRANGEBYRANK', T, 0, over - 1)\n"
+    "  end\n"
+    "  redis.call('PEXPIRE', H, win)\n"
+    "  redis.call('PEXPIRE', T, win)\n"
+    "end\n"
+    "redis.call('ZADD', O, 'XX', now(), redis.call('HGET', K, 'sid'))\n"
+    "if ARGV[5] ~= '1' then\n"
+    "  redis.call('DEL', L)\n"
+    "  redis.call('HSET', K, 'rbytes', 0)\n"
+    "  return st(0, first)\n"
+    "end\n"
+    "local maxt, maxb = tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+    "if maxt == 0 then\n"
+    "  redis.call('DEL', L)\n"
+    "else\n"
+    "  local rb = tonumber(redis.call('HGET', K, 'rbytes') or '0')\n"
+    "  local s = 1\n"
+    "  if n > maxt then s = n - maxt + 1; redis.call('DEL', L); rb = 0 end\n"
+    "  for i = s, n do local t = ARGV[10 + i]; redis.call('RPUSH', L, t); rb = rb + #t end\n"
+    "  local len = redis.call('LLEN', L)\n"
+    "  while len > 1 and (len > maxt or rb > maxb) do\n"
+    "    rb = rb - #redis.call('LPOP', L); len = len - 1\n"
+    "  end\n"
+    "  redis.call('HSET', K, 'rbytes', rb)\n"
+    "end\n"
+    "local h = redis.call('HMGET', K, 'ws', 'th', 'run', 'sid')\n"
+    "local m = {f('tok'), f(ARGV[1]), f(h[1]), f(h[2]), f(h[3]), f(h[4]),\n"
+    "           f(string.format('%d', first))}\n"
+    "for i = 1, n do m[#m + 1] = f(ARGV[10 + i]) end\n" RR_LUA_PUB(
+        "ARGV[2]", "table.concat(m)") "return st(0, first)\n";
 
 /* ARGV: app, bus channel, reason, ended_ttl_ms. The first end wins; it alone publishes. */
 /* protocol §11: the first end is recorded; every later end answers that record unchanged */

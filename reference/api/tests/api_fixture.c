@@ -218,7 +218,8 @@ int fx_http_raw(fx *f, const char *method, const char *path, const char *query, 
                        .body = body ? body : "",
                        .body_len = body_len,
                        .authorization = authorization,
-                       .content_type = content_type};
+                       .content_type = content_type,
+                       .idempotency_key = f->idem_key};
     rh_srv_http(f->srv, &req, on_done, f);
     if (f->calls != 1 && !(f->async && f->calls == 0)) {
         fprintf(stderr, "done called %d times for %s %s\n", f->calls, method, path);

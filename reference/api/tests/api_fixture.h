@@ -41,7 +41,8 @@ typedef struct fx {
     int answers[FX_MAX_ANSWERS];
     size_t answer_frames[FX_MAX_ANSWERS];
     size_t nanswers;
-    int async; /* 1: an answer may come after rh_srv_http returns */
+    int async;            /* 1: an answer may come after rh_srv_http returns */
+    const char *idem_key; /* sent as Idempotency-Key by every request while set */
 } fx;
 
 fx *fx_new(void);

@@ -47,6 +47,8 @@ static void check_defaults(const rh_cfg *c)
     assert_int_equal(c->cache_ttl, 1800);
     assert_int_equal(c->stream_idle_timeout, 3600);
     assert_int_equal(c->auth_window, 600);
+    assert_int_equal(c->idempotency_window, 600);
+    assert_int_equal(c->idempotency_keys, 1000);
     assert_int_equal(c->send_queue_bytes, 4 * 1024 * 1024);
     assert_int_equal(c->http_read_timeout, 10);
     assert_string_equal(c->log_level, "info");
