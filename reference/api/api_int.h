@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "../core/hub.h"
+#include "../proto/busmsg.h"
 #include "../proto/channel.h"
 #include "../proto/control.h"
 #include "../store/store.h"
@@ -63,7 +64,17 @@ struct rh_api {
     rh_api_out out;
     rh_api_parsers parse;
     rh_store *store_under; /* the store under the fault decorator (faults_store.c), or NULL */
+    struct rh_wh *wh;      /* webhooks.c: the webhook queues */
 };
+
+/* webhooks.c: the webhook queues of every app's targets (protocol section 20). init installs
+ * srv->wh_emit (0, or -1 out of memory); tick sends what is due; free drops everything
+ * queued and abandons the POSTs in flight. */
+int rh_api_wh_init(rh_srv *srv);
+void rh_api_wh_tick(rh_srv *srv);
+void rh_api_wh_free(rh_srv *srv);
+/* A "whk" bus message: queued when this node made the transition (core/webhooks.c). */
+int rh_api_wh_deliver(rh_srv *srv, const rh_busfield *f, long n);
 
 /* The request as seen by a handler after routing and the signature check. */
 typedef struct rh_api_call {

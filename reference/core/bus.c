@@ -138,12 +138,16 @@ static void resync_user(void *ud, const char *user_id)
 {
     resync *r = ud;
     resync_add(r, rh_srv_bus_field(r->app->id, r->channel, user_id), 1);
+    if (r->app->nwebhooks) /* the webhook transition fields (core/webhooks.c) */
+        resync_add(r, rh_srv_wh_field(r->app->id, r->channel, user_id), 1);
 }
 
 static void resync_chan(void *ud, const char *channel, const rh_hub_chan_info *info)
 {
     resync *r = ud;
     resync_add(r, rh_srv_bus_field(r->app->id, channel, NULL), (long)info->subscription_count);
+    if (r->app->nwebhooks)
+        resync_add(r, rh_srv_wh_field(r->app->id, channel, NULL), 1);
     if (info->user_count) {
         r->channel = channel;
         rh_hub_foreach_user(r->srv, r->app, channel, resync_user, r);

@@ -189,3 +189,45 @@ int rh_wh_cancels(const rh_wh_event *pending, rh_wh_type type, const char *chann
                strcmp(pending->user_id, user_id) == 0;
     return 0;
 }
+
+static int url_fail(const char **why, const char *msg)
+{
+    if (why)
+        *why = msg;
+    return -1;
+}
+
+int rh_wh_url_parse(const char *url, char *host, size_t hostlen, int *port, const char **path,
+                    const char **why)
+{
+    static const char scheme[] = "http://";
+    if (!url || strncmp(url, scheme, sizeof scheme - 1) != 0)
+        return url_fail(why, url && strncmp(url, "https://", 8) == 0
+                                 ? "https is not supported; use an http:// URL"
+                                 : "expected an http:// URL");
+    const char *h = url + sizeof scheme - 1, *e = h;
+    while ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z') || (*e >= '0' && *e <= '9') ||
+           *e == '.' || *e == '-')
+        e++;
+    if (e == h || (size_t)(e - h) >= hostlen)
+        return url_fail(why, "missing or too long host");
+    memcpy(host, h, (size_t)(e - h));
+    host[e - h] = '\0';
+    long p = 80;
+    if (*e == ':') {
+        p = 0;
+        const char *d = ++e;
+        while (*e >= '0' && *e <= '9' && p <= 65535)
+            p = p * 10 + (*e++ - '0');
+        if (e == d || p < 1 || p > 65535)
+            return url_fail(why, "bad port");
+    }
+    if (*e && *e != '/')
+        return url_fail(why, "unexpected character after the host");
+    for (const char *c = e; *c; c++)
+        if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
+            return url_fail(why, "the path must be printable ASCII without spaces");
+    *port = (int)p;
+    *path = *e ? e : "/";
+    return 0;
+}

@@ -71,6 +71,13 @@ int rh_wh_retry_allowed(uint64_t first_ms, uint64_t now_ms, unsigned attempt, ui
 /* 1 for a status that acknowledges the delivery (2xx); no answer is -1. */
 int rh_wh_acked(int status);
 
+/* A target URL "http://HOST[:PORT][/PATH]" (HOST letters, digits, '.', '-'; PORT 1-65535,
+ * default 80; PATH printable ASCII without spaces, default "/"). Fills host (NUL-terminated,
+ * at most hostlen - 1 bytes), *port and *path (pointing into url). 0, or -1 with a reason in
+ * *why. https is refused: the reference server's client speaks plain HTTP only. */
+int rh_wh_url_parse(const char *url, char *host, size_t hostlen, int *port, const char **path,
+                    const char **why);
+
 /* The delayed-vacate rule: channel_vacated and member_removed wait delay_ms; an occupied
  * (added) that arrives for the same channel (and user) while one waits cancels both. */
 int rh_wh_is_delayed(rh_wh_type t);
