@@ -156,6 +156,7 @@ typedef enum {
     RC_CAP_CLIENT_EVENTS,
     RC_CAP_PRESENCE,
     RC_CAP_CHANNEL_QUERIES,
+    RC_CAP_WEBHOOKS,
     RC__CAPS
 } rc_cap;
 typedef enum { RC_CAP_UNKNOWN = 0, RC_CAP_YES, RC_CAP_NO } rc_cap_state;
@@ -167,6 +168,12 @@ typedef struct rc_server_info {
     long max_token_bytes; /* per tokens request (12.3) */
     long max_event_bytes; /* event data in the HTTP API (6.6) */
     long ended_ttl_s;     /* how long an ended stream's state is kept (12.5) */
+    /* Webhooks (20): the URL the server was configured to send to ("": not declared), the
+     * delay of channel_vacated and member_removed and the batch window, ms (0: not declared;
+     * a delay of 0 is declared as -1). */
+    char webhook_url[256];
+    long webhook_delay_ms;
+    long webhook_batch_ms;
 } rc_server_info;
 
 typedef struct rc_target {
@@ -193,8 +200,10 @@ typedef struct rc_target {
     rc_node http_nodes[RC_MAX_HTTP_NODES];
     int nhttp_nodes;
     unsigned *http_rr;
-    rc_limits limits;      /* --limits, or the profile's limit_app */
-    rc_server_info server; /* --server-profile */
+    rc_limits limits;           /* --limits, or the profile's limit_app */
+    rc_server_info server;      /* --server-profile */
+    struct rc_whrecv *webhooks; /* --webhook-listen: the suite's receiver (client/whrecv.h), or
+                                   NULL: the webhook cases SKIP */
 } rc_target;
 
 const rc_target *rc_target_of(const rc_ctx *ctx);

@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../proto/webhook.h"
 #include "net_int.h"
@@ -35,7 +39,8 @@ typedef struct rh_whc {
     int open;        /* libuv handles not yet closed (tcp, timer) */
     int gai_pending; /* the name lookup has not called back yet */
     int tcp_on;
-    int finished; /* done called (or the POST abandoned) */
+    int finished;       /* done called (or the POST abandoned) */
+    int blocked_status; /* the fault webhook-blocking: the answer already read */
     struct rh_whc *prev, *next;
 } rh_whc;
 
@@ -185,6 +190,41 @@ static char *build_request(const char *url, const char *headers, const char *bod
     return r;
 }
 
+/* The fault webhook-blocking: the whole POST on the loop's thread, the way a blocking HTTP
+ * client would do it; the answer then goes through the timer like any other. */
+static int blocking_status(const char *host, const char *port, const char *req, size_t len,
+                           int timeout_ms)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    if (getaddrinfo(host, port, &hints, &res) != 0)
+        return -1;
+    int fd = socket(res->ai_family, res->ai_socktype, 0), st = -1;
+    if (fd >= 0 && connect(fd, res->ai_addr, res->ai_addrlen) == 0 &&
+        write(fd, req, len) == (ssize_t)len) {
+        char head[64];
+        size_t n = 0;
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        while (n < sizeof head && poll(&pf, 1, timeout_ms) == 1) {
+            ssize_t got = read(fd, head + n, sizeof head - n);
+            if (got <= 0)
+                break;
+            n += (size_t)got;
+            if ((st = status_of(head, n)) != 0)
+                break;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(res);
+    return st > 0 ? st : -1;
+}
+
+static void on_blocked_done(uv_timer_t *t)
+{
+    rh_whc *c = t->data;
+    complete(c, c->blocked_status, 1);
+}
+
 int rh_net_http_post(void *ud, const char *url, const char *headers, const char *body, size_t len,
                      int timeout_ms, void (*done)(void *done_ud, int status), void *done_ud)
 {
@@ -216,6 +256,11 @@ int rh_net_http_post(void *ud, const char *url, const char *headers, const char 
         c->next->prev = c;
     net->whc_head = c;
     uv_timer_start(&c->timer, on_timeout, (uint64_t)(timeout_ms > 0 ? timeout_ms : 5000), 0);
+    if (rh_srv_has_fault(net->srv, RH_FAULT_WEBHOOK_BLOCKING)) {
+        c->blocked_status = blocking_status(host, port, c->req, c->reqlen, timeout_ms);
+        uv_timer_start(&c->timer, on_blocked_done, 0, 0);
+        return 0;
+    }
     c->gai_pending = 1;
     if (uv_getaddrinfo(net->loop, &c->gai, on_resolved, host, port, &hints) != 0) {
         c->gai_pending = 0;
