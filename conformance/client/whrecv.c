@@ -1,5 +1,5 @@
-/* The webhook receiver: one thread accepting and serving connections one request at a time
- * (a server under test sends few webhooks; serial service keeps the log in arrival order). */
+/* The webhook receiver: one thread accepting, and one thread per connection serving its
+ * requests in turn (a sender may keep a connection open and start another beside it). */
 #include "whrecv.h"
 
 #include <arpa/inet.h>
@@ -33,7 +33,13 @@ struct rc_whrecv {
     size_t n, cap;
     fail_rule fails[MAX_FAILS];
     fail_rule hold; /* left 1 while armed; status holds the milliseconds */
+    int conns;      /* connection threads running */
 };
+
+typedef struct conn_arg {
+    rc_whrecv *r;
+    int fd;
+} conn_arg;
 
 static uint64_t mono_ms(void)
 {
@@ -100,9 +106,10 @@ static void answer(int fd, int status)
     (void)w;
 }
 
-/* Serves one connection until it closes, errs or idles READ_MS. */
+/* Serves one connection until it closes, errs, idles READ_MS or the receiver stops. */
 static void serve(rc_whrecv *r, int fd)
 {
+    int idle = 0;
     size_t cap = 64 * 1024, len = 0;
     char *buf = malloc(cap);
     while (buf && !r->stop) {
@@ -129,8 +136,12 @@ static void serve(rc_whrecv *r, int fd)
             cap *= 2;
         }
         struct pollfd pf = {.fd = fd, .events = POLLIN};
-        if (poll(&pf, 1, READ_MS) <= 0)
+        int pr = poll(&pf, 1, 100);
+        if (pr < 0 || (pr == 0 && (idle += 100) >= READ_MS))
             break;
+        if (pr == 0)
+            continue;
+        idle = 0;
         ssize_t got = read(fd, buf + len, cap - len);
         if (got <= 0)
             break;
@@ -138,6 +149,18 @@ static void serve(rc_whrecv *r, int fd)
     }
     free(buf);
     close(fd);
+}
+
+static void *run_conn(void *ud)
+{
+    conn_arg a = *(conn_arg *)ud;
+    free(ud);
+    serve(a.r, a.fd);
+    pthread_mutex_lock(&a.r->mu);
+    a.r->conns--;
+    pthread_cond_broadcast(&a.r->cv);
+    pthread_mutex_unlock(&a.r->mu);
+    return NULL;
 }
 
 static void *run(void *ud)
@@ -148,8 +171,22 @@ static void *run(void *ud)
         if (poll(&pf, 1, 100) <= 0)
             continue;
         int c = accept(r->fd, NULL, NULL);
-        if (c >= 0)
-            serve(r, c);
+        conn_arg *a = c >= 0 ? malloc(sizeof *a) : NULL;
+        pthread_t th;
+        if (!a) {
+            if (c >= 0)
+                close(c);
+            continue;
+        }
+        *a = (conn_arg){r, c};
+        pthread_mutex_lock(&r->mu);
+        r->conns++;
+        pthread_mutex_unlock(&r->mu);
+        if (pthread_create(&th, NULL, run_conn, a) != 0) {
+            run_conn(a);
+            continue;
+        }
+        pthread_detach(th);
     }
     return NULL;
 }
@@ -202,6 +239,10 @@ void rc_whrecv_stop(rc_whrecv *r)
     r->stop = 1;
     pthread_join(r->th, NULL);
     close(r->fd);
+    pthread_mutex_lock(&r->mu);
+    while (r->conns > 0) /* each notices stop within 100 ms (or after its hold) */
+        pthread_cond_wait(&r->cv, &r->mu);
+    pthread_mutex_unlock(&r->mu);
     for (size_t i = 0; i < r->n; i++)
         free(r->log[i].body);
     free(r->log);
