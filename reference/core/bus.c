@@ -80,14 +80,19 @@ void rh_srv_fanout(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_b
     rh_busmsg_free(&m);
 }
 
-char *rh_srv_bus_field(const char *app_id, const char *channel, const char *user_id)
+char *rh_srv_field(char kind, const char *app_id, const char *channel, const char *user_id)
 {
     size_t n = strlen(app_id) + strlen(channel) + (user_id ? strlen(user_id) + 1 : 0) + 8;
     char *f = malloc(n);
     if (f)
-        snprintf(f, n, "%s\n%s\n%s%s%s", user_id ? "p" : "s", app_id, channel, user_id ? "\n" : "",
+        snprintf(f, n, "%c\n%s\n%s%s%s", kind, app_id, channel, user_id ? "\n" : "",
                  user_id ? user_id : "");
     return f;
+}
+
+char *rh_srv_bus_field(const char *app_id, const char *channel, const char *user_id)
+{
+    return rh_srv_field(user_id ? 'p' : 's', app_id, channel, user_id);
 }
 
 void rh_srv_bus_chan(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,

@@ -54,6 +54,8 @@ void rh_srv_fanout(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_b
 /* Starts an "evt" bus message from this node: kind, app, node id, next serial. */
 struct rh_busmsg;
 void rh_srv_bus_head(rh_srv *srv, struct rh_busmsg *m, const rh_cfg_app *app);
+/* A shared-store field "{kind}\n{app}\n{channel}[\n{user}]". Heap; NULL on OOM. */
+char *rh_srv_field(char kind, const char *app_id, const char *channel, const char *user_id);
 /* A channel-state field (see rh_bus): user NULL for "s", else "p". Heap; NULL on OOM. */
 char *rh_srv_bus_field(const char *app_id, const char *channel, const char *user_id);
 /* Adds delta to this node's share of the field, when the bus keeps channel state. */

@@ -44,12 +44,7 @@ void rh_srv_webhook(rh_srv *srv, const rh_cfg_app *app, int type, const char *ch
 
 char *rh_srv_wh_field(const char *app_id, const char *channel, const char *user_id)
 {
-    size_t n = strlen(app_id) + strlen(channel) + (user_id ? strlen(user_id) + 1 : 0) + 8;
-    char *f = malloc(n);
-    if (f)
-        snprintf(f, n, "%s\n%s\n%s%s%s", user_id ? "m" : "o", app_id, channel, user_id ? "\n" : "",
-                 user_id ? user_id : "");
-    return f;
+    return rh_srv_field(user_id ? 'm' : 'o', app_id, channel, user_id);
 }
 
 static int transition_type(const char *user_id, long delta)
