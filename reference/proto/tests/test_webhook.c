@@ -129,9 +129,9 @@ static void test_url(void **state)
     char host[16];
     int port = 0;
     const char *path = NULL, *why = NULL;
-    assert_int_equal(rh_wh_url_parse("http://127.0.0.1:9000/hooks?a=1", host, sizeof host, &port,
-                                     &path, &why),
-                     0);
+    assert_int_equal(
+        rh_wh_url_parse("http://127.0.0.1:9000/hooks?a=1", host, sizeof host, &port, &path, &why),
+        0);
     assert_string_equal(host, "127.0.0.1");
     assert_int_equal(port, 9000);
     assert_string_equal(path, "/hooks?a=1");
@@ -139,10 +139,17 @@ static void test_url(void **state)
                      0);
     assert_int_equal(port, 80);
     assert_string_equal(path, "/");
-    const char *bad[] = {"https://x/",      "ftp://x",         "http://",
-                         "http://x:0/",     "http://x:65536/", "http://x:/",
-                         "http://x y",      "http://x/a b",    "http://averyveryverylonghost/",
-                         "http://x:99999999999999999999/", NULL};
+    const char *bad[] = {"https://x/",
+                         "ftp://x",
+                         "http://",
+                         "http://x:0/",
+                         "http://x:65536/",
+                         "http://x:/",
+                         "http://x y",
+                         "http://x/a b",
+                         "http://averyveryverylonghost/",
+                         "http://x:99999999999999999999/",
+                         NULL};
     for (int i = 0; bad[i]; i++) {
         why = NULL;
         assert_int_equal(rh_wh_url_parse(bad[i], host, sizeof host, &port, &path, &why), -1);
