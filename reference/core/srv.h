@@ -78,6 +78,11 @@ void rh_srv_set_loopback(rh_srv *srv, int (*deliver)(rh_srv *srv, const char *ms
 void rh_srv_webhook(rh_srv *srv, const rh_cfg_app *app, int type, const char *channel,
                     const char *user_id, const char *event, const char *data,
                     const char *socket_id);
+/* subscription_count {channel, subscription_count}: for the subscription-count feature to
+ * call where it sends pusher_internal:subscription_count (cache_miss needs no number: it is
+ * rh_srv_webhook with RH_WH_CACHE_MISS and the channel). */
+void rh_srv_webhook_subscription_count(rh_srv *srv, const rh_cfg_app *app, const char *channel,
+                                       long long count);
 /* A transition seen on this node: channel_occupied (delta 1) / channel_vacated (-1) when
  * user_id is NULL, member_added / member_removed otherwise. On one node it is the
  * deployment's transition and goes to rh_srv_webhook; with a shared store the store decides

@@ -42,6 +42,20 @@ void rh_srv_webhook(rh_srv *srv, const rh_cfg_app *app, int type, const char *ch
     srv->wh_emit(srv, app, ev);
 }
 
+void rh_srv_webhook_subscription_count(rh_srv *srv, const rh_cfg_app *app, const char *channel,
+                                       long long count)
+{
+    if (!app || !app->nwebhooks || !srv->wh_emit)
+        return;
+    rh_wh_event *ev = rh_wh_event_new(RH_WH_SUBSCRIPTION_COUNT, channel, NULL, NULL, NULL, NULL);
+    if (!ev) {
+        rh_srv_log(srv, RH_LOG_ERROR, "out of memory building a webhook event");
+        return;
+    }
+    ev->subscription_count = count;
+    srv->wh_emit(srv, app, ev);
+}
+
 char *rh_srv_wh_field(const char *app_id, const char *channel, const char *user_id)
 {
     return rh_srv_field(user_id ? 'm' : 'o', app_id, channel, user_id);

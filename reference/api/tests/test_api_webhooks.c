@@ -14,6 +14,7 @@
 #include "api_fixture.h"
 #include "core/srv.h"
 #include "proto/sign.h"
+#include "proto/webhook.h"
 
 #define MAX_POSTS 32
 
@@ -180,12 +181,30 @@ static void test_queue_bound_and_filter(void **state)
     fx_free(f);
 }
 
+/* protocol §20.2: unit test (the emit functions other features call) */
+static void test_cache_miss_and_count(void **state)
+{
+    (void)state;
+    fx *f = wh_fx(",\"event_types\":[\"cache_miss\",\"subscription_count\"]");
+    const rh_cfg_app *app = &f->cfg.apps[0];
+    rh_srv_webhook(f->srv, app, RH_WH_CACHE_MISS, "cache-x", NULL, NULL, NULL, NULL);
+    rh_srv_webhook_subscription_count(f->srv, app, "room", 3);
+    tick(f, 200);
+    assert_int_equal(nposts, 1);
+    assert_non_null(strstr(posts[0].body, "{\"name\":\"cache_miss\",\"channel\":\"cache-x\"},"
+                                          "{\"name\":\"subscription_count\",\"channel\":"
+                                          "\"room\",\"subscription_count\":3}"));
+    reset_posts();
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batch_signed_and_retried),
         cmocka_unit_test(test_delayed_vacate),
         cmocka_unit_test(test_queue_bound_and_filter),
+        cmocka_unit_test(test_cache_miss_and_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
