@@ -161,6 +161,7 @@ typedef enum {
     RC_CAP_REVOCATION,
     RC_CAP_USER_AUTH,
     RC_CAP_IDEMPOTENT_APPENDS,
+    RC_CAP_WEBHOOKS,
     RC__CAPS
 } rc_cap;
 typedef enum { RC_CAP_UNKNOWN = 0, RC_CAP_YES, RC_CAP_NO } rc_cap_state;
@@ -173,6 +174,12 @@ typedef struct rc_server_info {
     long max_event_bytes; /* event data in the HTTP API (6.6) */
     long ended_ttl_s;     /* how long an ended stream's state is kept (12.5) */
     long cache_ttl_s;     /* how long a cache channel keeps its last event (17) */
+    /* Webhooks (20): the URL the server was configured to send to ("": not declared), the
+     * delay of channel_vacated and member_removed and the batch window, ms (0: not declared;
+     * a delay of 0 is declared as -1). */
+    char webhook_url[256];
+    long webhook_delay_ms;
+    long webhook_batch_ms;
 } rc_server_info;
 
 typedef struct rc_target {
@@ -199,8 +206,10 @@ typedef struct rc_target {
     rc_node http_nodes[RC_MAX_HTTP_NODES];
     int nhttp_nodes;
     unsigned *http_rr;
-    rc_limits limits;      /* --limits, or the profile's limit_app */
-    rc_server_info server; /* --server-profile */
+    rc_limits limits;           /* --limits, or the profile's limit_app */
+    rc_server_info server;      /* --server-profile */
+    struct rc_whrecv *webhooks; /* --webhook-listen: the suite's receiver (client/whrecv.h), or
+                                   NULL: the webhook cases SKIP */
 } rc_target;
 
 const rc_target *rc_target_of(const rc_ctx *ctx);

@@ -64,6 +64,9 @@ static void usage(FILE *f)
         "  --server-profile FILE  the server's capabilities, limits, limit app and users\n"
         "                         (JSON, docs/conformance.md); a declared-absent capability\n"
         "                         makes its cases UNSUPPORTED\n"
+        "  --webhook-listen HOST:PORT  receive the server's webhooks here (the server must\n"
+        "                         be configured to POST them to http://HOST:PORT/...);\n"
+        "                         without it the webhook cases (needs:webhooks) SKIP\n"
         "  --help, --version\n\n"
         "Exit status: 0 no failure, 1 a FAIL (or a baseline difference), 2 harness\n"
         "error (bad options, target unreachable, an ERROR verdict).\n");
@@ -212,6 +215,7 @@ static int parse_args(int argc, char **argv, rc_opts *o)
         O_CONTROLURL,
         O_PRODUCER,
         O_SERVER_PROFILE,
+        O_WEBHOOK_LISTEN,
         O_HELP,
         O_VERSION
     };
@@ -246,6 +250,7 @@ static int parse_args(int argc, char **argv, rc_opts *o)
                                        {"control-url", 1, 0, O_CONTROLURL},
                                        {"producer", 1, 0, O_PRODUCER},
                                        {"server-profile", 1, 0, O_SERVER_PROFILE},
+                                       {"webhook-listen", 1, 0, O_WEBHOOK_LISTEN},
                                        {"help", 0, 0, O_HELP},
                                        {"version", 0, 0, O_VERSION},
                                        {0, 0, 0, 0}};
@@ -354,6 +359,9 @@ static int parse_args(int argc, char **argv, rc_opts *o)
             break;
         case O_SERVER_PROFILE:
             o->server_profile = optarg;
+            break;
+        case O_WEBHOOK_LISTEN:
+            o->webhook_listen = optarg;
             break;
         case O_LIMITS_APP:
             o->limits_app = optarg;

@@ -50,6 +50,16 @@ int rc_limits_load_sizes(const char *file, const char *app_id, rc_server_info *s
         s->ended_ttl_s = num_or_zero(root, "ended_ttl");
     if (root && !s->cache_ttl_s)
         s->cache_ttl_s = num_or_zero(root, "cache_ttl");
+    const cJSON *hooks = app ? cJSON_GetObjectItemCaseSensitive(app, "webhooks") : NULL;
+    const cJSON *url = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(hooks, 0), "url");
+    if (cJSON_IsString(url) && !s->webhook_url[0])
+        snprintf(s->webhook_url, sizeof s->webhook_url, "%s", url->valuestring);
+    const cJSON *d = app ? cJSON_GetObjectItemCaseSensitive(app, "webhook_delay_ms") : NULL;
+    if (cJSON_IsNumber(d) && !s->webhook_delay_ms)
+        s->webhook_delay_ms = d->valuedouble > 0 ? (long)d->valuedouble : -1;
+    const cJSON *b = app ? cJSON_GetObjectItemCaseSensitive(app, "webhook_batch_ms") : NULL;
+    if (cJSON_IsNumber(b) && !s->webhook_batch_ms)
+        s->webhook_batch_ms = b->valuedouble > 0 ? (long)b->valuedouble : -1;
     cJSON_Delete(root);
     return app ? 0 : -1;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../client/net.h"
+#include "../client/whrecv.h"
 #include "wire/clock.h"
 #include "../fuzz/fuzz.h"
 #include "../smoke/smoke.h"
@@ -311,8 +312,32 @@ static int run_selected(rc_opts *o, int argc, char **argv)
 
 /* The producer driver (--producer exec:CMD) lives for the whole run: started before the first
  * case, stopped after the reports. */
+/* --webhook-listen HOST:PORT: the receiver the server under test was configured to reach. */
+static int start_receiver(rc_opts *o)
+{
+    char host[64], err[256];
+    const char *colon = strrchr(o->webhook_listen, ':');
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || (size_t)(colon - o->webhook_listen) >= sizeof host || !end || *end || port < 0 ||
+        port > 65535 || end == colon + 1) {
+        fprintf(stderr, "rehome-conform: --webhook-listen needs HOST:PORT, not \"%s\"\n",
+                o->webhook_listen);
+        return -1;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - o->webhook_listen), o->webhook_listen);
+    o->t.webhooks = rc_whrecv_start(host, (int)port, err, sizeof err);
+    if (!o->t.webhooks) {
+        fprintf(stderr, "rehome-conform: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 int rc_main_run(rc_opts *o, int argc, char **argv)
 {
+    if (o->webhook_listen && !o->list && start_receiver(o) != 0)
+        return 2;
     if (o->producer && !o->list) {
         char err[1024];
         o->t.producer = rc_prod_start(o->producer, err, sizeof err);
@@ -325,5 +350,7 @@ int rc_main_run(rc_opts *o, int argc, char **argv)
     int code = run_selected(o, argc, argv);
     rc_prod_stop(o->t.producer);
     o->t.producer = NULL;
+    rc_whrecv_stop(o->t.webhooks);
+    o->t.webhooks = NULL;
     return code;
 }

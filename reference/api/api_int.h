@@ -71,7 +71,17 @@ struct rh_api {
     rh_htab members;             /* membership changes at runtime (members.c) */
     struct rh_api_bwait *bwaits; /* authorizations waiting for their "bnd" (members.c) */
     uint64_t bind_nonce;
+    struct rh_wh *wh; /* webhooks.c: the webhook queues */
 };
+
+/* webhooks.c: the webhook queues of every app's targets (protocol section 20). init installs
+ * srv->wh_emit (0, or -1 out of memory); tick sends what is due; free drops everything
+ * queued and abandons the POSTs in flight. */
+int rh_api_wh_init(rh_srv *srv);
+void rh_api_wh_tick(rh_srv *srv);
+void rh_api_wh_free(rh_srv *srv);
+/* A "whk" bus message: queued when this node made the transition (core/webhooks.c). */
+int rh_api_wh_deliver(rh_srv *srv, const rh_busfield *f, long n);
 
 /* The request as seen by a handler after routing and the signature check. */
 typedef struct rh_api_call {

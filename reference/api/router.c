@@ -88,6 +88,11 @@ int rh_api_init(rh_srv *srv)
         return -1;
     srv->api->out = rh_api_out_plain;
     srv->api->parse = rh_api_parsers_strict;
+    if (rh_api_wh_init(srv) != 0) {
+        free(srv->api);
+        srv->api = NULL;
+        return -1;
+    }
     rh_api_cache_init(srv);
     rh_htab_init(&srv->api->members, 0x6d656d62657273ull, (uintptr_t)srv);
     return 0;
@@ -99,6 +104,7 @@ void rh_api_free(rh_srv *srv)
         return;
     rh_api_held_free_all(srv);
     rh_api_cache_free(srv);
+    rh_api_wh_free(srv);
     rh_api_fault_store_free(srv);
     rh_api_members_free(srv);
     rh_api_binds_free(srv);
@@ -125,6 +131,7 @@ void rh_api_expire(rh_srv *srv)
 void rh_api_tick(rh_srv *srv)
 {
     rh_api_binds_tick(srv);
+    rh_api_wh_tick(srv);
     if (srv->store) {
         rh_api_expire(srv);
         rh_api_end_idle(srv);

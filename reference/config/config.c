@@ -32,6 +32,12 @@ void rh_cfg_app_defaults(rh_cfg_app *a)
     a->max_subscriptions = 100;
     a->max_open_streams = 1000;
     a->http_requests_per_sec = 0;
+    a->webhook_batch_ms = 250;
+    a->webhook_batch_max = 100;
+    a->webhook_delay_ms = 3000;
+    a->webhook_retry_s = 300;
+    a->webhook_timeout_ms = 5000;
+    a->webhook_queue_max = 10000;
 }
 
 int rh_cfg_origin_allowed(const rh_cfg_app *app, const char *origin)
@@ -114,6 +120,9 @@ void rh_cfg__free_apps(rh_cfg_app *apps, size_t n)
         for (size_t j = 0; j < apps[i].nallowed_origins; j++)
             free(apps[i].allowed_origins[j]);
         free(apps[i].allowed_origins);
+        for (size_t j = 0; j < apps[i].nwebhooks; j++)
+            free(apps[i].webhooks[j].url);
+        free(apps[i].webhooks);
     }
     free(apps);
 }

@@ -8,6 +8,13 @@
 
 #include <stddef.h>
 
+/* One webhook target of an app: every event of a type in types (bit 1 << rh_wh_type of
+ * proto/webhook.h) is POSTed to url (http:// only). */
+typedef struct rh_cfg_webhook {
+    char *url;
+    unsigned types;
+} rh_cfg_webhook;
+
 typedef struct rh_cfg_app {
     char *id;
     char *key;
@@ -32,6 +39,14 @@ typedef struct rh_cfg_app {
      * shared_secret of private-encrypted- channels from it (docs/protocol.md 16) */
     int has_enc_key; /* 0: none configured (null, the default) */
     unsigned char enc_key[32];
+    rh_cfg_webhook *webhooks; /* protocol section 20; none by default */
+    size_t nwebhooks;
+    int webhook_batch_ms;     /* events gathered into one POST for this long; 250 */
+    size_t webhook_batch_max; /* events per POST at most; 100 */
+    int webhook_delay_ms;     /* channel_vacated and member_removed wait this long; 3000 */
+    int webhook_retry_s;      /* a failed POST is retried for this long; 300 */
+    int webhook_timeout_ms;   /* one attempt may take this long; 5000 */
+    size_t webhook_queue_max; /* events waiting per target before new ones drop; 10000 */
 } rh_cfg_app;
 
 typedef struct rh_cfg_user {
@@ -80,6 +95,10 @@ int rh_cfg_defaults(rh_cfg *out);
 /* Parses a JSON config file's text on top of the defaults: keys present replace them
  * ("apps" and "users" replace the whole list). Unknown keys are errors (typos must not pass
  * silently). 0, or -1 with a message naming the key. */
+/* The app's "webhooks" list (a cJSON array, passed as void * so this header needs no cJSON)
+ * into a->webhooks. 0, or -1 with a message naming path. */
+int rh_cfg_parse_webhooks(const void *json, const char *path, rh_cfg_app *a, char *err,
+                          size_t errlen);
 int rh_cfg_parse(const char *text, size_t len, rh_cfg *out, char *err, size_t errlen);
 void rh_cfg_clear(rh_cfg *c);
 const rh_cfg_app *rh_cfg_app_by_key(const rh_cfg *c, const char *key);

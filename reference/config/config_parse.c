@@ -228,6 +228,20 @@ static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
             rc = set_str_list(p, v, path, &a->allowed_origins, &a->nallowed_origins);
         else if (strcmp(k, "encryption_master_key") == 0)
             rc = set_enc_key(p, v, path, a);
+        else if (strcmp(k, "webhooks") == 0)
+            rc = rh_cfg_parse_webhooks(v, path, a, p->err, p->errlen);
+        else if (strcmp(k, "webhook_batch_ms") == 0)
+            rc = set_int(p, v, path, 0, 60000, &a->webhook_batch_ms);
+        else if (strcmp(k, "webhook_batch_max") == 0)
+            rc = set_size(p, v, path, 1, 10000, &a->webhook_batch_max);
+        else if (strcmp(k, "webhook_delay_ms") == 0)
+            rc = set_int(p, v, path, 0, 60000, &a->webhook_delay_ms);
+        else if (strcmp(k, "webhook_retry_s") == 0)
+            rc = set_int(p, v, path, 0, 3600, &a->webhook_retry_s);
+        else if (strcmp(k, "webhook_timeout_ms") == 0)
+            rc = set_int(p, v, path, 100, 60000, &a->webhook_timeout_ms);
+        else if (strcmp(k, "webhook_queue_max") == 0)
+            rc = set_size(p, v, path, 1, 10000000, &a->webhook_queue_max);
         else
             return fail(p, path, "unknown key");
         if (rc != 0)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../proto/webhook.h"
 #include "conn.h"
 #include "hub.h"
 
@@ -106,4 +107,8 @@ void rh_conn_on_client_event(rh_conn *c, const rh_msg *m)
     srv->metrics.client_events_in++;
     rh_srv_fanout(srv, app, name, f, except, NULL, NULL);
     rh_buf_unref(f);
+    /* protocol §20.2: client_event, data as the client sent it (a string's content, else
+     * the JSON text); sent by the sender's node only, so once per deployment */
+    rh_srv_webhook(srv, app, RH_WH_CLIENT_EVENT, name, user_id, m->event, m->data ? m->data : "",
+                   c->socket_id);
 }

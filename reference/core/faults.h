@@ -113,6 +113,16 @@ typedef enum {
     RH_FAULT_CACHE_NO_MISS,           /* no pusher:cache_miss when nothing is cached */
     RH_FAULT_CACHE_NO_EXPIRY,         /* cached events never expire (cache_ttl ignored) */
     RH_FAULT_CACHE_FIRST_EVENT,       /* the first event of a cache channel is kept, not the last */
+    /* Webhooks (api/webhooks.c, core/webhooks.c) */
+    RH_FAULT_WEBHOOK_BAD_SIGNATURE,  /* X-Pusher-Signature made with an empty secret */
+    RH_FAULT_WEBHOOK_NO_RETRY,       /* a POST answered non-2xx is dropped, never retried */
+    RH_FAULT_WEBHOOK_NO_BATCH,       /* every event in a POST of its own */
+    RH_FAULT_WEBHOOK_NO_DELAY,       /* channel_vacated/member_removed at once, never cancelled */
+    RH_FAULT_WEBHOOK_NO_OCCUPIED,    /* channel_occupied never sent */
+    RH_FAULT_WEBHOOK_NO_VACATED,     /* channel_vacated never sent */
+    RH_FAULT_WEBHOOK_MEMBER_NO_USER, /* member_added/removed carry an empty user_id */
+    RH_FAULT_WEBHOOK_CLIENT_NO_DATA, /* client_event carries empty data and no socket_id */
+    RH_FAULT_WEBHOOK_BLOCKING,       /* the webhook POST waits for its answer on the loop */
     /* Allowances, named allow-*: not faults but behaviours the contract allows and
      * docs/protocol.md does not choose. The suite must never FAIL them (ci/killmatrix checks
      * that every case ends PASS, NON-STRICT or UNSUPPORTED with each one). */

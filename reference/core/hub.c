@@ -239,6 +239,8 @@ rh_sub *rh_hub_subscribe(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type
     ch->tail = sub;
     ch->nsubs++;
     rh_srv_bus_chan(srv, c->app, ch->name, NULL, 1);
+    if (created) /* protocol §20.2: channel_occupied */
+        rh_srv_webhook_transition(srv, c->app, ch->name, NULL, 1);
     return sub;
 }
 
@@ -268,6 +270,7 @@ int rh_hub_member_join(rh_sub *sub, const char *user_id, const char *user_info, 
         ch->mtail = m;
         *is_new = 1;
         rh_srv_bus_chan(sub->conn->srv, sub->conn->app, ch->name, user_id, 1);
+        rh_srv_webhook_transition(sub->conn->srv, sub->conn->app, ch->name, user_id, 1);
     }
     m->conns++;
     sub->member = m;
@@ -323,6 +326,7 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
             m->next->prev = m->prev;
         else
             ch->mtail = m->prev;
+        rh_srv_webhook_transition(srv, c->app, ch->name, m->user_id, -1);
         if (srv->bus.presence)
             send_member_removed(srv, c->app, ch, m->user_id); /* the bus decides */
         else if (!quiet && ch->nsubs > 0 && !rh_fault_on(srv, RH_FAULT_PRESENCE_NO_REMOVED))
@@ -332,6 +336,7 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
         free(m);
     }
     if (ch->nsubs == 0) {
+        rh_srv_webhook_transition(srv, c->app, ch->name, NULL, -1); /* channel_vacated */
         rh_htab *t = app_chans(srv, c->app);
         if (t)
             rh_htab_del(t, ch->name);

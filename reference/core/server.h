@@ -39,6 +39,16 @@ typedef struct rh_srv_io {
     void (*log)(void *ud, int level, const char *msg);
     /* Bytes queued to connections and not yet written, for GET /metrics; may be NULL. */
     size_t (*queued_bytes)(void *ud);
+    /* Unix time in milliseconds (webhook time_ms); NULL: wall_s * 1000. */
+    int64_t (*wall_ms)(void *ud);
+    /* Webhooks: starts a POST of body (len bytes) to url (http://HOST[:PORT]/PATH) with the
+     * header lines headers ("Name: value\r\n" each), never blocking. done(done_ud, status)
+     * is called once, later, from the loop: the answer's status, or -1 for no answer within
+     * timeout_ms. 0 started, -1 not (done is then not called). NULL: webhooks are not sent. */
+    int (*http_post)(void *ud, const char *url, const char *headers, const char *body, size_t len,
+                     int timeout_ms, void (*done)(void *done_ud, int status), void *done_ud);
+    /* Abandons the POSTs started with done_ud: their done is never called. */
+    void (*http_cancel)(void *ud, void *done_ud);
 } rh_srv_io;
 
 /* 1 when fault f (an rh_fault of core/faults.h) is active; always 0 without faults. For the

@@ -180,6 +180,9 @@ rh_net *rh_net_new(uv_loop_t *loop, const rh_cfg *cfg, rh_store *store, const rh
         .random = io_random,
         .log = io_log,
         .queued_bytes = io_queued_bytes,
+        .wall_ms = rh_net_wall_ms,
+        .http_post = rh_net_http_post,
+        .http_cancel = rh_net_http_cancel,
     };
     net->srv = rh_srv_new(cfg, &net->io, store, err, errlen);
     if (!net->srv) {
@@ -208,6 +211,7 @@ static void finish_stop(rh_net *net)
     if (net->destroying)
         return; /* lws is already closing; a second destroy call would cut it short */
     net->destroying = 1;
+    rh_net_whc_abort_all(net);
     rh_logf(net->log, RH_LOG_INFO, "stopping (%zu connections left)", rh_srv_conn_count(net->srv));
     close_handle((uv_handle_t *)&net->tick);
     close_handle((uv_handle_t *)&net->stop_timer);
@@ -479,6 +483,7 @@ void rh_net_free(rh_net *net)
         if (net->ctx)
             lws_context_destroy(net->ctx);
     }
+    rh_net_whc_abort_all(net);
     close_handle((uv_handle_t *)&net->tick);
     close_handle((uv_handle_t *)&net->stop_timer);
     close_handle((uv_handle_t *)&net->sigint);

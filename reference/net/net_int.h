@@ -92,7 +92,17 @@ struct rh_net {
     unsigned long fd_cap;     /* sockets numbered at or over this are refused at accept */
     uint64_t fd_cap_log_ms;   /* last "descriptors exhausted" warning: one per 10 s at most */
     unsigned long fd_refused; /* refused since that warning */
+    struct rh_whc *whc_head;  /* webhook POSTs in flight (whclient.c) */
 };
+
+/* whclient.c: rh_srv_io.http_post and http_cancel; abort_all abandons every POST (their done
+ * is never called) so the loop can run out of work at a stop. */
+int rh_net_http_post(void *ud, const char *url, const char *headers, const char *body, size_t len,
+                     int timeout_ms, void (*done)(void *done_ud, int status), void *done_ud);
+void rh_net_http_cancel(void *ud, void *done_ud);
+void rh_net_whc_abort_all(rh_net *net);
+/* Unix time in milliseconds (rh_srv_io.wall_ms). */
+int64_t rh_net_wall_ms(void *ud);
 
 /* ws.c */
 int rh_net_ws_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *in, size_t len);

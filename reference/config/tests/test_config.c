@@ -279,6 +279,46 @@ static void test_fixture_default(void **state)
     free(text);
 }
 
+static void test_webhook_keys(void **state)
+{
+    (void)state;
+    rh_cfg c;
+    char err[256];
+    const char *text = "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+                       "\"webhooks\":[{\"url\":\"http://127.0.0.1:9/h\"},"
+                       "{\"url\":\"http://x/\",\"event_types\":[\"member_added\","
+                       "\"client_event\"]}],\"webhook_delay_ms\":0,\"webhook_batch_ms\":10}]}";
+    assert_int_equal(parse(text, &c, err, sizeof err), 0);
+    const rh_cfg_app *a = &c.apps[0];
+    assert_int_equal(a->nwebhooks, 2);
+    assert_string_equal(a->webhooks[0].url, "http://127.0.0.1:9/h");
+    assert_int_equal(a->webhooks[0].types, (1u << 7) - 1);
+    assert_int_equal(a->webhooks[1].types, (1u << 2) | (1u << 4));
+    assert_int_equal(a->webhook_delay_ms, 0);
+    assert_int_equal(a->webhook_batch_ms, 10);
+    assert_int_equal(a->webhook_retry_s, 300);
+    rh_cfg_clear(&c);
+    const char *bad[] = {
+        "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\",\"webhooks\":{}}]}",
+        "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\",\"webhooks\":[1]}]}",
+        "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\",\"webhooks\":[{}]}]}",
+        "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+        "\"webhooks\":[{\"url\":\"https://x/\"}]}]}",
+        "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+        "\"webhooks\":[{\"url\":\"http://x/\",\"event_types\":[\"nope\"]}]}]}",
+        "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+        "\"webhooks\":[{\"url\":\"http://x/\",\"extra\":1}]}]}",
+        "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\",\"webhook_delay_ms\":-1}]}",
+        NULL,
+    };
+    for (int i = 0; bad[i]; i++) {
+        err[0] = '\0';
+        assert_int_equal(parse(bad[i], &c, err, sizeof err), -1);
+        assert_non_null(strstr(err, "webhook"));
+        rh_cfg_clear(&c);
+    }
+}
+
 static void test_limit_keys(void **state)
 {
     (void)state;
@@ -368,6 +408,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_bad_json),
         cmocka_unit_test(test_fixture_default),
         cmocka_unit_test(test_limit_keys),
+        cmocka_unit_test(test_webhook_keys),
         cmocka_unit_test(test_fixture_ci),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
