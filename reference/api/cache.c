@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "proto/webhook.h"
 #include "proto/channel.h"
 #include "proto/message.h"
 
@@ -107,6 +108,8 @@ static void on_cached(void *ud, const rh_store_reply *r)
                        r->error ? r->error : rh_store_strerror(r->status));
         if (!rh_fault_on(srv, RH_FAULT_CACHE_NO_MISS))
             f = rh_msg_encode("pusher:cache_miss", w->channel, "{}", 2);
+        /* protocol 20.2: the app learns of the miss too, to publish the state it lacks */
+        rh_srv_webhook(srv, w->app, RH_WH_CACHE_MISS, w->channel, NULL, NULL, NULL, NULL);
     }
     if (f)
         rh_hub_send_to(srv, w->app, w->socket_id, w->channel, f);
