@@ -42,6 +42,21 @@ static void run_vacated(rc_ctx *ctx)
     rc_wh_expect(ctx, from, "channel_vacated", ch, NULL, wait, NULL, NULL);
 }
 
+/* protocol §20.2: cache_miss {name, channel} when a subscriber joins a cache channel with
+ * nothing kept (a fresh name keeps nothing) */
+static void run_cache_miss(rc_ctx *ctx)
+{
+    rc_whrecv *r = rc_wh_recv(ctx);
+    if (!r)
+        return;
+    size_t from = rc_whrecv_count(r);
+    char ch[64];
+    rc_chan(ctx, "cache-wh-miss-", ch, sizeof ch);
+    if (!rc_conn_sub(ctx, ch, NULL))
+        return;
+    rc_wh_expect(ctx, from, "cache_miss", ch, NULL, rc_wh_due_ms(ctx), NULL, NULL);
+}
+
 /* The user_id of ev must be want (a string, 20.2.2). */
 static void check_user(rc_ctx *ctx, const cJSON *ev, const char *want, const char *what)
 {
@@ -177,6 +192,18 @@ static void run_signature(rc_ctx *ctx)
 }
 
 const rc_case rc_cases_s20_webhooks[] = {
+    /* protocol §20.2: cache_miss */
+    {
+        .id = "pusher/20.2/cache-miss",
+        .section = "20.2",
+        .level = RC_MUST,
+        .basis = RC_SPEC,
+        .title = "cache_miss webhook when a cache channel has nothing kept",
+        .requirement = "A server that offers cache channels MUST send cache_miss {name, channel} "
+                       "when a subscriber joins a cache channel that keeps no event.",
+        .tags = "needs:webhooks needs:cache-channels",
+        .run = run_cache_miss,
+    },
     /* protocol §20.2: channel_occupied */
     {
         .id = "pusher/20.2/channel-occupied",

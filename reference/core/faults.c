@@ -160,6 +160,7 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
                                          "client_event webhooks carry empty data, no socket_id"},
     [RH_FAULT_WEBHOOK_BLOCKING] = {"webhook-blocking",
                                    "the webhook POST waits for its answer, blocking the loop"},
+    [RH_FAULT_WEBHOOK_NO_CACHE_MISS] = {"webhook-no-cache-miss", "cache_miss never sent"},
     [RH_FAULT_ALLOW_EMPTY_END_400] = {"allow-empty-end-400",
                                       "allowance: an end with an empty body is answered 400"},
     [RH_FAULT_ALLOW_NO_EXPIRES_IN] = {"allow-no-expires-in",

@@ -123,6 +123,7 @@ typedef enum {
     RH_FAULT_WEBHOOK_MEMBER_NO_USER, /* member_added/removed carry an empty user_id */
     RH_FAULT_WEBHOOK_CLIENT_NO_DATA, /* client_event carries empty data and no socket_id */
     RH_FAULT_WEBHOOK_BLOCKING,       /* the webhook POST waits for its answer on the loop */
+    RH_FAULT_WEBHOOK_NO_CACHE_MISS,  /* cache_miss never sent */
     /* Allowances, named allow-*: not faults but behaviours the contract allows and
      * docs/protocol.md does not choose. The suite must never FAIL them (ci/killmatrix checks
      * that every case ends PASS, NON-STRICT or UNSUPPORTED with each one). */

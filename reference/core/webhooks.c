@@ -26,7 +26,8 @@ void rh_srv_webhook(rh_srv *srv, const rh_cfg_app *app, int type, const char *ch
     if (!app || !app->nwebhooks || !srv->wh_emit)
         return;
     if ((type == RH_WH_CHANNEL_OCCUPIED && rh_fault_on(srv, RH_FAULT_WEBHOOK_NO_OCCUPIED)) ||
-        (type == RH_WH_CHANNEL_VACATED && rh_fault_on(srv, RH_FAULT_WEBHOOK_NO_VACATED)))
+        (type == RH_WH_CHANNEL_VACATED && rh_fault_on(srv, RH_FAULT_WEBHOOK_NO_VACATED)) ||
+        (type == RH_WH_CACHE_MISS && rh_fault_on(srv, RH_FAULT_WEBHOOK_NO_CACHE_MISS)))
         return;
     if (user_id && type != RH_WH_CLIENT_EVENT && rh_fault_on(srv, RH_FAULT_WEBHOOK_MEMBER_NO_USER))
         user_id = "";
