@@ -122,7 +122,8 @@ static void print_in_order(pool *p)
     for (size_t i = 0; i < p->n;) {
         if (!p->finished[i]) {
             /* The line names the case the output is waiting for. */
-            rc_progress_show(&prog, i, p->cases[i]->id);
+            if (!prog.shown)
+                rc_progress_show(&prog, i, p->cases[i]->id);
             pthread_cond_wait(&p->cv, &p->mu);
             continue;
         }
