@@ -163,16 +163,17 @@ static void test_random_plays(void **state)
 static void test_registry_plays(void **state)
 {
     (void)state;
-    size_t nt, n = 0;
+    size_t nt, n = 0, total = 0;
     const rc_case *const *t = rc_registry_tables(&nt);
-    rc_sched_item *it = NULL;
     for (size_t i = 0; i < nt; i++)
-        for (const rc_case *c = t[i]; c->id; c++) {
-            it = realloc(it, (n + 1) * sizeof *it);
-            assert_non_null(it);
+        for (const rc_case *c = t[i]; c->id; c++)
+            total++;
+    assert_true(total > 0);
+    rc_sched_item *it = calloc(total, sizeof *it);
+    assert_non_null(it);
+    for (size_t i = 0; i < nt; i++)
+        for (const rc_case *c = t[i]; c->id; c++)
             it[n++] = rc_sched_item_of(c);
-        }
-    assert_true(n > 0);
     for (uint64_t seed = 1; seed <= 5; seed++) {
         play(it, n, 1, seed);
         play(it, n, 8, seed);
