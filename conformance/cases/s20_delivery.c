@@ -190,6 +190,8 @@ const rc_case rc_cases_s20_delivery[] = {
                        "webhook again with exponential backoff for up to 5 minutes.",
         .tags = "needs:webhooks",
         .timeout_ms = 15000,
+        .serial = "a server sends one webhook POST at a time per target, so the failed answers "
+                  "and their backoff hold up the webhooks other cases wait for.",
         .run = run_retry,
     },
     /* protocol §20.5: the delayed vacate */
@@ -216,6 +218,8 @@ const rc_case rc_cases_s20_delivery[] = {
         .requirement = "Sending webhooks MUST NOT hold up anything else: an unreachable, slow or "
                        "failing receiver costs nothing to subscribers.",
         .tags = "needs:webhooks",
+        .serial = "the receiver holds one POST for 1.5 s, and a server sends one POST at a time "
+                  "per target: other webhook cases would wait past their limit.",
         .run = run_slow_receiver,
     },
     {0},

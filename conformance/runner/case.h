@@ -53,6 +53,11 @@ typedef struct rc_case {
     const char *requirement; /* the sentence of the spec, printed on failure */
     const char *tags;        /* space-separated: "needs:control-api needs:presence slow" */
     int timeout_ms;          /* 0: default (5000) */
+    /* NULL (the default): the case may run beside others under --jobs, which is safe for a
+     * case that touches only its own connections, channels and streams (rc_random_id names).
+     * Else why it must have the server to itself (docs/conformance.md 11): it then runs
+     * alone, after every other case. */
+    const char *serial;
     void (*run)(rc_ctx *ctx);
 } rc_case;
 

@@ -12,6 +12,7 @@ typedef struct rc_opts {
     const char *exclude[MAX_PATTERNS];
     int list, strict, slow, quiet;
     int timeout_ms;
+    int jobs; /* --jobs; 0: rc_pool_default_jobs() */
     int max_wait_s;
     const char *json, *junit, *html, *expect;
     const char *limits_file, *limits_app;

@@ -36,6 +36,8 @@ int rc_verdict_parse(const char *s);
 const char *rc_level_name(rc_level l);
 /* "contract", "spec" (or "unset"). */
 const char *rc_basis_name(rc_basis b);
+/* 1 when c's space-separated tags hold tag exactly. */
+int rc_case_has_tag(const rc_case *c, const char *tag);
 /* The first capability c's tags need that s declares absent, or -1 (c may run). */
 int rc_case_lacks(const rc_case *c, const rc_server_info *s);
 
