@@ -130,6 +130,7 @@ static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION)
         return filter_accept(net, (int)(intptr_t)in);
     rh_pss *pss = user;
+    rh_net_busy_note(net, (int)reason);
     switch (reason) {
     case LWS_CALLBACK_HTTP:
     case LWS_CALLBACK_HTTP_BODY:
@@ -210,6 +211,7 @@ static void finish_stop(rh_net *net)
     net->destroying = 1;
     rh_logf(net->log, RH_LOG_INFO, "stopping (%zu connections left)", rh_srv_conn_count(net->srv));
     close_handle((uv_handle_t *)&net->tick);
+    close_handle((uv_handle_t *)&net->busy);
     close_handle((uv_handle_t *)&net->stop_timer);
     close_handle((uv_handle_t *)&net->sigint);
     close_handle((uv_handle_t *)&net->sigterm);
@@ -300,6 +302,8 @@ static int init_handles(rh_net *net, char *err, size_t errlen)
         rc = uv_signal_start(&net->sigterm, on_signal, SIGTERM);
     if (!rc)
         rc = uv_timer_start(&net->tick, on_tick, TICK_MS, TICK_MS);
+    if (!rc)
+        rc = rh_net_busy_init(net);
     if (rc) {
         snprintf(err, errlen, "libuv: %s", uv_strerror(rc));
         return -1;
@@ -480,6 +484,7 @@ void rh_net_free(rh_net *net)
             lws_context_destroy(net->ctx);
     }
     close_handle((uv_handle_t *)&net->tick);
+    close_handle((uv_handle_t *)&net->busy);
     close_handle((uv_handle_t *)&net->stop_timer);
     close_handle((uv_handle_t *)&net->sigint);
     close_handle((uv_handle_t *)&net->sigterm);

@@ -91,6 +91,8 @@ struct rh_net {
     unsigned long fd_cap;     /* sockets numbered at or over this are refused at accept */
     uint64_t fd_cap_log_ms;   /* last "descriptors exhausted" warning: one per 10 s at most */
     unsigned long fd_refused; /* refused since that warning */
+    uv_idle_t busy;           /* the busy-poll window; data NULL when busy_poll_us is 0 */
+    uint64_t busy_last_us;    /* last I/O seen, for the window */
 };
 
 /* ws.c */
@@ -108,6 +110,11 @@ void rh_net_http_free_all(rh_net *net);
 /* Answers 408 and closes every request whose body is still being read past its deadline
  * (http_read_timeout, counted from the end of its headers). */
 void rh_net_http_expire(rh_net *net, uint64_t now_ms);
+
+/* busy.c: the busy-poll window. init is a no-op when busy_poll_us is 0; note is called with
+ * every lws callback reason and opens the window on those that mean input. */
+int rh_net_busy_init(rh_net *net);
+void rh_net_busy_note(rh_net *net, int reason);
 
 uint64_t rh_net_now_ms(void *ud);
 uint64_t rh_net_now_us(void);
