@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -97,18 +98,41 @@ static int full_io(int fd, char *buf, size_t n, int rd)
     return 0;
 }
 
-int rb_sys_floor(int echo_cpu, int samples, int warmup, rb_hist *rtt, char *err, size_t errlen)
+static int loopback_listener(struct sockaddr_in *a, char *err, size_t errlen)
 {
     int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof(a);
-    if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(ls, 1) != 0 ||
-        getsockname(ls, (struct sockaddr *)&a, &alen) != 0) {
+    *a = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof(*a);
+    if (ls < 0 || bind(ls, (struct sockaddr *)a, sizeof(*a)) != 0 || listen(ls, 2) != 0 ||
+        getsockname(ls, (struct sockaddr *)a, &alen) != 0) {
         snprintf(err, errlen, "floor: cannot listen on loopback: %s", strerror(errno));
         if (ls >= 0)
             close(ls);
         return -1;
     }
+    return ls;
+}
+
+static int connect_to(const struct sockaddr_in *a)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (const struct sockaddr *)a, sizeof(*a)) != 0) {
+        close(fd);
+        return -1;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    return fd;
+}
+
+int rb_sys_floor(int echo_cpu, int samples, int warmup, rb_hist *rtt, char *err, size_t errlen)
+{
+    struct sockaddr_in a;
+    int ls = loopback_listener(&a, err, errlen);
+    if (ls < 0)
+        return -1;
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(err, errlen, "floor: fork: %s", strerror(errno));
@@ -128,13 +152,12 @@ int rb_sys_floor(int echo_cpu, int samples, int warmup, rb_hist *rtt, char *err,
         _exit(0);
     }
     close(ls);
-    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1, rc = -1;
-    if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) != 0) {
+    int rc = -1;
+    int s = connect_to(&a);
+    if (s < 0) {
         snprintf(err, errlen, "floor: connect: %s", strerror(errno));
         goto out;
     }
-    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     char msg[64];
     memset(msg, 'x', sizeof(msg));
     for (int i = 0; i < warmup + samples; i++) {
@@ -150,6 +173,84 @@ int rb_sys_floor(int echo_cpu, int samples, int warmup, rb_hist *rtt, char *err,
 out:
     if (s >= 0)
         close(s);
+    int st;
+    if (rc != 0)
+        kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    return rc;
+}
+
+/* The relay's side: on the server's CPU, the publisher's socket in an epoll set, and for each
+ * message (one blocking epoll_wait, as a server sleeps between requests) the message written
+ * to the subscriber first and a 1-byte answer to the publisher after it. */
+static void relay_child(int ls, int cpu)
+{
+    rb_sys_pin(cpu);
+    int p = accept(ls, NULL, NULL);
+    int s = accept(ls, NULL, NULL);
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    int one = 1;
+    struct epoll_event ev = {.events = EPOLLIN};
+    if (p < 0 || s < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, p, &ev) != 0)
+        _exit(1);
+    setsockopt(p, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    char buf[64];
+    for (;;) {
+        int n = epoll_wait(ep, &ev, 1, -1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != 1 || full_io(p, buf, sizeof(buf), 1) != 0 ||
+            full_io(s, buf, sizeof(buf), 0) != 0 || full_io(p, buf, 1, 0) != 0)
+            _exit(0);
+    }
+}
+
+int rb_sys_relay_floor(int relay_cpu, int samples, int warmup, rb_hist *lat, char *err,
+                       size_t errlen)
+{
+    struct sockaddr_in a;
+    int ls = loopback_listener(&a, err, errlen);
+    if (ls < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "relay floor: fork: %s", strerror(errno));
+        close(ls);
+        return -1;
+    }
+    if (pid == 0)
+        relay_child(ls, relay_cpu);
+    close(ls);
+    int rc = -1;
+    int pub = connect_to(&a);
+    int sub = pub >= 0 ? connect_to(&a) : -1;
+    if (sub < 0) {
+        snprintf(err, errlen, "relay floor: connect: %s", strerror(errno));
+        goto out;
+    }
+    char msg[64];
+    memset(msg, 'x', sizeof(msg));
+    for (int i = 0; i < warmup + samples; i++) {
+        uint64_t t0 = (uint64_t)rw_now_ns();
+        if (full_io(pub, msg, sizeof(msg), 0) != 0 || full_io(sub, msg, sizeof(msg), 1) != 0) {
+            snprintf(err, errlen, "relay floor: relay failed: %s", strerror(errno));
+            goto out;
+        }
+        uint64_t t1 = (uint64_t)rw_now_ns();
+        if (full_io(pub, msg, 1, 1) != 0) {
+            snprintf(err, errlen, "relay floor: no answer: %s", strerror(errno));
+            goto out;
+        }
+        if (i >= warmup)
+            rb_hist_add(lat, t1 - t0);
+    }
+    rc = 0;
+out:
+    if (pub >= 0)
+        close(pub);
+    if (sub >= 0)
+        close(sub);
     int st;
     if (rc != 0)
         kill(pid, SIGKILL);
