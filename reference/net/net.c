@@ -392,10 +392,11 @@ int rh_net_listen(rh_net *net, const char *host, int port, char *err, size_t err
         .name = "pusher",
         .callback = lws_cb,
         .per_session_data_size = sizeof(rh_pss),
-        /* lws allocates this per connection; ws.c reassembles messages itself, so a small
-         * buffer only means more callbacks for large messages. 16384 cost ~3 KB of RSS per
-         * idle connection (rehome-bench connections: 7.9 -> 4.7 KB). */
-        .rx_buffer_size = 1024,
+        /* lws allocates this (+ LWS_PRE + 4) per connection; ws.c reassembles messages itself,
+         * so a small buffer only means more callbacks for large messages. 256 still holds a
+         * whole control frame (125 bytes of payload), so close and ping payloads arrive in one
+         * piece. 16384 cost ~3 KB of RSS per idle connection, 1024 ~0.8 KB more than 256. */
+        .rx_buffer_size = 256,
         /* Without it lws 4.1 caps every send() at rx_buffer_size + LWS_PRE + 4 bytes, so any
          * frame or HTTP answer over ~1 KiB would go out in POLLOUT round trips of 1 KiB.
          * It sizes no buffer: only the largest single send. */

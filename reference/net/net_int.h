@@ -26,14 +26,16 @@ typedef struct rh_ws {
     rh_buf **q; /* ring of queued frames, each holding one reference */
     size_t qhead, qlen, qcap;
     size_t qbytes;
-    int closing;
-    int close_sent; /* our close frame is written; waiting for the peer's */
-    int overflow;   /* the send queue went over its cap */
+    /* Flags as bit-fields and the close reason on the heap: every idle connection carries
+     * this struct, and only closing ones need a reason. */
+    unsigned closing : 1;
+    unsigned close_sent : 1; /* our close frame is written; waiting for the peer's */
+    unsigned overflow : 1;   /* the send queue went over its cap */
+    unsigned rx_in_msg : 1, rx_binary : 1, rx_skip : 1;
     int close_code;
-    char close_reason[124];
-    char *rx; /* message being reassembled */
+    char *close_reason; /* heap, set with closing; NULL: none (or out of memory) */
+    char *rx;           /* message being reassembled; NULL between messages */
     size_t rxlen, rxcap, rxlimit;
-    int rx_in_msg, rx_binary, rx_skip;
     struct rh_ws *prev, *next;
 } rh_ws;
 
