@@ -127,57 +127,17 @@ static int connect_to(const struct sockaddr_in *a)
     return fd;
 }
 
-int rb_sys_floor(int echo_cpu, int samples, int warmup, rb_hist *rtt, char *err, size_t errlen)
+/* The echo side of the ping-pong: the server's stand-in, on the server's CPU. */
+static void echo_child(int ls, int cpu)
 {
-    struct sockaddr_in a;
-    int ls = loopback_listener(&a, err, errlen);
-    if (ls < 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, errlen, "floor: fork: %s", strerror(errno));
-        close(ls);
-        return -1;
-    }
-    if (pid == 0) {
-        /* The echo side: the server's stand-in, on the server's CPU. */
-        rb_sys_pin(echo_cpu);
-        int c = accept(ls, NULL, NULL);
-        int one = 1;
-        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        char buf[64];
-        while (c >= 0 && full_io(c, buf, sizeof(buf), 1) == 0 &&
-               full_io(c, buf, sizeof(buf), 0) == 0)
-            ;
-        _exit(0);
-    }
-    close(ls);
-    int rc = -1;
-    int s = connect_to(&a);
-    if (s < 0) {
-        snprintf(err, errlen, "floor: connect: %s", strerror(errno));
-        goto out;
-    }
-    char msg[64];
-    memset(msg, 'x', sizeof(msg));
-    for (int i = 0; i < warmup + samples; i++) {
-        uint64_t t0 = (uint64_t)rw_now_ns();
-        if (full_io(s, msg, sizeof(msg), 0) != 0 || full_io(s, msg, sizeof(msg), 1) != 0) {
-            snprintf(err, errlen, "floor: echo failed: %s", strerror(errno));
-            goto out;
-        }
-        if (i >= warmup)
-            rb_hist_add(rtt, (uint64_t)rw_now_ns() - t0);
-    }
-    rc = 0;
-out:
-    if (s >= 0)
-        close(s);
-    int st;
-    if (rc != 0)
-        kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-    return rc;
+    rb_sys_pin(cpu);
+    int c = accept(ls, NULL, NULL);
+    int one = 1;
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    char buf[64];
+    while (c >= 0 && full_io(c, buf, sizeof(buf), 1) == 0 && full_io(c, buf, sizeof(buf), 0) == 0)
+        ;
+    _exit(0);
 }
 
 /* The relay's side: on the server's CPU, the publisher's socket in an epoll set, and for each
@@ -206,8 +166,11 @@ static void relay_child(int ls, int cpu)
     }
 }
 
-int rb_sys_relay_floor(int relay_cpu, int samples, int warmup, rb_hist *lat, char *err,
-                       size_t errlen)
+/* Forks child (pinned to cpu) with a loopback listener, connects nconn sockets to it, and
+ * times `samples` messages after `warmup`: 64 bytes written on the first socket until they
+ * are read back on the last; with two sockets a 1-byte answer on the first is read after. */
+static int run_floor(const char *what, void (*child)(int, int), int cpu, int nconn, int samples,
+                     int warmup, rb_hist *h, char *err, size_t errlen)
 {
     struct sockaddr_in a;
     int ls = loopback_listener(&a, err, errlen);
@@ -215,45 +178,56 @@ int rb_sys_relay_floor(int relay_cpu, int samples, int warmup, rb_hist *lat, cha
         return -1;
     pid_t pid = fork();
     if (pid < 0) {
-        snprintf(err, errlen, "relay floor: fork: %s", strerror(errno));
+        snprintf(err, errlen, "%s: fork: %s", what, strerror(errno));
         close(ls);
         return -1;
     }
     if (pid == 0)
-        relay_child(ls, relay_cpu);
+        child(ls, cpu);
     close(ls);
     int rc = -1;
-    int pub = connect_to(&a);
-    int sub = pub >= 0 ? connect_to(&a) : -1;
-    if (sub < 0) {
-        snprintf(err, errlen, "relay floor: connect: %s", strerror(errno));
-        goto out;
-    }
+    int fd[2] = {-1, -1};
+    for (int i = 0; i < nconn; i++)
+        if ((fd[i] = connect_to(&a)) < 0) {
+            snprintf(err, errlen, "%s: connect: %s", what, strerror(errno));
+            goto out;
+        }
     char msg[64];
     memset(msg, 'x', sizeof(msg));
     for (int i = 0; i < warmup + samples; i++) {
         uint64_t t0 = (uint64_t)rw_now_ns();
-        if (full_io(pub, msg, sizeof(msg), 0) != 0 || full_io(sub, msg, sizeof(msg), 1) != 0) {
-            snprintf(err, errlen, "relay floor: relay failed: %s", strerror(errno));
+        if (full_io(fd[0], msg, sizeof(msg), 0) != 0 ||
+            full_io(fd[nconn - 1], msg, sizeof(msg), 1) != 0) {
+            snprintf(err, errlen, "%s: no reply: %s", what, strerror(errno));
             goto out;
         }
         uint64_t t1 = (uint64_t)rw_now_ns();
-        if (full_io(pub, msg, 1, 1) != 0) {
-            snprintf(err, errlen, "relay floor: no answer: %s", strerror(errno));
+        if (nconn == 2 && full_io(fd[0], msg, 1, 1) != 0) {
+            snprintf(err, errlen, "%s: no answer: %s", what, strerror(errno));
             goto out;
         }
         if (i >= warmup)
-            rb_hist_add(lat, t1 - t0);
+            rb_hist_add(h, t1 - t0);
     }
     rc = 0;
 out:
-    if (pub >= 0)
-        close(pub);
-    if (sub >= 0)
-        close(sub);
+    for (int i = 0; i < 2; i++)
+        if (fd[i] >= 0)
+            close(fd[i]);
     int st;
     if (rc != 0)
         kill(pid, SIGKILL);
     waitpid(pid, &st, 0);
     return rc;
+}
+
+int rb_sys_floor(int echo_cpu, int samples, int warmup, rb_hist *rtt, char *err, size_t errlen)
+{
+    return run_floor("floor", echo_child, echo_cpu, 1, samples, warmup, rtt, err, errlen);
+}
+
+int rb_sys_relay_floor(int relay_cpu, int samples, int warmup, rb_hist *lat, char *err,
+                       size_t errlen)
+{
+    return run_floor("relay floor", relay_child, relay_cpu, 2, samples, warmup, lat, err, errlen);
 }
