@@ -1,6 +1,7 @@
 /* rh_cfg: built-in defaults, freeing and lookups. The JSON file parser is config_parse.c. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -38,6 +39,23 @@ void rh_cfg_app_defaults(rh_cfg_app *a)
     a->webhook_retry_s = 300;
     a->webhook_timeout_ms = 5000;
     a->webhook_queue_max = 10000;
+}
+
+int rh_cfg_parse_busy_poll(const char *text, int *out, char *err, size_t errlen)
+{
+    long v = 0;
+    const char *p = text;
+    /* digits only: no sign, no blanks, no unit suffix that strtol would stop at silently */
+    while (p && *p >= '0' && *p <= '9' && v <= RH_CFG_BUSY_POLL_MAX_US)
+        v = v * 10 + (*p++ - '0');
+    if (!text || p == text || *p || v > RH_CFG_BUSY_POLL_MAX_US) {
+        if (err && errlen)
+            snprintf(err, errlen, "\"%s\" is not a number of microseconds from 0 to %d",
+                     text ? text : "", RH_CFG_BUSY_POLL_MAX_US);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
 }
 
 int rh_cfg_origin_allowed(const rh_cfg_app *app, const char *origin)

@@ -80,6 +80,8 @@ typedef struct rh_cfg {
     int idempotency_window;  /* seconds an append's Idempotency-Key is remembered; 600 */
     size_t idempotency_keys; /* Idempotency-Keys remembered per stream (oldest forgotten); 1000 */
     size_t send_queue_bytes; /* per-connection send queue cap; 4 MiB */
+    int busy_poll_us;        /* after I/O, poll without blocking for this long before sleeping
+                                in epoll (trades CPU for wake-up latency); 0 = off (0) */
     char *log_level;         /* "info" */
     rh_cfg_app *apps;
     size_t napps;
@@ -101,6 +103,11 @@ int rh_cfg_parse_webhooks(const void *json, const char *path, rh_cfg_app *a, cha
                           size_t errlen);
 int rh_cfg_parse(const char *text, size_t len, rh_cfg *out, char *err, size_t errlen);
 void rh_cfg_clear(rh_cfg *c);
+/* Bounds of busy_poll_us: a window longer than a few scheduler ticks only burns the core. */
+#define RH_CFG_BUSY_POLL_MAX_US 10000
+/* The --busy-poll flag's value: decimal microseconds, 0 to RH_CFG_BUSY_POLL_MAX_US. 0, or -1
+ * with a message (err may be NULL). */
+int rh_cfg_parse_busy_poll(const char *text, int *out, char *err, size_t errlen);
 const rh_cfg_app *rh_cfg_app_by_key(const rh_cfg *c, const char *key);
 const rh_cfg_app *rh_cfg_app_by_id(const rh_cfg *c, const char *id);
 /* 1 when a WebSocket upgrade with this Origin header (NULL: none sent) may connect to app:

@@ -437,6 +437,8 @@ static int parse_top(pctx *p, const cJSON *root, rh_cfg *c)
             rc = set_size(p, v, k, 1, 1000000, &c->idempotency_keys);
         else if (strcmp(k, "send_queue_bytes") == 0)
             rc = set_size(p, v, k, 4096, 1024ll * 1024 * 1024, &c->send_queue_bytes);
+        else if (strcmp(k, "busy_poll_us") == 0)
+            rc = set_int(p, v, k, 0, RH_CFG_BUSY_POLL_MAX_US, &c->busy_poll_us);
         else if (strcmp(k, "log_level") == 0)
             rc = parse_log_level(p, v, &c->log_level);
         else if (strcmp(k, "apps") == 0)

@@ -34,6 +34,7 @@ static void ws_free(rh_ws *ws)
     }
     free(ws->q);
     free(ws->rx);
+    free(ws->close_reason);
     free(ws);
 }
 
@@ -125,7 +126,7 @@ void rh_net_ws_close(void *ud, void *h, int code, const char *reason)
         return;
     ws->closing = 1;
     ws->close_code = code;
-    snprintf(ws->close_reason, sizeof ws->close_reason, "%s", reason ? reason : "");
+    ws->close_reason = strdup(reason ? reason : ""); /* NULL (out of memory): no reason */
     lws_callback_on_writable(ws->wsi);
     /* A peer that never reads would keep the queue, and the socket, forever; one already
      * too slow for its queue gets less time to read its 4100. */
@@ -248,12 +249,12 @@ static int ws_receive(rh_ws *ws, struct lws *wsi, const char *in, size_t len)
                 ws->rx[ws->rxlen] = '\0';
             ws_deliver(ws);
         }
-        /* Do not keep a large buffer around for one large message. */
-        if (ws->rxcap > 16384) {
-            free(ws->rx);
-            ws->rx = NULL;
-            ws->rxcap = 0;
-        }
+        /* Clients send few messages (subscribe, ping, client events) and most connections
+         * then sit idle: a buffer kept between messages was ~1 KB of every idle connection's
+         * memory, one malloc per inbound message costs next to nothing. */
+        free(ws->rx);
+        ws->rx = NULL;
+        ws->rxcap = 0;
         ws->rxlen = 0;
     }
     return 0;
@@ -267,16 +268,17 @@ static int ws_receive(rh_ws *ws, struct lws *wsi, const char *in, size_t len)
 static int ws_send_close(rh_ws *ws, struct lws *wsi)
 {
     unsigned char buf[LWS_PRE + 125];
-    size_t rlen = strlen(ws->close_reason);
+    const char *reason = ws->close_reason ? ws->close_reason : "";
+    size_t rlen = strlen(reason);
     if (rlen > 123) {
         rlen = 123;
         /* never cut a UTF-8 sequence: the reason must stay valid UTF-8 */
-        while (rlen && ((unsigned char)ws->close_reason[rlen] & 0xC0) == 0x80)
+        while (rlen && ((unsigned char)reason[rlen] & 0xC0) == 0x80)
             rlen--;
     }
     buf[LWS_PRE] = (unsigned char)((ws->close_code >> 8) & 0xff);
     buf[LWS_PRE + 1] = (unsigned char)(ws->close_code & 0xff);
-    memcpy(buf + LWS_PRE + 2, ws->close_reason, rlen);
+    memcpy(buf + LWS_PRE + 2, reason, rlen);
     ws->close_sent = 1;
     if (lws_write(wsi, buf + LWS_PRE, rlen + 2, RH_LWS_WRITE_CLOSE) < 0)
         return -1;

@@ -51,6 +51,7 @@ static void check_defaults(const rh_cfg *c)
     assert_int_equal(c->idempotency_keys, 1000);
     assert_int_equal(c->send_queue_bytes, 4 * 1024 * 1024);
     assert_int_equal(c->http_read_timeout, 10);
+    assert_int_equal(c->busy_poll_us, 0);
     assert_string_equal(c->log_level, "info");
     assert_int_equal(c->napps, 1);
     const rh_cfg_app *a = &c->apps[0];
@@ -196,6 +197,10 @@ static void test_errors_name_the_key(void **state)
                  "\"apps[0].encryption_master_key\"");
     expect_error("{\"send_queue_bytes\":10}", "\"send_queue_bytes\"");
     expect_error("{\"http_read_timeout\":0}", "\"http_read_timeout\"");
+    expect_error("{\"busy_poll_us\":-1}", "\"busy_poll_us\"");
+    expect_error("{\"busy_poll_us\":10001}", "out of range");
+    expect_error("{\"busy_poll_us\":2.5}", "\"busy_poll_us\"");
+    expect_error("{\"busy_poll_us\":\"50\"}", "\"busy_poll_us\"");
     expect_error("{\"host\":\"\"}", "\"host\"");
     expect_error("{\"host\":5}", "\"host\"");
     expect_error("{\"log_level\":\"verbose\"}", "\"log_level\"");
@@ -395,6 +400,37 @@ static void test_fixture_ci(void **state)
     free(text);
 }
 
+static void test_busy_poll(void **state)
+{
+    (void)state;
+    rh_cfg c;
+    char err[256] = "";
+    assert_int_equal(parse("{\"busy_poll_us\":50}", &c, err, sizeof err), 0);
+    assert_int_equal(c.busy_poll_us, 50);
+    rh_cfg_clear(&c);
+    assert_int_equal(parse("{\"busy_poll_us\":10000}", &c, err, sizeof err), 0);
+    assert_int_equal(c.busy_poll_us, RH_CFG_BUSY_POLL_MAX_US);
+    rh_cfg_clear(&c);
+    /* the flag: the same bounds, digits only */
+    int us = -7;
+    assert_int_equal(rh_cfg_parse_busy_poll("0", &us, err, sizeof err), 0);
+    assert_int_equal(us, 0);
+    assert_int_equal(rh_cfg_parse_busy_poll("75", &us, err, sizeof err), 0);
+    assert_int_equal(us, 75);
+    assert_int_equal(rh_cfg_parse_busy_poll("10000", &us, err, sizeof err), 0);
+    assert_int_equal(us, 10000);
+    const char *bad[] = {
+        "", "10001", "-1", "+5", " 5", "5 ", "5us", "0x10", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        us = -7;
+        err[0] = '\0';
+        assert_int_equal(rh_cfg_parse_busy_poll(bad[i], &us, err, sizeof err), -1);
+        assert_int_equal(us, -7);
+        assert_non_null(strstr(err, "microseconds"));
+    }
+    assert_int_equal(rh_cfg_parse_busy_poll(NULL, &us, NULL, 0), -1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -410,6 +446,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_limit_keys),
         cmocka_unit_test(test_webhook_keys),
         cmocka_unit_test(test_fixture_ci),
+        cmocka_unit_test(test_busy_poll),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
