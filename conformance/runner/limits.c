@@ -48,6 +48,13 @@ int rc_limits_load_sizes(const char *file, const char *app_id, rc_server_info *s
         s->max_event_bytes = num_or_zero(app, "max_event_bytes");
     if (root && !s->ended_ttl_s)
         s->ended_ttl_s = num_or_zero(root, "ended_ttl");
+    if (root && !s->pong_timeout_s)
+        s->pong_timeout_s = num_or_zero(root, "pong_timeout");
+    if (app && !s->max_presence_members)
+        s->max_presence_members = num_or_zero(app, "max_presence_members");
+    const cJSON *sc = app ? cJSON_GetObjectItemCaseSensitive(app, "subscription_count") : NULL;
+    if (cJSON_IsBool(sc) && s->caps[RC_CAP_SUBSCRIPTION_COUNT] == RC_CAP_UNKNOWN)
+        s->caps[RC_CAP_SUBSCRIPTION_COUNT] = cJSON_IsTrue(sc) ? RC_CAP_YES : RC_CAP_NO;
     cJSON_Delete(root);
     return app ? 0 : -1;
 }

@@ -14,6 +14,7 @@ static const char *const cap_names[RC__CAPS] = {
     [RC_CAP_REPLAY] = "replay",     [RC_CAP_PRESENCE_TWIN] = "presence-twin",
     [RC_CAP_LIMITS] = "limits",     [RC_CAP_CLIENT_EVENTS] = "client-events",
     [RC_CAP_PRESENCE] = "presence", [RC_CAP_CHANNEL_QUERIES] = "channel-queries",
+    [RC_CAP_SUBSCRIPTION_COUNT] = "subscription-count",
 };
 
 const char *rc_cap_name(rc_cap c)
@@ -153,7 +154,8 @@ static int parse_user(pctx *p, const cJSON *users, const char *key, char *tok, s
 static int parse_root(pctx *p, const cJSON *root, rc_profile *out)
 {
     static const char *const top[] = {"capabilities", "limits", "limit_app", "users", NULL};
-    static const char *const lim[] = {"max_token_bytes", "max_event_bytes", "ended_ttl", NULL};
+    static const char *const lim[] = {"max_token_bytes",      "max_event_bytes", "ended_ttl",
+                                      "pong_timeout",         "max_presence_members", NULL};
     static const char *const usr[] = {"member", "other", NULL};
     const cJSON *v;
     if (!cJSON_IsObject(root))
@@ -167,7 +169,9 @@ static int parse_root(pctx *p, const cJSON *root, rc_profile *out)
         (only(p, v, "limits", lim) ||
          get_num(p, v, "max_token_bytes", "limits", &out->server.max_token_bytes) ||
          get_num(p, v, "max_event_bytes", "limits", &out->server.max_event_bytes) ||
-         get_num(p, v, "ended_ttl", "limits", &out->server.ended_ttl_s)))
+         get_num(p, v, "ended_ttl", "limits", &out->server.ended_ttl_s) ||
+         get_num(p, v, "pong_timeout", "limits", &out->server.pong_timeout_s) ||
+         get_num(p, v, "max_presence_members", "limits", &out->server.max_presence_members)))
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "limit_app")) &&
         parse_limit_app(p, v, &out->limits))

@@ -74,8 +74,10 @@ void rc_baseline_free(rc_baseline *b);
 /* --- server profiles (profile.c) --- */
 /* A server's description of itself, docs/conformance.md "Server profiles":
  * {"capabilities": {"replay": bool, "presence-twin": bool, "limits": bool,
- *                   "client-events": bool, "presence": bool, "channel-queries": bool},
- *  "limits": {"max_token_bytes": N, "max_event_bytes": N, "ended_ttl": N},
+ *                   "client-events": bool, "presence": bool, "channel-queries": bool,
+ *                   "subscription-count": bool},
+ *  "limits": {"max_token_bytes": N, "max_event_bytes": N, "ended_ttl": N,
+ *             "pong_timeout": N, "max_presence_members": N},
  *  "limit_app": {"id", "key", "secret", "max_connections", "max_subscriptions",
  *                "http_requests_per_sec", "allowed_origin"},
  *  "users": {"member": {"token", "workspace"}, "other": {"token", "workspace"}}}

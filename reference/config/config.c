@@ -32,6 +32,7 @@ void rh_cfg_app_defaults(rh_cfg_app *a)
     a->max_subscriptions = 100;
     a->max_open_streams = 1000;
     a->http_requests_per_sec = 0;
+    a->subscription_count = 0;
 }
 
 int rh_cfg_origin_allowed(const rh_cfg_app *app, const char *origin)

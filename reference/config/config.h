@@ -24,6 +24,8 @@ typedef struct rh_cfg_app {
     size_t max_subscriptions;    /* channels one connection may be subscribed to; 100 */
     size_t max_open_streams;     /* open (not ended) streams of the app; 1000 (0 = no cap) */
     int http_requests_per_sec;   /* signed /apps/{id}/... requests per second; 0 = off (0) */
+    int subscription_count;      /* 1: pusher_internal:subscription_count on non-presence
+                                    channels (Pusher's opt-in per app); 0 */
     char **allowed_origins;      /* Origin values allowed on the upgrade, exact or "*"; */
     size_t nallowed_origins;     /* none listed (0): every origin allowed */
 } rh_cfg_app;

@@ -205,6 +205,8 @@ static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
             rc = set_size(p, v, path, 0, 100000000, &a->max_open_streams);
         else if (strcmp(k, "http_requests_per_sec") == 0)
             rc = set_int(p, v, path, 0, 100000000, &a->http_requests_per_sec);
+        else if (strcmp(k, "subscription_count") == 0)
+            rc = set_bool(p, v, path, &a->subscription_count);
         else if (strcmp(k, "allowed_origins") == 0)
             rc = set_str_list(p, v, path, &a->allowed_origins, &a->nallowed_origins);
         else

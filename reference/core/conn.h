@@ -44,6 +44,8 @@ struct rh_chan {
     rh_sub *head, *tail;
     rh_htab members; /* user_id -> rh_member (presence channels) */
     rh_member *mhead, *mtail;
+    uint64_t count_sent_ms; /* last pusher_internal:subscription_count (core/subcount.c) */
+    int count_pending;      /* 1: a throttled count is due; 2: re-count once (several nodes) */
 };
 
 struct rh_conn {
@@ -62,6 +64,7 @@ struct rh_conn {
     int dead;                    /* rh_srv_conn_closed came while the server was busy */
     int counted;                 /* counted in its app's rh_app_state.conns */
     int overflowed;              /* its send queue went over the cap: 4100 on the way */
+    int quiet_leave;             /* leaves its channels without member events (a fault) */
     struct rh_conn *dead_next;
 };
 
@@ -86,6 +89,8 @@ size_t rh_hub_conn_total(const rh_srv *srv);
 
 /* The channel of app named name, or NULL when nobody is subscribed. */
 rh_chan *rh_hub_chan(rh_srv *srv, const rh_cfg_app *app, const char *name);
+/* The channel table of app (channel name -> rh_chan), or NULL. */
+rh_htab *rh_hub_app_chans(rh_srv *srv, const rh_cfg_app *app);
 /* The subscription of c to name, or NULL. */
 rh_sub *rh_hub_sub_of(rh_conn *c, const char *name);
 /* Subscribes c (channel created on demand). Returns the subscription or NULL (OOM). An

@@ -43,6 +43,11 @@ typedef enum {
     RH_FAULT_CLIENT_UNSUBSCRIBED,   /* client events relayed from a connection not subscribed */
     RH_FAULT_CLIENT_PUBLIC,         /* client events relayed on public channels */
     RH_FAULT_CLIENT_NO_RATE_LIMIT,  /* client events never rate-limited */
+    RH_FAULT_SUBCOUNT_NO_LEAVE,     /* subscription_count not sent when a subscriber leaves */
+    RH_FAULT_SUBCOUNT_PRESENCE,     /* subscription_count sent on presence channels too */
+    RH_FAULT_DROP_NO_REMOVED,       /* a connection gone without a close frame: no member_removed */
+    RH_FAULT_NUMERIC_USER_ID,       /* a numeric presence user_id is refused */
+    RH_FAULT_SLOW_DROP_FRAMES,      /* a full send queue drops the frame and keeps the connection */
     /* HTTP / stream side (api/, store/) */
     RH_FAULT_HTTPSIG_SKIP,          /* HTTP API and control API skip the signature check */
     RH_FAULT_UNKNOWN_APP_ACCEPTED,  /* an unknown app id in an HTTP path is served as the first app

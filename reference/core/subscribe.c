@@ -11,6 +11,7 @@
 #include "../proto/sign.h"
 #include "conn.h"
 #include "hub.h"
+#include "subcount.h"
 
 /* pusher:subscription_error {"type","error","status"} on channel. */
 /* protocol §4.5: a refused subscription receives nothing of the channel */
@@ -150,6 +151,15 @@ static const char *check_auth(rh_conn *c, const char *channel, const char *auth,
     }
 }
 
+/* 1 when channel_data's user_id is a JSON number (what RH_FAULT_NUMERIC_USER_ID refuses). */
+static int numeric_user_id(const char *cd)
+{
+    cJSON *o = cJSON_Parse(cd);
+    int n = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "user_id"));
+    cJSON_Delete(o);
+    return n;
+}
+
 /* protocol §4.6: subscriptions and members per connection are limited */
 static int presence_full(const rh_conn *c, const rh_chan *ch, const char *user_id)
 {
@@ -193,6 +203,9 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
                 refused = why;
             }
             user_id = pm.user_id;
+            if (!refused && rh_fault_on(srv, RH_FAULT_NUMERIC_USER_ID) &&
+                numeric_user_id(s.channel_data))
+                refused = "channel_data.user_id must be a string";
             if (rh_fault_on(srv, RH_FAULT_FUZZ_PRESENCE_INFO_ABORT) && pm.user_info &&
                 pm.user_info[0] != '{')
                 abort();
@@ -239,6 +252,7 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     if (type == RH_CHAN_PRESENCE && (is_new || rh_fault_on(srv, RH_FAULT_PRESENCE_DUP_MEMBER)))
         publish_member_added(c, sub);
     send_succeeded(c, name);
+    rh_subcount_changed(srv, c->app, sub->chan, 1);
 out:
     rh_pres_clear(&pm);
     rh_msg_subscribe_clear(&s);

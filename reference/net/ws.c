@@ -78,6 +78,8 @@ int rh_net_ws_send(void *ud, void *h, rh_buf *frame)
     if (!ws || !ws->wsi || ws->closing || !frame)
         return 0;
     if (ws->qbytes + frame->len > ws->net->cfg->send_queue_bytes) {
+        if (rh_srv_has_fault(ws->net->srv, RH_FAULT_SLOW_DROP_FRAMES))
+            return 0; /* the frame is lost and the connection kept: a gap for the client */
         if (ws->overflow)
             return -1;
         rh_logf(ws->net->log, RH_LOG_WARN,
@@ -317,6 +319,8 @@ static void ws_closed(rh_net *net, rh_pss *pss)
     ws->wsi = NULL;
     rh_conn *conn = ws->conn;
     ws->conn = NULL;
+    if (conn && !ws->closing)
+        rh_srv_conn_dropped(net->srv, conn);
     if (conn)
         rh_srv_conn_closed(net->srv, conn);
     ws_unlink(ws);
