@@ -46,8 +46,9 @@ static int await_count(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *c
         if (rc == 1)
             continue;
         if (may_lack && last == -2) {
-            rc_unsupported(ctx, "no %s on %s after a subscribe: the server does not send "
-                                "subscription counts (Pusher's opt-in per app)",
+            rc_unsupported(ctx,
+                           "no %s on %s after a subscribe: the server does not send "
+                           "subscription counts (Pusher's opt-in per app)",
                            COUNT_EVENT, ch);
             return 0;
         }

@@ -59,6 +59,9 @@ int rc_ws_is_open(const rc_ws *ws);
 /* Sends a close frame (code 1000), waits up to 300 ms for the server's close, and closes the
  * socket. The object stays valid (rc_ws_close_code, rc_ws_is_open) until the case ends. */
 void rc_ws_close(rc_ws *ws);
+/* Ends the TCP connection with a reset, without a close frame (a client that vanished: a
+ * killed tab, a lost network). The object stays valid as after rc_ws_close. */
+void rc_ws_drop(rc_ws *ws);
 
 /* --- Pusher on top of rc_ws ----------------------------------------------------------- */
 typedef struct rc_pmsg {

@@ -165,10 +165,10 @@ typedef enum { RC_CAP_UNKNOWN = 0, RC_CAP_YES, RC_CAP_NO } rc_cap_state;
  * then discover it, or use this specification's default where only that is possible). */
 typedef struct rc_server_info {
     rc_cap_state caps[RC__CAPS];
-    long max_token_bytes; /* per tokens request (12.3) */
-    long max_event_bytes; /* event data in the HTTP API (6.6) */
-    long ended_ttl_s;     /* how long an ended stream's state is kept (12.5) */
-    long pong_timeout_s;  /* seconds after a server ping before a silent peer is cut (2.4.6) */
+    long max_token_bytes;      /* per tokens request (12.3) */
+    long max_event_bytes;      /* event data in the HTTP API (6.6) */
+    long ended_ttl_s;          /* how long an ended stream's state is kept (12.5) */
+    long pong_timeout_s;       /* seconds after a server ping before a silent peer is cut (2.4.6) */
     long max_presence_members; /* members one presence channel admits (4.3.6) */
 } rc_server_info;
 

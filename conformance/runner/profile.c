@@ -11,9 +11,12 @@
 #include "runner.h"
 
 static const char *const cap_names[RC__CAPS] = {
-    [RC_CAP_REPLAY] = "replay",     [RC_CAP_PRESENCE_TWIN] = "presence-twin",
-    [RC_CAP_LIMITS] = "limits",     [RC_CAP_CLIENT_EVENTS] = "client-events",
-    [RC_CAP_PRESENCE] = "presence", [RC_CAP_CHANNEL_QUERIES] = "channel-queries",
+    [RC_CAP_REPLAY] = "replay",
+    [RC_CAP_PRESENCE_TWIN] = "presence-twin",
+    [RC_CAP_LIMITS] = "limits",
+    [RC_CAP_CLIENT_EVENTS] = "client-events",
+    [RC_CAP_PRESENCE] = "presence",
+    [RC_CAP_CHANNEL_QUERIES] = "channel-queries",
     [RC_CAP_SUBSCRIPTION_COUNT] = "subscription-count",
 };
 
@@ -154,8 +157,8 @@ static int parse_user(pctx *p, const cJSON *users, const char *key, char *tok, s
 static int parse_root(pctx *p, const cJSON *root, rc_profile *out)
 {
     static const char *const top[] = {"capabilities", "limits", "limit_app", "users", NULL};
-    static const char *const lim[] = {"max_token_bytes",      "max_event_bytes", "ended_ttl",
-                                      "pong_timeout",         "max_presence_members", NULL};
+    static const char *const lim[] = {"max_token_bytes", "max_event_bytes",      "ended_ttl",
+                                      "pong_timeout",    "max_presence_members", NULL};
     static const char *const usr[] = {"member", "other", NULL};
     const cJSON *v;
     if (!cJSON_IsObject(root))

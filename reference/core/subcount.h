@@ -15,7 +15,7 @@
 
 #include "srv.h"
 
-#define RH_SUBCOUNT_SMALL 100
+#define RH_SUBCOUNT_SMALL     100
 #define RH_SUBCOUNT_PERIOD_MS 5000
 
 struct rh_chan;

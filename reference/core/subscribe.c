@@ -163,7 +163,7 @@ static int numeric_user_id(const char *cd)
 /* protocol §4.6: subscriptions and members per connection are limited */
 static int presence_full(const rh_conn *c, const rh_chan *ch, const char *user_id)
 {
-    size_t max = c->app->max_presence_members;
+    size_t max = rh_fault_on(c->srv, RH_FAULT_NO_PRESENCE_LIMIT) ? 0 : c->app->max_presence_members;
     return ch && max && ch->members.n >= max && !rh_htab_get(&ch->members, user_id);
 }
 
@@ -206,6 +206,8 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
             if (!refused && rh_fault_on(srv, RH_FAULT_NUMERIC_USER_ID) &&
                 numeric_user_id(s.channel_data))
                 refused = "channel_data.user_id must be a string";
+            if (!refused && rh_fault_on(srv, RH_FAULT_USER_INFO_REQUIRED) && !pm.user_info)
+                refused = "channel_data.user_info missing";
             if (rh_fault_on(srv, RH_FAULT_FUZZ_PRESENCE_INFO_ABORT) && pm.user_info &&
                 pm.user_info[0] != '{')
                 abort();
