@@ -1,4 +1,4 @@
-/* Pusher profile, sections 4.3 and 4.4: the presence lifecycle as real clients live it.
+/* Pusher profile, section 4.7: the presence lifecycle as real clients live it.
  *
  * A member that vanishes without a close frame (a killed tab: TCP reset), a numeric user_id
  * (Pusher's own example uses 10), a member without user_info, and a full presence channel.
@@ -84,7 +84,7 @@ static int query(rc_ctx *ctx, const char *ch, const char *suffix, const char *q,
     return rc;
 }
 
-/* protocol §4.4.3, §4.3.5, §6.4.7: a vanished member is removed and stops counting */
+/* protocol §4.7.1: a vanished member is removed and stops counting */
 static void run_abrupt_drop(rc_ctx *ctx)
 {
     char ch[64], uid[32], rid[13];
@@ -205,7 +205,7 @@ static int join_watched(rc_ctx *ctx, const char *ch, const char *cd, const char 
     return rc_await(ctx, *w, "watcher", "pusher_internal:member_added", ch, added);
 }
 
-/* protocol §4.3.2: a numeric user_id is accepted and treated as its decimal string */
+/* protocol §4.7.2: a numeric user_id is accepted and treated as its decimal string */
 static void run_numeric_id(rc_ctx *ctx)
 {
     char ch[64], cd[128], id[16];
@@ -234,7 +234,7 @@ static void run_numeric_id(rc_ctx *ctx)
     }
 }
 
-/* protocol §4.3.2, §4.3.3: user_info is optional; such a member's info is null */
+/* protocol §4.7.3: user_info is optional; such a member's info is null */
 static void run_no_user_info(rc_ctx *ctx)
 {
     char ch[64], cd[96], id[32], rid[13];
@@ -257,7 +257,7 @@ static void run_no_user_info(rc_ctx *ctx)
     }
 }
 
-/* protocol §4.3.6: a full presence channel refuses the next distinct user */
+/* protocol §4.7.4: a full presence channel refuses the next distinct user */
 static void run_member_limit(rc_ctx *ctx)
 {
     long max = rc_target_of(ctx)->server.max_presence_members;
@@ -287,8 +287,8 @@ static void run_member_limit(rc_ctx *ctx)
 
 const rc_case rc_cases_s04_lifecycle[] = {
     {
-        .id = "pusher/4.4/abrupt-drop-removes-member",
-        .section = "4.4",
+        .id = "pusher/4.7/abrupt-drop-removes-member",
+        .section = "4.7",
         .level = RC_MUST,
         .basis = RC_CONTRACT,
         .title = "a member gone without a close frame is removed and stops counting",
@@ -296,42 +296,42 @@ const rc_case rc_cases_s04_lifecycle[] = {
                        "it from all its channels (4.4.3): the other members receive "
                        "member_removed (4.3.5), the users list drops it and the channel is vacated "
                        "once its last member is gone (6.4.7), within the server's activity_timeout "
-                       "plus pong_timeout.",
+                       "plus pong_timeout (4.7.1).",
         .tags = "needs:presence",
         .timeout_ms = 12000,
         .run = run_abrupt_drop,
     },
     {
-        .id = "pusher/4.3/numeric-user-id",
-        .section = "4.3",
+        .id = "pusher/4.7/numeric-user-id",
+        .section = "4.7",
         .level = RC_MUST,
         .basis = RC_SPEC,
         .title = "a numeric user_id is accepted and relayed as its decimal string",
         .requirement = "channel_data's user_id may be a number, which the server treats as its "
-                       "decimal string (4.3.2): the member is admitted, listed, and member_added "
-                       "names it (SHOULD: as the string).",
+                       "decimal string (4.3.2, 4.7.2): the member is admitted, listed, and "
+                       "member_added names it (SHOULD: as the string).",
         .tags = "needs:presence",
         .run = run_numeric_id,
     },
     {
-        .id = "pusher/4.3/user-info-optional",
-        .section = "4.3",
+        .id = "pusher/4.7/user-info-optional",
+        .section = "4.7",
         .level = RC_MUST,
         .basis = RC_SPEC,
         .title = "a member without user_info is admitted with null info",
         .requirement = "user_info is optional (4.3.2): a member without it is admitted and "
-                       "announced; its info is null (4.3.3).",
+                       "announced; its info is null (4.3.3, 4.7.3).",
         .tags = "needs:presence",
         .run = run_no_user_info,
     },
     {
-        .id = "pusher/4.3/member-limit",
-        .section = "4.3",
+        .id = "pusher/4.7/member-limit",
+        .section = "4.7",
         .level = RC_SHOULD,
         .basis = RC_SPEC,
         .title = "a full presence channel refuses the next distinct user",
         .requirement = "A server limits members per presence channel (100) and refuses the next "
-                       "distinct user with pusher:subscription_error (4.3.6).",
+                       "distinct user with pusher:subscription_error (4.3.6, 4.7.4).",
         .tags = "needs:presence",
         .timeout_ms = 10000,
         .run = run_member_limit,
