@@ -170,6 +170,7 @@ typedef struct rc_server_info {
     long ended_ttl_s;          /* how long an ended stream's state is kept (12.5) */
     long pong_timeout_s;       /* seconds after a server ping before a silent peer is cut (2.4.6) */
     long max_presence_members; /* members one presence channel admits (4.3.6) */
+    long send_queue_bytes;     /* bytes queued for one connection before it is closed (2.5.8) */
 } rc_server_info;
 
 typedef struct rc_target {

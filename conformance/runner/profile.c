@@ -157,8 +157,9 @@ static int parse_user(pctx *p, const cJSON *users, const char *key, char *tok, s
 static int parse_root(pctx *p, const cJSON *root, rc_profile *out)
 {
     static const char *const top[] = {"capabilities", "limits", "limit_app", "users", NULL};
-    static const char *const lim[] = {"max_token_bytes", "max_event_bytes",      "ended_ttl",
-                                      "pong_timeout",    "max_presence_members", NULL};
+    static const char *const lim[] = {
+        "max_token_bytes",      "max_event_bytes",  "ended_ttl", "pong_timeout",
+        "max_presence_members", "send_queue_bytes", NULL};
     static const char *const usr[] = {"member", "other", NULL};
     const cJSON *v;
     if (!cJSON_IsObject(root))
@@ -174,7 +175,8 @@ static int parse_root(pctx *p, const cJSON *root, rc_profile *out)
          get_num(p, v, "max_event_bytes", "limits", &out->server.max_event_bytes) ||
          get_num(p, v, "ended_ttl", "limits", &out->server.ended_ttl_s) ||
          get_num(p, v, "pong_timeout", "limits", &out->server.pong_timeout_s) ||
-         get_num(p, v, "max_presence_members", "limits", &out->server.max_presence_members)))
+         get_num(p, v, "max_presence_members", "limits", &out->server.max_presence_members) ||
+         get_num(p, v, "send_queue_bytes", "limits", &out->server.send_queue_bytes)))
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "limit_app")) &&
         parse_limit_app(p, v, &out->limits))
