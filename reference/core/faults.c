@@ -116,6 +116,8 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
     [RH_FAULT_USER_INFO_REQUIRED] = {"user-info-required",
                                      "presence channel_data without user_info is refused"},
     [RH_FAULT_NO_PRESENCE_LIMIT] = {"no-presence-limit", "max_presence_members not enforced"},
+    [RH_FAULT_WS_ANY_PATH] = {"ws-any-path",
+                              "WebSocket upgrades accepted at any path ending in a key"},
     [RH_FAULT_SLOW_DROP_FRAMES] = {"slow-drop-frames",
                                    "a full send queue drops the frame and keeps the connection"},
     [RH_FAULT_WS_CLOSE_UTF8] = {"ws-close-utf8",
