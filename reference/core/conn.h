@@ -46,6 +46,7 @@ struct rh_chan {
     rh_member *mhead, *mtail;
     uint64_t count_sent_ms; /* last pusher_internal:subscription_count (core/subcount.c) */
     int count_pending;      /* 1: a throttled count is due; 2: re-count once (several nodes) */
+    long long count_last;   /* the last count this node sent */
 };
 
 struct rh_conn {

@@ -34,6 +34,7 @@ typedef struct sum_req {
     const rh_cfg_app *app;
     char *field; /* "s\n{app}\n{channel}" */
     const char *channel;
+    int settle; /* the re-count of the next tick: nothing is sent when it changed nothing */
 } sum_req;
 
 static void on_sum(void *ud, int ok, const char *const *fields, const long long *sums, size_t n)
@@ -44,18 +45,23 @@ static void on_sum(void *ud, int ok, const char *const *fields, const long long 
         if (strcmp(fields[i], r->field) == 0)
             total = sums[i];
     /* Nobody anywhere: nobody to tell. A failed sum is corrected by the next change. */
-    if (ok && total > 0)
+    rh_chan *ch = rh_hub_chan(r->srv, r->app, r->channel);
+    if (ok && total > 0 && !(r->settle && ch && ch->count_last == total)) {
         send_count(r->srv, r->app, r->channel, total);
+        if (ch)
+            ch->count_last = total;
+    }
     free(r->field);
     free(r);
 }
 
 /* The count of ch over every node (several nodes) or here (one), sent to its subscribers. */
-static void count_now(rh_srv *srv, const rh_cfg_app *app, const rh_chan *ch)
+static void count_now(rh_srv *srv, const rh_cfg_app *app, rh_chan *ch, int settle)
 {
     if (!rh_srv_has_bus(srv) || !srv->bus.node_sum) {
         if (ch->nsubs > 0)
             send_count(srv, app, ch->name, (long long)ch->nsubs);
+        ch->count_last = (long long)ch->nsubs;
         return;
     }
     char *field = rh_srv_bus_field(app->id, ch->name, NULL);
@@ -68,7 +74,7 @@ static void count_now(rh_srv *srv, const rh_cfg_app *app, const rh_chan *ch)
     }
     char *name = (char *)(r + 1);
     memcpy(name, ch->name, nlen);
-    *r = (sum_req){.srv = srv, .app = app, .field = field, .channel = name};
+    *r = (sum_req){.srv = srv, .app = app, .field = field, .channel = name, .settle = settle};
     /* The field is also a prefix of longer channel names: on_sum picks the exact one. */
     const char *prefixes[1] = {field};
     srv->bus.node_sum(srv->bus.ud, prefixes, 1, on_sum, r);
@@ -88,7 +94,7 @@ void rh_subcount_changed(rh_srv *srv, const rh_cfg_app *app, rh_chan *ch, int jo
     }
     ch->count_sent_ms = now ? now : 1;
     ch->count_pending = rh_srv_has_bus(srv) ? 2 : 0;
-    count_now(srv, app, ch);
+    count_now(srv, app, ch, 0);
 }
 
 static void tick_app(rh_srv *srv, const rh_cfg_app *app, uint64_t now)
@@ -100,9 +106,10 @@ static void tick_app(rh_srv *srv, const rh_cfg_app *app, uint64_t now)
         rh_chan *ch = v;
         if (ch->count_pending == 2 ||
             (ch->count_pending == 1 && now - ch->count_sent_ms >= RH_SUBCOUNT_PERIOD_MS)) {
-            ch->count_pending = ch->count_pending == 1 && rh_srv_has_bus(srv) ? 2 : 0;
+            int settle = ch->count_pending == 2;
+            ch->count_pending = !settle && rh_srv_has_bus(srv) ? 2 : 0;
             ch->count_sent_ms = now ? now : 1;
-            count_now(srv, app, ch);
+            count_now(srv, app, ch, settle);
         }
     }
 }
