@@ -10,24 +10,10 @@
 
 #include "common.h"
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const cJSON *payload(const rc_pmsg *m)
-{
-    if (m->data_parsed)
-        return m->data_parsed;
-    return m->data && cJSON_IsObject(m->data) ? m->data : NULL;
-}
-
 /* 1 when the member event m names user id (as the string id, or leniently as a number). */
 static int names_user(const rc_pmsg *m, const char *id, int *as_number)
 {
-    const cJSON *u = cJSON_GetObjectItemCaseSensitive(payload(m), "user_id");
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(rc_payload(m), "user_id");
     char num[32];
     *as_number = 0;
     if (cJSON_IsString(u))
@@ -102,9 +88,9 @@ static void run_abrupt_drop(rc_ctx *ctx)
         goto out;
     int wait = vanish_ms(ctx, g);
     rc_ws_drop(g->ws);
-    long long end = now_ms() + wait;
+    long long end = rc_now_ms() + wait;
     for (;;) {
-        long long left = end - now_ms();
+        long long left = end - rc_now_ms();
         const rc_pmsg *m = NULL;
         int rc =
             left > 0 ? rc_pusher_wait(w, "pusher_internal:member_removed", ch, (int)left, &m) : 0;
@@ -136,7 +122,7 @@ static void run_abrupt_drop(rc_ctx *ctx)
     }
     /* The last member vanishes too: the channel must become vacant. */
     rc_ws_drop(w->ws);
-    end = now_ms() + wait;
+    end = rc_now_ms() + wait;
     while (q == 1 && rc_ok(ctx)) {
         cJSON *info = NULL;
         if (query(ctx, ch, "", "info=user_count", &info) != 1)
@@ -148,7 +134,7 @@ static void run_abrupt_drop(rc_ctx *ctx)
             cJSON_free(txt);
             break;
         }
-        if (now_ms() >= end) {
+        if (rc_now_ms() >= end) {
             rc_expect_seen(ctx, "{\"occupied\":false,...}", txt ? txt : "");
             rc_fail(ctx, "%s still occupied %d ms after its last member's TCP reset", ch, wait);
             cJSON_free(txt);
@@ -166,7 +152,7 @@ out:
 /* The joiner's own subscription_succeeded must list id in ids and hash. 1 ok. */
 static int lists_self(rc_ctx *ctx, const rc_pmsg *m, const char *id, int hash_should)
 {
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(payload(m), "presence");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(rc_payload(m), "presence");
     const cJSON *ids = cJSON_GetObjectItemCaseSensitive(p, "ids");
     const cJSON *hash = cJSON_GetObjectItemCaseSensitive(p, "hash");
     const cJSON *e;
@@ -258,7 +244,7 @@ static void run_no_user_info(rc_ctx *ctx)
     if (!join_watched(ctx, ch, cd, id, 1, &w, &m))
         return;
     int num;
-    const cJSON *info = cJSON_GetObjectItemCaseSensitive(payload(m), "user_info");
+    const cJSON *info = cJSON_GetObjectItemCaseSensitive(rc_payload(m), "user_info");
     if (!names_user(m, id, &num)) {
         rc_expect_seen(ctx, "member_added naming the joiner", m->raw);
         rc_fail(ctx, "member_added does not name %s", id);

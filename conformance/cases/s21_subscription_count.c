@@ -10,25 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common.h"
 
 #define COUNT_EVENT "pusher_internal:subscription_count"
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The count m carries, or -1. */
 static long long count_of(const rc_pmsg *m)
 {
-    const cJSON *d = m->data_parsed ? m->data_parsed : m->data;
     long long n;
-    return cJSON_IsObject(d) && rc_json_int(d, "subscription_count", &n) ? n : -1;
+    return rc_json_int(rc_payload(m), "subscription_count", &n) ? n : -1;
 }
 
 /* Waits for a count of want on ch. 1 seen; 0 none came (rc_fail, or rc_unsupported when
@@ -36,9 +27,9 @@ static long long count_of(const rc_pmsg *m)
 static int await_count(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *ch, long long want,
                        int may_lack)
 {
-    long long end = now_ms() + RC_WAIT_MS, last = -2;
+    long long end = rc_now_ms() + RC_WAIT_MS, last = -2;
     for (;;) {
-        long long left = end - now_ms();
+        long long left = end - rc_now_ms();
         const rc_pmsg *m = NULL;
         int rc = left > 0 ? rc_pusher_wait(pc, COUNT_EVENT, ch, (int)left, &m) : 0;
         if (rc == 1 && (last = count_of(m)) == want)
