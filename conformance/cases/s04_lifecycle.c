@@ -282,6 +282,70 @@ static void run_member_limit(rc_ctx *ctx)
     }
 }
 
+/* Tries one member with channel_data cd on a fresh connection: 1 admitted, 0 refused (SHOULD
+ * slip reported when must_admit is 0 and it was admitted: then 2), -1 after rc_fail. */
+static int try_member(rc_ctx *ctx, const char *ch, const char *cd, int must_admit, const char *what)
+{
+    rc_pconn *pc = rc_conn(ctx);
+    char auth[256];
+    if (!pc || !rc_sign_auth(ctx, NULL, NULL, pc->socket_id, ch, cd, auth, sizeof auth))
+        return -1;
+    if (must_admit)
+        return rc_subscribe_expect_ok(ctx, pc, what, ch, cd, NULL) ? 1 : -1;
+    if (!rc_send_subscribe(ctx, pc, ch, auth, cd))
+        return -1;
+    int r = rc_await_refusal_should(ctx, pc, what, ch);
+    return r == 1 ? 0 : r == 2 ? 2 : -1;
+}
+
+/* protocol §4.7.4: a user_id and a user_info of exactly the declared size are admitted, one
+ * byte more is refused */
+static void run_member_sizes(rc_ctx *ctx)
+{
+    const rc_server_info *si = &rc_target_of(ctx)->server;
+    long id_max = si->max_user_id_bytes, info_max = si->max_user_info_bytes;
+    if (id_max <= 0 || id_max > 4096 || info_max < 16 || info_max > 65536) {
+        rc_skip(ctx, "the server declares no max_user_id_bytes and max_user_info_bytes "
+                     "(--limits app or the profile's limits)");
+        return;
+    }
+    char ch[64], rid[13];
+    rc_chan(ctx, "presence-size-", ch, sizeof ch);
+    rc_random_id(ctx, rid);
+    size_t cap = (size_t)(info_max > id_max ? info_max : id_max) + 64;
+    char *id = malloc(cap), *cd = malloc(cap * 2);
+    if (!id || !cd) {
+        rc_error(ctx, "out of memory");
+        goto out;
+    }
+    for (int over = 0; over <= 1 && rc_ok(ctx); over++) {
+        /* user_id: the random id padded with 'x' to the size */
+        size_t n = (size_t)id_max + (size_t)over;
+        memset(id, 'x', n);
+        memcpy(id, rid, strlen(rid) < n ? strlen(rid) : n);
+        id[n] = '\0';
+        snprintf(cd, cap * 2, "{\"user_id\":\"%s\"}", id);
+        if (try_member(ctx, ch, cd, !over,
+                       over ? "user_id one byte over" : "user_id at the limit") < 0)
+            goto out;
+        /* user_info {"n":"xxx..."} of exactly info_max (+over) bytes of compact JSON */
+        size_t fill = (size_t)info_max + (size_t)over - 8;
+        char *f = id;
+        if (fill + 1 > cap)
+            goto out;
+        memset(f, 'y', fill);
+        f[fill] = '\0';
+        snprintf(cd, cap * 2, "{\"user_id\":\"i%d-%s\",\"user_info\":{\"n\":\"%s\"}}", over, rid,
+                 f);
+        if (try_member(ctx, ch, cd, !over,
+                       over ? "user_info one byte over" : "user_info at the limit") < 0)
+            goto out;
+    }
+out:
+    free(id);
+    free(cd);
+}
+
 const rc_case rc_cases_s04_lifecycle[] = {
     {
         .id = "pusher/4.7/abrupt-drop-removes-member",
@@ -332,6 +396,17 @@ const rc_case rc_cases_s04_lifecycle[] = {
         .tags = "needs:presence",
         .timeout_ms = 10000,
         .run = run_member_limit,
+    },
+    {
+        .id = "pusher/4.7/member-size-limits",
+        .section = "4.7",
+        .level = RC_MUST,
+        .basis = RC_SPEC,
+        .title = "a user_id and user_info of exactly the declared size are admitted",
+        .requirement = "Where a server declares its user_id and user_info sizes, a member at "
+                       "exactly those sizes is admitted; one byte more SHOULD be refused (4.7.4).",
+        .tags = "needs:presence",
+        .run = run_member_sizes,
     },
     {0},
 };

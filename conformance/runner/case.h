@@ -171,6 +171,8 @@ typedef struct rc_server_info {
     long pong_timeout_s;       /* seconds after a server ping before a silent peer is cut (2.4.6) */
     long max_presence_members; /* members one presence channel admits (4.3.6) */
     long send_queue_bytes;     /* bytes queued for one connection before it is closed (2.5.8) */
+    long max_user_id_bytes;    /* presence user_id size the server admits (4.7.4) */
+    long max_user_info_bytes;  /* presence user_info size, compact JSON (4.7.4) */
 } rc_server_info;
 
 typedef struct rc_target {

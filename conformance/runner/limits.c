@@ -52,6 +52,10 @@ int rc_limits_load_sizes(const char *file, const char *app_id, rc_server_info *s
         s->pong_timeout_s = num_or_zero(root, "pong_timeout");
     if (root && !s->send_queue_bytes)
         s->send_queue_bytes = num_or_zero(root, "send_queue_bytes");
+    if (app && !s->max_user_id_bytes)
+        s->max_user_id_bytes = num_or_zero(app, "max_user_id_bytes");
+    if (app && !s->max_user_info_bytes)
+        s->max_user_info_bytes = num_or_zero(app, "max_user_info_bytes");
     if (app && !s->max_presence_members)
         s->max_presence_members = num_or_zero(app, "max_presence_members");
     const cJSON *sc = app ? cJSON_GetObjectItemCaseSensitive(app, "subscription_count") : NULL;

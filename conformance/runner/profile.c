@@ -158,8 +158,9 @@ static int parse_root(pctx *p, const cJSON *root, rc_profile *out)
 {
     static const char *const top[] = {"capabilities", "limits", "limit_app", "users", NULL};
     static const char *const lim[] = {
-        "max_token_bytes",      "max_event_bytes",  "ended_ttl", "pong_timeout",
-        "max_presence_members", "send_queue_bytes", NULL};
+        "max_token_bytes",   "max_event_bytes",      "ended_ttl",
+        "pong_timeout",      "max_presence_members", "send_queue_bytes",
+        "max_user_id_bytes", "max_user_info_bytes",  NULL};
     static const char *const usr[] = {"member", "other", NULL};
     const cJSON *v;
     if (!cJSON_IsObject(root))
@@ -176,7 +177,9 @@ static int parse_root(pctx *p, const cJSON *root, rc_profile *out)
          get_num(p, v, "ended_ttl", "limits", &out->server.ended_ttl_s) ||
          get_num(p, v, "pong_timeout", "limits", &out->server.pong_timeout_s) ||
          get_num(p, v, "max_presence_members", "limits", &out->server.max_presence_members) ||
-         get_num(p, v, "send_queue_bytes", "limits", &out->server.send_queue_bytes)))
+         get_num(p, v, "send_queue_bytes", "limits", &out->server.send_queue_bytes) ||
+         get_num(p, v, "max_user_id_bytes", "limits", &out->server.max_user_id_bytes) ||
+         get_num(p, v, "max_user_info_bytes", "limits", &out->server.max_user_info_bytes)))
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "limit_app")) &&
         parse_limit_app(p, v, &out->limits))

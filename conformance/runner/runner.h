@@ -77,7 +77,8 @@ void rc_baseline_free(rc_baseline *b);
  *                   "client-events": bool, "presence": bool, "channel-queries": bool,
  *                   "subscription-count": bool},
  *  "limits": {"max_token_bytes": N, "max_event_bytes": N, "ended_ttl": N,
- *             "pong_timeout": N, "max_presence_members": N, "send_queue_bytes": N},
+ *             "pong_timeout": N, "max_presence_members": N, "send_queue_bytes": N,
+ *             "max_user_id_bytes": N, "max_user_info_bytes": N},
  *  "limit_app": {"id", "key", "secret", "max_connections", "max_subscriptions",
  *                "http_requests_per_sec", "allowed_origin"},
  *  "users": {"member": {"token", "workspace"}, "other": {"token", "workspace"}}}

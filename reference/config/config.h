@@ -19,6 +19,8 @@ typedef struct rh_cfg_app {
     size_t max_batch;            /* batch_events items; 10 */
     size_t max_message_bytes;    /* inbound WebSocket message; 10240 */
     size_t max_presence_members; /* 100 */
+    size_t max_user_id_bytes;    /* presence user_id; 128 (at most 128) */
+    size_t max_user_info_bytes;  /* presence user_info as compact JSON; 1024 (at most 1024) */
     int client_events_per_sec;   /* 10 */
     size_t max_connections;      /* WebSocket connections of the app; 0 = unlimited (0) */
     size_t max_subscriptions;    /* channels one connection may be subscribed to; 100 */

@@ -115,6 +115,8 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
     [RH_FAULT_NUMERIC_USER_ID] = {"numeric-user-id", "a numeric presence user_id is refused"},
     [RH_FAULT_USER_INFO_REQUIRED] = {"user-info-required",
                                      "presence channel_data without user_info is refused"},
+    [RH_FAULT_PRESENCE_SIZE_OFF_BY_ONE] =
+        {"presence-size-off-by-one", "a user_id or user_info of exactly its limit is refused"},
     [RH_FAULT_NO_PRESENCE_LIMIT] = {"no-presence-limit", "max_presence_members not enforced"},
     [RH_FAULT_WS_ANY_PATH] = {"ws-any-path",
                               "WebSocket upgrades accepted at any path ending in a key"},

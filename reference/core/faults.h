@@ -49,8 +49,9 @@ typedef enum {
     RH_FAULT_NUMERIC_USER_ID,       /* a numeric presence user_id is refused */
     RH_FAULT_USER_INFO_REQUIRED,    /* presence channel_data without user_info is refused */
     RH_FAULT_NO_PRESENCE_LIMIT,     /* max_presence_members not enforced */
-    RH_FAULT_WS_ANY_PATH,           /* WebSocket upgrades accepted at any path ending in a key */
-    RH_FAULT_SLOW_DROP_FRAMES,      /* a full send queue drops the frame and keeps the connection */
+    RH_FAULT_PRESENCE_SIZE_OFF_BY_ONE, /* a user_id or user_info of exactly its limit is refused */
+    RH_FAULT_WS_ANY_PATH,              /* WebSocket upgrades accepted at any path ending in a key */
+    RH_FAULT_SLOW_DROP_FRAMES, /* a full send queue drops the frame and keeps the connection */
     /* HTTP / stream side (api/, store/) */
     RH_FAULT_HTTPSIG_SKIP,          /* HTTP API and control API skip the signature check */
     RH_FAULT_UNKNOWN_APP_ACCEPTED,  /* an unknown app id in an HTTP path is served as the first app

@@ -151,6 +151,22 @@ static const char *check_auth(rh_conn *c, const char *channel, const char *auth,
     }
 }
 
+/* protocol §4.7.4: the app's user_id and user_info sizes (the parser's caps are the most a
+ * config may allow). NULL within them, else why (in buf). */
+static const char *over_size(const rh_conn *c, const rh_pres_member *pm, char *buf, size_t len)
+{
+    /* The fault's off-by-one refuses a value of exactly the limit. */
+    size_t slack = rh_fault_on(c->srv, RH_FAULT_PRESENCE_SIZE_OFF_BY_ONE) ? 1 : 0;
+    size_t id_max = c->app->max_user_id_bytes, info_max = c->app->max_user_info_bytes;
+    if (pm->user_id && id_max && strlen(pm->user_id) + slack > id_max)
+        snprintf(buf, len, "channel_data.user_id is over %zu bytes", id_max);
+    else if (pm->user_info && info_max && strlen(pm->user_info) + slack > info_max)
+        snprintf(buf, len, "channel_data.user_info is over %zu bytes", info_max);
+    else
+        return NULL;
+    return buf;
+}
+
 /* 1 when channel_data's user_id is a JSON number (what RH_FAULT_NUMERIC_USER_ID refuses). */
 static int numeric_user_id(const char *cd)
 {
@@ -208,6 +224,8 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
                 refused = "channel_data.user_id must be a string";
             if (!refused && rh_fault_on(srv, RH_FAULT_USER_INFO_REQUIRED) && !pm.user_info)
                 refused = "channel_data.user_info missing";
+            if (!refused)
+                refused = over_size(c, &pm, why, sizeof why);
             if (rh_fault_on(srv, RH_FAULT_FUZZ_PRESENCE_INFO_ABORT) && pm.user_info &&
                 pm.user_info[0] != '{')
                 abort();
