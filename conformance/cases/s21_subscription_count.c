@@ -22,37 +22,45 @@ static long long count_of(const rc_pmsg *m)
     return rc_json_int(rc_payload(m), "subscription_count", &n) ? n : -1;
 }
 
-/* Waits for a count of want on ch. 1 seen; 0 none came (rc_fail, or rc_unsupported when
- * no count at all came and the capability was not declared: *none then is 1). */
+/* Reports that no count of want came on ch (last: the last count seen, -2 none at all).
+ * rc_unsupported instead when none came and may_lack (the capability was not declared). */
+static void no_count(rc_ctx *ctx, const char *who, const char *ch, long long want, long long last,
+                     int closed, int may_lack)
+{
+    if (may_lack && last == -2) {
+        rc_unsupported(ctx,
+                       "no %s on %s after a subscribe: the server does not send "
+                       "subscription counts (Pusher's opt-in per app)",
+                       COUNT_EVENT, ch);
+        return;
+    }
+    char exp[128], seen[128];
+    snprintf(exp, sizeof exp, "%s {\"subscription_count\":%lld} on %s", COUNT_EVENT, want, ch);
+    if (last == -2)
+        snprintf(seen, sizeof seen, "%s", closed ? "connection closed" : "no count (timeout)");
+    else
+        snprintf(seen, sizeof seen, "last count %lld", last);
+    rc_expect_seen(ctx, exp, seen);
+    rc_fail(ctx, "%s: no subscription_count of %lld on %s within %d ms", who, want, ch, RC_WAIT_MS);
+}
+
+/* Waits for a count of want on ch, skipping other counts. 1 seen; 0 after no_count. */
 static int await_count(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *ch, long long want,
                        int may_lack)
 {
-    long long end = rc_now_ms() + RC_WAIT_MS, last = -2;
+    long long end = rc_now_ms() + RC_WAIT_MS;
+    long long last = -2;
     for (;;) {
         long long left = end - rc_now_ms();
         const rc_pmsg *m = NULL;
         int rc = left > 0 ? rc_pusher_wait(pc, COUNT_EVENT, ch, (int)left, &m) : 0;
-        if (rc == 1 && (last = count_of(m)) == want)
-            return 1;
-        if (rc == 1)
-            continue;
-        if (may_lack && last == -2) {
-            rc_unsupported(ctx,
-                           "no %s on %s after a subscribe: the server does not send "
-                           "subscription counts (Pusher's opt-in per app)",
-                           COUNT_EVENT, ch);
+        if (rc != 1) {
+            no_count(ctx, who, ch, want, last, rc < 0, may_lack);
             return 0;
         }
-        char exp[128], seen[128];
-        snprintf(exp, sizeof exp, "%s {\"subscription_count\":%lld} on %s", COUNT_EVENT, want, ch);
-        if (last == -2)
-            snprintf(seen, sizeof seen, "%s", rc == 0 ? "no count (timeout)" : "connection closed");
-        else
-            snprintf(seen, sizeof seen, "last count %lld", last);
-        rc_expect_seen(ctx, exp, seen);
-        rc_fail(ctx, "%s: no subscription_count of %lld on %s within %d ms", who, want, ch,
-                RC_WAIT_MS);
-        return 0;
+        last = count_of(m);
+        if (last == want)
+            return 1;
     }
 }
 
