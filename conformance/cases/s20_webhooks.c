@@ -57,6 +57,31 @@ static void run_cache_miss(rc_ctx *ctx)
     rc_wh_expect(ctx, from, "cache_miss", ch, NULL, rc_wh_due_ms(ctx), NULL, NULL);
 }
 
+/* protocol §20.2: subscription_count {name, channel, subscription_count} when a counted
+ * channel's count changes: a fresh channel's first subscriber makes it 1 */
+static void run_subscription_count(rc_ctx *ctx)
+{
+    rc_whrecv *r = rc_wh_recv(ctx);
+    if (!r)
+        return;
+    size_t from = rc_whrecv_count(r);
+    char ch[64];
+    rc_chan(ctx, "wh-count-", ch, sizeof ch);
+    if (!rc_conn_sub(ctx, ch, NULL))
+        return;
+    cJSON *ev = NULL;
+    if (!rc_wh_expect(ctx, from, "subscription_count", ch, NULL, rc_wh_due_ms(ctx), &ev, NULL))
+        return;
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(ev, "subscription_count");
+    if (!cJSON_IsNumber(n) || n->valuedouble != 1) {
+        char *seen = cJSON_PrintUnformatted(ev);
+        rc_fail(ctx, "expected subscription_count 1 for a channel with one subscriber, seen %s",
+                seen ? seen : "(unprintable)");
+        cJSON_free(seen);
+    }
+    cJSON_Delete(ev);
+}
+
 /* The user_id of ev must be want (a string, 20.2.2). */
 static void check_user(rc_ctx *ctx, const cJSON *ev, const char *want, const char *what)
 {
@@ -192,6 +217,18 @@ static void run_signature(rc_ctx *ctx)
 }
 
 const rc_case rc_cases_s20_webhooks[] = {
+    /* protocol §20.2: subscription_count */
+    {
+        .id = "pusher/20.2/subscription-count",
+        .section = "20.2",
+        .level = RC_MUST,
+        .basis = RC_SPEC,
+        .title = "subscription_count webhook when a counted channel's count changes",
+        .requirement = "A server that sends subscription counts MUST send subscription_count "
+                       "{name, channel, subscription_count} when a channel's count changes.",
+        .tags = "needs:webhooks needs:subscription-count",
+        .run = run_subscription_count,
+    },
     /* protocol §20.2: cache_miss */
     {
         .id = "pusher/20.2/cache-miss",

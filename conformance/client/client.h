@@ -59,6 +59,9 @@ int rc_ws_is_open(const rc_ws *ws);
 /* Sends a close frame (code 1000), waits up to 300 ms for the server's close, and closes the
  * socket. The object stays valid (rc_ws_close_code, rc_ws_is_open) until the case ends. */
 void rc_ws_close(rc_ws *ws);
+/* Ends the TCP connection with a reset, without a close frame (a client that vanished: a
+ * killed tab, a lost network). The object stays valid as after rc_ws_close. */
+void rc_ws_drop(rc_ws *ws);
 
 /* --- Pusher on top of rc_ws ----------------------------------------------------------- */
 typedef struct rc_pmsg {
@@ -89,6 +92,10 @@ rc_pconn *rc_pusher_open(rc_ctx *ctx, const char *path, const char *headers);
  * 1, 0 timeout, -1 closed. *out points into pc->last. */
 int rc_pusher_next(rc_pconn *pc, int timeout_ms, const rc_pmsg **out);
 void rc_pusher_set_auto_pong(rc_pconn *pc, int on);
+/* pusher_internal:subscription_count messages are skipped by rc_pusher_next (so by every
+ * helper built on it) unless on is 1: a server may send them at any time (docs/protocol.md
+ * 21). */
+void rc_pusher_show_counts(rc_pconn *pc, int on);
 /* Waits for event (and channel when non-NULL), skipping others; 1, 0 timeout, -1 closed. */
 int rc_pusher_wait(rc_pconn *pc, const char *event, const char *channel, int timeout_ms,
                    const rc_pmsg **out);

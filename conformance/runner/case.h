@@ -167,6 +167,7 @@ typedef enum {
     RC_CAP_USER_AUTH,
     RC_CAP_IDEMPOTENT_APPENDS,
     RC_CAP_WEBHOOKS,
+    RC_CAP_SUBSCRIPTION_COUNT,
     RC__CAPS
 } rc_cap;
 typedef enum { RC_CAP_UNKNOWN = 0, RC_CAP_YES, RC_CAP_NO } rc_cap_state;
@@ -185,6 +186,11 @@ typedef struct rc_server_info {
     char webhook_url[256];
     long webhook_delay_ms;
     long webhook_batch_ms;
+    long pong_timeout_s;       /* seconds after a server ping before a silent peer is cut (2.4.6) */
+    long max_presence_members; /* members one presence channel admits (4.3.6) */
+    long send_queue_bytes;     /* bytes queued for one connection before it is closed (2.5.8) */
+    long max_user_id_bytes;    /* presence user_id size the server admits (4.7.4) */
+    long max_user_info_bytes;  /* presence user_info size, compact JSON (4.7.4) */
 } rc_server_info;
 
 typedef struct rc_target {

@@ -23,6 +23,7 @@ static const char *const cap_names[RC__CAPS] = {
     [RC_CAP_USER_AUTH] = "user-auth",
     [RC_CAP_IDEMPOTENT_APPENDS] = "idempotent-appends",
     [RC_CAP_WEBHOOKS] = "webhooks",
+    [RC_CAP_SUBSCRIPTION_COUNT] = "subscription-count",
 };
 
 const char *rc_cap_name(rc_cap c)
@@ -186,10 +187,12 @@ static int parse_webhooks(pctx *p, const cJSON *obj, rc_server_info *s)
 
 static int parse_root(pctx *p, const cJSON *root, rc_profile *out)
 {
-    static const char *const top[] = {"capabilities", "limits",   "limit_app",
-                                      "users",        "webhooks", NULL};
-    static const char *const lim[] = {"max_token_bytes", "max_event_bytes", "ended_ttl",
-                                      "cache_ttl", NULL};
+    static const char *const top[] = {"capabilities", "limits", "limit_app", "users", "webhooks",
+                                      NULL};
+    static const char *const lim[] = {
+        "max_token_bytes",   "max_event_bytes",      "ended_ttl",
+        "cache_ttl",         "pong_timeout",         "max_presence_members",
+        "send_queue_bytes",  "max_user_id_bytes",    "max_user_info_bytes", NULL};
     static const char *const usr[] = {"member", "other", NULL};
     const cJSON *v;
     if (!cJSON_IsObject(root))
@@ -204,7 +207,12 @@ static int parse_root(pctx *p, const cJSON *root, rc_profile *out)
          get_num(p, v, "max_token_bytes", "limits", &out->server.max_token_bytes) ||
          get_num(p, v, "max_event_bytes", "limits", &out->server.max_event_bytes) ||
          get_num(p, v, "ended_ttl", "limits", &out->server.ended_ttl_s) ||
-         get_num(p, v, "cache_ttl", "limits", &out->server.cache_ttl_s)))
+         get_num(p, v, "cache_ttl", "limits", &out->server.cache_ttl_s) ||
+         get_num(p, v, "pong_timeout", "limits", &out->server.pong_timeout_s) ||
+         get_num(p, v, "max_presence_members", "limits", &out->server.max_presence_members) ||
+         get_num(p, v, "send_queue_bytes", "limits", &out->server.send_queue_bytes) ||
+         get_num(p, v, "max_user_id_bytes", "limits", &out->server.max_user_id_bytes) ||
+         get_num(p, v, "max_user_info_bytes", "limits", &out->server.max_user_info_bytes)))
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "webhooks")) &&
         parse_webhooks(p, v, &out->server))

@@ -77,8 +77,12 @@ void rc_baseline_free(rc_baseline *b);
 /* A server's description of itself, docs/conformance.md "Server profiles":
  * {"capabilities": {"replay": bool, "presence-twin": bool, "limits": bool,
  *                   "client-events": bool, "presence": bool, "channel-queries": bool,
- *                   "idempotent-appends": bool},
- *  "limits": {"max_token_bytes": N, "max_event_bytes": N, "ended_ttl": N},
+ *                   "encrypted-channels": bool, "cache-channels": bool, "revocation": bool,
+ *                   "user-auth": bool, "idempotent-appends": bool, "webhooks": bool,
+ *                   "subscription-count": bool},
+ *  "limits": {"max_token_bytes": N, "max_event_bytes": N, "ended_ttl": N, "cache_ttl": N,
+ *             "pong_timeout": N, "max_presence_members": N, "send_queue_bytes": N,
+ *             "max_user_id_bytes": N, "max_user_info_bytes": N},
  *  "limit_app": {"id", "key", "secret", "max_connections", "max_subscriptions",
  *                "http_requests_per_sec", "allowed_origin"},
  *  "users": {"member": {"token", "workspace"}, "other": {"token", "workspace"}}}

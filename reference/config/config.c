@@ -28,6 +28,8 @@ void rh_cfg_app_defaults(rh_cfg_app *a)
     a->max_batch = 10;
     a->max_message_bytes = 10240;
     a->max_presence_members = 100;
+    a->max_user_id_bytes = 128;
+    a->max_user_info_bytes = 1024;
     a->client_events_per_sec = 10;
     a->max_connections = 0;
     a->max_subscriptions = 100;
@@ -39,6 +41,7 @@ void rh_cfg_app_defaults(rh_cfg_app *a)
     a->webhook_retry_s = 300;
     a->webhook_timeout_ms = 5000;
     a->webhook_queue_max = 10000;
+    a->subscription_count = 0;
 }
 
 int rh_cfg_parse_busy_poll(const char *text, int *out, char *err, size_t errlen)

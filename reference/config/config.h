@@ -26,6 +26,8 @@ typedef struct rh_cfg_app {
     size_t max_batch;            /* batch_events items; 10 */
     size_t max_message_bytes;    /* inbound WebSocket message; 10240 */
     size_t max_presence_members; /* 100 */
+    size_t max_user_id_bytes;    /* presence user_id; 128 (at most 128) */
+    size_t max_user_info_bytes;  /* presence user_info as compact JSON; 1024 (at most 1024) */
     int client_events_per_sec;   /* 10 */
     size_t max_connections;      /* WebSocket connections of the app; 0 = unlimited (0) */
     size_t max_subscriptions;    /* channels one connection may be subscribed to; 100 */
@@ -33,6 +35,8 @@ typedef struct rh_cfg_app {
     int http_requests_per_sec;   /* signed /apps/{id}/... requests per second; 0 = off (0) */
     int signin_timeout;          /* seconds a connection may stay without pusher:signin or a
                                     private or presence subscription before close 4009; 0 = off */
+    int subscription_count;      /* 1: pusher_internal:subscription_count on non-presence
+                                    channels (Pusher's opt-in per app); 0 */
     char **allowed_origins;      /* Origin values allowed on the upgrade, exact or "*"; */
     size_t nallowed_origins;     /* none listed (0): every origin allowed */
     /* encryption_master_key (base64 of 32 bytes), decoded: the authorizer derives the

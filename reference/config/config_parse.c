@@ -12,6 +12,7 @@
 
 #include "../proto/enc.h"
 #include "../proto/json.h"
+#include "../proto/presence.h"
 #include "config_int.h"
 
 #define MAX_BYTES_LIMIT (64ll * 1024 * 1024)
@@ -212,6 +213,10 @@ static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
             rc = set_size(p, v, path, 64, MAX_BYTES_LIMIT, &a->max_message_bytes);
         else if (strcmp(k, "max_presence_members") == 0)
             rc = set_size(p, v, path, 1, 1000000, &a->max_presence_members);
+        else if (strcmp(k, "max_user_id_bytes") == 0)
+            rc = set_size(p, v, path, 1, RH_PRES_USER_ID_MAX, &a->max_user_id_bytes);
+        else if (strcmp(k, "max_user_info_bytes") == 0)
+            rc = set_size(p, v, path, 2, RH_PRES_USER_INFO_MAX, &a->max_user_info_bytes);
         else if (strcmp(k, "client_events_per_sec") == 0)
             rc = set_int(p, v, path, 1, 1000000, &a->client_events_per_sec);
         else if (strcmp(k, "max_connections") == 0)
@@ -224,6 +229,8 @@ static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
             rc = set_int(p, v, path, 0, 100000000, &a->http_requests_per_sec);
         else if (strcmp(k, "signin_timeout") == 0)
             rc = set_int(p, v, path, 0, 86400, &a->signin_timeout);
+        else if (strcmp(k, "subscription_count") == 0)
+            rc = set_bool(p, v, path, &a->subscription_count);
         else if (strcmp(k, "allowed_origins") == 0)
             rc = set_str_list(p, v, path, &a->allowed_origins, &a->nallowed_origins);
         else if (strcmp(k, "encryption_master_key") == 0)

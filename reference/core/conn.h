@@ -44,6 +44,9 @@ struct rh_chan {
     rh_sub *head, *tail;
     rh_htab members; /* user_id -> rh_member (presence channels) */
     rh_member *mhead, *mtail;
+    uint64_t count_sent_ms; /* last pusher_internal:subscription_count (core/subcount.c) */
+    int count_pending;      /* 1: a throttled count is due; 2: re-count once (several nodes) */
+    long long count_last;   /* the last count this node sent */
 };
 
 struct rh_conn {
@@ -67,6 +70,7 @@ struct rh_conn {
     int authorized; /* signed in, or seen subscribed to a private or presence channel */
     rh_htab binds;  /* channel name -> rh_bind: the user the authorizer signed it
                        for (revoke.c) */
+    int quiet_leave;             /* leaves its channels without member events (a fault) */
     struct rh_conn *dead_next;
 };
 
@@ -98,6 +102,8 @@ size_t rh_hub_conn_total(const rh_srv *srv);
 
 /* The channel of app named name, or NULL when nobody is subscribed. */
 rh_chan *rh_hub_chan(rh_srv *srv, const rh_cfg_app *app, const char *name);
+/* The channel table of app (channel name -> rh_chan), or NULL. */
+rh_htab *rh_hub_app_chans(rh_srv *srv, const rh_cfg_app *app);
 /* The subscription of c to name, or NULL. */
 rh_sub *rh_hub_sub_of(rh_conn *c, const char *name);
 /* Subscribes c (channel created on demand). Returns the subscription or NULL (OOM). An

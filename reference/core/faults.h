@@ -43,6 +43,15 @@ typedef enum {
     RH_FAULT_CLIENT_UNSUBSCRIBED,   /* client events relayed from a connection not subscribed */
     RH_FAULT_CLIENT_PUBLIC,         /* client events relayed on public channels */
     RH_FAULT_CLIENT_NO_RATE_LIMIT,  /* client events never rate-limited */
+    RH_FAULT_SUBCOUNT_NO_LEAVE,     /* subscription_count not sent when a subscriber leaves */
+    RH_FAULT_SUBCOUNT_PRESENCE,     /* subscription_count sent on presence channels too */
+    RH_FAULT_DROP_NO_REMOVED,       /* a connection gone without a close frame: no member_removed */
+    RH_FAULT_NUMERIC_USER_ID,       /* a numeric presence user_id is refused */
+    RH_FAULT_USER_INFO_REQUIRED,    /* presence channel_data without user_info is refused */
+    RH_FAULT_NO_PRESENCE_LIMIT,     /* max_presence_members not enforced */
+    RH_FAULT_PRESENCE_SIZE_OFF_BY_ONE, /* a user_id or user_info of exactly its limit is refused */
+    RH_FAULT_WS_ANY_PATH,              /* WebSocket upgrades accepted at any path ending in a key */
+    RH_FAULT_SLOW_DROP_FRAMES, /* a full send queue drops the frame and keeps the connection */
     /* HTTP / stream side (api/, store/) */
     RH_FAULT_HTTPSIG_SKIP,          /* HTTP API and control API skip the signature check */
     RH_FAULT_UNKNOWN_APP_ACCEPTED,  /* an unknown app id in an HTTP path is served as the first app
@@ -124,6 +133,7 @@ typedef enum {
     RH_FAULT_WEBHOOK_CLIENT_NO_DATA, /* client_event carries empty data and no socket_id */
     RH_FAULT_WEBHOOK_BLOCKING,       /* the webhook POST waits for its answer on the loop */
     RH_FAULT_WEBHOOK_NO_CACHE_MISS,  /* cache_miss never sent */
+    RH_FAULT_WEBHOOK_NO_SUBCOUNT,    /* subscription_count never sent */
     /* Allowances, named allow-*: not faults but behaviours the contract allows and
      * docs/protocol.md does not choose. The suite must never FAIL them (ci/killmatrix checks
      * that every case ends PASS, NON-STRICT or UNSUPPORTED with each one). */

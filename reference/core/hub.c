@@ -6,6 +6,7 @@
 
 #include "../proto/message.h"
 #include "conn.h"
+#include "subcount.h"
 
 struct rh_hub {
     rh_htab *chans; /* one table per cfg app: channel name -> rh_chan */
@@ -62,7 +63,7 @@ void rh_hub_free(rh_srv *srv)
 
 /* The channel table of app. app normally points into cfg->apps; an equal id is accepted too
  * so a caller holding a copy still finds its app. */
-static rh_htab *app_chans(rh_srv *srv, const rh_cfg_app *app)
+rh_htab *rh_hub_app_chans(rh_srv *srv, const rh_cfg_app *app)
 {
     struct rh_hub *h = srv->hub;
     if (!h || !app)
@@ -159,7 +160,7 @@ void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet)
         size_t pos = 0;
         void *v = NULL;
         rh_htab_next(&c->subs, &pos, NULL, &v);
-        rh_hub_unsubscribe(srv, v, quiet);
+        rh_hub_unsubscribe(srv, v, quiet || c->quiet_leave);
     }
     rh_htab_free(&c->subs);
     rh_hub_binds_free(c);
@@ -179,7 +180,7 @@ void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet)
 
 rh_chan *rh_hub_chan(rh_srv *srv, const rh_cfg_app *app, const char *name)
 {
-    rh_htab *t = app_chans(srv, app);
+    rh_htab *t = rh_hub_app_chans(srv, app);
     return t ? rh_htab_get(t, name) : NULL;
 }
 
@@ -200,7 +201,7 @@ rh_sub *rh_hub_subscribe(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type
     rh_sub *sub = rh_htab_get(&c->subs, name);
     if (sub)
         return sub;
-    rh_htab *t = app_chans(srv, c->app);
+    rh_htab *t = rh_hub_app_chans(srv, c->app);
     if (!t)
         return NULL;
     rh_chan *ch = rh_htab_get(t, name);
@@ -335,9 +336,11 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
         free(m->user_info);
         free(m);
     }
+    if (!quiet)
+        rh_subcount_changed(srv, c->app, ch, 0);
     if (ch->nsubs == 0) {
         rh_srv_webhook_transition(srv, c->app, ch->name, NULL, -1); /* channel_vacated */
-        rh_htab *t = app_chans(srv, c->app);
+        rh_htab *t = rh_hub_app_chans(srv, c->app);
         if (t)
             rh_htab_del(t, ch->name);
         chan_free(ch);
@@ -411,7 +414,7 @@ void rh_hub_channel_info(rh_srv *srv, const rh_cfg_app *app, const char *channel
 void rh_hub_foreach_channel(rh_srv *srv, const rh_cfg_app *app, const char *prefix,
                             rh_hub_chan_cb cb, void *ud)
 {
-    rh_htab *t = app_chans(srv, app);
+    rh_htab *t = rh_hub_app_chans(srv, app);
     if (!t)
         return;
     size_t plen = prefix ? strlen(prefix) : 0;

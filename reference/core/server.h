@@ -113,6 +113,10 @@ void rh_srv_conn_activity(rh_srv *srv, rh_conn *c);
 /* The socket is gone (after a close of either side); frees c. May be called from inside an
  * io callback (e.g. io->close): the free is then deferred until the server call returns. */
 void rh_srv_conn_closed(rh_srv *srv, rh_conn *c);
+/* The edge calls this before rh_srv_conn_closed when the peer went without a close frame
+ * while the server had not closed it (TCP reset or FIN). Only the drop-no-removed fault acts
+ * on it: such a connection then leaves its presence channels without member_removed. */
+void rh_srv_conn_dropped(rh_srv *srv, rh_conn *c);
 /* Graceful stop: every connection gets pusher:error 4200 and a close 4200. */
 void rh_srv_shutdown(rh_srv *srv);
 /* Bus messages were missed (docs/protocol.md 15.11: a gap in their sequence, or this node was

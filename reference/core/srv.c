@@ -202,6 +202,12 @@ rh_conn *rh_srv_conn_open_origin(rh_srv *srv, const char *app_key, const char *q
     return c;
 }
 
+void rh_srv_conn_dropped(rh_srv *srv, rh_conn *c)
+{
+    if (srv && c && rh_fault_on(srv, RH_FAULT_DROP_NO_REMOVED))
+        c->quiet_leave = 1;
+}
+
 void rh_srv_conn_closed(rh_srv *srv, rh_conn *c)
 {
     if (!srv || !c)

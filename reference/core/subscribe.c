@@ -11,6 +11,7 @@
 #include "../proto/sign.h"
 #include "conn.h"
 #include "hub.h"
+#include "subcount.h"
 
 /* pusher:subscription_error {"type","error","status"} on channel. */
 /* protocol §4.5: a refused subscription receives nothing of the channel */
@@ -150,10 +151,35 @@ static const char *check_auth(rh_conn *c, const char *channel, const char *auth,
     }
 }
 
+/* protocol §4.7.4: the app's user_id and user_info sizes (the parser's caps are the most a
+ * config may allow). NULL within them, else why (in buf). */
+static const char *over_size(const rh_conn *c, const rh_pres_member *pm, char *buf, size_t len)
+{
+    /* The fault's off-by-one refuses a value of exactly the limit. */
+    size_t slack = rh_fault_on(c->srv, RH_FAULT_PRESENCE_SIZE_OFF_BY_ONE) ? 1 : 0;
+    size_t id_max = c->app->max_user_id_bytes, info_max = c->app->max_user_info_bytes;
+    if (pm->user_id && id_max && strlen(pm->user_id) + slack > id_max)
+        snprintf(buf, len, "channel_data.user_id is over %zu bytes", id_max);
+    else if (pm->user_info && info_max && strlen(pm->user_info) + slack > info_max)
+        snprintf(buf, len, "channel_data.user_info is over %zu bytes", info_max);
+    else
+        return NULL;
+    return buf;
+}
+
+/* 1 when channel_data's user_id is a JSON number (what RH_FAULT_NUMERIC_USER_ID refuses). */
+static int numeric_user_id(const char *cd)
+{
+    cJSON *o = cJSON_Parse(cd);
+    int n = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "user_id"));
+    cJSON_Delete(o);
+    return n;
+}
+
 /* protocol §4.6: subscriptions and members per connection are limited */
 static int presence_full(const rh_conn *c, const rh_chan *ch, const char *user_id)
 {
-    size_t max = c->app->max_presence_members;
+    size_t max = rh_fault_on(c->srv, RH_FAULT_NO_PRESENCE_LIMIT) ? 0 : c->app->max_presence_members;
     return ch && max && ch->members.n >= max && !rh_htab_get(&ch->members, user_id);
 }
 
@@ -196,6 +222,13 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
                 refused = why;
             }
             user_id = pm.user_id;
+            if (!refused && rh_fault_on(srv, RH_FAULT_NUMERIC_USER_ID) &&
+                numeric_user_id(s.channel_data))
+                refused = "channel_data.user_id must be a string";
+            if (!refused && rh_fault_on(srv, RH_FAULT_USER_INFO_REQUIRED) && !pm.user_info)
+                refused = "channel_data.user_info missing";
+            if (!refused)
+                refused = over_size(c, &pm, why, sizeof why);
             if (rh_fault_on(srv, RH_FAULT_FUZZ_PRESENCE_INFO_ABORT) && pm.user_info &&
                 pm.user_info[0] != '{')
                 abort();
@@ -252,6 +285,7 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     /* protocol §17: the cached event (or pusher:cache_miss) right after subscription_succeeded */
     if (srv->cache_subscribed && rh_chan_is_cache(name, nlen))
         srv->cache_subscribed(srv, c->app, name, c->socket_id);
+    rh_subcount_changed(srv, c->app, sub->chan, 1);
 out:
     rh_pres_clear(&pm);
     rh_msg_subscribe_clear(&s);

@@ -46,7 +46,7 @@ void rh_srv_webhook(rh_srv *srv, const rh_cfg_app *app, int type, const char *ch
 void rh_srv_webhook_subscription_count(rh_srv *srv, const rh_cfg_app *app, const char *channel,
                                        long long count)
 {
-    if (!app || !app->nwebhooks || !srv->wh_emit)
+    if (!app || !app->nwebhooks || !srv->wh_emit || rh_fault_on(srv, RH_FAULT_WEBHOOK_NO_SUBCOUNT))
         return;
     rh_wh_event *ev = rh_wh_event_new(RH_WH_SUBSCRIPTION_COUNT, channel, NULL, NULL, NULL, NULL);
     if (!ev) {

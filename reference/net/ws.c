@@ -79,6 +79,8 @@ int rh_net_ws_send(void *ud, void *h, rh_buf *frame)
     if (!ws || !ws->wsi || ws->closing || !frame)
         return 0;
     if (ws->qbytes + frame->len > ws->net->cfg->send_queue_bytes) {
+        if (rh_srv_has_fault(ws->net->srv, RH_FAULT_SLOW_DROP_FRAMES))
+            return 0; /* the frame is lost and the connection kept: a gap for the client */
         if (ws->overflow)
             return -1;
         rh_logf(ws->net->log, RH_LOG_WARN,
@@ -150,6 +152,18 @@ static int ws_refuse(struct lws *wsi, int status, const char *reason, const char
     return -1;
 }
 
+/* The app key of an upgrade at /app/{key}, or NULL for any other path. */
+static const char *key_of(rh_net *net, const char *uri)
+{
+    if (strncmp(uri, APP_PREFIX, strlen(APP_PREFIX)) == 0)
+        return uri + strlen(APP_PREFIX);
+    if (rh_srv_has_fault(net->srv, RH_FAULT_WS_ANY_PATH)) {
+        const char *slash = strrchr(uri, '/');
+        return slash ? slash + 1 : NULL; /* any path that ends in a key */
+    }
+    return NULL;
+}
+
 /* Upgrades are accepted at /app/{key} only, and not once a stop has begun. */
 static int ws_filter(rh_net *net, struct lws *wsi)
 {
@@ -158,7 +172,7 @@ static int ws_filter(rh_net *net, struct lws *wsi)
         return ws_refuse(wsi, 503, "Service Unavailable", "server shutting down");
     if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0)
         return ws_refuse(wsi, 404, "Not Found", "not found");
-    if (strncmp(uri, APP_PREFIX, strlen(APP_PREFIX)) != 0) {
+    if (!key_of(net, uri)) {
         rh_logf(net->log, RH_LOG_DEBUG, "refusing WebSocket upgrade at %s", uri);
         return ws_refuse(wsi, 404, "Not Found", "not found: WebSockets upgrade at /app/{key}");
     }
@@ -168,10 +182,10 @@ static int ws_filter(rh_net *net, struct lws *wsi)
 static int ws_established(rh_net *net, struct lws *wsi, rh_pss *pss)
 {
     char uri[512];
-    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 ||
-        strncmp(uri, APP_PREFIX, strlen(APP_PREFIX)) != 0)
+    const char *key =
+        lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) > 0 ? key_of(net, uri) : NULL;
+    if (!key)
         return -1;
-    const char *key = uri + strlen(APP_PREFIX);
     rh_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
         return -1;
@@ -319,6 +333,8 @@ static void ws_closed(rh_net *net, rh_pss *pss)
     ws->wsi = NULL;
     rh_conn *conn = ws->conn;
     ws->conn = NULL;
+    if (conn && !ws->closing)
+        rh_srv_conn_dropped(net->srv, conn);
     if (conn)
         rh_srv_conn_closed(net->srv, conn);
     ws_unlink(ws);

@@ -191,8 +191,20 @@ function streamChannel(workspace, thread) {
   return `private-workspace.${workspace}.thread.${thread}`;
 }
 
+// track(p) remembers a client and returns it; every tracked client disconnects after the
+// file's tests (node:test's after hook of the calling file).
+function tracker(after) {
+  const clients = [];
+  after(() => clients.forEach((p) => p.disconnect()));
+  return (p) => {
+    clients.push(p);
+    return p;
+  };
+}
+
 module.exports = {
   TARGET,
+  tracker,
   rid,
   md5,
   signedUrl,

@@ -68,6 +68,8 @@ static void check_defaults(const rh_cfg *c)
     assert_int_equal(a->max_batch, 10);
     assert_int_equal(a->max_message_bytes, 10240);
     assert_int_equal(a->max_presence_members, 100);
+    assert_int_equal(a->max_user_id_bytes, 128);
+    assert_int_equal(a->max_user_info_bytes, 1024);
     assert_int_equal(a->client_events_per_sec, 10);
     assert_int_equal(c->nusers, 2);
     assert_string_equal(c->users[0].token, "alice-token");
