@@ -111,7 +111,7 @@ int rb_scen_measured(const rb_run *r, const rb_stream *s, uint64_t now);
 
 /* report.c */
 cJSON *rb_report_params(const rb_opts *o);
-cJSON *rb_report_figures(const rb_run *r, const rb_hist *floor);
+cJSON *rb_report_figures(const rb_run *r, const rb_hist *floor, const rb_hist *relay);
 void rb_report_table(FILE *f, const cJSON *doc);
 
 #endif

@@ -240,6 +240,12 @@ rb_http *rb_http_new(uv_loop_t *loop, const char *host, int port, int nconns, co
 int rb_http_post(rb_http *h, const char *path, const char *body, size_t len, rb_http_cb cb,
                  void *ud)
 {
+    return rb_http_post_hdr(h, path, NULL, body, len, cb, ud);
+}
+
+int rb_http_post_hdr(rb_http *h, const char *path, const char *headers, const char *body,
+                     size_t len, rb_http_cb cb, void *ud)
+{
     char *t =
         rw_pusher_api_target(h->key, h->secret, "POST", path, NULL, body, len, (long)time(NULL));
     req *r = calloc(1, sizeof(*r));
@@ -248,6 +254,7 @@ int rb_http_post(rb_http *h, const char *path, const char *body, size_t len, rb_
                       .host = h->host,
                       .keep_alive = 1,
                       .content_type = "application/json",
+                      .headers = headers,
                       .body = body,
                       .body_len = len};
     size_t n = 0;

@@ -23,6 +23,9 @@ rb_http *rb_http_new(uv_loop_t *loop, const char *host, int port, int nconns, co
 /* Queues a signed POST of body to path. 0, or -1 when out of memory. */
 int rb_http_post(rb_http *h, const char *path, const char *body, size_t len, rb_http_cb cb,
                  void *ud);
+/* rb_http_post with extra raw header lines ("K: v\r\n...", NULL: none). */
+int rb_http_post_hdr(rb_http *h, const char *path, const char *headers, const char *body,
+                     size_t len, rb_http_cb cb, void *ud);
 /* Requests queued but not yet sent. */
 size_t rb_http_queued(const rb_http *h);
 /* The last transport error ("" when none). */

@@ -14,6 +14,7 @@
 
 static rb_run run; /* large (histograms): not on the stack */
 static rb_hist floor_h;
+static rb_hist relay_h;
 
 static void usage(FILE *f)
 {
@@ -38,7 +39,8 @@ static void usage(FILE *f)
                "  --conns N           idle connections (connections; default 1000)\n"
                "  --hold S            seconds to hold them (connections; default 1)\n"
                "  --http-conns P      keep-alive HTTP connections for publishing (default 8)\n"
-               "  --floor-samples N   loopback ping-pongs for the floor (default 10000; 0: none)\n"
+               "  --floor-samples N   samples of the relay floor and of the ping-pong floor\n"
+               "                      (default 10000 each; 0: none)\n"
                "  --timeout S         limit for connecting and for draining (default 20)\n"
                "  --token TEXT        token text (default \"tok\"; JSON-safe characters only)\n"
                "  --ws-url URL        the WebSocket server (default: URL)\n"
@@ -321,6 +323,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "rehome-bench: %s\n", err);
         return 2;
     }
+    rb_hist_init(&relay_h);
+    if (o.floor_samples > 0 && rb_sys_relay_floor(echo_cpu, o.floor_samples, o.floor_samples / 10,
+                                                  &relay_h, err, sizeof(err)) != 0) {
+        fprintf(stderr, "rehome-bench: %s\n", err);
+        return 2;
+    }
     int rc = rb_run_exec(&run, &o);
     char cpu_model[128], kernel[128], date[32];
     int ncpu = 0;
@@ -340,7 +348,9 @@ int main(int argc, char **argv)
     unsigned long long errors = run.errors + rb_run_seq_errors(&run);
     cJSON *doc = rb_result_doc(&m, rb_report_params(&o), placement(&o, o.cpu >= 0, echo_cpu),
                                floor_h.count ? rb_result_hist(&floor_h) : NULL,
-                               rb_report_figures(&run, &floor_h), errors);
+                               rb_report_figures(&run, &floor_h, &relay_h), errors);
+    if (doc && relay_h.count)
+        cJSON_AddItemToObject(doc, "relay_floor", rb_result_hist(&relay_h));
     if (!o.quiet && doc)
         rb_report_table(stdout, doc);
     if (o.json_out && doc) {

@@ -43,7 +43,7 @@ static double secs(uint64_t a, uint64_t b)
     return b > a ? (double)(b - a) / 1e9 : 0.0;
 }
 
-cJSON *rb_report_figures(const rb_run *r, const rb_hist *floor)
+cJSON *rb_report_figures(const rb_run *r, const rb_hist *floor, const rb_hist *relay)
 {
     const rb_opts *o = r->o;
     cJSON *f = cJSON_CreateObject();
@@ -52,6 +52,8 @@ cJSON *rb_report_figures(const rb_run *r, const rb_hist *floor)
         cJSON_AddItemToObject(f, "latency", rb_result_hist(&r->lat));
         if (floor->count)
             cJSON_AddItemToObject(f, "above_floor", rb_result_above_floor(&r->lat, floor));
+        if (relay->count)
+            cJSON_AddItemToObject(f, "above_relay", rb_result_above_floor(&r->lat, relay));
         if (o->scenario == RB_STREAMS)
             cJSON_AddItemToObject(f, "send_lag", rb_result_hist(&r->lag));
         double mt = secs(r->first_measured_send, r->last_measured_delivery);
@@ -140,11 +142,16 @@ void rb_report_table(FILE *f, const cJSON *doc)
     fprintf(f, "  %-24s %9s %9s %9s %9s %9s\n", "microseconds", "p50", "p90", "p99", "p99.9",
             "max");
     hist_row(f, "loopback floor (RTT)", cJSON_GetObjectItemCaseSensitive(doc, "floor"));
+    hist_row(f, "relay floor (one way)", cJSON_GetObjectItemCaseSensitive(doc, "relay_floor"));
     hist_row(f, "latency end to end", cJSON_GetObjectItemCaseSensitive(fig, "latency"));
     const cJSON *ab = cJSON_GetObjectItemCaseSensitive(fig, "above_floor");
     if (ab)
         fprintf(f, "  %-24s %9.1f %9.1f %9.1f %9.1f\n", "server-added (- floor)", num(ab, "p50_us"),
                 num(ab, "p90_us"), num(ab, "p99_us"), num(ab, "p999_us"));
+    const cJSON *ar = cJSON_GetObjectItemCaseSensitive(fig, "above_relay");
+    if (ar)
+        fprintf(f, "  %-24s %9.1f %9.1f %9.1f %9.1f\n", "server-added (- relay)", num(ar, "p50_us"),
+                num(ar, "p90_us"), num(ar, "p99_us"), num(ar, "p999_us"));
     hist_row(f, "send lag (open loop)", cJSON_GetObjectItemCaseSensitive(fig, "send_lag"));
     if (num(fig, "deliveries") >= 0)
         fprintf(f, "  deliveries: %.0f (%.0f timed) in %.2f s = %.0f per second\n",

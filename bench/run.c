@@ -132,11 +132,13 @@ void rb_run_publish(rb_run *r, int si)
     rb_stream *s = &r->streams[si];
     const rb_opts *o = r->o;
     uint64_t seq = s->published + 1;
-    char path[256], body[1024];
+    char path[256], body[1024], key[200] = "";
     int n;
     if (o->control) {
         snprintf(path, sizeof(path), "/apps/%s/streams/%s/tokens", o->app_id, s->sid);
         n = snprintf(body, sizeof(body), "{\"token\":\"%s\"}", o->token);
+        /* as a producer that retries safely would (docs/protocol.md 12.7) */
+        snprintf(key, sizeof(key), "Idempotency-Key: %s-%llu\r\n", s->sid, (unsigned long long)seq);
     } else {
         /* The same event the control API would publish, numbered by the bench. */
         snprintf(path, sizeof(path), "/apps/%s/events", o->app_id);
@@ -164,7 +166,8 @@ void rb_run_publish(rb_run *r, int si)
     s->published = seq;
     s->in_flight = 1;
     r->published_total++;
-    if (rb_http_post(r->http, path, body, (size_t)n, on_published, p) != 0) {
+    if (rb_http_post_hdr(r->http, path, key[0] ? key : NULL, body, (size_t)n, on_published, p) !=
+        0) {
         free(p);
         s->in_flight = 0;
         rb_run_error(r, "out of memory queueing a publish");

@@ -17,9 +17,12 @@ METRICS = [
     ("latency", "end-to-end p50 (us)", "figures.latency.p50_us", "low"),
     ("latency", "end-to-end p99 (us)", "figures.latency.p99_us", "low"),
     ("latency", "end-to-end p99.9 (us)", "figures.latency.p999_us", "low"),
-    ("latency", "server-added p50 (us)", "figures.above_floor.p50_us", "low"),
-    ("latency", "server-added p99 (us)", "figures.above_floor.p99_us", "low"),
-    ("latency", "loopback floor RTT p50 (us)", "floor.p50_us", None),
+    ("latency", "server-added p50 (us)", "figures.above_relay.p50_us", "low"),
+    ("latency", "server-added p99 (us)", "figures.above_relay.p99_us", "low"),
+    ("latency", "relay floor p50 (us)", "relay_floor.p50_us", None),
+    ("latency", "relay floor p99 (us)", "relay_floor.p99_us", None),
+    ("latency", "above ping-pong floor p50 (us, old)", "figures.above_floor.p50_us", "low"),
+    ("latency", "loopback floor RTT p50 (us, old)", "floor.p50_us", None),
     ("fanout", "deliveries per second", "figures.deliveries_per_s", "high"),
     ("fanout", "server CPU us per delivery", "figures.server.cpu_us_per_delivery", "low"),
     ("fanout", "delivery p50 (us)", "figures.latency.p50_us", "low"),
@@ -93,27 +96,33 @@ def summarise(runs):
             xs = [x for x in (get(d, path) for d in docs) if x is not None]
             vals[c] = statistics.median(xs) if xs else None
             spread[f"{c[0]} ({c[1]})"] = [min(xs), max(xs)] if xs else None
-        ratio = None
-        a, b = vals.get(("rehome", "http")), vals.get(("soketi", "http"))
-        if better and a is not None and b is not None and a > 0 and b > 0:
-            ratio = b / a if better == "low" else a / b
+        b = vals.get(("soketi", "http"))
+        ratios = {}
+        for name in [c[0] for c in cols if c[1] == "http" and c[0].startswith("rehome")]:
+            a = vals.get((name, "http"))
+            if better and a is not None and b is not None and a > 0 and b > 0:
+                ratios[name] = b / a if better == "low" else a / b
         rows.append({"scenario": scen, "metric": label, "better": better,
                      "values": {f"{s} ({m})": v for (s, m), v in vals.items()},
                      "min_max": spread,
-                     "rehome_advantage": ratio})
+                     "rehome_advantage": ratios.get("rehome"),
+                     "advantage_of": ratios})
     return cols, rows
 
 
 def markdown(cols, rows, runs):
-    head = ["scenario", "metric"] + [f"{s} ({m})" for s, m in cols] + ["soketi / rehome"]
+    # one ratio column per variant of the reference server on the HTTP API (busy-poll runs)
+    variants = ["rehome"] + [s for s, m in cols if m == "http" and s.startswith("rehome-bp")]
+    head = ["scenario", "metric"] + [f"{s} ({m})" for s, m in cols] + [f"soketi / {v}" for v in variants]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         if all(v is None for v in r["values"].values()):
             continue
-        ratio = r["rehome_advantage"]
         cells = [r["scenario"], r["metric"]] + [fmt(r["values"][f"{s} ({m})"]) for s, m in cols]
-        # A ratio against a figure near zero says nothing more than "far lower".
-        cells.append("" if ratio is None else (">100x" if ratio > 100 else f"{ratio:.2f}x"))
+        for v in variants:
+            ratio = r["advantage_of"].get(v)
+            # A ratio against a figure near zero says nothing more than "far lower".
+            cells.append("" if ratio is None else (">100x" if ratio > 100 else f"{ratio:.2f}x"))
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
     out.append("Spread over the repetitions (min to max), same order of columns:")
@@ -153,9 +162,9 @@ def cdf_svg(runs, scen, path):
         doc = docs[len(docs) // 2]  # the repetition with the median p50
         pts = [(us, q) for us, q in doc["figures"]["latency"]["cdf"] if q < 1.0 and us > 0]
         series.append((f"{server} ({mode})", pts))
-        fl = doc.get("floor")
-        if fl and server == "rehome" and mode == "http":
-            series.append(("loopback floor (RTT)", [(u, q) for u, q in fl["cdf"] if q < 1.0 and u > 0]))
+        rl = doc.get("relay_floor")
+        if rl and server == "rehome" and mode == "http":
+            series.append(("relay floor", [(u, q) for u, q in rl["cdf"] if q < 1.0 and u > 0]))
     if not series:
         return False
     W, H, L, R, T, B = 720, 420, 70, 180, 30, 50

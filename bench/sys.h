@@ -5,7 +5,13 @@
  * forked echo process pinned to the server's CPU: the same two hops (publisher to server,
  * server to subscriber) with no server work in between, so latency minus floor is what the
  * server added. On this kind of VM a wake-up across cores costs ~20 us per hop, which is why
- * the floor has to come from the same run and the same placement. */
+ * the floor has to come from the same run and the same placement.
+ *
+ * The ping-pong does not sleep the way a server does, so it is not a floor for one: the
+ * relay floor is. A forked relay on the server's CPU blocks in epoll_wait, reads a 64-byte
+ * "publish" from one connection, writes it to a second (the "subscriber") and a 1-byte
+ * answer back: the least any server must do, timed like the latency scenario (publish write
+ * to subscriber read). Server-added latency is the server's latency minus the relay's. */
 #ifndef RB_SYS_H
 #define RB_SYS_H
 
@@ -27,5 +33,10 @@ void rb_sys_machine(char *cpu_model, size_t cmlen, char *kernel, size_t klen, in
 /* Measures `samples` round trips of a 64-byte message after `warmup` unrecorded ones. 0, or
  * -1 with a reason. */
 int rb_sys_floor(int echo_cpu, int samples, int warmup, rb_hist *rtt, char *err, size_t errlen);
+
+/* Measures `samples` one-way publisher -> relay -> subscriber times after `warmup`
+ * unrecorded ones, the relay pinned to relay_cpu (-1: unpinned). 0, or -1 with a reason. */
+int rb_sys_relay_floor(int relay_cpu, int samples, int warmup, rb_hist *lat, char *err,
+                       size_t errlen);
 
 #endif

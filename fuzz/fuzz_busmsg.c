@@ -1,8 +1,9 @@
 /* Target busmsg: the cross-node bus's message format (rh_busmsg_split, rh_busmsg_count,
- * rh_busfield_u64) on any bytes. Oracles: count and split agree (split stops at its max); every
- * field lies inside the message; a message rebuilt from the fields with the builder splits into the
- * same fields (and is the input itself when the input wrote no length with a leading zero); a field
- * that parses as a number prints to digits that parse back to the same number. */
+ * rh_busfield_u64, rh_busmsg_seq_head) on any bytes. Oracles: count and split agree (split stops at
+ * its max); every field lies inside the message; a message rebuilt from the fields with the builder
+ * splits into the same fields (and is the input itself when the input wrote no length with a
+ * leading zero); a field that parses as a number prints to digits that parse back to the same
+ * number. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -22,9 +23,25 @@ static void check_number(const rh_busfield *f)
     FZ_CHECK(n > 0 && (size_t)n <= f->len && rh_busfield_u64(&g, &w) == 0 && w == v);
 }
 
+/* The seq head: when found, it is digits then '|' and its number prints back to them. */
+static void check_seq_head(const char *msg, size_t size)
+{
+    unsigned long long seq = 0;
+    size_t h = rh_busmsg_seq_head(msg, size, &seq);
+    if (!h)
+        return;
+    char back[32];
+    int n = snprintf(back, sizeof back, "%llu", seq);
+    FZ_CHECK(h >= 2 && h <= size && msg[h - 1] == '|' && n > 0 && (size_t)n <= h - 1);
+    rh_busfield digits = {msg, h - 1};
+    unsigned long long again;
+    FZ_CHECK(rh_busfield_u64(&digits, &again) == 0 && again == seq);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *msg = (const char *)data;
+    check_seq_head(msg, size);
     long n = rh_busmsg_count(msg, size);
     rh_busfield f[MAXF];
     long got = rh_busmsg_split(msg, size, f, MAXF);

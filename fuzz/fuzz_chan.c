@@ -1,10 +1,13 @@
-/* Target chan: channel names through rh_chan_validate, rh_chan_type_of and the stream-channel
- * parser. Oracles: a parsed stream channel formats back to the same bytes, and every stream
- * channel is a valid private channel name. */
+/* Target chan: channel names through rh_chan_validate, rh_chan_type_of, rh_chan_is_cache and
+ * the stream-channel parser, and the same bytes as an encryption master key
+ * (rh_enc_key_decode). Oracles: a parsed stream channel formats back to the same bytes, every
+ * stream channel is a valid private channel name, a cache channel stays one whatever follows
+ * its prefix, and a decoded key is 44 characters whose shared secret derives. */
 #include <string.h>
 
 #include "fuzz.h"
 #include "proto/channel.h"
+#include "proto/enc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -27,6 +30,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(n >= 0 && (size_t)n == size && memcmp(out, name, size) == 0);
         FZ_CHECK(rh_chan_validate(out, (size_t)n, err, sizeof err) == 0);
         FZ_CHECK(rh_chan_type_of(out, (size_t)n) == RH_CHAN_PRIVATE);
+    }
+    /* Cache channels by prefix: a longer name with the same prefix is one too. */
+    if (rh_chan_is_cache(name, size)) {
+        FZ_CHECK(size >= 6);
+        FZ_CHECK(!rh_chan_is_cache(name, 5));
+    }
+    char key_text[64];
+    if (size < sizeof key_text) {
+        memcpy(key_text, name, size);
+        key_text[size] = '\0';
+        unsigned char key[RH_ENC_KEY_BYTES];
+        if (rh_enc_key_decode(key_text, key, err, sizeof err) == 0) {
+            char secret[RH_ENC_SECRET_B64];
+            FZ_CHECK(strlen(key_text) == 44);
+            FZ_CHECK(rh_enc_shared_secret(key, "private-encrypted-x", secret, sizeof secret) == 0);
+            FZ_CHECK(strlen(secret) == 44);
+        }
     }
     /* The id rule on its own, with an upper bound the parser relies on. */
     if (rh_chan_valid_id(name, size))

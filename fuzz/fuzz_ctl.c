@@ -54,5 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rh_end_reason back;
         FZ_CHECK(name && rh_ctl_reason_parse(name, &back) == 0 && back == r);
     }
+
+    char user[RH_CTL_USER_MAX + 1];
+    int member = -1;
+    if (rh_ctl_parse_member(body, size, user, &member, err, sizeof err) == 0)
+        FZ_CHECK((member == 0 || member == 1) && user[0] && strlen(user) <= RH_CTL_USER_MAX &&
+                 !strpbrk(user, " \n\r\t"));
     return 0;
 }

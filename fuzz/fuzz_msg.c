@@ -1,4 +1,5 @@
-/* Target msg: a client frame through rh_msg_decode and the subscribe/unsubscribe decoders.
+/* Target msg: a client frame through rh_msg_decode and the subscribe/unsubscribe/signin
+ * decoders (and a signin's user_data through rh_msg_user_id).
  * Oracle: what decodes re-encodes (rh_msg_encode / rh_msg_encode_raw) into a frame that
  * decodes to the same event, channel and data. */
 #include <string.h>
@@ -55,6 +56,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rh_msg_decode_unsubscribe(&m, &ch, err, sizeof err) == 0)
         FZ_CHECK(ch);
     free(ch);
+    char *auth = NULL, *ud = NULL;
+    if (rh_msg_decode_signin(&m, &auth, &ud, err, sizeof err) == 0) {
+        char id[129];
+        FZ_CHECK(auth && ud);
+        if (rh_msg_user_id(ud, strlen(ud), id, err, sizeof err) == 0)
+            FZ_CHECK(id[0] && strlen(id) <= 128);
+    } else {
+        FZ_CHECK(!auth && !ud);
+    }
+    free(auth);
+    free(ud);
     rh_msg_clear(&m);
     rh_msg_clear(&m);
     return 0;

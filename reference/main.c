@@ -32,6 +32,8 @@ static void usage(FILE *f)
                "                     for several servers on one Redis (config redis_url);\n"
                "                     redis+sentinel://H:P[,H:P...]/MASTER[/db] behind Sentinel\n"
                "  --log-level L      error, warn, info or debug (default info)\n"
+               "  --busy-poll US     after I/O, poll without sleeping for US microseconds\n"
+               "                     (0-10000; lower wake-up latency for CPU; default 0: off)\n"
                "  --fault NAME       enable a test-only fault (repeatable; faults builds only)\n"
                "  --list-faults      list the fault names and exit\n"
                "  --help             this text\n"
@@ -120,6 +122,7 @@ static int write_port_file(const char *path, int port)
 typedef struct opts {
     const char *config, *host, *redis, *log_level, *port_file;
     int port, have_port;
+    int busy_poll_us, have_busy_poll;
     const char *faults[MAX_FAULTS];
     int nfaults;
 } opts;
@@ -136,6 +139,7 @@ static int parse_args(int argc, char **argv, opts *o)
         O_LIST,
         O_LEVEL,
         O_PFILE,
+        O_BUSY,
         O_HELP,
         O_VER
     };
@@ -148,6 +152,7 @@ static int parse_args(int argc, char **argv, opts *o)
         {"list-faults", no_argument, NULL, O_LIST},
         {"log-level", required_argument, NULL, O_LEVEL},
         {"port-file", required_argument, NULL, O_PFILE},
+        {"busy-poll", required_argument, NULL, O_BUSY},
         {"help", no_argument, NULL, O_HELP},
         {"version", no_argument, NULL, O_VER},
         {NULL, 0, NULL, 0},
@@ -195,6 +200,15 @@ static int parse_args(int argc, char **argv, opts *o)
         case O_PFILE:
             o->port_file = optarg;
             break;
+        case O_BUSY: {
+            char err[128];
+            if (rh_cfg_parse_busy_poll(optarg, &o->busy_poll_us, err, sizeof err) != 0) {
+                fprintf(stderr, "rehome-server: --busy-poll: %s\n", err);
+                return 2;
+            }
+            o->have_busy_poll = 1;
+            break;
+        }
         case O_HELP:
             usage(stdout);
             return 1;
@@ -250,6 +264,8 @@ static int apply_overrides(const opts *o, rh_cfg *cfg)
     }
     if (o->have_port)
         cfg->port = o->port;
+    if (o->have_busy_poll)
+        cfg->busy_poll_us = o->busy_poll_us;
     if (o->log_level) {
         char *l = strdup(o->log_level);
         if (!l)
@@ -337,6 +353,11 @@ static int has_fault(const opts *o, const char *name)
     return 0;
 }
 
+static void bus_gap(void *ud)
+{
+    rh_srv_bus_gap(ud);
+}
+
 static rh_store *make_store(uv_loop_t *loop, const rh_cfg *cfg, const char *url, int no_fence,
                             rh_log *log)
 {
@@ -374,6 +395,7 @@ static void wire_bus(rh_store *store, rh_srv *srv)
     rh_srv_set_bus(srv, &bus);
     rh_store_redis_set_sink(store, bus_sink, srv);
     rh_store_redis_set_on_up(store, store_up, srv);
+    rh_store_redis_set_on_bus_gap(store, bus_gap, srv);
     if (rh_store_redis_up(store))
         rh_srv_bus_resync(srv);
 }

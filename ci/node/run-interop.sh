@@ -7,7 +7,9 @@
 # REHOME_SERVER   server binary (default build/reference/rehome-server)
 # REHOME_CONFIG   config (default fixtures/configs/ci.json). The runner adds one user to it,
 #                 carol (carol-token, workspace acme), so presence join/leave can be checked
-#                 between two distinct users; the file itself is not changed.
+#                 between two distinct users, and webhooks of the app app-id to
+#                 REHOME_WEBHOOK_PORT (a free port; test/webhook.test.js receives them
+#                 there); the file itself is not changed.
 # REHOME_URL      when set, no server is started and the tests run against that URL.
 set -euo pipefail
 
@@ -42,13 +44,23 @@ if [ -z "${REHOME_URL:-}" ]; then
         exit 2
     }
     cfg=${REHOME_CONFIG:-fixtures/configs/ci.json}
+    REHOME_WEBHOOK_PORT=$(node -e '
+const s = require("net").createServer();
+s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')
+    export REHOME_WEBHOOK_PORT
     node -e '
 const fs = require("fs");
 const c = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
 c.users = (c.users || []).filter((u) => u.token !== "carol-token");
 c.users.push({ token: "carol-token", user_id: "carol", name: "carol", workspaces: ["acme"] });
+for (const a of c.apps || [])
+  if (a.id === "app-id") {
+    a.webhooks = [{ url: `http://127.0.0.1:${process.argv[3]}/webhooks` }];
+    a.webhook_delay_ms = 1000;
+    a.webhook_batch_ms = 100;
+  }
 fs.writeFileSync(process.argv[2], JSON.stringify(c, null, 2));
-' "$cfg" "$tmp/config.json"
+' "$cfg" "$tmp/config.json" "$REHOME_WEBHOOK_PORT"
     "$bin" --port 0 --port-file "$tmp/port" --config "$tmp/config.json" >"$tmp/server.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 200); do

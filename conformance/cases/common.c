@@ -8,7 +8,7 @@
 
 #include "proto/sign.h"
 
-static long long now_ms(void)
+long long rc_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -125,9 +125,9 @@ int rc_subscribe_expect_ok(rc_ctx *ctx, rc_pconn *pc, const char *who, const cha
         return 0;
     if (!rc_send_subscribe(ctx, pc, channel, needs_auth(channel) ? auth : NULL, channel_data))
         return 0;
-    long long end = now_ms() + clamp_wait(ctx, RC_WAIT_MS);
+    long long end = rc_now_ms() + clamp_wait(ctx, RC_WAIT_MS);
     for (;;) {
-        long long left = end - now_ms();
+        long long left = end - rc_now_ms();
         const rc_pmsg *m = NULL;
         int rc = left > 0 ? rc_pusher_next(pc, (int)left, &m) : 0;
         if (rc != 1) {
@@ -211,9 +211,9 @@ int rc_await(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *event, cons
 
 int rc_next(rc_ctx *ctx, rc_pconn *pc, const char *who, const rc_pmsg **out)
 {
-    long long end = now_ms() + clamp_wait(ctx, RC_WAIT_MS);
+    long long end = rc_now_ms() + clamp_wait(ctx, RC_WAIT_MS);
     for (;;) {
-        long long left = end - now_ms();
+        long long left = end - rc_now_ms();
         const rc_pmsg *m = NULL;
         int rc = left > 0 ? rc_pusher_next(pc, (int)left, &m) : 0;
         if (rc == 1 && is_heartbeat(m))
@@ -232,9 +232,9 @@ int rc_next(rc_ctx *ctx, rc_pconn *pc, const char *who, const rc_pmsg **out)
 /* soft: an accepted subscription is a SHOULD-level slip (2) instead of a FAIL (0). */
 static int await_refusal(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel, int soft)
 {
-    long long end = now_ms() + clamp_wait(ctx, RC_WAIT_MS);
+    long long end = rc_now_ms() + clamp_wait(ctx, RC_WAIT_MS);
     for (;;) {
-        long long left = end - now_ms();
+        long long left = end - rc_now_ms();
         const rc_pmsg *m = NULL;
         int rc = left > 0 ? rc_pusher_next(pc, (int)left, &m) : 0;
         if (rc == 1) {
@@ -293,9 +293,9 @@ static int about(const rc_pmsg *m, const char *channel)
 
 int rc_quiet(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel, int ms)
 {
-    long long end = now_ms() + clamp_wait(ctx, ms);
+    long long end = rc_now_ms() + clamp_wait(ctx, ms);
     for (;;) {
-        long long left = end - now_ms();
+        long long left = end - rc_now_ms();
         if (left <= 0)
             return 1;
         const rc_pmsg *m = NULL;
@@ -332,9 +332,9 @@ int rc_barrier(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel)
         rc_fail(ctx, "%s: could not send pusher:ping (connection closed?)", who);
         return 0;
     }
-    long long end = now_ms() + clamp_wait(ctx, RC_WAIT_MS);
+    long long end = rc_now_ms() + clamp_wait(ctx, RC_WAIT_MS);
     for (;;) {
-        long long left = end - now_ms();
+        long long left = end - rc_now_ms();
         const rc_pmsg *m = NULL;
         int rc = left > 0 ? rc_pusher_next(pc, (int)left, &m) : 0;
         if (rc != 1) {
@@ -352,6 +352,13 @@ int rc_barrier(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel)
             return 0;
         }
     }
+}
+
+const cJSON *rc_payload(const rc_pmsg *m)
+{
+    if (m->data_parsed)
+        return m->data_parsed;
+    return m->data && cJSON_IsObject(m->data) ? m->data : NULL;
 }
 
 int rc_data_is(const rc_pmsg *m, const char *want)
@@ -393,9 +400,9 @@ int rc_only_control_gets(rc_ctx *ctx, const char *channel, rc_pconn *control,
     if (!rc_await(ctx, control, "control subscriber", "probe", channel, &m) ||
         !rc_check_event(ctx, m, "control subscriber", "probe", channel, data))
         return 0;
-    long long end = now_ms() + RC_QUIET_MS;
+    long long end = rc_now_ms() + RC_QUIET_MS;
     for (size_t i = 0; i < n; i++) {
-        long long left = end - now_ms();
+        long long left = end - rc_now_ms();
         if (!rc_quiet(ctx, victims[i], "refused connection", channel, left > 20 ? (int)left : 20))
             return 0;
     }

@@ -107,6 +107,12 @@ int rc_only_control_gets(rc_ctx *ctx, const char *channel, rc_pconn *control,
  * not have been. 1 ok. */
 int rc_next_is_probe(rc_ctx *ctx, rc_pconn *rx, const char *who, const char *ch);
 
+/* CLOCK_MONOTONIC milliseconds. */
+long long rc_now_ms(void);
+/* The JSON object m's data carries: the data string parsed or, leniently, a data object;
+ * NULL for anything else. Points into m. */
+const cJSON *rc_payload(const rc_pmsg *m);
+
 /* 1 when the channel event m carries data as the JSON string want (byte for byte). */
 int rc_data_is(const rc_pmsg *m, const char *want);
 /* Requires m to be event name on channel with data exactly the string data. 1 ok. */

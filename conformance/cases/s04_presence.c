@@ -45,19 +45,11 @@ static void users_free(user *u, size_t n)
         free(u[i].data);
 }
 
-/* The JSON object a member/presence payload carries (data string or, leniently, object). */
-static const cJSON *payload(const rc_pmsg *m)
-{
-    if (m->data_parsed)
-        return m->data_parsed;
-    return m->data && cJSON_IsObject(m->data) ? m->data : NULL;
-}
-
 /* subscription_succeeded must list exactly users[0..n): ids, hash (with user_info) and count. */
 static int check_members(rc_ctx *ctx, const rc_pmsg *m, const char *who, const user *users,
                          size_t n)
 {
-    const cJSON *p = payload(m);
+    const cJSON *p = rc_payload(m);
     const cJSON *pr = p ? cJSON_GetObjectItemCaseSensitive(p, "presence") : NULL;
     const cJSON *ids = pr ? cJSON_GetObjectItemCaseSensitive(pr, "ids") : NULL;
     const cJSON *hash = pr ? cJSON_GetObjectItemCaseSensitive(pr, "hash") : NULL;
@@ -100,7 +92,7 @@ static int await_member(rc_ctx *ctx, rc_pconn *watcher, const char *who, const c
     const rc_pmsg *m;
     if (!rc_await(ctx, watcher, who, event, ch, &m))
         return 0;
-    const cJSON *p = payload(m);
+    const cJSON *p = rc_payload(m);
     const char *id = p ? rc_json_str(p, "user_id") : NULL;
     int ok = id && strcmp(id, u->id) == 0;
     if (ok && strcmp(event, "pusher_internal:member_added") == 0) {

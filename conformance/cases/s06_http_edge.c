@@ -217,6 +217,8 @@ const rc_case rc_cases_s06_http_edge[] = {
                        "other connections (2.6.1): a GET and a POST with a body in one packet.",
         .tags = "needs:http-api",
         .timeout_ms = 8000,
+        .serial = "a server that mishandles the pipelined body can stop serving everyone "
+                  "(http-pipeline-freeze), which would fail every case running beside it",
         .run = run_pipelined,
     },
     /* protocol §6.8: Content-Length with Transfer-Encoding is never read by Content-Length */

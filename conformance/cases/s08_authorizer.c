@@ -124,7 +124,8 @@ static void malformed_channel(rc_ctx *ctx)
     snprintf(ch[6], sizeof ch[6], "workspace.%s.thread.%s", w, s.thread);
     snprintf(ch[7], sizeof ch[7], "private-%s.thread.%s", w, s.thread);
     snprintf(ch[8], sizeof ch[8], "private-workspace.%s.thread.t/1", w);
-    snprintf(ch[9], sizeof ch[9], "private-encrypted-workspace.%s.thread.%s", w, s.thread);
+    /* the encrypted twin of a malformed stream channel (16.3 signs only well-formed twins) */
+    snprintf(ch[9], sizeof ch[9], "private-encrypted-workspace.%s.thread.a b", w);
     snprintf(ch[10], sizeof ch[10], "private-workspace.%s.room.%s", w, s.thread);
     ch[11][0] = 0;
     for (int i = 0; i < 12; i++)

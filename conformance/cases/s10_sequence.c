@@ -84,7 +84,7 @@ static void single_producer(rc_ctx *ctx)
  * three end calls; each subscriber sees 1..1000 in order and exactly one end. */
 static void long_stream(rc_ctx *ctx)
 {
-    static char buf[LONG_N][16];
+    char buf[LONG_N][16];
     const char *want[LONG_N];
     rc_pconn *subs[N_SUBS];
     rc_sc_stream s;

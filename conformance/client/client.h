@@ -59,6 +59,9 @@ int rc_ws_is_open(const rc_ws *ws);
 /* Sends a close frame (code 1000), waits up to 300 ms for the server's close, and closes the
  * socket. The object stays valid (rc_ws_close_code, rc_ws_is_open) until the case ends. */
 void rc_ws_close(rc_ws *ws);
+/* Ends the TCP connection with a reset, without a close frame (a client that vanished: a
+ * killed tab, a lost network). The object stays valid as after rc_ws_close. */
+void rc_ws_drop(rc_ws *ws);
 
 /* --- Pusher on top of rc_ws ----------------------------------------------------------- */
 typedef struct rc_pmsg {
@@ -89,6 +92,10 @@ rc_pconn *rc_pusher_open(rc_ctx *ctx, const char *path, const char *headers);
  * 1, 0 timeout, -1 closed. *out points into pc->last. */
 int rc_pusher_next(rc_pconn *pc, int timeout_ms, const rc_pmsg **out);
 void rc_pusher_set_auto_pong(rc_pconn *pc, int on);
+/* pusher_internal:subscription_count messages are skipped by rc_pusher_next (so by every
+ * helper built on it) unless on is 1: a server may send them at any time (docs/protocol.md
+ * 21). */
+void rc_pusher_show_counts(rc_pconn *pc, int on);
 /* Waits for event (and channel when non-NULL), skipping others; 1, 0 timeout, -1 closed. */
 int rc_pusher_wait(rc_pconn *pc, const char *event, const char *channel, int timeout_ms,
                    const rc_pmsg **out);
@@ -125,6 +132,14 @@ int rc_api(rc_ctx *ctx, const char *method, const char *path, const char *extra_
 /* rc_api signed with another app's key and secret (the limit cases' app). */
 int rc_api_as(rc_ctx *ctx, const char *key, const char *secret, const char *method,
               const char *path, const char *extra_query, const char *body, rc_http_resp *resp);
+/* rc_api with extra raw header lines ("K: v\r\n...", NULL: none); they do not reach a
+ * producer driver (rc_target.producer), whose protocol has no headers. */
+int rc_api_hdr(rc_ctx *ctx, const char *method, const char *path, const char *headers,
+               const char *body, rc_http_resp *resp);
+/* The general form: another app's key and secret, extra query and headers. */
+int rc_api_sign_hdr(rc_ctx *ctx, const char *key, const char *secret, const char *method,
+                    const char *path, const char *extra_query, const char *headers,
+                    const char *body, rc_http_resp *resp);
 /* POST the authorizer (form-encoded socket_id, channel_name) with a bearer token
  * (NULL: no Authorization header). */
 int rc_authorize(rc_ctx *ctx, const char *bearer, const char *socket_id, const char *channel,
@@ -151,6 +166,9 @@ int rc_stream_start(rc_ctx *ctx, const char *workspace, const char *thread, cons
                     const char *stream, rc_http_resp *resp);
 /* POST /apps/{id}/streams/{stream}/tokens with {"token": token} (JSON-escaped here). */
 int rc_stream_token(rc_ctx *ctx, const char *stream, const char *token, rc_http_resp *resp);
+/* rc_stream_token with the header Idempotency-Key: key (NULL: none; docs/protocol.md 12.7). */
+int rc_stream_token_key(rc_ctx *ctx, const char *stream, const char *token, const char *key,
+                        rc_http_resp *resp);
 /* POST .../end with {"reason": reason} (reason NULL: empty body). */
 int rc_stream_end(rc_ctx *ctx, const char *stream, const char *reason, rc_http_resp *resp);
 int rc_stream_get(rc_ctx *ctx, const char *stream, rc_http_resp *resp);

@@ -103,6 +103,20 @@ int rc_api(rc_ctx *ctx, const char *method, const char *path, const char *extra_
 int rc_api_as(rc_ctx *ctx, const char *key, const char *secret, const char *method,
               const char *path, const char *extra_query, const char *body, rc_http_resp *resp)
 {
+    return rc_api_sign_hdr(ctx, key, secret, method, path, extra_query, NULL, body, resp);
+}
+
+int rc_api_hdr(rc_ctx *ctx, const char *method, const char *path, const char *headers,
+               const char *body, rc_http_resp *resp)
+{
+    const rc_target *t = rc_target_of(ctx);
+    return rc_api_sign_hdr(ctx, t->app_key, t->app_secret, method, path, NULL, headers, body, resp);
+}
+
+int rc_api_sign_hdr(rc_ctx *ctx, const char *key, const char *secret, const char *method,
+                    const char *path, const char *extra_query, const char *headers,
+                    const char *body, rc_http_resp *resp)
+{
     size_t blen = body ? strlen(body) : 0;
     char *url =
         rw_pusher_api_target(key, secret, method, path, extra_query, body, blen, (long)time(NULL));
@@ -111,7 +125,7 @@ int rc_api_as(rc_ctx *ctx, const char *key, const char *secret, const char *meth
         rc_error(ctx, "cannot sign the request (rh_httpsig_build_query failed)");
         return -1;
     }
-    int r = rc_http(ctx, method, url, NULL, body, blen, resp);
+    int r = rc_http(ctx, method, url, headers, body, blen, resp);
     free(url);
     return r;
 }
@@ -167,8 +181,8 @@ int rc_authorize(rc_ctx *ctx, const char *bearer, const char *socket_id, const c
 }
 
 /* Signed control-API call with a cJSON body (consumed). */
-static int control(rc_ctx *ctx, const char *method, const char *path, cJSON *body,
-                   rc_http_resp *resp)
+static int control_hdr(rc_ctx *ctx, const char *method, const char *path, const char *headers,
+                       cJSON *body, rc_http_resp *resp)
 {
     char *s = body ? cJSON_PrintUnformatted(body) : NULL;
     cJSON_Delete(body);
@@ -177,9 +191,15 @@ static int control(rc_ctx *ctx, const char *method, const char *path, cJSON *bod
         rc_error(ctx, "out of memory");
         return -1;
     }
-    int r = rc_api(ctx, method, path, NULL, s, resp);
+    int r = rc_api_hdr(ctx, method, path, headers, s, resp);
     free(s);
     return r;
+}
+
+static int control(rc_ctx *ctx, const char *method, const char *path, cJSON *body,
+                   rc_http_resp *resp)
+{
+    return control_hdr(ctx, method, path, NULL, body, resp);
 }
 
 int rc_stream_start(rc_ctx *ctx, const char *workspace, const char *thread, const char *run,
@@ -202,6 +222,18 @@ int rc_stream_token(rc_ctx *ctx, const char *stream, const char *token, rc_http_
     cJSON *b = cJSON_CreateObject();
     cJSON_AddStringToObject(b, "token", token);
     return control(ctx, "POST", path, b, resp);
+}
+
+int rc_stream_token_key(rc_ctx *ctx, const char *stream, const char *token, const char *key,
+                        rc_http_resp *resp)
+{
+    char path[512], hdr[200] = "";
+    snprintf(path, sizeof path, "/apps/%s/streams/%s/tokens", rc_target_of(ctx)->app_id, stream);
+    if (key)
+        snprintf(hdr, sizeof hdr, "Idempotency-Key: %.128s\r\n", key);
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "token", token);
+    return control_hdr(ctx, "POST", path, key ? hdr : NULL, b, resp);
 }
 
 int rc_stream_end(rc_ctx *ctx, const char *stream, const char *reason, rc_http_resp *resp)

@@ -13,7 +13,17 @@ typedef struct pconn_full {
     rc_pconn pc; /* first: the public part */
     rc_ctx *ctx;
     int auto_pong;
+    int show_counts; /* 1: pusher_internal:subscription_count is returned like any message */
 } pconn_full;
+
+/* pusher_internal:subscription_count may come from any server at any time on a non-presence
+ * channel the connection is subscribed to (docs/protocol.md 21, Pusher's opt-in per app): it
+ * is never "something else" a case waits not to see, so it is skipped here, in the one place
+ * every helper reads through, unless a case asked to see it. */
+static int is_count(const rc_pmsg *m)
+{
+    return m->event && strcmp(m->event, "pusher_internal:subscription_count") == 0;
+}
 
 static void pmsg_clear(rc_pmsg *m)
 {
@@ -74,10 +84,20 @@ int rc_pusher_next(rc_pconn *pc, int timeout_ms, const rc_pmsg **out)
             rc_ws_send_text(pc->ws, rw_pusher_pong(), strlen(rw_pusher_pong()));
             continue;
         }
+        if (!f->show_counts && is_count(&pc->last)) {
+            rc_log(f->ctx, "skipped %.200s", pc->last.raw);
+            continue;
+        }
         if (out)
             *out = &pc->last;
         return 1;
     }
+}
+
+void rc_pusher_show_counts(rc_pconn *pc, int on)
+{
+    if (pc)
+        ((pconn_full *)pc)->show_counts = on;
 }
 
 void rc_pusher_set_auto_pong(rc_pconn *pc, int on)

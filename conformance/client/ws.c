@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <openssl/rand.h>
 
@@ -295,6 +296,17 @@ int rc_ws_recv(rc_ws *ws, int timeout_ms, rc_ws_msg *out)
         }
         ws->inlen += (size_t)n;
     }
+}
+
+void rc_ws_drop(rc_ws *ws)
+{
+    if (!ws || ws->net.fd < 0)
+        return;
+    /* Linger 0: close() sends a TCP reset at once, no FIN handshake and no close frame. */
+    struct linger l = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(ws->net.fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    rc_net_close(&ws->net);
+    mark_closed(ws, 1006);
 }
 
 void rc_ws_close(rc_ws *ws)

@@ -53,6 +53,11 @@ typedef struct rc_case {
     const char *requirement; /* the sentence of the spec, printed on failure */
     const char *tags;        /* space-separated: "needs:control-api needs:presence slow" */
     int timeout_ms;          /* 0: default (5000) */
+    /* NULL (the default): the case may run beside others under --jobs, which is safe for a
+     * case that touches only its own connections, channels and streams (rc_random_id names).
+     * Else why it must have the server to itself (docs/conformance.md 11): it then runs
+     * alone, after every other case. */
+    const char *serial;
     void (*run)(rc_ctx *ctx);
 } rc_case;
 
@@ -156,6 +161,13 @@ typedef enum {
     RC_CAP_CLIENT_EVENTS,
     RC_CAP_PRESENCE,
     RC_CAP_CHANNEL_QUERIES,
+    RC_CAP_ENCRYPTED, /* private-encrypted- channels (16) */
+    RC_CAP_CACHE,     /* cache channels (17) */
+    RC_CAP_REVOCATION,
+    RC_CAP_USER_AUTH,
+    RC_CAP_IDEMPOTENT_APPENDS,
+    RC_CAP_WEBHOOKS,
+    RC_CAP_SUBSCRIPTION_COUNT,
     RC__CAPS
 } rc_cap;
 typedef enum { RC_CAP_UNKNOWN = 0, RC_CAP_YES, RC_CAP_NO } rc_cap_state;
@@ -167,6 +179,18 @@ typedef struct rc_server_info {
     long max_token_bytes; /* per tokens request (12.3) */
     long max_event_bytes; /* event data in the HTTP API (6.6) */
     long ended_ttl_s;     /* how long an ended stream's state is kept (12.5) */
+    long cache_ttl_s;     /* how long a cache channel keeps its last event (17) */
+    /* Webhooks (20): the URL the server was configured to send to ("": not declared), the
+     * delay of channel_vacated and member_removed and the batch window, ms (0: not declared;
+     * a delay of 0 is declared as -1). */
+    char webhook_url[256];
+    long webhook_delay_ms;
+    long webhook_batch_ms;
+    long pong_timeout_s;       /* seconds after a server ping before a silent peer is cut (2.4.6) */
+    long max_presence_members; /* members one presence channel admits (4.3.6) */
+    long send_queue_bytes;     /* bytes queued for one connection before it is closed (2.5.8) */
+    long max_user_id_bytes;    /* presence user_id size the server admits (4.7.4) */
+    long max_user_info_bytes;  /* presence user_info size, compact JSON (4.7.4) */
 } rc_server_info;
 
 typedef struct rc_target {
@@ -193,8 +217,10 @@ typedef struct rc_target {
     rc_node http_nodes[RC_MAX_HTTP_NODES];
     int nhttp_nodes;
     unsigned *http_rr;
-    rc_limits limits;      /* --limits, or the profile's limit_app */
-    rc_server_info server; /* --server-profile */
+    rc_limits limits;           /* --limits, or the profile's limit_app */
+    rc_server_info server;      /* --server-profile */
+    struct rc_whrecv *webhooks; /* --webhook-listen: the suite's receiver (client/whrecv.h), or
+                                   NULL: the webhook cases SKIP */
 } rc_target;
 
 const rc_target *rc_target_of(const rc_ctx *ctx);

@@ -29,6 +29,9 @@ static void usage(FILE *f)
         "  --max-wait SECONDS     longest wait a case may need (default 10); cases that\n"
         "                         would wait longer (heartbeat) report SKIP\n"
         "  --slow                 also run cases tagged slow\n"
+        "  -j, --jobs N           run up to N cases at once (1..64; default 4 per CPU, at\n"
+        "                         most 16); cases marked serial run alone, after the\n"
+        "                         others; lines and reports keep the registry's order\n"
         "  --json FILE            write a JSON report (with wire logs)\n"
         "  --junit FILE           write JUnit XML\n"
         "  --html FILE            write a self-contained HTML report (with wire logs)\n"
@@ -64,6 +67,9 @@ static void usage(FILE *f)
         "  --server-profile FILE  the server's capabilities, limits, limit app and users\n"
         "                         (JSON, docs/conformance.md); a declared-absent capability\n"
         "                         makes its cases UNSUPPORTED\n"
+        "  --webhook-listen HOST:PORT  receive the server's webhooks here (the server must\n"
+        "                         be configured to POST them to http://HOST:PORT/...);\n"
+        "                         without it the webhook cases (needs:webhooks) SKIP\n"
         "  --help, --version\n\n"
         "Exit status: 0 no failure, 1 a FAIL (or a baseline difference), 2 harness\n"
         "error (bad options, target unreachable, an ERROR verdict).\n");
@@ -212,6 +218,8 @@ static int parse_args(int argc, char **argv, rc_opts *o)
         O_CONTROLURL,
         O_PRODUCER,
         O_SERVER_PROFILE,
+        O_WEBHOOK_LISTEN,
+        O_JOBS,
         O_HELP,
         O_VERSION
     };
@@ -246,13 +254,15 @@ static int parse_args(int argc, char **argv, rc_opts *o)
                                        {"control-url", 1, 0, O_CONTROLURL},
                                        {"producer", 1, 0, O_PRODUCER},
                                        {"server-profile", 1, 0, O_SERVER_PROFILE},
+                                       {"webhook-listen", 1, 0, O_WEBHOOK_LISTEN},
+                                       {"jobs", 1, 0, O_JOBS},
                                        {"help", 0, 0, O_HELP},
                                        {"version", 0, 0, O_VERSION},
                                        {0, 0, 0, 0}};
     long v;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "hq", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hqj:", lo, NULL)) != -1) {
         switch (c) {
         case O_PROFILE:
             if (strcmp(optarg, "pusher") && strcmp(optarg, "stream") && strcmp(optarg, "all")) {
@@ -279,6 +289,12 @@ static int parse_args(int argc, char **argv, rc_opts *o)
             if (int_arg("--timeout", optarg, 1, 3600000, &v) < 0)
                 return -1;
             o->timeout_ms = (int)v;
+            break;
+        case 'j':
+        case O_JOBS:
+            if (int_arg("--jobs", optarg, 1, 64, &v) < 0)
+                return -1;
+            o->jobs = (int)v;
             break;
         case O_MAXWAIT:
             if (int_arg("--max-wait", optarg, 0, 86400, &v) < 0)
@@ -354,6 +370,9 @@ static int parse_args(int argc, char **argv, rc_opts *o)
             break;
         case O_SERVER_PROFILE:
             o->server_profile = optarg;
+            break;
+        case O_WEBHOOK_LISTEN:
+            o->webhook_listen = optarg;
             break;
         case O_LIMITS_APP:
             o->limits_app = optarg;

@@ -12,10 +12,12 @@ typedef struct rc_opts {
     const char *exclude[MAX_PATTERNS];
     int list, strict, slow, quiet;
     int timeout_ms;
+    int jobs; /* --jobs; 0: rc_pool_default_jobs() */
     int max_wait_s;
     const char *json, *junit, *html, *expect;
     const char *limits_file, *limits_app;
     const char *server_profile; /* --server-profile */
+    const char *webhook_listen; /* --webhook-listen HOST:PORT */
     rc_profile profile;         /* its contents; t.member/other may point into it */
     int users_given;            /* bit 1 --member, bit 2 --other */
     unsigned long long seed;
@@ -54,5 +56,7 @@ int rc_limits_load(const char *file, const char *app_id, rc_limits *out, char *e
  * ended_ttl, each only where s has none yet (a server profile's declaration wins): the
  * reference server's own numbers. 0, or -1 when the file has no app app_id (s unchanged). */
 int rc_limits_load_sizes(const char *file, const char *app_id, rc_server_info *s);
+/* The same file's webhook target URL, webhook_delay_ms and webhook_batch_ms of the tested app
+ * are read there too (protocol section 20). */
 
 #endif

@@ -33,6 +33,22 @@ void rc_rng_init(rc_rng *rng, uint64_t seed)
     rng->nonce = splitmix(&n);
 }
 
+void rc_rng_fork(const rc_rng *run, const char *id, rc_rng *out)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a of the id */
+    for (const unsigned char *p = (const unsigned char *)id; p && *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    pthread_mutex_init(&out->mu, NULL);
+    uint64_t x = run->state ^ h;
+    out->state = splitmix(&x);
+    out->nonce = run->nonce;
+}
+
+void rc_rng_destroy(rc_rng *rng)
+{
+    pthread_mutex_destroy(&rng->mu);
+}
+
 uint64_t rc_rng_next(rc_rng *rng)
 {
     pthread_mutex_lock(&rng->mu);

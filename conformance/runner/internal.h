@@ -26,7 +26,9 @@ typedef struct rc_resource {
     void (*release)(void *obj); /* closes and frees */
 } rc_resource;
 
-/* Run-wide random source: seeded once, shared by every ctx. */
+/* Random source: one per run, seeded once; each case gets its own fork of it
+ * (rc_rng_fork), so that a case's names depend on the seed and its id only, not on which
+ * cases ran before it or beside it. */
 typedef struct rc_rng {
     pthread_mutex_t mu;
     uint64_t state;
@@ -70,6 +72,9 @@ struct rc_ctx {
 int64_t rc__now_ns(void);
 void rc_rng_init(rc_rng *rng, uint64_t seed);
 uint64_t rc_rng_next(rc_rng *rng);
+/* out: a source of its own for case id, from run's seed and nonce (run is not advanced). */
+void rc_rng_fork(const rc_rng *run, const char *id, rc_rng *out);
+void rc_rng_destroy(rc_rng *rng);
 
 /* Runner side: one ctx per case. */
 void rc_ctx_init(rc_ctx *ctx, const rc_case *c, const rc_target *t, rc_rng *rng, int timeout_ms,

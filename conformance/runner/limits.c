@@ -48,6 +48,31 @@ int rc_limits_load_sizes(const char *file, const char *app_id, rc_server_info *s
         s->max_event_bytes = num_or_zero(app, "max_event_bytes");
     if (root && !s->ended_ttl_s)
         s->ended_ttl_s = num_or_zero(root, "ended_ttl");
+    if (root && !s->cache_ttl_s)
+        s->cache_ttl_s = num_or_zero(root, "cache_ttl");
+    const cJSON *hooks = app ? cJSON_GetObjectItemCaseSensitive(app, "webhooks") : NULL;
+    const cJSON *url = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(hooks, 0), "url");
+    if (cJSON_IsString(url) && !s->webhook_url[0])
+        snprintf(s->webhook_url, sizeof s->webhook_url, "%s", url->valuestring);
+    const cJSON *d = app ? cJSON_GetObjectItemCaseSensitive(app, "webhook_delay_ms") : NULL;
+    if (cJSON_IsNumber(d) && !s->webhook_delay_ms)
+        s->webhook_delay_ms = d->valuedouble > 0 ? (long)d->valuedouble : -1;
+    const cJSON *b = app ? cJSON_GetObjectItemCaseSensitive(app, "webhook_batch_ms") : NULL;
+    if (cJSON_IsNumber(b) && !s->webhook_batch_ms)
+        s->webhook_batch_ms = b->valuedouble > 0 ? (long)b->valuedouble : -1;
+    if (root && !s->pong_timeout_s)
+        s->pong_timeout_s = num_or_zero(root, "pong_timeout");
+    if (root && !s->send_queue_bytes)
+        s->send_queue_bytes = num_or_zero(root, "send_queue_bytes");
+    if (app && !s->max_user_id_bytes)
+        s->max_user_id_bytes = num_or_zero(app, "max_user_id_bytes");
+    if (app && !s->max_user_info_bytes)
+        s->max_user_info_bytes = num_or_zero(app, "max_user_info_bytes");
+    if (app && !s->max_presence_members)
+        s->max_presence_members = num_or_zero(app, "max_presence_members");
+    const cJSON *sc = app ? cJSON_GetObjectItemCaseSensitive(app, "subscription_count") : NULL;
+    if (cJSON_IsBool(sc) && s->caps[RC_CAP_SUBSCRIPTION_COUNT] == RC_CAP_UNKNOWN)
+        s->caps[RC_CAP_SUBSCRIPTION_COUNT] = cJSON_IsTrue(sc) ? RC_CAP_YES : RC_CAP_NO;
     cJSON_Delete(root);
     return app ? 0 : -1;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../client/net.h"
+#include "../client/whrecv.h"
 #include "wire/clock.h"
 #include "../fuzz/fuzz.h"
 #include "../smoke/smoke.h"
@@ -14,36 +15,8 @@
 #include "certify.h"
 #include "cli.h"
 #include "endpoints.h"
-#include "progress.h"
+#include "pool.h"
 #include "report_html.h"
-
-#define WATCHDOG_GRACE_MS 15000
-
-/* The watchdog: a case stuck outside the clients' bounded waits must not hang CI. It reads
- * the running case's deadline, which rc_allow_wait may move. */
-static pthread_mutex_t watch_mu = PTHREAD_MUTEX_INITIALIZER;
-static rc_ctx *watch_ctx;
-
-static void *watchdog(void *arg)
-{
-    (void)arg;
-    for (;;) {
-        sleep(1);
-        pthread_mutex_lock(&watch_mu);
-        if (watch_ctx) {
-            pthread_mutex_lock(&watch_ctx->mu);
-            int64_t d = watch_ctx->deadline_ns;
-            pthread_mutex_unlock(&watch_ctx->mu);
-            if (rc__now_ns() > d + (int64_t)WATCHDOG_GRACE_MS * 1000000LL) {
-                fprintf(stderr, "\nrehome-conform: case %s hung past its deadline; giving up\n",
-                        watch_ctx->c->id);
-                _exit(2);
-            }
-        }
-        pthread_mutex_unlock(&watch_mu);
-    }
-    return NULL;
-}
 
 /* Every endpoint must accept a connection before any case runs, so that an unreachable one
  * is one clear harness error instead of a column of ERROR verdicts. */
@@ -60,19 +33,6 @@ static int probe(const rc_opts *o)
             return -1;
         }
         rc_net_close(&n);
-    }
-    return 0;
-}
-
-static int has_tag(const rc_case *c, const char *tag)
-{
-    size_t tl = strlen(tag);
-    for (const char *p = c->tags; p && *p;) {
-        p += strspn(p, " ");
-        size_t n = strcspn(p, " ");
-        if (n == tl && strncmp(p, tag, n) == 0)
-            return 1;
-        p += n;
     }
     return 0;
 }
@@ -120,6 +80,37 @@ static int write_html(const rc_opts *o, const rc_run_info *info, const rc_baseli
         return -1;
     }
     return 0;
+}
+
+/* The outcome of a case that does not run at all, into r: 1, or 0 when it is to run. */
+static int outcome_without_run(const rc_opts *o, const rc_baseline *base, const rc_case *c,
+                               rc_result *r)
+{
+    const char *why_out = rc_baseline_excluded(base, c->id);
+    int lack;
+    r->c = c;
+    if (why_out) {
+        /* Not run at all: the baseline says this case takes the target down. */
+        r->verdict = RC_SKIP;
+        size_t len = strlen(why_out) + 32;
+        r->message = malloc(len);
+        if (r->message)
+            snprintf(r->message, len, "excluded by baseline: %s", why_out);
+    } else if (rc_case_has_tag(c, "slow") && !o->slow) {
+        r->verdict = RC_SKIP;
+        r->message = strdup("tagged slow; run with --slow");
+    } else if ((lack = rc_case_lacks(c, &o->t.server)) >= 0) {
+        r->verdict = RC_UNSUPPORTED;
+        size_t len = 64 + strlen(rc_cap_name((rc_cap)lack));
+        r->message = malloc(len);
+        if (r->message)
+            snprintf(r->message, len, "the server profile declares no %s",
+                     rc_cap_name((rc_cap)lack));
+    } else {
+        r->c = NULL;
+        return 0;
+    }
+    return 1;
 }
 
 static int run_selected(rc_opts *o, int argc, char **argv)
@@ -179,59 +170,34 @@ static int run_selected(rc_opts *o, int argc, char **argv)
         o->seed = ((unsigned long long)time(NULL) << 20) ^ (unsigned long long)getpid();
     rc_rng rng;
     rc_rng_init(&rng, o->seed);
+    int pc_jobs = o->jobs > 0 ? o->jobs : rc_pool_default_jobs();
     if (!o->quiet)
-        printf("rehome-conform %s -> %s  (%zu cases, seed %llu)\n", RH_VERSION, o->t.base_url, n,
-               o->seed);
-    pthread_t wd;
-    if (pthread_create(&wd, NULL, watchdog, NULL) == 0)
-        pthread_detach(wd);
+        printf("rehome-conform %s -> %s  (%zu cases, seed %llu, jobs %d)\n", RH_VERSION,
+               o->t.base_url, n, o->seed, pc_jobs);
     rc_result *res = calloc(n, sizeof *res);
-    rc_progress prog;
-    rc_progress_init(&prog, stderr, n);
-    for (size_t i = 0; res && i < n; i++) {
-        const rc_case *c = sel[i];
-        rc_progress_show(&prog, i, c->id);
-        const char *why_out = rc_baseline_excluded(&base, c->id);
-        int lack;
-        if (why_out) {
-            /* Not run at all: the baseline says this case takes the target down. */
-            res[i].c = c;
-            res[i].verdict = RC_SKIP;
-            size_t len = strlen(why_out) + 32;
-            res[i].message = malloc(len);
-            if (res[i].message)
-                snprintf(res[i].message, len, "excluded by baseline: %s", why_out);
-        } else if (has_tag(c, "slow") && !o->slow) {
-            res[i].c = c;
-            res[i].verdict = RC_SKIP;
-            res[i].message = strdup("tagged slow; run with --slow");
-        } else if ((lack = rc_case_lacks(c, &o->t.server)) >= 0) {
-            res[i].c = c;
-            res[i].verdict = RC_UNSUPPORTED;
-            size_t len = 64 + strlen(rc_cap_name((rc_cap)lack));
-            res[i].message = malloc(len);
-            if (res[i].message)
-                snprintf(res[i].message, len, "the server profile declares no %s",
-                         rc_cap_name((rc_cap)lack));
-        } else {
-            rc_ctx ctx;
-            int to = o->timeout_ms ? o->timeout_ms : c->timeout_ms;
-            rc_ctx_init(&ctx, c, &o->t, &rng, to, o->max_wait_s);
-            pthread_mutex_lock(&watch_mu);
-            watch_ctx = &ctx;
-            pthread_mutex_unlock(&watch_mu);
-            c->run(&ctx);
-            pthread_mutex_lock(&watch_mu);
-            watch_ctx = NULL;
-            pthread_mutex_unlock(&watch_mu);
-            rc_ctx_finish(&ctx, &res[i]);
-        }
-        rc_progress_clear(&prog);
-        if (!o->quiet || res[i].verdict != RC_PASS)
-            rc_print_case_line(stdout, &res[i]);
-    }
-    if (!res)
+    unsigned char *torun = calloc(n, 1);
+    rc_pool_cfg pc = {.t = &o->t,
+                      .rng = &rng,
+                      .timeout_ms = o->timeout_ms,
+                      .max_wait_s = o->max_wait_s,
+                      .jobs = pc_jobs,
+                      .quiet = o->quiet,
+                      .out = stdout,
+                      .progress = stderr};
+    for (size_t i = 0; res && torun && i < n; i++)
+        torun[i] = !outcome_without_run(o, &base, sel[i], &res[i]);
+    int ran = res && torun && rc_pool_run(&pc, sel, torun, n, res) == 0;
+    free(torun);
+    rc_rng_destroy(&rng);
+    if (!ran) {
+        fprintf(stderr, "rehome-conform: cannot start the case threads\n");
+        for (size_t i = 0; res && i < n; i++)
+            rc_result_free(&res[i]);
+        free(res);
+        free(sel);
+        rc_baseline_free(&base);
         return 2;
+    }
     rc_print_summary(stdout, res, n, o->strict);
     rc_run_info info = {
         .target = o->t.base_url,
@@ -311,8 +277,32 @@ static int run_selected(rc_opts *o, int argc, char **argv)
 
 /* The producer driver (--producer exec:CMD) lives for the whole run: started before the first
  * case, stopped after the reports. */
+/* --webhook-listen HOST:PORT: the receiver the server under test was configured to reach. */
+static int start_receiver(rc_opts *o)
+{
+    char host[64], err[256];
+    const char *colon = strrchr(o->webhook_listen, ':');
+    char *end = NULL;
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || (size_t)(colon - o->webhook_listen) >= sizeof host || !end || *end || port < 0 ||
+        port > 65535 || end == colon + 1) {
+        fprintf(stderr, "rehome-conform: --webhook-listen needs HOST:PORT, not \"%s\"\n",
+                o->webhook_listen);
+        return -1;
+    }
+    snprintf(host, sizeof host, "%.*s", (int)(colon - o->webhook_listen), o->webhook_listen);
+    o->t.webhooks = rc_whrecv_start(host, (int)port, err, sizeof err);
+    if (!o->t.webhooks) {
+        fprintf(stderr, "rehome-conform: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 int rc_main_run(rc_opts *o, int argc, char **argv)
 {
+    if (o->webhook_listen && !o->list && start_receiver(o) != 0)
+        return 2;
     if (o->producer && !o->list) {
         char err[1024];
         o->t.producer = rc_prod_start(o->producer, err, sizeof err);
@@ -325,5 +315,7 @@ int rc_main_run(rc_opts *o, int argc, char **argv)
     int code = run_selected(o, argc, argv);
     rc_prod_stop(o->t.producer);
     o->t.producer = NULL;
+    rc_whrecv_stop(o->t.webhooks);
+    o->t.webhooks = NULL;
     return code;
 }

@@ -11,9 +11,19 @@
 #include "runner.h"
 
 static const char *const cap_names[RC__CAPS] = {
-    [RC_CAP_REPLAY] = "replay",     [RC_CAP_PRESENCE_TWIN] = "presence-twin",
-    [RC_CAP_LIMITS] = "limits",     [RC_CAP_CLIENT_EVENTS] = "client-events",
-    [RC_CAP_PRESENCE] = "presence", [RC_CAP_CHANNEL_QUERIES] = "channel-queries",
+    [RC_CAP_REPLAY] = "replay",
+    [RC_CAP_PRESENCE_TWIN] = "presence-twin",
+    [RC_CAP_LIMITS] = "limits",
+    [RC_CAP_CLIENT_EVENTS] = "client-events",
+    [RC_CAP_PRESENCE] = "presence",
+    [RC_CAP_CHANNEL_QUERIES] = "channel-queries",
+    [RC_CAP_ENCRYPTED] = "encrypted-channels",
+    [RC_CAP_CACHE] = "cache-channels",
+    [RC_CAP_REVOCATION] = "revocation",
+    [RC_CAP_USER_AUTH] = "user-auth",
+    [RC_CAP_IDEMPOTENT_APPENDS] = "idempotent-appends",
+    [RC_CAP_WEBHOOKS] = "webhooks",
+    [RC_CAP_SUBSCRIPTION_COUNT] = "subscription-count",
 };
 
 const char *rc_cap_name(rc_cap c)
@@ -150,10 +160,39 @@ static int parse_user(pctx *p, const cJSON *users, const char *key, char *tok, s
     return 0;
 }
 
+/* "webhooks": {"url": "http://...", "delay_ms": N, "batch_ms": N} (delays 0..1e9). */
+static int parse_webhooks(pctx *p, const cJSON *obj, rc_server_info *s)
+{
+    static const char *const names[] = {"url", "delay_ms", "batch_ms", NULL};
+    const char *w = "webhooks";
+    if (only(p, obj, w, names) ||
+        get_str(p, obj, "url", w, s->webhook_url, sizeof s->webhook_url, 0))
+        return -1;
+    static const char *const nums[] = {"delay_ms", "batch_ms"};
+    long *outs[] = {&s->webhook_delay_ms, &s->webhook_batch_ms};
+    for (int i = 0; i < 2; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, nums[i]);
+        if (!v)
+            continue;
+        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e9 ||
+            v->valuedouble != (double)(long)v->valuedouble) {
+            char where[40];
+            snprintf(where, sizeof where, "webhooks.%s", nums[i]);
+            return bad(p, where, "must be a whole number from 0 to 1000000000");
+        }
+        *outs[i] = v->valuedouble == 0 ? -1 : (long)v->valuedouble;
+    }
+    return 0;
+}
+
 static int parse_root(pctx *p, const cJSON *root, rc_profile *out)
 {
-    static const char *const top[] = {"capabilities", "limits", "limit_app", "users", NULL};
-    static const char *const lim[] = {"max_token_bytes", "max_event_bytes", "ended_ttl", NULL};
+    static const char *const top[] = {"capabilities", "limits", "limit_app", "users", "webhooks",
+                                      NULL};
+    static const char *const lim[] = {
+        "max_token_bytes",   "max_event_bytes",      "ended_ttl",
+        "cache_ttl",         "pong_timeout",         "max_presence_members",
+        "send_queue_bytes",  "max_user_id_bytes",    "max_user_info_bytes", NULL};
     static const char *const usr[] = {"member", "other", NULL};
     const cJSON *v;
     if (!cJSON_IsObject(root))
@@ -167,7 +206,16 @@ static int parse_root(pctx *p, const cJSON *root, rc_profile *out)
         (only(p, v, "limits", lim) ||
          get_num(p, v, "max_token_bytes", "limits", &out->server.max_token_bytes) ||
          get_num(p, v, "max_event_bytes", "limits", &out->server.max_event_bytes) ||
-         get_num(p, v, "ended_ttl", "limits", &out->server.ended_ttl_s)))
+         get_num(p, v, "ended_ttl", "limits", &out->server.ended_ttl_s) ||
+         get_num(p, v, "cache_ttl", "limits", &out->server.cache_ttl_s) ||
+         get_num(p, v, "pong_timeout", "limits", &out->server.pong_timeout_s) ||
+         get_num(p, v, "max_presence_members", "limits", &out->server.max_presence_members) ||
+         get_num(p, v, "send_queue_bytes", "limits", &out->server.send_queue_bytes) ||
+         get_num(p, v, "max_user_id_bytes", "limits", &out->server.max_user_id_bytes) ||
+         get_num(p, v, "max_user_info_bytes", "limits", &out->server.max_user_info_bytes)))
+        return -1;
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "webhooks")) &&
+        parse_webhooks(p, v, &out->server))
         return -1;
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "limit_app")) &&
         parse_limit_app(p, v, &out->limits))

@@ -36,6 +36,8 @@ int rc_verdict_parse(const char *s);
 const char *rc_level_name(rc_level l);
 /* "contract", "spec" (or "unset"). */
 const char *rc_basis_name(rc_basis b);
+/* 1 when c's space-separated tags hold tag exactly. */
+int rc_case_has_tag(const rc_case *c, const char *tag);
 /* The first capability c's tags need that s declares absent, or -1 (c may run). */
 int rc_case_lacks(const rc_case *c, const rc_server_info *s);
 
@@ -74,8 +76,13 @@ void rc_baseline_free(rc_baseline *b);
 /* --- server profiles (profile.c) --- */
 /* A server's description of itself, docs/conformance.md "Server profiles":
  * {"capabilities": {"replay": bool, "presence-twin": bool, "limits": bool,
- *                   "client-events": bool, "presence": bool, "channel-queries": bool},
- *  "limits": {"max_token_bytes": N, "max_event_bytes": N, "ended_ttl": N},
+ *                   "client-events": bool, "presence": bool, "channel-queries": bool,
+ *                   "encrypted-channels": bool, "cache-channels": bool, "revocation": bool,
+ *                   "user-auth": bool, "idempotent-appends": bool, "webhooks": bool,
+ *                   "subscription-count": bool},
+ *  "limits": {"max_token_bytes": N, "max_event_bytes": N, "ended_ttl": N, "cache_ttl": N,
+ *             "pong_timeout": N, "max_presence_members": N, "send_queue_bytes": N,
+ *             "max_user_id_bytes": N, "max_user_info_bytes": N},
  *  "limit_app": {"id", "key", "secret", "max_connections", "max_subscriptions",
  *                "http_requests_per_sec", "allowed_origin"},
  *  "users": {"member": {"token", "workspace"}, "other": {"token", "workspace"}}}

@@ -76,6 +76,19 @@ const char *rc_basis_name(rc_basis b)
     return b == RC_CONTRACT ? "contract" : b == RC_SPEC ? "spec" : "unset";
 }
 
+int rc_case_has_tag(const rc_case *c, const char *tag)
+{
+    size_t tl = strlen(tag);
+    for (const char *p = c->tags; p && *p;) {
+        p += strspn(p, " ");
+        size_t n = strcspn(p, " ");
+        if (n == tl && strncmp(p, tag, n) == 0)
+            return 1;
+        p += n;
+    }
+    return 0;
+}
+
 int rc_case_lacks(const rc_case *c, const rc_server_info *s)
 {
     for (const char *p = c->tags; p && *p;) {

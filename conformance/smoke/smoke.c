@@ -161,22 +161,45 @@ static void step_start(smoke *s)
     rc_http_resp_free(&r);
 }
 
+/* Token i's Idempotency-Key: the stream id and i, so a retry of the same request reuses it. */
+static void token_key(const smoke *s, int i, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s-%d", s->stream, i);
+}
+
+/* Token i with its key: 1 when answered 200 with first_seq = last_seq = i. */
+static int keyed_token(smoke *s, int i, const char *what)
+{
+    char text[64], key[160];
+    rc_http_resp r;
+    token_text(i, text, sizeof text);
+    token_key(s, i, key, sizeof key);
+    if (rc_stream_token_key(s->ctx, s->stream, text, key, &r) < 0)
+        return 0;
+    long long first = 0, last = 0;
+    int ok = r.status == 200 && rc_json_int(r.json, "first_seq", &first) &&
+             rc_json_int(r.json, "last_seq", &last) && first == i && last == i;
+    if (!ok)
+        rc_fail(s->ctx, "%s %d: expected 200 with first_seq = last_seq = %d, got %d: %s", what, i,
+                i, r.status, r.body);
+    rc_http_resp_free(&r);
+    return ok;
+}
+
 static void step_tokens(smoke *s)
 {
     for (int i = 1; i <= s->o->ntokens && rc_ok(s->ctx); i++) {
-        char text[64];
-        rc_http_resp r;
-        token_text(i, text, sizeof text);
-        if (rc_stream_token(s->ctx, s->stream, text, &r) < 0)
-            return;
-        long long first = 0, last = 0;
-        if (r.status != 200 || !rc_json_int(r.json, "first_seq", &first) ||
-            !rc_json_int(r.json, "last_seq", &last) || first != i || last != i)
-            rc_fail(s->ctx, "token %d: expected 200 with first_seq = last_seq = %d, got %d: %s", i,
-                    i, r.status, r.body);
-        rc_http_resp_free(&r);
+        keyed_token(s, i, "token");
         pump(s, 0); /* keep the socket drained on long runs */
     }
+}
+
+/* protocol §12.7: the last request again, as a producer retries after a timeout: the first
+ * answer, and nothing appended (step_receive and the end's last_seq see any extra token). */
+static void step_retry(smoke *s)
+{
+    if (s->o->ntokens > 0)
+        keyed_token(s, s->o->ntokens, "retry of token");
 }
 
 static int all_tokens(const smoke *s)
@@ -322,6 +345,7 @@ int rc_smoke_main(int argc, char **argv)
         {"connect and subscribe through the authorizer", step_subscribe},
         {"start the stream", step_start},
         {t_tokens, step_tokens},
+        {"retry the last token with its Idempotency-Key: the first answer", step_retry},
         {"receive every token in seq order with its exact text", step_receive},
         {"end twice: the second end is a no-op", step_end_twice},
         {"exactly one thread.stream.ended event", step_one_ended_event},

@@ -10,7 +10,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "../core/htab.h"
 #include "../core/hub.h"
+#include "../proto/busmsg.h"
 #include "../proto/channel.h"
 #include "../proto/control.h"
 #include "../store/store.h"
@@ -58,12 +60,28 @@ typedef struct rh_api_parsers {
 } rh_api_parsers;
 extern const rh_api_parsers rh_api_parsers_strict; /* control.c */
 
+typedef struct rh_api_cache_wait rh_api_cache_wait;
+
 struct rh_api {
     rh_api_held *held;
+    rh_api_cache_wait *cache_waits; /* cache.c: lookups the store still owes */
     rh_api_out out;
     rh_api_parsers parse;
-    rh_store *store_under; /* the store under the fault decorator (faults_store.c), or NULL */
+    rh_store *store_under;       /* the store under the fault decorator (faults_store.c), or NULL */
+    rh_htab members;             /* membership changes at runtime (members.c) */
+    struct rh_api_bwait *bwaits; /* authorizations waiting for their "bnd" (members.c) */
+    uint64_t bind_nonce;
+    struct rh_wh *wh; /* webhooks.c: the webhook queues */
 };
+
+/* webhooks.c: the webhook queues of every app's targets (protocol section 20). init installs
+ * srv->wh_emit (0, or -1 out of memory); tick sends what is due; free drops everything
+ * queued and abandons the POSTs in flight. */
+int rh_api_wh_init(rh_srv *srv);
+void rh_api_wh_tick(rh_srv *srv);
+void rh_api_wh_free(rh_srv *srv);
+/* A "whk" bus message: queued when this node made the transition (core/webhooks.c). */
+int rh_api_wh_deliver(rh_srv *srv, const rh_busfield *f, long n);
 
 /* The request as seen by a handler after routing and the signature check. */
 typedef struct rh_api_call {
@@ -80,6 +98,13 @@ void rh_api_reply_json(rh_http_done done, void *ud, int status, cJSON *body);
 /* Answers {"error": msg, "code": status}. */
 void rh_api_error(rh_http_done done, void *ud, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* cache.c: cache channels (docs/protocol.md 17). keep stores frame as channel's last event
+ * when channel is a cache channel (the caller keeps its reference); init installs the
+ * subscribe hook (srv->cache_subscribed); free cuts loose the lookups still owed. */
+void rh_api_cache_keep(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame);
+void rh_api_cache_init(rh_srv *srv);
+void rh_api_cache_free(rh_srv *srv);
 
 /* faults.c: held frames: put one under (app, key) (takes its own reference); deliver_held
  * publishes the frame held under (app, key), if any, and returns 1 when there was one;
@@ -169,6 +194,32 @@ int rh_api_breplay_parse(const char *query, rh_api_breplay_q *q, char *err, size
  * by the signed endpoint and the browsers' proxy, so both answer by the same rules. */
 void rh_api_replay_answer(rh_srv *srv, const rh_store_reply *r, uint64_t after_seq,
                           rh_http_done done, void *ud);
+
+/* members.c (docs/protocol.md section 19): membership at runtime and revocation. */
+/* 1 when u is a member of ws in app: the last change made at runtime, else the config. */
+int rh_api_is_member(rh_srv *srv, const rh_cfg_app *app, const rh_cfg_user *u, const char *ws);
+/* Answers the authorizer's 200 body (taken) for user's signature of channel (in workspace
+ * ws) on socket_id once its "bnd" message came back through the bus to this node, and only
+ * if user is still a member then; 403 otherwise, 503 when the bus lost it. body NULL: 500;
+ * user NULL (a fault switch): answered at once. */
+void rh_api_answer_bound(const rh_api_call *c, cJSON *body, const rh_cfg_user *user, const char *ws,
+                         const char *socket_id, const char *channel);
+/* Answers 503 to authorizations whose "bnd" did not come back within 5 s (each tick). */
+void rh_api_binds_tick(rh_srv *srv);
+/* This node's own "bnd" number nonce came back: answers its authorization. */
+void rh_api_bind_back(rh_srv *srv, uint64_t nonce);
+/* Frees the waiting authorizations without answering (the server is going away). */
+void rh_api_binds_free(rh_srv *srv);
+/* Applies an "mbr" (is_bind 0) or "bnd" (1) bus message of n fields. 0, or -1 malformed. */
+int rh_api_deliver_members(rh_srv *srv, const rh_busfield *f, long n, int is_bind);
+void rh_api_members_free(rh_srv *srv);
+void rh_api_workspace_members(const rh_api_call *c);
+
+/* users.c (docs/protocol.md section 18): POST /broadcasting/user-auth, terminate_connections
+ * and its "trm" bus message (0, or -1 malformed). */
+void rh_api_user_auth(const rh_api_call *c);
+void rh_api_terminate_user(const rh_api_call *c);
+int rh_api_deliver_terminate(rh_srv *srv, const rh_busfield *f, long n);
 
 /* GET /metrics (Prometheus text). */
 void rh_api_metrics(const rh_api_call *c);

@@ -10,6 +10,7 @@
 
 #include "api_int.h"
 #include "proto/channel.h"
+#include "proto/enc.h"
 #include "proto/form.h"
 #include "proto/json.h"
 #include "proto/sign.h"
@@ -99,15 +100,18 @@ static int read_fields(const rh_api_call *c, auth_fields *f)
     return 0;
 }
 
-/* Parses a stream channel, private- or presence-. 0 or -1 with err set. */
+/* Parses a stream channel, private-, presence- or private-encrypted- (its twins). 0 or -1
+ * with err set. */
 static int parse_channel(const char *name, rh_chan_stream *out, int *presence, char *err,
                          size_t errlen)
 {
     char buf[RH_CHAN_MAX_LEN + 16];
     *presence = strncmp(name, "presence-", 9) == 0;
+    int encrypted = strncmp(name, "private-encrypted-", 18) == 0;
     const char *p = name;
-    if (*presence) {
-        if (snprintf(buf, sizeof buf, "private-%s", name + 9) >= (int)sizeof buf) {
+    if (*presence || encrypted) {
+        if (snprintf(buf, sizeof buf, "private-%s", name + (encrypted ? 18 : 9)) >=
+            (int)sizeof buf) {
             snprintf(err, errlen, "channel name too long");
             return -1;
         }
@@ -133,6 +137,53 @@ static char *presence_data(const rh_cfg_user *u)
     }
     cJSON_Delete(o);
     return s;
+}
+
+/* protocol §16.3: shared_secret = base64(SHA-256(channel || master key)), as Pusher's server
+ * libraries derive it. 0, or -1 after answering. */
+static int add_shared_secret(const rh_api_call *c, const rh_cfg_app *app, const char *channel,
+                             cJSON *o)
+{
+    rh_srv *srv = c->srv;
+    if (strncmp(channel, "private-encrypted-", 18) != 0 ||
+        rh_fault_on(srv, RH_FAULT_ENCRYPTED_NO_SECRET))
+        return 0;
+    if (!app->has_enc_key) {
+        rh_api_error(c->done, c->ud, 500,
+                     "encrypted channels need the app's encryption_master_key in the config");
+        return -1;
+    }
+    char secret[RH_ENC_SECRET_B64];
+    const char *from =
+        rh_fault_on(srv, RH_FAULT_ENCRYPTED_SECRET_FIXED) ? "private-encrypted-" : channel;
+    if (rh_enc_shared_secret(app->enc_key, from, secret, sizeof secret) != 0 ||
+        !cJSON_AddStringToObject(o, "shared_secret", secret)) {
+        rh_api_error(c->done, c->ud, 500, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Answers {"auth", "channel_data"?, "shared_secret"?} for the checked request. */
+static void sign_reply(const rh_api_call *c, const rh_cfg_app *app, const auth_fields *f,
+                       const char *cdata, const rh_cfg_user *user, const char *ws)
+{
+    size_t alen = strlen(app->key) + RH_SIGN_HEX + 2;
+    char *auth = malloc(alen);
+    cJSON *o = cJSON_CreateObject();
+    if (!auth || !o ||
+        rh_sign_channel(app->key, app->secret, f->socket_id, f->channel, cdata, auth, alen) != 0 ||
+        !cJSON_AddStringToObject(o, "auth", auth) ||
+        (cdata && !cJSON_AddStringToObject(o, "channel_data", cdata))) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    free(auth);
+    if (o && add_shared_secret(c, app, f->channel, o) != 0) {
+        cJSON_Delete(o);
+        return;
+    }
+    rh_api_answer_bound(c, o, user, ws, f->socket_id, f->channel);
 }
 
 /* protocol §8.1: the authorizer signs only for workspace members with a bearer token */
@@ -165,7 +216,8 @@ void rh_api_authorize(const rh_api_call *c)
         srv->metrics.auth_failures[RH_AUTH_FAIL_AUTHORIZER]++;
         rh_api_error(c->done, c->ud, 403,
                      "channel_name is not a stream channel private-workspace.W.thread.T: %s", err);
-    } else if (parsed && user && !rh_cfg_user_in_workspace(user, cs.workspace) &&
+    } else if (parsed && user && srv->cfg->napps > 0 &&
+               !rh_api_is_member(srv, &srv->cfg->apps[0], user, cs.workspace) &&
                !rh_fault_on(srv, RH_FAULT_AUTHZ_NON_MEMBER)) {
         srv->metrics.auth_failures[RH_AUTH_FAIL_AUTHORIZER]++;
         rh_api_error(c->done, c->ud, 403, "user %s is not a member of workspace %s", user->user_id,
@@ -175,20 +227,7 @@ void rh_api_authorize(const rh_api_call *c)
     } else if (presence && !(cdata = presence_data(user))) {
         rh_api_error(c->done, c->ud, 500, "out of memory");
     } else {
-        const rh_cfg_app *app = &srv->cfg->apps[0];
-        size_t alen = strlen(app->key) + RH_SIGN_HEX + 2;
-        char *auth = malloc(alen);
-        cJSON *o = cJSON_CreateObject();
-        if (!auth || !o ||
-            rh_sign_channel(app->key, app->secret, f.socket_id, f.channel, cdata, auth, alen) !=
-                0 ||
-            !cJSON_AddStringToObject(o, "auth", auth) ||
-            (cdata && !cJSON_AddStringToObject(o, "channel_data", cdata))) {
-            cJSON_Delete(o);
-            o = NULL;
-        }
-        free(auth);
-        rh_api_reply_json(c->done, c->ud, 200, o);
+        sign_reply(c, &srv->cfg->apps[0], &f, cdata, user, parsed ? cs.workspace : "");
     }
     cJSON_free(cdata);
     free(f.socket_id);

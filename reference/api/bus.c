@@ -122,6 +122,12 @@ int rh_api_bus_deliver(rh_srv *srv, const char *msg, size_t len)
             rc = deliver_stream(srv, f, n, 0);
         else if (rh_busfield_is(&f[0], "end"))
             rc = deliver_stream(srv, f, n, 1);
+        else if (rh_busfield_is(&f[0], "trm"))
+            rc = rh_api_deliver_terminate(srv, f, n);
+        else if (rh_busfield_is(&f[0], "mbr") || rh_busfield_is(&f[0], "bnd"))
+            rc = rh_api_deliver_members(srv, f, n, rh_busfield_is(&f[0], "bnd"));
+        else if (rh_busfield_is(&f[0], "whk"))
+            rc = rh_api_wh_deliver(srv, f, n);
     }
     if (rc != 0)
         rh_srv_log(srv, RH_LOG_WARN, "bus: a message malformed or not wholly delivered (%zu bytes)",

@@ -10,6 +10,7 @@
 #include "proto/channel.h"
 #include "proto/control.h"
 #include "proto/json.h"
+#include "proto/sign.h"
 
 #define CHAN_BUF (2 * RH_STORE_ID_MAX + 32)
 
@@ -150,10 +151,41 @@ typedef struct call_ctx {
     char sid[RH_STORE_ID_MAX + 1];
     int reason;      /* end */
     rh_ctl_tokens t; /* tokens */
+    int keyed;       /* tokens: an Idempotency-Key came (idem_key, digest) */
+    char idem_key[RH_STORE_IDEM_KEY_MAX + 1];
+    char digest[RH_MD5_HEX];
 } call_ctx;
+
+/* protocol §12.7: the Idempotency-Key header, 1-128 printable ASCII characters. 0 when absent
+ * or acceptable; otherwise answers 400 and returns -1. */
+static int idem_check(const rh_api_call *c)
+{
+    const char *k = c->req->idempotency_key;
+    rh_store_idem probe = {.key = k, .digest = "", .window_ms = 1, .max_keys = 1};
+    if (!k || (strlen(k) <= 128 && rh_store_idem_ok(&probe)))
+        return 0;
+    rh_api_error(c->done, c->ud, 400, "Idempotency-Key must be 1-128 printable ASCII characters");
+    return -1;
+}
+
+/* Copies the request's key (when one came) and its body's digest into x. */
+static void idem_take(const rh_api_call *c, call_ctx *x)
+{
+    const char *k = c->req->idempotency_key;
+    if (!k || rh_fault_on(c->srv, RH_FAULT_IDEM_IGNORED))
+        return;
+    x->keyed = 1;
+    if (rh_fault_on(c->srv, RH_FAULT_IDEM_NODE_LOCAL)) /* the bug: one key space per node */
+        snprintf(x->idem_key, sizeof x->idem_key, "%.24s/%.100s", c->srv->node_id, k);
+    else
+        snprintf(x->idem_key, sizeof x->idem_key, "%s", k);
+    rh_sign_md5_hex(c->req->body, c->req->body_len, x->digest);
+}
 
 static call_ctx *ctx_new(const rh_api_call *c)
 {
+    if (idem_check(c) != 0) /* start and end are idempotent anyway: a key changes nothing */
+        return NULL;
     if (!c->srv->store) {
         rh_api_error(c->done, c->ud, 503, "no stream store configured");
         return NULL;
@@ -226,12 +258,28 @@ static void tokens_ctx_free(call_ctx *x)
     free(x);
 }
 
+/* Answers 200 {"stream_id","first_seq","last_seq"} and frees x. */
+static void tokens_answer(call_ctx *x, uint64_t first, uint64_t last)
+{
+    cJSON *o = cJSON_CreateObject();
+    reply_built(x->done, x->ud, o,
+                o && cJSON_AddStringToObject(o, "stream_id", x->sid) &&
+                    cJSON_AddNumberToObject(o, "first_seq", (double)first) &&
+                    cJSON_AddNumberToObject(o, "last_seq", (double)last));
+    tokens_ctx_free(x);
+}
+
 /* protocol §10: tokens of one request are broadcast in seq order before the answer */
 static void tokens_done(void *ud, const rh_store_reply *r)
 {
     call_ctx *x = ud;
     rh_srv *srv = x->srv;
     uint64_t first = r->first_seq;
+    if (r->status == RH_STORE_KEY_REUSED) {
+        rh_api_error(x->done, x->ud, 422, "Idempotency-Key already used with another request body");
+        tokens_ctx_free(x);
+        return;
+    }
     if (r->status == RH_STORE_ENDED && r->stream) {
         rh_api_error(x->done, x->ud, 409, "stream has ended");
         tokens_ctx_free(x);
@@ -251,6 +299,11 @@ static void tokens_done(void *ud, const rh_store_reply *r)
     }
     int per_request = rh_fault_on(srv, RH_FAULT_SEQ_PER_REQUEST);
     uint64_t last = per_request ? first : first + x->t.n - 1;
+    if (r->status == RH_STORE_REPLAYED) {
+        /* the key's first answer: nothing was appended, nothing is broadcast again */
+        tokens_answer(x, first, r->last_seq);
+        return;
+    }
     int gap = rh_fault_on(srv, RH_FAULT_SEQ_GAP) && !per_request && first <= 5 && last >= 5;
     if (gap) {
         /* the bug: seq 5 is skipped; the store's counter moves one further */
@@ -259,12 +312,7 @@ static void tokens_done(void *ud, const rh_store_reply *r)
     }
     if (r->published && !gap) {
         /* the store has already fanned the tokens out to every node (Redis) */
-        cJSON *o = cJSON_CreateObject();
-        reply_built(x->done, x->ud, o,
-                    o && cJSON_AddStringToObject(o, "stream_id", s.stream_id) &&
-                        cJSON_AddNumberToObject(o, "first_seq", (double)first) &&
-                        cJSON_AddNumberToObject(o, "last_seq", (double)last));
-        tokens_ctx_free(x);
+        tokens_answer(x, first, last);
         return;
     }
     uint64_t reported_first = first;
@@ -283,14 +331,10 @@ static void tokens_done(void *ud, const rh_store_reply *r)
     }
     if (failed) {
         rh_api_error(x->done, x->ud, 500, "out of memory");
-    } else {
-        cJSON *o = cJSON_CreateObject();
-        reply_built(x->done, x->ud, o,
-                    o && cJSON_AddStringToObject(o, "stream_id", s.stream_id) &&
-                        cJSON_AddNumberToObject(o, "first_seq", (double)reported_first) &&
-                        cJSON_AddNumberToObject(o, "last_seq", (double)last));
+        tokens_ctx_free(x);
+        return;
     }
-    tokens_ctx_free(x);
+    tokens_answer(x, reported_first, last);
 }
 
 /* protocol §12.3: POST .../tokens: token limits, UTF-8, 409 after the end */
@@ -327,7 +371,12 @@ void rh_api_stream_tokens(const rh_api_call *c)
     }
     for (size_t i = 0; i < x->t.n; i++)
         toks[i] = (rh_store_tok){x->t.tokens[i], x->t.lens[i]};
-    rh_store_append(c->srv->store, c->app->id, x->sid, toks, x->t.n, tokens_done, x);
+    idem_take(c, x);
+    const rh_cfg *cfg = c->srv->cfg;
+    rh_store_idem idem = {x->idem_key, x->digest, (uint64_t)cfg->idempotency_window * 1000u,
+                          cfg->idempotency_keys};
+    rh_store_append_idem(c->srv->store, c->app->id, x->sid, toks, x->t.n, x->keyed ? &idem : NULL,
+                         tokens_done, x);
     free(toks); /* the store copies the tokens before the call returns */
 }
 

@@ -104,6 +104,15 @@ static void fs_append(rh_store *st, const char *app_id, const char *stream_id,
         rh_store_append(inner(st), app_id, stream_id, toks, n, k ? on_reply : NULL, k);
 }
 
+static void fs_append_idem(rh_store *st, const char *app_id, const char *stream_id,
+                           const rh_store_tok *toks, size_t n, const rh_store_idem *idem,
+                           rh_store_cb cb, void *ud)
+{
+    call *k = call_new(st, OP_APPEND, cb, ud);
+    if (k || !cb)
+        rh_store_append_idem(inner(st), app_id, stream_id, toks, n, idem, k ? on_reply : NULL, k);
+}
+
 static void fs_end(rh_store *st, const char *app_id, const char *stream_id, int reason,
                    uint64_t now_ms, rh_store_cb cb, void *ud)
 {
@@ -139,6 +148,18 @@ static void fs_end_idle(rh_store *st, const char *app_id, uint64_t now_ms, uint6
     rh_store_end_idle(inner(st), app_id, now_ms, idle_ms, reason, cb, ud);
 }
 
+static void fs_cache_set(rh_store *st, const char *app_id, const char *channel, const char *text,
+                         size_t len, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud)
+{
+    rh_store_cache_set(inner(st), app_id, channel, text, len, now_ms, ttl_ms, cb, ud);
+}
+
+static void fs_cache_get(rh_store *st, const char *app_id, const char *channel, uint64_t now_ms,
+                         rh_store_cb cb, void *ud)
+{
+    rh_store_cache_get(inner(st), app_id, channel, now_ms, cb, ud);
+}
+
 static void fs_destroy(rh_store *st)
 {
     free(st); /* the wrapped store is its owner's */
@@ -147,12 +168,15 @@ static void fs_destroy(rh_store *st)
 static const rh_store_ops fault_store_ops = {
     .start = fs_start,
     .append = fs_append,
+    .append_idem = fs_append_idem,
     .end = fs_end,
     .get = fs_get,
     .replay = fs_replay,
     .expire = fs_expire,
     .end_idle = fs_end_idle,
     .destroy = fs_destroy,
+    .cache_set = fs_cache_set,
+    .cache_get = fs_cache_get,
 };
 
 int rh_api_fault_store_install(rh_srv *srv)

@@ -113,6 +113,8 @@ static int bus_add_event(rh_srv *srv, const rh_cfg_app *app, rh_busmsg *m, const
         rh_buf *f = encode_event(srv, e, e->channels[i]);
         if (!f)
             return -1;
+        /* protocol §17: kept before the bus delivers it, so no node misses it */
+        rh_api_cache_keep(srv, app, e->channels[i], f);
         if (!rh_fault_on(srv, RH_FAULT_EVENTS_REORDER) ||
             rh_api_reorder(srv, app, m, e->channels[i], except, f) != 0)
             rh_api_busmsg_delivery(m, e->channels[i], except, f);

@@ -88,6 +88,13 @@ int rh_api_init(rh_srv *srv)
         return -1;
     srv->api->out = rh_api_out_plain;
     srv->api->parse = rh_api_parsers_strict;
+    if (rh_api_wh_init(srv) != 0) {
+        free(srv->api);
+        srv->api = NULL;
+        return -1;
+    }
+    rh_api_cache_init(srv);
+    rh_htab_init(&srv->api->members, 0x6d656d62657273ull, (uintptr_t)srv);
     return 0;
 }
 
@@ -96,7 +103,11 @@ void rh_api_free(rh_srv *srv)
     if (!srv->api)
         return;
     rh_api_held_free_all(srv);
+    rh_api_cache_free(srv);
+    rh_api_wh_free(srv);
     rh_api_fault_store_free(srv);
+    rh_api_members_free(srv);
+    rh_api_binds_free(srv);
     free(srv->api);
     srv->api = NULL;
 }
@@ -119,6 +130,8 @@ void rh_api_expire(rh_srv *srv)
 
 void rh_api_tick(rh_srv *srv)
 {
+    rh_api_binds_tick(srv);
+    rh_api_wh_tick(srv);
     if (srv->store) {
         rh_api_expire(srv);
         rh_api_end_idle(srv);
@@ -328,6 +341,12 @@ static void match_app_route(const char segs[MAX_SEGS][SEG_MAX], int n, const cha
         } else if (strcmp(a, "streams") == 0 && strcmp(b, "end") == 0) {
             rt->method = "POST";
             rt->fn = rh_api_stream_end;
+        } else if (strcmp(a, "users") == 0 && strcmp(b, "terminate_connections") == 0) {
+            rt->method = "POST";
+            rt->fn = rh_api_terminate_user;
+        } else if (strcmp(a, "workspaces") == 0 && strcmp(b, "members") == 0) {
+            rt->method = "POST";
+            rt->fn = rh_api_workspace_members;
         }
     }
 }
@@ -402,6 +421,14 @@ void rh_srv_http(rh_srv *srv, const rh_http_req *req_in, rh_http_done done, void
             return;
         }
         rh_api_authorize(&call);
+        return;
+    }
+    if (n == 2 && strcmp(segs[0], "broadcasting") == 0 && strcmp(segs[1], "user-auth") == 0) {
+        if (strcmp(req.method, "POST") != 0) {
+            rh_api_error(done, ud, 405, "method not allowed: use POST");
+            return;
+        }
+        rh_api_user_auth(&call);
         return;
     }
     if (n == 2 && strcmp(segs[0], "broadcasting") == 0 && strcmp(segs[1], "replay") == 0) {

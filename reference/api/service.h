@@ -21,8 +21,9 @@ typedef struct rh_http_req {
     const char *query;  /* raw query without '?', or "" */
     const char *body;
     size_t body_len;
-    const char *authorization; /* Authorization header value, or NULL */
-    const char *content_type;  /* Content-Type header value, or NULL */
+    const char *authorization;   /* Authorization header value, or NULL */
+    const char *content_type;    /* Content-Type header value, or NULL */
+    const char *idempotency_key; /* Idempotency-Key header value, or NULL (protocol §12.7) */
 } rh_http_req;
 
 typedef struct rh_http_resp {

@@ -1,6 +1,7 @@
 /* rh_cfg: built-in defaults, freeing and lookups. The JSON file parser is config_parse.c. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,11 +28,37 @@ void rh_cfg_app_defaults(rh_cfg_app *a)
     a->max_batch = 10;
     a->max_message_bytes = 10240;
     a->max_presence_members = 100;
+    a->max_user_id_bytes = 128;
+    a->max_user_info_bytes = 1024;
     a->client_events_per_sec = 10;
     a->max_connections = 0;
     a->max_subscriptions = 100;
     a->max_open_streams = 1000;
     a->http_requests_per_sec = 0;
+    a->webhook_batch_ms = 250;
+    a->webhook_batch_max = 100;
+    a->webhook_delay_ms = 3000;
+    a->webhook_retry_s = 300;
+    a->webhook_timeout_ms = 5000;
+    a->webhook_queue_max = 10000;
+    a->subscription_count = 0;
+}
+
+int rh_cfg_parse_busy_poll(const char *text, int *out, char *err, size_t errlen)
+{
+    long v = 0;
+    const char *p = text;
+    /* digits only: no sign, no blanks, no unit suffix that strtol would stop at silently */
+    while (p && *p >= '0' && *p <= '9' && v <= RH_CFG_BUSY_POLL_MAX_US)
+        v = v * 10 + (*p++ - '0');
+    if (!text || p == text || *p || v > RH_CFG_BUSY_POLL_MAX_US) {
+        if (err && errlen)
+            snprintf(err, errlen, "\"%s\" is not a number of microseconds from 0 to %d",
+                     text ? text : "", RH_CFG_BUSY_POLL_MAX_US);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
 }
 
 int rh_cfg_origin_allowed(const rh_cfg_app *app, const char *origin)
@@ -69,8 +96,11 @@ int rh_cfg_defaults(rh_cfg *out)
     out->activity_timeout = 120;
     out->pong_timeout = 30;
     out->ended_ttl = 300;
+    out->cache_ttl = 1800;
     out->stream_idle_timeout = 3600;
     out->auth_window = 600;
+    out->idempotency_window = 600;
+    out->idempotency_keys = 1000;
     out->send_queue_bytes = 4u * 1024u * 1024u;
     out->log_level = rh_cfg__strdup("info");
     out->redis_prefix = rh_cfg__strdup("rehome:");
@@ -111,6 +141,9 @@ void rh_cfg__free_apps(rh_cfg_app *apps, size_t n)
         for (size_t j = 0; j < apps[i].nallowed_origins; j++)
             free(apps[i].allowed_origins[j]);
         free(apps[i].allowed_origins);
+        for (size_t j = 0; j < apps[i].nwebhooks; j++)
+            free(apps[i].webhooks[j].url);
+        free(apps[i].webhooks);
     }
     free(apps);
 }

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../proto/enc.h"
 #include "../proto/json.h"
+#include "../proto/presence.h"
 #include "config_int.h"
 
 #define MAX_BYTES_LIMIT (64ll * 1024 * 1024)
@@ -145,6 +147,22 @@ static int set_str(pctx *p, const cJSON *v, const char *path, int allow_null, ch
     return 0;
 }
 
+/* protocol §16: null (no encrypted channels) or the base64 of 32 bytes */
+static int set_enc_key(pctx *p, const cJSON *v, const char *path, rh_cfg_app *a)
+{
+    char why[128];
+    if (cJSON_IsNull(v)) {
+        a->has_enc_key = 0;
+        return 0;
+    }
+    if (!cJSON_IsString(v))
+        return fail(p, path, "expected a string or null");
+    if (rh_enc_key_decode(v->valuestring, a->enc_key, why, sizeof why) != 0)
+        return fail(p, path, "%s", why);
+    a->has_enc_key = 1;
+    return 0;
+}
+
 /* App ids and keys appear in URL paths (/apps/{id}, /app/{key}): keep them to characters
  * that need no escaping. */
 static int set_ident(pctx *p, const cJSON *v, const char *path, char **out)
@@ -195,6 +213,10 @@ static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
             rc = set_size(p, v, path, 64, MAX_BYTES_LIMIT, &a->max_message_bytes);
         else if (strcmp(k, "max_presence_members") == 0)
             rc = set_size(p, v, path, 1, 1000000, &a->max_presence_members);
+        else if (strcmp(k, "max_user_id_bytes") == 0)
+            rc = set_size(p, v, path, 1, RH_PRES_USER_ID_MAX, &a->max_user_id_bytes);
+        else if (strcmp(k, "max_user_info_bytes") == 0)
+            rc = set_size(p, v, path, 2, RH_PRES_USER_INFO_MAX, &a->max_user_info_bytes);
         else if (strcmp(k, "client_events_per_sec") == 0)
             rc = set_int(p, v, path, 1, 1000000, &a->client_events_per_sec);
         else if (strcmp(k, "max_connections") == 0)
@@ -205,8 +227,28 @@ static int parse_app(pctx *p, const cJSON *obj, size_t idx, rh_cfg_app *a)
             rc = set_size(p, v, path, 0, 100000000, &a->max_open_streams);
         else if (strcmp(k, "http_requests_per_sec") == 0)
             rc = set_int(p, v, path, 0, 100000000, &a->http_requests_per_sec);
+        else if (strcmp(k, "signin_timeout") == 0)
+            rc = set_int(p, v, path, 0, 86400, &a->signin_timeout);
+        else if (strcmp(k, "subscription_count") == 0)
+            rc = set_bool(p, v, path, &a->subscription_count);
         else if (strcmp(k, "allowed_origins") == 0)
             rc = set_str_list(p, v, path, &a->allowed_origins, &a->nallowed_origins);
+        else if (strcmp(k, "encryption_master_key") == 0)
+            rc = set_enc_key(p, v, path, a);
+        else if (strcmp(k, "webhooks") == 0)
+            rc = rh_cfg_parse_webhooks(v, path, a, p->err, p->errlen);
+        else if (strcmp(k, "webhook_batch_ms") == 0)
+            rc = set_int(p, v, path, 0, 60000, &a->webhook_batch_ms);
+        else if (strcmp(k, "webhook_batch_max") == 0)
+            rc = set_size(p, v, path, 1, 10000, &a->webhook_batch_max);
+        else if (strcmp(k, "webhook_delay_ms") == 0)
+            rc = set_int(p, v, path, 0, 60000, &a->webhook_delay_ms);
+        else if (strcmp(k, "webhook_retry_s") == 0)
+            rc = set_int(p, v, path, 0, 3600, &a->webhook_retry_s);
+        else if (strcmp(k, "webhook_timeout_ms") == 0)
+            rc = set_int(p, v, path, 100, 60000, &a->webhook_timeout_ms);
+        else if (strcmp(k, "webhook_queue_max") == 0)
+            rc = set_size(p, v, path, 1, 10000000, &a->webhook_queue_max);
         else
             return fail(p, path, "unknown key");
         if (rc != 0)
@@ -390,12 +432,20 @@ static int parse_top(pctx *p, const cJSON *root, rh_cfg *c)
             rc = set_int(p, v, k, 1, 86400, &c->pong_timeout);
         else if (strcmp(k, "ended_ttl") == 0)
             rc = set_int(p, v, k, 1, MAX_SECONDS, &c->ended_ttl);
+        else if (strcmp(k, "cache_ttl") == 0) /* Pusher keeps a cached event 30 min at most */
+            rc = set_int(p, v, k, 1, 1800, &c->cache_ttl);
         else if (strcmp(k, "stream_idle_timeout") == 0)
             rc = set_int(p, v, k, 0, MAX_SECONDS, &c->stream_idle_timeout);
         else if (strcmp(k, "auth_window") == 0)
             rc = set_int(p, v, k, 0, MAX_SECONDS, &c->auth_window);
+        else if (strcmp(k, "idempotency_window") == 0)
+            rc = set_int(p, v, k, 1, MAX_SECONDS, &c->idempotency_window);
+        else if (strcmp(k, "idempotency_keys") == 0)
+            rc = set_size(p, v, k, 1, 1000000, &c->idempotency_keys);
         else if (strcmp(k, "send_queue_bytes") == 0)
             rc = set_size(p, v, k, 4096, 1024ll * 1024 * 1024, &c->send_queue_bytes);
+        else if (strcmp(k, "busy_poll_us") == 0)
+            rc = set_int(p, v, k, 0, RH_CFG_BUSY_POLL_MAX_US, &c->busy_poll_us);
         else if (strcmp(k, "log_level") == 0)
             rc = parse_log_level(p, v, &c->log_level);
         else if (strcmp(k, "apps") == 0)

@@ -80,14 +80,19 @@ void rh_srv_fanout(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_b
     rh_busmsg_free(&m);
 }
 
-char *rh_srv_bus_field(const char *app_id, const char *channel, const char *user_id)
+char *rh_srv_field(char kind, const char *app_id, const char *channel, const char *user_id)
 {
     size_t n = strlen(app_id) + strlen(channel) + (user_id ? strlen(user_id) + 1 : 0) + 8;
     char *f = malloc(n);
     if (f)
-        snprintf(f, n, "%s\n%s\n%s%s%s", user_id ? "p" : "s", app_id, channel, user_id ? "\n" : "",
+        snprintf(f, n, "%c\n%s\n%s%s%s", kind, app_id, channel, user_id ? "\n" : "",
                  user_id ? user_id : "");
     return f;
+}
+
+char *rh_srv_bus_field(const char *app_id, const char *channel, const char *user_id)
+{
+    return rh_srv_field(user_id ? 'p' : 's', app_id, channel, user_id);
 }
 
 void rh_srv_bus_chan(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,
@@ -138,12 +143,16 @@ static void resync_user(void *ud, const char *user_id)
 {
     resync *r = ud;
     resync_add(r, rh_srv_bus_field(r->app->id, r->channel, user_id), 1);
+    if (r->app->nwebhooks) /* the webhook transition fields (core/webhooks.c) */
+        resync_add(r, rh_srv_wh_field(r->app->id, r->channel, user_id), 1);
 }
 
 static void resync_chan(void *ud, const char *channel, const rh_hub_chan_info *info)
 {
     resync *r = ud;
     resync_add(r, rh_srv_bus_field(r->app->id, channel, NULL), (long)info->subscription_count);
+    if (r->app->nwebhooks)
+        resync_add(r, rh_srv_wh_field(r->app->id, channel, NULL), 1);
     if (info->user_count) {
         r->channel = channel;
         rh_hub_foreach_user(r->srv, r->app, channel, resync_user, r);

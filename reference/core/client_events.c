@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../proto/webhook.h"
 #include "conn.h"
 #include "hub.h"
 
@@ -51,12 +52,16 @@ void rh_conn_on_client_event(rh_conn *c, const rh_msg *m)
         return;
     }
     rh_chan_type type = rh_chan_type_of(name, strlen(name));
-    /* Encrypted channels carry ciphertext only the HTTP API can produce; relaying client
-     * plaintext there would defeat them, so they count as "not private" here. */
-    if ((type == RH_CHAN_PUBLIC || type == RH_CHAN_PRIVATE_ENCRYPTED) &&
-        !rh_fault_on(srv, RH_FAULT_CLIENT_PUBLIC)) {
+    if (type == RH_CHAN_PUBLIC && !rh_fault_on(srv, RH_FAULT_CLIENT_PUBLIC)) {
         rh_conn_error(c, 4009, "client events are allowed on private and presence channels only",
                       name);
+        return;
+    }
+    /* protocol §16: encrypted channels carry ciphertext only the app's server can produce
+     * (pusher-js refuses to send client events there); relaying a client's plaintext would
+     * defeat them. */
+    if (type == RH_CHAN_PRIVATE_ENCRYPTED && !rh_fault_on(srv, RH_FAULT_ENCRYPTED_CLIENT_EVENTS)) {
+        rh_conn_error(c, 4009, "client events are not allowed on encrypted channels", name);
         return;
     }
     rh_sub *sub = rh_hub_sub_of(c, name);
@@ -102,4 +107,8 @@ void rh_conn_on_client_event(rh_conn *c, const rh_msg *m)
     srv->metrics.client_events_in++;
     rh_srv_fanout(srv, app, name, f, except, NULL, NULL);
     rh_buf_unref(f);
+    /* protocol §20.2: client_event, data as the client sent it (a string's content, else
+     * the JSON text); sent by the sender's node only, so once per deployment */
+    rh_srv_webhook(srv, app, RH_WH_CLIENT_EVENT, name, user_id, m->event, m->data ? m->data : "",
+                   c->socket_id);
 }

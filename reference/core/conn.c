@@ -145,6 +145,8 @@ static void dispatch(rh_conn *c, const rh_msg *m)
         rh_conn_on_subscribe(c, m);
     } else if (strcmp(ev, "pusher:unsubscribe") == 0) {
         on_unsubscribe(c, m);
+    } else if (strcmp(ev, "pusher:signin") == 0) {
+        rh_conn_on_signin(c, m);
     } else if (strncmp(ev, "client-", 7) == 0) {
         rh_conn_on_client_event(c, m);
     } else {

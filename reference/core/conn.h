@@ -44,6 +44,9 @@ struct rh_chan {
     rh_sub *head, *tail;
     rh_htab members; /* user_id -> rh_member (presence channels) */
     rh_member *mhead, *mtail;
+    uint64_t count_sent_ms; /* last pusher_internal:subscription_count (core/subcount.c) */
+    int count_pending;      /* 1: a throttled count is due; 2: re-count once (several nodes) */
+    long long count_last;   /* the last count this node sent */
 };
 
 struct rh_conn {
@@ -62,6 +65,12 @@ struct rh_conn {
     int dead;                    /* rh_srv_conn_closed came while the server was busy */
     int counted;                 /* counted in its app's rh_app_state.conns */
     int overflowed;              /* its send queue went over the cap: 4100 on the way */
+    char *user_id;               /* signed in as this user (users.c), or NULL */
+    uint64_t opened_ms;          /* when the connection opened (the sign-in timeout) */
+    int authorized; /* signed in, or seen subscribed to a private or presence channel */
+    rh_htab binds;  /* channel name -> rh_bind: the user the authorizer signed it
+                       for (revoke.c) */
+    int quiet_leave;             /* leaves its channels without member events (a fault) */
     struct rh_conn *dead_next;
 };
 
@@ -75,6 +84,13 @@ int rh_hub_socket_taken(rh_srv *srv, const char *socket_id);
  * c. */
 void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet);
 rh_conn *rh_hub_first_conn(rh_srv *srv);
+/* The connection of socket_id on this node, or NULL. */
+rh_conn *rh_hub_conn_by_socket(rh_srv *srv, const char *socket_id);
+/* revoke.c: frees c's bindings (called when c is removed). */
+void rh_hub_binds_free(rh_conn *c);
+/* 1 when the authorizer's signature of channel for c belongs to a user whose access to the
+ * channel's workspace was revoked since (the subscription is refused). */
+int rh_hub_bind_revoked(rh_conn *c, const char *channel);
 /* Every entry point brackets its work with enter/leave. A connection closed by the edge
  * meanwhile (rh_srv_conn_closed from inside an io callback) is only marked dead and freed
  * by the outermost leave, so no list walk or handler ever sees a freed connection. */
@@ -86,6 +102,8 @@ size_t rh_hub_conn_total(const rh_srv *srv);
 
 /* The channel of app named name, or NULL when nobody is subscribed. */
 rh_chan *rh_hub_chan(rh_srv *srv, const rh_cfg_app *app, const char *name);
+/* The channel table of app (channel name -> rh_chan), or NULL. */
+rh_htab *rh_hub_app_chans(rh_srv *srv, const rh_cfg_app *app);
 /* The subscription of c to name, or NULL. */
 rh_sub *rh_hub_sub_of(rh_conn *c, const char *name);
 /* Subscribes c (channel created on demand). Returns the subscription or NULL (OOM). An
@@ -117,6 +135,14 @@ void rh_conn_malformed(rh_conn *c, const char *what);
 
 /* subscribe.c */
 void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m);
+/* pusher:subscription_error {"type","error","status"} on channel (why is cut and cleaned). */
+void rh_conn_sub_error(rh_conn *c, const char *channel, const char *type, const char *why,
+                       int status);
+/* users.c: pusher:signin */
+void rh_conn_on_signin(rh_conn *c, const rh_msg *m);
+/* Closes with 4009 the connections of apps with a signin_timeout that are past it without
+ * having signed in or subscribed to a private or presence channel (each tick). */
+void rh_hub_signin_deadline(rh_srv *srv);
 /* client_events.c */
 void rh_conn_on_client_event(rh_conn *c, const rh_msg *m);
 

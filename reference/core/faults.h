@@ -43,6 +43,15 @@ typedef enum {
     RH_FAULT_CLIENT_UNSUBSCRIBED,   /* client events relayed from a connection not subscribed */
     RH_FAULT_CLIENT_PUBLIC,         /* client events relayed on public channels */
     RH_FAULT_CLIENT_NO_RATE_LIMIT,  /* client events never rate-limited */
+    RH_FAULT_SUBCOUNT_NO_LEAVE,     /* subscription_count not sent when a subscriber leaves */
+    RH_FAULT_SUBCOUNT_PRESENCE,     /* subscription_count sent on presence channels too */
+    RH_FAULT_DROP_NO_REMOVED,       /* a connection gone without a close frame: no member_removed */
+    RH_FAULT_NUMERIC_USER_ID,       /* a numeric presence user_id is refused */
+    RH_FAULT_USER_INFO_REQUIRED,    /* presence channel_data without user_info is refused */
+    RH_FAULT_NO_PRESENCE_LIMIT,     /* max_presence_members not enforced */
+    RH_FAULT_PRESENCE_SIZE_OFF_BY_ONE, /* a user_id or user_info of exactly its limit is refused */
+    RH_FAULT_WS_ANY_PATH,              /* WebSocket upgrades accepted at any path ending in a key */
+    RH_FAULT_SLOW_DROP_FRAMES, /* a full send queue drops the frame and keeps the connection */
     /* HTTP / stream side (api/, store/) */
     RH_FAULT_HTTPSIG_SKIP,          /* HTTP API and control API skip the signature check */
     RH_FAULT_UNKNOWN_APP_ACCEPTED,  /* an unknown app id in an HTTP path is served as the first app
@@ -82,17 +91,49 @@ typedef enum {
     RH_FAULT_RESERVED_NAMES,        /* HTTP API publishes pusher:/pusher_internal: event names */
     RH_FAULT_STREAM_EVENTS_VIA_API, /* HTTP API publishes stream event names on stream channels */
     RH_FAULT_NO_OPEN_STREAM_CAP,    /* max_open_streams not enforced */
+    RH_FAULT_IDEM_IGNORED,          /* the Idempotency-Key of an append is ignored */
+    RH_FAULT_IDEM_NODE_LOCAL,       /* an Idempotency-Key is honoured on the node it came to only */
+    RH_FAULT_BUS_GAP_IGNORED,       /* after a bus gap, subscribers are left silently behind */
     /* limits */
     RH_FAULT_NO_CONN_QUOTA,    /* max_connections not enforced */
     RH_FAULT_NO_SUB_LIMIT,     /* max_subscriptions not enforced */
     RH_FAULT_NO_HTTP_RATE,     /* http_requests_per_sec not enforced */
     RH_FAULT_ORIGIN_UNCHECKED, /* allowed_origins not checked */
+    /* revocation of workspace access (docs/protocol.md section 19) */
+    RH_FAULT_REVOKE_KEEPS_SUBSCRIPTION, /* a revocation leaves live subscriptions running */
+    RH_FAULT_REVOKE_SIGNS_ANYWAY,       /* the authorizer still signs for a revoked member */
+    RH_FAULT_REVOKE_OLD_SIGNATURE,      /* a signature given before a revocation subscribes */
+    /* user authentication (docs/protocol.md section 18) */
+    RH_FAULT_SIGNIN_UNCHECKED,   /* pusher:signin accepted whatever its signature */
+    RH_FAULT_USER_EVENTS_TO_ALL, /* #server-to-user-{id} events reach every signed-in user */
+    RH_FAULT_TERMINATE_IGNORED,  /* terminate_connections closes nothing */
     /* HTTP edge (net/, api/router.c) */
     RH_FAULT_HTTP_PIPELINE_FREEZE, /* a pipelined request with a body is read as lws 4.1 offers it
                                     */
     RH_FAULT_HTTP_CL_OVER_TE,      /* Content-Length wins over Transfer-Encoding when both come */
     RH_FAULT_PATH_DOUBLE_DECODE,   /* the path is percent-decoded a second time when routed */
     RH_FAULT_WS_CLOSE_UTF8,        /* a close reason that is not UTF-8 is echoed, not 1007 */
+    /* encrypted and cache channels (core/, api/) */
+    RH_FAULT_ENCRYPTED_CLIENT_EVENTS, /* client events relayed on private-encrypted- channels */
+    RH_FAULT_ENCRYPTED_NO_AUTH,       /* private-encrypted- subscriptions accepted without auth */
+    RH_FAULT_ENCRYPTED_NO_SECRET,     /* the authorizer leaves shared_secret out */
+    RH_FAULT_ENCRYPTED_SECRET_FIXED,  /* the authorizer's shared_secret ignores the channel */
+    RH_FAULT_CACHE_NONE,              /* cache channels keep nothing: always pusher:cache_miss */
+    RH_FAULT_CACHE_NO_MISS,           /* no pusher:cache_miss when nothing is cached */
+    RH_FAULT_CACHE_NO_EXPIRY,         /* cached events never expire (cache_ttl ignored) */
+    RH_FAULT_CACHE_FIRST_EVENT,       /* the first event of a cache channel is kept, not the last */
+    /* Webhooks (api/webhooks.c, core/webhooks.c) */
+    RH_FAULT_WEBHOOK_BAD_SIGNATURE,  /* X-Pusher-Signature made with an empty secret */
+    RH_FAULT_WEBHOOK_NO_RETRY,       /* a POST answered non-2xx is dropped, never retried */
+    RH_FAULT_WEBHOOK_NO_BATCH,       /* every event in a POST of its own */
+    RH_FAULT_WEBHOOK_NO_DELAY,       /* channel_vacated/member_removed at once, never cancelled */
+    RH_FAULT_WEBHOOK_NO_OCCUPIED,    /* channel_occupied never sent */
+    RH_FAULT_WEBHOOK_NO_VACATED,     /* channel_vacated never sent */
+    RH_FAULT_WEBHOOK_MEMBER_NO_USER, /* member_added/removed carry an empty user_id */
+    RH_FAULT_WEBHOOK_CLIENT_NO_DATA, /* client_event carries empty data and no socket_id */
+    RH_FAULT_WEBHOOK_BLOCKING,       /* the webhook POST waits for its answer on the loop */
+    RH_FAULT_WEBHOOK_NO_CACHE_MISS,  /* cache_miss never sent */
+    RH_FAULT_WEBHOOK_NO_SUBCOUNT,    /* subscription_count never sent */
     /* Allowances, named allow-*: not faults but behaviours the contract allows and
      * docs/protocol.md does not choose. The suite must never FAIL them (ci/killmatrix checks
      * that every case ends PASS, NON-STRICT or UNSUPPORTED with each one). */

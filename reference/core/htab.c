@@ -104,7 +104,9 @@ void *rh_htab_get(const rh_htab *h, const char *key)
 
 static int grow(rh_htab *h)
 {
-    size_t ncap = h->cap ? h->cap * 2 : 8;
+    /* Start small: every connection has a table of its channels, and most hold one or two
+     * (8 slots were 192 bytes of every idle connection). */
+    size_t ncap = h->cap ? h->cap * 2 : 2;
     rh_htab_slot *ns = calloc(ncap, sizeof(*ns));
     if (!ns)
         return -1;

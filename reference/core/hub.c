@@ -6,6 +6,7 @@
 
 #include "../proto/message.h"
 #include "conn.h"
+#include "subcount.h"
 
 struct rh_hub {
     rh_htab *chans; /* one table per cfg app: channel name -> rh_chan */
@@ -62,7 +63,7 @@ void rh_hub_free(rh_srv *srv)
 
 /* The channel table of app. app normally points into cfg->apps; an equal id is accepted too
  * so a caller holding a copy still finds its app. */
-static rh_htab *app_chans(rh_srv *srv, const rh_cfg_app *app)
+rh_htab *rh_hub_app_chans(rh_srv *srv, const rh_cfg_app *app)
 {
     struct rh_hub *h = srv->hub;
     if (!h || !app)
@@ -81,6 +82,7 @@ int rh_hub_conn_add(rh_srv *srv, rh_conn *c)
 {
     struct rh_hub *h = srv->hub;
     rh_htab_init(&c->subs, h->k0 ^ (uintptr_t)c, h->k1);
+    rh_htab_init(&c->binds, h->k1 ^ (uintptr_t)c, h->k0);
     if (c->app && c->socket_id[0] && rh_htab_put(&h->sockets, c->socket_id, c) != 0)
         return -1;
     c->prev = NULL;
@@ -95,6 +97,11 @@ int rh_hub_conn_add(rh_srv *srv, rh_conn *c)
 int rh_hub_socket_taken(rh_srv *srv, const char *socket_id)
 {
     return rh_htab_get(&srv->hub->sockets, socket_id) != NULL;
+}
+
+rh_conn *rh_hub_conn_by_socket(rh_srv *srv, const char *socket_id)
+{
+    return rh_htab_get(&srv->hub->sockets, socket_id);
 }
 
 rh_conn *rh_hub_first_conn(rh_srv *srv)
@@ -153,9 +160,11 @@ void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet)
         size_t pos = 0;
         void *v = NULL;
         rh_htab_next(&c->subs, &pos, NULL, &v);
-        rh_hub_unsubscribe(srv, v, quiet);
+        rh_hub_unsubscribe(srv, v, quiet || c->quiet_leave);
     }
     rh_htab_free(&c->subs);
+    rh_hub_binds_free(c);
+    free(c->user_id);
     if (c->socket_id[0] && rh_htab_get(&h->sockets, c->socket_id) == c)
         rh_htab_del(&h->sockets, c->socket_id);
     if (c->prev)
@@ -171,7 +180,7 @@ void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet)
 
 rh_chan *rh_hub_chan(rh_srv *srv, const rh_cfg_app *app, const char *name)
 {
-    rh_htab *t = app_chans(srv, app);
+    rh_htab *t = rh_hub_app_chans(srv, app);
     return t ? rh_htab_get(t, name) : NULL;
 }
 
@@ -192,7 +201,7 @@ rh_sub *rh_hub_subscribe(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type
     rh_sub *sub = rh_htab_get(&c->subs, name);
     if (sub)
         return sub;
-    rh_htab *t = app_chans(srv, c->app);
+    rh_htab *t = rh_hub_app_chans(srv, c->app);
     if (!t)
         return NULL;
     rh_chan *ch = rh_htab_get(t, name);
@@ -231,6 +240,8 @@ rh_sub *rh_hub_subscribe(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type
     ch->tail = sub;
     ch->nsubs++;
     rh_srv_bus_chan(srv, c->app, ch->name, NULL, 1);
+    if (created) /* protocol §20.2: channel_occupied */
+        rh_srv_webhook_transition(srv, c->app, ch->name, NULL, 1);
     return sub;
 }
 
@@ -260,6 +271,7 @@ int rh_hub_member_join(rh_sub *sub, const char *user_id, const char *user_info, 
         ch->mtail = m;
         *is_new = 1;
         rh_srv_bus_chan(sub->conn->srv, sub->conn->app, ch->name, user_id, 1);
+        rh_srv_webhook_transition(sub->conn->srv, sub->conn->app, ch->name, user_id, 1);
     }
     m->conns++;
     sub->member = m;
@@ -315,6 +327,7 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
             m->next->prev = m->prev;
         else
             ch->mtail = m->prev;
+        rh_srv_webhook_transition(srv, c->app, ch->name, m->user_id, -1);
         if (srv->bus.presence)
             send_member_removed(srv, c->app, ch, m->user_id); /* the bus decides */
         else if (!quiet && ch->nsubs > 0 && !rh_fault_on(srv, RH_FAULT_PRESENCE_NO_REMOVED))
@@ -323,12 +336,28 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
         free(m->user_info);
         free(m);
     }
+    if (!quiet)
+        rh_subcount_changed(srv, c->app, ch, 0);
     if (ch->nsubs == 0) {
-        rh_htab *t = app_chans(srv, c->app);
+        rh_srv_webhook_transition(srv, c->app, ch->name, NULL, -1); /* channel_vacated */
+        rh_htab *t = rh_hub_app_chans(srv, c->app);
         if (t)
             rh_htab_del(t, ch->name);
         chan_free(ch);
     }
+}
+
+int rh_hub_send_to(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const char *channel,
+                   rh_buf *frame)
+{
+    rh_conn *c = frame && socket_id && srv->hub ? rh_htab_get(&srv->hub->sockets, socket_id) : NULL;
+    if (!c || c->app != app || c->closing || !rh_hub_sub_of(c, channel))
+        return 0;
+    rh_hub_enter(srv);
+    int sent = rh_conn_send(c, frame) == 0;
+    rh_hub_leave(srv);
+    srv->metrics.deliveries += (unsigned)sent;
+    return sent;
 }
 
 size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
@@ -343,6 +372,8 @@ size_t rh_hub_publish_before(rh_srv *srv, const rh_cfg_app *app, const char *cha
     if (!frame || !channel)
         return 0;
     srv->metrics.channel_publishes++;
+    if (rh_hub_is_user_channel(channel))
+        return rh_hub_user_publish(srv, app, channel, frame, except_socket_id);
     rh_chan *ch = rh_hub_chan(srv, app, channel);
     if (!ch)
         return 0;
@@ -383,7 +414,7 @@ void rh_hub_channel_info(rh_srv *srv, const rh_cfg_app *app, const char *channel
 void rh_hub_foreach_channel(rh_srv *srv, const rh_cfg_app *app, const char *prefix,
                             rh_hub_chan_cb cb, void *ud)
 {
-    rh_htab *t = app_chans(srv, app);
+    rh_htab *t = rh_hub_app_chans(srv, app);
     if (!t)
         return;
     size_t plen = prefix ? strlen(prefix) : 0;

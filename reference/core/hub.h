@@ -27,6 +27,12 @@ size_t rh_hub_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, r
 size_t rh_hub_publish_before(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
                              const char *except_socket_id, uint64_t serial);
 
+/* Sends frame to the connection socket_id of app only while it is subscribed to channel and
+ * open (a cache channel's last event, answered by the store after the subscription). 1 sent,
+ * 0 not (gone, unsubscribed, queue full). The caller keeps its reference to frame. */
+int rh_hub_send_to(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const char *channel,
+                   rh_buf *frame);
+
 typedef struct rh_hub_chan_info {
     int occupied;
     size_t subscription_count; /* connections subscribed */
@@ -49,5 +55,25 @@ void rh_hub_foreach_channel(rh_srv *srv, const rh_cfg_app *app, const char *pref
 typedef void (*rh_hub_user_cb)(void *ud, const char *user_id);
 void rh_hub_foreach_user(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_hub_user_cb cb,
                          void *ud);
+
+/* Revocation (revoke.c, docs/protocol.md section 19). rh_hub_bind records that the
+ * authorizer signed channel for user_id on socket_id, when that connection is on this node
+ * (copies the strings; a later binding of the same channel replaces it; 0, or -1 out of
+ * memory). rh_hub_revoke ends, with pusher:subscription_error 403, every subscription of this
+ * node's connections of app to a channel of workspace that was signed for user_id or whose
+ * presence member is user_id; answers how many. */
+int rh_hub_bind(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const char *channel,
+                const char *user_id);
+size_t rh_hub_revoke(rh_srv *srv, const rh_cfg_app *app, const char *workspace,
+                     const char *user_id);
+
+/* User authentication (users.c, docs/protocol.md section 18). A channel named
+ * #server-to-user-{id} has no subscribers: rh_hub_publish delivers its events to every
+ * connection of app signed in as id (rh_hub_user_publish; O(connections)).
+ * rh_hub_terminate_user closes those connections with 4009 and answers how many. */
+int rh_hub_is_user_channel(const char *channel);
+size_t rh_hub_user_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
+                           const char *except_socket_id);
+size_t rh_hub_terminate_user(rh_srv *srv, const rh_cfg_app *app, const char *user_id);
 
 #endif

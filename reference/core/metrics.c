@@ -112,6 +112,15 @@ char *rh_metrics_encode(const rh_metrics *m, const rh_metrics_gauges *g, size_t 
     metric(&b, "rehome_send_queue_overflows_total", "counter",
            "Connections closed with 4100 because their send queue went over its cap.",
            m->send_queue_overflow);
+    metric(&b, "rehome_webhooks_sent_total", "counter", "Webhook POSTs acknowledged with a 2xx.",
+           m->webhooks_sent);
+    metric(&b, "rehome_webhooks_failed_total", "counter",
+           "Webhook attempts answered non-2xx or not at all.", m->webhooks_failed);
+    metric(&b, "rehome_webhooks_retried_total", "counter", "Webhook attempts after a failed one.",
+           m->webhooks_retried);
+    metric(&b, "rehome_webhooks_dropped_total", "counter",
+           "Webhook events dropped (queue full, or retried for the whole retry window).",
+           m->webhooks_dropped);
     put(&b,
         "# HELP rehome_store_up 1 when the store answers.\n# TYPE rehome_store_up gauge\n"
         "rehome_store_up{store=\"%s\"} %d\n",

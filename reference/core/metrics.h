@@ -44,6 +44,10 @@ typedef struct rh_metrics {
     uint64_t lat_buckets[RH_METRICS_LAT_BUCKETS + 1];             /* not cumulative; last is +Inf */
     uint64_t lat_count;
     uint64_t lat_sum_us;
+    uint64_t webhooks_sent;    /* webhook POSTs acknowledged with a 2xx */
+    uint64_t webhooks_failed;  /* webhook attempts answered non-2xx or not at all */
+    uint64_t webhooks_retried; /* webhook attempts after a failed one */
+    uint64_t webhooks_dropped; /* webhook events dropped: queue full or retries given up */
 } rh_metrics;
 
 /* Values counted at scrape time. */

@@ -39,6 +39,16 @@ typedef struct rh_srv_io {
     void (*log)(void *ud, int level, const char *msg);
     /* Bytes queued to connections and not yet written, for GET /metrics; may be NULL. */
     size_t (*queued_bytes)(void *ud);
+    /* Unix time in milliseconds (webhook time_ms); NULL: wall_s * 1000. */
+    int64_t (*wall_ms)(void *ud);
+    /* Webhooks: starts a POST of body (len bytes) to url (http://HOST[:PORT]/PATH) with the
+     * header lines headers ("Name: value\r\n" each), never blocking. done(done_ud, status)
+     * is called once, later, from the loop: the answer's status, or -1 for no answer within
+     * timeout_ms. 0 started, -1 not (done is then not called). NULL: webhooks are not sent. */
+    int (*http_post)(void *ud, const char *url, const char *headers, const char *body, size_t len,
+                     int timeout_ms, void (*done)(void *done_ud, int status), void *done_ud);
+    /* Abandons the POSTs started with done_ud: their done is never called. */
+    void (*http_cancel)(void *ud, void *done_ud);
 } rh_srv_io;
 
 /* 1 when fault f (an rh_fault of core/faults.h) is active; always 0 without faults. For the
@@ -103,8 +113,18 @@ void rh_srv_conn_activity(rh_srv *srv, rh_conn *c);
 /* The socket is gone (after a close of either side); frees c. May be called from inside an
  * io callback (e.g. io->close): the free is then deferred until the server call returns. */
 void rh_srv_conn_closed(rh_srv *srv, rh_conn *c);
+/* The edge calls this before rh_srv_conn_closed when the peer went without a close frame
+ * while the server had not closed it (TCP reset or FIN). Only the drop-no-removed fault acts
+ * on it: such a connection then leaves its presence channels without member_removed. */
+void rh_srv_conn_dropped(rh_srv *srv, rh_conn *c);
 /* Graceful stop: every connection gets pusher:error 4200 and a close 4200. */
 void rh_srv_shutdown(rh_srv *srv);
+/* Bus messages were missed (docs/protocol.md 15.11: a gap in their sequence, or this node was
+ * taken for dead by the others): events published meanwhile never reached this node's
+ * subscribers, so every connection with a subscription gets
+ * pusher:error 4200 and a close 4200 (the client reconnects, and resumes streams through
+ * replay) instead of staying silently behind. Returns the number closed. */
+size_t rh_srv_bus_gap(rh_srv *srv);
 size_t rh_srv_conn_count(const rh_srv *srv);
 /* What only the edge sees, for GET /metrics: an HTTP answer's status (every answer, also
  * those the edge makes itself), and a frame written us microseconds after it was first

@@ -145,7 +145,7 @@ rh_conn *rh_srv_conn_open_origin(rh_srv *srv, const char *app_key, const char *q
     c->srv = srv;
     c->handle = handle;
     uint64_t now = srv->io.now_ms(srv->io.ud);
-    c->last_seen_ms = now;
+    c->last_seen_ms = c->opened_ms = now;
     const rh_cfg_app *app = app_by_key(srv->cfg, app_key);
     if (!app && srv->cfg->napps && rh_fault_on(srv, RH_FAULT_UNKNOWN_KEY_ACCEPTED))
         app = &srv->cfg->apps[0];
@@ -202,6 +202,12 @@ rh_conn *rh_srv_conn_open_origin(rh_srv *srv, const char *app_key, const char *q
     return c;
 }
 
+void rh_srv_conn_dropped(rh_srv *srv, rh_conn *c)
+{
+    if (srv && c && rh_fault_on(srv, RH_FAULT_DROP_NO_REMOVED))
+        c->quiet_leave = 1;
+}
+
 void rh_srv_conn_closed(rh_srv *srv, rh_conn *c)
 {
     if (!srv || !c)
@@ -247,6 +253,7 @@ void rh_srv_heartbeat(rh_srv *srv)
 {
     rh_hub_enter(srv);
     heartbeat(srv);
+    rh_hub_signin_deadline(srv);
     rh_hub_leave(srv);
 }
 
@@ -260,4 +267,22 @@ void rh_srv_shutdown(rh_srv *srv)
         if (!c->closing)
             refuse(c, 4200, "Server shutting down");
     rh_hub_leave(srv);
+}
+
+/* protocol §15.11: after a bus gap, subscribers are closed with 4200 rather than left behind */
+size_t rh_srv_bus_gap(rh_srv *srv)
+{
+    size_t n = 0;
+    if (!srv || rh_fault_on(srv, RH_FAULT_BUS_GAP_IGNORED))
+        return 0;
+    rh_hub_enter(srv);
+    for (rh_conn *c = rh_hub_first_conn(srv); c; c = c->next)
+        if (!c->closing && c->subs.n > 0) {
+            refuse(c, 4200, "Events were missed while the server lost its message bus; reconnect");
+            n++;
+        }
+    rh_hub_leave(srv);
+    if (n)
+        rh_srv_log(srv, RH_LOG_WARN, "bus gap: closed %zu subscribed connection(s) with 4200", n);
+    return n;
 }

@@ -14,6 +14,7 @@
 #include "server.h"
 
 struct rh_hub; /* core/hub.c: connections, channels, subscribers */
+struct rh_wh_event;
 struct rh_api; /* api/: streaming service state, fault hold-backs */
 
 /* Per-app counters for the app limits, indexed like cfg->apps. */
@@ -35,11 +36,18 @@ struct rh_srv {
      * before publish returns, so one node takes the same path as several */
     int bus_loopback;
     int (*loop_deliver)(rh_srv *srv, const char *msg, size_t len);
+    /* Set by api/: a connection has just subscribed to a cache channel (its
+     * subscription_succeeded is sent); the last event or pusher:cache_miss follows (17). */
+    void (*cache_subscribed)(rh_srv *srv, const rh_cfg_app *app, const char *channel,
+                             const char *socket_id);
     struct rh_hub *hub;
     struct rh_api *api;
     unsigned char faults[RH_FAULT__COUNT]; /* 1: fault i active (only with RH_WITH_FAULTS) */
     rh_metrics metrics;
     int shutting_down;
+    /* Webhooks (protocol section 20): takes ev (heap, rh_wh_event_free) into the queue of
+     * app's targets. Installed by api/ (rh_api_init), NULL when none or after rh_api_free. */
+    void (*wh_emit)(rh_srv *srv, const rh_cfg_app *app, struct rh_wh_event *ev);
 };
 
 /* Sends frame to the subscribers of channel in app on every node (except the connection
@@ -50,6 +58,8 @@ void rh_srv_fanout(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_b
 /* Starts an "evt" bus message from this node: kind, app, node id, next serial. */
 struct rh_busmsg;
 void rh_srv_bus_head(rh_srv *srv, struct rh_busmsg *m, const rh_cfg_app *app);
+/* A shared-store field "{kind}\n{app}\n{channel}[\n{user}]". Heap; NULL on OOM. */
+char *rh_srv_field(char kind, const char *app_id, const char *channel, const char *user_id);
 /* A channel-state field (see rh_bus): user NULL for "s", else "p". Heap; NULL on OOM. */
 char *rh_srv_bus_field(const char *app_id, const char *channel, const char *user_id);
 /* Adds delta to this node's share of the field, when the bus keeps channel state. */
@@ -66,6 +76,26 @@ int rh_srv_has_bus(const rh_srv *srv);
 /* Installs the loopback bus: every message published is handed to deliver (0 delivered, -1
  * not) before publish returns. rh_srv_set_bus(srv, NULL) comes back to it. */
 void rh_srv_set_loopback(rh_srv *srv, int (*deliver)(rh_srv *srv, const char *msg, size_t len));
+
+/* Webhooks: an event of type (proto/webhook.h) for app's targets, the strings copied; nothing
+ * when the app has no webhook. */
+void rh_srv_webhook(rh_srv *srv, const rh_cfg_app *app, int type, const char *channel,
+                    const char *user_id, const char *event, const char *data,
+                    const char *socket_id);
+/* subscription_count {channel, subscription_count}: for the subscription-count feature to
+ * call where it sends pusher_internal:subscription_count (cache_miss needs no number: it is
+ * rh_srv_webhook with RH_WH_CACHE_MISS and the channel). */
+void rh_srv_webhook_subscription_count(rh_srv *srv, const rh_cfg_app *app, const char *channel,
+                                       long long count);
+/* A transition seen on this node: channel_occupied (delta 1) / channel_vacated (-1) when
+ * user_id is NULL, member_added / member_removed otherwise. On one node it is the
+ * deployment's transition and goes to rh_srv_webhook; with a shared store the store decides
+ * (over every node) and the one node whose change made the transition sends it. */
+void rh_srv_webhook_transition(rh_srv *srv, const rh_cfg_app *app, const char *channel,
+                               const char *user_id, long delta);
+/* The shared-store field of a webhook transition ("o\n{app}\n{channel}" or
+ * "m\n{app}\n{channel}\n{user}"). Heap; NULL on OOM. */
+char *rh_srv_wh_field(const char *app_id, const char *channel, const char *user_id);
 
 /* Logs through io->log when set; printf-style. */
 void rh_srv_log(rh_srv *srv, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

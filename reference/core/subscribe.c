@@ -11,11 +11,12 @@
 #include "../proto/sign.h"
 #include "conn.h"
 #include "hub.h"
+#include "subcount.h"
 
 /* pusher:subscription_error {"type","error","status"} on channel. */
 /* protocol §4.5: a refused subscription receives nothing of the channel */
-static void sub_error(rh_conn *c, const char *channel, const char *type, const char *why,
-                      int status)
+void rh_conn_sub_error(rh_conn *c, const char *channel, const char *type, const char *why,
+                       int status)
 {
     char clean[256];
     snprintf(clean, sizeof(clean), "%s", why);
@@ -150,10 +151,35 @@ static const char *check_auth(rh_conn *c, const char *channel, const char *auth,
     }
 }
 
+/* protocol §4.7.4: the app's user_id and user_info sizes (the parser's caps are the most a
+ * config may allow). NULL within them, else why (in buf). */
+static const char *over_size(const rh_conn *c, const rh_pres_member *pm, char *buf, size_t len)
+{
+    /* The fault's off-by-one refuses a value of exactly the limit. */
+    size_t slack = rh_fault_on(c->srv, RH_FAULT_PRESENCE_SIZE_OFF_BY_ONE) ? 1 : 0;
+    size_t id_max = c->app->max_user_id_bytes, info_max = c->app->max_user_info_bytes;
+    if (pm->user_id && id_max && strlen(pm->user_id) + slack > id_max)
+        snprintf(buf, len, "channel_data.user_id is over %zu bytes", id_max);
+    else if (pm->user_info && info_max && strlen(pm->user_info) + slack > info_max)
+        snprintf(buf, len, "channel_data.user_info is over %zu bytes", info_max);
+    else
+        return NULL;
+    return buf;
+}
+
+/* 1 when channel_data's user_id is a JSON number (what RH_FAULT_NUMERIC_USER_ID refuses). */
+static int numeric_user_id(const char *cd)
+{
+    cJSON *o = cJSON_Parse(cd);
+    int n = cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(o, "user_id"));
+    cJSON_Delete(o);
+    return n;
+}
+
 /* protocol §4.6: subscriptions and members per connection are limited */
 static int presence_full(const rh_conn *c, const rh_chan *ch, const char *user_id)
 {
-    size_t max = c->app->max_presence_members;
+    size_t max = rh_fault_on(c->srv, RH_FAULT_NO_PRESENCE_LIMIT) ? 0 : c->app->max_presence_members;
     return ch && max && ch->members.n >= max && !rh_htab_get(&ch->members, user_id);
 }
 
@@ -178,12 +204,15 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     if (!rh_fault_on(srv, RH_FAULT_LAX_CHANNEL_NAMES) &&
         rh_chan_validate(name, nlen, err, sizeof(err)) != 0) {
         snprintf(why, sizeof(why), "invalid channel name: %s", err);
-        sub_error(c, name, "InvalidChannel", why, 400);
+        rh_conn_sub_error(c, name, "InvalidChannel", why, 400);
         goto out;
     }
     rh_chan_type type = rh_chan_type_of(name, nlen);
     const char *refused = NULL;
-    if (rh_chan_needs_auth(type) && !rh_fault_on(srv, RH_FAULT_AUTH_NONE))
+    /* protocol §16.2: an encrypted channel needs the same auth as a private one */
+    int lax = rh_fault_on(srv, RH_FAULT_AUTH_NONE) ||
+              (type == RH_CHAN_PRIVATE_ENCRYPTED && rh_fault_on(srv, RH_FAULT_ENCRYPTED_NO_AUTH));
+    if (rh_chan_needs_auth(type) && !lax)
         refused = check_auth(c, name, s.auth, s.channel_data, type);
     const char *user_id = NULL;
     if (!refused && type == RH_CHAN_PRESENCE) {
@@ -193,6 +222,13 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
                 refused = why;
             }
             user_id = pm.user_id;
+            if (!refused && rh_fault_on(srv, RH_FAULT_NUMERIC_USER_ID) &&
+                numeric_user_id(s.channel_data))
+                refused = "channel_data.user_id must be a string";
+            if (!refused && rh_fault_on(srv, RH_FAULT_USER_INFO_REQUIRED) && !pm.user_info)
+                refused = "channel_data.user_info missing";
+            if (!refused)
+                refused = over_size(c, &pm, why, sizeof why);
             if (rh_fault_on(srv, RH_FAULT_FUZZ_PRESENCE_INFO_ABORT) && pm.user_info &&
                 pm.user_info[0] != '{')
                 abort();
@@ -203,9 +239,16 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     }
     if (refused) {
         srv->metrics.auth_failures[RH_AUTH_FAIL_SUBSCRIBE]++;
-        sub_error(c, name, "AuthError", refused, 401);
+        rh_conn_sub_error(c, name, "AuthError", refused, 401);
         if (rh_fault_on(srv, RH_FAULT_LEAK_REFUSED))
             rh_hub_subscribe(srv, c, name, type);
+        goto out;
+    }
+    /* protocol §19.3: the signature was valid, but its user lost the workspace since */
+    if (rh_hub_bind_revoked(c, name)) {
+        srv->metrics.auth_failures[RH_AUTH_FAIL_SUBSCRIBE]++;
+        rh_conn_sub_error(c, name, "AuthError", "access to the channel's workspace was revoked",
+                          403);
         goto out;
     }
     if (rh_hub_sub_of(c, name)) {
@@ -217,11 +260,11 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
         !rh_fault_on(srv, RH_FAULT_NO_SUB_LIMIT)) {
         snprintf(why, sizeof(why), "over %zu subscriptions on this connection",
                  c->app->max_subscriptions);
-        sub_error(c, name, "LimitReached", why, 4100);
+        rh_conn_sub_error(c, name, "LimitReached", why, 4100);
         goto out;
     }
     if (type == RH_CHAN_PRESENCE && presence_full(c, rh_hub_chan(srv, c->app, name), user_id)) {
-        sub_error(c, name, "LimitReached", "presence channel is full", 4100);
+        rh_conn_sub_error(c, name, "LimitReached", "presence channel is full", 4100);
         goto out;
     }
     rh_sub *sub = rh_hub_subscribe(srv, c, name, type);
@@ -233,12 +276,16 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     }
     if (!sub) {
         rh_srv_log(srv, RH_LOG_ERROR, "socket %s: out of memory subscribing", c->socket_id);
-        sub_error(c, name, "ServerError", "out of memory", 500);
+        rh_conn_sub_error(c, name, "ServerError", "out of memory", 500);
         goto out;
     }
     if (type == RH_CHAN_PRESENCE && (is_new || rh_fault_on(srv, RH_FAULT_PRESENCE_DUP_MEMBER)))
         publish_member_added(c, sub);
     send_succeeded(c, name);
+    /* protocol §17: the cached event (or pusher:cache_miss) right after subscription_succeeded */
+    if (srv->cache_subscribed && rh_chan_is_cache(name, nlen))
+        srv->cache_subscribed(srv, c->app, name, c->socket_id);
+    rh_subcount_changed(srv, c->app, sub->chan, 1);
 out:
     rh_pres_clear(&pm);
     rh_msg_subscribe_clear(&s);

@@ -38,6 +38,7 @@ static void pend_free(rh_http_pend *p)
     free(p->query);
     free(p->auth);
     free(p->ctype);
+    free(p->idem);
     free(p->body);
     free(p->resp_ctype);
     free(p->resp);
@@ -62,6 +63,20 @@ static char *hdr_dup(struct lws *wsi, enum lws_token_indexes h)
         return NULL;
     char *s = malloc((size_t)n + 1);
     if (s && lws_hdr_copy(wsi, s, n + 1, h) < 0) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+/* A header lws has no token for, by its lower-case name with the colon ("name:"), or NULL. */
+static char *custom_dup(struct lws *wsi, const char *name)
+{
+    int nl = (int)strlen(name), n = lws_hdr_custom_length(wsi, name, nl);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (s && lws_hdr_custom_copy(wsi, s, n + 1, name, nl) < 0) {
         free(s);
         s = NULL;
     }
@@ -188,6 +203,7 @@ static void dispatch(rh_net *net, rh_pss *pss)
         .body_len = p->body_len,
         .authorization = p->auth,
         .content_type = p->ctype,
+        .idempotency_key = p->idem,
     };
     if (net->log->level >= RH_LOG_DEBUG) {
         char q[512]; /* bearer tokens and signatures never reach the log */
@@ -258,6 +274,7 @@ static int http_begin(rh_net *net, struct lws *wsi, rh_pss *pss, const char *uri
     p->query = rh_net_query_of(wsi);
     p->auth = hdr_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     p->ctype = hdr_dup(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+    p->idem = custom_dup(wsi, "idempotency-key:");
     if (!p->method || !p->path || !p->query)
         return answer_error(pss, wsi, 500, "out of memory", 1);
 

@@ -18,34 +18,6 @@
 #define TICK_MS      250
 #define STOP_POLL_MS 50
 
-static const char *const level_names[] = {"error", "warn", "info", "debug"};
-
-int rh_log_level_by_name(const char *name)
-{
-    for (int i = 0; name && i < 4; i++)
-        if (strcmp(name, level_names[i]) == 0)
-            return i;
-    return -1;
-}
-
-void rh_logf(const rh_log *log, int level, const char *fmt, ...)
-{
-    if (log && level > log->level)
-        return;
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    int l = level < 0 ? 0 : level > 3 ? 3 : level;
-    fprintf(stderr, "%02d:%02d:%02d.%03ld %-5s %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-            ts.tv_nsec / 1000000, level_names[l], msg);
-}
-
 /* --- rh_srv_io ------------------------------------------------------------------------ */
 
 uint64_t rh_net_now_ms(void *ud)
@@ -130,6 +102,7 @@ static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     if (reason == LWS_CALLBACK_FILTER_NETWORK_CONNECTION)
         return filter_accept(net, (int)(intptr_t)in);
     rh_pss *pss = user;
+    rh_net_busy_note(net, (int)reason);
     switch (reason) {
     case LWS_CALLBACK_HTTP:
     case LWS_CALLBACK_HTTP_BODY:
@@ -180,6 +153,9 @@ rh_net *rh_net_new(uv_loop_t *loop, const rh_cfg *cfg, rh_store *store, const rh
         .random = io_random,
         .log = io_log,
         .queued_bytes = io_queued_bytes,
+        .wall_ms = rh_net_wall_ms,
+        .http_post = rh_net_http_post,
+        .http_cancel = rh_net_http_cancel,
     };
     net->srv = rh_srv_new(cfg, &net->io, store, err, errlen);
     if (!net->srv) {
@@ -208,8 +184,10 @@ static void finish_stop(rh_net *net)
     if (net->destroying)
         return; /* lws is already closing; a second destroy call would cut it short */
     net->destroying = 1;
+    rh_net_whc_abort_all(net);
     rh_logf(net->log, RH_LOG_INFO, "stopping (%zu connections left)", rh_srv_conn_count(net->srv));
     close_handle((uv_handle_t *)&net->tick);
+    close_handle((uv_handle_t *)&net->busy);
     close_handle((uv_handle_t *)&net->stop_timer);
     close_handle((uv_handle_t *)&net->sigint);
     close_handle((uv_handle_t *)&net->sigterm);
@@ -300,6 +278,8 @@ static int init_handles(rh_net *net, char *err, size_t errlen)
         rc = uv_signal_start(&net->sigterm, on_signal, SIGTERM);
     if (!rc)
         rc = uv_timer_start(&net->tick, on_tick, TICK_MS, TICK_MS);
+    if (!rc)
+        rc = rh_net_busy_init(net);
     if (rc) {
         snprintf(err, errlen, "libuv: %s", uv_strerror(rc));
         return -1;
@@ -388,10 +368,11 @@ int rh_net_listen(rh_net *net, const char *host, int port, char *err, size_t err
         .name = "pusher",
         .callback = lws_cb,
         .per_session_data_size = sizeof(rh_pss),
-        /* lws allocates this per connection; ws.c reassembles messages itself, so a small
-         * buffer only means more callbacks for large messages. 16384 cost ~3 KB of RSS per
-         * idle connection (rehome-bench connections: 7.9 -> 4.7 KB). */
-        .rx_buffer_size = 1024,
+        /* lws allocates this (+ LWS_PRE + 4) per connection; ws.c reassembles messages itself,
+         * so a small buffer only means more callbacks for large messages. 256 still holds a
+         * whole control frame (125 bytes of payload), so close and ping payloads arrive in one
+         * piece. 16384 cost ~3 KB of RSS per idle connection, 1024 ~0.8 KB more than 256. */
+        .rx_buffer_size = 256,
         /* Without it lws 4.1 caps every send() at rx_buffer_size + LWS_PRE + 4 bytes, so any
          * frame or HTTP answer over ~1 KiB would go out in POLLOUT round trips of 1 KiB.
          * It sizes no buffer: only the largest single send. */
@@ -479,7 +460,9 @@ void rh_net_free(rh_net *net)
         if (net->ctx)
             lws_context_destroy(net->ctx);
     }
+    rh_net_whc_abort_all(net);
     close_handle((uv_handle_t *)&net->tick);
+    close_handle((uv_handle_t *)&net->busy);
     close_handle((uv_handle_t *)&net->stop_timer);
     close_handle((uv_handle_t *)&net->sigint);
     close_handle((uv_handle_t *)&net->sigterm);

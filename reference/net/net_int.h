@@ -26,14 +26,16 @@ typedef struct rh_ws {
     rh_buf **q; /* ring of queued frames, each holding one reference */
     size_t qhead, qlen, qcap;
     size_t qbytes;
-    int closing;
-    int close_sent; /* our close frame is written; waiting for the peer's */
-    int overflow;   /* the send queue went over its cap */
+    /* Flags as bit-fields and the close reason on the heap: every idle connection carries
+     * this struct, and only closing ones need a reason. */
+    unsigned closing : 1;
+    unsigned close_sent : 1; /* our close frame is written; waiting for the peer's */
+    unsigned overflow : 1;   /* the send queue went over its cap */
+    unsigned rx_in_msg : 1, rx_binary : 1, rx_skip : 1;
     int close_code;
-    char close_reason[124];
-    char *rx; /* message being reassembled */
+    char *close_reason; /* heap, set with closing; NULL: none (or out of memory) */
+    char *rx;           /* message being reassembled; NULL between messages */
     size_t rxlen, rxcap, rxlimit;
-    int rx_in_msg, rx_binary, rx_skip;
     struct rh_ws *prev, *next;
 } rh_ws;
 
@@ -49,6 +51,7 @@ typedef struct rh_http_pend {
     uint64_t read_deadline_ms; /* while the body is read: when it must be complete; else 0 */
     /* request copies, alive until the answer (an asynchronous store may read them late) */
     char *method, *path, *query, *auth, *ctype, *body;
+    char *idem; /* Idempotency-Key header */
     size_t body_len;
     /* the answer */
     int status;
@@ -91,7 +94,19 @@ struct rh_net {
     unsigned long fd_cap;     /* sockets numbered at or over this are refused at accept */
     uint64_t fd_cap_log_ms;   /* last "descriptors exhausted" warning: one per 10 s at most */
     unsigned long fd_refused; /* refused since that warning */
+    struct rh_whc *whc_head;  /* webhook POSTs in flight (whclient.c) */
+    uv_idle_t busy;           /* the busy-poll window; data NULL when busy_poll_us is 0 */
+    uint64_t busy_last_us;    /* last I/O seen, for the window */
 };
+
+/* whclient.c: rh_srv_io.http_post and http_cancel; abort_all abandons every POST (their done
+ * is never called) so the loop can run out of work at a stop. */
+int rh_net_http_post(void *ud, const char *url, const char *headers, const char *body, size_t len,
+                     int timeout_ms, void (*done)(void *done_ud, int status), void *done_ud);
+void rh_net_http_cancel(void *ud, void *done_ud);
+void rh_net_whc_abort_all(rh_net *net);
+/* Unix time in milliseconds (rh_srv_io.wall_ms). */
+int64_t rh_net_wall_ms(void *ud);
 
 /* ws.c */
 int rh_net_ws_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *in, size_t len);
@@ -108,6 +123,11 @@ void rh_net_http_free_all(rh_net *net);
 /* Answers 408 and closes every request whose body is still being read past its deadline
  * (http_read_timeout, counted from the end of its headers). */
 void rh_net_http_expire(rh_net *net, uint64_t now_ms);
+
+/* busy.c: the busy-poll window. init is a no-op when busy_poll_us is 0; note is called with
+ * every lws callback reason and opens the window on those that mean input. */
+int rh_net_busy_init(rh_net *net);
+void rh_net_busy_note(rh_net *net, int reason);
 
 uint64_t rh_net_now_ms(void *ud);
 uint64_t rh_net_now_us(void);

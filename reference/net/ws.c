@@ -34,6 +34,7 @@ static void ws_free(rh_ws *ws)
     }
     free(ws->q);
     free(ws->rx);
+    free(ws->close_reason);
     free(ws);
 }
 
@@ -78,6 +79,8 @@ int rh_net_ws_send(void *ud, void *h, rh_buf *frame)
     if (!ws || !ws->wsi || ws->closing || !frame)
         return 0;
     if (ws->qbytes + frame->len > ws->net->cfg->send_queue_bytes) {
+        if (rh_srv_has_fault(ws->net->srv, RH_FAULT_SLOW_DROP_FRAMES))
+            return 0; /* the frame is lost and the connection kept: a gap for the client */
         if (ws->overflow)
             return -1;
         rh_logf(ws->net->log, RH_LOG_WARN,
@@ -125,7 +128,7 @@ void rh_net_ws_close(void *ud, void *h, int code, const char *reason)
         return;
     ws->closing = 1;
     ws->close_code = code;
-    snprintf(ws->close_reason, sizeof ws->close_reason, "%s", reason ? reason : "");
+    ws->close_reason = strdup(reason ? reason : ""); /* NULL (out of memory): no reason */
     lws_callback_on_writable(ws->wsi);
     /* A peer that never reads would keep the queue, and the socket, forever; one already
      * too slow for its queue gets less time to read its 4100. */
@@ -149,6 +152,18 @@ static int ws_refuse(struct lws *wsi, int status, const char *reason, const char
     return -1;
 }
 
+/* The app key of an upgrade at /app/{key}, or NULL for any other path. */
+static const char *key_of(rh_net *net, const char *uri)
+{
+    if (strncmp(uri, APP_PREFIX, strlen(APP_PREFIX)) == 0)
+        return uri + strlen(APP_PREFIX);
+    if (rh_srv_has_fault(net->srv, RH_FAULT_WS_ANY_PATH)) {
+        const char *slash = strrchr(uri, '/');
+        return slash ? slash + 1 : NULL; /* any path that ends in a key */
+    }
+    return NULL;
+}
+
 /* Upgrades are accepted at /app/{key} only, and not once a stop has begun. */
 static int ws_filter(rh_net *net, struct lws *wsi)
 {
@@ -157,7 +172,7 @@ static int ws_filter(rh_net *net, struct lws *wsi)
         return ws_refuse(wsi, 503, "Service Unavailable", "server shutting down");
     if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0)
         return ws_refuse(wsi, 404, "Not Found", "not found");
-    if (strncmp(uri, APP_PREFIX, strlen(APP_PREFIX)) != 0) {
+    if (!key_of(net, uri)) {
         rh_logf(net->log, RH_LOG_DEBUG, "refusing WebSocket upgrade at %s", uri);
         return ws_refuse(wsi, 404, "Not Found", "not found: WebSockets upgrade at /app/{key}");
     }
@@ -167,10 +182,10 @@ static int ws_filter(rh_net *net, struct lws *wsi)
 static int ws_established(rh_net *net, struct lws *wsi, rh_pss *pss)
 {
     char uri[512];
-    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 ||
-        strncmp(uri, APP_PREFIX, strlen(APP_PREFIX)) != 0)
+    const char *key =
+        lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) > 0 ? key_of(net, uri) : NULL;
+    if (!key)
         return -1;
-    const char *key = uri + strlen(APP_PREFIX);
     rh_ws *ws = calloc(1, sizeof *ws);
     if (!ws)
         return -1;
@@ -248,12 +263,12 @@ static int ws_receive(rh_ws *ws, struct lws *wsi, const char *in, size_t len)
                 ws->rx[ws->rxlen] = '\0';
             ws_deliver(ws);
         }
-        /* Do not keep a large buffer around for one large message. */
-        if (ws->rxcap > 16384) {
-            free(ws->rx);
-            ws->rx = NULL;
-            ws->rxcap = 0;
-        }
+        /* Clients send few messages (subscribe, ping, client events) and most connections
+         * then sit idle: a buffer kept between messages was ~1 KB of every idle connection's
+         * memory, one malloc per inbound message costs next to nothing. */
+        free(ws->rx);
+        ws->rx = NULL;
+        ws->rxcap = 0;
         ws->rxlen = 0;
     }
     return 0;
@@ -267,16 +282,17 @@ static int ws_receive(rh_ws *ws, struct lws *wsi, const char *in, size_t len)
 static int ws_send_close(rh_ws *ws, struct lws *wsi)
 {
     unsigned char buf[LWS_PRE + 125];
-    size_t rlen = strlen(ws->close_reason);
+    const char *reason = ws->close_reason ? ws->close_reason : "";
+    size_t rlen = strlen(reason);
     if (rlen > 123) {
         rlen = 123;
         /* never cut a UTF-8 sequence: the reason must stay valid UTF-8 */
-        while (rlen && ((unsigned char)ws->close_reason[rlen] & 0xC0) == 0x80)
+        while (rlen && ((unsigned char)reason[rlen] & 0xC0) == 0x80)
             rlen--;
     }
     buf[LWS_PRE] = (unsigned char)((ws->close_code >> 8) & 0xff);
     buf[LWS_PRE + 1] = (unsigned char)(ws->close_code & 0xff);
-    memcpy(buf + LWS_PRE + 2, ws->close_reason, rlen);
+    memcpy(buf + LWS_PRE + 2, reason, rlen);
     ws->close_sent = 1;
     if (lws_write(wsi, buf + LWS_PRE, rlen + 2, RH_LWS_WRITE_CLOSE) < 0)
         return -1;
@@ -317,6 +333,8 @@ static void ws_closed(rh_net *net, rh_pss *pss)
     ws->wsi = NULL;
     rh_conn *conn = ws->conn;
     ws->conn = NULL;
+    if (conn && !ws->closing)
+        rh_srv_conn_dropped(net->srv, conn);
     if (conn)
         rh_srv_conn_closed(net->srv, conn);
     ws_unlink(ws);

@@ -106,3 +106,15 @@ int rh_busfield_u64(const rh_busfield *f, unsigned long long *out)
     *out = v;
     return 0;
 }
+
+size_t rh_busmsg_seq_head(const char *msg, size_t len, unsigned long long *seq)
+{
+    size_t i = 0;
+    while (i < len && i <= 20 && msg[i] >= '0' && msg[i] <= '9')
+        i++;
+    uint64_t v;
+    if (i == 0 || i > 20 || i >= len || msg[i] != '|' || rh_dec_u64(msg, i, &v) != 0)
+        return 0;
+    *seq = v;
+    return i + 1;
+}

@@ -8,6 +8,8 @@
  *        connection that subscribed after the event was published does not get it
  *   tok  app_id, workspace_id, thread_id, run_id, stream_id, first_seq, token...
  *   end  app_id, workspace_id, thread_id, run_id, stream_id, last_seq, reason (rh_end_reason)
+ *   mbr  app_id, workspace_id, user_id, "1" granted / "0" revoked (a membership change)
+ *   bnd  app_id, socket_id, channel, user_id (the authorizer signed channel for that user)
  * tok and end are written by the store's scripts; every node encodes their Pusher frames
  * itself. evt carries frames already encoded by the publishing node.
  *
@@ -40,5 +42,9 @@ long rh_busmsg_count(const char *msg, size_t len);
 int rh_busfield_is(const rh_busfield *f, const char *s);
 /* Parses a decimal field into *out; 0 or -1. */
 int rh_busfield_u64(const rh_busfield *f, unsigned long long *out);
+/* The bus sequence head "<decimal seq>|" that the Redis store puts before every message
+ * (docs/protocol.md 15.11): its length with *seq set, or 0 (seq untouched) when msg does not
+ * start with one (no digits, more than 20 of them, a number over 2^64-1, or no '|'). */
+size_t rh_busmsg_seq_head(const char *msg, size_t len, unsigned long long *seq);
 
 #endif

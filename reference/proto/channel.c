@@ -77,6 +77,16 @@ int rh_chan_needs_auth(rh_chan_type t)
     return t == RH_CHAN_PRIVATE || t == RH_CHAN_PRIVATE_ENCRYPTED || t == RH_CHAN_PRESENCE;
 }
 
+int rh_chan_is_cache(const char *name, size_t len)
+{
+    static const char *const prefixes[] = {"cache-", "private-cache-", "presence-cache-",
+                                           "private-encrypted-cache-"};
+    for (size_t i = 0; name && i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (has_prefix(name, len, prefixes[i]))
+            return 1;
+    return 0;
+}
+
 int rh_chan_valid_id(const char *id, size_t len)
 {
     if (!id || len == 0 || len > RH_CHAN_ID_MAX)

@@ -29,6 +29,9 @@ int rh_chan_validate(const char *name, size_t len, char *err, size_t errlen);
 rh_chan_type rh_chan_type_of(const char *name, size_t len);
 /* 1 when the channel needs an auth signature (private, encrypted, presence). */
 int rh_chan_needs_auth(rh_chan_type t);
+/* 1 for Pusher's cache channels: cache-, private-cache-, presence-cache- and
+ * private-encrypted-cache- (anchored prefixes; the cached last event is per channel). */
+int rh_chan_is_cache(const char *name, size_t len);
 
 typedef struct rh_chan_stream {
     char workspace[RH_CHAN_ID_MAX + 1];

@@ -202,6 +202,34 @@ int rh_ctl_parse_end(const char *body, size_t len, rh_end_reason *out, char *err
     return rc;
 }
 
+/* protocol §19.1: a membership change names the user and what it becomes */
+int rh_ctl_parse_member(const char *body, size_t len, char user_id[RH_CTL_USER_MAX + 1],
+                        int *member, char *err, size_t errlen)
+{
+    int rc = RH_CTL_OK;
+    cJSON *root = parse_object(body ? body : "", body ? len : 0, &rc, err, errlen);
+    if (!root)
+        return rc;
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "user_id");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, "member");
+    size_t n = cJSON_IsString(u) ? strlen(u->valuestring) : 0;
+    int printable = n > 0 && n <= RH_CTL_USER_MAX;
+    for (size_t i = 0; printable && i < n; i++)
+        printable = u->valuestring[i] > ' ' && u->valuestring[i] < 0x7f;
+    if (!cJSON_IsBool(m)) {
+        put_err(err, errlen, "\"member\" must be true or false");
+        rc = RH_CTL_ERR_FIELD;
+    } else if (!printable) {
+        put_err(err, errlen, "\"user_id\" must be 1 to 128 printable ASCII characters");
+        rc = RH_CTL_ERR_ID;
+    } else {
+        memcpy(user_id, u->valuestring, n + 1);
+        *member = cJSON_IsTrue(m);
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
 const char *rh_ctl_reason_name(rh_end_reason r)
 {
     switch (r) {

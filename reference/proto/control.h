@@ -58,4 +58,13 @@ const char *rh_ctl_reason_name(rh_end_reason r);
 int rh_ctl_reason_parse(const char *s, rh_end_reason *out);
 const char *rh_ctl_strerror(int code);
 
+#define RH_CTL_USER_MAX 128 /* user ids in membership changes, bytes */
+
+/* Body {"user_id": "...", "member": true|false} of a workspace membership change
+ * (docs/protocol.md 19.1). user_id is 1..RH_CTL_USER_MAX bytes of printable ASCII (Laravel's
+ * user ids are numbers or UUIDs); the server refers to the user by it in presence data and
+ * bindings, so control characters and the bus's separators are refused. */
+int rh_ctl_parse_member(const char *body, size_t len, char user_id[RH_CTL_USER_MAX + 1],
+                        int *member, char *err, size_t errlen);
+
 #endif

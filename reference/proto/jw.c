@@ -41,19 +41,42 @@ static size_t esc_byte(unsigned char c, char seq[6])
     }
 }
 
-/* Writes bytes at the current escaping level. */
+/* 1 for bytes JSON string content takes as they are. Such a byte is its own escape, at
+ * every level, which is what lets put() copy runs of them straight to the output. */
+static int plain_byte(unsigned char c)
+{
+    return c >= 0x20 && c != '"' && c != '\\';
+}
+
+static void emit(jw *w, const char *s, size_t n)
+{
+    if (w->out)
+        memcpy(w->out + w->len, s, n);
+    w->len += n;
+}
+
+/* Writes bytes at the current escaping level: runs of plain bytes are copied whole (most of
+ * a token event is plain), each other byte is escaped and its sequence written one level
+ * down. */
 static void put(jw *w, const char *s, size_t n, int level)
 {
     if (level == 0) {
-        if (w->out)
-            memcpy(w->out + w->len, s, n);
-        w->len += n;
+        emit(w, s, n);
         return;
     }
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i;
+        while (run < n && plain_byte((unsigned char)s[run]))
+            run++;
+        if (run > i)
+            emit(w, s + i, run - i);
+        if (run == n)
+            break;
         char seq[6];
-        size_t k = esc_byte((unsigned char)s[i], seq);
+        size_t k = esc_byte((unsigned char)s[run], seq);
         put(w, seq, k, level - 1);
+        i = run + 1;
     }
 }
 

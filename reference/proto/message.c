@@ -233,6 +233,48 @@ int rh_msg_decode_unsubscribe(const rh_msg *m, char **channel, char *err, size_t
     return rc;
 }
 
+/* protocol §18.1: pusher:signin carries auth and user_data, both strings */
+int rh_msg_decode_signin(const rh_msg *m, char **auth, char **user_data, char *err, size_t errlen)
+{
+    *auth = *user_data = NULL;
+    int rc = RH_MSG_OK;
+    cJSON *d = data_object(m, "pusher:signin", &rc, err, errlen);
+    if (!d)
+        return rc;
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(d, "auth");
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(d, "user_data");
+    if (!cJSON_IsString(a) || !cJSON_IsString(u)) {
+        put_err(err, errlen, "pusher:signin: data.auth and data.user_data must be strings");
+        rc = RH_MSG_ERR_DATA;
+    } else if (!(*auth = strdup(a->valuestring)) || !(*user_data = strdup(u->valuestring))) {
+        free(*auth);
+        *auth = NULL;
+        put_err(err, errlen, "out of memory");
+        rc = RH_MSG_ERR_NOMEM;
+    }
+    cJSON_Delete(d);
+    return rc;
+}
+
+/* protocol §18.1: user_data is an object with a non-empty string id */
+int rh_msg_user_id(const char *user_data, size_t len, char id[129], char *err, size_t errlen)
+{
+    cJSON *o = cJSON_ParseWithLength(user_data, len);
+    const cJSON *v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, "id") : NULL;
+    size_t n = cJSON_IsString(v) ? strlen(v->valuestring) : 0;
+    int ok = n > 0 && n <= 128;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (unsigned char)v->valuestring[i] >= 0x20 && v->valuestring[i] != 0x7f;
+    if (ok)
+        memcpy(id, v->valuestring, n + 1);
+    else
+        put_err(err, errlen,
+                cJSON_IsObject(o) ? "user_data.id must be a non-empty string of at most 128 bytes"
+                                  : "user_data must be a JSON object");
+    cJSON_Delete(o);
+    return ok ? 0 : -1;
+}
+
 char *rh_json_quote(const char *s, size_t len)
 {
     jw m = {0};

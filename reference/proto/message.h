@@ -54,6 +54,14 @@ typedef struct rh_msg_subscribe {
 int rh_msg_decode_subscribe(const rh_msg *m, rh_msg_subscribe *out, char *err, size_t errlen);
 void rh_msg_subscribe_clear(rh_msg_subscribe *s);
 
+/* The fields of pusher:signin (docs/protocol.md 18.1): data an object (or a JSON string
+ * holding one) with the strings auth and user_data. Both heap, caller frees (also on error,
+ * where they are NULL). user_data's own content is checked by rh_msg_user_id. */
+int rh_msg_decode_signin(const rh_msg *m, char **auth, char **user_data, char *err, size_t errlen);
+/* The id of a user_data JSON text: a JSON object whose "id" is a non-empty string of at
+ * most 128 bytes without control characters; copied into id. 0, or -1 with err set. */
+int rh_msg_user_id(const char *user_data, size_t len, char id[129], char *err, size_t errlen);
+
 /* Extracts {"channel": "..."} from pusher:unsubscribe data. *channel is heap, caller frees. */
 int rh_msg_decode_unsubscribe(const rh_msg *m, char **channel, char *err, size_t errlen);
 

@@ -134,6 +134,20 @@ int rh_sign_verify_channel(const char *key, const char *secret, const char *sock
     return rh_sign_ct_equal(hex, sig, 64) ? RH_SIGN_OK : RH_SIGN_ERR_MISMATCH;
 }
 
+/* "<socket_id>:" ":user:" ":<user_data>" is "<socket_id>::user::<user_data>": the channel
+ * string with ":user:" in the channel's place. */
+int rh_sign_user(const char *key, const char *secret, const char *socket_id, const char *user_data,
+                 char *out, size_t outlen)
+{
+    return rh_sign_channel(key, secret, socket_id, ":user:", user_data, out, outlen);
+}
+
+int rh_sign_verify_user(const char *key, const char *secret, const char *socket_id,
+                        const char *user_data, const char *auth)
+{
+    return rh_sign_verify_channel(key, secret, socket_id, ":user:", user_data, auth);
+}
+
 const char *rh_sign_strerror(int code)
 {
     switch (code) {

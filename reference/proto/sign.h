@@ -32,6 +32,12 @@ int rh_sign_channel(const char *key, const char *secret, const char *socket_id, 
 /* Checks auth against the expected signature. 0 or a negative rh_sign_err. */
 int rh_sign_verify_channel(const char *key, const char *secret, const char *socket_id,
                            const char *channel, const char *channel_data, const char *auth);
+/* User authentication (docs/protocol.md 18.1): the signature of
+ * "<socket_id>::user::<user_data>", written as "key:hex" / checked like a channel's. */
+int rh_sign_user(const char *key, const char *secret, const char *socket_id, const char *user_data,
+                 char *out, size_t outlen);
+int rh_sign_verify_user(const char *key, const char *secret, const char *socket_id,
+                        const char *user_data, const char *auth);
 const char *rh_sign_strerror(int code);
 
 #endif

@@ -52,7 +52,9 @@ static int add_channel(rh_trig_event *e, const cJSON *it, long idx, char *err, s
         return fail(RH_TRIG_ERR_FIELD, idx, err, errlen, "%s", "channel names must be strings");
     const char *c = it->valuestring;
     char why[160];
-    if (rh_chan_validate(c, strlen(c), why, sizeof(why)) != RH_CHAN_OK)
+    /* protocol §18.2: #server-to-user-{id}, whose id follows the channel-name rules */
+    const char *vc = strncmp(c, "#server-to-user-", 16) == 0 ? c + 16 : c;
+    if (rh_chan_validate(vc, strlen(vc), why, sizeof(why)) != RH_CHAN_OK)
         return fail(RH_TRIG_ERR_CHANNEL, idx, err, errlen, "invalid channel: %s", why);
     for (size_t i = 0; i < e->nchannels; i++)
         if (strcmp(e->channels[i], c) == 0)

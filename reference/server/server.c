@@ -5,6 +5,7 @@
 
 #include "../api/api.h"
 #include "../core/hub.h"
+#include "../core/subcount.h"
 #include "server.h"
 
 rh_srv *rh_srv_new(const rh_cfg *cfg, const rh_srv_io *io, rh_store *store, char *err,
@@ -63,6 +64,7 @@ void rh_srv_tick(rh_srv *srv)
     if (!srv)
         return;
     rh_srv_heartbeat(srv);
+    rh_subcount_tick(srv);
     rh_api_tick(srv);
 }
 

@@ -280,23 +280,41 @@ static mem_stream *find_open(rh_store *st, const char *app_id, const char *strea
     return e;
 }
 
-/* protocol §10: seqs are consecutive, strictly increasing, assigned atomically per stream */
-static void mem_append(rh_store *st, const char *app_id, const char *stream_id,
-                       const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud)
+/* protocol §10: seqs are consecutive, strictly increasing, assigned atomically per stream;
+ * §12.7: a recorded key answers its first answer */
+static void mem_append_idem(rh_store *st, const char *app_id, const char *stream_id,
+                            const rh_store_tok *toks, size_t n, const rh_store_idem *idem,
+                            rh_store_cb cb, void *ud)
 {
     mem_store *m = (mem_store *)st;
     if (n == 0) {
         reply(cb, ud, RH_STORE_INVALID, NULL, 0, "no tokens");
         return;
     }
-    mem_stream *e = find_open(st, app_id, stream_id, RH_STORE_ENDED, cb, ud);
-    if (!e)
+    int answered;
+    mem_stream *e = lookup(m, app_id, stream_id, cb, ud, &answered);
+    if (answered)
         return;
+    if (!e) {
+        reply(cb, ud, RH_STORE_NOT_FOUND, NULL, 0, NULL);
+        return;
+    }
+    if (idem && mem_idem_answered(e, idem, m->clock_ms, cb, ud))
+        return;
+    if (e->s.ended) {
+        reply(cb, ud, RH_STORE_ENDED, e, 0, NULL);
+        return;
+    }
     if (n > UINT64_MAX - e->s.last_seq) {
         reply(cb, ud, RH_STORE_INVALID, NULL, 0, "seq overflow");
         return;
     }
     uint64_t first = e->s.last_seq + 1;
+    /* recorded before anything changes: short of memory, nothing is appended */
+    if (idem && mem_idem_record(e, idem, first, first + n - 1, m->clock_ms) != 0) {
+        reply(cb, ud, RH_STORE_ERROR, NULL, 0, "out of memory");
+        return;
+    }
     e->s.last_seq += n;
     open_touch(m, e, e->app);
     for (size_t i = 0; toks && i < n; i++)
@@ -304,7 +322,17 @@ static void mem_append(rh_store *st, const char *app_id, const char *stream_id,
     if (!toks) /* seqs reserved without text (a fault switch): nothing to replay */
         while (e->rcount)
             mem_ring_drop_oldest(e);
-    reply(cb, ud, RH_STORE_OK, e, first, NULL);
+    if (cb) {
+        rh_store_reply out = {
+            .status = RH_STORE_OK, .stream = &e->s, .first_seq = first, .last_seq = e->s.last_seq};
+        cb(ud, &out);
+    }
+}
+
+static void mem_append(rh_store *st, const char *app_id, const char *stream_id,
+                       const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud)
+{
+    mem_append_idem(st, app_id, stream_id, toks, n, NULL, cb, ud);
 }
 
 static void end_stream(mem_store *m, mem_stream *e, int reason, uint64_t now_ms)
@@ -366,29 +394,7 @@ static void mem_replay(rh_store *st, const char *app_id, const char *stream_id, 
         reply(cb, ud, RH_STORE_NOT_FOUND, NULL, 0, NULL);
         return;
     }
-    if (!cb)
-        return;
-    uint64_t oldest = e->s.last_seq - e->rcount + 1;
-    uint64_t from = after_seq + 1 > oldest ? after_seq + 1 : oldest;
-    size_t n = 0;
-    rh_store_kept *out = NULL;
-    if (from <= e->s.last_seq && limit > 0) {
-        uint64_t avail = e->s.last_seq - from + 1;
-        n = avail < limit ? (size_t)avail : limit;
-        out = malloc(n * sizeof *out);
-        if (!out) {
-            reply(cb, ud, RH_STORE_ERROR, NULL, 0, "out of memory");
-            return;
-        }
-        for (size_t i = 0; i < n; i++) {
-            const rh_store_tok *t = mem_ring_at(e, (size_t)(from - oldest) + i);
-            out[i] = (rh_store_kept){from + i, t->s, t->len};
-        }
-    }
-    rh_store_reply r = {
-        .status = RH_STORE_OK, .stream = &e->s, .toks = out, .ntoks = n, .oldest_seq = oldest};
-    cb(ud, &r);
-    free(out);
+    mem_ring_reply(e, after_seq, limit, cb, ud);
 }
 
 static void remove_stream(mem_store *m, mem_stream *e)
@@ -399,6 +405,7 @@ static void remove_stream(mem_store *m, mem_stream *e)
     open_unlink(e);
     m->count--;
     mem_ring_free(e);
+    mem_idem_free(e);
     free(e->key);
     free(e);
 }
@@ -417,6 +424,7 @@ static void mem_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_
         remove_stream(m, e);
         removed++;
     }
+    mem_cache_sweep(m, now_ms);
     if (cb) {
         rh_store_reply r = {.status = RH_STORE_OK, .expired = removed};
         cb(ud, &r);
@@ -431,11 +439,13 @@ static void mem_destroy(rh_store *st)
         while (e) {
             mem_stream *next = e->hnext;
             mem_ring_free(e);
+            mem_idem_free(e);
             free(e->key);
             free(e);
             e = next;
         }
     }
+    mem_cache_sweep(m, UINT64_MAX);
     while (m->apps) {
         mem_app *a = m->apps;
         m->apps = a->next;
@@ -449,12 +459,15 @@ static void mem_destroy(rh_store *st)
 static const rh_store_ops mem_ops = {
     .start = mem_start,
     .append = mem_append,
+    .append_idem = mem_append_idem,
     .end = mem_end,
     .get = mem_get,
     .replay = mem_replay,
     .expire = mem_expire,
     .end_idle = mem_end_idle,
     .destroy = mem_destroy,
+    .cache_set = mem_cache_set,
+    .cache_get = mem_cache_get,
 };
 
 rh_store *rh_store_memory_new(const rh_store_limits *limits)

@@ -77,3 +77,32 @@ void mem_ring_keep(const mem_store *m, mem_stream *e, const rh_store_tok *t)
     while (e->rcount > 1 && e->rbytes > m->lim.replay_bytes)
         mem_ring_drop_oldest(e);
 }
+
+/* protocol §12.6: the kept tokens after after_seq, consecutive, in seq order */
+void mem_ring_reply(mem_stream *e, uint64_t after_seq, size_t limit, rh_store_cb cb, void *ud)
+{
+    if (!cb)
+        return;
+    uint64_t oldest = e->s.last_seq - e->rcount + 1;
+    uint64_t from = after_seq + 1 > oldest ? after_seq + 1 : oldest;
+    size_t n = 0;
+    rh_store_kept *out = NULL;
+    if (from <= e->s.last_seq && limit > 0) {
+        uint64_t avail = e->s.last_seq - from + 1;
+        n = avail < limit ? (size_t)avail : limit;
+        out = malloc(n * sizeof *out);
+        if (!out) {
+            rh_store_reply r = {.status = RH_STORE_ERROR, .error = "out of memory"};
+            cb(ud, &r);
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const rh_store_tok *t = mem_ring_at(e, (size_t)(from - oldest) + i);
+            out[i] = (rh_store_kept){from + i, t->s, t->len};
+        }
+    }
+    rh_store_reply r = {
+        .status = RH_STORE_OK, .stream = &e->s, .toks = out, .ntoks = n, .oldest_seq = oldest};
+    cb(ud, &r);
+    free(out);
+}

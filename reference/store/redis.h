@@ -86,6 +86,9 @@ void rh_store_redis_presence(rh_store *st, const char *field, long delta, const 
                              size_t len);
 /* Called each time the store comes up (first connect and every reconnect). */
 void rh_store_redis_set_on_up(rh_store *st, void (*fn)(void *), void *ud);
+/* Called each time the bus subscription is back after it was lost (not at the first
+ * subscribe): the events published on the bus meanwhile never reached this node. */
+void rh_store_redis_set_on_bus_gap(rh_store *st, void (*fn)(void *), void *ud);
 /* 1 when connected and checked (both connections), else 0. */
 int rh_store_redis_up(const rh_store *st);
 /* Number of reconnects done that found Redis had lost its data (tests, logs). */

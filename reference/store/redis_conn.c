@@ -48,6 +48,10 @@ static void note_state(rr_store *rs)
         rr_log(rs, 2, "Redis store up (%s:%d)", rs->host, rs->port);
         rs->was_up = 1;
         rr_nodes_refresh(rs);
+        if (rs->sub_lost) { /* the bus was (re)subscribed: baseline, or were messages missed? */
+            rs->sub_lost = 0;
+            rr_bus_resubscribed(rs);
+        }
         if (rs->on_up)
             rs->on_up(rs->on_up_ud);
     } else if (!up && rs->was_up && !rs->destroying) {
@@ -133,13 +137,22 @@ const redisReply *rr_arrived(rr_store *rs, void *reply)
     return reply;
 }
 
+static void cut(rr_store *rs, rr_conn *c);
+
 static void on_disconnect(const redisAsyncContext *ac, int status)
 {
     (void)status;
     rr_store *rs = ac->data;
     rr_conn *c = conn_of(rs, ac);
-    if (c)
-        gone(rs, c);
+    if (!c)
+        return;
+    gone(rs, c);
+    /* When Redis died, hiredis 0.14's libuv adapter (it ignores poll errors) may never report
+     * it on the command connection, which then looks up but gets no replies until the stall
+     * watchdog (5 s) and skips the epoch check of a reconnect. It goes with the bus
+     * connection and reconnects with it. */
+    if (c == &rs->sub && rs->cmd.ac && !rs->destroying)
+        cut(rs, &rs->cmd);
 }
 
 /* --- handshake of the command connection -------------------------------------------------- */
@@ -271,10 +284,12 @@ static void on_bus(redisAsyncContext *ac, void *reply, void *priv)
     if (strcmp(kind->str, "subscribe") == 0) {
         rs->sub.up = 1;
         rs->sub.backoff = 0;
+        rs->sub_lost = 1; /* the counter is read once the store is up (note_state) */
         note_state(rs);
-    } else if (strcmp(kind->str, "message") == 0 && payload->type == REDIS_REPLY_STRING &&
-               rs->sink) {
-        rs->sink(rs->sink_ud, payload->str, payload->len);
+    } else if (strcmp(kind->str, "message") == 0 && payload->type == REDIS_REPLY_STRING) {
+        size_t head = rr_bus_received(rs, payload->str, payload->len);
+        if (rs->sink)
+            rs->sink(rs->sink_ud, payload->str + head, payload->len - head);
     }
 }
 
@@ -371,6 +386,7 @@ static void on_watchdog(uv_timer_t *t)
 {
     rr_store *rs = t->data;
     uint64_t now = rr_now(rs);
+    rr_bus_tick(rs, uv_now(rs->loop));
     if (rs->cmd.ac && rs->cmd.up && rs->pending > 0 && age(now, rs->last_reply_ms) > RR_STALL_MS) {
         rr_log(rs, 1, "Redis %s:%d owes %u replies for over %d ms; dropping the connections",
                rs->host, rs->port, rs->pending, RR_STALL_MS);
@@ -434,6 +450,7 @@ static void free_rs(rr_store *rs)
 {
     free(rs->prefix);
     free(rs->bus);
+    free(rs->busseq_key);
     free(rs->epoch_key);
     free(rs->wm_key);
     free(rs->nodes_key);

@@ -60,6 +60,16 @@ typedef struct rr_store {
     char node_id[40];
     void (*on_up)(void *);
     void *on_up_ud;
+    void (*on_gap)(void *); /* bus messages were missed (redis_busseq.c) */
+    void *on_gap_ud;
+    char *busseq_key;       /* {prefix}busseq: the bus messages' counter */
+    uint64_t bus_last;      /* the seq of the last bus message received */
+    int bus_known;          /* bus_last is set */
+    int sub_lost;           /* the bus subscription was lost: check the counter when up */
+    uint64_t gap_check_seq; /* the counter seen after a resubscribe ... */
+    uint64_t gap_check_at;  /* ... is checked against bus_last then (0: no check due) */
+    int registered;         /* a refresh found this node live in the registry once */
+    int bus_data_lost;      /* the epoch changed: the counter restarted, messages were lost */
     unsigned ticks;
     rh_store_limits lim;
     uint64_t ttl_ms;
@@ -136,8 +146,25 @@ void rr_fence_hold(rr_store *rs, const char *app, const char *sid, int do_commit
                    void *ud);
 void rr_fence_idle(rr_store *rs, const char *app, const redisReply *r);
 
+/* redis_busseq.c: the bus sequence. received: checks a received message's seq and answers the
+ * length of its "<seq>|" head (rh_busmsg_seq_head; 0 when it has none);
+ * resubscribed: reads the counter after the store came up (baseline or gap check); tick:
+ * the due gap check (from the watchdog, on the loop's clock). */
+size_t rr_bus_received(rr_store *rs, const char *msg, size_t len);
+void rr_bus_resubscribed(rr_store *rs);
+void rr_bus_tick(rr_store *rs, uint64_t now);
+/* The Lua that publishes m (a Lua expression) on bus (a Lua expression) with its seq. */
+#define RR_LUA_PUB(bus, m)                                                                         \
+    "redis.call('PUBLISH', " bus ", redis.call('INCR', " bus " .. 'seq') .. '|' .. " m ")\n"
+
 /* redis_nodes.c: the node registry refresh (every second while up). */
 void rr_nodes_refresh(rr_store *rs);
+
+/* redis_cache.c: the cache channels' last events (store.h cache_set, cache_get). */
+void rr_cache_set(rh_store *st, const char *app_id, const char *channel, const char *text,
+                  size_t len, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
+void rr_cache_get(rh_store *st, const char *app_id, const char *channel, uint64_t now_ms,
+                  rh_store_cb cb, void *ud);
 
 /* redis_ops.c: the operations table. */
 extern const rh_store_ops rr_ops_table;

@@ -17,6 +17,7 @@ static void lost(rr_store *rs, const char *why)
 {
     rs->losses++; /* every stream seen before now is marked lost */
     rs->hs_lost = 1;
+    rs->bus_data_lost = 1; /* the bus counter went back too (redis_busseq.c) */
     rr_log(rs, 0,
            "Redis lost acknowledged data (%s): streams started before answer 410 "
            "instead of numbering their seqs again",

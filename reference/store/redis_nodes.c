@@ -13,11 +13,54 @@
 #define NODE_TTL_MS "5000"
 #define HASH_TTL_MS "10000"
 
-static const char refresh_lua[] = "local t = redis.call('TIME')\n"
-                                  "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
-                                  "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])\n"
-                                  "redis.call('PEXPIRE', KEYS[2], ARGV[3])\n"
-                                  "return 1\n";
+/* The nodes whose registry entry expired (they stopped refreshing: killed, stopped, cut off):
+ * each is dropped from the registry with its hash, and for every presence member it held
+ * whose user has no connection left on a live node (nor on a dead node swept after it),
+ * member_removed is published on the bus as the dead node would have: protocol §15.10.
+ * Run by the refresh of every live node and by every sum, so within about a second after
+ * the entry expired; scripts are atomic, so one sweeper finds a dead node, the others none.
+ * The fields are "p\n{app}\n{channel}\n{user}" (rh_srv_bus_field). */
+#define SWEEP_LUA                                                                                  \
+    "local function f(s) return #s .. ':' .. s end\n"                                              \
+    "local function held(hp, nodes, fld)\n"                                                        \
+    "  for _, n in ipairs(nodes) do\n"                                                             \
+    "    if tonumber(redis.call('HGET', hp .. n, fld) or '0') > 0 then return true end\n"          \
+    "  end\n"                                                                                      \
+    "  return false\n"                                                                             \
+    "end\n"                                                                                        \
+    "local function sweep(reg, hp, bus, now)\n"                                                    \
+    "  local dead = redis.call('ZRANGEBYSCORE', reg, '-inf', now)\n"                               \
+    "  local live = redis.call('ZRANGEBYSCORE', reg, '(' .. now, '+inf')\n"                        \
+    "  for i, d in ipairs(dead) do\n"                                                              \
+    "    local later = {unpack(dead, i + 1)}\n"                                                    \
+    "    local h = redis.call('HGETALL', hp .. d)\n"                                               \
+    "    for j = 1, #h, 2 do\n"                                                                    \
+    "      local _, _, app, ch, user = string.find(h[j], '^p\\n([^\\n]*)\\n([^\\n]*)\\n(.*)$')\n"  \
+    "      if app and tonumber(h[j + 1]) > 0 and not held(hp, live, h[j])\n"                       \
+    "         and not held(hp, later, h[j]) then\n"                                                \
+    "        local frame = cjson.encode({event = 'pusher_internal:member_removed',\n"              \
+    "          channel = ch, data = cjson.encode({user_id = user})})\n"                            \
+    "        local m = table.concat({f('evt'), f(app), f(d), f('0'), f(ch), f(''), f(frame)})\n"   \
+    "        " RR_LUA_PUB("bus", "m") "      end\n"                                                \
+                                      "    end\n"                                                  \
+                                      "    redis.call('DEL', hp .. d)\n"                           \
+                                      "  end\n"                                                    \
+                                      "  redis.call('ZREMRANGEBYSCORE', reg, '-inf', now)\n"       \
+                                      "end\n"
+
+/* KEYS[1] the registry, KEYS[2] this node's hash; ARGV: node id, registry ttl, hash ttl, node
+ * hash prefix, bus channel. */
+/* Answers 1 when this node was still live in the registry, 0 when it was absent or expired
+ * (then the others may have swept it: its members were removed). */
+static const char refresh_lua[] =
+    SWEEP_LUA "local t = redis.call('TIME')\n"
+              "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
+              "local was = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '0')\n"
+              "sweep(KEYS[1], ARGV[4], ARGV[5], now)\n"
+              "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])\n"
+              "redis.call('PEXPIRE', KEYS[2], ARGV[3])\n"
+              "if was > now then return 1 end\n"
+              "return 0\n";
 
 static const char delta_lua[] = "local v = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])\n"
                                 "if v <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end\n"
@@ -48,16 +91,15 @@ static const char presence_lua[] =
     "end\n"
     "local d = tonumber(ARGV[3])\n"
     "if #ARGV[5] > 0 and ((d > 0 and total == d) or (d < 0 and total == 0)) then\n"
-    "  redis.call('PUBLISH', ARGV[4], ARGV[5])\n"
-    "end\n"
-    "return total\n";
+    "  " RR_LUA_PUB("ARGV[4]", "ARGV[5]") "end\n"
+                                          "return total\n";
 
 /* KEYS[1] the registry; ARGV[1] the node hash prefix, ARGV[2..] field prefixes. Answers
  * {field, sum, ...} over the live nodes, dropping dead ones from the registry. */
-static const char sum_lua[] =
+static const char sum_lua[] = SWEEP_LUA
     "local t = redis.call('TIME')\n"
     "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
-    "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)\n"
+    "sweep(KEYS[1], ARGV[1], KEYS[2], now)\n"
     "local acc, order = {}, {}\n"
     "for _, n in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do\n"
     "  local h = redis.call('HGETALL', ARGV[1] .. n)\n"
@@ -94,22 +136,48 @@ static void ignore(redisAsyncContext *ac, void *reply, void *priv)
  * node refresh sent each tick then lets the stall watchdog notice a Redis that hangs (stopped,
  * or a network path that drops packets) even while no request waits, so /up and /metrics
  * report it within seconds instead of at the next producer request. */
-static void fire(rr_store *rs, int argc, const char **argv, const size_t *lens)
+static void fire_cb(rr_store *rs, int argc, const char **argv, const size_t *lens,
+                    redisCallbackFn *cb)
 {
     if (!rr_is_up(rs) && !(rs->cmd.up && rs->cmd.ac))
         return;
-    if (redisAsyncCommandArgv(rs->cmd.ac, ignore, rs, argc, argv, lens) == REDIS_OK &&
+    if (redisAsyncCommandArgv(rs->cmd.ac, cb, rs, argc, argv, lens) == REDIS_OK &&
         rs->pending++ == 0)
         rr_got_reply(rs); /* the stall clock starts with the first reply owed */
+}
+
+static void fire(rr_store *rs, int argc, const char **argv, const size_t *lens)
+{
+    fire_cb(rs, argc, argv, lens, ignore);
+}
+
+/* A node the others took for dead (stopped longer than the registry's time to live) had its
+ * members removed for everybody: its subscribers are closed with 4200 so their clients join
+ * again (member_added), as after a bus gap, and its hash is rewritten. */
+static void on_refresh(redisAsyncContext *ac, void *reply, void *priv)
+{
+    rr_store *rs = priv;
+    const redisReply *r = reply;
+    ignore(ac, reply, priv);
+    if (!r || r->type != REDIS_REPLY_INTEGER || rs->destroying)
+        return;
+    if (r->integer == 0 && rs->registered) {
+        rr_log(rs, 1, "this node was taken for dead by the others (registry entry expired)");
+        if (rs->on_gap)
+            rs->on_gap(rs->on_gap_ud);
+        if (rs->on_up)
+            rs->on_up(rs->on_up_ud); /* rewrites this node's hash */
+    }
+    rs->registered = 1;
 }
 
 void rr_nodes_refresh(rr_store *rs)
 {
     if (!rs->cmd.up || !rs->cmd.ac)
         return;
-    const char *argv[] = {"EVAL",       refresh_lua, "2",         rs->nodes_key,
-                          rs->node_key, rs->node_id, NODE_TTL_MS, HASH_TTL_MS};
-    fire(rs, 8, argv, NULL);
+    const char *argv[] = {"EVAL",      refresh_lua, "2",         rs->nodes_key,   rs->node_key,
+                          rs->node_id, NODE_TTL_MS, HASH_TTL_MS, rs->node_prefix, rs->bus};
+    fire_cb(rs, 10, argv, NULL, on_refresh);
 }
 
 void rh_store_redis_node_delta(rh_store *st, const char *field, long delta)
@@ -196,7 +264,7 @@ void rh_store_redis_node_sum(rh_store *st, const char *const *prefixes, size_t n
 {
     rr_store *rs = rh_store_is_redis(st) ? (rr_store *)st : NULL;
     sum_op *op = rs && rr_is_up(rs) ? malloc(sizeof *op) : NULL;
-    const char **argv = op ? calloc(n + 5, sizeof *argv) : NULL;
+    const char **argv = op ? calloc(n + 6, sizeof *argv) : NULL;
     if (!argv) {
         free(op);
         cb(ud, 0, NULL, NULL, 0);
@@ -205,12 +273,13 @@ void rh_store_redis_node_sum(rh_store *st, const char *const *prefixes, size_t n
     *op = (sum_op){rs, cb, ud};
     argv[0] = "EVAL";
     argv[1] = sum_lua;
-    argv[2] = "1";
+    argv[2] = "2";
     argv[3] = rs->nodes_key;
-    argv[4] = rs->node_prefix;
+    argv[4] = rs->bus;
+    argv[5] = rs->node_prefix;
     for (size_t i = 0; i < n; i++)
-        argv[5 + i] = prefixes[i];
-    if (redisAsyncCommandArgv(rs->cmd.ac, on_sum, op, (int)n + 5, argv, NULL) != REDIS_OK) {
+        argv[6 + i] = prefixes[i];
+    if (redisAsyncCommandArgv(rs->cmd.ac, on_sum, op, (int)n + 6, argv, NULL) != REDIS_OK) {
         free(op);
         cb(ud, 0, NULL, NULL, 0);
     } else if (rs->pending++ == 0) {

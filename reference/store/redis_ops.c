@@ -80,7 +80,8 @@ static int id_ok(const char *s)
     return n >= 1 && n <= RH_STORE_ID_MAX;
 }
 
-/* A new operation with room for nargs script arguments after EVALSHA sha numkeys. NULL
+/* A new operation with room for nargs + 7 arguments: arg_head's (at most ten) and the script's
+ * own (every caller's nargs is its script arguments plus at least three). NULL
  * (answered) when down, ids are bad or memory is short. */
 static rr_op *op_new(rh_store *st, int script, const char *app, const char *sid, int nargs,
                      rh_store_cb cb, void *ud)
@@ -96,8 +97,8 @@ static rr_op *op_new(rh_store *st, int script, const char *app, const char *sid,
     }
     rr_op *op = calloc(1, sizeof *op);
     if (op) {
-        op->argv = calloc((size_t)nargs + 3, sizeof *op->argv);
-        op->argvlen = calloc((size_t)nargs + 3, sizeof *op->argvlen);
+        op->argv = calloc((size_t)nargs + 7, sizeof *op->argv);
+        op->argvlen = calloc((size_t)nargs + 7, sizeof *op->argvlen);
     }
     if (!op || !op->argv || !op->argvlen) {
         op_free(op);
@@ -139,9 +140,9 @@ static int arg_u(rr_op *op, unsigned long long v)
     return arg(op, b, (size_t)n);
 }
 
-/* EVALSHA sha 4 {prefix}{app}:stream:{sid} {prefix}{app}:replay:{sid} {prefix}{app}:open
- * {prefix}wm (5 keys with {prefix}{app}:pend:{sid} before the last in fenced mode): the head
- * of every stream script's arguments. */
+/* EVALSHA sha N {prefix}{app}:stream:{sid} {prefix}{app}:replay:{sid} {prefix}{app}:open
+ * {prefix}{app}:idem:{sid} {prefix}{app}:idemt:{sid}, then {prefix}{app}:pend:{sid} in fenced
+ * mode, then {prefix}wm (N = 6, or 7 fenced): the head of every stream script's arguments. */
 static int arg_head(rr_op *op)
 {
     rr_store *rs = op->rs;
@@ -150,15 +151,16 @@ static int arg_head(rr_op *op)
     if (!k)
         return -1;
     int rc =
-        arg_s(op, "EVALSHA") || arg_s(op, rs->sha[op->script]) || arg_s(op, rs->fence ? "5" : "4");
-    snprintf(k, need, "%s%s:stream:%s", rs->prefix, op->app, op->sid);
-    rc = rc || arg_s(op, k);
-    snprintf(k, need, "%s%s:replay:%s", rs->prefix, op->app, op->sid);
-    rc = rc || arg_s(op, k);
-    snprintf(k, need, "%s%s:open", rs->prefix, op->app);
-    rc = rc || arg_s(op, k);
-    snprintf(k, need, "%s%s:pend:%s", rs->prefix, op->app, op->sid);
-    rc = rc || (rs->fence && arg_s(op, k)) || arg_s(op, rs->wm_key);
+        arg_s(op, "EVALSHA") || arg_s(op, rs->sha[op->script]) || arg_s(op, rs->fence ? "7" : "6");
+    static const char *const fmt[] = {"%s%s:stream:%s", "%s%s:replay:%s", "%s%s:open",
+                                      "%s%s:idem:%s",   "%s%s:idemt:%s",  "%s%s:pend:%s"};
+    size_t nk = sizeof fmt / sizeof *fmt - (rs->fence ? 0 : 1);
+    for (size_t i = 0; i < nk && !rc; i++) {
+        /* "%s%s:open" has no third %s: the extra argument is ignored */
+        snprintf(k, need, fmt[i], rs->prefix, op->app, op->sid);
+        rc = arg_s(op, k);
+    }
+    rc = rc || arg_s(op, rs->wm_key);
     free(k);
     return rc ? -1 : 0;
 }
@@ -203,6 +205,10 @@ static void deliver(rr_op *op, const redisReply *r)
         answer(op->cb, op->ud, RH_STORE_FULL, why);
         return;
     }
+    if (code == RH_STORE_KEY_REUSED) {
+        answer(op->cb, op->ud, code, "idempotency key already used with another body");
+        return;
+    }
     if (code == RH_STORE_NOT_FOUND) {
         int lost = op->kind != RR_GET && op->kind != RR_START && rr_seen_lost(rs, op->app, op->sid);
         answer(op->cb, op->ud, lost ? RH_STORE_LOST : RH_STORE_NOT_FOUND,
@@ -235,6 +241,9 @@ static void deliver(rr_op *op, const redisReply *r)
     rh_store_reply out = {.status = code, .stream = &s, .first_seq = (uint64_t)num(e[8])};
     if ((op->kind == RR_APPEND || op->kind == RR_END) && code == RH_STORE_OK)
         out.published = op->published;
+    if (op->kind == RR_APPEND)
+        out.last_seq =
+            code == RH_STORE_REPLAYED && r->elements > 9 ? (uint64_t)num(e[9]) : s.last_seq;
     rh_store_kept *kept = NULL;
     if (op->kind == RR_REPLAY) {
         out.first_seq = 0;
@@ -251,11 +260,18 @@ static void deliver(rr_op *op, const redisReply *r)
         out.toks = kept;
         out.ntoks = n;
     }
-    /* how far this answer goes in Redis's history (start, append, end: r[10]) */
-    uint64_t wm = op->kind != RR_REPLAY && r->elements > 9 ? (uint64_t)num(e[9]) : 0;
-    if (rs->fence && (op->kind == RR_END || (op->kind == RR_APPEND && code == RH_STORE_OK) ||
-                      (op->kind == RR_START && (code == RH_STORE_OK || code == RH_STORE_EXISTS)))) {
-        unsigned long long order = 2 * s.last_seq + (op->kind == RR_END);
+    /* how far this answer goes in Redis's history (start, append, end: r[10]; an append
+     * answered from its idempotency record: r[11], r[10] being the recorded last seq) */
+    int replayed = op->kind == RR_APPEND && code == RH_STORE_REPLAYED;
+    size_t wi = replayed ? 10 : 9;
+    uint64_t wm = op->kind != RR_REPLAY && r->elements > wi ? (uint64_t)num(e[wi]) : 0;
+    /* a retry answered from the record waits too: the first attempt's tokens may still be
+     * queued, unacknowledged by any replica; committing up to its range publishes them */
+    if (rs->fence &&
+        (op->kind == RR_END || (op->kind == RR_APPEND && code == RH_STORE_OK) || replayed ||
+         (op->kind == RR_START && (code == RH_STORE_OK || code == RH_STORE_EXISTS)))) {
+        uint64_t top = replayed ? out.last_seq : s.last_seq;
+        unsigned long long order = 2 * top + (op->kind == RR_END);
         rr_fence_hold(rs, op->app, op->sid, op->kind != RR_START, order, wm, &out, op->cb, op->ud);
         return;
     }
@@ -357,8 +373,9 @@ static void r_start(rh_store *st, const char *app_id, const rh_store_ids *ids, r
                        arg_u(op, ids->max_open));
 }
 
-static void r_append(rh_store *st, const char *app_id, const char *stream_id,
-                     const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud)
+static void r_append_idem(rh_store *st, const char *app_id, const char *stream_id,
+                          const rh_store_tok *toks, size_t n, const rh_store_idem *idem,
+                          rh_store_cb cb, void *ud)
 {
     rr_store *rs = (rr_store *)st;
     if (seen_lost(rs, app_id, stream_id, cb, ud))
@@ -367,16 +384,24 @@ static void r_append(rh_store *st, const char *app_id, const char *stream_id,
         answer(cb, ud, RH_STORE_INVALID, n ? "too many tokens" : "no tokens");
         return;
     }
-    rr_op *op = op_new(st, RR_APPEND, app_id, stream_id, (int)n + 12, cb, ud);
+    rr_op *op = op_new(st, RR_APPEND, app_id, stream_id, (int)n + 16, cb, ud);
     if (!op)
         return;
     op->published = toks != NULL;
     int rc = arg_head(op) || arg_s(op, app_id) || arg_s(op, rs->bus) ||
              arg_u(op, rs->lim.replay_tokens) || arg_u(op, rs->lim.replay_bytes) ||
-             arg_s(op, toks ? "1" : "0") || arg_u(op, n);
+             arg_s(op, toks ? "1" : "0") || arg_u(op, n) || arg_s(op, idem ? idem->key : "") ||
+             arg_s(op, idem ? idem->digest : "") || arg_u(op, idem ? idem->window_ms : 1) ||
+             arg_u(op, idem ? idem->max_keys : 1);
     for (size_t i = 0; toks && i < n && !rc; i++)
         rc = arg(op, toks[i].s ? toks[i].s : "", toks[i].s ? toks[i].len : 0);
     finish(op, rc);
+}
+
+static void r_append(rh_store *st, const char *app_id, const char *stream_id,
+                     const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud)
+{
+    r_append_idem(st, app_id, stream_id, toks, n, NULL, cb, ud);
 }
 
 static void r_end(rh_store *st, const char *app_id, const char *stream_id, int reason,
@@ -459,10 +484,13 @@ static void r_destroy(rh_store *st)
 const rh_store_ops rr_ops_table = {
     .start = r_start,
     .append = r_append,
+    .append_idem = r_append_idem,
     .end = r_end,
     .get = r_get,
     .replay = r_replay,
     .expire = r_expire,
     .end_idle = r_end_idle,
     .destroy = r_destroy,
+    .cache_set = rr_cache_set,
+    .cache_get = rr_cache_get,
 };

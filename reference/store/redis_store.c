@@ -41,6 +41,7 @@ rh_store *rh_store_redis_new(uv_loop_t *loop, const rh_store_redis_opts *o, char
     rs->loop = loop;
     rs->prefix = strdup(o->prefix ? o->prefix : "rehome:");
     rs->bus = rs->prefix ? join(rs->prefix, "bus") : NULL;
+    rs->busseq_key = rs->prefix ? join(rs->prefix, "busseq") : NULL;
     rs->epoch_key = rs->prefix ? join(rs->prefix, "epoch") : NULL;
     rs->wm_key = rs->prefix ? join(rs->prefix, "wm") : NULL;
     rs->lim = o->limits;
@@ -54,8 +55,8 @@ rh_store *rh_store_redis_new(uv_loop_t *loop, const rh_store_redis_opts *o, char
     rs->nodes_key = rs->prefix ? join(rs->prefix, "nodes") : NULL;
     rs->node_prefix = rs->prefix ? join(rs->prefix, "node:") : NULL;
     rs->node_key = rs->node_prefix ? join(rs->node_prefix, rs->node_id) : NULL;
-    if (!rs->prefix || !rs->bus || !rs->epoch_key || !rs->wm_key || !rs->nodes_key ||
-        !rs->node_key) {
+    if (!rs->prefix || !rs->bus || !rs->busseq_key || !rs->epoch_key || !rs->wm_key ||
+        !rs->nodes_key || !rs->node_key) {
         snprintf(err, errlen, "out of memory");
         rr_conn_stop(rs);
         return NULL;
@@ -88,6 +89,15 @@ void rh_store_redis_set_on_up(rh_store *st, void (*fn)(void *), void *ud)
     rr_store *rs = (rr_store *)st;
     rs->on_up = fn;
     rs->on_up_ud = ud;
+}
+
+void rh_store_redis_set_on_bus_gap(rh_store *st, void (*fn)(void *), void *ud)
+{
+    if (!rh_store_is_redis(st))
+        return;
+    rr_store *rs = (rr_store *)st;
+    rs->on_gap = fn;
+    rs->on_gap_ud = ud;
 }
 
 int rh_store_redis_up(const rh_store *st)
@@ -158,9 +168,11 @@ void rh_store_redis_publish(rh_store *st, const char *msg, size_t len, rh_store_
     }
     rr_store *rs = (rr_store *)st;
     raw_op *op = calloc(1, sizeof *op);
-    const char *argv[3] = {"PUBLISH", rs->bus, msg};
-    size_t lens[3] = {7, strlen(rs->bus), len};
-    if (!op || (*op = (raw_op){rs, NULL, done, ud}, raw_send(rs, op, 3, argv, lens) != 0)) {
+    /* numbered like the scripts' messages (redis_busseq.c); EVAL: Redis caches the script */
+    static const char pub[] = "return " RR_LUA_PUB("KEYS[1]", "ARGV[1]");
+    const char *argv[5] = {"EVAL", pub, "1", rs->bus, msg};
+    size_t lens[5] = {4, sizeof pub - 1, 1, strlen(rs->bus), len};
+    if (!op || (*op = (raw_op){rs, NULL, done, ud}, raw_send(rs, op, 5, argv, lens) != 0)) {
         int nomem = !op;
         free(op);
         if (done)

@@ -41,6 +41,10 @@ typedef enum {
                                    cannot continue and is never renumbered from 1 */
     RH_STORE_FULL = -8,         /* start: the app already has max_open open streams (HTTP 429);
                                    error names the cap */
+    RH_STORE_REPLAYED = 3,      /* append with a key: the key's recorded answer (first_seq,
+                                   last_seq); nothing appended, nothing published */
+    RH_STORE_KEY_REUSED = -9,   /* append with a key: the key was recorded for another body
+                                   (HTTP 422); nothing appended */
 } rh_store_status;
 
 /* The state of one stream as the store keeps it. */
@@ -72,6 +76,7 @@ typedef struct rh_store_reply {
     int status;                    /* rh_store_status */
     const rh_store_stream *stream; /* NULL for NOT_FOUND, INVALID, ERROR and expire */
     uint64_t first_seq;            /* append OK: first seq reserved (last is stream->last_seq) */
+    uint64_t last_seq;             /* append OK, REPLAYED: the last seq of this append */
     size_t expired;                /* expire: streams removed */
     const char *error;             /* ERROR/INVALID/UNAVAILABLE/LOST: why */
     /* append OK, end OK: 1 when the store itself has already published the events to every
@@ -83,6 +88,9 @@ typedef struct rh_store_reply {
     const rh_store_kept *toks;
     size_t ntoks;
     uint64_t oldest_seq;
+    /* cache_get OK: the text kept for the channel (not NUL-terminated) */
+    const char *cached;
+    size_t cached_len;
 } rh_store_reply;
 
 typedef void (*rh_store_cb)(void *ud, const rh_store_reply *r);
@@ -96,6 +104,18 @@ typedef struct rh_store_ids {
     size_t max_open; /* a new stream is refused (FULL) when the app already has this many open
                         streams; 0: no cap */
 } rh_store_ids;
+
+/* An append's idempotency key (protocol §12.7): the store records key -> (digest, first_seq,
+ * last_seq) in the same atomic step as the append, for window_ms (on the store's clock) and at
+ * most max_keys keys per stream (the oldest forgotten first). */
+#define RH_STORE_IDEM_KEY_MAX    128
+#define RH_STORE_IDEM_DIGEST_MAX 64
+typedef struct rh_store_idem {
+    const char *key;    /* 1..RH_STORE_IDEM_KEY_MAX bytes of printable ASCII (' '..'~') */
+    const char *digest; /* of the request body, 0..RH_STORE_IDEM_DIGEST_MAX bytes, no spaces */
+    uint64_t window_ms; /* >= 1 */
+    size_t max_keys;    /* >= 1 */
+} rh_store_idem;
 
 /* The operations table a backend implements. now_ms and ttl_ms are on the caller's clock;
  * the same clock must be used for end and expire. */
@@ -114,6 +134,14 @@ typedef struct rh_store_ops {
      * later end answers ALREADY_ENDED with that record, unchanged. NOT_FOUND. */
     void (*end)(rh_store *st, const char *app_id, const char *stream_id, int reason,
                 uint64_t now_ms, rh_store_cb cb, void *ud);
+    /* append with an idempotency key (idem not NULL): when the key is recorded for the stream
+     * with the same digest, answers REPLAYED with the recorded first_seq and last_seq (also
+     * once the stream has ended) and appends and publishes nothing; with another digest
+     * KEY_REUSED. Otherwise as append, and an OK append records the key in the same step.
+     * NULL in a backend without keys (rh_store_append_idem then answers INVALID). */
+    void (*append_idem)(rh_store *st, const char *app_id, const char *stream_id,
+                        const rh_store_tok *toks, size_t n, const rh_store_idem *idem,
+                        rh_store_cb cb, void *ud);
     void (*get)(rh_store *st, const char *app_id, const char *stream_id, rh_store_cb cb, void *ud);
     /* The kept tokens with seq > after_seq, at most limit (>= 1) of them (OK with the stream,
      * also once ended, until it expires). NOT_FOUND. */
@@ -133,6 +161,13 @@ typedef struct rh_store_ops {
     void (*end_idle)(rh_store *st, const char *app_id, uint64_t now_ms, uint64_t idle_ms,
                      int reason, rh_store_cb cb, void *ud);
     void (*destroy)(rh_store *st);
+    /* Cache channels (docs/protocol.md 17): keeps text as the last event of (app, channel)
+     * until now_ms + ttl_ms, replacing the one kept before; cb may be NULL. */
+    void (*cache_set)(rh_store *st, const char *app_id, const char *channel, const char *text,
+                      size_t len, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
+    /* OK with cached/cached_len while a text is kept, NOT_FOUND when none (or expired). */
+    void (*cache_get)(rh_store *st, const char *app_id, const char *channel, uint64_t now_ms,
+                      rh_store_cb cb, void *ud);
 } rh_store_ops;
 
 /* Every backend's struct starts with this header. */
@@ -157,6 +192,13 @@ void rh_store_append(rh_store *st, const char *app_id, const char *stream_id,
                      const rh_store_tok *toks, size_t n, rh_store_cb cb, void *ud);
 void rh_store_end(rh_store *st, const char *app_id, const char *stream_id, int reason,
                   uint64_t now_ms, rh_store_cb cb, void *ud);
+/* idem NULL: rh_store_append. */
+void rh_store_append_idem(rh_store *st, const char *app_id, const char *stream_id,
+                          const rh_store_tok *toks, size_t n, const rh_store_idem *idem,
+                          rh_store_cb cb, void *ud);
+/* 1 when idem's key and digest are acceptable (lengths, printable ASCII, no space in digest,
+ * window and count >= 1). */
+int rh_store_idem_ok(const rh_store_idem *idem);
 void rh_store_get(rh_store *st, const char *app_id, const char *stream_id, rh_store_cb cb,
                   void *ud);
 void rh_store_replay(rh_store *st, const char *app_id, const char *stream_id, uint64_t after_seq,
@@ -164,6 +206,11 @@ void rh_store_replay(rh_store *st, const char *app_id, const char *stream_id, ui
 void rh_store_expire(rh_store *st, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
 void rh_store_end_idle(rh_store *st, const char *app_id, uint64_t now_ms, uint64_t idle_ms,
                        int reason, rh_store_cb cb, void *ud);
+/* Optional operations: a backend without them answers cache_get NOT_FOUND and keeps nothing. */
+void rh_store_cache_set(rh_store *st, const char *app_id, const char *channel, const char *text,
+                        size_t len, uint64_t now_ms, uint64_t ttl_ms, rh_store_cb cb, void *ud);
+void rh_store_cache_get(rh_store *st, const char *app_id, const char *channel, uint64_t now_ms,
+                        rh_store_cb cb, void *ud);
 /* Number of streams held (memory store only; 0 for others). For tests and metrics. */
 size_t rh_store_memory_count(const rh_store *st);
 const char *rh_store_strerror(int status);

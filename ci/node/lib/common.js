@@ -88,8 +88,9 @@ function sdk() {
 }
 
 // A pusher-js client. `token` selects the bearer token sent to the authorizer; `authorizer`
-// replaces the endpoint with a custom handler (params, callback).
-function client({ token, authorizer } = {}) {
+// replaces the endpoint with a custom handler (params, callback); `userAuthentication` is
+// pusher-js's option of that name (signin), when given.
+function client({ token, authorizer, userAuthentication } = {}) {
   const channelAuthorization = authorizer
     ? { customHandler: authorizer }
     : {
@@ -98,6 +99,15 @@ function client({ token, authorizer } = {}) {
         headers: token ? { Authorization: `Bearer ${token}` } : {},
       };
   return new PusherJS(TARGET.key, {
+    ...wsOptions(),
+    channelAuthorization,
+    ...(userAuthentication ? { userAuthentication } : {}),
+  });
+}
+
+// pusher-js's connection options for the target (Laravel Echo passes them on).
+function wsOptions() {
+  return {
     cluster: 'local', // required by pusher-js 8; unused once wsHost is given
     wsHost: TARGET.host,
     wsPort: TARGET.port,
@@ -105,8 +115,19 @@ function client({ token, authorizer } = {}) {
     forceTLS: TARGET.tls,
     enabledTransports: TARGET.tls ? ['wss'] : ['ws'],
     disableStats: true,
-    channelAuthorization,
-  });
+  };
+}
+
+// Laravel Echo's options for its Pusher connector against the target, bearer auth as `token`.
+function echoOptions(token) {
+  return {
+    broadcaster: 'pusher',
+    Pusher: PusherJS,
+    key: TARGET.key,
+    ...wsOptions(),
+    authEndpoint: TARGET.base + TARGET.authPath,
+    auth: { headers: { Authorization: `Bearer ${token}` } },
+  };
 }
 
 function connected(pusher, ms = 5000) {
@@ -170,14 +191,27 @@ function streamChannel(workspace, thread) {
   return `private-workspace.${workspace}.thread.${thread}`;
 }
 
+// track(p) remembers a client and returns it; every tracked client disconnects after the
+// file's tests (node:test's after hook of the calling file).
+function tracker(after) {
+  const clients = [];
+  after(() => clients.forEach((p) => p.disconnect()));
+  return (p) => {
+    clients.push(p);
+    return p;
+  };
+}
+
 module.exports = {
   TARGET,
+  tracker,
   rid,
   md5,
   signedUrl,
   api,
   sdk,
   client,
+  echoOptions,
   connected,
   subscribed,
   recorder,

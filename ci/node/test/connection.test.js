@@ -7,12 +7,7 @@ const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const c = require('../lib/common');
 
-const clients = [];
-after(() => clients.forEach((p) => p.disconnect()));
-function track(p) {
-  clients.push(p);
-  return p;
-}
+const track = c.tracker(after);
 
 function states(pusher) {
   const log = [];

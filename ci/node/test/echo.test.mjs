@@ -13,20 +13,7 @@ const echos = [];
 after(() => echos.forEach((e) => e.disconnect()));
 
 function newEcho(token) {
-  const echo = new Echo({
-    broadcaster: 'pusher',
-    Pusher: c.PusherJS,
-    key: c.TARGET.key,
-    cluster: 'local',
-    wsHost: c.TARGET.host,
-    wsPort: c.TARGET.port,
-    wssPort: c.TARGET.port,
-    forceTLS: c.TARGET.tls,
-    enabledTransports: c.TARGET.tls ? ['wss'] : ['ws'],
-    disableStats: true,
-    authEndpoint: c.TARGET.base + c.TARGET.authPath,
-    auth: { headers: { Authorization: `Bearer ${token}` } },
-  });
+  const echo = new Echo(c.echoOptions(token));
   echos.push(echo);
   return echo;
 }
@@ -186,4 +173,33 @@ test('(e) laravel-echo whisper: client events reach the other tab in order, not 
   await c.sleep(200);
   assert.deepEqual(gotB, sent);
   assert.deepEqual(gotA, [], 'a whisper echoed to its sender');
+});
+
+test('(e) laravel-echo: a revoked member gets .error() with 403 once, then nothing more', async () => {
+  const { token, user } = c.TARGET.member;
+  const ws = `rv-${c.rid()}`;
+  const members = `/workspaces/${ws}/members`;
+  const g = await c.api('POST', members, { user_id: user, member: true });
+  assert.equal(g.status, 200, g.text);
+  const thread = c.rid();
+  const ids = { workspace_id: ws, thread_id: thread, run_id: `run-${c.rid()}`, stream_id: `rv-${c.rid()}` };
+  assert.equal((await c.api('POST', '/streams', ids)).status, 201);
+  const echo = newEcho(token);
+  const seen = [];
+  const errors = [];
+  const ch = echo.private(`workspace.${ws}.thread.${thread}`).listen('.thread.token.streamed', (e) => seen.push(e.seq));
+  await subscribedVia(ch);
+  ch.error((e) => errors.push(e));
+  await c.api('POST', `/streams/${ids.stream_id}/tokens`, { token: 'before' });
+  await c.waitFor(() => seen.length === 1, 5000, 'the token before the revocation');
+
+  const r = await c.api('POST', members, { user_id: user, member: false });
+  assert.equal(r.status, 200, r.text);
+  await c.waitFor(() => errors.length === 1, 5000, 'pusher:subscription_error after the revocation');
+  assert.equal(errors[0].status, 403);
+  assert.equal(errors[0].type, 'AuthError');
+  await c.api('POST', `/streams/${ids.stream_id}/tokens`, { token: 'after' });
+  await c.sleep(500);
+  assert.deepEqual(seen, [1], 'a token reached the revoked member');
+  assert.equal(errors.length, 1, 'the client re-subscribed in a loop');
 });

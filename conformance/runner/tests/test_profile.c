@@ -1,6 +1,6 @@
 /* Unit tests of --server-profile (profile.c), capability gating (select.c) and the case
  * registry's invariants: every case states its basis, a spec-based MUST case is gated by a
- * capability, ids are unique and carry their section. No network. */
+ * capability, ids are unique and carry their section, a serial case says why. No network. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -175,6 +175,9 @@ static void test_registry_invariants(void **state)
             if (strncmp(c->id, want, strlen(want)) != 0)
                 fail_msg("%s: id does not carry its section %s", c->id, c->section);
             assert_true(c->run && c->title && *c->title && c->requirement && *c->requirement);
+            /* Serial costs the whole run its parallelism: say why (docs/conformance.md 11). */
+            if (c->serial && strlen(c->serial) < 20)
+                fail_msg("%s: .serial needs a reason (a sentence), not \"%s\"", c->id, c->serial);
             for (size_t k = 0; k < n; k++)
                 if (strcmp(ids[k], c->id) == 0)
                     fail_msg("%s: id used twice", c->id);

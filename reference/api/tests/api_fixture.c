@@ -218,7 +218,8 @@ int fx_http_raw(fx *f, const char *method, const char *path, const char *query, 
                        .body = body ? body : "",
                        .body_len = body_len,
                        .authorization = authorization,
-                       .content_type = content_type};
+                       .content_type = content_type,
+                       .idempotency_key = f->idem_key};
     rh_srv_http(f->srv, &req, on_done, f);
     if (f->calls != 1 && !(f->async && f->calls == 0)) {
         fprintf(stderr, "done called %d times for %s %s\n", f->calls, method, path);
@@ -318,4 +319,16 @@ int64_t fx_num(const cJSON *o, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItem(o, key);
     return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : -999;
+}
+
+size_t fx_count(fx *f, int h, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->nframes; i++) {
+        cJSON *o = f->frames[i].h == (void *)(intptr_t)h ? cJSON_Parse(f->frames[i].text) : NULL;
+        const char *ev = cJSON_GetStringValue(cJSON_GetObjectItem(o, "event"));
+        n += ev && strcmp(ev, name) == 0;
+        cJSON_Delete(o);
+    }
+    return n;
 }

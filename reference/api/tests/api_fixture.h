@@ -41,7 +41,8 @@ typedef struct fx {
     int answers[FX_MAX_ANSWERS];
     size_t answer_frames[FX_MAX_ANSWERS];
     size_t nanswers;
-    int async; /* 1: an answer may come after rh_srv_http returns */
+    int async;            /* 1: an answer may come after rh_srv_http returns */
+    const char *idem_key; /* sent as Idempotency-Key by every request while set */
 } fx;
 
 fx *fx_new(void);
@@ -74,6 +75,8 @@ int fx_http_raw(fx *f, const char *method, const char *path, const char *query, 
 /* Frames received by h whose event is name (NULL: all), decoded; returns the count and
  * fills out (caller cJSON_Deletes each). */
 size_t fx_frames(fx *f, int h, const char *name, cJSON **out, size_t max);
+/* How many frames h received whose event is name. */
+size_t fx_count(fx *f, int h, const char *name);
 /* The data of a frame, parsed from its JSON string (caller deletes); NULL if not a string. */
 cJSON *fx_data(const cJSON *frame);
 void fx_delete_all(cJSON **v, size_t n);

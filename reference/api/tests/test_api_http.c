@@ -431,7 +431,7 @@ static void test_authorizer(void **state)
                          "public-workspace.acme.thread.t1",
                          "private-workspace.acme.thread.",
                          "private-workspace.ac!me.thread.t",
-                         "private-encrypted-workspace.acme.thread.t1",
+                         "private-encrypted-other",
                          ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char b[256];

@@ -44,10 +44,14 @@ static void check_defaults(const rh_cfg *c)
     assert_int_equal(c->activity_timeout, 120);
     assert_int_equal(c->pong_timeout, 30);
     assert_int_equal(c->ended_ttl, 300);
+    assert_int_equal(c->cache_ttl, 1800);
     assert_int_equal(c->stream_idle_timeout, 3600);
     assert_int_equal(c->auth_window, 600);
+    assert_int_equal(c->idempotency_window, 600);
+    assert_int_equal(c->idempotency_keys, 1000);
     assert_int_equal(c->send_queue_bytes, 4 * 1024 * 1024);
     assert_int_equal(c->http_read_timeout, 10);
+    assert_int_equal(c->busy_poll_us, 0);
     assert_string_equal(c->log_level, "info");
     assert_int_equal(c->napps, 1);
     const rh_cfg_app *a = &c->apps[0];
@@ -55,6 +59,7 @@ static void check_defaults(const rh_cfg *c)
     assert_string_equal(a->key, "app-key");
     assert_string_equal(a->secret, "app-secret");
     assert_int_equal(a->client_events, 1);
+    assert_int_equal(a->has_enc_key, 0);
     assert_int_equal(a->max_event_bytes, 10240);
     assert_int_equal(a->max_token_bytes, 10240);
     assert_int_equal(a->max_channels, 100);
@@ -63,6 +68,8 @@ static void check_defaults(const rh_cfg *c)
     assert_int_equal(a->max_batch, 10);
     assert_int_equal(a->max_message_bytes, 10240);
     assert_int_equal(a->max_presence_members, 100);
+    assert_int_equal(a->max_user_id_bytes, 128);
+    assert_int_equal(a->max_user_info_bytes, 1024);
     assert_int_equal(a->client_events_per_sec, 10);
     assert_int_equal(c->nusers, 2);
     assert_string_equal(c->users[0].token, "alice-token");
@@ -182,8 +189,20 @@ static void test_errors_name_the_key(void **state)
     expect_error("{\"activity_timeout\":0}", "\"activity_timeout\"");
     expect_error("{\"pong_timeout\":true}", "\"pong_timeout\"");
     expect_error("{\"ended_ttl\":null}", "\"ended_ttl\"");
+    expect_error("{\"cache_ttl\":0}", "\"cache_ttl\"");
+    expect_error("{\"cache_ttl\":1801}", "\"cache_ttl\"");
+    expect_error("{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+                 "\"encryption_master_key\":\"a-thirty-two-character-long-key!\"}]}",
+                 "\"apps[0].encryption_master_key\": must be the base64 of 32 bytes");
+    expect_error("{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+                 "\"encryption_master_key\":32}]}",
+                 "\"apps[0].encryption_master_key\"");
     expect_error("{\"send_queue_bytes\":10}", "\"send_queue_bytes\"");
     expect_error("{\"http_read_timeout\":0}", "\"http_read_timeout\"");
+    expect_error("{\"busy_poll_us\":-1}", "\"busy_poll_us\"");
+    expect_error("{\"busy_poll_us\":10001}", "out of range");
+    expect_error("{\"busy_poll_us\":2.5}", "\"busy_poll_us\"");
+    expect_error("{\"busy_poll_us\":\"50\"}", "\"busy_poll_us\"");
     expect_error("{\"host\":\"\"}", "\"host\"");
     expect_error("{\"host\":5}", "\"host\"");
     expect_error("{\"log_level\":\"verbose\"}", "\"log_level\"");
@@ -267,6 +286,46 @@ static void test_fixture_default(void **state)
     free(text);
 }
 
+static void test_webhook_keys(void **state)
+{
+    (void)state;
+    rh_cfg c;
+    char err[256];
+    const char *text = "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+                       "\"webhooks\":[{\"url\":\"http://127.0.0.1:9/h\"},"
+                       "{\"url\":\"http://x/\",\"event_types\":[\"member_added\","
+                       "\"client_event\"]}],\"webhook_delay_ms\":0,\"webhook_batch_ms\":10}]}";
+    assert_int_equal(parse(text, &c, err, sizeof err), 0);
+    const rh_cfg_app *a = &c.apps[0];
+    assert_int_equal(a->nwebhooks, 2);
+    assert_string_equal(a->webhooks[0].url, "http://127.0.0.1:9/h");
+    assert_int_equal(a->webhooks[0].types, (1u << 7) - 1);
+    assert_int_equal(a->webhooks[1].types, (1u << 2) | (1u << 4));
+    assert_int_equal(a->webhook_delay_ms, 0);
+    assert_int_equal(a->webhook_batch_ms, 10);
+    assert_int_equal(a->webhook_retry_s, 300);
+    rh_cfg_clear(&c);
+    const char *bad[] = {
+        "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\",\"webhooks\":{}}]}",
+        "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\",\"webhooks\":[1]}]}",
+        "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\",\"webhooks\":[{}]}]}",
+        "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+        "\"webhooks\":[{\"url\":\"https://x/\"}]}]}",
+        "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+        "\"webhooks\":[{\"url\":\"http://x/\",\"event_types\":[\"nope\"]}]}]}",
+        "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\","
+        "\"webhooks\":[{\"url\":\"http://x/\",\"extra\":1}]}]}",
+        "{\"apps\":[{\"id\":\"a\",\"key\":\"k\",\"secret\":\"s\",\"webhook_delay_ms\":-1}]}",
+        NULL,
+    };
+    for (int i = 0; bad[i]; i++) {
+        err[0] = '\0';
+        assert_int_equal(parse(bad[i], &c, err, sizeof err), -1);
+        assert_non_null(strstr(err, "webhook"));
+        rh_cfg_clear(&c);
+    }
+}
+
 static void test_limit_keys(void **state)
 {
     (void)state;
@@ -320,10 +379,15 @@ static void test_fixture_ci(void **state)
     assert_int_equal(c.activity_timeout, 2);
     assert_int_equal(c.pong_timeout, 2);
     assert_int_equal(c.ended_ttl, 2);
+    assert_int_equal(c.cache_ttl, 2);
+    assert_int_equal(c.apps[0].has_enc_key, 1);
+    assert_int_equal(c.apps[0].enc_key[0], 0x99); /* "mU8p..." */
     /* Everything else is the default. */
     c.activity_timeout = 120;
     c.pong_timeout = 30;
     c.ended_ttl = 300;
+    c.cache_ttl = 1800;
+    c.apps[0].has_enc_key = 0;
     /* The second app carries low limits for the suite's limit cases (--limits). */
     assert_int_equal(c.napps, 2);
     const rh_cfg_app *l = &c.apps[1];
@@ -336,6 +400,37 @@ static void test_fixture_ci(void **state)
     c.napps = 2;
     rh_cfg_clear(&c);
     free(text);
+}
+
+static void test_busy_poll(void **state)
+{
+    (void)state;
+    rh_cfg c;
+    char err[256] = "";
+    assert_int_equal(parse("{\"busy_poll_us\":50}", &c, err, sizeof err), 0);
+    assert_int_equal(c.busy_poll_us, 50);
+    rh_cfg_clear(&c);
+    assert_int_equal(parse("{\"busy_poll_us\":10000}", &c, err, sizeof err), 0);
+    assert_int_equal(c.busy_poll_us, RH_CFG_BUSY_POLL_MAX_US);
+    rh_cfg_clear(&c);
+    /* the flag: the same bounds, digits only */
+    int us = -7;
+    assert_int_equal(rh_cfg_parse_busy_poll("0", &us, err, sizeof err), 0);
+    assert_int_equal(us, 0);
+    assert_int_equal(rh_cfg_parse_busy_poll("75", &us, err, sizeof err), 0);
+    assert_int_equal(us, 75);
+    assert_int_equal(rh_cfg_parse_busy_poll("10000", &us, err, sizeof err), 0);
+    assert_int_equal(us, 10000);
+    const char *bad[] = {
+        "", "10001", "-1", "+5", " 5", "5 ", "5us", "0x10", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        us = -7;
+        err[0] = '\0';
+        assert_int_equal(rh_cfg_parse_busy_poll(bad[i], &us, err, sizeof err), -1);
+        assert_int_equal(us, -7);
+        assert_non_null(strstr(err, "microseconds"));
+    }
+    assert_int_equal(rh_cfg_parse_busy_poll(NULL, &us, NULL, 0), -1);
 }
 
 int main(int argc, char **argv)
@@ -351,7 +446,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_bad_json),
         cmocka_unit_test(test_fixture_default),
         cmocka_unit_test(test_limit_keys),
+        cmocka_unit_test(test_webhook_keys),
         cmocka_unit_test(test_fixture_ci),
+        cmocka_unit_test(test_busy_poll),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,12 +62,32 @@ static void test_u64(void **state)
     assert_int_equal(v, 42);
 }
 
+/* protocol §15.11: unit test */
+static void test_seq_head(void **state)
+{
+    (void)state;
+    unsigned long long v = 7;
+    const char *m = "42|3:evt";
+    assert_int_equal(rh_busmsg_seq_head(m, strlen(m), &v), 3);
+    assert_true(v == 42);
+    v = 7;
+    assert_int_equal(rh_busmsg_seq_head("3:evt", 5, &v), 0); /* no head: a field's length */
+    assert_int_equal(rh_busmsg_seq_head("|x", 2, &v), 0);
+    assert_int_equal(rh_busmsg_seq_head("12", 2, &v), 0);
+    assert_int_equal(rh_busmsg_seq_head("18446744073709551616|x", 22, &v), 0);
+    assert_int_equal(rh_busmsg_seq_head("123456789012345678901|x", 23, &v), 0);
+    assert_true(v == 7); /* untouched when there is no head */
+    assert_int_equal(rh_busmsg_seq_head("18446744073709551615|", 21, &v), 21);
+    assert_true(v == 18446744073709551615ull);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_any_bytes),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_u64),
+        cmocka_unit_test(test_seq_head),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,6 +68,23 @@ static void test_type(void **state)
     assert_false(rh_chan_needs_auth(RH_CHAN_PUBLIC));
 }
 
+/* protocol §17: cache channels by anchored prefix, in every channel type */
+static void test_cache(void **state)
+{
+    (void)state;
+    assert_true(rh_chan_is_cache(S("cache-x")));
+    assert_true(rh_chan_is_cache(S("private-cache-x")));
+    assert_true(rh_chan_is_cache(S("presence-cache-x")));
+    assert_true(rh_chan_is_cache(S("private-encrypted-cache-x")));
+    assert_int_equal(rh_chan_type_of(S("private-encrypted-cache-x")), RH_CHAN_PRIVATE_ENCRYPTED);
+    assert_false(rh_chan_is_cache(S("xcache-x")));
+    assert_false(rh_chan_is_cache(S("private-x-cache-y")));
+    assert_false(rh_chan_is_cache(S("cache")));
+    assert_false(rh_chan_is_cache(S("private-encrypted-x")));
+    assert_false(rh_chan_is_cache(NULL, 0));
+    assert_false(rh_chan_is_cache("cache-x", 5));
+}
+
 static void test_valid_id(void **state)
 {
     (void)state;
@@ -163,9 +180,10 @@ static void test_format_stream(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_validate),     cmocka_unit_test(test_length),
-        cmocka_unit_test(test_type),         cmocka_unit_test(test_valid_id),
-        cmocka_unit_test(test_parse_stream), cmocka_unit_test(test_format_stream),
+        cmocka_unit_test(test_validate),      cmocka_unit_test(test_length),
+        cmocka_unit_test(test_type),          cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_valid_id),      cmocka_unit_test(test_parse_stream),
+        cmocka_unit_test(test_format_stream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -188,6 +188,48 @@ static void test_end(void **state)
                      RH_CTL_ERR_JSON);
 }
 
+/* protocol §19.1: unit test */
+static void test_member(void **state)
+{
+    (void)state;
+    char u[RH_CTL_USER_MAX + 1], err[160], big[300];
+    int m = -1;
+    assert_int_equal(
+        rh_ctl_parse_member(S("{\"user_id\":\"alice\",\"member\":false}"), u, &m, err, sizeof err),
+        RH_CTL_OK);
+    assert_string_equal(u, "alice");
+    assert_int_equal(m, 0);
+    assert_int_equal(
+        rh_ctl_parse_member(S("{\"member\":true,\"user_id\":\"42\"}"), u, &m, err, sizeof err),
+        RH_CTL_OK);
+    assert_string_equal(u, "42");
+    assert_int_equal(m, 1);
+    assert_int_equal(rh_ctl_parse_member(S("{\"user_id\":\"alice\"}"), u, &m, err, sizeof err),
+                     RH_CTL_ERR_FIELD);
+    assert_int_equal(
+        rh_ctl_parse_member(S("{\"user_id\":\"a\",\"member\":1}"), u, &m, err, sizeof err),
+        RH_CTL_ERR_FIELD);
+    assert_int_equal(
+        rh_ctl_parse_member(S("{\"user_id\":7,\"member\":true}"), u, &m, err, sizeof err),
+        RH_CTL_ERR_ID);
+    assert_int_equal(
+        rh_ctl_parse_member(S("{\"user_id\":\"\",\"member\":true}"), u, &m, err, sizeof err),
+        RH_CTL_ERR_ID);
+    assert_int_equal(
+        rh_ctl_parse_member(S("{\"user_id\":\"a b\",\"member\":true}"), u, &m, err, sizeof err),
+        RH_CTL_ERR_ID);
+    assert_int_equal(
+        rh_ctl_parse_member(S("{\"user_id\":\"a\\n\",\"member\":true}"), u, &m, err, sizeof err),
+        RH_CTL_ERR_ID);
+    int n = snprintf(big, sizeof big, "{\"user_id\":\"%0129d\",\"member\":true}", 0);
+    assert_int_equal(rh_ctl_parse_member(big, (size_t)n, u, &m, err, sizeof err), RH_CTL_ERR_ID);
+    n = snprintf(big, sizeof big, "{\"user_id\":\"%0128d\",\"member\":true}", 0);
+    assert_int_equal(rh_ctl_parse_member(big, (size_t)n, u, &m, err, sizeof err), RH_CTL_OK);
+    assert_int_equal(strlen(u), 128);
+    assert_int_equal(rh_ctl_parse_member("", 0, u, &m, err, sizeof err), RH_CTL_ERR_JSON);
+    assert_int_equal(rh_ctl_parse_member(NULL, 0, u, &m, err, sizeof err), RH_CTL_ERR_JSON);
+}
+
 static void test_reason_names(void **state)
 {
     (void)state;
@@ -209,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_start),         cmocka_unit_test(test_tokens),
         cmocka_unit_test(test_tokens_errors), cmocka_unit_test(test_tokens_count_limit),
         cmocka_unit_test(test_end),           cmocka_unit_test(test_reason_names),
+        cmocka_unit_test(test_member),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

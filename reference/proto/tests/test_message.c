@@ -309,13 +309,48 @@ static void test_roundtrip(void **state)
     assert_string_equal(rh_msg_strerror(RH_MSG_ERR_NUL), "\\u0000 inside a string");
 }
 
+/* protocol §18.1: unit test */
+static void test_signin(void **state)
+{
+    (void)state;
+    rh_msg m;
+    char err[160], *auth, *ud, id[129];
+    const char *ok = "{\"event\":\"pusher:signin\",\"data\":{\"auth\":\"k:s\",\"user_data\":"
+                     "\"{\\\"id\\\":\\\"alice\\\"}\"}}";
+    assert_int_equal(rh_msg_decode(ok, strlen(ok), &m, err, sizeof err), RH_MSG_OK);
+    assert_int_equal(rh_msg_decode_signin(&m, &auth, &ud, err, sizeof err), RH_MSG_OK);
+    assert_string_equal(auth, "k:s");
+    assert_string_equal(ud, "{\"id\":\"alice\"}");
+    assert_int_equal(rh_msg_user_id(ud, strlen(ud), id, err, sizeof err), 0);
+    assert_string_equal(id, "alice");
+    free(auth);
+    free(ud);
+    rh_msg_clear(&m);
+    const char *bad = "{\"event\":\"pusher:signin\",\"data\":{\"auth\":1,\"user_data\":\"{}\"}}";
+    assert_int_equal(rh_msg_decode(bad, strlen(bad), &m, err, sizeof err), RH_MSG_OK);
+    assert_int_equal(rh_msg_decode_signin(&m, &auth, &ud, err, sizeof err), RH_MSG_ERR_DATA);
+    assert_null(auth);
+    assert_null(ud);
+    rh_msg_clear(&m);
+    assert_int_equal(rh_msg_user_id("{}", 2, id, err, sizeof err), -1);
+    assert_int_equal(rh_msg_user_id("{\"id\":\"\"}", 9, id, err, sizeof err), -1);
+    assert_int_equal(rh_msg_user_id("{\"id\":7}", 8, id, err, sizeof err), -1);
+    assert_int_equal(rh_msg_user_id("[1]", 3, id, err, sizeof err), -1);
+    assert_int_equal(rh_msg_user_id("{\"id\":\"a\\u0001\"}", 16, id, err, sizeof err), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_decode_ok),  cmocka_unit_test(test_decode_errors),
-        cmocka_unit_test(test_subscribe),  cmocka_unit_test(test_unsubscribe),
-        cmocka_unit_test(test_quote),      cmocka_unit_test(test_encode),
-        cmocka_unit_test(test_encode_raw), cmocka_unit_test(test_encode_error_established),
+        cmocka_unit_test(test_decode_ok),
+        cmocka_unit_test(test_decode_errors),
+        cmocka_unit_test(test_signin),
+        cmocka_unit_test(test_subscribe),
+        cmocka_unit_test(test_unsubscribe),
+        cmocka_unit_test(test_quote),
+        cmocka_unit_test(test_encode),
+        cmocka_unit_test(test_encode_raw),
+        cmocka_unit_test(test_encode_error_established),
         cmocka_unit_test(test_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -156,13 +156,32 @@ static void test_strerror(void **state)
         assert_string_not_equal(rh_sign_strerror(c), rh_sign_strerror(-100));
 }
 
+/* protocol §18.1: unit test (the Pusher docs' worked user-authentication vector) */
+static void test_user_vector(void **state)
+{
+    (void)state;
+    char out[128];
+    const char *key = "278d425bdf160c739803", *secret = "7ad3773142a6692b25b8";
+    assert_int_equal(rh_sign_user(key, secret, "1234.1234", "{\"id\":\"12345\"}", out, sizeof out),
+                     0);
+    assert_string_equal(out, "278d425bdf160c739803:"
+                             "4708d583dada6a56435fb8bc611c77c359a31eebde13337c16ab43aa6de336ba");
+    assert_int_equal(rh_sign_verify_user(key, secret, "1234.1234", "{\"id\":\"12345\"}", out),
+                     RH_SIGN_OK);
+    assert_int_equal(rh_sign_verify_user(key, secret, "1234.1235", "{\"id\":\"12345\"}", out),
+                     RH_SIGN_ERR_MISMATCH);
+    assert_int_equal(rh_sign_verify_user(key, secret, "1234.1234", "{\"id\":\"1234\"}", out),
+                     RH_SIGN_ERR_MISMATCH);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_digests),    cmocka_unit_test(test_channel_vectors),
-        cmocka_unit_test(test_space),      cmocka_unit_test(test_verify),
-        cmocka_unit_test(test_long_input), cmocka_unit_test(test_ct_equal),
-        cmocka_unit_test(test_socket_id),  cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_digests),     cmocka_unit_test(test_channel_vectors),
+        cmocka_unit_test(test_user_vector), cmocka_unit_test(test_space),
+        cmocka_unit_test(test_verify),      cmocka_unit_test(test_long_input),
+        cmocka_unit_test(test_ct_equal),    cmocka_unit_test(test_socket_id),
+        cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,6 +133,8 @@ void rh_fx_record(void *ud, const rh_store_reply *r)
     if (r->stream)
         g->s = *r->stream;
     g->first = r->first_seq;
+    g->last = r->last_seq;
+    g->published = r->published;
     g->expired = r->expired;
 }
 
@@ -163,4 +165,24 @@ rh_fx_got rh_fx_get(rh_store *st, const char *app, const char *sid)
     rh_fx_wait(&g.calls);
     assert_int_equal(g.calls, 1);
     return g;
+}
+
+int rh_fx_run_both(const char *name, const struct CMUnitTest (*tests)[2], size_t n, int argc,
+                   char **argv)
+{
+    int redis = argc > 1 && strcmp(argv[1], "redis") == 0;
+    if (redis && !getenv("RH_TEST_REDIS_URL")) {
+        fprintf(stderr, "RH_TEST_REDIS_URL unset: skipping the Redis store tests\n");
+        return 77;
+    }
+    struct CMUnitTest *run = calloc(n ? n : 1, sizeof *run);
+    if (!run)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        run[i] = tests[i][redis];
+    char full[96];
+    snprintf(full, sizeof full, "%s%s", name, redis ? "_redis" : "");
+    int rc = _cmocka_run_group_tests(full, run, n, NULL, NULL);
+    free(run);
+    return rc;
 }

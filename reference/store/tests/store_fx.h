@@ -43,6 +43,8 @@ typedef struct rh_fx_got_s {
     int has_stream;
     rh_store_stream s;
     uint64_t first;
+    uint64_t last; /* append: the last seq of this append (rh_store_reply.last_seq) */
+    int published;
     size_t expired;
 } rh_fx_got;
 
@@ -52,5 +54,12 @@ void rh_fx_record(void *ud, const rh_store_reply *r);
 rh_fx_got rh_fx_start(rh_store *st, const char *app, const rh_store_ids *ids);
 rh_fx_got rh_fx_end(rh_store *st, const char *app, const char *sid, int reason, uint64_t now);
 rh_fx_got rh_fx_get(rh_store *st, const char *app, const char *sid);
+
+/* Runs the tests whose bodies run against both stores: column 0 (memory) as test `name`,
+ * column 1 (Redis) as `name`_redis when argv[1] is "redis" (77, skipped, without
+ * RH_TEST_REDIS_URL). tests holds n pairs. */
+struct CMUnitTest;
+int rh_fx_run_both(const char *name, const struct CMUnitTest (*tests)[2], size_t n, int argc,
+                   char **argv);
 
 #endif

@@ -471,14 +471,5 @@ int main(int argc, char **argv)
         BOTH(test_open_cap, setup_redis),
         BOTH(test_end_idle, setup_redis),
     };
-    enum { N = sizeof tests / sizeof tests[0] };
-    int redis = argc > 1 && strcmp(argv[1], "redis") == 0;
-    if (redis && !getenv("RH_TEST_REDIS_URL")) {
-        fprintf(stderr, "RH_TEST_REDIS_URL unset: skipping the Redis store tests\n");
-        return 77;
-    }
-    struct CMUnitTest run[N];
-    for (int i = 0; i < N; i++)
-        run[i] = tests[i][redis];
-    return _cmocka_run_group_tests(redis ? "store_redis" : "store", run, N, NULL, NULL);
+    return rh_fx_run_both("store", tests, sizeof tests / sizeof tests[0], argc, argv);
 }

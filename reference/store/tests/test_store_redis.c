@@ -276,6 +276,73 @@ static void test_rollback_answers_lost(void **state)
     rh_store_free(b);
 }
 
+typedef struct gapw {
+    rh_fx *f;
+    int gaps;
+    uint64_t until_ns;
+} gapw;
+
+static void on_gap(void *ud)
+{
+    ((gapw *)ud)->gaps++;
+}
+
+static int up_and_settled(void *ud)
+{
+    gapw *w = ud;
+    return rh_store_redis_up(w->f->st) && uv_hrtime() >= w->until_ns;
+}
+
+/* Waits until the store is up and 600 ms passed (the counter check settles in 250 ms). */
+static void settle(gapw *w)
+{
+    w->until_ns = uv_hrtime() + 600ull * 1000 * 1000;
+    assert_true(rh_fx_until(up_and_settled, w));
+}
+
+static void publish_done(void *ud, int ok, const char *err)
+{
+    (void)err;
+    *(int *)ud = ok ? 1 : -1;
+}
+
+/* protocol §15.11: a dropped bus subscription is a gap only when messages were published
+ * meanwhile (the counter moved); a jump in the numbering is a gap at once. */
+static void test_bus_gap_detected(void **state)
+{
+    rh_fx *f = *state;
+    gapw w = {f, 0, 0};
+    rh_store_redis_set_on_bus_gap(f->st, on_gap, &w);
+    int done = 0;
+    rh_store_redis_publish(f->st, "3:evt", 5, publish_done, &done);
+    rh_fx_wait(&done);
+    settle(&w);
+    char key[96];
+    snprintf(key, sizeof key, "%sbusseq", f->prefix);
+    const char *kill[] = {"CLIENT", "KILL", "TYPE", "pubsub"};
+    const char *incr[] = {"INCR", key};
+    /* the command connection goes with the bus connection: the reply may be lost */
+    rh_fx_cmd(f, 4, kill); /* nothing published meanwhile */
+    settle(&w);
+    assert_int_equal(w.gaps, 0);
+    /* in one transaction, so the counter moves while the bus connection is down: a message
+     * this node never got */
+    const char *multi[] = {"MULTI"}, *exec[] = {"EXEC"};
+    assert_int_equal(rh_fx_cmd(f, 1, multi), 0);
+    assert_int_equal(rh_fx_cmd(f, 4, kill), 0);
+    assert_int_equal(rh_fx_cmd(f, 2, incr), 0);
+    rh_fx_cmd(f, 1, exec); /* runs whole in Redis even when its reply is lost */
+    settle(&w);
+    assert_int_equal(w.gaps, 1);
+    assert_int_equal(rh_fx_cmd(f, 2, incr), 0); /* a seq skipped, then a message */
+    done = 0;
+    rh_store_redis_publish(f->st, "3:evt", 5, publish_done, &done);
+    rh_fx_wait(&done);
+    settle(&w);
+    assert_int_equal(w.gaps, 2);
+    rh_store_redis_set_on_bus_gap(f->st, NULL, NULL);
+}
+
 /* Redis forgot the scripts: EVALSHA answers NOSCRIPT and the op is sent again with EVAL. */
 static void test_noscript_falls_back_to_eval(void **state)
 {
@@ -301,6 +368,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_noscript_falls_back_to_eval, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lost_state_answers_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_answers_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bus_gap_detected, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

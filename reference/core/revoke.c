@@ -1,0 +1,153 @@
+/* Revocation of workspace access for live subscribers (core/ owns it): which user the
+ * authorizer signed each stream channel of a connection for, and ending the subscriptions
+ * of a user who lost a workspace. See hub.h for the entry points. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "hub.h"
+
+typedef struct rh_bind {
+    char *channel; /* the key in conn->binds */
+    char *user_id;
+    int revoked; /* the user lost the channel's workspace: its signature no longer subscribes */
+} rh_bind;
+
+static void bind_free(rh_bind *b)
+{
+    if (b) {
+        free(b->channel);
+        free(b->user_id);
+        free(b);
+    }
+}
+
+void rh_hub_binds_free(rh_conn *c)
+{
+    size_t pos = 0;
+    void *v = NULL;
+    while (rh_htab_next(&c->binds, &pos, NULL, &v))
+        bind_free(v);
+    rh_htab_free(&c->binds);
+}
+
+/* Bindings a connection keeps before old ones go: a client asks the authorizer for one per
+ * channel, and may ask for many channels it never subscribes to. */
+#define BINDS_MAX 1024
+
+/* Drops one binding of c that is neither revoked nor of a subscribed channel (a revoked one
+ * must stay, or its signature would subscribe again). */
+static void binds_trim(rh_conn *c)
+{
+    size_t pos = 0;
+    const char *name = NULL;
+    void *v = NULL;
+    while (rh_htab_next(&c->binds, &pos, &name, &v))
+        if (!((rh_bind *)v)->revoked && !rh_htab_get(&c->subs, name)) {
+            rh_htab_del(&c->binds, name);
+            bind_free(v);
+            return;
+        }
+}
+
+/* protocol §19.2: the server learns from the authorizer whom a signature was for */
+int rh_hub_bind(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const char *channel,
+                const char *user_id)
+{
+    rh_conn *c = rh_hub_conn_by_socket(srv, socket_id);
+    if (!c || c->app != app || c->closing)
+        return 0; /* another node's connection, or gone: nothing to remember here */
+    rh_bind *old = rh_htab_get(&c->binds, channel);
+    if (old) {
+        char *u = strdup(user_id);
+        if (!u)
+            return -1;
+        free(old->user_id);
+        old->user_id = u;
+        old->revoked = 0; /* signed again, so the authorizer found the user a member again */
+        return 0;
+    }
+    if (c->binds.n >= BINDS_MAX)
+        binds_trim(c);
+    rh_bind *b = calloc(1, sizeof *b);
+    if (b) {
+        b->channel = strdup(channel);
+        b->user_id = strdup(user_id);
+    }
+    if (!b || !b->channel || !b->user_id || rh_htab_put(&c->binds, b->channel, b) != 0) {
+        bind_free(b);
+        return -1;
+    }
+    return 0;
+}
+
+/* 1 when name is a stream channel (or its presence twin) of workspace ws. */
+static int in_workspace(const char *name, const char *ws)
+{
+    static const char *const pre[2] = {"private-workspace.", "presence-workspace."};
+    size_t wl = strlen(ws);
+    for (int i = 0; i < 2; i++) {
+        size_t pl = strlen(pre[i]);
+        if (strncmp(name, pre[i], pl) == 0 && strncmp(name + pl, ws, wl) == 0 &&
+            strncmp(name + pl + wl, ".thread.", 8) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 when sub (a subscription to a channel of the workspace) belongs to user_id: signed for
+ * that user by the authorizer, or a presence member with that id. */
+static int sub_of_user(rh_conn *c, const rh_sub *sub, const char *user_id)
+{
+    if (sub->member && strcmp(sub->member->user_id, user_id) == 0)
+        return 1;
+    const rh_bind *b = rh_htab_get(&c->binds, sub->chan->name);
+    return b && strcmp(b->user_id, user_id) == 0;
+}
+
+int rh_hub_bind_revoked(rh_conn *c, const char *channel)
+{
+    const rh_bind *b = rh_htab_get(&c->binds, channel);
+    return b && b->revoked;
+}
+
+/* Ends c's subscriptions to ws's channels that belong to user_id; the count. Signatures the
+ * authorizer gave c for them before (subscribed or not yet) are marked revoked. */
+static size_t revoke_conn(rh_srv *srv, rh_conn *c, const char *ws, const char *user_id)
+{
+    size_t n = 0, pos = 0;
+    const char *name = NULL;
+    void *v = NULL;
+    while (rh_htab_next(&c->binds, &pos, &name, &v))
+        if (in_workspace(name, ws) && strcmp(((rh_bind *)v)->user_id, user_id) == 0 &&
+            !rh_fault_on(srv, RH_FAULT_REVOKE_OLD_SIGNATURE))
+            ((rh_bind *)v)->revoked = 1;
+    for (;;) {
+        rh_sub *hit = NULL;
+        pos = 0;
+        while (!hit && rh_htab_next(&c->subs, &pos, &name, &v))
+            if (in_workspace(name, ws) && sub_of_user(c, v, user_id))
+                hit = v;
+        if (!hit)
+            return n;
+        char why[200];
+        snprintf(why, sizeof why, "access to workspace %s was revoked", ws);
+        /* the notice first: the channel's name is freed with its last subscription */
+        rh_conn_sub_error(c, hit->chan->name, "AuthError", why, 403);
+        rh_hub_unsubscribe(srv, hit, 0);
+        n++;
+    }
+}
+
+/* protocol §19.3: every live subscription of the user to the workspace's channels ends */
+size_t rh_hub_revoke(rh_srv *srv, const rh_cfg_app *app, const char *workspace, const char *user_id)
+{
+    size_t n = 0;
+    rh_hub_enter(srv); /* a connection closed meanwhile is freed only after the walk */
+    for (rh_conn *c = rh_hub_first_conn(srv); c; c = c->next)
+        if (c->app == app && !c->closing && !c->dead)
+            n += revoke_conn(srv, c, workspace, user_id);
+    rh_hub_leave(srv);
+    return n;
+}
