@@ -58,6 +58,14 @@ static void on_counter(redisAsyncContext *ac, void *reply, void *priv)
         rs->bus_known = 1;
         return;
     }
+    /* below what this node had received before it asked: the counter went back (a failover
+     * to a replica that lacked the last INCRs, an old snapshot) although the epoch marker
+     * survived; messages published since may reuse numbers this node takes for seen */
+    if (rs->bus_known && v < rs->bus_at_get) {
+        rs->bus_last = v;
+        gap(rs, "the bus counter went back");
+        return;
+    }
     /* below the last seq received: a stale read (the reply raced messages on the bus
      * connection), nothing missed */
     if (!rs->bus_known) {
@@ -73,6 +81,7 @@ void rr_bus_resubscribed(rr_store *rs)
 {
     if (!rs->cmd.ac || !rs->cmd.up)
         return;
+    rs->bus_at_get = rs->bus_last;
     if (redisAsyncCommand(rs->cmd.ac, on_counter, rs, "GET %s", rs->busseq_key) != REDIS_OK)
         rr_log(rs, 1, "cannot read the bus counter; a gap would go unnoticed");
 }

@@ -68,6 +68,7 @@ typedef struct rr_store {
     int sub_lost;           /* the bus subscription was lost: check the counter when up */
     uint64_t gap_check_seq; /* the counter seen after a resubscribe ... */
     uint64_t gap_check_at;  /* ... is checked against bus_last then (0: no check due) */
+    uint64_t bus_at_get;    /* bus_last when the counter was asked for after a resubscribe */
     int registered;         /* a refresh found this node live in the registry once */
     int bus_data_lost;      /* the epoch changed: the counter restarted, messages were lost */
     unsigned ticks;
