@@ -306,7 +306,7 @@ class World:
         return box[0] if box else ["<no answer>"]
 
 
-def probe_fence(cluster, hist, tag):
+def probe_fence(cluster, hist, tag, idempotent=False):
     """Deterministic checks of the fencing (docs/protocol.md 22.2) before the chaos: with the
     replica stopped an append answers 503 and reaches nobody; once the replica is back, the
     next append publishes the held token first, in seq order."""
@@ -365,5 +365,32 @@ def probe_fence(cluster, hist, tag):
         time.sleep(0.05)
     rec("the subscriber got seq 1, 2, 3 in order (the held token published first)",
         seen() == [(1, "p1"), (2, "p2"), (3, "p3")], seen())
+    if idempotent:
+        probe_idem_retry(cluster, rep, path, seen, rec)
     http("POST", nodes[0].url, "/apps/%s/streams/%s/end" % (APP, sid), {"reason": "completed"})
     c.close()
+
+
+def probe_idem_retry(cluster, rep, path, seen, rec):
+    """A keyed append held (503, the replica stopped), then retried on another node once the
+    replica is back: the retry answers the first attempt's seq from the record, and since
+    nothing else follows on the stream, the retry itself must publish the held token."""
+    nodes, hdr = cluster.nodes, {"Idempotency-Key": "probe-retry"}
+    rep.signal(signal.SIGSTOP)
+    try:
+        st, b = http("POST", nodes[0].url, path, {"token": "p4"}, headers=hdr)
+        rec("a keyed append with the replica stopped answered 503", st == 503, [st, b])
+    finally:
+        rep.signal(signal.SIGCONT)
+    deadline = time.time() + 10
+    while not cluster.replicated(rep) and time.time() < deadline:
+        time.sleep(0.05)
+    st, b = http("POST", nodes[1 % len(nodes)].url, path, {"token": "p4"}, headers=hdr)
+    rec("its retry answered 200 seq 4 (the first attempt's)",
+        st == 200 and b.get("first_seq") == 4, [st, b])
+    deadline = time.time() + 5
+    while len(seen()) < 4 and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    rec("the retry published the held token once (seq 4) and appended nothing",
+        seen()[3:] == [(4, "p4")], seen())
