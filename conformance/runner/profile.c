@@ -187,12 +187,13 @@ static int parse_webhooks(pctx *p, const cJSON *obj, rc_server_info *s)
 
 static int parse_root(pctx *p, const cJSON *root, rc_profile *out)
 {
-    static const char *const top[] = {"capabilities", "limits", "limit_app", "users", "webhooks",
-                                      NULL};
-    static const char *const lim[] = {
-        "max_token_bytes",   "max_event_bytes",      "ended_ttl",
-        "cache_ttl",         "pong_timeout",         "max_presence_members",
-        "send_queue_bytes",  "max_user_id_bytes",    "max_user_info_bytes", NULL};
+    static const char *const top[] = {"capabilities", "limits",   "limit_app",
+                                      "users",        "webhooks", NULL};
+    static const char *const lim[] = {"max_token_bytes",     "max_event_bytes",
+                                      "ended_ttl",           "cache_ttl",
+                                      "pong_timeout",        "max_presence_members",
+                                      "send_queue_bytes",    "max_user_id_bytes",
+                                      "max_user_info_bytes", NULL};
     static const char *const usr[] = {"member", "other", NULL};
     const cJSON *v;
     if (!cJSON_IsObject(root))

@@ -67,10 +67,10 @@ struct rh_conn {
     int overflowed;              /* its send queue went over the cap: 4100 on the way */
     char *user_id;               /* signed in as this user (users.c), or NULL */
     uint64_t opened_ms;          /* when the connection opened (the sign-in timeout) */
-    int authorized; /* signed in, or seen subscribed to a private or presence channel */
-    rh_htab binds;  /* channel name -> rh_bind: the user the authorizer signed it
-                       for (revoke.c) */
-    int quiet_leave;             /* leaves its channels without member events (a fault) */
+    int authorized;  /* signed in, or seen subscribed to a private or presence channel */
+    rh_htab binds;   /* channel name -> rh_bind: the user the authorizer signed it
+                        for (revoke.c) */
+    int quiet_leave; /* leaves its channels without member events (a fault) */
     struct rh_conn *dead_next;
 };
 
