@@ -14,10 +14,13 @@
 #include "stream_common.h"
 
 #define DEFAULT_QUEUE (4L << 20) /* the reference server's default send_queue_bytes */
-#define TOKEN_BYTES   9000
 
-/* How many token requests of TOKEN_BYTES overflow the declared queue bound with room. */
-static long requests_needed(rc_ctx *ctx)
+/* Token sizes tried in turn: the contract names no size a tokens request must accept (413 is
+ * allowed for any), so the case uses the largest of these the server takes. */
+static const long token_sizes[] = {9000, 4000, 1000};
+
+/* How many token requests of size bytes overflow the declared queue bound with room. */
+static long requests_needed(rc_ctx *ctx, long size)
 {
     long q = rc_target_of(ctx)->server.send_queue_bytes;
     if (q <= 0)
@@ -25,7 +28,38 @@ static long requests_needed(rc_ctx *ctx)
     long total = 2 * q + (1L << 20);
     if (total > (24L << 20))
         total = 24L << 20;
-    return total / TOKEN_BYTES + 1;
+    return total / size + 1;
+}
+
+/* Appends the first token at the largest size the server accepts (its declared
+ * limits.max_token_bytes first): the seq, with *size and *tok set; -1 after a report. */
+static long long first_token(rc_ctx *ctx, const char *stream, long *size, char *tok)
+{
+    long declared = rc_target_of(ctx)->server.max_token_bytes;
+    for (size_t i = 0; i < sizeof token_sizes / sizeof token_sizes[0]; i++) {
+        if (declared > 0 && token_sizes[i] > declared)
+            continue;
+        rc_http_resp r = {0};
+        memset(tok, 'x', (size_t)token_sizes[i]);
+        tok[token_sizes[i]] = '\0';
+        int st = rc_stream_token(ctx, stream, tok, &r) < 0 ? -1 : r.status;
+        const cJSON *f = r.json ? cJSON_GetObjectItemCaseSensitive(r.json, "first_seq") : NULL;
+        long long seq = cJSON_IsNumber(f) ? (long long)f->valuedouble : -1;
+        rc_http_resp_free(&r);
+        if (st == 413)
+            continue; /* over this server's size limit: a smaller token */
+        if (st != 200 || seq < 0) {
+            if (st >= 0)
+                rc_fail(ctx, "a token of %ld bytes: expected 200 {first_seq}, got %d",
+                        token_sizes[i], st);
+            return -1;
+        }
+        *size = token_sizes[i];
+        return seq;
+    }
+    rc_fail(ctx, "every token size down to %ld bytes was refused with 413",
+            token_sizes[sizeof token_sizes / sizeof token_sizes[0] - 1]);
+    return -1;
 }
 
 /* Reads what the stalled subscriber got and judges it against n tokens appended. */
@@ -72,22 +106,20 @@ static void run_slow_subscriber(rc_ctx *ctx)
     rc_pconn *slow = reader ? rc_sc_member_sub(ctx, s.channel, &rc_target_of(ctx)->member) : NULL;
     if (!slow)
         return;
-    long n = requests_needed(ctx);
-    char *tok = malloc(TOKEN_BYTES + 1);
+    char *tok = malloc((size_t)token_sizes[0] + 1);
     rc_sc_recv r = {0};
     if (!tok) {
         rc_error(ctx, "out of memory");
         return;
     }
-    memset(tok, 'x', TOKEN_BYTES);
-    tok[TOKEN_BYTES] = '\0';
-    long long first = -1;
+    long size = 0;
+    long long first = first_token(ctx, s.stream, &size, tok);
+    if (first < 0)
+        goto out;
+    long n = requests_needed(ctx, size);
     for (long i = 0; i < n && rc_ok(ctx); i++) {
-        long long seq = rc_sc_token(ctx, s.stream, tok);
-        if (seq < 0)
+        if (i > 0 && rc_sc_token(ctx, s.stream, tok) < 0)
             goto out;
-        if (first < 0)
-            first = seq;
         /* The reader keeps up: whatever has arrived is read between requests. */
         if (rc_sc_read(ctx, reader, &s, "reading subscriber", &r, (size_t)i + 1, 0, 1) < 0) {
             rc_fail(ctx, "reading subscriber: closed (code %d) while it kept reading",

@@ -67,8 +67,21 @@ static void run_subscription_count(rc_ctx *ctx)
     size_t from = rc_whrecv_count(r);
     char ch[64];
     rc_chan(ctx, "wh-count-", ch, sizeof ch);
-    if (!rc_conn_sub(ctx, ch, NULL))
+    rc_pconn *pc = rc_conn(ctx);
+    if (!pc)
         return;
+    rc_pusher_show_counts(pc, 1);
+    if (!rc_subscribe_expect_ok(ctx, pc, "subscriber", ch, NULL, NULL))
+        return;
+    const rc_pmsg *m = NULL;
+    if (rc_target_of(ctx)->server.caps[RC_CAP_SUBSCRIPTION_COUNT] != RC_CAP_YES &&
+        rc_pusher_wait(pc, "pusher_internal:subscription_count", ch, RC_WAIT_MS, &m) != 1) {
+        rc_unsupported(ctx,
+                       "no pusher_internal:subscription_count on %s: the server does not "
+                       "count subscriptions (21), so it has no such webhook to send",
+                       ch);
+        return;
+    }
     cJSON *ev = NULL;
     if (!rc_wh_expect(ctx, from, "subscription_count", ch, NULL, rc_wh_due_ms(ctx), &ev, NULL))
         return;

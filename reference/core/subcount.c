@@ -43,12 +43,17 @@ static void on_sum(void *ud, int ok, const char *const *fields, const long long 
 {
     sum_req *r = ud;
     long long total = 0;
-    for (size_t i = 0; ok && i < n; i++)
+    if (!ok) { /* also the store's stop after the server is gone: r->srv is not to be used */
+        free(r->field);
+        free(r);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
         if (strcmp(fields[i], r->field) == 0)
             total = sums[i];
     /* Nobody anywhere: nobody to tell. A failed sum is corrected by the next change. */
     rh_chan *ch = rh_hub_chan(r->srv, r->app, r->channel);
-    if (ok && total > 0 && !(r->settle && ch && ch->count_last == total)) {
+    if (total > 0 && !(r->settle && ch && ch->count_last == total)) {
         send_count(r->srv, r->app, r->channel, total);
         if (ch)
             ch->count_last = total;
