@@ -1,5 +1,6 @@
 /* Target trig: HTTP API trigger bodies (events and batch_events). Oracles: accepted events
- * stay within the limits, every channel is a valid name, a socket_id is well-formed. */
+ * stay within the limits, every channel is a valid name (or a user's #server-to-user-{id}), a
+ * socket_id is well-formed. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -15,8 +16,13 @@ static void check_event(const rh_trig_event *e, int batch)
     FZ_CHECK(e->data && strlen(e->data) == e->data_len && e->data_len <= lim.max_data_bytes);
     FZ_CHECK(e->nchannels >= 1 && e->nchannels <= (batch ? 1 : lim.max_channels));
     char err[128];
-    for (size_t i = 0; i < e->nchannels; i++)
-        FZ_CHECK(rh_chan_validate(e->channels[i], strlen(e->channels[i]), err, sizeof err) == 0);
+    for (size_t i = 0; i < e->nchannels; i++) {
+        /* a user's channel (18.2) is the prefix and an id that follows the name rules */
+        const char *c = e->channels[i];
+        if (strncmp(c, "#server-to-user-", 16) == 0)
+            c += 16;
+        FZ_CHECK(rh_chan_validate(c, strlen(c), err, sizeof err) == 0);
+    }
     FZ_CHECK(!e->socket_id || rh_sign_valid_socket_id(e->socket_id));
 }
 

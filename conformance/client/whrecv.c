@@ -112,7 +112,9 @@ static void serve(rc_whrecv *r, int fd)
     int idle = 0;
     size_t cap = 64 * 1024, len = 0;
     char *buf = malloc(cap);
-    while (buf && !r->stop) {
+    if (!buf)
+        return;
+    while (!r->stop) {
         rw_whreq q;
         int n = rw_whreq_parse(buf, len, &q);
         if (n > 0) {

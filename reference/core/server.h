@@ -48,7 +48,7 @@ typedef struct rh_srv_io {
     int (*http_post)(void *ud, const char *url, const char *headers, const char *body, size_t len,
                      int timeout_ms, void (*done)(void *done_ud, int status), void *done_ud);
     /* Abandons the POSTs started with done_ud: their done is never called. */
-    void (*http_cancel)(void *ud, void *done_ud);
+    void (*http_cancel)(void *ud, const void *done_ud);
 } rh_srv_io;
 
 /* 1 when fault f (an rh_fault of core/faults.h) is active; always 0 without faults. For the

@@ -103,7 +103,7 @@ struct rh_net {
  * is never called) so the loop can run out of work at a stop. */
 int rh_net_http_post(void *ud, const char *url, const char *headers, const char *body, size_t len,
                      int timeout_ms, void (*done)(void *done_ud, int status), void *done_ud);
-void rh_net_http_cancel(void *ud, void *done_ud);
+void rh_net_http_cancel(void *ud, const void *done_ud);
 void rh_net_whc_abort_all(rh_net *net);
 /* Unix time in milliseconds (rh_srv_io.wall_ms). */
 int64_t rh_net_wall_ms(void *ud);

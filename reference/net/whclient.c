@@ -270,7 +270,7 @@ int rh_net_http_post(void *ud, const char *url, const char *headers, const char 
     return 0;
 }
 
-void rh_net_http_cancel(void *ud, void *done_ud)
+void rh_net_http_cancel(void *ud, const void *done_ud)
 {
     rh_net *net = ud;
     for (rh_whc *c = net->whc_head; c; c = c->next)

@@ -50,6 +50,7 @@ int mem_idem_record(mem_stream *e, const rh_store_idem *idem, uint64_t first, ui
     memcpy(k, idem->key, kl + 1);
     memcpy(k + kl + 1, idem->digest, dl + 1);
     e->idem[e->nidem++] = (mem_idem){k, first, last, now_ms};
+    // cppcheck-suppress memleak ; k is kept in e->idem and freed with the stream's records
     return 0;
 }
 
