@@ -350,9 +350,8 @@ static void test_bus_counter_back_is_gap(void **state)
     rh_fx *f = *state;
     gapw w = {f, 0, 0};
     rh_store_redis_set_on_bus_gap(f->st, on_gap, &w);
-    int done = 0;
     for (int i = 0; i < 2; i++) {
-        done = 0;
+        int done = 0;
         rh_store_redis_publish(f->st, "3:evt", 5, publish_done, &done);
         rh_fx_wait(&done);
     }
