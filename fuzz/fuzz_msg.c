@@ -1,11 +1,12 @@
 /* Target msg: a client frame through rh_msg_decode and the subscribe/unsubscribe/signin
- * decoders (and a signin's user_data through rh_msg_user_id).
+ * decoders (and a signin's user_data through rh_msg_user_id and rh_watch_parse).
  * Oracle: what decodes re-encodes (rh_msg_encode / rh_msg_encode_raw) into a frame that
  * decodes to the same event, channel and data. */
 #include <string.h>
 
 #include "fuzz.h"
 #include "proto/message.h"
+#include "proto/watchlist.h"
 
 static int same(const char *a, const char *b)
 {
@@ -62,6 +63,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(auth && ud);
         if (rh_msg_user_id(ud, strlen(ud), id, err, sizeof err) == 0)
             FZ_CHECK(id[0] && strlen(id) <= 128);
+        rh_watch w;
+        if (rh_watch_parse(ud, strlen(ud), &w, err, sizeof err) == RH_WATCH_OK) {
+            FZ_CHECK(w.n <= RH_WATCH_MAX);
+            for (size_t i = 0; i < w.n; i++)
+                FZ_CHECK(rh_watch_has(&w, w.ids[i]) && w.ids[i][0] && strlen(w.ids[i]) <= 128);
+            char *ev = rh_watch_event("online", (const char *const *)w.ids, w.n);
+            FZ_CHECK(ev != NULL);
+            free(ev);
+        } else {
+            FZ_CHECK(w.n == 0 && !w.ids);
+        }
+        rh_watch_clear(&w);
     } else {
         FZ_CHECK(!auth && !ud);
     }

@@ -17,12 +17,11 @@
 
 #define UD_MAX 256
 
-/* Sends pusher:signin for user id (bad: a signature for another socket). */
-static int send_signin(rc_ctx *ctx, rc_pconn *pc, const char *id, int bad)
+/* Sends pusher:signin with user_data ud (bad: a signature for another socket). */
+static int send_signin_ud(rc_ctx *ctx, rc_pconn *pc, const char *ud, int bad)
 {
     const rc_target *t = rc_target_of(ctx);
-    char ud[UD_MAX], auth[160], data[2 * UD_MAX + 200];
-    snprintf(ud, sizeof ud, "{\"id\":\"%s\",\"user_info\":{\"name\":\"rc\"}}", id);
+    char auth[160], data[2 * UD_MAX + 200];
     if (rh_sign_user(t->app_key, t->app_secret, bad ? "1.1" : pc->socket_id, ud, auth,
                      sizeof auth) != 0) {
         rc_error(ctx, "signing user_data failed");
@@ -38,13 +37,21 @@ static int send_signin(rc_ctx *ctx, rc_pconn *pc, const char *id, int bad)
     return rc_pusher_send(pc, "pusher:signin", NULL, data) == 0;
 }
 
-/* Connects and signs in as id: the connection, or NULL after a report (UNSUPPORTED when the
- * server shows it has no user authentication). */
-static rc_pconn *signed_in(rc_ctx *ctx, const char *id)
+/* Sends pusher:signin for user id (bad: a signature for another socket). */
+static int send_signin(rc_ctx *ctx, rc_pconn *pc, const char *id, int bad)
+{
+    char ud[UD_MAX];
+    snprintf(ud, sizeof ud, "{\"id\":\"%s\",\"user_info\":{\"name\":\"rc\"}}", id);
+    return send_signin_ud(ctx, pc, ud, bad);
+}
+
+/* Connects and signs in as id (with user_data ud when not NULL): the connection, or NULL after a
+ * report (UNSUPPORTED when the server shows it has no user authentication). */
+static rc_pconn *signed_in_ud(rc_ctx *ctx, const char *id, const char *ud)
 {
     rc_pconn *pc = rc_pusher_connect(ctx);
     const rc_pmsg *m;
-    if (!pc || !send_signin(ctx, pc, id, 0))
+    if (!pc || !(ud ? send_signin_ud(ctx, pc, ud, 0) : send_signin(ctx, pc, id, 0)))
         return NULL;
     for (;;) {
         int rv = rc_pusher_next(pc, 2000, &m);
@@ -73,6 +80,11 @@ static rc_pconn *signed_in(rc_ctx *ctx, const char *id)
             return NULL;
         }
     }
+}
+
+static rc_pconn *signed_in(rc_ctx *ctx, const char *id)
+{
+    return signed_in_ud(ctx, id, NULL);
 }
 
 /* protocol §18.1: signin_success for a good signature, 4009 for a bad one */
@@ -156,6 +168,75 @@ static void terminate(rc_ctx *ctx)
     rc_sync(ctx, b1, "another user's connection");
 }
 
+#define WATCH_EV "pusher_internal:watchlist_events"
+
+/* 1 when m is a watchlist_events message with an event called name listing id. */
+static int watch_lists(const rc_pmsg *m, const char *name, const char *id)
+{
+    const cJSON *d = m->data_parsed ? m->data_parsed : m->data;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(d, "events"))
+    {
+        const cJSON *ids = cJSON_GetObjectItemCaseSensitive(e, "user_ids"), *v;
+        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "name")) ||
+            strcmp(cJSON_GetObjectItemCaseSensitive(e, "name")->valuestring, name) != 0)
+            continue;
+        cJSON_ArrayForEach(v,
+                           ids) if (cJSON_IsString(v) && strcmp(v->valuestring, id) == 0) return 1;
+    }
+    return 0;
+}
+
+/* Reads pc for up to 2 s until a watchlist event name listing id: 1 seen; 0 timeout (*any
+ * set when some watchlist_events message came), -1 closed. */
+static int await_watch(rc_pconn *pc, const char *name, const char *id, int *any)
+{
+    const rc_pmsg *m;
+    int rv;
+    while ((rv = rc_pusher_wait(pc, WATCH_EV, NULL, 2000, &m)) == 1) {
+        *any = 1;
+        if (watch_lists(m, name, id))
+            return 1;
+    }
+    return rv;
+}
+
+/* protocol §18.5: online when a watched user signs in, at sign-in for one already online,
+ * offline when its last connection goes */
+static void watchlist(rc_ctx *ctx)
+{
+    char a[16], b[16], rnd[13], ud[UD_MAX];
+    int any = 0;
+    rc_random_id(ctx, rnd);
+    snprintf(a, sizeof a, "w%.12s", rnd);
+    snprintf(b, sizeof b, "x%.12s", rnd);
+    snprintf(ud, sizeof ud, "{\"id\":\"%s\",\"watchlist\":[\"%s\"]}", a, b);
+    rc_pconn *a1 = signed_in_ud(ctx, a, ud), *a2, *b1;
+    if (!a1 || !(b1 = signed_in(ctx, b)))
+        return;
+    int rv = await_watch(a1, "online", b, &any);
+    if (rv == 0 && !any) {
+        rc_unsupported(ctx, "no " WATCH_EV " within 2 s after a watched user signed in: "
+                            "no watchlist events");
+        return;
+    }
+    RC_CHECK(ctx, rv == 1,
+             "expected " WATCH_EV " {\"name\":\"online\",\"user_ids\":[\"%s\"]} after the "
+             "watched user signed in; seen %s",
+             b, rv < 0 ? "the connection close" : "other watchlist events only");
+    if (!(a2 = signed_in_ud(ctx, a, ud)))
+        return;
+    RC_CHECK(ctx, await_watch(a2, "online", b, &any) == 1,
+             "expected, right after sign-in, " WATCH_EV " listing the watched user %s (online "
+             "now) under \"online\"; seen none within 2 s",
+             b);
+    rc_pusher_close(b1);
+    RC_CHECK(ctx, await_watch(a1, "offline", b, &any) == 1,
+             "expected " WATCH_EV " {\"name\":\"offline\",\"user_ids\":[\"%s\"]} within 2 s "
+             "after the watched user's only connection closed; seen none",
+             b);
+}
+
 #define TAGS "needs:http-api needs:user-auth"
 
 const rc_case rc_cases_s18_users[] = {
@@ -195,6 +276,20 @@ const rc_case rc_cases_s18_users[] = {
                        "closes every connection signed in as user_id; others stay open.",
         .tags = TAGS,
         .run = terminate,
+    },
+    /* protocol §18.5: watchlist online/offline events */
+    {
+        .id = "pusher/18.5/watchlist",
+        .section = "18.5",
+        .level = RC_MUST,
+        .basis = RC_SPEC,
+        .title = "watchlist events: online on sign-in and at once, offline when the user goes",
+        .requirement = "A connection signed in with user_data.watchlist gets "
+                       "pusher_internal:watchlist_events: \"online\" listing a watched user "
+                       "when it signs in (and at sign-in for one online already), "
+                       "\"offline\" when that user's last connection goes.",
+        .tags = "needs:user-auth",
+        .run = watchlist,
     },
     {0},
 };

@@ -15,6 +15,7 @@
 
 #include "../proto/channel.h"
 #include "../proto/message.h"
+#include "../proto/watchlist.h"
 #include "htab.h"
 #include "srv.h"
 
@@ -66,6 +67,7 @@ struct rh_conn {
     int counted;                 /* counted in its app's rh_app_state.conns */
     int overflowed;              /* its send queue went over the cap: 4100 on the way */
     char *user_id;               /* signed in as this user (users.c), or NULL */
+    rh_watch watch;              /* the signed-in user's watchlist (watchlist.c) */
     uint64_t opened_ms;          /* when the connection opened (the sign-in timeout) */
     int authorized;  /* signed in, or seen subscribed to a private or presence channel */
     rh_htab binds;   /* channel name -> rh_bind: the user the authorizer signed it
@@ -143,6 +145,12 @@ void rh_conn_on_signin(rh_conn *c, const rh_msg *m);
 /* Closes with 4009 the connections of apps with a signin_timeout that are past it without
  * having signed in or subscribed to a private or presence channel (each tick). */
 void rh_hub_signin_deadline(rh_srv *srv);
+/* watchlist.c (docs/protocol.md 18.5), single node: rh_hub_watch_signed_in, after c signed
+ * in with c->watch set, sends c the online ids of its watchlist and, when c is its user's
+ * first signed-in connection, "online" to every connection watching that user;
+ * rh_hub_watch_gone, before c leaves, sends "offline" when c was its user's last one. */
+void rh_hub_watch_signed_in(rh_srv *srv, rh_conn *c);
+void rh_hub_watch_gone(rh_srv *srv, rh_conn *c);
 /* client_events.c */
 void rh_conn_on_client_event(rh_conn *c, const rh_msg *m);
 

@@ -119,6 +119,8 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
     [RH_FAULT_USER_EVENTS_TO_ALL] = {"user-events-to-all",
                                      "#server-to-user-{id} events reach every signed-in user"},
     [RH_FAULT_TERMINATE_IGNORED] = {"terminate-ignored", "terminate_connections closes nothing"},
+    [RH_FAULT_WATCHLIST_NO_OFFLINE] = {"watchlist-no-offline",
+                                       "a watched user going offline is never announced"},
     [RH_FAULT_HTTP_PIPELINE_FREEZE] =
         {"http-pipeline-freeze",
          "a pipelined request with a body is read as lws 4.1 offers it (the server spins)"},

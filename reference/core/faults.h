@@ -104,9 +104,10 @@ typedef enum {
     RH_FAULT_REVOKE_SIGNS_ANYWAY,       /* the authorizer still signs for a revoked member */
     RH_FAULT_REVOKE_OLD_SIGNATURE,      /* a signature given before a revocation subscribes */
     /* user authentication (docs/protocol.md section 18) */
-    RH_FAULT_SIGNIN_UNCHECKED,   /* pusher:signin accepted whatever its signature */
-    RH_FAULT_USER_EVENTS_TO_ALL, /* #server-to-user-{id} events reach every signed-in user */
-    RH_FAULT_TERMINATE_IGNORED,  /* terminate_connections closes nothing */
+    RH_FAULT_SIGNIN_UNCHECKED,     /* pusher:signin accepted whatever its signature */
+    RH_FAULT_USER_EVENTS_TO_ALL,   /* #server-to-user-{id} events reach every signed-in user */
+    RH_FAULT_TERMINATE_IGNORED,    /* terminate_connections closes nothing */
+    RH_FAULT_WATCHLIST_NO_OFFLINE, /* a watched user going offline is never announced */
     /* HTTP edge (net/, api/router.c) */
     RH_FAULT_HTTP_PIPELINE_FREEZE, /* a pipelined request with a body is read as lws 4.1 offers it
                                     */

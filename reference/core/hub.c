@@ -164,6 +164,9 @@ void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet)
     }
     rh_htab_free(&c->subs);
     rh_hub_binds_free(c);
+    if (!quiet)
+        rh_hub_watch_gone(srv, c);
+    rh_watch_clear(&c->watch);
     free(c->user_id);
     if (c->socket_id[0] && rh_htab_get(&h->sockets, c->socket_id) == c)
         rh_htab_del(&h->sockets, c->socket_id);

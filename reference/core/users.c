@@ -30,6 +30,29 @@ static void signin_success(rh_conn *c, const char *user_data)
     free(q);
 }
 
+/* protocol §18.5: the first signin of c, with its watchlist (too long: 4302, not signed in) */
+static void signin_first(rh_conn *c, const char *id, const char *ud)
+{
+    char err[200];
+    rh_watch w;
+    int rc = rh_watch_parse(ud, strlen(ud), &w, err, sizeof err);
+    char *u = rc == RH_WATCH_OK ? strdup(id) : NULL;
+    if (rc == RH_WATCH_TOO_MANY) {
+        rh_conn_error(c, 4302, err, NULL);
+    } else if (rc != RH_WATCH_OK) {
+        signin_refused(c, err);
+    } else if (!u) {
+        rh_watch_clear(&w);
+        rh_conn_error(c, 4200, "out of memory", NULL);
+    } else {
+        c->user_id = u;
+        c->watch = w;
+        c->authorized = 1;
+        signin_success(c, ud);
+        rh_hub_watch_signed_in(c->srv, c);
+    }
+}
+
 /* protocol §18.1: pusher:signin with user_data signed as "{socket_id}::user::{user_data}" */
 void rh_conn_on_signin(rh_conn *c, const rh_msg *m)
 {
@@ -46,15 +69,10 @@ void rh_conn_on_signin(rh_conn *c, const rh_msg *m)
         signin_refused(c, "Connection not authorized: invalid user authentication signature");
     } else if (c->user_id && strcmp(c->user_id, id) != 0) {
         rh_conn_error(c, 4009, "already signed in as another user", NULL);
+    } else if (c->user_id) {
+        signin_success(c, ud); /* the same user again: the first watchlist stays */
     } else {
-        char *u = c->user_id ? c->user_id : strdup(id);
-        if (!u) {
-            rh_conn_error(c, 4200, "out of memory", NULL);
-        } else {
-            c->user_id = u;
-            c->authorized = 1;
-            signin_success(c, ud);
-        }
+        signin_first(c, id, ud);
     }
     free(auth);
     free(ud);

@@ -1,7 +1,8 @@
 // User authentication with the real clients: pusher-js 8 signs in (through the bundled
 // /broadcasting/user-auth endpoint, and through a handler that answers with the `pusher`
 // SDK's authenticateUser, as an application would) and receives the SDK's sendToUser
-// events; terminateUserConnections closes exactly that user's connection.
+// events; terminateUserConnections closes exactly that user's connection; a watchlist in
+// user_data brings pusher.user.watchlist online/offline events.
 'use strict';
 
 const { test, after } = require('node:test');
@@ -69,4 +70,23 @@ test('(u) the SDK\'s authenticateUser signs in; terminateUserConnections closes 
   await c.waitFor(() => mine.connection.state !== 'connected', 5000, 'the user\'s connection closed');
   await c.sleep(200);
   assert.equal(other.connection.state, 'connected', 'another user\'s connection was closed');
+});
+
+test('(u) pusher.user.watchlist gets online and offline for a watched user', async () => {
+  const me = `w-${c.rid()}`;
+  const friend = `f-${c.rid()}`;
+  const handlerFor = (user) => (params, cb) =>
+    cb(null, sdk.authenticateUser(params.socketId, user));
+  const watcher = userClient({ customHandler: handlerFor({ id: me, watchlist: [friend] }) });
+  const events = [];
+  watcher.user.watchlist.bind('online', (e) => events.push(e));
+  watcher.user.watchlist.bind('offline', (e) => events.push(e));
+  await signedIn(watcher);
+  const watched = userClient({ customHandler: handlerFor({ id: friend }) });
+  await signedIn(watched);
+  await c.waitFor(() => events.some((e) => e.name === 'online'), 5000, 'the online event');
+  assert.deepEqual(events, [{ name: 'online', user_ids: [friend] }]);
+  watched.disconnect();
+  await c.waitFor(() => events.some((e) => e.name === 'offline'), 5000, 'the offline event');
+  assert.deepEqual(events[1], { name: 'offline', user_ids: [friend] });
 });

@@ -13,6 +13,8 @@
 
 #include "api_fixture.h"
 #include "proto/message.h"
+#include "proto/sign.h"
+#include "proto/watchlist.h"
 
 #define TO_ALICE "{\"name\":\"hi\",\"channel\":\"#server-to-user-alice\",\"data\":\"1\"}"
 
@@ -119,12 +121,68 @@ static void test_signin_timeout(void **state)
     fx_free(f);
 }
 
+/* Signs h in with user_data ud, signed with the fixture app's secret as an app would. */
+static void signin_ud(fx *f, int h, const char *sid, const char *ud)
+{
+    char auth[160], msg[4096];
+    assert_int_equal(rh_sign_user("app-key", "app-secret", sid, ud, auth, sizeof auth), 0);
+    char *q = rh_json_quote(ud, strlen(ud));
+    snprintf(msg, sizeof msg,
+             "{\"event\":\"pusher:signin\",\"data\":{\"auth\":\"%s\",\"user_data\":%s}}", auth, q);
+    free(q);
+    rh_srv_conn_message(f->srv, f->conns[h], msg, strlen(msg), 0);
+}
+
+#define WL        "pusher_internal:watchlist_events"
+#define WATCH_BOB "{\"id\":\"alice\",\"watchlist\":[\"bob\",\"carol\"]}"
+
+/* protocol §18.5: unit test */
+static void test_watchlist(void **state)
+{
+    (void)state;
+    fx *f = fx_new();
+    char s1[48], s2[48], s3[48], s4[48], s5[48];
+    fx_connect(f, 1, s1, sizeof s1);
+    fx_connect(f, 2, s2, sizeof s2);
+    fx_connect(f, 3, s3, sizeof s3);
+    fx_connect(f, 4, s4, sizeof s4);
+    fx_connect(f, 5, s5, sizeof s5);
+    signin_ud(f, 1, s1, WATCH_BOB);
+    assert_non_null(fx_frame_text(f, 1, "pusher:signin_success", 0));
+    assert_int_equal(fx_count(f, 1, WL), 0); /* nobody watched is online */
+    signin_ud(f, 2, s2, "{\"id\":\"bob\"}");
+    assert_non_null(strstr(fx_frame_text(f, 1, WL, 0),
+                           "{\"events\":[{\"name\":\"online\",\"user_ids\":[\"bob\"]}]}"));
+    signin_ud(f, 3, s3, "{\"id\":\"bob\"}"); /* bob's second connection: no news */
+    assert_int_equal(fx_count(f, 1, WL), 1);
+    signin_ud(f, 4, s4, WATCH_BOB); /* bob is online now: told at once */
+    assert_non_null(strstr(fx_frame_text(f, 4, WL, 0), "\"user_ids\":[\"bob\"]"));
+    assert_int_equal(fx_count(f, 1, WL), 1); /* alice's second connection: no news */
+    rh_srv_conn_closed(f->srv, f->conns[2]);
+    assert_int_equal(fx_count(f, 1, WL), 1); /* bob still has a connection */
+    rh_srv_conn_closed(f->srv, f->conns[3]);
+    assert_int_equal(fx_count(f, 1, WL), 2);
+    assert_non_null(strstr(fx_frame_text(f, 1, WL, 1), "\"name\":\"offline\""));
+    assert_int_equal(fx_count(f, 4, WL), 2);
+    /* 101 ids: 4302, not signed in */
+    char ud[2048];
+    size_t n = (size_t)snprintf(ud, sizeof ud, "{\"id\":\"dave\",\"watchlist\":[");
+    for (int i = 0; i <= RH_WATCH_MAX; i++)
+        n += (size_t)snprintf(ud + n, sizeof ud - n, "%s\"u%d\"", i ? "," : "", i);
+    snprintf(ud + n, sizeof ud - n, "]}");
+    signin_ud(f, 5, s5, ud);
+    assert_null(fx_frame_text(f, 5, "pusher:signin_success", 0));
+    assert_non_null(strstr(fx_frame_text(f, 5, "pusher:error", 0), "4302"));
+    fx_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_user_events_and_terminate),
         cmocka_unit_test(test_signin_refused),
         cmocka_unit_test(test_signin_timeout),
+        cmocka_unit_test(test_watchlist),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
