@@ -10,18 +10,24 @@
 #include "proto/sign.h"
 #include "webhook_common.h"
 
-/* protocol §20.2: channel_occupied {name, channel} at the first subscriber */
-static void run_occupied(rc_ctx *ctx)
+/* One subscriber on a fresh channel named from prefix, then the webhook name about it. */
+static void expect_on_subscribe(rc_ctx *ctx, const char *prefix, const char *name)
 {
     rc_whrecv *r = rc_wh_recv(ctx);
     if (!r)
         return;
     size_t from = rc_whrecv_count(r);
     char ch[64];
-    rc_chan(ctx, "wh-occ-", ch, sizeof ch);
+    rc_chan(ctx, prefix, ch, sizeof ch);
     if (!rc_conn_sub(ctx, ch, NULL))
         return;
-    rc_wh_expect(ctx, from, "channel_occupied", ch, NULL, rc_wh_due_ms(ctx), NULL, NULL);
+    rc_wh_expect(ctx, from, name, ch, NULL, rc_wh_due_ms(ctx), NULL, NULL);
+}
+
+/* protocol §20.2: channel_occupied {name, channel} at the first subscriber */
+static void run_occupied(rc_ctx *ctx)
+{
+    expect_on_subscribe(ctx, "wh-occ-", "channel_occupied");
 }
 
 /* protocol §20.2: channel_vacated {name, channel} after the last subscriber left */
@@ -46,15 +52,7 @@ static void run_vacated(rc_ctx *ctx)
  * nothing kept (a fresh name keeps nothing) */
 static void run_cache_miss(rc_ctx *ctx)
 {
-    rc_whrecv *r = rc_wh_recv(ctx);
-    if (!r)
-        return;
-    size_t from = rc_whrecv_count(r);
-    char ch[64];
-    rc_chan(ctx, "cache-wh-miss-", ch, sizeof ch);
-    if (!rc_conn_sub(ctx, ch, NULL))
-        return;
-    rc_wh_expect(ctx, from, "cache_miss", ch, NULL, rc_wh_due_ms(ctx), NULL, NULL);
+    expect_on_subscribe(ctx, "cache-wh-miss-", "cache_miss");
 }
 
 /* protocol §20.2: subscription_count {name, channel, subscription_count} when a counted
