@@ -43,8 +43,9 @@ static long long first_token(rc_ctx *ctx, const char *stream, long *size, char *
         memset(tok, 'x', (size_t)token_sizes[i]);
         tok[token_sizes[i]] = '\0';
         int st = rc_stream_token(ctx, stream, tok, &r) < 0 ? -1 : r.status;
-        const cJSON *f = r.json ? cJSON_GetObjectItemCaseSensitive(r.json, "first_seq") : NULL;
-        long long seq = cJSON_IsNumber(f) ? (long long)f->valuedouble : -1;
+        long long seq = -1;
+        if (!rc_json_int(r.json, "first_seq", &seq))
+            seq = -1;
         rc_http_resp_free(&r);
         if (st == 413)
             continue; /* over this server's size limit: a smaller token */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "wire/clock.h"
 
 /* 1 when the member event m names user id (as the string id, or leniently as a number). */
 static int names_user(const rc_pmsg *m, const char *id, int *as_number)
@@ -141,8 +142,7 @@ static void run_abrupt_drop(rc_ctx *ctx)
             break;
         }
         cJSON_free(txt);
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
+        rw_sleep_ms(50);
     }
 out:
     free(cw);
@@ -254,6 +254,22 @@ static void run_no_user_info(rc_ctx *ctx)
     }
 }
 
+/* Tries one member with channel_data cd on a fresh connection: 1 admitted, 0 refused (SHOULD
+ * slip reported when must_admit is 0 and it was admitted: then 2), -1 after rc_fail. */
+static int try_member(rc_ctx *ctx, const char *ch, const char *cd, int must_admit, const char *what)
+{
+    rc_pconn *pc = rc_conn(ctx);
+    char auth[256];
+    if (!pc || !rc_sign_auth(ctx, NULL, NULL, pc->socket_id, ch, cd, auth, sizeof auth))
+        return -1;
+    if (must_admit)
+        return rc_subscribe_expect_ok(ctx, pc, what, ch, cd, NULL) ? 1 : -1;
+    if (!rc_send_subscribe(ctx, pc, ch, auth, cd))
+        return -1;
+    int r = rc_await_refusal_should(ctx, pc, what, ch);
+    return r == 1 ? 0 : r == 2 ? 2 : -1;
+}
+
 /* protocol §4.7.4: a full presence channel refuses the next distinct user */
 static void run_member_limit(rc_ctx *ctx)
 {
@@ -269,33 +285,11 @@ static void run_member_limit(rc_ctx *ctx)
     for (long i = 0; i <= max && rc_ok(ctx); i++) {
         snprintf(id, sizeof id, "m%ld-%s", i, rid);
         char *cd = rc_presence_data(id, "m");
-        rc_pconn *pc = cd ? rc_conn(ctx) : NULL;
-        if (pc && i < max)
-            rc_subscribe_expect_ok(ctx, pc, "member within the limit", ch, cd, NULL);
-        else if (pc) {
-            char auth[256];
-            if (rc_sign_auth(ctx, NULL, NULL, pc->socket_id, ch, cd, auth, sizeof auth) &&
-                rc_send_subscribe(ctx, pc, ch, auth, cd))
-                rc_await_refusal_should(ctx, pc, "member over the limit", ch);
-        }
+        if (cd)
+            try_member(ctx, ch, cd, i < max,
+                       i < max ? "member within the limit" : "member over the limit");
         free(cd);
     }
-}
-
-/* Tries one member with channel_data cd on a fresh connection: 1 admitted, 0 refused (SHOULD
- * slip reported when must_admit is 0 and it was admitted: then 2), -1 after rc_fail. */
-static int try_member(rc_ctx *ctx, const char *ch, const char *cd, int must_admit, const char *what)
-{
-    rc_pconn *pc = rc_conn(ctx);
-    char auth[256];
-    if (!pc || !rc_sign_auth(ctx, NULL, NULL, pc->socket_id, ch, cd, auth, sizeof auth))
-        return -1;
-    if (must_admit)
-        return rc_subscribe_expect_ok(ctx, pc, what, ch, cd, NULL) ? 1 : -1;
-    if (!rc_send_subscribe(ctx, pc, ch, auth, cd))
-        return -1;
-    int r = rc_await_refusal_should(ctx, pc, what, ch);
-    return r == 1 ? 0 : r == 2 ? 2 : -1;
 }
 
 /* protocol §4.7.4: a user_id and a user_info of exactly the declared size are admitted, one

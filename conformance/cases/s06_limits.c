@@ -13,13 +13,6 @@
 #define QUICK_MS  3000
 #define MAX_CONNS 200 /* the quota case opens max_connections sockets: keep it small */
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const rc_limits *limits_or_skip(rc_ctx *ctx)
 {
     const rc_limits *l = &rc_target_of(ctx)->limits;
@@ -276,7 +269,7 @@ static void http_rate_limit(rc_ctx *ctx)
         rc_http_resp resp;
         RC_TRY(ctx, limits_publish(ctx, l, ch, data, &resp) == 0, "publish failed");
         if (resp.status == 200) {
-            ok_ms[ok++] = now_ms();
+            ok_ms[ok++] = rc_now_ms();
         } else if (resp.status == 429) {
             limited++;
             char ra[32] = "";

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "wire/clock.h"
 
 /* GET /apps/{id}<suffix>?query into r; requires 200 and JSON. 1 ok. */
 static int get_json(rc_ctx *ctx, const char *suffix, const char *query, rc_http_resp *r)
@@ -42,8 +43,7 @@ static int get_json_settled(rc_ctx *ctx, const char *suffix, const char *query, 
         if (settled(r->json, arg) || rc_now_ms() >= end)
             return 1;
         rc_http_resp_free(r);
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        rw_sleep_ms(50);
     }
 }
 

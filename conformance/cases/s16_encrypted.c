@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <openssl/evp.h>
 
 #include "common.h"
 #include "stream_common.h"
@@ -96,16 +95,15 @@ static void run_no_client_events(rc_ctx *ctx)
     }
 }
 
-/* 1 when s is the base64 of exactly 32 bytes. */
+/* 1 when s is the base64 of exactly 32 bytes: 43 characters of the alphabet and one '='. */
 static int is_b64_32(const char *s)
 {
-    unsigned char buf[48];
     if (!s || strlen(s) != 44 || s[43] != '=' || s[42] == '=')
         return 0;
     for (int i = 0; i < 43; i++)
         if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", s[i]))
             return 0;
-    return EVP_DecodeBlock(buf, (const unsigned char *)s, 44) == 33;
+    return 1;
 }
 
 /* Asks the authorizer as the member for channel: 1 with auth and shared_secret copied (the

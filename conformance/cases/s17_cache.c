@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "wire/clock.h"
 
 /* The next message about channel after pc's subscription_succeeded (ping/pong and other
  * channels skipped): 1 with *out, 0 when nothing came within RC_WAIT_MS, -1 after rc_fail
@@ -185,7 +186,7 @@ static void run_ttl(rc_ctx *ctx)
         !expect_cached(ctx, m, "subscriber within the ttl", ch, "state", "\"soon gone\""))
         return;
     /* 500 ms past the ttl, for rounding of the server's clock or its key expiry */
-    usleep((useconds_t)(ttl * 1000 + 500) * 1000u);
+    rw_sleep_ms((int)(ttl * 1000 + 500));
     rc = subscribe_then(ctx, "subscriber after the ttl", ch, NULL, &m);
     if (rc == 0) {
         rc_expect_seen(ctx, "pusher:cache_miss", "nothing");

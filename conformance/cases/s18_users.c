@@ -173,13 +173,12 @@ static void terminate(rc_ctx *ctx)
 /* 1 when m is a watchlist_events message with an event called name listing id. */
 static int watch_lists(const rc_pmsg *m, const char *name, const char *id)
 {
-    const cJSON *d = m->data_parsed ? m->data_parsed : m->data;
     const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(d, "events"))
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(rc_payload(m), "events"))
     {
         const cJSON *ids = cJSON_GetObjectItemCaseSensitive(e, "user_ids"), *v;
-        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "name")) ||
-            strcmp(cJSON_GetObjectItemCaseSensitive(e, "name")->valuestring, name) != 0)
+        const char *n = rc_json_str(e, "name");
+        if (!n || strcmp(n, name) != 0)
             continue;
         cJSON_ArrayForEach(v,
                            ids) if (cJSON_IsString(v) && strcmp(v->valuestring, id) == 0) return 1;

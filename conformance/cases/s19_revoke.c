@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common.h"
 #include "stream_common.h"
 #include "wire/clock.h"
 
@@ -118,8 +119,7 @@ static void revoked_reads(rc_ctx *ctx, rc_pconn *pc, const rc_sc_stream *s, cons
             continue;
         if (strcmp(m->event, "pusher:subscription_error") == 0) {
             long long st = -1;
-            const cJSON *d = m->data_parsed ? m->data_parsed : m->data;
-            *notice |= rc_json_int(d, "status", &st) && st == 403;
+            *notice |= rc_json_int(rc_payload(m), "status", &st) && st == 403;
         } else if (strcmp(m->event, "thread.stream.ended") != 0) {
             rc_expect_seen(ctx, "nothing of the channel after the revocation answered", m->raw);
             rc_fail(ctx, "%s (revoked) received %s on %s after the revocation answered: %.200s",

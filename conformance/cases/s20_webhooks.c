@@ -83,8 +83,8 @@ static void run_subscription_count(rc_ctx *ctx)
     cJSON *ev = NULL;
     if (!rc_wh_expect(ctx, from, "subscription_count", ch, NULL, rc_wh_due_ms(ctx), &ev, NULL))
         return;
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(ev, "subscription_count");
-    if (!cJSON_IsNumber(n) || n->valuedouble != 1) {
+    long long n = -1;
+    if (!rc_json_int(ev, "subscription_count", &n) || n != 1) {
         char *seen = cJSON_PrintUnformatted(ev);
         rc_fail(ctx, "expected subscription_count 1 for a channel with one subscriber, seen %s",
                 seen ? seen : "(unprintable)");

@@ -1,5 +1,6 @@
 /* rc_sc: shared steps of the stream-profile cases. */
 #include "stream_common.h"
+#include "common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,13 +8,6 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void rc_sc_new(rc_ctx *ctx, rc_sc_stream *s)
 {
@@ -111,14 +105,14 @@ static int chan_is(const rc_pmsg *m, const char *channel)
 int rc_sc_try_subscribe(rc_pconn *pc, const char *channel, const char *auth, char *errtype,
                         size_t errlen)
 {
-    long long deadline = now_ms() + 2000;
+    long long deadline = rc_now_ms() + 2000;
     if (errtype && errlen)
         errtype[0] = 0;
     if (rc_pusher_subscribe(pc, channel, auth, NULL) < 0)
         return -1;
     for (;;) {
         const rc_pmsg *m;
-        long long left = deadline - now_ms();
+        long long left = deadline - rc_now_ms();
         if (left <= 0)
             return -1;
         if (rc_pusher_next(pc, (int)left, &m) != 1)

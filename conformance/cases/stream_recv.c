@@ -1,5 +1,6 @@
 /* rc_sc: reading and checking a stream's events at a subscriber. */
 #include "stream_common.h"
+#include "common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,13 +8,6 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 #define RC_SC_REPORT_MAX 3
 
@@ -162,14 +156,14 @@ static int goal(const rc_sc_recv *r, size_t want_tokens, int want_end)
 int rc_sc_read(rc_ctx *ctx, rc_pconn *pc, const rc_sc_stream *s, const char *who, rc_sc_recv *r,
                size_t want_tokens, int want_end, int timeout_ms)
 {
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = rc_now_ms() + timeout_ms;
     for (;;) {
         const rc_pmsg *m;
         long long left;
         int rv;
         if (goal(r, want_tokens, want_end))
             return 1;
-        left = deadline - now_ms();
+        left = deadline - rc_now_ms();
         if (left <= 0)
             return 0;
         rv = rc_pusher_next(pc, (int)left, &m);

@@ -1,6 +1,7 @@
 /* The webhook receiver: one thread accepting, and one thread per connection serving its
  * requests in turn (a sender may keep a connection open and start another beside it). */
 #include "whrecv.h"
+#include "wire/clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,13 +42,6 @@ typedef struct conn_arg {
     int fd;
 } conn_arg;
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void slice_copy(char *dst, size_t cap, rw_slice s)
 {
     size_t n = s.n < cap - 1 ? s.n : cap - 1;
@@ -58,7 +52,7 @@ static void slice_copy(char *dst, size_t cap, rw_slice s)
 /* Records one request and decides its answer and how long to hold it (under the lock). */
 static int record(rc_whrecv *r, const rw_whreq *q, int *hold_ms)
 {
-    rc_whpost p = {.at_ms = mono_ms(), .answered = 200};
+    rc_whpost p = {.at_ms = (uint64_t)(rw_now_ns() / 1000000), .answered = 200};
     slice_copy(p.target, sizeof p.target, q->target);
     slice_copy(p.key, sizeof p.key, q->key);
     slice_copy(p.signature, sizeof p.signature, q->signature);

@@ -215,6 +215,11 @@ int rh_api_deliver_members(rh_srv *srv, const rh_busfield *f, long n, int is_bin
 void rh_api_members_free(rh_srv *srv);
 void rh_api_workspace_members(const rh_api_call *c);
 
+/* bus.c: the helpers every bus message reader shares. A field as a heap C string (NULL out of
+ * memory; the caller frees); the configured app a field names (NULL when none or too long). */
+char *rh_api_bus_dup(const rh_busfield *f);
+const rh_cfg_app *rh_api_bus_app(rh_srv *srv, const rh_busfield *f);
+
 /* users.c (docs/protocol.md section 18): POST /broadcasting/user-auth, terminate_connections
  * and its "trm" bus message (0, or -1 malformed). */
 void rh_api_user_auth(const rh_api_call *c);

@@ -20,8 +20,7 @@ static int id_field(char *dst, const rh_busfield *f)
     return 0;
 }
 
-/* A heap copy of a field as a C string (NULL when out of memory). */
-static char *dup_field(const rh_busfield *f)
+char *rh_api_bus_dup(const rh_busfield *f)
 {
     char *s = malloc(f->len + 1);
     if (s) {
@@ -31,7 +30,7 @@ static char *dup_field(const rh_busfield *f)
     return s;
 }
 
-static const rh_cfg_app *app_of(rh_srv *srv, const rh_busfield *f)
+const rh_cfg_app *rh_api_bus_app(rh_srv *srv, const rh_busfield *f)
 {
     char id[RH_STORE_ID_MAX + 1];
     return id_field(id, f) == 0 ? rh_cfg_app_by_id(srv->cfg, id) : NULL;
@@ -48,7 +47,7 @@ void rh_api_busmsg_delivery(rh_busmsg *m, const char *channel, const char *excep
 /* evt app node serial (channel except frame)... */
 static int deliver_evt(rh_srv *srv, const rh_busfield *f, long n)
 {
-    const rh_cfg_app *app = app_of(srv, &f[1]);
+    const rh_cfg_app *app = rh_api_bus_app(srv, &f[1]);
     unsigned long long serial = 0;
     if (!app || n < 4 || (n - 4) % 3 != 0 || rh_busfield_u64(&f[3], &serial) != 0)
         return -1;
@@ -56,8 +55,8 @@ static int deliver_evt(rh_srv *srv, const rh_busfield *f, long n)
         serial = 0; /* another node's event: every local subscriber gets it */
     int rc = 0;
     for (long i = 4; i < n; i += 3) {
-        char *channel = dup_field(&f[i]);
-        char *except = f[i + 1].len ? dup_field(&f[i + 1]) : NULL;
+        char *channel = rh_api_bus_dup(&f[i]);
+        char *except = f[i + 1].len ? rh_api_bus_dup(&f[i + 1]) : NULL;
         rh_buf *frame = rh_buf_new(f[i + 2].s, f[i + 2].len);
         if (channel && frame && (except || !f[i + 1].len))
             rh_hub_publish_before(srv, app, channel, frame, except, serial);
@@ -75,7 +74,7 @@ static int stream_of(rh_srv *srv, const rh_busfield *f, const rh_cfg_app **app, 
                      char *ch, unsigned long long *seq)
 {
     memset(s, 0, sizeof *s);
-    *app = app_of(srv, &f[1]);
+    *app = rh_api_bus_app(srv, &f[1]);
     if (!*app || id_field(s->workspace_id, &f[2]) || id_field(s->thread_id, &f[3]) ||
         id_field(s->run_id, &f[4]) || id_field(s->stream_id, &f[5]) ||
         rh_busfield_u64(&f[6], seq) != 0)

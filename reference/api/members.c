@@ -74,16 +74,6 @@ static int member_apply(rh_srv *srv, const rh_cfg_app *app, const char *ws, cons
     return 0;
 }
 
-static const rh_cfg_app *app_of(rh_srv *srv, const rh_busfield *f)
-{
-    char id[RH_STORE_ID_MAX + 1];
-    if (f->len > RH_STORE_ID_MAX)
-        return NULL;
-    memcpy(id, f->s, f->len);
-    id[f->len] = '\0';
-    return rh_cfg_app_by_id(srv->cfg, id);
-}
-
 /* The fields f[from..from+n) as C strings in one heap block (*out[i]); NULL on bad input. */
 static char *fields_dup(const rh_busfield *f, int n, char **out)
 {
@@ -107,7 +97,7 @@ static char *fields_dup(const rh_busfield *f, int n, char **out)
 /* mbr app ws user member(0|1); bnd app socket channel user node nonce */
 int rh_api_deliver_members(rh_srv *srv, const rh_busfield *f, long n, int is_bind)
 {
-    const rh_cfg_app *app = n == (is_bind ? 7 : 5) ? app_of(srv, &f[1]) : NULL;
+    const rh_cfg_app *app = n == (is_bind ? 7 : 5) ? rh_api_bus_app(srv, &f[1]) : NULL;
     char *s[3];
     char *blk = app ? fields_dup(&f[2], 3, s) : NULL;
     unsigned long long nonce = 0;

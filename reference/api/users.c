@@ -107,15 +107,13 @@ void rh_api_terminate_user(const rh_api_call *c)
 /* trm app user */
 int rh_api_deliver_terminate(rh_srv *srv, const rh_busfield *f, long n)
 {
-    char app_id[RH_STORE_ID_MAX + 1], user[129];
+    char user[129];
     if (n != 3 || f[1].len > RH_STORE_ID_MAX || f[2].len == 0 || f[2].len > 128 ||
         memchr(f[2].s, '\0', f[2].len))
         return -1;
-    memcpy(app_id, f[1].s, f[1].len);
-    app_id[f[1].len] = '\0';
     memcpy(user, f[2].s, f[2].len);
     user[f[2].len] = '\0';
-    const rh_cfg_app *app = rh_cfg_app_by_id(srv->cfg, app_id);
+    const rh_cfg_app *app = rh_api_bus_app(srv, &f[1]);
     if (!app)
         return -1;
     if (!rh_fault_on(srv, RH_FAULT_TERMINATE_IGNORED))

@@ -305,14 +305,11 @@ int rh_api_wh_deliver(rh_srv *srv, const rh_busfield *f, long n)
         return -1;
     if (!rh_busfield_is(&f[2], srv->node_id))
         return 0; /* another node made it and sends it */
-    char id[RH_STORE_ID_MAX + 1];
     if (f[1].len > RH_STORE_ID_MAX)
         return -1;
-    memcpy(id, f[1].s, f[1].len);
-    id[f[1].len] = '\0';
-    const rh_cfg_app *app = rh_cfg_app_by_id(srv->cfg, id);
-    char *channel = strndup(f[4].s, f[4].len);
-    char *user = f[5].len ? strndup(f[5].s, f[5].len) : NULL;
+    const rh_cfg_app *app = rh_api_bus_app(srv, &f[1]);
+    char *channel = rh_api_bus_dup(&f[4]);
+    char *user = f[5].len ? rh_api_bus_dup(&f[5]) : NULL;
     int rc = -1;
     if (app && channel && (user || !f[5].len)) {
         rh_srv_webhook(srv, app, (int)type, channel, user, NULL, NULL, NULL);

@@ -80,13 +80,11 @@ struct rh_conn {
 
 /* Registers a new connection (socket id already set when app != NULL). 0 or -1 (OOM). */
 int rh_hub_conn_add(rh_srv *srv, rh_conn *c);
-/* 1 when some connection already uses socket_id. */
-int rh_hub_socket_taken(rh_srv *srv, const char *socket_id);
 /* Drops every subscription of c (member_removed as due unless quiet), unregisters and frees
  * c. */
 void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet);
 rh_conn *rh_hub_first_conn(rh_srv *srv);
-/* The connection of socket_id on this node, or NULL. */
+/* The connection of socket_id on this node, or NULL (also: whether a socket_id is taken). */
 rh_conn *rh_hub_conn_by_socket(rh_srv *srv, const char *socket_id);
 /* revoke.c: frees c's bindings (called when c is removed). */
 void rh_hub_binds_free(rh_conn *c);

@@ -94,11 +94,6 @@ int rh_hub_conn_add(rh_srv *srv, rh_conn *c)
     return 0;
 }
 
-int rh_hub_socket_taken(rh_srv *srv, const char *socket_id)
-{
-    return rh_htab_get(&srv->hub->sockets, socket_id) != NULL;
-}
-
 rh_conn *rh_hub_conn_by_socket(rh_srv *srv, const char *socket_id)
 {
     return rh_htab_get(&srv->hub->sockets, socket_id);
@@ -353,7 +348,7 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
 int rh_hub_send_to(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const char *channel,
                    rh_buf *frame)
 {
-    rh_conn *c = frame && socket_id && srv->hub ? rh_htab_get(&srv->hub->sockets, socket_id) : NULL;
+    rh_conn *c = frame && socket_id && srv->hub ? rh_hub_conn_by_socket(srv, socket_id) : NULL;
     if (!c || c->app != app || c->closing || !rh_hub_sub_of(c, channel))
         return 0;
     rh_hub_enter(srv);

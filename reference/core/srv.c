@@ -76,7 +76,7 @@ static int make_socket_id(rh_srv *srv, rh_conn *c)
         if (srv->io.random(srv->io.ud, r, sizeof(r)) != 0)
             return -1;
         snprintf(c->socket_id, sizeof(c->socket_id), fmt, (unsigned)r[0], (unsigned)r[1]);
-        if (!rh_hub_socket_taken(srv, c->socket_id))
+        if (!rh_hub_conn_by_socket(srv, c->socket_id))
             return 0;
     }
     return -1;

@@ -8,11 +8,13 @@
 
 #define WATCH_EVENT "pusher_internal:watchlist_events"
 
-static void send_watch(rh_conn *c, const char *name, const char *const *ids, size_t n)
+/* The pusher_internal:watchlist_events frame of one event name over ids; NULL out of memory. */
+static rh_buf *watch_frame(const char *name, const char *const *ids, size_t n)
 {
     char *data = rh_watch_event(name, ids, n);
-    rh_conn_send_take(c, data ? rh_msg_encode_raw(WATCH_EVENT, NULL, data, NULL) : NULL);
+    rh_buf *f = data ? rh_msg_encode_raw(WATCH_EVENT, NULL, data, NULL) : NULL;
     free(data);
+    return f;
 }
 
 /* 1 when a connection other than c, of c's app, is signed in as id. */
@@ -28,10 +30,12 @@ static int signed_in_elsewhere(rh_srv *srv, const rh_conn *c, const char *id)
 static void tell_watchers(rh_srv *srv, rh_conn *c, const char *name)
 {
     const char *id = c->user_id;
+    rh_buf *f = NULL; /* encoded once, at the first watcher, for every watcher */
     for (rh_conn *d = rh_hub_first_conn(srv); d; d = d->next)
         if (d != c && d->app == c->app && d->user_id && !d->closing && !d->dead &&
-            rh_watch_has(&d->watch, id))
-            send_watch(d, name, &id, 1);
+            rh_watch_has(&d->watch, id) && (f || (f = watch_frame(name, &id, 1))))
+            rh_conn_send(d, f);
+    rh_buf_unref(f);
 }
 
 void rh_hub_watch_signed_in(rh_srv *srv, rh_conn *c)
@@ -45,7 +49,7 @@ void rh_hub_watch_signed_in(rh_srv *srv, rh_conn *c)
                 strcmp(c->watch.ids[i], c->user_id) == 0)
                 on[n++] = c->watch.ids[i];
         if (on && n > 0)
-            send_watch(c, "online", on, n);
+            rh_conn_send_take(c, watch_frame("online", on, n));
         free(on);
     }
     if (!signed_in_elsewhere(srv, c, c->user_id))
