@@ -29,11 +29,11 @@ struct rh_srv {
     rh_app_state *apps; /* cfg->napps entries */
     rh_srv_io io;
     rh_store *store;
-    uint64_t bus_serial; /* events this node has published on the bus */
-    uint64_t list_serial;  /* presence member lists asked of the bus (core/presence_list.c) */
-    size_t lists_pending;  /* subscriptions waiting for theirs */
-    char node_id[24];    /* this node's name on the bus (random) */
-    rh_bus bus;          /* the cross-node bus, or the loopback (bus_loopback) on one node */
+    uint64_t bus_serial;  /* events this node has published on the bus */
+    uint64_t list_serial; /* presence member lists asked of the bus (core/presence_list.c) */
+    size_t lists_pending; /* subscriptions waiting for theirs */
+    char node_id[24];     /* this node's name on the bus (random) */
+    rh_bus bus;           /* the cross-node bus, or the loopback (bus_loopback) on one node */
     /* 1: bus is the in-process loopback: a message is delivered here through loop_deliver
      * before publish returns, so one node takes the same path as several */
     int bus_loopback;

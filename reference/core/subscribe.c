@@ -92,9 +92,9 @@ rh_buf *rh_conn_member_added_frame(const rh_sub *sub)
             cJSON_Delete(info); /* not added: still ours */
     }
     cJSON_Delete(o);
-    rh_buf *f = data ? rh_msg_encode("pusher_internal:member_added", sub->chan->name, data,
-                                     strlen(data))
-                     : NULL;
+    rh_buf *f =
+        data ? rh_msg_encode("pusher_internal:member_added", sub->chan->name, data, strlen(data))
+             : NULL;
     cJSON_free(data);
     return f;
 }
@@ -297,8 +297,7 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     int asked = type == RH_CHAN_PRESENCE && rh_presence_exact(srv) &&
                 rh_presence_list_ask(c, sub, is_new, pm.user_info) == 0;
     if (!asked) {
-        if (type == RH_CHAN_PRESENCE &&
-            (is_new || rh_fault_on(srv, RH_FAULT_PRESENCE_DUP_MEMBER)))
+        if (type == RH_CHAN_PRESENCE && (is_new || rh_fault_on(srv, RH_FAULT_PRESENCE_DUP_MEMBER)))
             publish_member_added(c, sub);
         rh_conn_sub_confirmed(c, name, NULL, 1);
     }

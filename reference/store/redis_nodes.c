@@ -46,7 +46,7 @@
     "        local m = table.concat({f('evt'), f(app), f(d), f('0'), f(ch), f(''), f(frame)})\n"   \
     "        " RR_LUA_PUB("bus", "m") "      end\n"                                                \
                                       "    end\n"                                                  \
-                                      "    redis.call('DEL', hp .. d, hp .. d .. ':info')\n"        \
+                                      "    redis.call('DEL', hp .. d, hp .. d .. ':info')\n"       \
                                       "  end\n"                                                    \
                                       "  redis.call('ZREMRANGEBYSCORE', reg, '-inf', now)\n"       \
                                       "end\n"
@@ -110,6 +110,55 @@ static const char presence_lua[] =
     "  " RR_LUA_PUB("ARGV[4]", "ARGV[5]") "end\n"
                                           "return total\n";
 
+/* The member list of join_lua: users (in order) and best[user] = {join ms, info, node}. */
+#define JOIN_LIST_LUA                                                                              \
+    "if not self then live[#live + 1] = ARGV[10] end\n"                                            \
+    "local pre, best, users = ARGV[9], {}, {}\n"                                                   \
+    "for _, n in ipairs(live) do\n"                                                                \
+    "  local h = redis.call('HGETALL', ARGV[1] .. n .. ':info')\n"                                 \
+    "  for i = 1, #h, 2 do\n"                                                                      \
+    "    local nl = string.find(h[i + 1], '\\n', 1, true)\n"                                       \
+    "    if nl and #h[i] > #pre and string.sub(h[i], 1, #pre) == pre then\n"                       \
+    "      local u = string.sub(h[i], #pre + 1)\n"                                                 \
+    "      local at, b = tonumber(string.sub(h[i + 1], 1, nl - 1)), best[u]\n"                     \
+    "      if not b then users[#users + 1] = u end\n"                                              \
+    "      if not b or at < b[1] or (at == b[1] and n < b[3]) then\n"                              \
+    "        best[u] = {at, string.sub(h[i + 1], nl + 1), n}\n"                                    \
+    "      end\n"                                                                                  \
+    "    end\n"                                                                                    \
+    "  end\n"                                                                                      \
+    "end\n"                                                                                        \
+    "table.sort(users, function(a, b)\n"                                                           \
+    "  if best[a][1] ~= best[b][1] then return best[a][1] < best[b][1] end\n"                      \
+    "  return a < b\n"                                                                             \
+    "end)\n"                                                                                       \
+    "local parts = {ARGV[8]}\n"                                                                    \
+    "for _, u in ipairs(users) do parts[#parts + 1] = f(u) .. f(best[u][2]) end\n"                 \
+    "local m = table.concat(parts)\n" RR_LUA_PUB("ARGV[4]", "m") "return total\n"
+
+#define JOIN_HEAD_LUA                                                                              \
+    "local function f(s) return #s .. ':' .. s end\n"                                              \
+    "local ik = KEYS[2] .. ':info'\n"                                                              \
+    "local t = redis.call('TIME')\n"                                                               \
+    "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"                                          \
+    "local d = tonumber(ARGV[3])\n"                                                                \
+    "if d > 0 then\n"                                                                              \
+    "  redis.call('HINCRBY', KEYS[2], ARGV[2], d)\n"                                               \
+    "  redis.call('HSET', ik, ARGV[2], now .. '\\n' .. ARGV[7])\n"                                 \
+    "end\n"                                                                                        \
+    "redis.call('PEXPIRE', KEYS[2], ARGV[6])\n"                                                    \
+    "redis.call('PEXPIRE', ik, ARGV[6])\n"                                                         \
+    "local live, self = redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf'), false\n"                \
+    "local total = 0\n"                                                                            \
+    "for _, n in ipairs(live) do\n"                                                                \
+    "  if n == ARGV[10] then self = true end\n"                                                    \
+    "  local c = tonumber(redis.call('HGET', ARGV[1] .. n, ARGV[2]) or '0')\n"                     \
+    "  if c > 0 then total = total + c end\n"                                                      \
+    "end\n"                                                                                        \
+    "if d > 0 and total == d and #ARGV[5] > 0 then\n"                                              \
+    "  " RR_LUA_PUB("ARGV[4]", "ARGV[5]") "end\n"                                                  \
+                                          "if #ARGV[8] == 0 then return total end\n"
+
 /* A presence subscription on this node, the join and its member list in one step. The user's
  * first connection here (delta 1) adds its field and user_info and, when that made its total
  * over the live nodes 1, publishes member_added (ARGV[5]); a user already here (delta 0)
@@ -120,52 +169,7 @@ static const char presence_lua[] =
  * registry, KEYS[2] this node's hash; ARGV: node hash prefix, field, delta, bus channel,
  * member_added message, hash ttl, user_info ("" none), lst head, channel field prefix, this
  * node's id. */
-static const char join_lua[] =
-    "local function f(s) return #s .. ':' .. s end\n"
-    "local ik = KEYS[2] .. ':info'\n"
-    "local t = redis.call('TIME')\n"
-    "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
-    "local d = tonumber(ARGV[3])\n"
-    "if d > 0 then\n"
-    "  redis.call('HINCRBY', KEYS[2], ARGV[2], d)\n"
-    "  redis.call('HSET', ik, ARGV[2], now .. '\\n' .. ARGV[7])\n"
-    "end\n"
-    "redis.call('PEXPIRE', KEYS[2], ARGV[6])\n"
-    "redis.call('PEXPIRE', ik, ARGV[6])\n"
-    "local live, self = redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf'), false\n"
-    "local total = 0\n"
-    "for _, n in ipairs(live) do\n"
-    "  if n == ARGV[10] then self = true end\n"
-    "  local c = tonumber(redis.call('HGET', ARGV[1] .. n, ARGV[2]) or '0')\n"
-    "  if c > 0 then total = total + c end\n"
-    "end\n"
-    "if d > 0 and total == d and #ARGV[5] > 0 then\n"
-    "  " RR_LUA_PUB("ARGV[4]", "ARGV[5]") "end\n"
-    "if #ARGV[8] == 0 then return total end\n"
-    "if not self then live[#live + 1] = ARGV[10] end\n"
-    "local pre, best, users = ARGV[9], {}, {}\n"
-    "for _, n in ipairs(live) do\n"
-    "  local h = redis.call('HGETALL', ARGV[1] .. n .. ':info')\n"
-    "  for i = 1, #h, 2 do\n"
-    "    local nl = string.find(h[i + 1], '\\n', 1, true)\n"
-    "    if nl and #h[i] > #pre and string.sub(h[i], 1, #pre) == pre then\n"
-    "      local u, at = string.sub(h[i], #pre + 1), tonumber(string.sub(h[i + 1], 1, nl - 1))\n"
-    "      local b = best[u]\n"
-    "      if not b then users[#users + 1] = u end\n"
-    "      if not b or at < b[1] or (at == b[1] and n < b[3]) then\n"
-    "        best[u] = {at, string.sub(h[i + 1], nl + 1), n}\n"
-    "      end\n"
-    "    end\n"
-    "  end\n"
-    "end\n"
-    "table.sort(users, function(a, b)\n"
-    "  if best[a][1] ~= best[b][1] then return best[a][1] < best[b][1] end\n"
-    "  return a < b\n"
-    "end)\n"
-    "local parts = {ARGV[8]}\n"
-    "for _, u in ipairs(users) do parts[#parts + 1] = f(u) .. f(best[u][2]) end\n"
-    "local m = table.concat(parts)\n"
-    RR_LUA_PUB("ARGV[4]", "m") "return total\n";
+static const char join_lua[] = JOIN_HEAD_LUA JOIN_LIST_LUA;
 
 /* KEYS[1] the registry; ARGV[1] the node hash prefix, ARGV[2..] field prefixes. Answers
  * {field, sum, ...} over the live nodes, dropping dead ones from the registry. */
@@ -412,10 +416,10 @@ int rh_store_redis_presence_join(rh_store *st, const rh_store_redis_join *j)
     char d[24];
     snprintf(d, sizeof d, "%ld", j->delta);
     const char *msg = j->msg ? j->msg : "", *head = j->head ? j->head : "";
-    const char *argv[] = {"EVAL",       join_lua,        "2",      rs->nodes_key,
-                          rs->node_key, rs->node_prefix, j->field, d,
-                          rs->bus,      msg,             HASH_TTL_MS,
-                          j->info ? j->info : "", head, j->field, rs->node_id};
+    const char *argv[] = {
+        "EVAL",   join_lua, "2",        rs->nodes_key, rs->node_key, rs->node_prefix,
+        j->field, d,        rs->bus,    msg,           HASH_TTL_MS,  j->info ? j->info : "",
+        head,     j->field, rs->node_id};
     size_t lens[15];
     for (int i = 0; i < 15; i++)
         lens[i] = i == 9 || i == 12 ? 0 : strlen(argv[i]); /* msg and head: not NUL-terminated */

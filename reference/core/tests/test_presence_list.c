@@ -97,8 +97,8 @@ static void other_event(fbus *b, const char *frame)
     rh_srv_bus_deliver(b->srv, buf, (size_t)n);
 }
 
-#define CAROL_ADDED                                                                              \
-    "{\"event\":\"pusher_internal:member_added\",\"channel\":\"" CH "\",\"data\":"             \
+#define CAROL_ADDED                                                                                \
+    "{\"event\":\"pusher_internal:member_added\",\"channel\":\"" CH "\",\"data\":"                 \
     "\"{\\\"user_id\\\":\\\"carol\\\",\\\"user_info\\\":null}\"}"
 
 /* protocol §15.4: unit test */
@@ -175,8 +175,8 @@ static void test_no_list_in_time_lists_this_node(void **state)
     rh_srv_tick(f->srv);
     assert_int_equal(fk_count(f, a), 1);
     cJSON *d = fk_data(f, a, 0);
-    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(d, "presence"), "ids");
+    const cJSON *ids =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "presence"), "ids");
     assert_int_equal(cJSON_GetArraySize(ids), 1);
     cJSON_Delete(d);
     /* the late list is not taken for the confirmed subscription, nor for a later one */

@@ -89,8 +89,8 @@ static char *json_of(const char *const *pairs, size_t n)
 static void test_presence_json(void **state)
 {
     (void)state;
-    const char *pairs[] = {"u2", "{\"name\":\"B\"}", "u1", "", "u2", "{\"name\":\"other\"}",
-                           "u3", "not json"};
+    const char *pairs[] = {"u2", "{\"name\":\"B\"}",     "u1", "",
+                           "u2", "{\"name\":\"other\"}", "u3", "not json"};
     char *s = json_of(pairs, 4);
     assert_non_null(s);
     assert_string_equal(s, "{\"presence\":{\"ids\":[\"u2\",\"u1\",\"u3\"],\"hash\":{\"u2\":"
