@@ -3,10 +3,14 @@
  * its max); every field lies inside the message; a message rebuilt from the fields with the builder
  * splits into the same fields (and is the input itself when the input wrote no length with a
  * leading zero); a field that parses as a number prints to digits that parse back to the same
- * number. */
+ * number. An "lst" message that parses gives a member list whose JSON parses back with a count
+ * equal to its ids, none repeated, each with an entry in the hash. */
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "fuzz.h"
+#include "proto/buslst.h"
 #include "proto/busmsg.h"
 
 #define MAXF 64
@@ -38,6 +42,29 @@ static void check_seq_head(const char *msg, size_t size)
     FZ_CHECK(rh_busfield_u64(&digits, &again) == 0 && again == seq);
 }
 
+static void check_lst(const rh_busfield *f, long n)
+{
+    rh_buslst l;
+    if (rh_buslst_parse(f, n, &l) != 0)
+        return;
+    FZ_CHECK(l.n == (size_t)(n - 6) / 2);
+    char *s = rh_buslst_presence_json(&l);
+    if (!s)
+        return; /* out of memory */
+    cJSON *o = cJSON_Parse(s);
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "presence");
+    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(p, "ids");
+    const cJSON *hash = cJSON_GetObjectItemCaseSensitive(p, "hash");
+    const cJSON *count = cJSON_GetObjectItemCaseSensitive(p, "count");
+    FZ_CHECK(cJSON_IsArray(ids) && cJSON_IsObject(hash) && cJSON_IsNumber(count));
+    int k = cJSON_GetArraySize(ids);
+    FZ_CHECK(count->valuedouble == k && (size_t)k <= l.n && cJSON_GetArraySize(hash) == k);
+    for (const cJSON *id = ids->child; id; id = id->next)
+        FZ_CHECK(cJSON_IsString(id) && cJSON_GetObjectItemCaseSensitive(hash, id->valuestring));
+    cJSON_Delete(o);
+    cJSON_free(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *msg = (const char *)data;
@@ -53,6 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(got == (n < MAXF ? n : MAXF));
     if (n > MAXF)
         return 0;
+    check_lst(f, got);
     rh_busmsg m = {0};
     for (long i = 0; i < got; i++) {
         FZ_CHECK(f[i].s >= msg && f[i].s + f[i].len <= msg + size);

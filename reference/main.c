@@ -324,9 +324,10 @@ static void node_delta(void *ud, const char *field, long delta)
     rh_store_redis_node_delta(ud, field, delta);
 }
 
-static void node_replace(void *ud, const char *const *fields, const long *values, size_t n)
+static void node_replace(void *ud, const char *const *fields, const long *values,
+                         const char *const *infos, size_t n)
 {
-    rh_store_redis_node_replace(ud, fields, values, n);
+    rh_store_redis_node_replace(ud, fields, values, infos, n);
 }
 
 static void node_sum(void *ud, const char *const *prefixes, size_t n, rh_bus_sum_cb cb, void *cud)
@@ -337,6 +338,19 @@ static void node_sum(void *ud, const char *const *prefixes, size_t n, rh_bus_sum
 static void presence(void *ud, const char *field, long delta, const char *msg, size_t len)
 {
     rh_store_redis_presence(ud, field, delta, msg, len);
+}
+
+static int presence_join(void *ud, const rh_bus_join *j)
+{
+    rh_store_redis_join rj = {.field = j->field,
+                              .prefix_len = j->prefix_len,
+                              .delta = j->delta,
+                              .msg = j->msg,
+                              .msg_len = j->msg_len,
+                              .info = j->info,
+                              .head = j->head,
+                              .head_len = j->head_len};
+    return rh_store_redis_presence_join(ud, &rj);
 }
 
 static void store_up(void *ud)
@@ -391,6 +405,7 @@ static void wire_bus(rh_store *store, rh_srv *srv)
                   .node_replace = node_replace,
                   .node_sum = node_sum,
                   .presence = presence,
+                  .presence_join = presence_join,
                   .store_name = "redis"};
     rh_srv_set_bus(srv, &bus);
     rh_store_redis_set_sink(store, bus_sink, srv);

@@ -112,50 +112,61 @@ typedef struct resync {
     const char *channel;
     char **fields;
     long *values;
+    const char **infos; /* a presence field's user_info (the hub's own strings), or NULL */
     size_t n, cap;
     int failed;
 } resync;
 
-static void resync_add(resync *r, char *field, long value)
+/* Grows the arrays to room for one more; 0 or -1 out of memory. */
+static int resync_grow(resync *r)
 {
-    if (!r->failed && field && r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 64;
-        char **f = realloc(r->fields, cap * sizeof *f);
-        if (f) {
-            r->fields = f;
-            long *v = realloc(r->values, cap * sizeof *v);
-            if (v) {
-                r->values = v;
-                r->cap = cap;
-            }
-        }
-    }
-    if (r->failed || !field || r->n == r->cap) {
+    if (r->n < r->cap)
+        return 0;
+    size_t cap = r->cap ? r->cap * 2 : 64;
+    char **f = realloc(r->fields, cap * sizeof *f);
+    if (f)
+        r->fields = f;
+    long *v = f ? realloc(r->values, cap * sizeof *v) : NULL;
+    if (v)
+        r->values = v;
+    const char **i = v ? realloc(r->infos, cap * sizeof *i) : NULL;
+    if (!i)
+        return -1;
+    r->infos = i;
+    r->cap = cap;
+    return 0;
+}
+
+static void resync_add(resync *r, char *field, long value, const char *info)
+{
+    if (r->failed || !field || resync_grow(r) != 0) {
         r->failed = 1;
         free(field);
         return;
     }
     r->fields[r->n] = field;
+    r->infos[r->n] = info;
     r->values[r->n++] = value;
 }
 
-static void resync_user(void *ud, const char *user_id)
+static void resync_user(void *ud, const char *user_id, const char *user_info)
 {
     resync *r = ud;
-    resync_add(r, rh_srv_bus_field(r->app->id, r->channel, user_id), 1);
+    resync_add(r, rh_srv_bus_field(r->app->id, r->channel, user_id), 1, user_info);
     if (r->app->nwebhooks) /* the webhook transition fields (core/webhooks.c) */
-        resync_add(r, rh_srv_wh_field(r->app->id, r->channel, user_id), 1);
+        resync_add(r, rh_srv_wh_field(r->app->id, r->channel, user_id), 1, NULL);
 }
 
 static void resync_chan(void *ud, const char *channel, const rh_hub_chan_info *info)
 {
     resync *r = ud;
-    resync_add(r, rh_srv_bus_field(r->app->id, channel, NULL), (long)info->subscription_count);
+    resync_add(r, rh_srv_bus_field(r->app->id, channel, NULL), (long)info->subscription_count,
+               NULL);
     if (r->app->nwebhooks)
-        resync_add(r, rh_srv_wh_field(r->app->id, channel, NULL), 1);
+        resync_add(r, rh_srv_wh_field(r->app->id, channel, NULL), 1, NULL);
     if (info->user_count) {
         r->channel = channel;
-        rh_hub_foreach_user(r->srv, r->app, channel, resync_user, r);
+        rh_hub_foreach_member(r->srv, r->app, channel, resync_user, r);
     }
 }
 
@@ -171,11 +182,12 @@ void rh_srv_bus_resync(rh_srv *srv)
     if (r.failed)
         rh_srv_log(srv, RH_LOG_ERROR, "out of memory rewriting the channel state in Redis");
     else
-        srv->bus.node_replace(srv->bus.ud, (const char *const *)r.fields, r.values, r.n);
+        srv->bus.node_replace(srv->bus.ud, (const char *const *)r.fields, r.values, r.infos, r.n);
     for (size_t i = 0; i < r.n; i++)
         free(r.fields[i]);
     free(r.fields);
     free(r.values);
+    free(r.infos);
 }
 
 int rh_srv_presence(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,

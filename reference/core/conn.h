@@ -36,6 +36,11 @@ typedef struct rh_sub {
     rh_member *member;          /* presence channels only; NULL otherwise */
     struct rh_sub *prev, *next; /* in chan */
     uint64_t since;             /* srv->bus_serial when subscribed (bus mode) */
+    /* A presence subscription waiting for its member list from the bus (core/presence_list.c):
+     * its number (srv->list_serial), 0 once confirmed. Until then it receives nothing of the
+     * channel. list_ms: when it was asked for. */
+    uint64_t list_id;
+    uint64_t list_ms;
 } rh_sub;
 
 struct rh_chan {
@@ -135,6 +140,20 @@ void rh_conn_malformed(rh_conn *c, const char *what);
 
 /* subscribe.c */
 void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m);
+/* subscription_succeeded for c's subscription to channel: data, or NULL for this node's
+ * member list (presence) or "{}"; then, when first (not a re-subscription), a cache
+ * channel's last event (17). */
+void rh_conn_sub_confirmed(rh_conn *c, const char *channel, const char *data, int first);
+/* member_added's frame for sub's member (NULL out of memory). */
+rh_buf *rh_conn_member_added_frame(const rh_sub *sub);
+
+/* presence_list.c: member lists over every node (docs/protocol.md 15.4) */
+/* 1 when presence subscriptions take their member list from the bus. */
+int rh_presence_exact(const rh_srv *srv);
+/* Asks the bus for sub's join (is_new: the user's first connection here; member_added is
+ * then published by the bus when the user is new everywhere) and member list; sub waits for
+ * it. 0 asked, -1 not (bus down or out of memory: nothing was done). */
+int rh_presence_list_ask(rh_conn *c, rh_sub *sub, int is_new, const char *user_info);
 /* pusher:subscription_error {"type","error","status"} on channel (why is cut and cleaned). */
 void rh_conn_sub_error(rh_conn *c, const char *channel, const char *type, const char *why,
                        int status);

@@ -102,6 +102,9 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
     [RH_FAULT_BUS_GAP_IGNORED] = {"bus-gap-ignored",
                                   "after the bus subscription was lost, subscribers are not "
                                   "closed: they miss the events published meanwhile"},
+    [RH_FAULT_PRESENCE_LIST_LOCAL] = {"presence-list-local",
+                                      "with Redis, a presence subscription_succeeded lists the "
+                                      "members on the subscriber's node only"},
     [RH_FAULT_IDEM_NODE_LOCAL] = {"idem-node-local",
                                   "an Idempotency-Key is honoured only on the node it came to"},
     [RH_FAULT_NO_CONN_QUOTA] = {"no-conn-quota", "max_connections not enforced (no 4004)"},

@@ -313,6 +313,8 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
     ch->nsubs--;
     rh_srv_bus_chan(srv, c->app, ch->name, NULL, -1);
     rh_member *m = sub->member;
+    if (sub->list_id && srv->lists_pending)
+        srv->lists_pending--;
     free(sub);
     if (m && --m->conns == 0) {
         rh_srv_bus_chan(srv, c->app, ch->name, m->user_id, -1);
@@ -349,7 +351,8 @@ int rh_hub_send_to(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, co
                    rh_buf *frame)
 {
     rh_conn *c = frame && socket_id && srv->hub ? rh_hub_conn_by_socket(srv, socket_id) : NULL;
-    if (!c || c->app != app || c->closing || !rh_hub_sub_of(c, channel))
+    const rh_sub *sub = c ? rh_hub_sub_of(c, channel) : NULL;
+    if (!c || c->app != app || c->closing || !sub || sub->list_id)
         return 0;
     rh_hub_enter(srv);
     int sent = rh_conn_send(c, frame) == 0;
@@ -383,7 +386,8 @@ size_t rh_hub_publish_before(rh_srv *srv, const rh_cfg_app *app, const char *cha
     /* A send may close a connection (queue full) and the edge may report it closed at once;
      * inside enter/leave that only marks it, so the list stays intact while we walk it. */
     for (rh_sub *s = ch->head; s; s = s->next) {
-        if (s->conn == except || s->conn->closing || (serial && s->since >= serial))
+        /* a presence subscription waiting for its member list gets what follows the list */
+        if (s->conn == except || s->conn->closing || (serial && s->since >= serial) || s->list_id)
             continue;
         if (rh_conn_send(s->conn, frame) == 0)
             n++;
@@ -428,12 +432,31 @@ void rh_hub_foreach_channel(rh_srv *srv, const rh_cfg_app *app, const char *pref
     }
 }
 
-void rh_hub_foreach_user(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_hub_user_cb cb,
-                         void *ud)
+void rh_hub_foreach_member(rh_srv *srv, const rh_cfg_app *app, const char *channel,
+                           rh_hub_member_cb cb, void *ud)
 {
     rh_chan *ch = channel ? rh_hub_chan(srv, app, channel) : NULL;
     if (!ch)
         return;
     for (rh_member *m = ch->mhead; m; m = m->next)
-        cb(ud, m->user_id);
+        cb(ud, m->user_id, m->user_info);
+}
+
+typedef struct user_only {
+    rh_hub_user_cb cb;
+    void *ud;
+} user_only;
+
+static void user_of_member(void *ud, const char *user_id, const char *user_info)
+{
+    (void)user_info;
+    const user_only *u = ud;
+    u->cb(u->ud, user_id);
+}
+
+void rh_hub_foreach_user(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_hub_user_cb cb,
+                         void *ud)
+{
+    user_only u = {cb, ud};
+    rh_hub_foreach_member(srv, app, channel, user_of_member, &u);
 }

@@ -55,6 +55,10 @@ void rh_hub_foreach_channel(rh_srv *srv, const rh_cfg_app *app, const char *pref
 typedef void (*rh_hub_user_cb)(void *ud, const char *user_id);
 void rh_hub_foreach_user(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_hub_user_cb cb,
                          void *ud);
+/* The same with each member's user_info (compact JSON, or NULL). */
+typedef void (*rh_hub_member_cb)(void *ud, const char *user_id, const char *user_info);
+void rh_hub_foreach_member(rh_srv *srv, const rh_cfg_app *app, const char *channel,
+                           rh_hub_member_cb cb, void *ud);
 
 /* Revocation (revoke.c, docs/protocol.md section 19). rh_hub_bind records that the
  * authorizer signed channel for user_id on socket_id, when that connection is on this node

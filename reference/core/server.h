@@ -67,6 +67,21 @@ int rh_srv_has_fault(const rh_srv *srv, int f);
 typedef void (*rh_bus_done)(void *ud, int ok, const char *err);
 typedef void (*rh_bus_sum_cb)(void *ud, int ok, const char *const *fields, const long long *sums,
                               size_t n);
+/* A presence subscription's join for rh_bus.presence_join. field "p\n{app}\n{channel}\n{user}",
+ * its first prefix_len bytes the channel's; delta 1: the user's first connection here (info
+ * its user_info or NULL, msg the member_added bus message to publish when the user is new
+ * over every node), 0: the user is here already; head the "lst" message's first fields. */
+typedef struct rh_bus_join {
+    const char *field;
+    size_t prefix_len;
+    long delta;
+    const char *msg; /* msg_len bytes, NULL: none */
+    size_t msg_len;
+    const char *info;
+    const char *head; /* head_len bytes */
+    size_t head_len;
+} rh_bus_join;
+
 typedef struct rh_bus {
     void *ud;
     void (*publish)(void *ud, const char *msg, size_t len, rh_bus_done done, void *done_ud);
@@ -74,15 +89,22 @@ typedef struct rh_bus {
     /* Channel state shared by the nodes (NULL: the HTTP API answers from this node alone).
      * Fields are "s\n{app}\n{channel}" (subscriptions on this node) and
      * "p\n{app}\n{channel}\n{user_id}" (1 while the user is in the presence channel here).
-     * delta adds to a field; replace rewrites this node's whole share (after a reconnect);
+     * delta adds to a field; replace rewrites this node's whole share (after a reconnect),
+     * infos[i] the member's user_info of presence field i (NULL: none);
      * sum totals, over the live nodes, every field starting with one of prefixes. */
     void (*node_delta)(void *ud, const char *field, long delta);
-    void (*node_replace)(void *ud, const char *const *fields, const long *values, size_t n);
+    void (*node_replace)(void *ud, const char *const *fields, const long *values,
+                         const char *const *infos, size_t n);
     void (*node_sum)(void *ud, const char *const *prefixes, size_t n, rh_bus_sum_cb cb,
                      void *cb_ud);
     /* A presence "p" field's join (+1) or leave (-1) on this node; msg goes out on the bus
      * only when the user's total over every node went 0 -> 1 or -> 0 (NULL: node-local). */
     void (*presence)(void *ud, const char *field, long delta, const char *msg, size_t len);
+    /* A presence subscription here, when the bus keeps the member lists (NULL: the member list
+     * is this node's): the join (see rh_bus_join) and the channel's member list over every
+     * node, published on the bus as one "lst" message (proto/buslst.h) after any member_added
+     * it caused, in the bus's one order. 0 sent, -1 not (bus down: nothing happened). */
+    int (*presence_join)(void *ud, const rh_bus_join *j);
     const char *store_name; /* reported by /up, e.g. "redis" */
 } rh_bus;
 

@@ -29,9 +29,11 @@ struct rh_srv {
     rh_app_state *apps; /* cfg->napps entries */
     rh_srv_io io;
     rh_store *store;
-    uint64_t bus_serial; /* events this node has published on the bus */
-    char node_id[24];    /* this node's name on the bus (random) */
-    rh_bus bus;          /* the cross-node bus, or the loopback (bus_loopback) on one node */
+    uint64_t bus_serial;  /* events this node has published on the bus */
+    uint64_t list_serial; /* presence member lists asked of the bus (core/presence_list.c) */
+    size_t lists_pending; /* subscriptions waiting for theirs */
+    char node_id[24];     /* this node's name on the bus (random) */
+    rh_bus bus;           /* the cross-node bus, or the loopback (bus_loopback) on one node */
     /* 1: bus is the in-process loopback: a message is delivered here through loop_deliver
      * before publish returns, so one node takes the same path as several */
     int bus_loopback;
@@ -71,6 +73,15 @@ void rh_srv_bus_chan(rh_srv *srv, const rh_cfg_app *app, const char *channel, co
  * decide presence (the caller publishes itself), else 1. */
 int rh_srv_presence(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,
                     long delta, rh_buf *frame, const char *except_socket);
+/* An "lst" bus message (proto/buslst.h) f[0..n-1]: the member list of a presence
+ * subscription on this node, which is confirmed with it (core/presence_list.c). 0, or -1
+ * malformed. A list for another node or a subscription no longer waiting is ignored. */
+struct rh_busfield;
+int rh_srv_presence_list_deliver(rh_srv *srv, const struct rh_busfield *f, long n);
+/* Confirms with this node's member list the subscriptions whose list did not come within
+ * RH_PRESENCE_LIST_WAIT_MS (each tick). */
+#define RH_PRESENCE_LIST_WAIT_MS 2000
+void rh_presence_list_tick(rh_srv *srv);
 /* 1 when a bus shared with other nodes is installed (not the loopback). */
 int rh_srv_has_bus(const rh_srv *srv);
 /* Installs the loopback bus: every message published is handed to deliver (0 delivered, -1

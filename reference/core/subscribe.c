@@ -62,21 +62,24 @@ done:
     return out;
 }
 
-static void send_succeeded(rh_conn *c, const char *channel)
+void rh_conn_sub_confirmed(rh_conn *c, const char *channel, const char *data, int first)
 {
     rh_sub *sub = rh_hub_sub_of(c, channel);
     const char *event = "pusher_internal:subscription_succeeded";
-    if (!sub || sub->chan->type != RH_CHAN_PRESENCE) {
-        rh_conn_send_take(c, rh_msg_encode(event, channel, "{}", 2));
-        return;
-    }
-    char *data = presence_data(sub->chan);
+    char *local = NULL;
+    if (!data && sub && sub->chan->type == RH_CHAN_PRESENCE)
+        data = local = presence_data(sub->chan);
+    else if (!data)
+        data = "{}";
     rh_conn_send_take(c, data ? rh_msg_encode(event, channel, data, strlen(data)) : NULL);
-    cJSON_free(data);
+    cJSON_free(local);
+    /* protocol §17: the cached event (or pusher:cache_miss) right after subscription_succeeded */
+    rh_srv *srv = c->srv;
+    if (first && sub && srv->cache_subscribed && rh_chan_is_cache(channel, strlen(channel)))
+        srv->cache_subscribed(srv, c->app, channel, c->socket_id);
 }
 
-/* protocol §4.3: member_added once per user, to the other members */
-static void publish_member_added(rh_conn *c, const rh_sub *sub)
+rh_buf *rh_conn_member_added_frame(const rh_sub *sub)
 {
     cJSON *o = cJSON_CreateObject();
     char *data = NULL;
@@ -89,15 +92,23 @@ static void publish_member_added(rh_conn *c, const rh_sub *sub)
             cJSON_Delete(info); /* not added: still ours */
     }
     cJSON_Delete(o);
-    const char *name = sub->chan->name;
     rh_buf *f =
-        data ? rh_msg_encode("pusher_internal:member_added", name, data, strlen(data)) : NULL;
+        data ? rh_msg_encode("pusher_internal:member_added", sub->chan->name, data, strlen(data))
+             : NULL;
+    cJSON_free(data);
+    return f;
+}
+
+/* protocol §4.3: member_added once per user, to the other members */
+static void publish_member_added(rh_conn *c, const rh_sub *sub)
+{
+    const char *name = sub->chan->name;
+    rh_buf *f = rh_conn_member_added_frame(sub);
     if (!f)
         rh_srv_log(c->srv, RH_LOG_ERROR, "out of memory encoding member_added");
-    if (!rh_srv_presence(c->srv, c->app, name, m->user_id, 1, f, c->socket_id) && f)
+    if (!rh_srv_presence(c->srv, c->app, name, sub->member->user_id, 1, f, c->socket_id) && f)
         rh_srv_fanout(c->srv, c->app, name, f, c->socket_id, NULL, NULL);
     rh_buf_unref(f);
-    cJSON_free(data);
 }
 
 static int verify_for(rh_conn *c, const char *socket_id, const char *channel, const char *cd,
@@ -251,9 +262,12 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
                           403);
         goto out;
     }
-    if (rh_hub_sub_of(c, name)) {
-        /* Re-subscribing: confirm again, keep the one subscription and its member. */
-        send_succeeded(c, name);
+    rh_sub *had = rh_hub_sub_of(c, name);
+    if (had) {
+        /* Re-subscribing: confirm again, keep the one subscription and its member (one still
+         * waiting for its member list is confirmed when the list comes). */
+        if (!had->list_id)
+            rh_conn_sub_confirmed(c, name, NULL, 0);
         goto out;
     }
     if (c->app->max_subscriptions && c->subs.n >= c->app->max_subscriptions &&
@@ -279,12 +293,14 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
         rh_conn_sub_error(c, name, "ServerError", "out of memory", 500);
         goto out;
     }
-    if (type == RH_CHAN_PRESENCE && (is_new || rh_fault_on(srv, RH_FAULT_PRESENCE_DUP_MEMBER)))
-        publish_member_added(c, sub);
-    send_succeeded(c, name);
-    /* protocol §17: the cached event (or pusher:cache_miss) right after subscription_succeeded */
-    if (srv->cache_subscribed && rh_chan_is_cache(name, nlen))
-        srv->cache_subscribed(srv, c->app, name, c->socket_id);
+    /* protocol §15.4: on several nodes the member list comes from the bus, in its order */
+    int asked = type == RH_CHAN_PRESENCE && rh_presence_exact(srv) &&
+                rh_presence_list_ask(c, sub, is_new, pm.user_info) == 0;
+    if (!asked) {
+        if (type == RH_CHAN_PRESENCE && (is_new || rh_fault_on(srv, RH_FAULT_PRESENCE_DUP_MEMBER)))
+            publish_member_added(c, sub);
+        rh_conn_sub_confirmed(c, name, NULL, 1);
+    }
     rh_subcount_changed(srv, c->app, sub->chan, 1);
 out:
     rh_pres_clear(&pm);

@@ -10,7 +10,9 @@
  *   end  app_id, workspace_id, thread_id, run_id, stream_id, last_seq, reason (rh_end_reason)
  *   mbr  app_id, workspace_id, user_id, "1" granted / "0" revoked (a membership change)
  *   bnd  app_id, socket_id, channel, user_id (the authorizer signed channel for that user)
- * tok and end are written by the store's scripts; every node encodes their Pusher frames
+ *   lst  app_id, node_id, socket_id, channel, list_id, (user_id, user_info)...: a presence
+ *        subscription's member list over every node (proto/buslst.h)
+ * tok, end and lst are written by the store's scripts; every node encodes their Pusher frames
  * itself. evt carries frames already encoded by the publishing node.
  *
  * Pure: no I/O. Ownership: a builder owns its heap buffer (rh_busmsg_free); split answers

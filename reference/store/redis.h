@@ -69,12 +69,13 @@ int rh_store_redis_command(rh_store *st, int argc, const char **argv, const size
                            rh_store_redis_reply_cb cb, void *ud);
 /* Per-node channel state for several nodes (redis_nodes.c): this node's field counts live in
  * {prefix}node:{id} while the node refreshes its entry in {prefix}nodes. delta adds to one
- * field (removed at 0); replace rewrites the node's whole hash (after a reconnect); sum
+ * field (removed at 0); replace rewrites the node's whole hash (after a reconnect), with
+ * infos[i] the user_info of presence field i (infos or an entry NULL: none); sum
  * answers, over the live nodes, the total of every field starting with one of prefixes
  * (ok 0 when Redis is down; fields valid during the call). */
 void rh_store_redis_node_delta(rh_store *st, const char *field, long delta);
 void rh_store_redis_node_replace(rh_store *st, const char *const *fields, const long *values,
-                                 size_t n);
+                                 const char *const *infos, size_t n);
 typedef void (*rh_store_redis_sum_cb)(void *ud, int ok, const char *const *fields,
                                       const long long *sums, size_t n);
 void rh_store_redis_node_sum(rh_store *st, const char *const *prefixes, size_t n,
@@ -84,6 +85,24 @@ void rh_store_redis_node_sum(rh_store *st, const char *const *prefixes, size_t n
  * (join) or to 0 (leave): first connection anywhere adds, last removes. */
 void rh_store_redis_presence(rh_store *st, const char *field, long delta, const char *msg,
                              size_t len);
+/* A presence subscription on this node (redis_nodes.c join_lua): the join of field's user
+ * (delta 1: its first connection here, with user_info info, "" for none, and msg, the
+ * member_added bus message published when that made its total over the live nodes 1;
+ * delta 0: already here), then, when head_len > 0, the channel's member list over the live
+ * nodes published on the bus as one "lst" message (proto/buslst.h) that starts with head.
+ * field's first prefix_len bytes are the channel's field prefix "p\n{app}\n{channel}\n".
+ * 0 sent, -1 not (Redis down: nothing happens, nothing is published). */
+typedef struct rh_store_redis_join {
+    const char *field;
+    size_t prefix_len;
+    long delta;
+    const char *msg; /* msg_len bytes, not NUL-terminated */
+    size_t msg_len;
+    const char *info;
+    const char *head; /* head_len bytes */
+    size_t head_len;
+} rh_store_redis_join;
+int rh_store_redis_presence_join(rh_store *st, const rh_store_redis_join *j);
 /* Called each time the store comes up (first connect and every reconnect). */
 void rh_store_redis_set_on_up(rh_store *st, void (*fn)(void *), void *ud);
 /* Called each time the bus subscription is back after it was lost (not at the first

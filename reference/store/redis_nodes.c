@@ -1,9 +1,12 @@
 /* Per-node channel state in Redis (store/ owns it), for the HTTP API queries of several
  * nodes: a registry {prefix}nodes (ZSET node id -> expiry ms on Redis's clock, refreshed
  * every second) and one hash per node {prefix}node:{id} (field -> count) that expires 10 s
- * after its node's last refresh, so a node's share dies with it. Queries sum the hashes of
- * the live nodes in one script. Updates are fire-and-forget: while Redis is down they are
- * dropped, and the node rewrites its whole hash when the connection is back. */
+ * after its node's last refresh, so a node's share dies with it. Beside it,
+ * {prefix}node:{id}:info holds, for each presence field of the node, "{join ms}\n{user_info}"
+ * (Redis's clock; user_info "" for none), expiring and rewritten with the node's hash: the
+ * member lists of presence subscriptions (docs/protocol.md 15.4) are read from it. Queries
+ * sum the hashes of the live nodes in one script. Updates are fire-and-forget: while Redis is
+ * down they are dropped, and the node rewrites its whole hash when the connection is back. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +46,7 @@
     "        local m = table.concat({f('evt'), f(app), f(d), f('0'), f(ch), f(''), f(frame)})\n"   \
     "        " RR_LUA_PUB("bus", "m") "      end\n"                                                \
                                       "    end\n"                                                  \
-                                      "    redis.call('DEL', hp .. d)\n"                           \
+                                      "    redis.call('DEL', hp .. d, hp .. d .. ':info')\n"       \
                                       "  end\n"                                                    \
                                       "  redis.call('ZREMRANGEBYSCORE', reg, '-inf', now)\n"       \
                                       "end\n"
@@ -59,6 +62,7 @@ static const char refresh_lua[] =
               "sweep(KEYS[1], ARGV[4], ARGV[5], now)\n"
               "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])\n"
               "redis.call('PEXPIRE', KEYS[2], ARGV[3])\n"
+              "redis.call('PEXPIRE', KEYS[2] .. ':info', ARGV[3])\n"
               "if was > now then return 1 end\n"
               "return 0\n";
 
@@ -67,12 +71,23 @@ static const char delta_lua[] = "local v = redis.call('HINCRBY', KEYS[1], ARGV[1
                                 "redis.call('PEXPIRE', KEYS[1], ARGV[3])\n"
                                 "return v\n";
 
-static const char replace_lua[] = "redis.call('DEL', KEYS[1])\n"
-                                  "for i = 2, #ARGV, 2 do\n"
-                                  "  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])\n"
-                                  "end\n"
-                                  "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
-                                  "return 1\n";
+/* KEYS[1] this node's hash; ARGV[1] the hash ttl, then per field: field, count, and "" or
+ * "=" followed by the member's user_info (a presence field; "=" alone: none). The join time
+ * of a rewritten member is the rewrite's. */
+static const char replace_lua[] =
+    "local ik = KEYS[1] .. ':info'\n"
+    "local t = redis.call('TIME')\n"
+    "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
+    "redis.call('DEL', KEYS[1], ik)\n"
+    "for i = 2, #ARGV, 3 do\n"
+    "  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])\n"
+    "  if #ARGV[i + 2] > 0 then\n"
+    "    redis.call('HSET', ik, ARGV[i], now .. '\\n' .. string.sub(ARGV[i + 2], 2))\n"
+    "  end\n"
+    "end\n"
+    "redis.call('PEXPIRE', KEYS[1], ARGV[1])\n"
+    "redis.call('PEXPIRE', ik, ARGV[1])\n"
+    "return 1\n";
 
 /* Presence join (delta 1) or leave (-1) of a user on this node, and the cluster-wide
  * decision in the same step: the message (member_added/removed) is published only when the
@@ -80,7 +95,8 @@ static const char replace_lua[] = "redis.call('DEL', KEYS[1])\n"
  * node's hash; ARGV: node hash prefix, field, delta, bus channel, message, hash ttl. */
 static const char presence_lua[] =
     "local v = redis.call('HINCRBY', KEYS[2], ARGV[2], ARGV[3])\n"
-    "if v <= 0 then redis.call('HDEL', KEYS[2], ARGV[2]) end\n"
+    "if v <= 0 then redis.call('HDEL', KEYS[2], ARGV[2]); "
+    "redis.call('HDEL', KEYS[2] .. ':info', ARGV[2]) end\n"
     "redis.call('PEXPIRE', KEYS[2], ARGV[6])\n"
     "local t = redis.call('TIME')\n"
     "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
@@ -93,6 +109,67 @@ static const char presence_lua[] =
     "if #ARGV[5] > 0 and ((d > 0 and total == d) or (d < 0 and total == 0)) then\n"
     "  " RR_LUA_PUB("ARGV[4]", "ARGV[5]") "end\n"
                                           "return total\n";
+
+/* The member list of join_lua: users (in order) and best[user] = {join ms, info, node}. */
+#define JOIN_LIST_LUA                                                                              \
+    "if not self then live[#live + 1] = ARGV[10] end\n"                                            \
+    "local pre, best, users = ARGV[9], {}, {}\n"                                                   \
+    "for _, n in ipairs(live) do\n"                                                                \
+    "  local h = redis.call('HGETALL', ARGV[1] .. n .. ':info')\n"                                 \
+    "  for i = 1, #h, 2 do\n"                                                                      \
+    "    local nl = string.find(h[i + 1], '\\n', 1, true)\n"                                       \
+    "    if nl and #h[i] > #pre and string.sub(h[i], 1, #pre) == pre then\n"                       \
+    "      local u = string.sub(h[i], #pre + 1)\n"                                                 \
+    "      local at, b = tonumber(string.sub(h[i + 1], 1, nl - 1)), best[u]\n"                     \
+    "      if not b then users[#users + 1] = u end\n"                                              \
+    "      if not b or at < b[1] or (at == b[1] and n < b[3]) then\n"                              \
+    "        best[u] = {at, string.sub(h[i + 1], nl + 1), n}\n"                                    \
+    "      end\n"                                                                                  \
+    "    end\n"                                                                                    \
+    "  end\n"                                                                                      \
+    "end\n"                                                                                        \
+    "table.sort(users, function(a, b)\n"                                                           \
+    "  if best[a][1] ~= best[b][1] then return best[a][1] < best[b][1] end\n"                      \
+    "  return a < b\n"                                                                             \
+    "end)\n"                                                                                       \
+    "local parts = {ARGV[8]}\n"                                                                    \
+    "for _, u in ipairs(users) do parts[#parts + 1] = f(u) .. f(best[u][2]) end\n"                 \
+    "local m = table.concat(parts)\n" RR_LUA_PUB("ARGV[4]", "m") "return total\n"
+
+#define JOIN_HEAD_LUA                                                                              \
+    "local function f(s) return #s .. ':' .. s end\n"                                              \
+    "local ik = KEYS[2] .. ':info'\n"                                                              \
+    "local t = redis.call('TIME')\n"                                                               \
+    "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"                                          \
+    "local d = tonumber(ARGV[3])\n"                                                                \
+    "if d > 0 then\n"                                                                              \
+    "  redis.call('HINCRBY', KEYS[2], ARGV[2], d)\n"                                               \
+    "  redis.call('HSET', ik, ARGV[2], now .. '\\n' .. ARGV[7])\n"                                 \
+    "end\n"                                                                                        \
+    "redis.call('PEXPIRE', KEYS[2], ARGV[6])\n"                                                    \
+    "redis.call('PEXPIRE', ik, ARGV[6])\n"                                                         \
+    "local live, self = redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf'), false\n"                \
+    "local total = 0\n"                                                                            \
+    "for _, n in ipairs(live) do\n"                                                                \
+    "  if n == ARGV[10] then self = true end\n"                                                    \
+    "  local c = tonumber(redis.call('HGET', ARGV[1] .. n, ARGV[2]) or '0')\n"                     \
+    "  if c > 0 then total = total + c end\n"                                                      \
+    "end\n"                                                                                        \
+    "if d > 0 and total == d and #ARGV[5] > 0 then\n"                                              \
+    "  " RR_LUA_PUB("ARGV[4]", "ARGV[5]") "end\n"                                                  \
+                                          "if #ARGV[8] == 0 then return total end\n"
+
+/* A presence subscription on this node, the join and its member list in one step. The user's
+ * first connection here (delta 1) adds its field and user_info and, when that made its total
+ * over the live nodes 1, publishes member_added (ARGV[5]); a user already here (delta 0)
+ * changes nothing. Then, when ARGV[8] (the "lst" head, proto/buslst.h) is given, the
+ * channel's members over the live nodes and this one (fields starting with ARGV[9]) are
+ * published after it as one "lst" message: each user once, with the user_info of its
+ * earliest join (ties: the lowest node id), in the order of those joins. KEYS[1] the
+ * registry, KEYS[2] this node's hash; ARGV: node hash prefix, field, delta, bus channel,
+ * member_added message, hash ttl, user_info ("" none), lst head, channel field prefix, this
+ * node's id. */
+static const char join_lua[] = JOIN_HEAD_LUA JOIN_LIST_LUA;
 
 /* KEYS[1] the registry; ARGV[1] the node hash prefix, ARGV[2..] field prefixes. Answers
  * {field, sum, ...} over the live nodes, dropping dead ones from the registry. */
@@ -191,31 +268,57 @@ void rh_store_redis_node_delta(rh_store *st, const char *field, long delta)
     fire(rs, 7, argv, NULL);
 }
 
+/* "=" followed by info (the replace script's form of a presence field's user_info; "=" alone
+ * for none), or "" for a field without one. Heap; NULL out of memory. */
+static char *info_arg(const char *const *infos, size_t i, const char *field)
+{
+    if (field[0] != 'p')
+        return strdup("");
+    const char *info = infos && infos[i] ? infos[i] : "";
+    size_t n = strlen(info);
+    char *a = malloc(n + 2);
+    if (a) {
+        a[0] = '=';
+        memcpy(a + 1, info, n + 1);
+    }
+    return a;
+}
+
 void rh_store_redis_node_replace(rh_store *st, const char *const *fields, const long *values,
-                                 size_t n)
+                                 const char *const *infos, size_t n)
 {
     if (!rh_store_is_redis(st))
         return;
     rr_store *rs = (rr_store *)st;
-    size_t argc = 5 + 2 * n;
+    size_t argc = 5 + 3 * n;
     const char **argv = calloc(argc, sizeof *argv);
     char(*nums)[24] = calloc(n ? n : 1, sizeof *nums);
-    if (argv && nums) {
+    char **inf = calloc(n ? n : 1, sizeof *inf);
+    int ok = argv && nums && inf;
+    if (ok) {
         argv[0] = "EVAL";
         argv[1] = replace_lua;
         argv[2] = "1";
         argv[3] = rs->node_key;
         argv[4] = HASH_TTL_MS;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && ok; i++) {
             snprintf(nums[i], sizeof nums[i], "%ld", values[i]);
-            argv[5 + 2 * i] = fields[i];
-            argv[6 + 2 * i] = nums[i];
+            inf[i] = info_arg(infos, i, fields[i]);
+            ok = inf[i] != NULL;
+            argv[5 + 3 * i] = fields[i];
+            argv[6 + 3 * i] = nums[i];
+            argv[7 + 3 * i] = inf[i];
         }
+    }
+    if (ok) {
         fire(rs, (int)argc, argv, NULL);
         rr_nodes_refresh(rs);
     } else {
         rr_log(rs, 0, "out of memory rewriting this node's channel state in Redis");
     }
+    for (size_t i = 0; inf && i < n; i++)
+        free(inf[i]);
+    free(inf);
     free(argv);
     free(nums);
 }
@@ -303,4 +406,29 @@ void rh_store_redis_presence(rh_store *st, const char *field, long delta, const 
     for (int i = 0; i < 11; i++)
         lens[i] = i == 9 ? (msg ? len : 0) : strlen(argv[i]); /* msg is not NUL-terminated */
     fire(rs, 11, argv, lens);
+}
+
+int rh_store_redis_presence_join(rh_store *st, const rh_store_redis_join *j)
+{
+    rr_store *rs = rh_store_is_redis(st) ? (rr_store *)st : NULL;
+    if (!rs || !rr_is_up(rs) || !rs->cmd.ac)
+        return -1;
+    char d[24];
+    snprintf(d, sizeof d, "%ld", j->delta);
+    const char *msg = j->msg ? j->msg : "", *head = j->head ? j->head : "";
+    const char *argv[] = {
+        "EVAL",   join_lua, "2",        rs->nodes_key, rs->node_key, rs->node_prefix,
+        j->field, d,        rs->bus,    msg,           HASH_TTL_MS,  j->info ? j->info : "",
+        head,     j->field, rs->node_id};
+    size_t lens[15];
+    for (int i = 0; i < 15; i++)
+        lens[i] = i == 9 || i == 12 ? 0 : strlen(argv[i]); /* msg and head: not NUL-terminated */
+    lens[9] = j->msg ? j->msg_len : 0;
+    lens[12] = j->head ? j->head_len : 0;
+    lens[13] = j->prefix_len;
+    if (redisAsyncCommandArgv(rs->cmd.ac, ignore, rs, 15, argv, lens) != REDIS_OK)
+        return -1;
+    if (rs->pending++ == 0)
+        rr_got_reply(rs);
+    return 0;
 }

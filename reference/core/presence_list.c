@@ -1,0 +1,141 @@
+/* Presence member lists over every node (docs/protocol.md 15.4). With a bus that keeps them
+ * (rh_bus.presence_join), a presence subscription's join and its member list are one step in
+ * the shared store, published on the bus as an "lst" message (proto/buslst.h) after the
+ * member_added the join caused. The subscription waits for it, receiving nothing of the
+ * channel meanwhile: every member event published before the list is in it, every one after
+ * arrives after subscription_succeeded. A list that does not come within
+ * RH_PRESENCE_LIST_WAIT_MS (the bus hung, or the message was lost in a bus gap) is replaced by
+ * this node's list, as without the bus. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "../proto/buslst.h"
+#include "conn.h"
+#include "hub.h"
+
+int rh_presence_exact(const rh_srv *srv)
+{
+    return srv->bus.presence_join && !rh_fault_on(srv, RH_FAULT_PRESENCE_LIST_LOCAL);
+}
+
+/* The "evt" message of member_added for sub (what rh_srv_presence sends); 0 or -1. */
+static int member_added_msg(rh_conn *c, const rh_sub *sub, rh_busmsg *m)
+{
+    rh_buf *f = rh_conn_member_added_frame(sub);
+    if (!f)
+        return -1;
+    rh_srv_bus_head(c->srv, m, c->app);
+    rh_busmsg_add_str(m, sub->chan->name);
+    rh_busmsg_add_str(m, c->socket_id);
+    rh_busmsg_add(m, f->data, f->len);
+    rh_buf_unref(f);
+    return m->failed ? -1 : 0;
+}
+
+int rh_presence_list_ask(rh_conn *c, rh_sub *sub, int is_new, const char *user_info)
+{
+    rh_srv *srv = c->srv;
+    const rh_member *mb = sub->member;
+    char *field = rh_srv_bus_field(c->app->id, sub->chan->name, mb->user_id);
+    rh_busmsg added = {0}, head = {0};
+    uint64_t id = srv->list_serial + 1;
+    rh_buslst_head(&head, c->app->id, srv->node_id, c->socket_id, sub->chan->name, id);
+    int rc = -1;
+    if (field && !head.failed && (!is_new || member_added_msg(c, sub, &added) == 0)) {
+        rh_bus_join j = {.field = field,
+                         .prefix_len = strlen(field) - strlen(mb->user_id),
+                         .delta = is_new ? 1 : 0,
+                         .msg = added.p,
+                         .msg_len = added.len,
+                         .info = is_new ? user_info : NULL,
+                         .head = head.p,
+                         .head_len = head.len};
+        rc = srv->bus.presence_join(srv->bus.ud, &j);
+    } else {
+        rh_srv_log(srv, RH_LOG_ERROR, "out of memory asking for a presence member list");
+    }
+    if (rc == 0) {
+        srv->list_serial = id;
+        sub->list_id = id;
+        sub->list_ms = srv->io.now_ms(srv->io.ud);
+        srv->lists_pending++;
+    }
+    free(field);
+    rh_busmsg_free(&added);
+    rh_busmsg_free(&head);
+    return rc;
+}
+
+/* Confirms a waiting subscription with data (NULL: this node's list). */
+static void confirm(rh_srv *srv, rh_conn *c, rh_sub *sub, const char *data)
+{
+    sub->list_id = 0;
+    if (srv->lists_pending)
+        srv->lists_pending--;
+    rh_hub_enter(srv);
+    rh_conn_sub_confirmed(c, sub->chan->name, data, 1);
+    rh_hub_leave(srv);
+}
+
+/* A NUL-terminated copy of f into dst (size cap); -1 when it does not fit. */
+static int copy_field(char *dst, size_t cap, const rh_busfield *f)
+{
+    if (f->len >= cap || memchr(f->s, '\0', f->len))
+        return -1;
+    memcpy(dst, f->s, f->len);
+    dst[f->len] = '\0';
+    return 0;
+}
+
+int rh_srv_presence_list_deliver(rh_srv *srv, const rh_busfield *f, long n)
+{
+    rh_buslst l;
+    if (rh_buslst_parse(f, n, &l) != 0)
+        return -1;
+    char sock[RH_SOCKET_ID_MAX];
+    if (!rh_busfield_is(&l.node, srv->node_id) || copy_field(sock, sizeof sock, &l.socket) != 0)
+        return 0; /* another node's subscriber */
+    rh_conn *c = srv->hub ? rh_hub_conn_by_socket(srv, sock) : NULL;
+    char *channel = malloc(l.channel.len + 1);
+    if (!channel)
+        return -1;
+    int rc = copy_field(channel, l.channel.len + 1, &l.channel);
+    rh_sub *sub = !rc && c && !c->closing && c->app && rh_busfield_is(&l.app, c->app->id)
+                      ? rh_hub_sub_of(c, channel)
+                      : NULL;
+    if (sub && sub->list_id && sub->list_id == l.id) {
+        char *data = rh_buslst_presence_json(&l);
+        if (!data)
+            rh_srv_log(srv, RH_LOG_ERROR, "out of memory encoding a presence member list");
+        confirm(srv, c, sub, data);
+        cJSON_free(data);
+    }
+    free(channel);
+    return rc;
+}
+
+void rh_presence_list_tick(rh_srv *srv)
+{
+    if (!srv->lists_pending || !srv->hub)
+        return;
+    uint64_t now = srv->io.now_ms(srv->io.ud);
+    rh_hub_enter(srv); /* a connection closed by a send stays in the list until the walk ends */
+    for (rh_conn *c = rh_hub_first_conn(srv); c; c = c->next) {
+        size_t pos = 0;
+        const char *name;
+        void *v;
+        while (!c->closing && rh_htab_next(&c->subs, &pos, &name, &v)) {
+            rh_sub *sub = v;
+            if (sub->list_id && now - sub->list_ms >= RH_PRESENCE_LIST_WAIT_MS) {
+                rh_srv_log(srv, RH_LOG_WARN,
+                           "socket %s: no member list from the bus for %s within %d ms: "
+                           "this node's members are listed",
+                           c->socket_id, name, RH_PRESENCE_LIST_WAIT_MS);
+                confirm(srv, c, sub, NULL);
+            }
+        }
+    }
+    rh_hub_leave(srv);
+}
