@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Summarise rehome-bench result files written by bench/compare: medians over repetitions,
-ratios against soketi, a Markdown table, a JSON summary and a latency CDF in SVG.
+ratios against soketi, a Markdown table, a JSON summary and a latency CDF in SVG. Scenario
+"unpinned" is the latency scenario run with no CPU pinning (the others are pinned unless
+bench/compare was given --unpinned; the header says which).
 
 Usage: bench/summarize.py DIR    (reads DIR/NAME-MODE-SCENARIO-rREP.json)
 """
@@ -23,6 +25,11 @@ METRICS = [
     ("latency", "relay floor p99 (us)", "relay_floor.p99_us", None),
     ("latency", "above ping-pong floor p50 (us, old)", "figures.above_floor.p50_us", "low"),
     ("latency", "loopback floor RTT p50 (us, old)", "floor.p50_us", None),
+    ("unpinned", "end-to-end p50 (us)", "figures.latency.p50_us", "low"),
+    ("unpinned", "end-to-end p99 (us)", "figures.latency.p99_us", "low"),
+    ("unpinned", "end-to-end p99.9 (us)", "figures.latency.p999_us", "low"),
+    ("unpinned", "server-added p50 (us)", "figures.above_relay.p50_us", "low"),
+    ("unpinned", "relay floor p50 (us)", "relay_floor.p50_us", None),
     ("fanout", "deliveries per second", "figures.deliveries_per_s", "high"),
     ("fanout", "server CPU us per delivery", "figures.server.cpu_us_per_delivery", "low"),
     ("fanout", "delivery p50 (us)", "figures.latency.p50_us", "low"),
@@ -30,7 +37,10 @@ METRICS = [
     ("streams", "delivery p50 (us)", "figures.latency.p50_us", "low"),
     ("streams", "delivery p99 (us)", "figures.latency.p99_us", "low"),
     ("streams", "delivery p99.9 (us)", "figures.latency.p999_us", "low"),
-    ("streams", "send lag p99 (us)", "figures.send_lag.p99_us", "low"),
+    # How late the tool sent tokens against its open-loop schedule: milliseconds of its own
+    # 1 ms timer and loop (every server alike) until a server cannot keep up, then seconds.
+    # A check that the server kept up, not a speed ranking: no ratio.
+    ("streams", "send lag p99 (us, the tool's schedule)", "figures.send_lag.p99_us", None),
     ("streams", "server RSS above idle (kB)", "figures.server.rss_above_idle_kb", "low"),
     ("streams", "server RSS peak above connected (kB)", "peak-minus-loaded", "low"),
     ("streams", "server CPU (% of a core)", "figures.server.cpu_pct", "low"),
@@ -205,6 +215,20 @@ def cdf_svg(runs, scen, path):
     return True
 
 
+def placements(runs):
+    """Each placement note with the scenarios run in it (pinned and unpinned in one run)."""
+    by_note = {}
+    for (_, _, scen), docs in sorted(runs.items()):
+        # "(on CPU n at the end)" differs run by run when unpinned: not part of the placement
+        note = re.sub(r" \(on [^)]*\)", "", docs[0].get("placement", {}).get("note") or "")
+        scens = by_note.setdefault(note, [])
+        if scen not in scens:
+            scens.append(scen)
+    if len(by_note) == 1:
+        return next(iter(by_note))
+    return "; ".join(f"{' '.join(sc)}: {note}" for note, sc in by_note.items())
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -219,8 +243,7 @@ def main():
     any_doc = next(iter(runs.values()))[0]
     m = any_doc.get("machine", {})
     header = (f"rehome-bench {any_doc.get('version')} on {m.get('cpu_model')} x{m.get('ncpu')}, "
-              f"{m.get('kernel')}, {any_doc.get('date')}; placement: "
-              f"{any_doc.get('placement', {}).get('note')}")
+              f"{m.get('kernel')}, {any_doc.get('date')}; placement: {placements(runs)}")
     print(header)
     print(md)
     with open(os.path.join(d, "summary.md"), "w") as fh:
