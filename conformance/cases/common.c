@@ -156,14 +156,34 @@ rc_pconn *rc_conn(rc_ctx *ctx)
     return rc_pusher_connect(ctx);
 }
 
-rc_pconn *rc_conn_sub(rc_ctx *ctx, const char *channel, const char *channel_data)
+static rc_pconn *conn_sub(rc_ctx *ctx, const char *who, const char *channel,
+                          const char *channel_data, int counted, const rc_pmsg **out)
 {
     rc_pconn *pc = rc_pusher_connect(ctx);
     if (!pc)
         return NULL;
-    if (!rc_subscribe_expect_ok(ctx, pc, "subscriber", channel, channel_data, NULL))
+    if (counted)
+        rc_pusher_show_counts(pc, 1);
+    if (!rc_subscribe_expect_ok(ctx, pc, who, channel, channel_data, out))
         return NULL;
     return pc;
+}
+
+rc_pconn *rc_conn_sub(rc_ctx *ctx, const char *channel, const char *channel_data)
+{
+    return conn_sub(ctx, "subscriber", channel, channel_data, 0, NULL);
+}
+
+rc_pconn *rc_conn_sub_as(rc_ctx *ctx, const char *who, const char *channel,
+                         const char *channel_data, const rc_pmsg **out)
+{
+    return conn_sub(ctx, who, channel, channel_data, 0, out);
+}
+
+rc_pconn *rc_conn_sub_counted(rc_ctx *ctx, const char *who, const char *channel,
+                              const char *channel_data)
+{
+    return conn_sub(ctx, who, channel, channel_data, 1, NULL);
 }
 
 int rc_error_code(const rc_pmsg *m, long long *code)

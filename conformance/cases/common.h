@@ -48,6 +48,14 @@ int rc_subscribe_expect_ok(rc_ctx *ctx, rc_pconn *pc, const char *who, const cha
 rc_pconn *rc_conn(rc_ctx *ctx);
 /* Connects and subscribes (signed when needed); NULL after rc_error/rc_fail. */
 rc_pconn *rc_conn_sub(rc_ctx *ctx, const char *channel, const char *channel_data);
+/* The same, with who naming the connection in reports and *out (may be NULL) pointing at the
+ * subscription_succeeded. */
+rc_pconn *rc_conn_sub_as(rc_ctx *ctx, const char *who, const char *channel,
+                         const char *channel_data, const rc_pmsg **out);
+/* rc_conn_sub_as on a connection that returns pusher_internal:subscription_count messages
+ * (rc_pusher_show_counts) from before its subscription on. */
+rc_pconn *rc_conn_sub_counted(rc_ctx *ctx, const char *who, const char *channel,
+                              const char *channel_data);
 
 /* POST /apps/{id}/events with channels[0..n), name, data (a JSON string value) and
  * socket_id (NULL: omitted). The body uses "channel" when singular is set and n == 1.

@@ -111,9 +111,9 @@ static int await_member(rc_ctx *ctx, rc_pconn *watcher, const char *who, const c
 static rc_pconn *join(rc_ctx *ctx, const char *who, const char *ch, const user *u,
                       const user *expect, size_t nexpect)
 {
-    rc_pconn *pc = rc_conn(ctx);
     const rc_pmsg *m;
-    if (!pc || !rc_subscribe_expect_ok(ctx, pc, who, ch, u->data, &m))
+    rc_pconn *pc = rc_conn_sub_as(ctx, who, ch, u->data, &m);
+    if (!pc)
         return NULL;
     if (expect && !check_members(ctx, m, who, expect, nexpect))
         return NULL;

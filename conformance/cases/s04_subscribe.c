@@ -94,8 +94,8 @@ static void run_private_ok(rc_ctx *ctx)
 {
     char ch[64];
     rc_chan(ctx, "private-ok-", ch, sizeof ch);
-    rc_pconn *pc = rc_conn(ctx);
-    if (!pc || !rc_subscribe_expect_ok(ctx, pc, "subscriber", ch, NULL, NULL))
+    rc_pconn *pc = rc_conn_sub(ctx, ch, NULL);
+    if (!pc)
         return;
     const char *data = "{\"secret\":true}";
     if (!rc_publish(ctx, ch, "private-event", data))

@@ -43,8 +43,8 @@ static int next_on(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *chann
 static int subscribe_then(rc_ctx *ctx, const char *who, const char *channel, const char *cd,
                           const rc_pmsg **out)
 {
-    rc_pconn *pc = rc_conn(ctx);
-    if (!pc || !rc_subscribe_expect_ok(ctx, pc, who, channel, cd, NULL))
+    rc_pconn *pc = rc_conn_sub_as(ctx, who, channel, cd, NULL);
+    if (!pc)
         return -1;
     return next_on(ctx, pc, who, channel, out);
 }

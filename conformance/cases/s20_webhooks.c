@@ -65,11 +65,8 @@ static void run_subscription_count(rc_ctx *ctx)
     size_t from = rc_whrecv_count(r);
     char ch[64];
     rc_chan(ctx, "wh-count-", ch, sizeof ch);
-    rc_pconn *pc = rc_conn(ctx);
+    rc_pconn *pc = rc_conn_sub_counted(ctx, "subscriber", ch, NULL);
     if (!pc)
-        return;
-    rc_pusher_show_counts(pc, 1);
-    if (!rc_subscribe_expect_ok(ctx, pc, "subscriber", ch, NULL, NULL))
         return;
     const rc_pmsg *m = NULL;
     if (rc_target_of(ctx)->server.caps[RC_CAP_SUBSCRIPTION_COUNT] != RC_CAP_YES &&
