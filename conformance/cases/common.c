@@ -68,6 +68,17 @@ char *rc_presence_data(const char *user_id, const char *name)
     return s;
 }
 
+char *rc_presence_user(rc_ctx *ctx, const char *name, char *id, size_t idlen)
+{
+    char rid[13];
+    rc_random_id(ctx, rid);
+    snprintf(id, idlen, "u-%s", rid);
+    char *data = rc_presence_data(id, name);
+    if (!data)
+        rc_error(ctx, "out of memory");
+    return data;
+}
+
 /* Sends event with data {"channel", "auth"?, "channel_data"?}; `what` names the message in
  * the out-of-memory error. 1 sent, 0 after rc_error / rc_fail. */
 static int send_channel_event(rc_ctx *ctx, rc_pconn *pc, const char *event, const char *what,

@@ -31,6 +31,9 @@ int rc_sign_auth(rc_ctx *ctx, const char *key, const char *secret, const char *s
 
 /* Presence channel_data JSON text {"user_id":id,"user_info":{"name":name}}; heap (free()). */
 char *rc_presence_data(const char *user_id, const char *name);
+/* A fresh presence user: id = "u-" + a fresh random id (id must hold 15), and its
+ * rc_presence_data with name returned (heap, free()); NULL after rc_error (out of memory). */
+char *rc_presence_user(rc_ctx *ctx, const char *name, char *id, size_t idlen);
 
 /* Sends pusher:subscribe for channel (any bytes, JSON-escaped here) with auth and
  * channel_data when non-NULL. 1 sent, 0 after rc_fail (connection closed). */

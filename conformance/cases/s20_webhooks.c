@@ -105,15 +105,10 @@ static void check_user(rc_ctx *ctx, const cJSON *ev, const char *want, const cha
 /* A presence subscriber of a fresh channel as a fresh user; NULL after rc_error/rc_fail. */
 static rc_pconn *presence_member(rc_ctx *ctx, char *ch, size_t chlen, char *user, size_t ulen)
 {
-    char id[13];
     rc_chan(ctx, "presence-wh-", ch, chlen);
-    rc_random_id(ctx, id);
-    snprintf(user, ulen, "u-%s", id);
-    char *data = rc_presence_data(user, "Webhook");
-    if (!data) {
-        rc_error(ctx, "out of memory");
+    char *data = rc_presence_user(ctx, "Webhook", user, ulen);
+    if (!data)
         return NULL;
-    }
     rc_pconn *pc = rc_conn_sub(ctx, ch, data);
     free(data);
     return pc;
