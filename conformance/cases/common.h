@@ -68,6 +68,9 @@ int rc_publish_req(rc_ctx *ctx, const char *const *channels, size_t n, int singu
 /* Publishes one event to one channel and requires a successful answer (1), else rc_fail
  * (0). */
 int rc_publish(rc_ctx *ctx, const char *channel, const char *name, const char *data);
+/* POSTs body to /apps/{id}{suffix} (signed) and requires a success answer (rc_http_success):
+ * 1 ok, 0 after rc_fail (another answer) or rc_error (network trouble). */
+int rc_post_app(rc_ctx *ctx, const char *suffix, const char *body);
 /* 1 when resp is a success of the HTTP API: 200 and a JSON object ({} or {"ok":true}...). */
 int rc_http_success(const rc_http_resp *resp);
 /* Requires status; on mismatch rc_fail naming what and the body. 1 ok. */

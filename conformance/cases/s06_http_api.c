@@ -225,7 +225,7 @@ static void run_multi_channel(rc_ctx *ctx)
 
 static void run_batch(rc_ctx *ctx)
 {
-    char a[64], b[64], path[160];
+    char a[64], b[64];
     rc_chan(ctx, "batch-a-", a, sizeof a);
     rc_chan(ctx, "batch-b-", b, sizeof b);
     rc_pconn *sub = rc_conn_sub(ctx, a, NULL);
@@ -250,18 +250,8 @@ static void run_batch(rc_ctx *ctx)
         rc_error(ctx, "out of memory");
         return;
     }
-    rc_app_path(ctx, "/batch_events", path, sizeof path);
-    rc_http_resp r = {0};
-    int rc = rc_api(ctx, "POST", path, NULL, body, &r);
+    int ok = rc_post_app(ctx, "/batch_events", body);
     free(body);
-    if (rc != 0)
-        return;
-    int ok = rc_http_success(&r);
-    if (!ok) {
-        rc_expect_seen(ctx, "HTTP 200 with a JSON object", r.body ? r.body : "");
-        rc_fail(ctx, "batch_events was refused: HTTP %d", r.status);
-    }
-    rc_http_resp_free(&r);
     if (!ok)
         return;
     for (int i = 0; i < 5; i++) {
