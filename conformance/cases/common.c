@@ -421,15 +421,19 @@ int rc_check_event(rc_ctx *ctx, const rc_pmsg *m, const char *who, const char *n
     return 1;
 }
 
+int rc_publish_reaches(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel,
+                       const char *name, const char *data)
+{
+    const rc_pmsg *m;
+    return rc_publish(ctx, channel, name, data) && rc_await(ctx, pc, who, name, channel, &m) &&
+           rc_check_event(ctx, m, who, name, channel, data);
+}
+
 int rc_only_control_gets(rc_ctx *ctx, const char *channel, rc_pconn *control,
                          rc_pconn *const *victims, size_t n)
 {
-    const char *data = "{\"probe\":\"only-subscribers\"}";
-    if (!rc_publish(ctx, channel, "probe", data))
-        return 0;
-    const rc_pmsg *m;
-    if (!rc_await(ctx, control, "control subscriber", "probe", channel, &m) ||
-        !rc_check_event(ctx, m, "control subscriber", "probe", channel, data))
+    if (!rc_publish_reaches(ctx, control, "control subscriber", channel, "probe",
+                            "{\"probe\":\"only-subscribers\"}"))
         return 0;
     long long end = rc_now_ms() + RC_QUIET_MS;
     for (size_t i = 0; i < n; i++) {

@@ -68,6 +68,10 @@ int rc_publish_req(rc_ctx *ctx, const char *const *channels, size_t n, int singu
 /* Publishes one event to one channel and requires a successful answer (1), else rc_fail
  * (0). */
 int rc_publish(rc_ctx *ctx, const char *channel, const char *name, const char *data);
+/* rc_publish, then pc (subscribed to channel) must receive the event intact (rc_await,
+ * rc_check_event). 1 ok. */
+int rc_publish_reaches(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel,
+                       const char *name, const char *data);
 /* POSTs body to /apps/{id}{suffix} (signed) and requires a success answer (rc_http_success):
  * 1 ok, 0 after rc_fail (another answer) or rc_error (network trouble). */
 int rc_post_app(rc_ctx *ctx, const char *suffix, const char *body);

@@ -15,13 +15,8 @@ static void usable(rc_ctx *ctx, const char *channel)
     rc_pconn *pc = rc_conn_sub(ctx, channel, NULL);
     if (!pc)
         return;
-    const char *data = "{\"check\":\"channel-name\"}";
-    if (!rc_publish(ctx, channel, "name-check", data))
-        return;
-    const rc_pmsg *m;
-    if (!rc_await(ctx, pc, "subscriber", "name-check", channel, &m))
-        return;
-    rc_check_event(ctx, m, "subscriber", "name-check", channel, data);
+    rc_publish_reaches(ctx, pc, "subscriber", channel, "name-check",
+                       "{\"check\":\"channel-name\"}");
 }
 
 /* Each name must be refused, and the connection must survive every refusal. */
