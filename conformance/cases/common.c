@@ -68,6 +68,17 @@ char *rc_presence_data(const char *user_id, const char *name)
     return s;
 }
 
+char *rc_presence_user(rc_ctx *ctx, const char *name, char *id, size_t idlen)
+{
+    char rid[13];
+    rc_random_id(ctx, rid);
+    snprintf(id, idlen, "u-%s", rid);
+    char *data = rc_presence_data(id, name);
+    if (!data)
+        rc_error(ctx, "out of memory");
+    return data;
+}
+
 /* Sends event with data {"channel", "auth"?, "channel_data"?}; `what` names the message in
  * the out-of-memory error. 1 sent, 0 after rc_error / rc_fail. */
 static int send_channel_event(rc_ctx *ctx, rc_pconn *pc, const char *event, const char *what,
@@ -156,14 +167,34 @@ rc_pconn *rc_conn(rc_ctx *ctx)
     return rc_pusher_connect(ctx);
 }
 
-rc_pconn *rc_conn_sub(rc_ctx *ctx, const char *channel, const char *channel_data)
+static rc_pconn *conn_sub(rc_ctx *ctx, const char *who, const char *channel,
+                          const char *channel_data, int counted, const rc_pmsg **out)
 {
     rc_pconn *pc = rc_pusher_connect(ctx);
     if (!pc)
         return NULL;
-    if (!rc_subscribe_expect_ok(ctx, pc, "subscriber", channel, channel_data, NULL))
+    if (counted)
+        rc_pusher_show_counts(pc, 1);
+    if (!rc_subscribe_expect_ok(ctx, pc, who, channel, channel_data, out))
         return NULL;
     return pc;
+}
+
+rc_pconn *rc_conn_sub(rc_ctx *ctx, const char *channel, const char *channel_data)
+{
+    return conn_sub(ctx, "subscriber", channel, channel_data, 0, NULL);
+}
+
+rc_pconn *rc_conn_sub_as(rc_ctx *ctx, const char *who, const char *channel,
+                         const char *channel_data, const rc_pmsg **out)
+{
+    return conn_sub(ctx, who, channel, channel_data, 0, out);
+}
+
+rc_pconn *rc_conn_sub_counted(rc_ctx *ctx, const char *who, const char *channel,
+                              const char *channel_data)
+{
+    return conn_sub(ctx, who, channel, channel_data, 1, NULL);
 }
 
 int rc_error_code(const rc_pmsg *m, long long *code)
@@ -390,15 +421,19 @@ int rc_check_event(rc_ctx *ctx, const rc_pmsg *m, const char *who, const char *n
     return 1;
 }
 
+int rc_publish_reaches(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel,
+                       const char *name, const char *data)
+{
+    const rc_pmsg *m;
+    return rc_publish(ctx, channel, name, data) && rc_await(ctx, pc, who, name, channel, &m) &&
+           rc_check_event(ctx, m, who, name, channel, data);
+}
+
 int rc_only_control_gets(rc_ctx *ctx, const char *channel, rc_pconn *control,
                          rc_pconn *const *victims, size_t n)
 {
-    const char *data = "{\"probe\":\"only-subscribers\"}";
-    if (!rc_publish(ctx, channel, "probe", data))
-        return 0;
-    const rc_pmsg *m;
-    if (!rc_await(ctx, control, "control subscriber", "probe", channel, &m) ||
-        !rc_check_event(ctx, m, "control subscriber", "probe", channel, data))
+    if (!rc_publish_reaches(ctx, control, "control subscriber", channel, "probe",
+                            "{\"probe\":\"only-subscribers\"}"))
         return 0;
     long long end = rc_now_ms() + RC_QUIET_MS;
     for (size_t i = 0; i < n; i++) {

@@ -31,6 +31,9 @@ int rc_sign_auth(rc_ctx *ctx, const char *key, const char *secret, const char *s
 
 /* Presence channel_data JSON text {"user_id":id,"user_info":{"name":name}}; heap (free()). */
 char *rc_presence_data(const char *user_id, const char *name);
+/* A fresh presence user: id = "u-" + a fresh random id (id must hold 15), and its
+ * rc_presence_data with name returned (heap, free()); NULL after rc_error (out of memory). */
+char *rc_presence_user(rc_ctx *ctx, const char *name, char *id, size_t idlen);
 
 /* Sends pusher:subscribe for channel (any bytes, JSON-escaped here) with auth and
  * channel_data when non-NULL. 1 sent, 0 after rc_fail (connection closed). */
@@ -48,6 +51,14 @@ int rc_subscribe_expect_ok(rc_ctx *ctx, rc_pconn *pc, const char *who, const cha
 rc_pconn *rc_conn(rc_ctx *ctx);
 /* Connects and subscribes (signed when needed); NULL after rc_error/rc_fail. */
 rc_pconn *rc_conn_sub(rc_ctx *ctx, const char *channel, const char *channel_data);
+/* The same, with who naming the connection in reports and *out (may be NULL) pointing at the
+ * subscription_succeeded. */
+rc_pconn *rc_conn_sub_as(rc_ctx *ctx, const char *who, const char *channel,
+                         const char *channel_data, const rc_pmsg **out);
+/* rc_conn_sub_as on a connection that returns pusher_internal:subscription_count messages
+ * (rc_pusher_show_counts) from before its subscription on. */
+rc_pconn *rc_conn_sub_counted(rc_ctx *ctx, const char *who, const char *channel,
+                              const char *channel_data);
 
 /* POST /apps/{id}/events with channels[0..n), name, data (a JSON string value) and
  * socket_id (NULL: omitted). The body uses "channel" when singular is set and n == 1.
@@ -57,6 +68,13 @@ int rc_publish_req(rc_ctx *ctx, const char *const *channels, size_t n, int singu
 /* Publishes one event to one channel and requires a successful answer (1), else rc_fail
  * (0). */
 int rc_publish(rc_ctx *ctx, const char *channel, const char *name, const char *data);
+/* rc_publish, then pc (subscribed to channel) must receive the event intact (rc_await,
+ * rc_check_event). 1 ok. */
+int rc_publish_reaches(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *channel,
+                       const char *name, const char *data);
+/* POSTs body to /apps/{id}{suffix} (signed) and requires a success answer (rc_http_success):
+ * 1 ok, 0 after rc_fail (another answer) or rc_error (network trouble). */
+int rc_post_app(rc_ctx *ctx, const char *suffix, const char *body);
 /* 1 when resp is a success of the HTTP API: 200 and a JSON object ({} or {"ok":true}...). */
 int rc_http_success(const rc_http_resp *resp);
 /* Requires status; on mismatch rc_fail naming what and the body. 1 ok. */

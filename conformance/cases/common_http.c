@@ -48,6 +48,22 @@ int rc_http_success(const rc_http_resp *resp)
     return resp->status == 200 && resp->json && cJSON_IsObject(resp->json);
 }
 
+int rc_post_app(rc_ctx *ctx, const char *suffix, const char *body)
+{
+    char path[256];
+    rc_app_path(ctx, suffix, path, sizeof path);
+    rc_http_resp r = {0};
+    if (rc_api(ctx, "POST", path, NULL, body, &r) != 0)
+        return 0;
+    int ok = rc_http_success(&r);
+    if (!ok) {
+        rc_expect_seen(ctx, "200 and a JSON object", r.body ? r.body : "");
+        rc_fail(ctx, "POST %s answered %d", path, r.status);
+    }
+    rc_http_resp_free(&r);
+    return ok;
+}
+
 /* should: a SHOULD-level slip (rc_fail_should) instead of rc_fail. */
 static int expect_status(rc_ctx *ctx, const rc_http_resp *resp, int status, const char *what,
                          int should)

@@ -82,9 +82,8 @@ static void duplicate_keys(rc_ctx *ctx)
      * answers pong has picked one reading of an ambiguous message. A subscription to a fresh
      * channel marks the end of the answer. */
     static const char dup[] = "{\"event\":\"pusher:ping\",\"data\":{},\"event\":\"pusher:rc-dup\"}";
-    char id[13], chan[64];
-    rc_random_id(ctx, id);
-    snprintf(chan, sizeof chan, "rc-dup-%s", id);
+    char chan[64];
+    rc_chan(ctx, "rc-dup-", chan, sizeof chan);
     RC_TRY(ctx, rc_ws_send_text(pc->ws, dup, sizeof dup - 1) == 0, "send failed");
     RC_TRY(ctx, rc_pusher_subscribe(pc, chan, NULL, NULL) == 0, "send failed");
     int err = 0, pong = 0;

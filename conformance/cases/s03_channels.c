@@ -12,18 +12,11 @@
 /* Subscribes to a valid channel name and shows an event published to it arrives intact. */
 static void usable(rc_ctx *ctx, const char *channel)
 {
-    rc_pconn *pc = rc_conn(ctx);
+    rc_pconn *pc = rc_conn_sub(ctx, channel, NULL);
     if (!pc)
         return;
-    if (!rc_subscribe_expect_ok(ctx, pc, "subscriber", channel, NULL, NULL))
-        return;
-    const char *data = "{\"check\":\"channel-name\"}";
-    if (!rc_publish(ctx, channel, "name-check", data))
-        return;
-    const rc_pmsg *m;
-    if (!rc_await(ctx, pc, "subscriber", "name-check", channel, &m))
-        return;
-    rc_check_event(ctx, m, "subscriber", "name-check", channel, data);
+    rc_publish_reaches(ctx, pc, "subscriber", channel, "name-check",
+                       "{\"check\":\"channel-name\"}");
 }
 
 /* Each name must be refused, and the connection must survive every refusal. */

@@ -26,15 +26,6 @@ static int names_user(const rc_pmsg *m, const char *id, int *as_number)
     return strcmp(num, id) == 0;
 }
 
-/* Connects and joins ch as a member with channel_data cd. NULL after rc_fail/rc_error. */
-static rc_pconn *member(rc_ctx *ctx, const char *who, const char *ch, const char *cd)
-{
-    rc_pconn *pc = rc_conn(ctx);
-    if (pc && !rc_subscribe_expect_ok(ctx, pc, who, ch, cd, NULL))
-        return NULL;
-    return pc;
-}
-
 /* How long a server may take to notice a peer that vanished: its advertised
  * activity_timeout, the pong_timeout it declares (Pusher's 30 s when undeclared), and 2 s of
  * timer slack; never past the case's deadline. */
@@ -84,7 +75,8 @@ static void run_abrupt_drop(rc_ctx *ctx)
         rc_error(ctx, "out of memory");
         goto out;
     }
-    if (!(w = member(ctx, "watcher", ch, cw)) || !(g = member(ctx, "vanishing member", ch, cg)) ||
+    if (!(w = rc_conn_sub_as(ctx, "watcher", ch, cw, NULL)) ||
+        !(g = rc_conn_sub_as(ctx, "vanishing member", ch, cg, NULL)) ||
         !rc_await(ctx, w, "watcher", "pusher_internal:member_added", ch, NULL))
         goto out;
     int wait = vanish_ms(ctx, g);
@@ -190,14 +182,12 @@ static int join_watched(rc_ctx *ctx, const char *ch, const char *cd, const char 
                         rc_pconn **w, const rc_pmsg **added)
 {
     char *cw = rc_presence_data("watcher", "w");
-    *w = cw ? member(ctx, "watcher", ch, cw) : NULL;
+    *w = cw ? rc_conn_sub_as(ctx, "watcher", ch, cw, NULL) : NULL;
     free(cw);
     if (!*w)
         return 0;
-    rc_pconn *j = rc_conn(ctx);
     const rc_pmsg *ok = NULL;
-    if (!j || !rc_subscribe_expect_ok(ctx, j, "joiner", ch, cd, &ok) ||
-        !lists_self(ctx, ok, id, no_info))
+    if (!rc_conn_sub_as(ctx, "joiner", ch, cd, &ok) || !lists_self(ctx, ok, id, no_info))
         return 0;
     return rc_await(ctx, *w, "watcher", "pusher_internal:member_added", ch, added);
 }

@@ -18,11 +18,8 @@ typedef struct user {
 
 static void user_make(rc_ctx *ctx, user *u, const char *name)
 {
-    char rid[13];
-    rc_random_id(ctx, rid);
-    snprintf(u->id, sizeof u->id, "u-%s", rid);
     snprintf(u->name, sizeof u->name, "%s", name);
-    u->data = rc_presence_data(u->id, u->name);
+    u->data = rc_presence_user(ctx, u->name, u->id, sizeof u->id);
 }
 
 /* A random presence channel and two users for a case. 1 ok; 0 after rc_error (out of
@@ -33,10 +30,7 @@ static int pair_make(rc_ctx *ctx, const char *prefix, char ch[64], user u[2], co
     rc_chan(ctx, prefix, ch, 64);
     user_make(ctx, &u[0], n0);
     user_make(ctx, &u[1], n1);
-    if (u[0].data && u[1].data)
-        return 1;
-    rc_error(ctx, "out of memory");
-    return 0;
+    return u[0].data && u[1].data;
 }
 
 static void users_free(user *u, size_t n)
@@ -111,9 +105,9 @@ static int await_member(rc_ctx *ctx, rc_pconn *watcher, const char *who, const c
 static rc_pconn *join(rc_ctx *ctx, const char *who, const char *ch, const user *u,
                       const user *expect, size_t nexpect)
 {
-    rc_pconn *pc = rc_conn(ctx);
     const rc_pmsg *m;
-    if (!pc || !rc_subscribe_expect_ok(ctx, pc, who, ch, u->data, &m))
+    rc_pconn *pc = rc_conn_sub_as(ctx, who, ch, u->data, &m);
+    if (!pc)
         return NULL;
     if (expect && !check_members(ctx, m, who, expect, nexpect))
         return NULL;

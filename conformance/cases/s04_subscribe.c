@@ -62,12 +62,7 @@ static void run_resubscribe(rc_ctx *ctx)
     if (!rc_subscribe_expect_ok(ctx, pc, "subscriber", ch, NULL, NULL) ||
         !rc_subscribe_expect_ok(ctx, pc, "subscriber (again)", ch, NULL, NULL))
         return;
-    const char *data = "once";
-    if (!rc_publish(ctx, ch, "once", data))
-        return;
-    const rc_pmsg *m;
-    if (!rc_await(ctx, pc, "subscriber", "once", ch, &m) ||
-        !rc_check_event(ctx, m, "subscriber", "once", ch, data))
+    if (!rc_publish_reaches(ctx, pc, "subscriber", ch, "once", "once"))
         return;
     if (!rc_quiet(ctx, pc, "subscriber (second copy)", ch, RC_QUIET_MS))
         return;
@@ -94,15 +89,10 @@ static void run_private_ok(rc_ctx *ctx)
 {
     char ch[64];
     rc_chan(ctx, "private-ok-", ch, sizeof ch);
-    rc_pconn *pc = rc_conn(ctx);
-    if (!pc || !rc_subscribe_expect_ok(ctx, pc, "subscriber", ch, NULL, NULL))
+    rc_pconn *pc = rc_conn_sub(ctx, ch, NULL);
+    if (!pc)
         return;
-    const char *data = "{\"secret\":true}";
-    if (!rc_publish(ctx, ch, "private-event", data))
-        return;
-    const rc_pmsg *m;
-    if (rc_await(ctx, pc, "subscriber", "private-event", ch, &m))
-        rc_check_event(ctx, m, "subscriber", "private-event", ch, data);
+    rc_publish_reaches(ctx, pc, "subscriber", ch, "private-event", "{\"secret\":true}");
 }
 
 enum bad_auth { NO_AUTH, MALFORMED, WRONG_KEY, OTHER_SOCKET, OTHER_CHANNEL, OTHER_SECRET };
@@ -284,11 +274,7 @@ static void run_refused_not_counted(rc_ctx *ctx)
     if (!rc_only_control_gets(ctx, ch, control, victims, 2))
         return;
     /* The refusal did not undo a's earlier subscription. */
-    if (!rc_publish(ctx, earlier, "still-here", "z"))
-        return;
-    const rc_pmsg *m;
-    if (rc_await(ctx, a, "refused connection (earlier channel)", "still-here", earlier, &m))
-        rc_check_event(ctx, m, "refused connection (earlier channel)", "still-here", earlier, "z");
+    rc_publish_reaches(ctx, a, "refused connection (earlier channel)", earlier, "still-here", "z");
 }
 
 #define REFUSAL_REQ(what)                                                                          \

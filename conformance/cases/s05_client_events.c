@@ -123,15 +123,11 @@ static void run_relayed(rc_ctx *ctx)
 
 static void run_same_user(rc_ctx *ctx)
 {
-    char ch[64], id[13], uid[32];
+    char ch[64], uid[32];
     rc_chan(ctx, "presence-ce-", ch, sizeof ch);
-    rc_random_id(ctx, id);
-    snprintf(uid, sizeof uid, "u-%s", id);
-    char *cd = rc_presence_data(uid, "Two Tabs");
-    if (!cd) {
-        rc_error(ctx, "out of memory");
+    char *cd = rc_presence_user(ctx, "Two Tabs", uid, sizeof uid);
+    if (!cd)
         return;
-    }
     rc_pconn *a = rc_conn_sub(ctx, ch, cd);
     rc_pconn *b = a ? rc_conn_sub(ctx, ch, cd) : NULL;
     const char *data = "{\"cursor\":[1,2]}";

@@ -7,23 +7,6 @@
 
 #include "common.h"
 
-/* POSTs body to /apps/{id}{suffix}; requires a success answer. 1 ok. */
-static int post(rc_ctx *ctx, const char *suffix, const char *body)
-{
-    char path[128];
-    rc_app_path(ctx, suffix, path, sizeof path);
-    rc_http_resp r;
-    if (rc_api(ctx, "POST", path, NULL, body, &r) != 0)
-        return 0;
-    int ok = rc_http_success(&r);
-    if (!ok) {
-        rc_expect_seen(ctx, "200 and a JSON object", r.body ? r.body : "");
-        rc_fail(ctx, "POST %s answered %d", path, r.status);
-    }
-    rc_http_resp_free(&r);
-    return ok;
-}
-
 /* b (not excluded) must get name on ch with data d. 1 ok. */
 static int gets(rc_ctx *ctx, rc_pconn *b, const char *name, const char *ch, const char *d)
 {
@@ -44,7 +27,7 @@ static void run_batch(rc_ctx *ctx)
              "{\"batch\":[{\"name\":\"skip-me\",\"channel\":\"%s\",\"data\":\"1\",\"socket_id\":"
              "\"%s\"},{\"name\":\"for-all\",\"channel\":\"%s\",\"data\":\"2\"}]}",
              ch, a->socket_id, ch);
-    if (!post(ctx, "/batch_events", body) || !gets(ctx, b, "skip-me", ch, "1") ||
+    if (!rc_post_app(ctx, "/batch_events", body) || !gets(ctx, b, "skip-me", ch, "1") ||
         !gets(ctx, b, "for-all", ch, "2"))
         return;
     const rc_pmsg *m;
@@ -71,7 +54,7 @@ static void run_multi(rc_ctx *ctx)
         body, sizeof body,
         "{\"name\":\"others\",\"channels\":[\"%s\",\"%s\"],\"data\":\"x\",\"socket_id\":\"%s\"}",
         c1, c2, a->socket_id);
-    if (post(ctx, "/events", body) && gets(ctx, b, "others", c1, "x") &&
+    if (rc_post_app(ctx, "/events", body) && gets(ctx, b, "others", c1, "x") &&
         gets(ctx, b, "others", c2, "x") && rc_next_is_probe(ctx, a, "excluded subscriber", c2))
         rc_next_is_probe(ctx, a, "excluded subscriber", c1);
 }
@@ -93,7 +76,7 @@ static void run_presence(rc_ctx *ctx)
     snprintf(body, sizeof body,
              "{\"name\":\"others\",\"channel\":\"%s\",\"data\":\"x\",\"socket_id\":\"%s\"}", ch,
              a->socket_id);
-    if (post(ctx, "/events", body) && gets(ctx, b, "others", ch, "x"))
+    if (rc_post_app(ctx, "/events", body) && gets(ctx, b, "others", ch, "x"))
         rc_next_is_probe(ctx, a, "excluded member", ch);
 out:
     free(d1);

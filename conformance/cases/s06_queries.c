@@ -271,9 +271,8 @@ static int check_users(rc_ctx *ctx, const char *ch, const char *const *ids, int 
 
 static void presence_user_count(rc_ctx *ctx)
 {
-    char id[13], prefix[48], ch[64], query[96], u1[32], u2[32];
-    rc_random_id(ctx, id);
-    snprintf(prefix, sizeof prefix, "presence-uc-%s", id);
+    char prefix[48], ch[64], query[96], u1[32], u2[32];
+    rc_chan(ctx, "presence-uc-", prefix, sizeof prefix);
     snprintf(ch, sizeof ch, "%s-room", prefix);
     rc_pconn *pc[3];
     if (!two_users(ctx, ch, u1, u2, pc) ||

@@ -1,5 +1,5 @@
-/* Pusher profile, section 6.2.6 (the rest of 6.2 is in s06_http_api.c): event names reserved for
- * the protocol (pusher:, pusher_internal:) refused by the HTTP API. */
+/* Pusher profile, section 6.2.6 (the rest of 6.2 is in s06_http_events.c): event names
+ * reserved for the protocol (pusher:, pusher_internal:) refused by the HTTP API. */
 #include <stdio.h>
 #include <string.h>
 

@@ -43,8 +43,8 @@ static int next_on(rc_ctx *ctx, rc_pconn *pc, const char *who, const char *chann
 static int subscribe_then(rc_ctx *ctx, const char *who, const char *channel, const char *cd,
                           const rc_pmsg **out)
 {
-    rc_pconn *pc = rc_conn(ctx);
-    if (!pc || !rc_subscribe_expect_ok(ctx, pc, who, channel, cd, NULL))
+    rc_pconn *pc = rc_conn_sub_as(ctx, who, channel, cd, NULL);
+    if (!pc)
         return -1;
     return next_on(ctx, pc, who, channel, out);
 }
@@ -150,15 +150,11 @@ static void run_private_types(rc_ctx *ctx)
 /* protocol §17.1: presence cache channels cache too, after the member list */
 static void run_presence_type(rc_ctx *ctx)
 {
-    char ch[64], id[13], uid[32];
+    char ch[64], uid[32];
     rc_chan(ctx, "presence-cache-", ch, sizeof ch);
-    rc_random_id(ctx, id);
-    snprintf(uid, sizeof uid, "u-%s", id);
-    char *cd = rc_presence_data(uid, "Cache Reader");
-    if (!cd) {
-        rc_error(ctx, "out of memory");
+    char *cd = rc_presence_user(ctx, "Cache Reader", uid, sizeof uid);
+    if (!cd)
         return;
-    }
     last_kept(ctx, ch, cd);
     free(cd);
 }

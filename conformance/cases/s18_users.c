@@ -140,20 +140,16 @@ static void server_to_user(rc_ctx *ctx)
 /* protocol §18.3: terminate_connections closes exactly the user's connections */
 static void terminate(rc_ctx *ctx)
 {
-    char a[16], b[16], rnd[13], path[96];
-    rc_http_resp r = {0};
+    char a[16], b[16], rnd[13], suffix[64];
     rc_random_id(ctx, rnd);
     snprintf(a, sizeof a, "a%.12s", rnd);
     snprintf(b, sizeof b, "b%.12s", rnd);
     rc_pconn *a1 = signed_in(ctx, a), *a2, *b1;
     if (!a1 || !(a2 = signed_in(ctx, a)) || !(b1 = signed_in(ctx, b)))
         return;
-    snprintf(path, sizeof path, "/apps/%s/users/%s/terminate_connections",
-             rc_target_of(ctx)->app_id, a);
-    RC_TRY(ctx, rc_api(ctx, "POST", path, NULL, "{}", &r) == 0, "terminate request failed");
-    int ok = rc_http_success(&r), st = r.status;
-    rc_http_resp_free(&r);
-    RC_CHECK(ctx, ok, "terminate_connections must answer 200, got %d", st);
+    snprintf(suffix, sizeof suffix, "/users/%s/terminate_connections", a);
+    if (!rc_post_app(ctx, suffix, "{}"))
+        return;
     rc_pconn *mine[2] = {a1, a2};
     for (int i = 0; i < 2; i++) {
         const rc_pmsg *m;

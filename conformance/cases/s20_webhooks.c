@@ -65,11 +65,8 @@ static void run_subscription_count(rc_ctx *ctx)
     size_t from = rc_whrecv_count(r);
     char ch[64];
     rc_chan(ctx, "wh-count-", ch, sizeof ch);
-    rc_pconn *pc = rc_conn(ctx);
+    rc_pconn *pc = rc_conn_sub_counted(ctx, "subscriber", ch, NULL);
     if (!pc)
-        return;
-    rc_pusher_show_counts(pc, 1);
-    if (!rc_subscribe_expect_ok(ctx, pc, "subscriber", ch, NULL, NULL))
         return;
     const rc_pmsg *m = NULL;
     if (rc_target_of(ctx)->server.caps[RC_CAP_SUBSCRIPTION_COUNT] != RC_CAP_YES &&
@@ -108,15 +105,10 @@ static void check_user(rc_ctx *ctx, const cJSON *ev, const char *want, const cha
 /* A presence subscriber of a fresh channel as a fresh user; NULL after rc_error/rc_fail. */
 static rc_pconn *presence_member(rc_ctx *ctx, char *ch, size_t chlen, char *user, size_t ulen)
 {
-    char id[13];
     rc_chan(ctx, "presence-wh-", ch, chlen);
-    rc_random_id(ctx, id);
-    snprintf(user, ulen, "u-%s", id);
-    char *data = rc_presence_data(user, "Webhook");
-    if (!data) {
-        rc_error(ctx, "out of memory");
+    char *data = rc_presence_user(ctx, "Webhook", user, ulen);
+    if (!data)
         return NULL;
-    }
     rc_pconn *pc = rc_conn_sub(ctx, ch, data);
     free(data);
     return pc;

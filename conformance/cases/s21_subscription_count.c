@@ -69,31 +69,16 @@ static int declared(rc_ctx *ctx)
     return rc_target_of(ctx)->server.caps[RC_CAP_SUBSCRIPTION_COUNT] == RC_CAP_YES;
 }
 
-static rc_pconn *watcher(rc_ctx *ctx, const char *ch, const char *channel_data)
-{
-    rc_pconn *pc = rc_conn(ctx);
-    if (!pc)
-        return NULL;
-    rc_pusher_show_counts(pc, 1);
-    if (!rc_subscribe_expect_ok(ctx, pc, "first subscriber", ch, channel_data, NULL))
-        return NULL;
-    return pc;
-}
-
 /* protocol §21.2, §21.3: the count follows joins and leaves, for every subscriber */
 static void run_join_leave(rc_ctx *ctx)
 {
     char ch[64];
     rc_chan(ctx, "count-", ch, sizeof ch);
-    rc_pconn *a = watcher(ctx, ch, NULL);
+    rc_pconn *a = rc_conn_sub_counted(ctx, "first subscriber", ch, NULL);
     if (!a || !await_count(ctx, a, "first subscriber", ch, 1, !declared(ctx)))
         return;
-    rc_pconn *b = rc_conn(ctx);
-    if (!b)
-        return;
-    rc_pusher_show_counts(b, 1);
-    if (!rc_subscribe_expect_ok(ctx, b, "second subscriber", ch, NULL, NULL) ||
-        !await_count(ctx, b, "second subscriber", ch, 2, 0) ||
+    rc_pconn *b = rc_conn_sub_counted(ctx, "second subscriber", ch, NULL);
+    if (!b || !await_count(ctx, b, "second subscriber", ch, 2, 0) ||
         !await_count(ctx, a, "first subscriber", ch, 2, 0))
         return;
     rc_pusher_close(b);
@@ -118,13 +103,12 @@ static void run_not_presence(rc_ctx *ctx)
         goto out;
     }
     /* A public channel first shows the server sends counts at all. */
-    rc_pconn *a = watcher(ctx, pub, NULL);
+    rc_pconn *a = rc_conn_sub_counted(ctx, "first subscriber", pub, NULL);
     if (!a || !await_count(ctx, a, "subscriber", pub, 1, !declared(ctx)) ||
         !rc_subscribe_expect_ok(ctx, a, "first member", ch, d1, NULL))
         goto out;
-    rc_pconn *b = rc_conn(ctx);
-    if (!b || !rc_subscribe_expect_ok(ctx, b, "second member", ch, d2, NULL) ||
-        !rc_await(ctx, a, "first member", "pusher_internal:member_added", ch, NULL) ||
+    rc_pconn *b = rc_conn_sub_as(ctx, "second member", ch, d2, NULL);
+    if (!b || !rc_await(ctx, a, "first member", "pusher_internal:member_added", ch, NULL) ||
         !rc_sync(ctx, b, "second member"))
         goto out;
     /* b's join was processed; a count for it would be on a's queue before the pong. */

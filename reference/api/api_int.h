@@ -140,6 +140,8 @@ void rh_api_expire(rh_srv *srv);
  * publishing one thread.stream.ended for each unless the store already did. */
 void rh_api_end_idle(rh_srv *srv);
 uint64_t rh_api_ttl_ms(rh_srv *srv);
+/* The server's monotonic clock in milliseconds; 0 when its io has no clock. */
+uint64_t rh_api_now_ms(rh_srv *srv);
 
 /* control.c: answers a store reply that is a failure (404, 400, 503, 410, 500) and returns 1;
  * 0 when r is a success the caller answers. */

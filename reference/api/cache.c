@@ -20,11 +20,6 @@ struct rh_api_cache_wait {
     char socket_id[64];
 };
 
-static uint64_t now_ms(rh_srv *srv)
-{
-    return srv->io.now_ms ? srv->io.now_ms(srv->io.ud) : 0;
-}
-
 static uint64_t ttl_ms(rh_srv *srv)
 {
     if (rh_fault_on(srv, RH_FAULT_CACHE_NO_EXPIRY))
@@ -53,7 +48,7 @@ static void keep_if_none(void *ud, const rh_store_reply *r)
     first_keep *k = ud;
     if (r->status == RH_STORE_NOT_FOUND)
         rh_store_cache_set(k->srv->store, k->app->id, k->channel, k->frame->data, k->frame->len,
-                           now_ms(k->srv), ttl_ms(k->srv), NULL, NULL);
+                           rh_api_now_ms(k->srv), ttl_ms(k->srv), NULL, NULL);
     rh_buf_unref(k->frame);
     free(k->channel);
     free(k);
@@ -72,10 +67,10 @@ void rh_api_cache_keep(rh_srv *srv, const rh_cfg_app *app, const char *channel, 
             return;
         }
         *k = (first_keep){srv, app, name, rh_buf_ref(frame)};
-        rh_store_cache_get(srv->store, app->id, channel, now_ms(srv), keep_if_none, k);
+        rh_store_cache_get(srv->store, app->id, channel, rh_api_now_ms(srv), keep_if_none, k);
         return;
     }
-    rh_store_cache_set(srv->store, app->id, channel, frame->data, frame->len, now_ms(srv),
+    rh_store_cache_set(srv->store, app->id, channel, frame->data, frame->len, rh_api_now_ms(srv),
                        ttl_ms(srv), log_failure, srv);
 }
 
@@ -141,7 +136,7 @@ static void cache_subscribed(rh_srv *srv, const rh_cfg_app *app, const char *cha
         on_cached(w, &miss);
         return;
     }
-    rh_store_cache_get(srv->store, app->id, channel, now_ms(srv), on_cached, w);
+    rh_store_cache_get(srv->store, app->id, channel, rh_api_now_ms(srv), on_cached, w);
 }
 
 void rh_api_cache_init(rh_srv *srv)

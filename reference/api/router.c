@@ -112,6 +112,11 @@ void rh_api_free(rh_srv *srv)
     srv->api = NULL;
 }
 
+uint64_t rh_api_now_ms(rh_srv *srv)
+{
+    return srv->io.now_ms ? srv->io.now_ms(srv->io.ud) : 0;
+}
+
 uint64_t rh_api_ttl_ms(rh_srv *srv)
 {
     if (rh_fault_on(srv, RH_FAULT_STREAM_EARLY_EXPIRY))

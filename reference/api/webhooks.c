@@ -39,11 +39,6 @@ struct rh_wh {
     size_t nd, dcap;
 };
 
-static uint64_t now_ms(rh_srv *srv)
-{
-    return srv->io.now_ms(srv->io.ud);
-}
-
 static uint64_t wall_ms(rh_srv *srv)
 {
     if (srv->io.wall_ms)
@@ -86,7 +81,7 @@ static void post_done(void *ud, int status)
     wh_target *t = ud;
     rh_srv *srv = t->wh->srv;
     t->inflight = 0;
-    uint64_t now = now_ms(srv);
+    uint64_t now = rh_api_now_ms(srv);
     if (rh_wh_acked(status)) {
         srv->metrics.webhooks_sent++;
         finish(t);
@@ -218,7 +213,7 @@ static int cancelled(struct rh_wh *wh, const rh_cfg_app *app, const rh_wh_event 
 static void emit(rh_srv *srv, const rh_cfg_app *app, rh_wh_event *ev)
 {
     struct rh_wh *wh = srv->api->wh;
-    uint64_t now = now_ms(srv);
+    uint64_t now = rh_api_now_ms(srv);
     if (rh_wh_is_delayed(ev->type) && app->webhook_delay_ms > 0 &&
         !rh_fault_on(srv, RH_FAULT_WEBHOOK_NO_DELAY)) {
         delay(wh, app, ev, now);
@@ -236,7 +231,7 @@ void rh_api_wh_tick(rh_srv *srv)
     struct rh_wh *wh = srv->api ? srv->api->wh : NULL;
     if (!wh)
         return;
-    uint64_t now = now_ms(srv);
+    uint64_t now = rh_api_now_ms(srv);
     size_t keep = 0;
     for (size_t i = 0; i < wh->nd; i++) {
         if (wh->d[i].ev->due_ms <= now)

@@ -66,8 +66,8 @@ static void refused(void **state)
         "{\"format\":\"rehome-fuzz-finding/1\",\"steps\":{}}",
         "{\"format\":\"rehome-fuzz-finding/1\",\"steps\":[{\"kind\":\"nope\"}]}",
         "{\"format\":\"rehome-fuzz-finding/1\",\"steps\":[{\"kind\":\"ws-text\",\"conn\":9}]}",
-        "{\"format\":\"rehome-fuzz-finding/"
-        "1\",\"steps\":[{\"kind\":\"ws-frame\",\"claim_len\":\"-1\"}]}",
+        ("{\"format\":\"rehome-fuzz-finding/1\","
+         "\"steps\":[{\"kind\":\"ws-frame\",\"claim_len\":\"-1\"}]}"),
         "{\"format\":\"rehome-fuzz-finding/1\",\"steps\":[{\"kind\":\"ws-text\",\"hex\":\"abc\"}]}",
         "{\"format\":\"rehome-fuzz-finding/1\",\"steps\":[{\"kind\":\"http\"}]}",
     };

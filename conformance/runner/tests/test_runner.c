@@ -92,8 +92,8 @@ static void test_baseline_rejects(void **state)
         "{\"cases\":{\"a\":{\"verdict\":\"FAIL\",\"reason\":\"  \"}}}", /* blank reason */
         "{\"cases\":{\"a\":{\"verdict\":\"MAYBE\",\"reason\":\"x\"}}}", /* unknown verdict */
         "{\"cases\":{\"a\":\"FAIL\"}}",                                 /* not an object */
-        "{\"cases\":{\"a\":{\"verdict\":\"FAIL\",\"reason\":\"x\"},"
-        "\"a\":{\"verdict\":\"PASS\",\"reason\":\"y\"}}}", /* twice */
+        ("{\"cases\":{\"a\":{\"verdict\":\"FAIL\",\"reason\":\"x\"},"
+         "\"a\":{\"verdict\":\"PASS\",\"reason\":\"y\"}}}"), /* twice */
         "{\"cases\":[]}",
         "{}",
         "not json",

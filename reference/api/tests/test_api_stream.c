@@ -59,8 +59,8 @@ static void test_start(void **state)
         "{\"workspace_id\":\"acme\",\"thread_id\":\"\",\"run_id\":\"r1\",\"stream_id\":\"s2\"}",
         "{\"workspace_id\":\"acme\",\"thread_id\":\"t1\",\"stream_id\":\"s2\"}",
         "{\"workspace_id\":\"acme\",\"thread_id\":\"t1\",\"run_id\":7,\"stream_id\":\"s2\"}",
-        "{\"workspace_id\":\"acme\",\"thread_id\":\"t1\",\"run_id\":\"r1\",\"stream_id\":"
-        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}",
+        ("{\"workspace_id\":\"acme\",\"thread_id\":\"t1\",\"run_id\":\"r1\",\"stream_id\":"
+         "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}"),
         "not json",
         "[]",
     };
