@@ -268,7 +268,7 @@ static int reap_notifs(ru_fan *f, size_t len, ru_count *c, int timeout_ms, char 
 }
 
 typedef struct ru_acc {
-    int64_t wall, round, tcpu, pcpu0;
+    int64_t wall, round, tcpu, pcpu0, rcpu0;
     uint64_t enters0;
 } ru_acc;
 
@@ -316,6 +316,7 @@ int ru_fan_measure(ru_fan *f, ru_variant v, const void *frame, size_t len, int w
         if (r == warmup) {
             a = (ru_acc){0};
             a.pcpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+            a.rcpu0 = clock_ns(f->pairs.reader_clock);
             a.enters0 = c.enters;
         }
         if (one_round(f, v, len, timeout_ms, &c, &a, err, errlen) < 0)
@@ -331,6 +332,8 @@ int ru_fan_measure(ru_fan *f, ru_variant v, const void *frame, size_t len, int w
     out->round_ns = (double)a.round / d;
     out->thread_cpu_ns = (double)a.tcpu / d;
     out->proc_cpu_ns = (double)(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - a.pcpu0) / d;
+    out->reader_cpu_ns = (double)(clock_ns(f->pairs.reader_clock) - a.rcpu0) / d;
+    out->server_cpu_ns = out->proc_cpu_ns - out->reader_cpu_ns;
     out->enters = (double)(c.enters - a.enters0) / d;
     out->zc_copied = c.notif ? (double)c.copied / (double)c.notif : 0;
     return 0;

@@ -56,6 +56,9 @@ typedef struct ru_figs {
     double round_ns;      /* send start to the last byte read, per delivery */
     double thread_cpu_ns; /* the sending thread's CPU in the send phase, per delivery */
     double proc_cpu_ns;   /* the whole process's CPU over the rounds (reader, io-wq) */
+    double reader_cpu_ns; /* the reader thread's CPU over the rounds (the subscribers' share) */
+    double server_cpu_ns; /* proc_cpu_ns - reader_cpu_ns: the sending side as a whole (its
+                           * waits between rounds and io-wq workers included) */
     double enters;        /* syscalls that write (send or io_uring_enter), per delivery */
     double zc_copied;     /* RU_URING_ZC: share of sends whose notification says copied */
 } ru_figs;

@@ -167,6 +167,11 @@ int ru_pairs_open(ru_pairs *p, int n, int reader_cpu, char *err, size_t errlen)
         return -1;
     }
     p->reader_on = 1;
+    rc = pthread_getcpuclockid(p->reader, &p->reader_clock);
+    if (rc != 0) {
+        snprintf(err, errlen, "reader clock: %s", strerror(rc));
+        return -1;
+    }
     return 0;
 }
 

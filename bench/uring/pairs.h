@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 typedef struct ru_pairs {
     int n;
@@ -24,6 +25,7 @@ typedef struct ru_pairs {
     int evfd; /* written by the reader when got reaches target */
     int reader_cpu;
     pthread_t reader;
+    clockid_t reader_clock; /* the reader thread's CPU-time clock */
     int reader_on;
     _Atomic uint64_t got;
     _Atomic uint64_t target;
