@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "uring/pairs.h"
+#include "uring/sirq.h"
 
 /* Kernel 6.2's zero-copy usage report; liburing 2.3's header predates it. */
 #ifndef IORING_SEND_ZC_REPORT_USAGE
@@ -22,10 +23,17 @@
  * peer's ACK frees the data, possibly rounds later); past that the kernel keeps overflowed
  * completions on a list (IORING_FEAT_NODROP), only slower. */
 #define RU_CQ_PER_SQ 8
+/* MSG_DONTWAIT: a send the socket cannot take completes at once with -EAGAIN (or short)
+ * instead of staying armed on the socket after io_uring_enter returns, O_NONBLOCK on the
+ * socket notwithstanding (checked on 6.18): a server would need that to hand the rest to its
+ * own buffering before anything else writes to the connection. */
+#define RU_SQE_FLAGS (MSG_NOSIGNAL | MSG_DONTWAIT)
 #define RU_CQ_MAX    65536
 
 struct ru_fan {
     ru_pairs pairs;
+    ru_sirq sirq;
+    int sender_cpu, reader_cpu;
     char *buf; /* page-aligned, registered as buffer 0 when buf_ok */
     size_t bufcap;
     struct io_uring ring;
@@ -96,7 +104,8 @@ static void ring_setup(ru_fan *f, int n)
     f->files_ok = io_uring_register_files(&f->ring, f->pairs.tx, (unsigned)n) == 0;
 }
 
-int ru_fan_open(ru_fan **out, int n, int reader_cpu, size_t max_frame, char *err, size_t errlen)
+int ru_fan_open(ru_fan **out, int n, int sender_cpu, int reader_cpu, size_t max_frame, char *err,
+                size_t errlen)
 {
     *out = NULL;
     ru_fan *f = calloc(1, sizeof(*f));
@@ -118,6 +127,9 @@ int ru_fan_open(ru_fan **out, int n, int reader_cpu, size_t max_frame, char *err
         return -1;
     }
     ring_setup(f, n);
+    ru_sirq_find(&f->sirq);
+    f->sender_cpu = sender_cpu;
+    f->reader_cpu = reader_cpu;
     *out = f;
     return 0;
 }
@@ -200,15 +212,15 @@ static void prep(ru_fan *f, ru_variant v, struct io_uring_sqe *sqe, int i, size_
     int fd = f->pairs.tx[i];
     switch (v) {
     case RU_URING_FILES:
-        io_uring_prep_send(sqe, i, f->buf, len, MSG_NOSIGNAL);
+        io_uring_prep_send(sqe, i, f->buf, len, RU_SQE_FLAGS);
         sqe->flags |= IOSQE_FIXED_FILE;
         break;
     case RU_URING_ZC:
-        io_uring_prep_send_zc_fixed(sqe, fd, f->buf, len, MSG_NOSIGNAL, IORING_SEND_ZC_REPORT_USAGE,
+        io_uring_prep_send_zc_fixed(sqe, fd, f->buf, len, RU_SQE_FLAGS, IORING_SEND_ZC_REPORT_USAGE,
                                     0);
         break;
     default:
-        io_uring_prep_send(sqe, fd, f->buf, len, MSG_NOSIGNAL);
+        io_uring_prep_send(sqe, fd, f->buf, len, RU_SQE_FLAGS);
         if (v == RU_URING_ASYNC)
             sqe->flags |= IOSQE_ASYNC;
         break;
@@ -268,7 +280,7 @@ static int reap_notifs(ru_fan *f, size_t len, ru_count *c, int timeout_ms, char 
 }
 
 typedef struct ru_acc {
-    int64_t wall, round, tcpu, pcpu0, rcpu0;
+    int64_t wall, round, tcpu, pcpu0, rcpu0, stx0, srx0;
     uint64_t enters0;
 } ru_acc;
 
@@ -317,6 +329,8 @@ int ru_fan_measure(ru_fan *f, ru_variant v, const void *frame, size_t len, int w
             a = (ru_acc){0};
             a.pcpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
             a.rcpu0 = clock_ns(f->pairs.reader_clock);
+            a.stx0 = ru_sirq_ns(&f->sirq, f->sender_cpu);
+            a.srx0 = f->reader_cpu >= 0 ? ru_sirq_ns(&f->sirq, f->reader_cpu) : 0;
             a.enters0 = c.enters;
         }
         if (one_round(f, v, len, timeout_ms, &c, &a, err, errlen) < 0)
@@ -333,7 +347,10 @@ int ru_fan_measure(ru_fan *f, ru_variant v, const void *frame, size_t len, int w
     out->thread_cpu_ns = (double)a.tcpu / d;
     out->proc_cpu_ns = (double)(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - a.pcpu0) / d;
     out->reader_cpu_ns = (double)(clock_ns(f->pairs.reader_clock) - a.rcpu0) / d;
-    out->server_cpu_ns = out->proc_cpu_ns - out->reader_cpu_ns;
+    out->sirq_tx_ns = (double)(ru_sirq_ns(&f->sirq, f->sender_cpu) - a.stx0) / d;
+    if (f->reader_cpu >= 0)
+        out->sirq_rx_ns = (double)(ru_sirq_ns(&f->sirq, f->reader_cpu) - a.srx0) / d;
+    out->server_cpu_ns = out->proc_cpu_ns - out->reader_cpu_ns + out->sirq_tx_ns;
     out->enters = (double)(c.enters - a.enters0) / d;
     out->zc_copied = c.notif ? (double)c.copied / (double)c.notif : 0;
     return 0;

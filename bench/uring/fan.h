@@ -39,11 +39,13 @@ int ru_variant_parse(const char *s);
 
 typedef struct ru_fan ru_fan;
 
-/* N connected pairs over 127.0.0.1, the reader thread (pinned to reader_cpu unless it is -1)
+/* N connected pairs over 127.0.0.1, the reader thread (pinned to reader_cpu unless it is -1;
+ * the caller runs on sender_cpu, -1 when unpinned: only for ksoftirqd's share, sirq.h)
  * and, when the kernel allows, an io_uring with N registered files and a registered buffer
  * of max_frame bytes. 0, or -1 with a reason in err (an unavailable io_uring is no error:
  * see ru_fan_has). */
-int ru_fan_open(ru_fan **out, int n, int reader_cpu, size_t max_frame, char *err, size_t errlen);
+int ru_fan_open(ru_fan **out, int n, int sender_cpu, int reader_cpu, size_t max_frame, char *err,
+                size_t errlen);
 void ru_fan_close(ru_fan *f);
 
 /* 1 when variant v can run here; else 0 with the reason in why. */
@@ -57,8 +59,11 @@ typedef struct ru_figs {
     double thread_cpu_ns; /* the sending thread's CPU in the send phase, per delivery */
     double proc_cpu_ns;   /* the whole process's CPU over the rounds (reader, io-wq) */
     double reader_cpu_ns; /* the reader thread's CPU over the rounds (the subscribers' share) */
-    double server_cpu_ns; /* proc_cpu_ns - reader_cpu_ns: the sending side as a whole (its
-                           * waits between rounds and io-wq workers included) */
+    double sirq_tx_ns;    /* ksoftirqd of the sender's CPU (of all CPUs when unpinned) */
+    double sirq_rx_ns;    /* ksoftirqd of the reader's CPU (0 when unpinned) */
+    double server_cpu_ns; /* proc_cpu_ns - reader_cpu_ns + sirq_tx_ns: the sending side as a
+                           * whole (its waits between rounds, io-wq workers and the softirq
+                           * work handed to ksoftirqd included) */
     double enters;        /* syscalls that write (send or io_uring_enter), per delivery */
     double zc_copied;     /* RU_URING_ZC: share of sends whose notification says copied */
 } ru_figs;

@@ -179,12 +179,12 @@ static void raise_nofile(void)
 }
 
 /* One N: every size, `runs` runs, each run every variant once in a rotated order. */
-static int run_n(const ru_opts *o, int n, int reader_cpu, unsigned char *frame, ru_cell *cells,
+static int run_n(const ru_opts *o, int n, const ru_meta *m, unsigned char *frame, ru_cell *cells,
                  size_t *ncells, char *flags, size_t flagslen)
 {
     char err[256];
     ru_fan *f;
-    if (ru_fan_open(&f, n, reader_cpu, RU_MAX_FRAME, err, sizeof(err)) < 0) {
+    if (ru_fan_open(&f, n, m->sender_cpu, m->reader_cpu, RU_MAX_FRAME, err, sizeof(err)) < 0) {
         fprintf(stderr, "rehome-uring-bench: N=%d: %s\n", n, err);
         return -1;
     }
@@ -263,7 +263,7 @@ int main(int argc, char **argv)
     unsigned char *frame = malloc(RU_MAX_FRAME);
     int rc = cells && frame ? 0 : -1;
     for (int i = 0; i < o.nn && rc == 0; i++)
-        rc = run_n(&o, o.ns[i], m.reader_cpu, frame, cells, &ncells, flags, sizeof(flags));
+        rc = run_n(&o, o.ns[i], &m, frame, cells, &ncells, flags, sizeof(flags));
     getloadavg(m.load_end, 3);
     if (rc == 0) {
         ru_report_table(stdout, &m, cells, ncells);

@@ -21,6 +21,8 @@ void ru_cell_median(const ru_cell *c, ru_figs *med)
     FIELD_MEDIAN(proc_cpu_ns);
     FIELD_MEDIAN(reader_cpu_ns);
     FIELD_MEDIAN(server_cpu_ns);
+    FIELD_MEDIAN(sirq_tx_ns);
+    FIELD_MEDIAN(sirq_rx_ns);
     FIELD_MEDIAN(enters);
     FIELD_MEDIAN(zc_copied);
 }
@@ -60,9 +62,9 @@ static void table_row(FILE *out, const ru_cell *c, const ru_cell *base)
     pct(ds, sizeof(ds), m.server_cpu_ns, nb * b.server_cpu_ns);
     if (c->v == RU_URING_ZC)
         snprintf(zc, sizeof(zc), "%.0f%%", 100 * m.zc_copied);
-    fprintf(out, "%5d %5zu %-12s %7.0f %7.0f %7.0f %7.0f %7.0f %7.0f %7.3f %6s %6s %6s\n", c->n,
-            c->bytes, ru_variant_name(c->v), m.wall_ns, m.round_ns, m.thread_cpu_ns,
-            m.server_cpu_ns, m.reader_cpu_ns, m.proc_cpu_ns, m.enters, dt, ds, zc);
+    fprintf(out, "%5d %5zu %-12s %7.0f %7.0f %7.0f %7.0f %7.0f %7.0f %7.0f %7.3f %6s %6s %6s\n",
+            c->n, c->bytes, ru_variant_name(c->v), m.wall_ns, m.round_ns, m.thread_cpu_ns,
+            m.sirq_tx_ns, m.server_cpu_ns, m.reader_cpu_ns, m.proc_cpu_ns, m.enters, dt, ds, zc);
 }
 
 void ru_report_table(FILE *out, const ru_meta *m, const ru_cell *cells, size_t ncells)
@@ -77,11 +79,12 @@ void ru_report_table(FILE *out, const ru_meta *m, const ru_cell *cells, size_t n
             "%d round(s) after %d warm-up, medians of %d run(s); ns per delivery; "
             "vs = against send() of the same N and size\n",
             m->rounds, m->warmup, m->runs);
-    fprintf(out, "thr-cpu: the sending thread in its send phase; srv-cpu: the process less the "
-                 "reader (the sending side, io-wq workers included); rdr-cpu: the reader\n");
-    fprintf(out, "%5s %5s %-12s %7s %7s %7s %7s %7s %7s %7s %6s %6s %6s\n", "N", "bytes", "variant",
-            "wall", "round", "thr-cpu", "srv-cpu", "rdr-cpu", "proc", "sys/dlv", "vs-thr", "vs-srv",
-            "copied");
+    fprintf(out, "thr-cpu: the sending thread in its send phase; sirqd: ksoftirqd on the sender's "
+                 "CPU; srv-cpu: the process less the reader, plus sirqd (the sending side, io-wq "
+                 "workers included); rdr-cpu: the reader; proc: the process\n");
+    fprintf(out, "%5s %5s %-12s %7s %7s %7s %7s %7s %7s %7s %7s %6s %6s %6s\n", "N", "bytes",
+            "variant", "wall", "round", "thr-cpu", "sirqd", "srv-cpu", "rdr-cpu", "proc", "sys/dlv",
+            "vs-thr", "vs-srv", "copied");
     for (size_t i = 0; i < ncells; i++)
         table_row(out, &cells[i], baseline(cells, ncells, &cells[i]));
 }
@@ -95,6 +98,8 @@ static cJSON *figs_json(const ru_figs *f)
     cJSON_AddNumberToObject(o, "proc_cpu_ns", f->proc_cpu_ns);
     cJSON_AddNumberToObject(o, "reader_cpu_ns", f->reader_cpu_ns);
     cJSON_AddNumberToObject(o, "server_cpu_ns", f->server_cpu_ns);
+    cJSON_AddNumberToObject(o, "ksoftirqd_sender_cpu_ns", f->sirq_tx_ns);
+    cJSON_AddNumberToObject(o, "ksoftirqd_reader_cpu_ns", f->sirq_rx_ns);
     cJSON_AddNumberToObject(o, "syscalls", f->enters);
     cJSON_AddNumberToObject(o, "zc_copied", f->zc_copied);
     return o;
