@@ -48,7 +48,7 @@ stop_server() {
 
 need_setup() {
     command -v meson >/dev/null 2>&1 || return 0
-    pkg-config --exists libwebsockets libcjson hiredis cmocka libuv 2>/dev/null || return 0
+    pkg-config --exists libwebsockets libcjson hiredis cmocka libuv liburing 2>/dev/null || return 0
     command -v valgrind >/dev/null 2>&1 || return 0
     command -v redis-server >/dev/null 2>&1 || return 0
     command -v node >/dev/null 2>&1 || return 0
