@@ -456,9 +456,8 @@ int rh_store_redis_presence_join(rh_store *st, const rh_store_redis_join *j)
                           rs->node_id,  wh,
                           whk};
     size_t lens[17];
-    for (int i = 0; i < 17; i++)
-        lens[i] = strlen(argv[i]);
-    /* the messages and the head are not NUL-terminated */
+    for (int i = 0; i < 17; i++) /* the messages and the head are not NUL-terminated */
+        lens[i] = i == 9 || i == 12 || i == 16 ? 0 : strlen(argv[i]);
     lens[9] = j->msg ? j->msg_len : 0;
     lens[12] = j->head ? j->head_len : 0;
     lens[13] = j->prefix_len;
