@@ -47,7 +47,7 @@ static void check_lst(const rh_busfield *f, long n)
     rh_buslst l;
     if (rh_buslst_parse(f, n, &l) != 0)
         return;
-    FZ_CHECK(l.n == (size_t)(n - 6) / 2);
+    FZ_CHECK(l.n == (size_t)(n - 7) / 2 && (!l.refused || l.n == 0));
     char *s = rh_buslst_presence_json(&l);
     if (!s)
         return; /* out of memory */

@@ -344,12 +344,15 @@ static int presence_join(void *ud, const rh_bus_join *j)
 {
     rh_store_redis_join rj = {.field = j->field,
                               .prefix_len = j->prefix_len,
-                              .delta = j->delta,
+                              .limit = j->limit,
                               .msg = j->msg,
                               .msg_len = j->msg_len,
                               .info = j->info,
                               .head = j->head,
-                              .head_len = j->head_len};
+                              .head_len = j->head_len,
+                              .wh_field = j->wh_field,
+                              .wh_msg = j->wh_msg,
+                              .wh_msg_len = j->wh_msg_len};
     return rh_store_redis_presence_join(ud, &rj);
 }
 

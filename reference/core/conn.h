@@ -41,12 +41,16 @@ typedef struct rh_sub {
      * channel. list_ms: when it was asked for. */
     uint64_t list_id;
     uint64_t list_ms;
+    /* 1 once counted in the channel's shared state (subscriptions, occupied): at once, or,
+     * for a presence subscription waiting for the store's answer, when it is admitted. */
+    int counted;
 } rh_sub;
 
 struct rh_chan {
     char *name;
     rh_chan_type type;
     size_t nsubs;
+    size_t ncounted; /* the subscriptions counted (rh_sub.counted) */
     rh_sub *head, *tail;
     rh_htab members; /* user_id -> rh_member (presence channels) */
     rh_member *mhead, *mtail;
@@ -112,14 +116,23 @@ rh_htab *rh_hub_app_chans(rh_srv *srv, const rh_cfg_app *app);
 /* The subscription of c to name, or NULL. */
 rh_sub *rh_hub_sub_of(rh_conn *c, const char *name);
 /* Subscribes c (channel created on demand). Returns the subscription or NULL (OOM). An
- * existing subscription is returned unchanged. */
+ * existing subscription is returned unchanged. held: not counted (rh_hub_sub_count) yet. */
+rh_sub *rh_hub_subscribe_as(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type type, int held);
 rh_sub *rh_hub_subscribe(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type type);
+/* Counts a held sub in the channel's shared state: its subscription, channel_occupied when it
+ * is the first counted one. No-op when counted. */
+void rh_hub_sub_count(rh_srv *srv, rh_sub *sub);
 /* Adds user_id to the presence set of sub's channel and attaches it to sub; *is_new is 1
- * when the user was not present before. 0 or -1 (OOM: sub unchanged). Takes ownership of
- * neither string (copies). */
-int rh_hub_member_join(rh_sub *sub, const char *user_id, const char *user_info, int *is_new);
+ * when the user was not present before (then, with webhook, its member_added transition).
+ * 0 or -1 (OOM: sub unchanged). Takes ownership of neither string (copies). */
+int rh_hub_member_join(rh_sub *sub, const char *user_id, const char *user_info, int webhook,
+                       int *is_new);
 /* Removes sub; sends member_removed to the others when the user's last subscription went. */
 void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet);
+/* Removes a held sub the store refused, with no trace: the store wrote nothing for it, so
+ * nothing is sent (no member_removed, no webhook, no count); a member whose last
+ * subscription it was is dropped from this node's table. */
+void rh_hub_sub_refused(rh_srv *srv, rh_sub *sub);
 
 /* --- connection helpers (conn.c) -------------------------------------------------------- */
 
@@ -150,10 +163,13 @@ rh_buf *rh_conn_member_added_frame(const rh_sub *sub);
 /* presence_list.c: member lists over every node (docs/protocol.md 15.4) */
 /* 1 when presence subscriptions take their member list from the bus. */
 int rh_presence_exact(const rh_srv *srv);
-/* Asks the bus for sub's join (is_new: the user's first connection here; member_added is
- * then published by the bus when the user is new everywhere) and member list; sub waits for
- * it. 0 asked, -1 not (bus down or out of memory: nothing was done). */
-int rh_presence_list_ask(rh_conn *c, rh_sub *sub, int is_new, const char *user_info);
+/* Asks the bus for held sub's join (refused over max_presence_members on every node;
+ * member_added and the member webhook published by the store when the user is new
+ * everywhere) and member list; sub waits for the answer. 0 asked, -1 not (bus down or out of
+ * memory: nothing was done). */
+int rh_presence_list_ask(rh_conn *c, rh_sub *sub);
+/* pusher:subscription_error LimitReached 4100: the presence channel is full (4.3.6). */
+void rh_conn_presence_full(rh_conn *c, const char *channel);
 /* pusher:subscription_error {"type","error","status"} on channel (why is cut and cleaned). */
 void rh_conn_sub_error(rh_conn *c, const char *channel, const char *type, const char *why,
                        int status);

@@ -105,6 +105,9 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
     [RH_FAULT_PRESENCE_LIST_LOCAL] = {"presence-list-local",
                                       "with Redis, a presence subscription_succeeded lists the "
                                       "members on the subscriber's node only"},
+    [RH_FAULT_PRESENCE_LIMIT_LOCAL] = {"presence-limit-local",
+                                       "with Redis, max_presence_members is checked against "
+                                       "the members on the subscriber's node only"},
     [RH_FAULT_IDEM_NODE_LOCAL] = {"idem-node-local",
                                   "an Idempotency-Key is honoured only on the node it came to"},
     [RH_FAULT_NO_CONN_QUOTA] = {"no-conn-quota", "max_connections not enforced (no 4004)"},

@@ -95,6 +95,7 @@ typedef enum {
     RH_FAULT_IDEM_NODE_LOCAL,       /* an Idempotency-Key is honoured on the node it came to only */
     RH_FAULT_BUS_GAP_IGNORED,       /* after a bus gap, subscribers are left silently behind */
     RH_FAULT_PRESENCE_LIST_LOCAL,   /* subscription_succeeded lists this node's members only */
+    RH_FAULT_PRESENCE_LIMIT_LOCAL,  /* max_presence_members counts this node's members only */
     /* limits */
     RH_FAULT_NO_CONN_QUOTA,    /* max_connections not enforced */
     RH_FAULT_NO_SUB_LIMIT,     /* max_subscriptions not enforced */

@@ -194,7 +194,7 @@ static void chan_free(rh_chan *ch)
     free(ch);
 }
 
-rh_sub *rh_hub_subscribe(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type type)
+rh_sub *rh_hub_subscribe_as(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type type, int held)
 {
     rh_sub *sub = rh_htab_get(&c->subs, name);
     if (sub)
@@ -237,13 +237,29 @@ rh_sub *rh_hub_subscribe(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type
         ch->head = sub;
     ch->tail = sub;
     ch->nsubs++;
-    rh_srv_bus_chan(srv, c->app, ch->name, NULL, 1);
-    if (created) /* protocol §20.2: channel_occupied */
-        rh_srv_webhook_transition(srv, c->app, ch->name, NULL, 1);
+    if (!held)
+        rh_hub_sub_count(srv, sub);
     return sub;
 }
 
-int rh_hub_member_join(rh_sub *sub, const char *user_id, const char *user_info, int *is_new)
+rh_sub *rh_hub_subscribe(rh_srv *srv, rh_conn *c, const char *name, rh_chan_type type)
+{
+    return rh_hub_subscribe_as(srv, c, name, type, 0);
+}
+
+void rh_hub_sub_count(rh_srv *srv, rh_sub *sub)
+{
+    if (sub->counted)
+        return;
+    sub->counted = 1;
+    rh_chan *ch = sub->chan;
+    rh_srv_bus_chan(srv, sub->conn->app, ch->name, NULL, 1);
+    if (ch->ncounted++ == 0) /* protocol §20.2: channel_occupied */
+        rh_srv_webhook_transition(srv, sub->conn->app, ch->name, NULL, 1);
+}
+
+int rh_hub_member_join(rh_sub *sub, const char *user_id, const char *user_info, int webhook,
+                       int *is_new)
 {
     rh_chan *ch = sub->chan;
     rh_member *m = rh_htab_get(&ch->members, user_id);
@@ -269,7 +285,8 @@ int rh_hub_member_join(rh_sub *sub, const char *user_id, const char *user_info, 
         ch->mtail = m;
         *is_new = 1;
         rh_srv_bus_chan(sub->conn->srv, sub->conn->app, ch->name, user_id, 1);
-        rh_srv_webhook_transition(sub->conn->srv, sub->conn->app, ch->name, user_id, 1);
+        if (webhook)
+            rh_srv_webhook_transition(sub->conn->srv, sub->conn->app, ch->name, user_id, 1);
     }
     m->conns++;
     sub->member = m;
@@ -297,11 +314,12 @@ static void send_member_removed(rh_srv *srv, const rh_cfg_app *app, rh_chan *ch,
     free(q);
 }
 
-void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
+/* Takes sub out of its connection and channel and frees it; its member (or NULL) is
+ * returned with its count of subscriptions lowered, still in the channel's table. */
+static rh_member *sub_unlink(rh_srv *srv, rh_sub *sub)
 {
-    rh_conn *c = sub->conn;
     rh_chan *ch = sub->chan;
-    rh_htab_del(&c->subs, ch->name);
+    rh_htab_del(&sub->conn->subs, ch->name);
     if (sub->prev)
         sub->prev->next = sub->next;
     else
@@ -311,40 +329,84 @@ void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
     else
         ch->tail = sub->prev;
     ch->nsubs--;
-    rh_srv_bus_chan(srv, c->app, ch->name, NULL, -1);
-    rh_member *m = sub->member;
     if (sub->list_id && srv->lists_pending)
         srv->lists_pending--;
+    rh_member *m = sub->member;
     free(sub);
-    if (m && --m->conns == 0) {
+    if (m)
+        m->conns--;
+    return m;
+}
+
+static void member_unlink(rh_chan *ch, rh_member *m)
+{
+    rh_htab_del(&ch->members, m->user_id);
+    if (m->prev)
+        m->prev->next = m->next;
+    else
+        ch->mhead = m->next;
+    if (m->next)
+        m->next->prev = m->prev;
+    else
+        ch->mtail = m->prev;
+}
+
+static void member_free(rh_member *m)
+{
+    free(m->user_id);
+    free(m->user_info);
+    free(m);
+}
+
+static void chan_drop(rh_srv *srv, const rh_cfg_app *app, rh_chan *ch)
+{
+    rh_htab *t = rh_hub_app_chans(srv, app);
+    if (t)
+        rh_htab_del(t, ch->name);
+    chan_free(ch);
+}
+
+void rh_hub_unsubscribe(rh_srv *srv, rh_sub *sub, int quiet)
+{
+    rh_conn *c = sub->conn;
+    rh_chan *ch = sub->chan;
+    int counted = sub->counted;
+    if (counted) {
+        ch->ncounted--;
+        rh_srv_bus_chan(srv, c->app, ch->name, NULL, -1);
+    }
+    /* A held sub's member leaves like any: a join the store refused makes its leave a no-op
+     * there (store/redis_nodes.c presence_lua). */
+    rh_member *m = sub_unlink(srv, sub);
+    if (m && m->conns == 0) {
         rh_srv_bus_chan(srv, c->app, ch->name, m->user_id, -1);
-        rh_htab_del(&ch->members, m->user_id);
-        if (m->prev)
-            m->prev->next = m->next;
-        else
-            ch->mhead = m->next;
-        if (m->next)
-            m->next->prev = m->prev;
-        else
-            ch->mtail = m->prev;
+        member_unlink(ch, m);
         rh_srv_webhook_transition(srv, c->app, ch->name, m->user_id, -1);
         if (srv->bus.presence)
             send_member_removed(srv, c->app, ch, m->user_id); /* the bus decides */
         else if (!quiet && ch->nsubs > 0 && !rh_fault_on(srv, RH_FAULT_PRESENCE_NO_REMOVED))
             send_member_removed(srv, c->app, ch, m->user_id);
-        free(m->user_id);
-        free(m->user_info);
-        free(m);
+        member_free(m);
     }
-    if (!quiet)
+    if (!quiet && counted)
         rh_subcount_changed(srv, c->app, ch, 0);
-    if (ch->nsubs == 0) {
-        rh_srv_webhook_transition(srv, c->app, ch->name, NULL, -1); /* channel_vacated */
-        rh_htab *t = rh_hub_app_chans(srv, c->app);
-        if (t)
-            rh_htab_del(t, ch->name);
-        chan_free(ch);
+    if (counted && ch->ncounted == 0) /* channel_vacated */
+        rh_srv_webhook_transition(srv, c->app, ch->name, NULL, -1);
+    if (ch->nsubs == 0)
+        chan_drop(srv, c->app, ch);
+}
+
+void rh_hub_sub_refused(rh_srv *srv, rh_sub *sub)
+{
+    rh_chan *ch = sub->chan;
+    const rh_cfg_app *app = sub->conn->app;
+    rh_member *m = sub_unlink(srv, sub);
+    if (m && m->conns == 0) {
+        member_unlink(ch, m);
+        member_free(m);
     }
+    if (ch->nsubs == 0)
+        chan_drop(srv, app, ch);
 }
 
 int rh_hub_send_to(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const char *channel,
@@ -395,68 +457,4 @@ size_t rh_hub_publish_before(rh_srv *srv, const rh_cfg_app *app, const char *cha
     rh_hub_leave(srv);
     srv->metrics.deliveries += n;
     return n;
-}
-
-static void fill_info(const rh_chan *ch, rh_hub_chan_info *out)
-{
-    out->occupied = ch->nsubs > 0;
-    out->subscription_count = ch->nsubs;
-    out->user_count = ch->type == RH_CHAN_PRESENCE ? ch->members.n : 0;
-}
-
-void rh_hub_channel_info(rh_srv *srv, const rh_cfg_app *app, const char *channel,
-                         rh_hub_chan_info *out)
-{
-    memset(out, 0, sizeof(*out));
-    rh_chan *ch = channel ? rh_hub_chan(srv, app, channel) : NULL;
-    if (ch)
-        fill_info(ch, out);
-}
-
-void rh_hub_foreach_channel(rh_srv *srv, const rh_cfg_app *app, const char *prefix,
-                            rh_hub_chan_cb cb, void *ud)
-{
-    rh_htab *t = rh_hub_app_chans(srv, app);
-    if (!t)
-        return;
-    size_t plen = prefix ? strlen(prefix) : 0;
-    const char *name;
-    void *v;
-    for (size_t pos = 0; rh_htab_next(t, &pos, &name, &v);) {
-        rh_chan *ch = v;
-        if (ch->nsubs == 0 || (plen && strncmp(name, prefix, plen) != 0))
-            continue;
-        rh_hub_chan_info info;
-        fill_info(ch, &info);
-        cb(ud, name, &info);
-    }
-}
-
-void rh_hub_foreach_member(rh_srv *srv, const rh_cfg_app *app, const char *channel,
-                           rh_hub_member_cb cb, void *ud)
-{
-    rh_chan *ch = channel ? rh_hub_chan(srv, app, channel) : NULL;
-    if (!ch)
-        return;
-    for (rh_member *m = ch->mhead; m; m = m->next)
-        cb(ud, m->user_id, m->user_info);
-}
-
-typedef struct user_only {
-    rh_hub_user_cb cb;
-    void *ud;
-} user_only;
-
-static void user_of_member(void *ud, const char *user_id, const char *user_info)
-{
-    (void)user_info;
-    const user_only *u = ud;
-    u->cb(u->ud, user_id);
-}
-
-void rh_hub_foreach_user(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_hub_user_cb cb,
-                         void *ud)
-{
-    user_only u = {cb, ud};
-    rh_hub_foreach_member(srv, app, channel, user_of_member, &u);
 }

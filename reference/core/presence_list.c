@@ -1,9 +1,12 @@
 /* Presence member lists over every node (docs/protocol.md 15.4). With a bus that keeps them
- * (rh_bus.presence_join), a presence subscription's join and its member list are one step in
- * the shared store, published on the bus as an "lst" message (proto/buslst.h) after the
- * member_added the join caused. The subscription waits for it, receiving nothing of the
- * channel meanwhile: every member event published before the list is in it, every one after
- * arrives after subscription_succeeded. A list that does not come within
+ * (rh_bus.presence_join), a presence subscription's limit check, join and member list are one
+ * step in the shared store, published on the bus as an "lst" message (proto/buslst.h) after
+ * the member_added the join caused. The subscription waits for it, held: it receives nothing
+ * of the channel, is not counted (subscriptions, occupied) and its member is announced by the
+ * store only (member_added, the member webhook), so a join the store refuses over
+ * max_presence_members leaves no trace anywhere: the node sends subscription_error and drops
+ * the subscription. Admitted, every member event published before the list is in it, every
+ * one after arrives after subscription_succeeded. A list that does not come within
  * RH_PRESENCE_LIST_WAIT_MS (the bus hung, or the message was lost in a bus gap) is replaced by
  * this node's list, as without the bus. */
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include "../proto/buslst.h"
 #include "conn.h"
 #include "hub.h"
+#include "subcount.h"
 
 int rh_presence_exact(const rh_srv *srv)
 {
@@ -34,24 +38,43 @@ static int member_added_msg(rh_conn *c, const rh_sub *sub, rh_busmsg *m)
     return m->failed ? -1 : 0;
 }
 
-int rh_presence_list_ask(rh_conn *c, rh_sub *sub, int is_new, const char *user_info)
+/* max_presence_members over every node, or 0 where the store is not to check it. */
+static size_t store_limit(const rh_conn *c)
+{
+    if (rh_fault_on(c->srv, RH_FAULT_NO_PRESENCE_LIMIT) ||
+        rh_fault_on(c->srv, RH_FAULT_PRESENCE_LIMIT_LOCAL))
+        return 0;
+    return c->app->max_presence_members;
+}
+
+int rh_presence_list_ask(rh_conn *c, rh_sub *sub)
 {
     rh_srv *srv = c->srv;
     const rh_member *mb = sub->member;
-    char *field = rh_srv_bus_field(c->app->id, sub->chan->name, mb->user_id);
-    rh_busmsg added = {0}, head = {0};
+    const char *channel = sub->chan->name;
+    char *field = rh_srv_bus_field(c->app->id, channel, mb->user_id);
+    char *wh_field = c->app->nwebhooks ? rh_srv_wh_field(c->app->id, channel, mb->user_id) : NULL;
+    rh_busmsg added = {0}, head = {0}, whk = {0};
     uint64_t id = srv->list_serial + 1;
-    rh_buslst_head(&head, c->app->id, srv->node_id, c->socket_id, sub->chan->name, id);
+    rh_buslst_head(&head, c->app->id, srv->node_id, c->socket_id, channel, id);
+    if (c->app->nwebhooks)
+        rh_srv_wh_notice(srv, c->app, channel, mb->user_id, 1, &whk);
+    /* member_added goes with every ask: the store joins the user whenever this node holds no
+     * field of it yet, as after a refused join of the user's earlier subscription here. */
     int rc = -1;
-    if (field && !head.failed && (!is_new || member_added_msg(c, sub, &added) == 0)) {
+    if (field && !head.failed && !whk.failed && (wh_field || !c->app->nwebhooks) &&
+        member_added_msg(c, sub, &added) == 0) {
         rh_bus_join j = {.field = field,
                          .prefix_len = strlen(field) - strlen(mb->user_id),
-                         .delta = is_new ? 1 : 0,
+                         .limit = store_limit(c),
                          .msg = added.p,
                          .msg_len = added.len,
-                         .info = is_new ? user_info : NULL,
+                         .info = mb->user_info,
                          .head = head.p,
-                         .head_len = head.len};
+                         .head_len = head.len,
+                         .wh_field = wh_field,
+                         .wh_msg = whk.p,
+                         .wh_msg_len = whk.len};
         rc = srv->bus.presence_join(srv->bus.ud, &j);
     } else {
         rh_srv_log(srv, RH_LOG_ERROR, "out of memory asking for a presence member list");
@@ -63,19 +86,33 @@ int rh_presence_list_ask(rh_conn *c, rh_sub *sub, int is_new, const char *user_i
         srv->lists_pending++;
     }
     free(field);
+    free(wh_field);
     rh_busmsg_free(&added);
     rh_busmsg_free(&head);
+    rh_busmsg_free(&whk);
     return rc;
 }
 
-/* Confirms a waiting subscription with data (NULL: this node's list). */
+/* Confirms a waiting subscription with data (NULL: this node's list): it is counted now. */
 static void confirm(rh_srv *srv, rh_conn *c, rh_sub *sub, const char *data)
 {
     sub->list_id = 0;
     if (srv->lists_pending)
         srv->lists_pending--;
     rh_hub_enter(srv);
+    rh_hub_sub_count(srv, sub);
     rh_conn_sub_confirmed(c, sub->chan->name, data, 1);
+    rh_subcount_changed(srv, c->app, sub->chan, 1);
+    rh_hub_leave(srv);
+}
+
+/* The store refused the join (the channel is full over every node): the answer of one node,
+ * and the subscription goes as if it never was (the store wrote nothing for it). */
+static void refuse(rh_srv *srv, rh_conn *c, rh_sub *sub)
+{
+    rh_hub_enter(srv);
+    rh_conn_presence_full(c, sub->chan->name);
+    rh_hub_sub_refused(srv, sub);
     rh_hub_leave(srv);
 }
 
@@ -105,7 +142,9 @@ int rh_srv_presence_list_deliver(rh_srv *srv, const rh_busfield *f, long n)
     rh_sub *sub = !rc && c && !c->closing && c->app && rh_busfield_is(&l.app, c->app->id)
                       ? rh_hub_sub_of(c, channel)
                       : NULL;
-    if (sub && sub->list_id && sub->list_id == l.id) {
+    if (sub && sub->list_id && sub->list_id == l.id && l.refused) {
+        refuse(srv, c, sub);
+    } else if (sub && sub->list_id && sub->list_id == l.id) {
         char *data = rh_buslst_presence_json(&l);
         if (!data)
             rh_srv_log(srv, RH_LOG_ERROR, "out of memory encoding a presence member list");

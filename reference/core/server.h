@@ -68,18 +68,23 @@ typedef void (*rh_bus_done)(void *ud, int ok, const char *err);
 typedef void (*rh_bus_sum_cb)(void *ud, int ok, const char *const *fields, const long long *sums,
                               size_t n);
 /* A presence subscription's join for rh_bus.presence_join. field "p\n{app}\n{channel}\n{user}",
- * its first prefix_len bytes the channel's; delta 1: the user's first connection here (info
- * its user_info or NULL, msg the member_added bus message to publish when the user is new
- * over every node), 0: the user is here already; head the "lst" message's first fields. */
+ * its first prefix_len bytes the channel's; limit the app's max_presence_members over every
+ * node (0: none); info the user_info or NULL; msg the member_added bus message to publish
+ * when the user is new over every node; wh_field and wh_msg the member webhook field and its
+ * "whk" notice (NULL: no webhooks); head the "lst" message's first fields. The join happens
+ * only where this node holds no field of the user yet and the limit admits it. */
 typedef struct rh_bus_join {
     const char *field;
     size_t prefix_len;
-    long delta;
+    size_t limit;
     const char *msg; /* msg_len bytes, NULL: none */
     size_t msg_len;
     const char *info;
     const char *head; /* head_len bytes */
     size_t head_len;
+    const char *wh_field;
+    const char *wh_msg; /* wh_msg_len bytes */
+    size_t wh_msg_len;
 } rh_bus_join;
 
 typedef struct rh_bus {
@@ -103,7 +108,9 @@ typedef struct rh_bus {
     /* A presence subscription here, when the bus keeps the member lists (NULL: the member list
      * is this node's): the join (see rh_bus_join) and the channel's member list over every
      * node, published on the bus as one "lst" message (proto/buslst.h) after any member_added
-     * it caused, in the bus's one order. 0 sent, -1 not (bus down: nothing happened). */
+     * it caused, in the bus's one order, with the store's answer (refused: the channel is
+     * full over every node, and the join had no effect). 0 sent, -1 not (bus down: nothing
+     * happened). */
     int (*presence_join)(void *ud, const rh_bus_join *j);
     const char *store_name; /* reported by /up, e.g. "redis" */
 } rh_bus;

@@ -107,6 +107,10 @@ void rh_srv_webhook_transition(rh_srv *srv, const rh_cfg_app *app, const char *c
 /* The shared-store field of a webhook transition ("o\n{app}\n{channel}" or
  * "m\n{app}\n{channel}\n{user}"). Heap; NULL on OOM. */
 char *rh_srv_wh_field(const char *app_id, const char *channel, const char *user_id);
+/* The "whk" notice the store publishes for such a transition decided over every node, added
+ * to m (m->failed out of memory). */
+void rh_srv_wh_notice(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,
+                      long delta, struct rh_busmsg *m);
 
 /* Logs through io->log when set; printf-style. */
 void rh_srv_log(rh_srv *srv, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

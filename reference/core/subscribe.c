@@ -187,6 +187,11 @@ static int numeric_user_id(const char *cd)
     return n;
 }
 
+void rh_conn_presence_full(rh_conn *c, const char *channel)
+{
+    rh_conn_sub_error(c, channel, "LimitReached", "presence channel is full", 4100);
+}
+
 /* protocol §4.6: subscriptions and members per connection are limited */
 static int presence_full(const rh_conn *c, const rh_chan *ch, const char *user_id)
 {
@@ -277,14 +282,20 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
         rh_conn_sub_error(c, name, "LimitReached", why, 4100);
         goto out;
     }
+    /* On several nodes the store checks the limit over every node too (15.4); a node whose
+     * own members fill the channel refuses at once. */
     if (type == RH_CHAN_PRESENCE && presence_full(c, rh_hub_chan(srv, c->app, name), user_id)) {
-        rh_conn_sub_error(c, name, "LimitReached", "presence channel is full", 4100);
+        rh_conn_presence_full(c, name);
         goto out;
     }
-    rh_sub *sub = rh_hub_subscribe(srv, c, name, type);
+    /* protocol §15.4: on several nodes the store decides the join (over the limit: refused
+     * with no effect anywhere) and the member list, in the bus's order; until its answer the
+     * subscription is held: not counted, its member not announced. */
+    int exact = type == RH_CHAN_PRESENCE && rh_presence_exact(srv);
+    rh_sub *sub = rh_hub_subscribe_as(srv, c, name, type, exact);
     int is_new = 0;
     if (sub && type == RH_CHAN_PRESENCE &&
-        rh_hub_member_join(sub, user_id, pm.user_info, &is_new) != 0) {
+        rh_hub_member_join(sub, user_id, pm.user_info, !exact, &is_new) != 0) {
         rh_hub_unsubscribe(srv, sub, 1);
         sub = NULL;
     }
@@ -293,14 +304,16 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
         rh_conn_sub_error(c, name, "ServerError", "out of memory", 500);
         goto out;
     }
-    /* protocol §15.4: on several nodes the member list comes from the bus, in its order */
-    int asked = type == RH_CHAN_PRESENCE && rh_presence_exact(srv) &&
-                rh_presence_list_ask(c, sub, is_new, pm.user_info) == 0;
-    if (!asked) {
-        if (type == RH_CHAN_PRESENCE && (is_new || rh_fault_on(srv, RH_FAULT_PRESENCE_DUP_MEMBER)))
-            publish_member_added(c, sub);
-        rh_conn_sub_confirmed(c, name, NULL, 1);
+    if (exact) {
+        if (rh_presence_list_ask(c, sub) == 0)
+            goto out;               /* counted and confirmed, or refused, on the answer */
+        rh_hub_sub_count(srv, sub); /* the bus is down: as on one node */
+        if (is_new)
+            rh_srv_webhook_transition(srv, c->app, name, user_id, 1);
     }
+    if (type == RH_CHAN_PRESENCE && (is_new || rh_fault_on(srv, RH_FAULT_PRESENCE_DUP_MEMBER)))
+        publish_member_added(c, sub);
+    rh_conn_sub_confirmed(c, name, NULL, 1);
     rh_subcount_changed(srv, c->app, sub->chan, 1);
 out:
     rh_pres_clear(&pm);

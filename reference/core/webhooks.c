@@ -69,26 +69,32 @@ static int transition_type(const char *user_id, long delta)
     return delta > 0 ? RH_WH_CHANNEL_OCCUPIED : RH_WH_CHANNEL_VACATED;
 }
 
+void rh_srv_wh_notice(rh_srv *srv, const rh_cfg_app *app, const char *channel, const char *user_id,
+                      long delta, rh_busmsg *m)
+{
+    char t[8];
+    snprintf(t, sizeof t, "%d", transition_type(user_id, delta));
+    rh_busmsg_add_str(m, "whk");
+    rh_busmsg_add_str(m, app->id);
+    rh_busmsg_add_str(m, srv->node_id);
+    rh_busmsg_add_str(m, t);
+    rh_busmsg_add_str(m, channel);
+    rh_busmsg_add_str(m, user_id);
+}
+
 void rh_srv_webhook_transition(rh_srv *srv, const rh_cfg_app *app, const char *channel,
                                const char *user_id, long delta)
 {
     if (!app || !app->nwebhooks)
         return;
-    int type = transition_type(user_id, delta);
     if (!srv->bus.presence) {
-        rh_srv_webhook(srv, app, type, channel, user_id, NULL, NULL, NULL);
+        rh_srv_webhook(srv, app, transition_type(user_id, delta), channel, user_id, NULL, NULL,
+                       NULL);
         return;
     }
-    char t[8];
-    snprintf(t, sizeof t, "%d", type);
     char *field = rh_srv_wh_field(app->id, channel, user_id);
     rh_busmsg m = {0};
-    rh_busmsg_add_str(&m, "whk");
-    rh_busmsg_add_str(&m, app->id);
-    rh_busmsg_add_str(&m, srv->node_id);
-    rh_busmsg_add_str(&m, t);
-    rh_busmsg_add_str(&m, channel);
-    rh_busmsg_add_str(&m, user_id);
+    rh_srv_wh_notice(srv, app, channel, user_id, delta, &m);
     if (!field || m.failed)
         rh_srv_log(srv, RH_LOG_ERROR, "out of memory deciding a webhook across nodes");
     else

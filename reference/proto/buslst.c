@@ -23,18 +23,21 @@ void rh_buslst_head(rh_busmsg *m, const char *app_id, const char *node_id, const
 int rh_buslst_parse(const rh_busfield *f, long n, rh_buslst *out)
 {
     memset(out, 0, sizeof *out);
-    if (n < 6 || (n - 6) % 2 != 0 || !rh_busfield_is(&f[0], "lst") ||
+    if (n < 7 || (n - 7) % 2 != 0 || !rh_busfield_is(&f[0], "lst") ||
         rh_busfield_u64(&f[5], &out->id) != 0)
         return -1;
-    for (long i = 6; i < n; i += 2)
+    out->refused = rh_busfield_is(&f[6], "0");
+    if ((!out->refused && !rh_busfield_is(&f[6], "1")) || (out->refused && n > 7))
+        return -1;
+    for (long i = 7; i < n; i += 2)
         if (!f[i].len || memchr(f[i].s, '\0', f[i].len))
             return -1;
     out->app = f[1];
     out->node = f[2];
     out->socket = f[3];
     out->channel = f[4];
-    out->members = f + 6;
-    out->n = (size_t)(n - 6) / 2;
+    out->members = f + 7;
+    out->n = (size_t)(n - 7) / 2;
     return 0;
 }
 

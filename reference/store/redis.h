@@ -85,22 +85,28 @@ void rh_store_redis_node_sum(rh_store *st, const char *const *prefixes, size_t n
  * (join) or to 0 (leave): first connection anywhere adds, last removes. */
 void rh_store_redis_presence(rh_store *st, const char *field, long delta, const char *msg,
                              size_t len);
-/* A presence subscription on this node (redis_nodes.c join_lua): the join of field's user
- * (delta 1: its first connection here, with user_info info, "" for none, and msg, the
- * member_added bus message published when that made its total over the live nodes 1;
- * delta 0: already here), then, when head_len > 0, the channel's member list over the live
- * nodes published on the bus as one "lst" message (proto/buslst.h) that starts with head.
- * field's first prefix_len bytes are the channel's field prefix "p\n{app}\n{channel}\n".
+/* A presence subscription on this node (redis_nodes.c join_lua), in one atomic step: refused
+ * when the user has no field here, is not among the channel's members over the live nodes
+ * and limit (max_presence_members; 0 none) of them are; otherwise the join of field's user
+ * when it has no field here yet (user_info info, "" for none; msg, the member_added bus
+ * message, published when the user is new over the live nodes; wh_field, the member webhook
+ * field, or NULL, with wh_msg, its "whk" notice published when its total went 0 -> 1), then,
+ * when head_len > 0, the answer and the channel's member list over the live nodes published
+ * on the bus as one "lst" message (proto/buslst.h) that starts with head. field's first
+ * prefix_len bytes are the channel's field prefix "p\n{app}\n{channel}\n".
  * 0 sent, -1 not (Redis down: nothing happens, nothing is published). */
 typedef struct rh_store_redis_join {
     const char *field;
     size_t prefix_len;
-    long delta;
+    size_t limit;
     const char *msg; /* msg_len bytes, not NUL-terminated */
     size_t msg_len;
     const char *info;
     const char *head; /* head_len bytes */
     size_t head_len;
+    const char *wh_field;
+    const char *wh_msg; /* wh_msg_len bytes */
+    size_t wh_msg_len;
 } rh_store_redis_join;
 int rh_store_redis_presence_join(rh_store *st, const rh_store_redis_join *j);
 /* Called each time the store comes up (first connect and every reconnect). */

@@ -91,12 +91,15 @@ static const char replace_lua[] =
 
 /* Presence join (delta 1) or leave (-1) of a user on this node, and the cluster-wide
  * decision in the same step: the message (member_added/removed) is published only when the
- * user's total over the live nodes went 0 -> 1 or 1 -> 0. KEYS[1] the registry, KEYS[2] this
- * node's hash; ARGV: node hash prefix, field, delta, bus channel, message, hash ttl. */
+ * user's total over the live nodes went 0 -> 1 or 1 -> 0. The leave of a field this node does
+ * not hold (a join the store refused, join_lua, left before the node learnt it) changes and
+ * publishes nothing. KEYS[1] the registry, KEYS[2] this node's hash; ARGV: node hash prefix,
+ * field, delta, bus channel, message, hash ttl. */
 static const char presence_lua[] =
     "local v = redis.call('HINCRBY', KEYS[2], ARGV[2], ARGV[3])\n"
     "if v <= 0 then redis.call('HDEL', KEYS[2], ARGV[2]); "
     "redis.call('HDEL', KEYS[2] .. ':info', ARGV[2]) end\n"
+    "if v < 0 then return 0 end\n"
     "redis.call('PEXPIRE', KEYS[2], ARGV[6])\n"
     "local t = redis.call('TIME')\n"
     "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
@@ -110,66 +113,92 @@ static const char presence_lua[] =
     "  " RR_LUA_PUB("ARGV[4]", "ARGV[5]") "end\n"
                                           "return total\n";
 
-/* The member list of join_lua: users (in order) and best[user] = {join ms, info, node}. */
-#define JOIN_LIST_LUA                                                                              \
+/* join_lua's first part: the channel's members over the live nodes and this one (fields
+ * starting with ARGV[9], read from the nodes' :info hashes): users in the order met, and
+ * best[user] = {join ms, info, node} of its earliest join (ties: the lowest node id). */
+#define JOIN_SCAN_LUA                                                                              \
+    "local function f(s) return #s .. ':' .. s end\n"                                              \
+    "local ik = KEYS[2] .. ':info'\n"                                                              \
+    "local t = redis.call('TIME')\n"                                                               \
+    "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"                                          \
+    "local live, self = redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf'), false\n"                \
+    "for _, n in ipairs(live) do if n == ARGV[10] then self = true end end\n"                      \
     "if not self then live[#live + 1] = ARGV[10] end\n"                                            \
     "local pre, best, users = ARGV[9], {}, {}\n"                                                   \
+    "local function seen(u, at, info, n)\n"                                                        \
+    "  local b = best[u]\n"                                                                        \
+    "  if not b then users[#users + 1] = u end\n"                                                  \
+    "  if not b or at < b[1] or (at == b[1] and n < b[3]) then best[u] = {at, info, n} end\n"      \
+    "end\n"                                                                                        \
     "for _, n in ipairs(live) do\n"                                                                \
     "  local h = redis.call('HGETALL', ARGV[1] .. n .. ':info')\n"                                 \
     "  for i = 1, #h, 2 do\n"                                                                      \
     "    local nl = string.find(h[i + 1], '\\n', 1, true)\n"                                       \
     "    if nl and #h[i] > #pre and string.sub(h[i], 1, #pre) == pre then\n"                       \
-    "      local u = string.sub(h[i], #pre + 1)\n"                                                 \
-    "      local at, b = tonumber(string.sub(h[i + 1], 1, nl - 1)), best[u]\n"                     \
-    "      if not b then users[#users + 1] = u end\n"                                              \
-    "      if not b or at < b[1] or (at == b[1] and n < b[3]) then\n"                              \
-    "        best[u] = {at, string.sub(h[i + 1], nl + 1), n}\n"                                    \
-    "      end\n"                                                                                  \
+    "      seen(string.sub(h[i], #pre + 1), tonumber(string.sub(h[i + 1], 1, nl - 1)),\n"          \
+    "           string.sub(h[i + 1], nl + 1), n)\n"                                                \
     "    end\n"                                                                                    \
     "  end\n"                                                                                      \
+    "end\n"
+
+/* join_lua's publish on the bus (ARGV[4]). */
+#define JOIN_PUB_LUA "local function pub(m)\n" RR_LUA_PUB("ARGV[4]", "m") "end\n"
+
+/* join_lua's second part: the limit, then the join (field, user_info, member_added when the
+ * user is new over the live nodes, the member webhook field and its "whk" notice when its
+ * total went 0 -> 1: core/webhooks.c). A refusal changes nothing and answers "0". */
+#define JOIN_ADMIT_LUA                                                                             \
+    "local me = string.sub(ARGV[2], #pre + 1)\n"                                                   \
+    "local here = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0') > 0\n"                     \
+    "local limit = tonumber(ARGV[3])\n"                                                            \
+    "if not here and limit > 0 and not best[me] and #users >= limit then\n"                        \
+    "  if #ARGV[8] > 0 then pub(ARGV[8] .. f('0')) end\n"                                          \
+    "  return -1\n"                                                                                \
     "end\n"                                                                                        \
+    "if not here then\n"                                                                           \
+    "  redis.call('HSET', KEYS[2], ARGV[2], 1)\n"                                                  \
+    "  redis.call('HSET', ik, ARGV[2], now .. '\\n' .. ARGV[7])\n"                                 \
+    "  if not best[me] and #ARGV[5] > 0 then pub(ARGV[5]) end\n"                                   \
+    "  seen(me, now, ARGV[7], ARGV[10])\n"                                                         \
+    "  local wh = ARGV[11]\n"                                                                      \
+    "  if #wh > 0 and redis.call('HINCRBY', KEYS[2], wh, 1) == 1 then\n"                           \
+    "    local total = 0\n"                                                                        \
+    "    for _, n in ipairs(live) do\n"                                                            \
+    "      local c = tonumber(redis.call('HGET', ARGV[1] .. n, wh) or '0')\n"                      \
+    "      if c > 0 then total = total + c end\n"                                                  \
+    "    end\n"                                                                                    \
+    "    if total == 1 then pub(ARGV[12]) end\n"                                                   \
+    "  end\n"                                                                                      \
+    "end\n"                                                                                        \
+    "redis.call('PEXPIRE', KEYS[2], ARGV[6])\n"                                                    \
+    "redis.call('PEXPIRE', ik, ARGV[6])\n"
+
+/* join_lua's last part: the member list, published as the "lst" answer "1". */
+#define JOIN_LIST_LUA                                                                              \
+    "if #ARGV[8] == 0 then return 1 end\n"                                                         \
     "table.sort(users, function(a, b)\n"                                                           \
     "  if best[a][1] ~= best[b][1] then return best[a][1] < best[b][1] end\n"                      \
     "  return a < b\n"                                                                             \
     "end)\n"                                                                                       \
-    "local parts = {ARGV[8]}\n"                                                                    \
+    "local parts = {ARGV[8], f('1')}\n"                                                            \
     "for _, u in ipairs(users) do parts[#parts + 1] = f(u) .. f(best[u][2]) end\n"                 \
-    "local m = table.concat(parts)\n" RR_LUA_PUB("ARGV[4]", "m") "return total\n"
+    "pub(table.concat(parts))\n"                                                                   \
+    "return 1\n"
 
-#define JOIN_HEAD_LUA                                                                              \
-    "local function f(s) return #s .. ':' .. s end\n"                                              \
-    "local ik = KEYS[2] .. ':info'\n"                                                              \
-    "local t = redis.call('TIME')\n"                                                               \
-    "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"                                          \
-    "local d = tonumber(ARGV[3])\n"                                                                \
-    "if d > 0 then\n"                                                                              \
-    "  redis.call('HINCRBY', KEYS[2], ARGV[2], d)\n"                                               \
-    "  redis.call('HSET', ik, ARGV[2], now .. '\\n' .. ARGV[7])\n"                                 \
-    "end\n"                                                                                        \
-    "redis.call('PEXPIRE', KEYS[2], ARGV[6])\n"                                                    \
-    "redis.call('PEXPIRE', ik, ARGV[6])\n"                                                         \
-    "local live, self = redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf'), false\n"                \
-    "local total = 0\n"                                                                            \
-    "for _, n in ipairs(live) do\n"                                                                \
-    "  if n == ARGV[10] then self = true end\n"                                                    \
-    "  local c = tonumber(redis.call('HGET', ARGV[1] .. n, ARGV[2]) or '0')\n"                     \
-    "  if c > 0 then total = total + c end\n"                                                      \
-    "end\n"                                                                                        \
-    "if d > 0 and total == d and #ARGV[5] > 0 then\n"                                              \
-    "  " RR_LUA_PUB("ARGV[4]", "ARGV[5]") "end\n"                                                  \
-                                          "if #ARGV[8] == 0 then return total end\n"
-
-/* A presence subscription on this node, the join and its member list in one step. The user's
- * first connection here (delta 1) adds its field and user_info and, when that made its total
- * over the live nodes 1, publishes member_added (ARGV[5]); a user already here (delta 0)
+/* A presence subscription on this node: the limit, the join and its member list in one
+ * atomic step (docs/protocol.md 15.4). When the user has no field on this node yet and is not
+ * among the channel's members over the live nodes while ARGV[3] (max_presence_members, 0
+ * none) of them are, the join is refused: nothing is written and the "lst" answer is "0".
+ * Otherwise a user not yet here joins (field, user_info, member_added ARGV[5] when new over
+ * the live nodes, the webhook field ARGV[11] with its notice ARGV[12]); a user already here
  * changes nothing. Then, when ARGV[8] (the "lst" head, proto/buslst.h) is given, the
- * channel's members over the live nodes and this one (fields starting with ARGV[9]) are
- * published after it as one "lst" message: each user once, with the user_info of its
- * earliest join (ties: the lowest node id), in the order of those joins. KEYS[1] the
- * registry, KEYS[2] this node's hash; ARGV: node hash prefix, field, delta, bus channel,
- * member_added message, hash ttl, user_info ("" none), lst head, channel field prefix, this
- * node's id. */
-static const char join_lua[] = JOIN_HEAD_LUA JOIN_LIST_LUA;
+ * channel's members over the live nodes and this one are published after it as one "lst"
+ * message: each user once, with the user_info of its earliest join (ties: the lowest node
+ * id), in the order of those joins. KEYS[1] the registry, KEYS[2] this node's hash; ARGV: node
+ * hash prefix, field, limit, bus channel, member_added message, hash ttl, user_info ("" none),
+ * lst head, channel field prefix, this node's id, webhook field ("" none), whk message.
+ * Answers 1 admitted, -1 refused. */
+static const char join_lua[] = JOIN_PUB_LUA JOIN_SCAN_LUA JOIN_ADMIT_LUA JOIN_LIST_LUA;
 
 /* KEYS[1] the registry; ARGV[1] the node hash prefix, ARGV[2..] field prefixes. Answers
  * {field, sum, ...} over the live nodes, dropping dead ones from the registry. */
@@ -413,20 +442,27 @@ int rh_store_redis_presence_join(rh_store *st, const rh_store_redis_join *j)
     rr_store *rs = rh_store_is_redis(st) ? (rr_store *)st : NULL;
     if (!rs || !rr_is_up(rs) || !rs->cmd.ac)
         return -1;
-    char d[24];
-    snprintf(d, sizeof d, "%ld", j->delta);
+    char limit[24];
+    snprintf(limit, sizeof limit, "%zu", j->limit);
     const char *msg = j->msg ? j->msg : "", *head = j->head ? j->head : "";
-    const char *argv[] = {
-        "EVAL",   join_lua, "2",        rs->nodes_key, rs->node_key, rs->node_prefix,
-        j->field, d,        rs->bus,    msg,           HASH_TTL_MS,  j->info ? j->info : "",
-        head,     j->field, rs->node_id};
-    size_t lens[15];
-    for (int i = 0; i < 15; i++)
-        lens[i] = i == 9 || i == 12 ? 0 : strlen(argv[i]); /* msg and head: not NUL-terminated */
+    const char *wh = j->wh_field ? j->wh_field : "", *whk = j->wh_msg ? j->wh_msg : "";
+    const char *argv[] = {"EVAL",       join_lua,
+                          "2",          rs->nodes_key,
+                          rs->node_key, rs->node_prefix,
+                          j->field,     limit,
+                          rs->bus,      msg,
+                          HASH_TTL_MS,  j->info ? j->info : "",
+                          head,         j->field,
+                          rs->node_id,  wh,
+                          whk};
+    size_t lens[17];
+    for (int i = 0; i < 17; i++) /* the messages and the head are not NUL-terminated */
+        lens[i] = i == 9 || i == 12 || i == 16 ? 0 : strlen(argv[i]);
     lens[9] = j->msg ? j->msg_len : 0;
     lens[12] = j->head ? j->head_len : 0;
     lens[13] = j->prefix_len;
-    if (redisAsyncCommandArgv(rs->cmd.ac, ignore, rs, 15, argv, lens) != REDIS_OK)
+    lens[16] = j->wh_msg ? j->wh_msg_len : 0;
+    if (redisAsyncCommandArgv(rs->cmd.ac, ignore, rs, 17, argv, lens) != REDIS_OK)
         return -1;
     if (rs->pending++ == 0)
         rr_got_reply(rs);

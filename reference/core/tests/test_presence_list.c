@@ -1,6 +1,8 @@
 /* core/presence_list.c: with a bus that keeps the member lists, a presence subscription waits
- * for its "lst" message (receiving nothing of the channel meanwhile) and is confirmed with it;
- * without one in time, with this node's list; an answer to another subscription is ignored. */
+ * for its "lst" message (receiving nothing of the channel meanwhile, not counted) and is
+ * confirmed with it; without one in time, with this node's list; an answer to another
+ * subscription is ignored; a refusal (the channel full over every node) answers 4100 and
+ * leaves no trace. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,11 +13,14 @@
 #define CH "presence-room"
 
 /* The fake bus: publish delivers at once (like the loopback); presence_join keeps the last
- * join for the test to answer. */
+ * join for the test to answer; node_delta and presence count what the node writes. */
 typedef struct fbus {
     rh_srv *srv;
     int joins;
-    long delta;
+    size_t limit;
+    char wh_field[128];
+    int presences;   /* presence calls: leaves and webhook transitions */
+    long sub_deltas; /* the sum of the "s" field deltas */
     char info[128];
     char head[256];
     size_t head_len;
@@ -41,15 +46,24 @@ static void fb_presence(void *ud, const char *field, long delta, const char *msg
 {
     (void)field;
     (void)delta;
+    ((fbus *)ud)->presences++;
     if (msg)
         fb_publish(ud, msg, len, NULL, NULL);
+}
+
+static void fb_delta(void *ud, const char *field, long delta)
+{
+    if (field[0] == 's')
+        ((fbus *)ud)->sub_deltas += delta;
 }
 
 static int fb_join(void *ud, const rh_bus_join *j)
 {
     fbus *b = ud;
     b->joins++;
-    b->delta = j->delta;
+    b->limit = j->limit;
+    snprintf(b->wh_field, sizeof b->wh_field, "%s", j->wh_field ? j->wh_field : "");
+    assert_true(!j->wh_field == !j->wh_msg);
     snprintf(b->info, sizeof b->info, "%s", j->info ? j->info : "");
     assert_true(j->head_len < sizeof b->head && j->msg_len < sizeof b->msg);
     memcpy(b->head, j->head, j->head_len);
@@ -61,16 +75,22 @@ static int fb_join(void *ud, const rh_bus_join *j)
     return 0;
 }
 
-static fk *start(fbus *b, const char *const *faults)
+static void install(fbus *b, fk *f)
 {
-    fk *f = fk_new(faults);
     *b = (fbus){.srv = f->srv};
     rh_bus bus = {.ud = b,
                   .publish = fb_publish,
                   .up = fb_up,
+                  .node_delta = fb_delta,
                   .presence = fb_presence,
                   .presence_join = fb_join};
     rh_srv_set_bus(f->srv, &bus);
+}
+
+static fk *start(fbus *b, const char *const *faults)
+{
+    fk *f = fk_new(faults);
+    install(b, f);
     return f;
 }
 
@@ -83,6 +103,7 @@ static void answer(fbus *b, const char *const *pairs, size_t n)
     char buf[1024];
     memcpy(buf, b->head, b->head_len);
     size_t len = b->head_len;
+    len += (size_t)snprintf(buf + len, sizeof buf - len, "1:1"); /* admitted */
     for (size_t i = 0; i < 2 * n; i++)
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%zu:%s", strlen(pairs[i]), pairs[i]);
     rh_srv_bus_deliver(b->srv, buf, len);
@@ -111,10 +132,12 @@ static void test_waits_for_the_list(void **state)
     fk_clear(f, a);
     fk_sub_presence(f, a, CH, "alice", "alice");
     assert_int_equal(b.joins, 1);
-    assert_int_equal(b.delta, 1);
+    assert_int_equal(b.limit, f->apps[0].max_presence_members);
     assert_string_equal(b.info, "{\"name\":\"alice\"}");
     assert_true(b.msg_len > 0); /* member_added goes with the join */
     assert_int_equal(fk_count(f, a), 0);
+    assert_false(fk_occupied(f, CH)); /* held: not counted until the answer */
+    assert_int_equal(b.sub_deltas, 0);
     other_event(&b, CAROL_ADDED); /* before the list: covered by it, not sent */
     assert_int_equal(fk_count(f, a), 0);
     const char *pairs[] = {"bob", "{\"name\":\"bob\"}", "alice", "{\"name\":\"alice\"}"};
@@ -128,6 +151,8 @@ static void test_waits_for_the_list(void **state)
     assert_string_equal(cJSON_GetArrayItem(ids, 0)->valuestring, "bob");
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(p, "count")->valueint, 2);
     cJSON_Delete(d);
+    assert_true(fk_occupied(f, CH));
+    assert_int_equal(b.sub_deltas, 1);
     other_event(&b, CAROL_ADDED); /* after the list: sent */
     assert_int_equal(fk_count(f, a), 2);
     assert_string_equal(fk_event(f, a, 1), "pusher_internal:member_added");
@@ -137,7 +162,10 @@ static void test_waits_for_the_list(void **state)
     fk_free(f);
 }
 
-static void test_second_connection_of_a_user_asks_without_join(void **state)
+/* The store joins a user whenever this node holds no field of it (as after a refusal), so
+ * a second connection's ask carries member_added and user_info too; the store changes
+ * nothing for a user already there. */
+static void test_second_connection_of_a_user_asks_again(void **state)
 {
     (void)state;
     fbus b;
@@ -149,9 +177,10 @@ static void test_second_connection_of_a_user_asks_without_join(void **state)
     fk_clear(f, a2);
     fk_sub_presence(f, a2, CH, "alice", "alice");
     assert_int_equal(b.joins, 2);
-    assert_int_equal(b.delta, 0);
-    assert_int_equal(b.msg_len, 0);
+    assert_true(b.msg_len > 0);
+    assert_string_equal(b.info, "{\"name\":\"alice\"}");
     assert_int_equal(fk_count(f, a2), 0);
+    b.msg_len = 0; /* the store publishes no member_added for a user already there */
     answer(&b, pairs, 1);
     assert_int_equal(fk_count_event(f, a2, "pusher_internal:subscription_succeeded"), 1);
     fk_free(f);
@@ -174,6 +203,7 @@ static void test_no_list_in_time_lists_this_node(void **state)
     f->now_ms += 1;
     rh_srv_tick(f->srv);
     assert_int_equal(fk_count(f, a), 1);
+    assert_true(fk_occupied(f, CH)); /* counted with the node's list */
     cJSON *d = fk_data(f, a, 0);
     const cJSON *ids =
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "presence"), "ids");
@@ -190,7 +220,122 @@ static void test_no_list_in_time_lists_this_node(void **state)
     fk_free(f);
 }
 
+/* Delivers the store's refusal of the last join (nothing else: the store wrote nothing). */
+static void refuse(fbus *b)
+{
+    char buf[512];
+    memcpy(buf, b->head, b->head_len);
+    size_t len = b->head_len + (size_t)snprintf(buf + b->head_len, 8, "1:0");
+    rh_srv_bus_deliver(b->srv, buf, len);
+}
+
+static rh_cfg_webhook hook = {.url = (char *)"http://127.0.0.1:9/hook", .types = ~0u};
+
+/* A server of max_presence_members 2 with a webhook, its bus b. */
+static fk *start_limited(fbus *b)
+{
+    fk *f = fk_new_cfg();
+    f->apps[0].max_presence_members = 2;
+    f->apps[0].webhooks = &hook;
+    f->apps[0].nwebhooks = 1;
+    fk_start(f, NULL);
+    install(b, f);
+    return f;
+}
+
+/* protocol §15.4: max_presence_members over every node; a refusal has no effect anywhere */
+static void test_refused_by_the_store_leaves_no_trace(void **state)
+{
+    (void)state;
+    fbus b;
+    fk *f = start_limited(&b);
+    int a = fk_connect(f), x = fk_connect(f);
+    fk_sub_presence(f, a, CH, "alice", "alice");
+    assert_int_equal(b.limit, 2);
+    assert_string_equal(b.wh_field, "m\napp-id\n" CH "\nalice");
+    assert_int_equal(b.presences, 0); /* the member webhook is the store's, with the join */
+    const char *pairs[] = {"bob", "", "alice", "{\"name\":\"alice\"}"};
+    answer(&b, pairs, 2);
+    fk_clear(f, a);
+    int webhook_calls = b.presences, joins = b.joins;
+    /* carol on this node: the node's own members do not fill the channel; the store's do */
+    fk_clear(f, x);
+    fk_sub_presence(f, x, CH, "carol", "carol");
+    assert_int_equal(b.joins, joins + 1);
+    assert_int_equal(fk_count(f, x), 0);
+    refuse(&b);
+    assert_int_equal(fk_count(f, x), 1);
+    assert_string_equal(fk_event(f, x, 0), "pusher:subscription_error");
+    cJSON *j = fk_json(f, x, 0);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "data");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(d, "type")->valuestring, "LimitReached");
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(d, "status")->valueint, 4100);
+    cJSON_Delete(j);
+    /* the very answer of one node whose channel is full */
+    fk *one = fk_new_cfg();
+    one->apps[0].max_presence_members = 2;
+    fk_start(one, NULL);
+    int o1 = fk_connect(one), o2 = fk_connect(one), o3 = fk_connect(one);
+    fk_sub_presence(one, o1, CH, "bob", "bob");
+    fk_sub_presence(one, o2, CH, "alice", "alice");
+    fk_clear(one, o3);
+    fk_sub_presence(one, o3, CH, "carol", "carol");
+    assert_int_equal(fk_count(one, o3), 1);
+    assert_string_equal(fk_frame(f, x, 0), fk_frame(one, o3, 0));
+    fk_free(one);
+    /* no trace: nothing to alice, nothing written (no leave, no webhook, no count) */
+    assert_int_equal(fk_count(f, a), 0);
+    assert_int_equal(b.presences, webhook_calls);
+    assert_int_equal(b.sub_deltas, 1);
+    rh_hub_chan_info ci;
+    rh_hub_channel_info(f->srv, &f->apps[0], CH, &ci);
+    assert_int_equal(ci.subscription_count, 1);
+    assert_int_equal(ci.user_count, 1);
+    /* x is not subscribed: an event on the channel does not reach it, a new subscribe asks */
+    other_event(&b, CAROL_ADDED);
+    assert_int_equal(fk_count(f, x), 1);
+    assert_int_equal(fk_count(f, a), 1);
+    fk_sub_presence(f, x, CH, "carol", "carol");
+    assert_int_equal(b.joins, joins + 2);
+    fk_free(f);
+}
+
+/* A held subscription that leaves before the answer leaves like any member: the store makes
+ * the leave of a refused join a no-op. It was never counted, so no count goes down. */
+static void test_leaving_before_the_answer(void **state)
+{
+    (void)state;
+    fbus b;
+    fk *f = start_limited(&b);
+    int a = fk_connect(f);
+    fk_sub_presence(f, a, CH, "alice", "alice");
+    fk_msg(f, a, "{\"event\":\"pusher:unsubscribe\",\"data\":{\"channel\":\"" CH "\"}}");
+    assert_int_equal(b.presences, 2); /* the presence field and the member webhook field */
+    assert_int_equal(b.sub_deltas, 0);
+    assert_false(fk_occupied(f, CH));
+    refuse(&b); /* the answer finds no subscription */
+    assert_int_equal(fk_count_event(f, a, "pusher:subscription_error"), 0);
+    fk_free(f);
+}
+
 #ifdef RH_WITH_FAULTS
+/* The fault leaves the limit to each node: the store is asked with none. */
+static void test_fault_limit_local(void **state)
+{
+    (void)state;
+    fbus b;
+    fk *f = fk_new_cfg();
+    f->apps[0].max_presence_members = 2;
+    const char *faults[] = {"presence-limit-local", NULL};
+    fk_start(f, faults);
+    install(&b, f);
+    int a = fk_connect(f);
+    fk_sub_presence(f, a, CH, "alice", "alice");
+    assert_int_equal(b.joins, 1);
+    assert_int_equal(b.limit, 0);
+    fk_free(f);
+}
+
 static void test_fault_lists_this_node_at_once(void **state)
 {
     (void)state;
@@ -210,9 +355,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_waits_for_the_list),
-        cmocka_unit_test(test_second_connection_of_a_user_asks_without_join),
+        cmocka_unit_test(test_second_connection_of_a_user_asks_again),
         cmocka_unit_test(test_no_list_in_time_lists_this_node),
+        cmocka_unit_test(test_refused_by_the_store_leaves_no_trace),
+        cmocka_unit_test(test_leaving_before_the_answer),
 #ifdef RH_WITH_FAULTS
+        cmocka_unit_test(test_fault_limit_local),
         cmocka_unit_test(test_fault_lists_this_node_at_once),
 #endif
     };

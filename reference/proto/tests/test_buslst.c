@@ -25,15 +25,17 @@ static void test_head_then_members_parse(void **state)
     (void)state;
     rh_busmsg m = {0};
     rh_buslst_head(&m, "app-1", "node-a", "1.2", "presence-x", 42);
+    rh_busmsg_add_str(&m, "1");
     rh_busmsg_add_str(&m, "u1");
     rh_busmsg_add_str(&m, "{\"n\":1}");
     rh_busmsg_add_str(&m, "u\n2");
     rh_busmsg_add_str(&m, "");
     rh_busfield f[MAXF];
     long n = split(&m, f);
-    assert_int_equal(n, 10);
+    assert_int_equal(n, 11);
     rh_buslst l;
     assert_int_equal(rh_buslst_parse(f, n, &l), 0);
+    assert_false(l.refused);
     assert_true(rh_busfield_is(&l.app, "app-1"));
     assert_true(rh_busfield_is(&l.node, "node-a"));
     assert_true(rh_busfield_is(&l.socket, "1.2"));
@@ -52,9 +54,12 @@ static void test_parse_refuses(void **state)
     rh_busfield f[MAXF];
     long n = split(&m, f);
     rh_buslst l;
+    assert_int_equal(rh_buslst_parse(f, n, &l), -1); /* no answer */
+    rh_busmsg_add_str(&m, "1");
+    n = split(&m, f);
     assert_int_equal(rh_buslst_parse(f, n, &l), 0); /* nobody listed: still a list */
     assert_int_equal(l.n, 0);
-    assert_int_equal(rh_buslst_parse(f, n - 1, &l), -1); /* no list id */
+    assert_int_equal(rh_buslst_parse(f, n - 2, &l), -1); /* no list id */
     rh_busmsg_add_str(&m, "u1");
     n = split(&m, f);
     assert_int_equal(rh_buslst_parse(f, n, &l), -1); /* a user without its info field */
@@ -69,9 +74,16 @@ static void test_parse_refuses(void **state)
     bad[5] = (rh_busfield){"x1", 2};
     assert_int_equal(rh_buslst_parse(bad, n, &l), -1);
     memcpy(bad, f, sizeof bad);
-    bad[6] = (rh_busfield){"", 0};
+    bad[6] = (rh_busfield){"2", 1};
+    assert_int_equal(rh_buslst_parse(bad, n, &l), -1); /* neither admitted nor refused */
+    bad[6] = (rh_busfield){"0", 1};
+    assert_int_equal(rh_buslst_parse(bad, n, &l), -1); /* a refusal lists nobody */
+    assert_int_equal(rh_buslst_parse(bad, 7, &l), 0);
+    assert_true(l.refused);
+    memcpy(bad, f, sizeof bad);
+    bad[7] = (rh_busfield){"", 0};
     assert_int_equal(rh_buslst_parse(bad, n, &l), -1); /* empty user_id */
-    bad[6] = (rh_busfield){"a\0b", 3};
+    bad[7] = (rh_busfield){"a\0b", 3};
     assert_int_equal(rh_buslst_parse(bad, n, &l), -1); /* NUL inside a user_id */
     rh_busmsg_free(&m);
 }
