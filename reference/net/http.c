@@ -1,5 +1,7 @@
 /* The HTTP side of the edge: read a request (body up to 1 MiB), hand it to rh_srv_http, write
- * the answer when its done callback comes (at once or later), keep-alive allowed.
+ * the answer when its done callback comes, keep-alive allowed. An answer that comes while
+ * rh_srv_http runs is written from the request's own callback (answer_now); one that comes
+ * later (a Redis store, the bus) from a writeable callback.
  *
  * Pipelining: libwebsockets 4.1 mishandles a request with a body whose headers it reads from
  * bytes it buffered behind an earlier request on the same connection (one packet holding
@@ -170,10 +172,11 @@ static void http_done(void *ud, const rh_http_resp *resp)
     }
     set_answer(p, resp->status, resp->content_type, resp->body, resp->body_len, resp->retry_after);
     rh_srv_note_http(p->net->srv, p->status);
-    if (p->wsi)
-        lws_callback_on_writable(p->wsi);
-    else
+    if (!p->wsi)
         pend_free(p); /* the client left before the answer */
+    else if (p != p->net->sync_pend)
+        lws_callback_on_writable(p->wsi);
+    /* else dispatch's caller writes it once rh_srv_http has returned (answer_now) */
 }
 
 /* An answer made by the edge itself (before rh_srv_http saw the request). */
@@ -190,7 +193,33 @@ static int answer_error(rh_pss *pss, struct lws *wsi, int status, const char *ms
     return 0;
 }
 
-static void dispatch(rh_net *net, rh_pss *pss)
+static int http_finish(rh_net *net, struct lws *wsi, rh_pss *pss);
+
+/* An answer that came while rh_srv_http ran, written from the request's own callback
+ * (LWS_CALLBACK_HTTP or LWS_CALLBACK_HTTP_BODY_COMPLETION) instead of a writeable callback:
+ * asking for one costs two epoll_ctl calls and a loop turn per request. lws does the same in
+ * these callbacks (lws_callback_http_dummy answers and completes the transaction there);
+ * lws_http_transaction_completed then waits for POLLOUT itself (LRS_DEFERRING_ACTION) before
+ * it reads a pipelined request, and defers itself while lws holds unsent bytes. Only after
+ * rh_srv_http returned: completing may hand the header buffer to a connection waiting for
+ * one and service it at once (lws_header_table_detach), which must not re-enter rh_srv_http.
+ * Answers that close the connection, large ones (replays) and those behind unsent bytes
+ * keep the writeable callback. */
+static int answer_now(rh_net *net, struct lws *wsi, rh_pss *pss)
+{
+    rh_http_pend *p = pss->pend;
+    /* The fault keeps the writeable callback too: answered here, a re-read request that asked
+     * for Connection: close (as pusher/6.8/pipelined-requests sends it) closes before lws'
+     * loop spins; keep-alive ones spin either way. */
+    if (p->close_after || (!p->head && p->resp_len > RH_NET_DIRECT_MAX) ||
+        lws_partial_buffered(wsi) || rh_srv_has_fault(net->srv, RH_FAULT_HTTP_PIPELINE_FREEZE)) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    return http_finish(net, wsi, pss);
+}
+
+static int dispatch(rh_net *net, struct lws *wsi, rh_pss *pss)
 {
     rh_http_pend *p = pss->pend;
     pss->reading = 0;
@@ -211,7 +240,12 @@ static void dispatch(rh_net *net, rh_pss *pss)
                 req.query[0] ? "?" : "", rh_httpedge_redact_query(req.query, q, sizeof q),
                 p->body_len);
     }
+    rh_http_pend *outer = net->sync_pend;
+    net->sync_pend = p;
     rh_srv_http(net->srv, &req, http_done, p);
+    net->sync_pend = outer;
+    /* p outlives rh_srv_http: only http_done frees it, and only once its wsi is gone */
+    return p->done ? answer_now(net, wsi, pss) : 0;
 }
 
 /* Detaches the session from its request: freed when answered, orphaned when still waiting. */
@@ -295,8 +329,7 @@ static int http_begin(rh_net *net, struct lws *wsi, rh_pss *pss, const char *uri
     case RH_HTTPEDGE_CHUNKED:
         return answer_error(pss, wsi, 411, "Content-Length required", 1);
     case RH_HTTPEDGE_NO_BODY:
-        dispatch(net, pss);
-        return 0;
+        return dispatch(net, wsi, pss);
     case RH_HTTPEDGE_LENGTH:
         break;
     }
@@ -306,10 +339,8 @@ static int http_begin(rh_net *net, struct lws *wsi, rh_pss *pss, const char *uri
         return answer_error(pss, wsi, 400, "invalid Content-Length", 1);
     if (want > RH_NET_MAX_BODY)
         return answer_error(pss, wsi, 413, "request body over 1048576 bytes", 1);
-    if (want == 0) {
-        dispatch(net, pss);
-        return 0;
-    }
+    if (want == 0)
+        return dispatch(net, wsi, pss);
     p->body = malloc((size_t)want + 1);
     if (!p->body)
         return answer_error(pss, wsi, 500, "out of memory", 1);
@@ -348,87 +379,12 @@ static int http_body(rh_net *net, rh_pss *pss, const char *in, size_t len)
     return 0;
 }
 
-static const char *reason_phrase(int status)
-{
-    switch (status) {
-    case 200:
-        return "OK";
-    case 201:
-        return "Created";
-    case 204:
-        return "No Content";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 408:
-        return "Request Timeout";
-    case 409:
-        return "Conflict";
-    case 411:
-        return "Length Required";
-    case 413:
-        return "Payload Too Large";
-    case 415:
-        return "Unsupported Media Type";
-    case 429:
-        return "Too Many Requests";
-    case 500:
-        return "Internal Server Error";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return "Status";
-    }
-}
-
-/* lws's own status helper leaves the reason phrase empty for codes like 201 and 429; the
- * status line is written here, the rest with lws's helpers (which also track the
- * Content-Length that keep-alive relies on). */
-static int add_headers(struct lws *wsi, const rh_http_pend *p, unsigned char **pos,
-                       unsigned char *end)
-{
-    char line[64];
-    int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s", p->status, reason_phrase(p->status));
-    if (lws_add_http_header_by_name(wsi, NULL, (const unsigned char *)line, n, pos, end))
-        return -1;
-    if (p->resp_ctype && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
-                                                      (const unsigned char *)p->resp_ctype,
-                                                      (int)strlen(p->resp_ctype), pos, end))
-        return -1;
-    if (lws_add_http_header_content_length(wsi, p->resp_len, pos, end))
-        return -1;
-    if (p->retry_after[0] && lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:",
-                                                         (const unsigned char *)p->retry_after,
-                                                         (int)strlen(p->retry_after), pos, end))
-        return -1;
-    if (p->close_after && lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION,
-                                                       (const unsigned char *)"close", 5, pos, end))
-        return -1;
-    return 0;
-}
-
-static int http_writeable(rh_net *net, struct lws *wsi, rh_pss *pss)
+/* Writes pss's answer and ends the transaction: -1 to close the connection. */
+static int http_finish(rh_net *net, struct lws *wsi, rh_pss *pss)
 {
     rh_http_pend *p = pss->pend;
-    if (!p || !p->done)
-        return 0;
-    unsigned char hbuf[LWS_PRE + 1024];
-    unsigned char *start = hbuf + LWS_PRE, *pos = start, *end = hbuf + sizeof hbuf - 1;
-    if (add_headers(wsi, p, &pos, end) != 0)
+    if (rh_net_http_write_answer(wsi, p) != 0)
         return -1;
-    if (lws_finalize_write_http_header(wsi, start, &pos, end))
-        return -1;
-    if (p->resp_len && !p->head) {
-        if (lws_write(wsi, p->resp + LWS_PRE, p->resp_len, LWS_WRITE_HTTP_FINAL) < 0)
-            return -1;
-    }
     int close_after = p->close_after;
     pss->pend = NULL;
     pend_free(p);
@@ -438,6 +394,13 @@ static int http_writeable(rh_net *net, struct lws *wsi, rh_pss *pss)
      * never dereferenced. */
     lws_set_opaque_user_data(wsi, net);
     return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int http_writeable(rh_net *net, struct lws *wsi, rh_pss *pss)
+{
+    if (!pss->pend || !pss->pend->done)
+        return 0;
+    return http_finish(net, wsi, pss);
 }
 
 int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *in, size_t len)
@@ -462,7 +425,7 @@ int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *
             return -1;
         }
         if (pss->pend && pss->reading && !pss->pend->done)
-            dispatch(net, pss);
+            return dispatch(net, wsi, pss);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return http_writeable(net, wsi, pss);

@@ -17,6 +17,11 @@ _Static_assert(RH_BUF_PRE >= LWS_PRE, "rh_buf headroom must cover LWS_PRE");
 
 #define RH_NET_MAX_BODY (1024u * 1024u) /* largest HTTP request body read */
 #define RH_NET_RX_SLACK 1024u           /* read past max_message_bytes so core sees "too big" */
+#define RH_NET_HDR_MAX  1024u           /* status line and headers of an HTTP answer */
+/* Largest HTTP answer body written in the same write as its headers, and the largest one
+ * written at once from the request's own callback (http.c); bigger ones (replays) go out
+ * from the writeable callback, body apart. */
+#define RH_NET_DIRECT_MAX 4096u
 
 /* One WebSocket connection: the handle core/ sees. Outlives neither its wsi nor the net. */
 typedef struct rh_ws {
@@ -91,6 +96,7 @@ struct rh_net {
     rh_ws *ws_head;
     size_t qbytes; /* bytes in every send queue, for GET /metrics */
     rh_http_pend *pend_head;
+    rh_http_pend *sync_pend;  /* the request inside rh_srv_http now (http.c dispatch) */
     unsigned long fd_cap;     /* sockets numbered at or over this are refused at accept */
     uint64_t fd_cap_log_ms;   /* last "descriptors exhausted" warning: one per 10 s at most */
     unsigned long fd_refused; /* refused since that warning */
@@ -120,6 +126,9 @@ int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *
  * "" when there is none; heap (caller frees), NULL when out of memory. */
 char *rh_net_query_of(struct lws *wsi);
 void rh_net_http_free_all(rh_net *net);
+/* http_answer.c: writes p's answer (status, headers, and the body unless HEAD); -1 when the
+ * connection failed. */
+int rh_net_http_write_answer(struct lws *wsi, const rh_http_pend *p);
 /* Answers 408 and closes every request whose body is still being read past its deadline
  * (http_read_timeout, counted from the end of its headers). */
 void rh_net_http_expire(rh_net *net, uint64_t now_ms);
