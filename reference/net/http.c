@@ -208,11 +208,8 @@ static int http_finish(rh_net *net, struct lws *wsi, rh_pss *pss);
 static int answer_now(rh_net *net, struct lws *wsi, rh_pss *pss)
 {
     rh_http_pend *p = pss->pend;
-    /* The fault keeps the writeable callback too: answered here, a re-read request that asked
-     * for Connection: close (as pusher/6.8/pipelined-requests sends it) closes before lws'
-     * loop spins; keep-alive ones spin either way. */
     if (p->close_after || (!p->head && p->resp_len > RH_NET_DIRECT_MAX) ||
-        lws_partial_buffered(wsi) || rh_srv_has_fault(net->srv, RH_FAULT_HTTP_PIPELINE_FREEZE)) {
+        lws_partial_buffered(wsi)) {
         lws_callback_on_writable(wsi);
         return 0;
     }
