@@ -22,8 +22,10 @@
  *   answer came (hold_reading). Stopping is safe there: a body that was not refused was read
  *   from fresh bytes with the buflist empty (the bytes behind it join it after the callback);
  *   stopping with buffered bytes would ask for POLLOUT, which lws ignores on a stopped h1
- *   connection, and the loop would spin. A request without a body needs no stop: lws reads
- *   nothing in LRS_DOING_TRANSACTION. */
+ *   connection, and the loop would spin. A request without a body is not stopped (its
+ *   headers may have come from the buflist): lws reads nothing in LRS_DOING_TRANSACTION, so
+ *   the order holds, but bytes the client sends meanwhile keep POLLIN up and the loop spins
+ *   until the answer came. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
