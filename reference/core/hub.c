@@ -82,7 +82,6 @@ int rh_hub_conn_add(rh_srv *srv, rh_conn *c)
 {
     struct rh_hub *h = srv->hub;
     rh_htab_init(&c->subs, h->k0 ^ (uintptr_t)c, h->k1);
-    rh_htab_init(&c->binds, h->k1 ^ (uintptr_t)c, h->k0);
     if (c->app && c->socket_id[0] && rh_htab_put(&h->sockets, c->socket_id, c) != 0)
         return -1;
     c->prev = NULL;
@@ -161,7 +160,9 @@ void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet)
     rh_hub_binds_free(c);
     if (!quiet)
         rh_hub_watch_gone(srv, c);
-    rh_watch_clear(&c->watch);
+    if (c->watch)
+        rh_watch_clear(c->watch);
+    free(c->watch);
     free(c->user_id);
     if (c->socket_id[0] && rh_htab_get(&h->sockets, c->socket_id) == c)
         rh_htab_del(&h->sockets, c->socket_id);
@@ -172,7 +173,7 @@ void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet)
     if (c->next)
         c->next->prev = c->prev;
     h->nconns--;
-    free(c->ce_times);
+    free(c->ce);
     free(c);
 }
 
