@@ -30,20 +30,27 @@ typedef struct rh_member {
 
 typedef struct rh_chan rh_chan;
 
+/* A presence subscription waiting for its member list from the bus (core/presence_list.c):
+ * its number (srv->list_serial) and when it was asked for. */
+typedef struct rh_list_wait {
+    uint64_t id;
+    uint64_t asked_ms;
+} rh_list_wait;
+
+/* Every subscription of every connection is one of these, so it holds only what all of them
+ * use (56 bytes): the wait is on the heap, owned by the subscription, only while it waits. */
 typedef struct rh_sub {
     struct rh_conn *conn;
     rh_chan *chan;
     rh_member *member;          /* presence channels only; NULL otherwise */
     struct rh_sub *prev, *next; /* in chan */
-    uint64_t since;             /* srv->bus_serial when subscribed (bus mode) */
-    /* A presence subscription waiting for its member list from the bus (core/presence_list.c):
-     * its number (srv->list_serial), 0 once confirmed. Until then it receives nothing of the
-     * channel. list_ms: when it was asked for. */
-    uint64_t list_id;
-    uint64_t list_ms;
+    uint64_t since : 63;        /* srv->bus_serial when subscribed (bus mode) */
     /* 1 once counted in the channel's shared state (subscriptions, occupied): at once, or,
      * for a presence subscription waiting for the store's answer, when it is admitted. */
-    int counted;
+    uint64_t counted : 1;
+    /* Non-NULL while waiting for the member list; until then it receives nothing of the
+     * channel. */
+    rh_list_wait *wait;
 } rh_sub;
 
 struct rh_chan {

@@ -330,8 +330,9 @@ static rh_member *sub_unlink(rh_srv *srv, rh_sub *sub)
     else
         ch->tail = sub->prev;
     ch->nsubs--;
-    if (sub->list_id && srv->lists_pending)
+    if (sub->wait && srv->lists_pending)
         srv->lists_pending--;
+    free(sub->wait);
     rh_member *m = sub->member;
     free(sub);
     if (m)
@@ -415,7 +416,7 @@ int rh_hub_send_to(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, co
 {
     rh_conn *c = frame && socket_id && srv->hub ? rh_hub_conn_by_socket(srv, socket_id) : NULL;
     const rh_sub *sub = c ? rh_hub_sub_of(c, channel) : NULL;
-    if (!c || c->app != app || c->closing || !sub || sub->list_id)
+    if (!c || c->app != app || c->closing || !sub || sub->wait)
         return 0;
     rh_hub_enter(srv);
     int sent = rh_conn_send(c, frame) == 0;
@@ -450,7 +451,7 @@ size_t rh_hub_publish_before(rh_srv *srv, const rh_cfg_app *app, const char *cha
      * inside enter/leave that only marks it, so the list stays intact while we walk it. */
     for (rh_sub *s = ch->head; s; s = s->next) {
         /* a presence subscription waiting for its member list gets what follows the list */
-        if (s->conn == except || s->conn->closing || (serial && s->since >= serial) || s->list_id)
+        if (s->conn == except || s->conn->closing || (serial && s->since >= serial) || s->wait)
             continue;
         if (rh_conn_send(s->conn, frame) == 0)
             n++;
