@@ -271,7 +271,7 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     if (had) {
         /* Re-subscribing: confirm again, keep the one subscription and its member (one still
          * waiting for its member list is confirmed when the list comes). */
-        if (!had->list_id)
+        if (!had->wait)
             rh_conn_sub_confirmed(c, name, NULL, 0);
         goto out;
     }
