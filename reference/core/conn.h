@@ -77,11 +77,17 @@ struct rh_conn {
     int overflowed;              /* its send queue went over the cap: 4100 on the way */
     char *user_id;               /* signed in as this user (users.c), or NULL */
     rh_watch watch;              /* the signed-in user's watchlist (watchlist.c) */
-    uint64_t opened_ms;          /* when the connection opened (the sign-in timeout) */
-    int authorized;  /* signed in, or seen subscribed to a private or presence channel */
-    rh_htab binds;   /* channel name -> rh_bind: the user the authorizer signed it
-                        for (revoke.c) */
-    int quiet_leave; /* leaves its channels without member events (a fault) */
+    /* watchlist_bus.c: the answer this connection's sign-in waits for (srv->watch_serial; 0
+     * none) since watch_ms, and where its sign-in counts: RH_WATCH_HERE on this node only
+     * (the bus does not keep users, or was down), RH_WATCH_STORE in the shared store,
+     * RH_WATCH_NOWHERE neither (a rewrite of the store left it out while it was closing). */
+    uint64_t watch_wait, watch_ms;
+    int watch_counted;
+    uint64_t opened_ms; /* when the connection opened (the sign-in timeout) */
+    int authorized;     /* signed in, or seen subscribed to a private or presence channel */
+    rh_htab binds;      /* channel name -> rh_bind: the user the authorizer signed it
+                           for (revoke.c) */
+    int quiet_leave;    /* leaves its channels without member events (a fault) */
     struct rh_conn *dead_next;
 };
 
@@ -184,6 +190,20 @@ void rh_hub_signin_deadline(rh_srv *srv);
  * rh_hub_watch_gone, before c leaves, sends "offline" when c was its user's last one. */
 void rh_hub_watch_signed_in(rh_srv *srv, rh_conn *c);
 void rh_hub_watch_gone(rh_srv *srv, rh_conn *c);
+/* Sends c the ids of its watchlist signed in on this node (its own user included). */
+void rh_hub_watch_list_local(rh_srv *srv, rh_conn *c);
+/* Tells every watcher of id in app on this node (not those waiting for their answer) name. */
+void rh_hub_watch_tell(rh_srv *srv, const rh_cfg_app *app, const char *id, const char *name);
+/* Sends c the watchlist event name listing ids (nothing when n is 0). */
+void rh_hub_watch_send(rh_conn *c, const char *name, const char *const *ids, size_t n);
+/* watchlist_bus.c (docs/protocol.md 18.5.5): with a bus that keeps users, c's sign-in (its
+ * user's count, the online notice, the answer c waits for) and its leave go to the store: 0
+ * done so, -1 not (no such bus, the bus down, or c's sign-in counted here only: the caller
+ * acts as one node). */
+enum { RH_WATCH_HERE = 0, RH_WATCH_STORE = 1, RH_WATCH_NOWHERE = 2 };
+int rh_watch_exact(const rh_srv *srv);
+int rh_watch_bus_signed_in(rh_srv *srv, rh_conn *c);
+int rh_watch_bus_gone(rh_srv *srv, rh_conn *c);
 /* client_events.c */
 void rh_conn_on_client_event(rh_conn *c, const rh_msg *m);
 
