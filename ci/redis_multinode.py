@@ -20,6 +20,7 @@ import hmac
 import json
 import os
 import signal
+import socket
 import tempfile
 import time
 
@@ -71,7 +72,8 @@ def watchlist(ctx, A, B, tag, report):
     w2 = ctx.Client(A.url)
     listed = signin(ctx, w2, wid + "-2", [uid]) and wait_told(w2, "online", uid, 1.0)
     report(listed, "watchlist: a second watcher on A is told online right after its sign-in")
-    u.ws.sock.close()  # the user's only connection goes
+    u.ws.sock.shutdown(socket.SHUT_RDWR)  # the user's only connection goes (a FIN at once,
+    u.ws.sock.close()  # even while the reader thread still waits in recv)
     off = wait_told(w, "offline", uid, 2.0) and wait_told(w2, "offline", uid, 1.0)
     report(off, "watchlist: both watchers on A are told offline when the user on B goes")
     return on and listed and off
