@@ -2,8 +2,10 @@
  * notice only at its first sign-in and its last leave over both nodes, the "wls" answer
  * listing the watched users online on either node, and the webhook holds: a leave on one
  * node held, a return on the other cancelling it (no notice, the claim answers 0), a claim
- * before any return answering 1 and the later return then announced. Needs
- * RH_TEST_REDIS_URL (77 without). */
+ * before any return answering 1 and the later return then announced; and the sweep of a dead
+ * node (store/redis_sweep.h): its user offline, the channel_vacated and member_removed
+ * webhooks of its share addressed to the sweeping node, held, and nothing for a channel a
+ * live node still holds. Needs RH_TEST_REDIS_URL (77 without). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include <cmocka.h>
 
 #include "proto/busmsg.h"
+#include "store/redis_int.h"
 #include "store_fx.h"
 
 static const rh_store_limits LIM = {100, 4096};
@@ -88,7 +91,8 @@ static void two_free(two *t)
 {
     rh_store_redis_set_sink(t->f->st, NULL, NULL);
     forget(&t->h);
-    rh_store_free(t->b);
+    if (t->b)
+        rh_store_free(t->b);
 }
 
 static int heard_end(void *ud)
@@ -101,7 +105,8 @@ static int heard_end(void *ud)
  * have run, then a last message of a's comes through the bus (one order), and is dropped. */
 static void settle(two *t)
 {
-    sync_cmds(t->b);
+    if (t->b)
+        sync_cmds(t->b);
     rh_store_redis_publish(t->f->st, "3:end", 5, NULL, NULL);
     assert_true(rh_fx_until(heard_end, &t->h));
     free(t->h.msg[--t->h.n]);
@@ -238,6 +243,56 @@ static void test_hold_cancelled_on_another_node(void **state)
     two_free(&t);
 }
 
+static int three_heard(void *ud)
+{
+    return ((heard *)ud)->n >= 3;
+}
+
+/* protocol §15.10, §20.6.2: unit test */
+static void test_dead_node_swept(void **state)
+{
+    two t;
+    two_nodes(*state, &t);
+    user(t.b, "doomed", 1, NULL, 0);
+    rh_store_redis_webhook(t.b, FIELD, 1, OCC, strlen(OCC), 1);
+    rh_store_redis_webhook(t.b, "m\napp\npresence-r\ndoomed", 1, OCC, strlen(OCC), 1);
+    rh_store_redis_webhook(t.f->st, "o\napp\nkept", 1, OCC, strlen(OCC), 1);
+    rh_store_redis_webhook(t.b, "o\napp\nkept", 1, OCC, strlen(OCC), 1); /* held by a too */
+    settle(&t);
+    forget(&t.h);
+    char id[64], reg[96];
+    snprintf(id, sizeof id, "%s", ((rr_store *)t.b)->node_id);
+    snprintf(reg, sizeof reg, "%snodes", t.f->prefix);
+    rh_store_free(t.b); /* b dies: it refreshes no more */
+    t.b = NULL;
+    const char *expire[] = {"ZADD", reg, "1", id};
+    assert_int_equal(rh_fx_cmd(t.f, 4, expire), 0);
+    /* a's next refresh (each second) sweeps b; a rewrite of a's share would drop "kept" */
+    assert_true(rh_fx_until(three_heard, &t.h));
+    settle(&t);
+    int off = 0, vac = 0, rem = 0;
+    for (int i = 0; i < t.h.n; i++) {
+        rh_busfield f[8];
+        long n = rh_busmsg_split(t.h.msg[i], t.h.len[i], f, 8);
+        if (n == 5 && rh_busfield_is(&f[0], "onl") && rh_busfield_is(&f[2], "node-a") &&
+            rh_busfield_is(&f[3], "0") && rh_busfield_is(&f[4], "doomed"))
+            off++;
+        unsigned long long tok = 0;
+        int whk = n == 7 && rh_busfield_is(&f[0], "whk") && rh_busfield_is(&f[1], "app") &&
+                  rh_busfield_is(&f[2], "node-a") && rh_busfield_u64(&f[6], &tok) == 0 && tok;
+        if (whk && rh_busfield_is(&f[3], "1") && rh_busfield_is(&f[4], "room") && !f[5].len)
+            vac++;
+        if (whk && rh_busfield_is(&f[3], "3") && rh_busfield_is(&f[4], "presence-r") &&
+            rh_busfield_is(&f[5], "doomed"))
+            rem++;
+        assert_false(whk && rh_busfield_is(&f[4], "kept")); /* a live node still has it */
+    }
+    assert_int_equal(off, 1);
+    assert_int_equal(vac, 1);
+    assert_int_equal(rem, 1);
+    two_free(&t);
+}
+
 static int setup(void **state)
 {
     rh_fx *f = NULL;
@@ -261,6 +316,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_online_over_two_nodes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hold_cancelled_on_another_node, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dead_node_swept, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
