@@ -456,6 +456,7 @@ static void free_rs(rr_store *rs)
     free(rs->nodes_key);
     free(rs->node_prefix);
     free(rs->node_key);
+    free(rs->hold_prefix);
     free(rs);
 }
 

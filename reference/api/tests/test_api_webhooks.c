@@ -198,6 +198,144 @@ static void test_cache_miss_and_count(void **state)
     fx_free(f);
 }
 
+/* A fake bus that plays the shared store's part for the webhook transitions: the test
+ * delivers each notice itself (with a hold token for a held leave) and answers the claim. */
+typedef struct hbus {
+    rh_srv *srv;
+    char msg[256];
+    size_t msg_len;
+    long delta;
+    int hold;
+    char claim_field[64];
+    unsigned long long claim_token;
+    void (*claim_cb)(void *, int);
+    void *claim_ud;
+} hbus;
+
+static void hb_publish(void *ud, const char *msg, size_t len, rh_bus_done done, void *dud)
+{
+    rh_srv_bus_deliver(((hbus *)ud)->srv, msg, len);
+    if (done)
+        done(dud, 1, NULL);
+}
+
+static void hb_webhook(void *ud, const char *field, long delta, const char *msg, size_t len,
+                       int hold)
+{
+    (void)field;
+    hbus *b = ud;
+    assert_true(len < sizeof b->msg);
+    memcpy(b->msg, msg, len);
+    b->msg_len = len;
+    b->delta = delta;
+    b->hold = hold;
+}
+
+static void hb_claim(void *ud, const char *field, unsigned long long token, void (*cb)(void *, int),
+                     void *cb_ud)
+{
+    hbus *b = ud;
+    snprintf(b->claim_field, sizeof b->claim_field, "%s", field);
+    b->claim_token = token;
+    b->claim_cb = cb;
+    b->claim_ud = cb_ud;
+}
+
+/* Delivers the last notice, with token appended when it is not 0. */
+static void hb_notice(hbus *b, unsigned long long token)
+{
+    char buf[300];
+    memcpy(buf, b->msg, b->msg_len);
+    size_t len = b->msg_len;
+    if (token) {
+        char t[24];
+        snprintf(t, sizeof t, "%llu", token);
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%zu:%s", strlen(t), t);
+    }
+    rh_srv_bus_deliver(b->srv, buf, len);
+}
+
+static void hb_install(hbus *b, fx *f)
+{
+    *b = (hbus){.srv = f->srv};
+    rh_bus bus = {.ud = b, .publish = hb_publish, .webhook = hb_webhook, .wh_claim = hb_claim};
+    rh_srv_set_bus(f->srv, &bus);
+}
+
+/* protocol §20.6.1: unit test */
+static void test_held_vacate_claimed(void **state)
+{
+    (void)state;
+    fx *f = wh_fx("");
+    hbus b;
+    hb_install(&b, f);
+    char sid[64];
+    fx_connect(f, 1, sid, sizeof sid);
+    assert_true(fx_subscribe(f, 1, sid, "c"));
+    assert_int_equal(b.delta, 1);
+    assert_int_equal(b.hold, 1);
+    hb_notice(&b, 0);
+    tick(f, 200);
+    assert_int_equal(nposts, 1);
+    posts[0].done(posts[0].ud, 200);
+    unsubscribe(f, 1, "c");
+    assert_int_equal(b.delta, -1);
+    hb_notice(&b, 7); /* held by the store */
+    tick(f, 500);
+    assert_null(b.claim_cb);
+    tick(f, 600); /* the delay is over: claimed, not sent yet */
+    assert_non_null(b.claim_cb);
+    assert_string_equal(b.claim_field, "o\napp-id\nc");
+    assert_int_equal(b.claim_token, 7);
+    b.claim_cb(b.claim_ud, -1); /* no answer: asked again a second later, nothing sent */
+    b.claim_cb = NULL;
+    tick(f, 200);
+    assert_null(b.claim_cb);
+    assert_int_equal(nposts, 1);
+    tick(f, 900);
+    assert_non_null(b.claim_cb);
+    assert_int_equal(b.claim_token, 7);
+    b.claim_cb(b.claim_ud, 0); /* a return on another node cancelled it */
+    tick(f, 200);
+    assert_int_equal(nposts, 1);
+    /* claimed while the channel comes back here: vacated, then occupied */
+    assert_true(fx_subscribe(f, 1, sid, "c"));
+    unsubscribe(f, 1, "c");
+    hb_notice(&b, 8);
+    b.claim_cb = NULL;
+    tick(f, 1100);
+    assert_non_null(b.claim_cb);
+    assert_true(fx_subscribe(f, 1, sid, "c"));
+    hb_notice(&b, 0);
+    tick(f, 200);
+    assert_int_equal(nposts, 1); /* the occupied waits behind the claim */
+    b.claim_cb(b.claim_ud, 1);
+    tick(f, 200);
+    assert_int_equal(nposts, 2);
+    assert_non_null(strstr(posts[1].body, "{\"name\":\"channel_vacated\",\"channel\":\"c\"},"
+                                          "{\"name\":\"channel_occupied\",\"channel\":\"c\"}"));
+    reset_posts();
+    fx_free(f);
+}
+
+#ifdef RH_WITH_FAULTS
+/* protocol §20.6.1: unit test (fault webhook-vacate-local: nothing held in the store) */
+static void test_fault_vacate_local(void **state)
+{
+    (void)state;
+    fx *f = wh_fx("");
+    assert_int_equal(fx_fault(f, "webhook-vacate-local"), 0);
+    hbus b;
+    hb_install(&b, f);
+    char sid[64];
+    fx_connect(f, 1, sid, sizeof sid);
+    assert_true(fx_subscribe(f, 1, sid, "c"));
+    assert_int_equal(b.hold, 0);
+    reset_posts();
+    fx_free(f);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +343,10 @@ int main(void)
         cmocka_unit_test(test_delayed_vacate),
         cmocka_unit_test(test_queue_bound_and_filter),
         cmocka_unit_test(test_cache_miss_and_count),
+        cmocka_unit_test(test_held_vacate_claimed),
+#ifdef RH_WITH_FAULTS
+        cmocka_unit_test(test_fault_vacate_local),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
