@@ -17,7 +17,6 @@
 #include "net/net.h"
 #include "store/redis.h"
 #include "store/store.h"
-#include "wire.h"
 
 #define EXIT_USAGE 2
 #define MAX_FAULTS 64
@@ -298,6 +297,70 @@ static int check_faults(const opts *o)
     return 0;
 }
 
+/* --- several nodes: the Redis store doubles as the bus ----------------------------------- */
+
+static void store_log(void *ud, int level, const char *msg)
+{
+    rh_logf(ud, level, "%s", msg);
+}
+
+static void bus_publish(void *ud, const char *msg, size_t len, rh_bus_done done, void *dud)
+{
+    rh_store_redis_publish(ud, msg, len, done, dud);
+}
+
+static int bus_up(void *ud)
+{
+    return rh_store_redis_up(ud);
+}
+
+static void bus_sink(void *ud, const char *msg, size_t len)
+{
+    rh_srv_bus_deliver(ud, msg, len);
+}
+
+static void node_delta(void *ud, const char *field, long delta)
+{
+    rh_store_redis_node_delta(ud, field, delta);
+}
+
+static void node_replace(void *ud, const char *const *fields, const long *values,
+                         const char *const *infos, size_t n)
+{
+    rh_store_redis_node_replace(ud, fields, values, infos, n);
+}
+
+static void node_sum(void *ud, const char *const *prefixes, size_t n, rh_bus_sum_cb cb, void *cud)
+{
+    rh_store_redis_node_sum(ud, prefixes, n, cb, cud);
+}
+
+static void presence(void *ud, const char *field, long delta, const char *msg, size_t len)
+{
+    rh_store_redis_presence(ud, field, delta, msg, len);
+}
+
+static int presence_join(void *ud, const rh_bus_join *j)
+{
+    rh_store_redis_join rj = {.field = j->field,
+                              .prefix_len = j->prefix_len,
+                              .limit = j->limit,
+                              .msg = j->msg,
+                              .msg_len = j->msg_len,
+                              .info = j->info,
+                              .head = j->head,
+                              .head_len = j->head_len,
+                              .wh_field = j->wh_field,
+                              .wh_msg = j->wh_msg,
+                              .wh_msg_len = j->wh_msg_len};
+    return rh_store_redis_presence_join(ud, &rj);
+}
+
+static void store_up(void *ud)
+{
+    rh_srv_bus_resync(ud);
+}
+
 /* 1 when --fault name was given (the store's faults act before the server exists). */
 static int has_fault(const opts *o, const char *name)
 {
@@ -305,6 +368,54 @@ static int has_fault(const opts *o, const char *name)
         if (strcmp(o->faults[i], name) == 0)
             return 1;
     return 0;
+}
+
+static void bus_gap(void *ud)
+{
+    rh_srv_bus_gap(ud);
+}
+
+static rh_store *make_store(uv_loop_t *loop, const rh_cfg *cfg, const char *url, int no_fence,
+                            rh_log *log)
+{
+    rh_store_limits lim = {cfg->replay_tokens, cfg->replay_bytes};
+    if (!url)
+        return rh_store_memory_new(&lim);
+    rh_store_redis_opts ro = {.url = url,
+                              .prefix = cfg->redis_prefix,
+                              .limits = lim,
+                              .ended_ttl_ms =
+                                  cfg->ended_ttl > 0 ? (uint64_t)cfg->ended_ttl * 1000u : 0,
+                              .log = store_log,
+                              .log_ud = log,
+                              .no_fence = no_fence};
+    char err[256] = "";
+    rh_store *st = rh_store_redis_new(loop, &ro, err, sizeof err);
+    if (!st)
+        rh_logf(log, RH_LOG_ERROR, "--redis %s: %s", url, err);
+    return st;
+}
+
+/* Every event to subscribers goes through Redis pub/sub and comes back to this node. */
+static void wire_bus(rh_store *store, rh_srv *srv)
+{
+    if (!rh_store_is_redis(store))
+        return;
+    rh_bus bus = {.ud = store,
+                  .publish = bus_publish,
+                  .up = bus_up,
+                  .node_delta = node_delta,
+                  .node_replace = node_replace,
+                  .node_sum = node_sum,
+                  .presence = presence,
+                  .presence_join = presence_join,
+                  .store_name = "redis"};
+    rh_srv_set_bus(srv, &bus);
+    rh_store_redis_set_sink(store, bus_sink, srv);
+    rh_store_redis_set_on_up(store, store_up, srv);
+    rh_store_redis_set_on_bus_gap(store, bus_gap, srv);
+    if (rh_store_redis_up(store))
+        rh_srv_bus_resync(srv);
 }
 
 int main(int argc, char **argv)
@@ -338,8 +449,7 @@ int main(int argc, char **argv)
     char err[256] = "";
     rh_net *net = NULL;
     const char *redis_url = o.redis ? o.redis : cfg.redis_url;
-    rh_store *store = rh_wire_store(&loop, &cfg, redis_url, has_fault(&o, "redis-no-fence"),
-                                    has_fault(&o, "webhook-sweep-silent"), &log);
+    rh_store *store = make_store(&loop, &cfg, redis_url, has_fault(&o, "redis-no-fence"), &log);
     if (!store) {
         if (!redis_url)
             rh_logf(&log, RH_LOG_ERROR, "out of memory creating the store");
@@ -351,7 +461,7 @@ int main(int argc, char **argv)
         rh_logf(&log, RH_LOG_ERROR, "cannot create the server: %s", err);
         goto out;
     }
-    rh_wire_bus(store, rh_net_srv(net));
+    wire_bus(store, rh_net_srv(net));
     for (int i = 0; i < o.nfaults; i++) {
         if (rh_srv_set_fault(rh_net_srv(net), o.faults[i]) != 0) {
             rh_logf(&log, RH_LOG_ERROR, "--fault %s: refused by the server", o.faults[i]);

@@ -129,8 +129,6 @@ int rh_api_bus_deliver(rh_srv *srv, const char *msg, size_t len)
             rc = rh_api_wh_deliver(srv, f, n);
         else if (rh_busfield_is(&f[0], "lst"))
             rc = rh_srv_presence_list_deliver(srv, f, n);
-        else if (rh_busfield_is(&f[0], "onl") || rh_busfield_is(&f[0], "wls"))
-            rc = rh_srv_watch_deliver(srv, f, n);
     }
     if (rc != 0)
         rh_srv_log(srv, RH_LOG_WARN, "bus: a message malformed or not wholly delivered (%zu bytes)",

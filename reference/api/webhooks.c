@@ -3,11 +3,8 @@
  * answered 2xx is retried with backoff for webhook_retry_s. One POST per target is in flight
  * at a time, so a target sees its events in order. channel_vacated and member_removed wait
  * webhook_delay_ms first and are dropped, with the occupied/added that cancels them, when the
- * channel (or the member) is back in time; on several nodes such an event carries the token
- * of its hold in the shared store, and at the end of its delay it is sent only if the store
- * says no return on any node cancelled it (docs/protocol.md 20.6). Nothing here blocks: a slow or
- * dead receiver costs a queue entry, never the loop. The rules are proto/webhook.c's pure
- * functions. */
+ * channel (or the member) is back in time. Nothing here blocks: a slow or dead receiver
+ * costs a queue entry, never the loop. The rules are proto/webhook.c's pure functions. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,25 +31,12 @@ typedef struct wh_delayed {
     rh_wh_event *ev;
 } wh_delayed;
 
-/* A held event whose claim the store has not answered yet (claim below). A claim the store
- * does not answer (down) is asked again each second, up to RH_WH_CLAIM_TRIES times, before the
- * event is sent anyway. */
-#define RH_WH_CLAIM_TRIES 60
-typedef struct wh_claim {
-    struct rh_wh *wh; /* NULL once the queues are freed: the answer only frees the claim */
-    const rh_cfg_app *app;
-    rh_wh_event *ev;
-    rh_wh_event *after; /* the occupied/added that came meanwhile: sent after ev */
-    struct wh_claim *next;
-} wh_claim;
-
 struct rh_wh {
     rh_srv *srv;
     wh_target *t;
     size_t nt;
     wh_delayed *d; /* delayed events, in emit order */
     size_t nd, dcap;
-    wh_claim *claims;
 };
 
 static uint64_t wall_ms(rh_srv *srv)
@@ -193,7 +177,7 @@ static void dispatch(struct rh_wh *wh, const rh_cfg_app *app, rh_wh_event *ev, u
     rh_wh_event_free(ev);
 }
 
-static void delay_until(struct rh_wh *wh, const rh_cfg_app *app, rh_wh_event *ev, uint64_t due)
+static void delay(struct rh_wh *wh, const rh_cfg_app *app, rh_wh_event *ev, uint64_t now)
 {
     if (wh->nd == wh->dcap) {
         size_t cap = wh->dcap ? wh->dcap * 2 : 16;
@@ -206,13 +190,8 @@ static void delay_until(struct rh_wh *wh, const rh_cfg_app *app, rh_wh_event *ev
         wh->d = d;
         wh->dcap = cap;
     }
-    ev->due_ms = due;
+    ev->due_ms = now + (uint64_t)app->webhook_delay_ms;
     wh->d[wh->nd++] = (wh_delayed){app, ev};
-}
-
-static void delay(struct rh_wh *wh, const rh_cfg_app *app, rh_wh_event *ev, uint64_t now)
-{
-    delay_until(wh, app, ev, now + (uint64_t)app->webhook_delay_ms);
 }
 
 /* protocol §20.4: a channel occupied again (a member back) within the delay sends neither */
@@ -231,64 +210,6 @@ static int cancelled(struct rh_wh *wh, const rh_cfg_app *app, const rh_wh_event 
     return 0;
 }
 
-static void claim_done(void *ud, int rc)
-{
-    wh_claim *cl = ud;
-    struct rh_wh *wh = cl->wh;
-    if (wh) {
-        for (wh_claim **p = &wh->claims; *p; p = &(*p)->next)
-            if (*p == cl) {
-                *p = cl->next;
-                break;
-            }
-        uint64_t now = rh_api_now_ms(wh->srv);
-        if (rc < 0 && cl->ev->hold_tries++ < RH_WH_CLAIM_TRIES)
-            delay_until(wh, cl->app, cl->ev, now + 1000); /* asked again at a later tick */
-        else if (rc != 0) /* still held (or never answered: better twice than never) */
-            dispatch(wh, cl->app, cl->ev, now);
-        else
-            rh_wh_event_free(cl->ev);
-        if (cl->after)
-            dispatch(wh, cl->app, cl->after, now);
-    } else {
-        rh_wh_event_free(cl->ev);
-        rh_wh_event_free(cl->after);
-    }
-    free(cl);
-}
-
-/* protocol §20.6: a held event goes out only if no return on any node cancelled it */
-static void claim(struct rh_wh *wh, const rh_cfg_app *app, rh_wh_event *ev)
-{
-    rh_srv *srv = wh->srv;
-    wh_claim *cl = calloc(1, sizeof *cl);
-    char *field = rh_srv_wh_field(app->id, ev->channel,
-                                  ev->type == RH_WH_MEMBER_REMOVED ? ev->user_id : NULL);
-    if (!cl || !field || !srv->bus.wh_claim) {
-        free(cl);
-        free(field);
-        dispatch(wh, app, ev, rh_api_now_ms(srv));
-        return;
-    }
-    *cl = (wh_claim){.wh = wh, .app = app, .ev = ev, .next = wh->claims};
-    wh->claims = cl;
-    srv->bus.wh_claim(srv->bus.ud, field, ev->hold, claim_done, cl);
-    free(field);
-}
-
-/* An occupied/added that comes while the held event it follows is being claimed waits for
- * the answer, so that its target gets the two in their order. 1 when ev was taken. */
-static int behind_claim(struct rh_wh *wh, const rh_cfg_app *app, rh_wh_event *ev)
-{
-    for (wh_claim *cl = wh->claims; cl; cl = cl->next)
-        if (cl->app == app && !cl->after &&
-            rh_wh_cancels(cl->ev, ev->type, ev->channel, ev->user_id)) {
-            cl->after = ev;
-            return 1;
-        }
-    return 0;
-}
-
 static void emit(rh_srv *srv, const rh_cfg_app *app, rh_wh_event *ev)
 {
     struct rh_wh *wh = srv->api->wh;
@@ -298,12 +219,6 @@ static void emit(rh_srv *srv, const rh_cfg_app *app, rh_wh_event *ev)
         delay(wh, app, ev, now);
         return;
     }
-    if (ev->hold) { /* held in the store with no delay here (a dead node's, 15.10) */
-        claim(wh, app, ev);
-        return;
-    }
-    if (behind_claim(wh, app, ev))
-        return;
     if (cancelled(wh, app, ev)) {
         rh_wh_event_free(ev);
         return;
@@ -317,22 +232,14 @@ void rh_api_wh_tick(rh_srv *srv)
     if (!wh)
         return;
     uint64_t now = rh_api_now_ms(srv);
-    size_t keep = 0, nheld = 0;
-    /* the held ones are claimed after the walk: an answer may come at once and delay again */
-    wh_delayed *held = NULL;
+    size_t keep = 0;
     for (size_t i = 0; i < wh->nd; i++) {
-        if (wh->d[i].ev->due_ms <= now && wh->d[i].ev->hold &&
-            (held || (held = malloc(wh->nd * sizeof *held))))
-            held[nheld++] = wh->d[i];
-        else if (wh->d[i].ev->due_ms <= now)
-            dispatch(wh, wh->d[i].app, wh->d[i].ev, now); /* out of memory: sent unclaimed */
+        if (wh->d[i].ev->due_ms <= now)
+            dispatch(wh, wh->d[i].app, wh->d[i].ev, now);
         else
             wh->d[keep++] = wh->d[i];
     }
     wh->nd = keep;
-    for (size_t i = 0; i < nheld; i++)
-        claim(wh, held[i].app, held[i].ev);
-    free(held);
     for (size_t i = 0; i < wh->nt; i++)
         flush(&wh->t[i], now);
 }
@@ -379,21 +286,17 @@ void rh_api_wh_free(rh_srv *srv)
     }
     for (size_t i = 0; i < wh->nd; i++)
         rh_wh_event_free(wh->d[i].ev);
-    for (wh_claim *cl = wh->claims; cl; cl = cl->next)
-        cl->wh = NULL; /* the store's answer (or its teardown) frees it */
     free(wh->d);
     free(wh->t);
     free(wh);
     srv->api->wh = NULL;
 }
 
-/* whk app node type channel user [hold]: the store decided a transition (core/webhooks.c),
- * and holds it when a token follows (store/redis_online.c) */
+/* whk app node type channel user: the store decided a transition (core/webhooks.c) */
 int rh_api_wh_deliver(rh_srv *srv, const rh_busfield *f, long n)
 {
-    unsigned long long type = 0, hold = 0;
-    if ((n != 6 && n != 7) || rh_busfield_u64(&f[3], &type) != 0 || type >= RH_WH__COUNT ||
-        (n == 7 && (rh_busfield_u64(&f[6], &hold) != 0 || !hold)))
+    unsigned long long type = 0;
+    if (n != 6 || rh_busfield_u64(&f[3], &type) != 0 || type >= RH_WH__COUNT)
         return -1;
     if (!rh_busfield_is(&f[2], srv->node_id))
         return 0; /* another node made it and sends it */
@@ -404,7 +307,7 @@ int rh_api_wh_deliver(rh_srv *srv, const rh_busfield *f, long n)
     char *user = f[5].len ? rh_api_bus_dup(&f[5]) : NULL;
     int rc = -1;
     if (app && channel && (user || !f[5].len)) {
-        rh_srv_webhook_held(srv, app, (int)type, channel, user, NULL, NULL, NULL, hold);
+        rh_srv_webhook(srv, app, (int)type, channel, user, NULL, NULL, NULL);
         rc = 0;
     }
     free(channel);

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "../proto/busmsg.h"
-#include "conn.h"
 #include "hub.h"
 
 static void loop_publish(void *ud, const char *msg, size_t len, rh_bus_done done, void *done_ud)
@@ -49,11 +48,6 @@ void rh_srv_bus_head(rh_srv *srv, rh_busmsg *m, const rh_cfg_app *app)
     rh_busmsg_add_str(m, app->id);
     rh_busmsg_add_str(m, srv->node_id);
     rh_busmsg_add_str(m, serial);
-}
-
-const char *rh_srv_node_id(const rh_srv *srv)
-{
-    return srv->node_id;
 }
 
 int rh_srv_has_bus(const rh_srv *srv)
@@ -176,13 +170,6 @@ static void resync_chan(void *ud, const char *channel, const rh_hub_chan_info *i
     }
 }
 
-/* A signed-in user's count ("u" field, core/watchlist_bus.c). */
-static void resync_signed_in(void *ud, const char *user_id, long n)
-{
-    resync *r = ud;
-    resync_add(r, rh_srv_field('u', r->app->id, user_id, NULL), n, NULL);
-}
-
 void rh_srv_bus_resync(rh_srv *srv)
 {
     if (!srv->bus.node_replace)
@@ -191,8 +178,6 @@ void rh_srv_bus_resync(rh_srv *srv)
     for (size_t i = 0; i < srv->cfg->napps; i++) {
         r.app = &srv->cfg->apps[i];
         rh_hub_foreach_channel(srv, r.app, "", resync_chan, &r);
-        if (rh_watch_exact(srv) && rh_hub_foreach_signed_in(srv, r.app, resync_signed_in, &r))
-            r.failed = 1;
     }
     if (r.failed)
         rh_srv_log(srv, RH_LOG_ERROR, "out of memory rewriting the channel state in Redis");

@@ -73,14 +73,6 @@ typedef struct rh_ce_ring {
     uint64_t times[];
 } rh_ce_ring;
 
-/* A watchlist (proto/watchlist.h) and the answer of the shared store its sign-in waits for:
- * wait is that answer's number (srv->watch_serial; 0: none), asked at wait_ms. Owned by its
- * connection (heap), freed with it. */
-typedef struct rh_conn_watch {
-    rh_watch list;
-    uint64_t wait, wait_ms;
-} rh_conn_watch;
-
 /* Every idle connection carries one of these, so the flags are bit-fields and what only some
  * connections use is allocated when first needed and owned by the connection (freed by
  * rh_hub_conn_remove): ce (the first rate-limited client event), binds (the first signature
@@ -97,11 +89,9 @@ struct rh_conn {
     rh_htab subs;                /* channel name -> rh_sub */
     struct rh_conn *prev, *next; /* every connection of the server */
     char *user_id;               /* signed in as this user (users.c), or NULL */
-    /* The signed-in user's watchlist and the store's answer its sign-in waits for
-     * (watchlist.c, watchlist_bus.c); NULL without a watchlist (most connections). */
-    struct rh_conn_watch *watch;
-    rh_htab *binds; /* channel name -> rh_bind: the user the authorizer signed it
-                       for (revoke.c); NULL while there is none */
+    rh_watch *watch;             /* the signed-in user's watchlist (watchlist.c), or NULL */
+    rh_htab *binds;              /* channel name -> rh_bind: the user the authorizer signed it
+                                    for (revoke.c); NULL while there is none */
     struct rh_conn *dead_next;
     unsigned closing : 1;     /* io->close was called: nothing more is sent or handled */
     unsigned pinged : 1;      /* server pusher:ping outstanding */
@@ -110,10 +100,6 @@ struct rh_conn {
     unsigned overflowed : 1;  /* its send queue went over the cap: 4100 on the way */
     unsigned authorized : 1;  /* signed in, or seen subscribed to a private or presence channel */
     unsigned quiet_leave : 1; /* leaves its channels without member events (a fault) */
-    /* Where its sign-in counts (watchlist_bus.c): RH_WATCH_HERE on this node only (the bus
-     * does not keep users, or was down), RH_WATCH_STORE in the shared store, RH_WATCH_NOWHERE
-     * neither (a rewrite of the store left it out while it was closing). */
-    unsigned watch_counted : 2;
 };
 
 /* --- hub internals (hub.c) -------------------------------------------------------------- */
@@ -215,20 +201,6 @@ void rh_hub_signin_deadline(rh_srv *srv);
  * rh_hub_watch_gone, before c leaves, sends "offline" when c was its user's last one. */
 void rh_hub_watch_signed_in(rh_srv *srv, rh_conn *c);
 void rh_hub_watch_gone(rh_srv *srv, rh_conn *c);
-/* Sends c the ids of its watchlist signed in on this node (its own user included). */
-void rh_hub_watch_list_local(rh_srv *srv, rh_conn *c);
-/* Tells every watcher of id in app on this node (not those waiting for their answer) name. */
-void rh_hub_watch_tell(rh_srv *srv, const rh_cfg_app *app, const char *id, const char *name);
-/* Sends c the watchlist event name listing ids (nothing when n is 0). */
-void rh_hub_watch_send(rh_conn *c, const char *name, const char *const *ids, size_t n);
-/* watchlist_bus.c (docs/protocol.md 18.5.5): with a bus that keeps users, c's sign-in (its
- * user's count, the online notice, the answer c waits for) and its leave go to the store: 0
- * done so, -1 not (no such bus, the bus down, or c's sign-in counted here only: the caller
- * acts as one node). */
-enum { RH_WATCH_HERE = 0, RH_WATCH_STORE = 1, RH_WATCH_NOWHERE = 2 };
-int rh_watch_exact(const rh_srv *srv);
-int rh_watch_bus_signed_in(rh_srv *srv, rh_conn *c);
-int rh_watch_bus_gone(rh_srv *srv, rh_conn *c);
 /* client_events.c */
 void rh_conn_on_client_event(rh_conn *c, const rh_msg *m);
 

@@ -108,15 +108,6 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
     [RH_FAULT_PRESENCE_LIMIT_LOCAL] = {"presence-limit-local",
                                        "with Redis, max_presence_members is checked against "
                                        "the members on the subscriber's node only"},
-    [RH_FAULT_WATCHLIST_NODE_LOCAL] = {"watchlist-node-local",
-                                       "with Redis, watchlist events tell of the users signed "
-                                       "in on the watcher's node only"},
-    [RH_FAULT_WEBHOOK_VACATE_LOCAL] = {"webhook-vacate-local",
-                                       "with Redis, a held channel_vacated or member_removed is "
-                                       "cancelled by a return on the same node only"},
-    [RH_FAULT_WEBHOOK_SWEEP_SILENT] = {"webhook-sweep-silent",
-                                       "with Redis, a dead node's channels and members go "
-                                       "without channel_vacated and member_removed webhooks"},
     [RH_FAULT_IDEM_NODE_LOCAL] = {"idem-node-local",
                                   "an Idempotency-Key is honoured only on the node it came to"},
     [RH_FAULT_NO_CONN_QUOTA] = {"no-conn-quota", "max_connections not enforced (no 4004)"},

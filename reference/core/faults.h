@@ -96,9 +96,6 @@ typedef enum {
     RH_FAULT_BUS_GAP_IGNORED,       /* after a bus gap, subscribers are left silently behind */
     RH_FAULT_PRESENCE_LIST_LOCAL,   /* subscription_succeeded lists this node's members only */
     RH_FAULT_PRESENCE_LIMIT_LOCAL,  /* max_presence_members counts this node's members only */
-    RH_FAULT_WATCHLIST_NODE_LOCAL,  /* watchlists see the users signed in on their node only */
-    RH_FAULT_WEBHOOK_VACATE_LOCAL,  /* a held vacate is cancelled by its own node only */
-    RH_FAULT_WEBHOOK_SWEEP_SILENT,  /* a dead node's share goes without its webhooks */
     /* limits */
     RH_FAULT_NO_CONN_QUOTA,    /* max_connections not enforced */
     RH_FAULT_NO_SUB_LIMIT,     /* max_subscriptions not enforced */

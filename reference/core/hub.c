@@ -161,7 +161,7 @@ void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet)
     if (!quiet)
         rh_hub_watch_gone(srv, c);
     if (c->watch)
-        rh_watch_clear(&c->watch->list);
+        rh_watch_clear(c->watch);
     free(c->watch);
     free(c->user_id);
     if (c->socket_id[0] && rh_htab_get(&h->sockets, c->socket_id) == c)

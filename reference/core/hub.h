@@ -79,10 +79,5 @@ int rh_hub_is_user_channel(const char *channel);
 size_t rh_hub_user_publish(rh_srv *srv, const rh_cfg_app *app, const char *channel, rh_buf *frame,
                            const char *except_socket_id);
 size_t rh_hub_terminate_user(rh_srv *srv, const rh_cfg_app *app, const char *user_id);
-/* The users of app signed in on this node (connections closing left out), cb once per user
- * with its number of connections, in no order (watchlist.c; the store's rewrite, 18.5.5).
- * 0, or -1 out of memory. */
-typedef void (*rh_hub_count_cb)(void *ud, const char *user_id, long n);
-int rh_hub_foreach_signed_in(rh_srv *srv, const rh_cfg_app *app, rh_hub_count_cb cb, void *ud);
 
 #endif

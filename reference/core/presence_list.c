@@ -75,8 +75,7 @@ int rh_presence_list_ask(rh_conn *c, rh_sub *sub)
                          .head_len = head.len,
                          .wh_field = wh_field,
                          .wh_msg = whk.p,
-                         .wh_msg_len = whk.len,
-                         .wh_hold = c->app->nwebhooks && rh_srv_wh_hold(srv, c->app)};
+                         .wh_msg_len = whk.len};
         rc = srv->bus.presence_join(srv->bus.ud, &j);
     } else {
         rh_srv_log(srv, RH_LOG_ERROR, "out of memory asking for a presence member list");

@@ -85,25 +85,7 @@ typedef struct rh_bus_join {
     const char *wh_field;
     const char *wh_msg; /* wh_msg_len bytes */
     size_t wh_msg_len;
-    int wh_hold; /* 1: a member_added that ends a held member_removed cancels both (20.6) */
 } rh_bus_join;
-
-/* A signed-in user's count on this node for rh_bus.user: field "u\n{app}\n{user}", delta 1
- * (a sign-in) or -1 (one gone); msg the "onl" notice published when the user's total over
- * every live node went 0 -> 1 or -> 0; head (head_len > 0) the "wls" answer's first fields,
- * followed, in the same step and after the notice, by those of ids (nids) online over the
- * live nodes (fields id_prefix{id}). */
-typedef struct rh_bus_user {
-    const char *field;
-    long delta;
-    const char *msg; /* msg_len bytes */
-    size_t msg_len;
-    const char *head; /* head_len bytes, NULL: no answer */
-    size_t head_len;
-    const char *id_prefix;
-    const char *const *ids;
-    size_t nids;
-} rh_bus_user;
 
 typedef struct rh_bus {
     void *ud;
@@ -130,24 +112,11 @@ typedef struct rh_bus {
      * full over every node, and the join had no effect). 0 sent, -1 not (bus down: nothing
      * happened). */
     int (*presence_join)(void *ud, const rh_bus_join *j);
-    /* The online status of signed-in users over every node (docs/protocol.md 18.5.5; NULL:
-     * this node's connections only): see rh_bus_user. 0 sent, -1 not (bus down). */
-    int (*user)(void *ud, const rh_bus_user *u);
-    /* A webhook transition field's change (core/webhooks.c; NULL: presence() decides it):
-     * as presence(), and, with hold, a leave is held in the store (its notice carries the
-     * hold's token) and a join that ends a hold cancels both (20.6). */
-    void (*webhook)(void *ud, const char *field, long delta, const char *msg, size_t len, int hold);
-    /* The holder's claim of a held event when its delay is over: cb(cb_ud, 1) send it, 0
-     * cancelled (drop it), -1 no answer. */
-    void (*wh_claim)(void *ud, const char *field, unsigned long long token,
-                     void (*cb)(void *cb_ud, int rc), void *cb_ud);
     const char *store_name; /* reported by /up, e.g. "redis" */
 } rh_bus;
 
 /* Installs the bus (copied; NULL removes it). Call before traffic starts. */
 void rh_srv_set_bus(rh_srv *srv, const rh_bus *bus);
-/* This server's id on the bus (drawn by rh_srv_set_bus); valid while srv lives. */
-const char *rh_srv_node_id(const rh_srv *srv);
 /* Rewrites this node's channel state through bus.node_replace (call when the bus is back). */
 void rh_srv_bus_resync(rh_srv *srv);
 
@@ -181,8 +150,7 @@ void rh_srv_conn_dropped(rh_srv *srv, rh_conn *c);
 void rh_srv_shutdown(rh_srv *srv);
 /* Bus messages were missed (docs/protocol.md 15.11: a gap in their sequence, or this node was
  * taken for dead by the others): events published meanwhile never reached this node's
- * subscribers, so every connection with a subscription or signed in (its user events, its
- * watchlist's notices, and, taken for dead, its user announced offline) gets
+ * subscribers, so every connection with a subscription gets
  * pusher:error 4200 and a close 4200 (the client reconnects, and resumes streams through
  * replay) instead of staying silently behind. Returns the number closed. */
 size_t rh_srv_bus_gap(rh_srv *srv);

@@ -277,13 +277,12 @@ size_t rh_srv_bus_gap(rh_srv *srv)
         return 0;
     rh_hub_enter(srv);
     for (rh_conn *c = rh_hub_first_conn(srv); c; c = c->next)
-        if (!c->closing && (c->subs.n > 0 || c->user_id)) {
+        if (!c->closing && c->subs.n > 0) {
             refuse(c, 4200, "Events were missed while the server lost its message bus; reconnect");
             n++;
         }
     rh_hub_leave(srv);
     if (n)
-        rh_srv_log(srv, RH_LOG_WARN,
-                   "bus gap: closed %zu subscribed or signed-in connection(s) with 4200", n);
+        rh_srv_log(srv, RH_LOG_WARN, "bus gap: closed %zu subscribed connection(s) with 4200", n);
     return n;
 }

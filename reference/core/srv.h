@@ -29,13 +29,11 @@ struct rh_srv {
     rh_app_state *apps; /* cfg->napps entries */
     rh_srv_io io;
     rh_store *store;
-    uint64_t bus_serial;   /* events this node has published on the bus */
-    uint64_t list_serial;  /* presence member lists asked of the bus (core/presence_list.c) */
-    size_t lists_pending;  /* subscriptions waiting for theirs */
-    uint64_t watch_serial; /* watchlist answers asked of the bus (core/watchlist_bus.c) */
-    size_t watch_pending;  /* sign-ins waiting for theirs */
-    char node_id[24];      /* this node's name on the bus (random) */
-    rh_bus bus;            /* the cross-node bus, or the loopback (bus_loopback) on one node */
+    uint64_t bus_serial;  /* events this node has published on the bus */
+    uint64_t list_serial; /* presence member lists asked of the bus (core/presence_list.c) */
+    size_t lists_pending; /* subscriptions waiting for theirs */
+    char node_id[24];     /* this node's name on the bus (random) */
+    rh_bus bus;           /* the cross-node bus, or the loopback (bus_loopback) on one node */
     /* 1: bus is the in-process loopback: a message is delivered here through loop_deliver
      * before publish returns, so one node takes the same path as several */
     int bus_loopback;
@@ -84,14 +82,6 @@ int rh_srv_presence_list_deliver(rh_srv *srv, const struct rh_busfield *f, long 
  * RH_PRESENCE_LIST_WAIT_MS (each tick). */
 #define RH_PRESENCE_LIST_WAIT_MS 2000
 void rh_presence_list_tick(rh_srv *srv);
-/* An "onl" or "wls" bus message f[0..n-1] (core/watchlist_bus.c): a user's online status
- * changed over every node (this node's watchers are told), or the answer to a sign-in here.
- * 0, or -1 malformed. */
-int rh_srv_watch_deliver(rh_srv *srv, const struct rh_busfield *f, long n);
-/* Lists this node's users to the sign-ins whose answer did not come within
- * RH_WATCH_WAIT_MS (each tick). */
-#define RH_WATCH_WAIT_MS 2000
-void rh_watch_tick(rh_srv *srv);
 /* 1 when a bus shared with other nodes is installed (not the loopback). */
 int rh_srv_has_bus(const rh_srv *srv);
 /* Installs the loopback bus: every message published is handed to deliver (0 delivered, -1
@@ -103,13 +93,6 @@ void rh_srv_set_loopback(rh_srv *srv, int (*deliver)(rh_srv *srv, const char *ms
 void rh_srv_webhook(rh_srv *srv, const rh_cfg_app *app, int type, const char *channel,
                     const char *user_id, const char *event, const char *data,
                     const char *socket_id);
-/* The same for an event the store holds (token hold; 0 none: rh_srv_webhook). */
-void rh_srv_webhook_held(rh_srv *srv, const rh_cfg_app *app, int type, const char *channel,
-                         const char *user_id, const char *event, const char *data,
-                         const char *socket_id, unsigned long long hold);
-/* 1 when app's delayed webhooks are held in the shared store (several nodes, a delay, no
- * fault against it), so that a return on any node cancels them (docs/protocol.md 20.6). */
-int rh_srv_wh_hold(const rh_srv *srv, const rh_cfg_app *app);
 /* subscription_count {channel, subscription_count}: for the subscription-count feature to
  * call where it sends pusher_internal:subscription_count (cache_miss needs no number: it is
  * rh_srv_webhook with RH_WH_CACHE_MISS and the channel). */

@@ -38,7 +38,7 @@ static void signin_first(rh_conn *c, const char *id, const char *ud)
     int rc = rh_watch_parse(ud, strlen(ud), &w, err, sizeof err);
     char *u = rc == RH_WATCH_OK ? strdup(id) : NULL;
     /* Only a user with a watchlist gets one on the heap: most connections have none. */
-    rh_conn_watch *wp = rc == RH_WATCH_OK && w.n > 0 ? calloc(1, sizeof *wp) : NULL;
+    rh_watch *wp = rc == RH_WATCH_OK && w.n > 0 ? malloc(sizeof *wp) : NULL;
     if (rc == RH_WATCH_TOO_MANY) {
         rh_conn_error(c, 4302, err, NULL);
     } else if (rc != RH_WATCH_OK) {
@@ -51,7 +51,7 @@ static void signin_first(rh_conn *c, const char *id, const char *ud)
     } else {
         c->user_id = u;
         if (wp)
-            wp->list = w;
+            *wp = w;
         else
             rh_watch_clear(&w); /* empty: frees nothing, owns nothing */
         c->watch = wp;

@@ -5,14 +5,12 @@
  * Why the shared store decides: each node sees only its own subscribers, so "first
  * subscriber anywhere" (channel_occupied) and "last member anywhere" (member_removed) are
  * known only in the store. Each node keeps, in its share of the channel state, a field that
- * is 1 while the channel (or the user on it) is present on that node; the store's script
- * (rh_bus.webhook) adds this node's change and sums the live nodes in one atomic step, and
- * publishes a "whk" notice only when the total went 0 -> 1 or -> 0. A leave whose event the
- * app delays is held in the store too, so that a return on any node cancels it
- * (store/redis_online.c; the holder claims it when its delay is over, api/webhooks.c). Exactly one
- * script run sees a given transition, and the notice carries the node that ran it: only that node
- * queues the webhook (api/bus.c), so a deployment sends it once whatever the number of nodes. A
- * claim per event id (SET NX) would need an id every node computes alike, which a transition seen
+ * is 1 while the channel (or the user on it) is present on that node; the store's presence
+ * script adds this node's change and sums the live nodes in one atomic step, and publishes a
+ * "whk" notice only when the total went 0 -> 1 or -> 0. Exactly one script run sees a given
+ * transition, and the notice carries the node that ran it: only that node queues the
+ * webhook (api/bus.c), so a deployment sends it once whatever the number of nodes. A claim
+ * per event id (SET NX) would need an id every node computes alike, which a transition seen
  * on one node does not have. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,13 +22,6 @@
 
 void rh_srv_webhook(rh_srv *srv, const rh_cfg_app *app, int type, const char *channel,
                     const char *user_id, const char *event, const char *data, const char *socket_id)
-{
-    rh_srv_webhook_held(srv, app, type, channel, user_id, event, data, socket_id, 0);
-}
-
-void rh_srv_webhook_held(rh_srv *srv, const rh_cfg_app *app, int type, const char *channel,
-                         const char *user_id, const char *event, const char *data,
-                         const char *socket_id, unsigned long long hold)
 {
     if (!app || !app->nwebhooks || !srv->wh_emit)
         return;
@@ -49,15 +40,7 @@ void rh_srv_webhook_held(rh_srv *srv, const rh_cfg_app *app, int type, const cha
         rh_srv_log(srv, RH_LOG_ERROR, "out of memory building a webhook event");
         return;
     }
-    ev->hold = hold;
     srv->wh_emit(srv, app, ev);
-}
-
-int rh_srv_wh_hold(const rh_srv *srv, const rh_cfg_app *app)
-{
-    return srv->bus.wh_claim && app->webhook_delay_ms > 0 &&
-           !rh_fault_on(srv, RH_FAULT_WEBHOOK_VACATE_LOCAL) &&
-           !rh_fault_on(srv, RH_FAULT_WEBHOOK_NO_DELAY);
 }
 
 void rh_srv_webhook_subscription_count(rh_srv *srv, const rh_cfg_app *app, const char *channel,
@@ -104,7 +87,7 @@ void rh_srv_webhook_transition(rh_srv *srv, const rh_cfg_app *app, const char *c
 {
     if (!app || !app->nwebhooks)
         return;
-    if (!srv->bus.presence && !srv->bus.webhook) {
+    if (!srv->bus.presence) {
         rh_srv_webhook(srv, app, transition_type(user_id, delta), channel, user_id, NULL, NULL,
                        NULL);
         return;
@@ -114,8 +97,6 @@ void rh_srv_webhook_transition(rh_srv *srv, const rh_cfg_app *app, const char *c
     rh_srv_wh_notice(srv, app, channel, user_id, delta, &m);
     if (!field || m.failed)
         rh_srv_log(srv, RH_LOG_ERROR, "out of memory deciding a webhook across nodes");
-    else if (srv->bus.webhook)
-        srv->bus.webhook(srv->bus.ud, field, delta, m.p, m.len, rh_srv_wh_hold(srv, app));
     else
         srv->bus.presence(srv->bus.ud, field, delta, m.p, m.len);
     free(field);

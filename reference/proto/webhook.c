@@ -58,8 +58,6 @@ rh_wh_event *rh_wh_event_dup(const rh_wh_event *e)
     if (d) {
         d->subscription_count = e->subscription_count;
         d->due_ms = e->due_ms;
-        d->hold = e->hold;
-        d->hold_tries = e->hold_tries;
     }
     return d;
 }

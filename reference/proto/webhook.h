@@ -43,10 +43,6 @@ typedef struct rh_wh_event {
     char *socket_id; /* client_event: the sender; else NULL */
     long long subscription_count; /* subscription_count only */
     uint64_t due_ms;              /* delayed types: when it may go out */
-    /* The token of its hold in the shared store (several nodes, docs/protocol.md 20.6): sent
-     * only once the holder's claim of it succeeds. 0: none. */
-    unsigned long long hold;
-    unsigned hold_tries; /* claims the store did not answer */
 } rh_wh_event;
 
 /* A heap event with copies of the strings (each may be NULL); NULL when out of memory or

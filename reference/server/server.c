@@ -66,7 +66,6 @@ void rh_srv_tick(rh_srv *srv)
     rh_srv_heartbeat(srv);
     rh_subcount_tick(srv);
     rh_presence_list_tick(srv);
-    rh_watch_tick(srv);
     rh_api_tick(srv);
 }
 

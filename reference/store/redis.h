@@ -44,10 +44,8 @@ typedef struct rh_store_redis_opts {
     void *now_ud;
     rh_store_log_fn log; /* may be NULL */
     void *log_ud;
-    int no_fence;     /* test only (fault redis-no-fence): behind Sentinel, publish and answer
-                         before a replica acknowledged, as on a single Redis */
-    int sweep_silent; /* test only (fault webhook-sweep-silent): a dead node's share goes
-                         without the webhooks it would have sent */
+    int no_fence; /* test only (fault redis-no-fence): behind Sentinel, publish and answer
+                     before a replica acknowledged, as on a single Redis */
 } rh_store_redis_opts;
 
 /* Parses a Redis URL. 0, or -1 with a message. host gets at most hostlen-1 bytes. */
@@ -109,42 +107,8 @@ typedef struct rh_store_redis_join {
     const char *wh_field;
     const char *wh_msg; /* wh_msg_len bytes */
     size_t wh_msg_len;
-    int wh_hold; /* 1: a member_added that ends a held member_removed cancels both */
 } rh_store_redis_join;
 int rh_store_redis_presence_join(rh_store *st, const rh_store_redis_join *j);
-/* The users signed in on this node and their online status over the live nodes
- * (redis_online.c; docs/protocol.md 18.5.5): field "u\n{app}\n{user}" counts this node's
- * connections signed in as user; delta 1 (a sign-in) or -1 (one gone). msg (msg_len bytes,
- * the "onl" bus message) is published when the user's total over the live nodes went 0 -> 1
- * or -> 0, and then, when head_len > 0, the "wls" answer: head followed by each of ids (n)
- * whose field id_prefix{id} counts a connection on a live node. 0 sent, -1 not (down). */
-typedef struct rh_store_redis_online {
-    const char *field;
-    long delta;
-    const char *msg; /* msg_len bytes */
-    size_t msg_len;
-    const char *head; /* head_len bytes */
-    size_t head_len;
-    const char *id_prefix;
-    const char *const *ids;
-    size_t nids;
-} rh_store_redis_online;
-int rh_store_redis_user(rh_store *st, const rh_store_redis_online *u);
-/* A webhook transition field's join (delta 1) or leave (-1) on this node (core/webhooks.c),
- * msg (its "whk" notice) published when the total over the live nodes went 0 -> 1 or -> 0.
- * hold 1 (the app delays channel_vacated and member_removed, docs/protocol.md 20.6): a leave
- * holds the event in the store and the notice carries the hold's token; a join that finds a
- * hold cancels it and publishes nothing (the holder's claim then fails: neither is sent). */
-void rh_store_redis_webhook(rh_store *st, const char *field, long delta, const char *msg,
-                            size_t len, int hold);
-/* The holder's claim when its delay is over: cb(ud, 1) when the hold of field is still token
- * (marked sent now: the event is to be sent) or expired, 0 when a join cancelled it (or a
- * later leave replaced it), -1 when Redis did not answer. */
-void rh_store_redis_wh_claim(rh_store *st, const char *field, unsigned long long token,
-                             void (*cb)(void *ud, int rc), void *ud);
-/* The id under which this node's server publishes on the bus (the sweep addresses a dead
- * node's webhooks to it); "" (the default) sends none. Copied. */
-void rh_store_redis_set_bus_node(rh_store *st, const char *id);
 /* Called each time the store comes up (first connect and every reconnect). */
 void rh_store_redis_set_on_up(rh_store *st, void (*fn)(void *), void *ud);
 /* Called each time the bus subscription is back after it was lost (not at the first

@@ -456,7 +456,6 @@ static void free_rs(rr_store *rs)
     free(rs->nodes_key);
     free(rs->node_prefix);
     free(rs->node_key);
-    free(rs->hold_prefix);
     free(rs);
 }
 

@@ -58,9 +58,6 @@ typedef struct rr_store {
     char *node_prefix; /* {prefix}node: */
     char *node_key;    /* {prefix}node:{node_id}: this node's channel counts */
     char node_id[40];
-    char bus_node[24]; /* the server's id on the bus (rh_store_redis_set_bus_node) */
-    char *hold_prefix; /* {prefix}hold: the held webhooks (redis_online.c) */
-    int sweep_wh;      /* the sweep sends a dead node's webhooks (redis_sweep.h) */
     void (*on_up)(void *);
     void *on_up_ud;
     void (*on_gap)(void *); /* bus messages were missed (redis_busseq.c) */

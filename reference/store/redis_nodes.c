@@ -12,25 +12,59 @@
 #include <string.h>
 
 #include "redis_int.h"
-#include "redis_sweep.h"
 
 #define NODE_TTL_MS "5000"
 #define HASH_TTL_MS "10000"
 
+/* The nodes whose registry entry expired (they stopped refreshing: killed, stopped, cut off):
+ * each is dropped from the registry with its hash, and for every presence member it held
+ * whose user has no connection left on a live node (nor on a dead node swept after it),
+ * member_removed is published on the bus as the dead node would have: protocol §15.10.
+ * Run by the refresh of every live node and by every sum, so within about a second after
+ * the entry expired; scripts are atomic, so one sweeper finds a dead node, the others none.
+ * The fields are "p\n{app}\n{channel}\n{user}" (rh_srv_bus_field). */
+#define SWEEP_LUA                                                                                  \
+    "local function f(s) return #s .. ':' .. s end\n"                                              \
+    "local function held(hp, nodes, fld)\n"                                                        \
+    "  for _, n in ipairs(nodes) do\n"                                                             \
+    "    if tonumber(redis.call('HGET', hp .. n, fld) or '0') > 0 then return true end\n"          \
+    "  end\n"                                                                                      \
+    "  return false\n"                                                                             \
+    "end\n"                                                                                        \
+    "local function sweep(reg, hp, bus, now)\n"                                                    \
+    "  local dead = redis.call('ZRANGEBYSCORE', reg, '-inf', now)\n"                               \
+    "  local live = redis.call('ZRANGEBYSCORE', reg, '(' .. now, '+inf')\n"                        \
+    "  for i, d in ipairs(dead) do\n"                                                              \
+    "    local later = {unpack(dead, i + 1)}\n"                                                    \
+    "    local h = redis.call('HGETALL', hp .. d)\n"                                               \
+    "    for j = 1, #h, 2 do\n"                                                                    \
+    "      local _, _, app, ch, user = string.find(h[j], '^p\\n([^\\n]*)\\n([^\\n]*)\\n(.*)$')\n"  \
+    "      if app and tonumber(h[j + 1]) > 0 and not held(hp, live, h[j])\n"                       \
+    "         and not held(hp, later, h[j]) then\n"                                                \
+    "        local frame = cjson.encode({event = 'pusher_internal:member_removed',\n"              \
+    "          channel = ch, data = cjson.encode({user_id = user})})\n"                            \
+    "        local m = table.concat({f('evt'), f(app), f(d), f('0'), f(ch), f(''), f(frame)})\n"   \
+    "        " RR_LUA_PUB("bus", "m") "      end\n"                                                \
+                                      "    end\n"                                                  \
+                                      "    redis.call('DEL', hp .. d, hp .. d .. ':info')\n"       \
+                                      "  end\n"                                                    \
+                                      "  redis.call('ZREMRANGEBYSCORE', reg, '-inf', now)\n"       \
+                                      "end\n"
+
 /* KEYS[1] the registry, KEYS[2] this node's hash; ARGV: node id, registry ttl, hash ttl, node
- * hash prefix, bus channel, then the sweep's (redis_sweep.h): bus node id, hold prefix, wh. */
+ * hash prefix, bus channel. */
 /* Answers 1 when this node was still live in the registry, 0 when it was absent or expired
  * (then the others may have swept it: its members were removed). */
 static const char refresh_lua[] =
-    RR_SWEEP_LUA "local t = redis.call('TIME')\n"
-                 "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
-                 "local was = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '0')\n"
-                 "sweep(KEYS[1], ARGV[4], ARGV[5], now, ARGV[6], ARGV[7], ARGV[8])\n"
-                 "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])\n"
-                 "redis.call('PEXPIRE', KEYS[2], ARGV[3])\n"
-                 "redis.call('PEXPIRE', KEYS[2] .. ':info', ARGV[3])\n"
-                 "if was > now then return 1 end\n"
-                 "return 0\n";
+    SWEEP_LUA "local t = redis.call('TIME')\n"
+              "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
+              "local was = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1]) or '0')\n"
+              "sweep(KEYS[1], ARGV[4], ARGV[5], now)\n"
+              "redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])\n"
+              "redis.call('PEXPIRE', KEYS[2], ARGV[3])\n"
+              "redis.call('PEXPIRE', KEYS[2] .. ':info', ARGV[3])\n"
+              "if was > now then return 1 end\n"
+              "return 0\n";
 
 static const char delta_lua[] = "local v = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])\n"
                                 "if v <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end\n"
@@ -108,7 +142,7 @@ static const char presence_lua[] =
     "end\n"
 
 /* join_lua's publish on the bus (ARGV[4]). */
-#define JOIN_PUB_LUA "local function pub(m)\n" RR_LUA_PUB("ARGV[4]", "m") "end\n" RR_HOLD_LUA
+#define JOIN_PUB_LUA "local function pub(m)\n" RR_LUA_PUB("ARGV[4]", "m") "end\n"
 
 /* join_lua's second part: the limit, then the join (field, user_info, member_added when the
  * user is new over the live nodes, the member webhook field and its "whk" notice when its
@@ -133,7 +167,7 @@ static const char presence_lua[] =
     "      local c = tonumber(redis.call('HGET', ARGV[1] .. n, wh) or '0')\n"                      \
     "      if c > 0 then total = total + c end\n"                                                  \
     "    end\n"                                                                                    \
-    "    if total == 1 and not hold_end(ARGV[13], wh) then pub(ARGV[12]) end\n"                    \
+    "    if total == 1 then pub(ARGV[12]) end\n"                                                   \
     "  end\n"                                                                                      \
     "end\n"                                                                                        \
     "redis.call('PEXPIRE', KEYS[2], ARGV[6])\n"                                                    \
@@ -162,24 +196,22 @@ static const char presence_lua[] =
  * message: each user once, with the user_info of its earliest join (ties: the lowest node
  * id), in the order of those joins. KEYS[1] the registry, KEYS[2] this node's hash; ARGV: node
  * hash prefix, field, limit, bus channel, member_added message, hash ttl, user_info ("" none),
- * lst head, channel field prefix, this node's id, webhook field ("" none), whk message, hold
- * prefix ("" none: a member_added that ends a held member_removed, redis_online.c, is sent).
+ * lst head, channel field prefix, this node's id, webhook field ("" none), whk message.
  * Answers 1 admitted, -1 refused. */
 static const char join_lua[] = JOIN_PUB_LUA JOIN_SCAN_LUA JOIN_ADMIT_LUA JOIN_LIST_LUA;
 
-/* KEYS[1] the registry, KEYS[2] the bus channel; ARGV[1] the node hash prefix, ARGV[2..4] the
- * sweep's (bus node id, hold prefix, wh), ARGV[5..] field prefixes. Answers {field, sum, ...}
- * over the live nodes, dropping dead ones from the registry. */
-static const char sum_lua[] = RR_SWEEP_LUA
+/* KEYS[1] the registry; ARGV[1] the node hash prefix, ARGV[2..] field prefixes. Answers
+ * {field, sum, ...} over the live nodes, dropping dead ones from the registry. */
+static const char sum_lua[] = SWEEP_LUA
     "local t = redis.call('TIME')\n"
     "local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
-    "sweep(KEYS[1], ARGV[1], KEYS[2], now, ARGV[2], ARGV[3], ARGV[4])\n"
+    "sweep(KEYS[1], ARGV[1], KEYS[2], now)\n"
     "local acc, order = {}, {}\n"
     "for _, n in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do\n"
     "  local h = redis.call('HGETALL', ARGV[1] .. n)\n"
     "  for i = 1, #h, 2 do\n"
     "    local f = h[i]\n"
-    "    for j = 5, #ARGV do\n"
+    "    for j = 2, #ARGV do\n"
     "      if string.sub(f, 1, #ARGV[j]) == ARGV[j] then\n"
     "        if not acc[f] then acc[f] = 0; order[#order + 1] = f end\n"
     "        acc[f] = acc[f] + tonumber(h[i + 1])\n"
@@ -249,20 +281,9 @@ void rr_nodes_refresh(rr_store *rs)
 {
     if (!rs->cmd.up || !rs->cmd.ac)
         return;
-    const char *argv[] = {"EVAL",
-                          refresh_lua,
-                          "2",
-                          rs->nodes_key,
-                          rs->node_key,
-                          rs->node_id,
-                          NODE_TTL_MS,
-                          HASH_TTL_MS,
-                          rs->node_prefix,
-                          rs->bus,
-                          rs->bus_node,
-                          rs->hold_prefix,
-                          rs->sweep_wh ? "1" : "0"};
-    fire_cb(rs, 13, argv, NULL, on_refresh);
+    const char *argv[] = {"EVAL",      refresh_lua, "2",         rs->nodes_key,   rs->node_key,
+                          rs->node_id, NODE_TTL_MS, HASH_TTL_MS, rs->node_prefix, rs->bus};
+    fire_cb(rs, 10, argv, NULL, on_refresh);
 }
 
 void rh_store_redis_node_delta(rh_store *st, const char *field, long delta)
@@ -375,7 +396,7 @@ void rh_store_redis_node_sum(rh_store *st, const char *const *prefixes, size_t n
 {
     rr_store *rs = rh_store_is_redis(st) ? (rr_store *)st : NULL;
     sum_op *op = rs && rr_is_up(rs) ? malloc(sizeof *op) : NULL;
-    const char **argv = op ? calloc(n + 9, sizeof *argv) : NULL;
+    const char **argv = op ? calloc(n + 6, sizeof *argv) : NULL;
     if (!argv) {
         free(op);
         cb(ud, 0, NULL, NULL, 0);
@@ -388,12 +409,9 @@ void rh_store_redis_node_sum(rh_store *st, const char *const *prefixes, size_t n
     argv[3] = rs->nodes_key;
     argv[4] = rs->bus;
     argv[5] = rs->node_prefix;
-    argv[6] = rs->bus_node;
-    argv[7] = rs->hold_prefix;
-    argv[8] = rs->sweep_wh ? "1" : "0";
     for (size_t i = 0; i < n; i++)
-        argv[9 + i] = prefixes[i];
-    if (redisAsyncCommandArgv(rs->cmd.ac, on_sum, op, (int)n + 9, argv, NULL) != REDIS_OK) {
+        argv[6 + i] = prefixes[i];
+    if (redisAsyncCommandArgv(rs->cmd.ac, on_sum, op, (int)n + 6, argv, NULL) != REDIS_OK) {
         free(op);
         cb(ud, 0, NULL, NULL, 0);
     } else if (rs->pending++ == 0) {
@@ -436,15 +454,15 @@ int rh_store_redis_presence_join(rh_store *st, const rh_store_redis_join *j)
                           HASH_TTL_MS,  j->info ? j->info : "",
                           head,         j->field,
                           rs->node_id,  wh,
-                          whk,          j->wh_hold ? rs->hold_prefix : ""};
-    size_t lens[18];
-    for (int i = 0; i < 18; i++) /* the messages and the head are not NUL-terminated */
+                          whk};
+    size_t lens[17];
+    for (int i = 0; i < 17; i++) /* the messages and the head are not NUL-terminated */
         lens[i] = i == 9 || i == 12 || i == 16 ? 0 : strlen(argv[i]);
     lens[9] = j->msg ? j->msg_len : 0;
     lens[12] = j->head ? j->head_len : 0;
     lens[13] = j->prefix_len;
     lens[16] = j->wh_msg ? j->wh_msg_len : 0;
-    if (redisAsyncCommandArgv(rs->cmd.ac, ignore, rs, 18, argv, lens) != REDIS_OK)
+    if (redisAsyncCommandArgv(rs->cmd.ac, ignore, rs, 17, argv, lens) != REDIS_OK)
         return -1;
     if (rs->pending++ == 0)
         rr_got_reply(rs);

@@ -55,10 +55,8 @@ rh_store *rh_store_redis_new(uv_loop_t *loop, const rh_store_redis_opts *o, char
     rs->nodes_key = rs->prefix ? join(rs->prefix, "nodes") : NULL;
     rs->node_prefix = rs->prefix ? join(rs->prefix, "node:") : NULL;
     rs->node_key = rs->node_prefix ? join(rs->node_prefix, rs->node_id) : NULL;
-    rs->hold_prefix = rs->prefix ? join(rs->prefix, "hold:") : NULL;
-    rs->sweep_wh = !o->sweep_silent;
     if (!rs->prefix || !rs->bus || !rs->busseq_key || !rs->epoch_key || !rs->wm_key ||
-        !rs->nodes_key || !rs->node_key || !rs->hold_prefix) {
+        !rs->nodes_key || !rs->node_key) {
         snprintf(err, errlen, "out of memory");
         rr_conn_stop(rs);
         return NULL;
