@@ -34,6 +34,10 @@ METRICS = [
     ("fanout", "server CPU us per delivery", "figures.server.cpu_us_per_delivery", "low"),
     ("fanout", "delivery p50 (us)", "figures.latency.p50_us", "low"),
     ("fanout", "delivery p99 (us)", "figures.latency.p99_us", "low"),
+    # Who limits the rate: the publisher waits for each answer, so a server that is not busy
+    # all the time waits on the tool; near 100 % of the tool's core, the figure is the tool's.
+    ("fanout", "server CPU (% of a core)", "figures.server.cpu_pct", None),
+    ("fanout", "tool CPU (% of a core, the client's limit)", "figures.bench_cpu_pct", None),
     ("streams", "delivery p50 (us)", "figures.latency.p50_us", "low"),
     ("streams", "delivery p99 (us)", "figures.latency.p99_us", "low"),
     ("streams", "delivery p99.9 (us)", "figures.latency.p999_us", "low"),

@@ -6,15 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int read_line(const char *path, char *buf, size_t len)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    int ok = fgets(buf, (int)len, f) != NULL;
-    fclose(f);
-    return ok ? 0 : -1;
-}
+#include "wire/proc.h"
 
 void ru_sirq_find(ru_sirq *s)
 {
@@ -26,23 +18,25 @@ void ru_sirq_find(ru_sirq *s)
     while ((e = readdir(d))) {
         if (!isdigit((unsigned char)e->d_name[0]))
             continue;
-        char path[300], comm[32];
+        char path[300];
         snprintf(path, sizeof(path), "/proc/%s/comm", e->d_name);
+        char *comm = rw_file_read(path, 64, NULL);
         int cpu;
-        if (read_line(path, comm, sizeof(comm)) == 0 && sscanf(comm, "ksoftirqd/%d", &cpu) == 1 &&
-            cpu >= 0 && cpu < RU_SIRQ_MAX_CPUS)
+        if (comm && sscanf(comm, "ksoftirqd/%d", &cpu) == 1 && cpu >= 0 && cpu < RU_SIRQ_MAX_CPUS)
             s->pid[cpu] = atoi(e->d_name);
+        free(comm);
     }
     closedir(d);
 }
 
 static int64_t pid_ns(int pid)
 {
-    char path[64], line[128];
+    char path[64];
     snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
-    if (pid <= 0 || read_line(path, line, sizeof(line)) < 0)
-        return 0;
-    return strtoll(line, NULL, 10);
+    char *line = pid > 0 ? rw_file_read(path, 128, NULL) : NULL;
+    int64_t ns = line ? strtoll(line, NULL, 10) : 0;
+    free(line);
+    return ns;
 }
 
 int64_t ru_sirq_ns(const ru_sirq *s, int cpu)

@@ -307,10 +307,14 @@ static int limit_ctl(rc_ctx *ctx, const rc_limits *l, const char *sid, const cha
         snprintf(path, sizeof path, "/apps/%s/streams/%s/end", l->app_id, end);
     else
         snprintf(path, sizeof path, "/apps/%s/streams", l->app_id);
-    snprintf(body, sizeof body,
-             "{\"workspace_id\":\"%s\",\"thread_id\":\"cap\",\"run_id\":\"r\","
-             "\"stream_id\":\"%s\"}",
-             rc_target_of(ctx)->member.workspace, sid ? sid : "");
+    int n = snprintf(body, sizeof body,
+                     "{\"workspace_id\":\"%s\",\"thread_id\":\"cap\",\"run_id\":\"r\","
+                     "\"stream_id\":\"%s\"}",
+                     rc_target_of(ctx)->member.workspace, sid ? sid : "");
+    if (n < 0 || (size_t)n >= sizeof body) {
+        rc_error(ctx, "the stream start body does not fit %zu bytes", sizeof body);
+        return -1;
+    }
     if (rc_api_as(ctx, l->key, l->secret, "POST", path, NULL, end ? "{}" : body, r) != 0)
         return -1;
     return r->status;

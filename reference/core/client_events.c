@@ -15,24 +15,24 @@ static int take_slot(rh_conn *c, int rate, uint64_t now)
 {
     if (rate <= 0)
         return 1;
-    if (c->ce_cap != rate) {
-        uint64_t *t = realloc(c->ce_times, (size_t)rate * sizeof(*t));
-        if (!t)
-            return -1;
-        c->ce_times = t;
-        c->ce_cap = rate;
-        c->ce_n = 0;
-        c->ce_pos = 0;
+    rh_ce_ring *r = c->ce;
+    if (!r || r->cap != rate) {
+        r = realloc(r, sizeof *r + (size_t)rate * sizeof r->times[0]);
+        if (!r)
+            return -1; /* c->ce unchanged: still its owner's */
+        c->ce = r;
+        r->cap = rate;
+        r->n = 0;
+        r->pos = 0;
     }
-    if (c->ce_n == rate) {
-        uint64_t oldest = c->ce_times[c->ce_pos];
-        if (now < oldest + 1000)
+    if (r->n == rate) {
+        if (now < r->times[r->pos] + 1000)
             return 0;
     } else {
-        c->ce_n++;
+        r->n++;
     }
-    c->ce_times[c->ce_pos] = now;
-    c->ce_pos = (c->ce_pos + 1) % rate;
+    r->times[r->pos] = now;
+    r->pos = (r->pos + 1) % rate;
     return 1;
 }
 

@@ -30,20 +30,27 @@ typedef struct rh_member {
 
 typedef struct rh_chan rh_chan;
 
+/* A presence subscription waiting for its member list from the bus (core/presence_list.c):
+ * its number (srv->list_serial) and when it was asked for. */
+typedef struct rh_list_wait {
+    uint64_t id;
+    uint64_t asked_ms;
+} rh_list_wait;
+
+/* Every subscription of every connection is one of these, so it holds only what all of them
+ * use (56 bytes): the wait is on the heap, owned by the subscription, only while it waits. */
 typedef struct rh_sub {
     struct rh_conn *conn;
     rh_chan *chan;
     rh_member *member;          /* presence channels only; NULL otherwise */
     struct rh_sub *prev, *next; /* in chan */
-    uint64_t since;             /* srv->bus_serial when subscribed (bus mode) */
-    /* A presence subscription waiting for its member list from the bus (core/presence_list.c):
-     * its number (srv->list_serial), 0 once confirmed. Until then it receives nothing of the
-     * channel. list_ms: when it was asked for. */
-    uint64_t list_id;
-    uint64_t list_ms;
+    uint64_t since : 63;        /* srv->bus_serial when subscribed (bus mode) */
     /* 1 once counted in the channel's shared state (subscriptions, occupied): at once, or,
      * for a presence subscription waiting for the store's answer, when it is admitted. */
-    int counted;
+    uint64_t counted : 1;
+    /* Non-NULL while waiting for the member list; until then it receives nothing of the
+     * channel. */
+    rh_list_wait *wait;
 } rh_sub;
 
 struct rh_chan {
@@ -59,30 +66,40 @@ struct rh_chan {
     long long count_last;   /* the last count this node sent */
 };
 
+/* The client-event rate window of a connection (client_events.c): the times of the last
+ * n accepted events in a ring of cap, the next written at pos. */
+typedef struct rh_ce_ring {
+    int cap, n, pos;
+    uint64_t times[];
+} rh_ce_ring;
+
+/* Every idle connection carries one of these, so the flags are bit-fields and what only some
+ * connections use is allocated when first needed and owned by the connection (freed by
+ * rh_hub_conn_remove): ce (the first rate-limited client event), binds (the first signature
+ * the bundled authorizer reports, revoke.c), watch (a sign-in with a watchlist, users.c). */
 struct rh_conn {
     rh_srv *srv;
     void *handle;
     const rh_cfg_app *app; /* NULL: refused at open (unknown key) */
     char socket_id[RH_SOCKET_ID_MAX];
-    int closing;           /* io->close was called: nothing more is sent or handled */
     uint64_t last_seen_ms; /* last message or WebSocket ping/pong from the client */
     uint64_t ping_sent_ms;
-    int pinged;         /* server pusher:ping outstanding */
-    uint64_t *ce_times; /* ring of the last ce_cap client-event times (allocated lazily) */
-    int ce_cap, ce_n, ce_pos;
+    uint64_t opened_ms;          /* when the connection opened (the sign-in timeout) */
+    rh_ce_ring *ce;              /* NULL until a client event is rate-limited */
     rh_htab subs;                /* channel name -> rh_sub */
     struct rh_conn *prev, *next; /* every connection of the server */
-    int dead;                    /* rh_srv_conn_closed came while the server was busy */
-    int counted;                 /* counted in its app's rh_app_state.conns */
-    int overflowed;              /* its send queue went over the cap: 4100 on the way */
     char *user_id;               /* signed in as this user (users.c), or NULL */
-    rh_watch watch;              /* the signed-in user's watchlist (watchlist.c) */
-    uint64_t opened_ms;          /* when the connection opened (the sign-in timeout) */
-    int authorized;  /* signed in, or seen subscribed to a private or presence channel */
-    rh_htab binds;   /* channel name -> rh_bind: the user the authorizer signed it
-                        for (revoke.c) */
-    int quiet_leave; /* leaves its channels without member events (a fault) */
+    rh_watch *watch;             /* the signed-in user's watchlist (watchlist.c), or NULL */
+    rh_htab *binds;              /* channel name -> rh_bind: the user the authorizer signed it
+                                    for (revoke.c); NULL while there is none */
     struct rh_conn *dead_next;
+    unsigned closing : 1;     /* io->close was called: nothing more is sent or handled */
+    unsigned pinged : 1;      /* server pusher:ping outstanding */
+    unsigned dead : 1;        /* rh_srv_conn_closed came while the server was busy */
+    unsigned counted : 1;     /* counted in its app's rh_app_state.conns */
+    unsigned overflowed : 1;  /* its send queue went over the cap: 4100 on the way */
+    unsigned authorized : 1;  /* signed in, or seen subscribed to a private or presence channel */
+    unsigned quiet_leave : 1; /* leaves its channels without member events (a fault) */
 };
 
 /* --- hub internals (hub.c) -------------------------------------------------------------- */

@@ -82,7 +82,6 @@ int rh_hub_conn_add(rh_srv *srv, rh_conn *c)
 {
     struct rh_hub *h = srv->hub;
     rh_htab_init(&c->subs, h->k0 ^ (uintptr_t)c, h->k1);
-    rh_htab_init(&c->binds, h->k1 ^ (uintptr_t)c, h->k0);
     if (c->app && c->socket_id[0] && rh_htab_put(&h->sockets, c->socket_id, c) != 0)
         return -1;
     c->prev = NULL;
@@ -161,7 +160,9 @@ void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet)
     rh_hub_binds_free(c);
     if (!quiet)
         rh_hub_watch_gone(srv, c);
-    rh_watch_clear(&c->watch);
+    if (c->watch)
+        rh_watch_clear(c->watch);
+    free(c->watch);
     free(c->user_id);
     if (c->socket_id[0] && rh_htab_get(&h->sockets, c->socket_id) == c)
         rh_htab_del(&h->sockets, c->socket_id);
@@ -172,7 +173,7 @@ void rh_hub_conn_remove(rh_srv *srv, rh_conn *c, int quiet)
     if (c->next)
         c->next->prev = c->prev;
     h->nconns--;
-    free(c->ce_times);
+    free(c->ce);
     free(c);
 }
 
@@ -329,8 +330,9 @@ static rh_member *sub_unlink(rh_srv *srv, rh_sub *sub)
     else
         ch->tail = sub->prev;
     ch->nsubs--;
-    if (sub->list_id && srv->lists_pending)
+    if (sub->wait && srv->lists_pending)
         srv->lists_pending--;
+    free(sub->wait);
     rh_member *m = sub->member;
     free(sub);
     if (m)
@@ -414,7 +416,7 @@ int rh_hub_send_to(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, co
 {
     rh_conn *c = frame && socket_id && srv->hub ? rh_hub_conn_by_socket(srv, socket_id) : NULL;
     const rh_sub *sub = c ? rh_hub_sub_of(c, channel) : NULL;
-    if (!c || c->app != app || c->closing || !sub || sub->list_id)
+    if (!c || c->app != app || c->closing || !sub || sub->wait)
         return 0;
     rh_hub_enter(srv);
     int sent = rh_conn_send(c, frame) == 0;
@@ -449,7 +451,7 @@ size_t rh_hub_publish_before(rh_srv *srv, const rh_cfg_app *app, const char *cha
      * inside enter/leave that only marks it, so the list stays intact while we walk it. */
     for (rh_sub *s = ch->head; s; s = s->next) {
         /* a presence subscription waiting for its member list gets what follows the list */
-        if (s->conn == except || s->conn->closing || (serial && s->since >= serial) || s->list_id)
+        if (s->conn == except || s->conn->closing || (serial && s->since >= serial) || s->wait)
             continue;
         if (rh_conn_send(s->conn, frame) == 0)
             n++;

@@ -62,7 +62,8 @@ int rh_presence_list_ask(rh_conn *c, rh_sub *sub)
     /* member_added goes with every ask: the store joins the user whenever this node holds no
      * field of it yet, as after a refused join of the user's earlier subscription here. */
     int rc = -1;
-    if (field && !head.failed && !whk.failed && (wh_field || !c->app->nwebhooks) &&
+    rh_list_wait *w = malloc(sizeof *w);
+    if (w && field && !head.failed && !whk.failed && (wh_field || !c->app->nwebhooks) &&
         member_added_msg(c, sub, &added) == 0) {
         rh_bus_join j = {.field = field,
                          .prefix_len = strlen(field) - strlen(mb->user_id),
@@ -81,9 +82,12 @@ int rh_presence_list_ask(rh_conn *c, rh_sub *sub)
     }
     if (rc == 0) {
         srv->list_serial = id;
-        sub->list_id = id;
-        sub->list_ms = srv->io.now_ms(srv->io.ud);
+        w->id = id;
+        w->asked_ms = srv->io.now_ms(srv->io.ud);
+        sub->wait = w;
         srv->lists_pending++;
+    } else {
+        free(w);
     }
     free(field);
     free(wh_field);
@@ -96,7 +100,8 @@ int rh_presence_list_ask(rh_conn *c, rh_sub *sub)
 /* Confirms a waiting subscription with data (NULL: this node's list): it is counted now. */
 static void confirm(rh_srv *srv, rh_conn *c, rh_sub *sub, const char *data)
 {
-    sub->list_id = 0;
+    free(sub->wait);
+    sub->wait = NULL;
     if (srv->lists_pending)
         srv->lists_pending--;
     rh_hub_enter(srv);
@@ -142,9 +147,10 @@ int rh_srv_presence_list_deliver(rh_srv *srv, const rh_busfield *f, long n)
     rh_sub *sub = !rc && c && !c->closing && c->app && rh_busfield_is(&l.app, c->app->id)
                       ? rh_hub_sub_of(c, channel)
                       : NULL;
-    if (sub && sub->list_id && sub->list_id == l.id && l.refused) {
+    int mine = sub && sub->wait && sub->wait->id == l.id;
+    if (mine && l.refused) {
         refuse(srv, c, sub);
-    } else if (sub && sub->list_id && sub->list_id == l.id) {
+    } else if (mine) {
         char *data = rh_buslst_presence_json(&l);
         if (!data)
             rh_srv_log(srv, RH_LOG_ERROR, "out of memory encoding a presence member list");
@@ -167,7 +173,7 @@ void rh_presence_list_tick(rh_srv *srv)
         void *v;
         while (!c->closing && rh_htab_next(&c->subs, &pos, &name, &v)) {
             rh_sub *sub = v;
-            if (sub->list_id && now - sub->list_ms >= RH_PRESENCE_LIST_WAIT_MS) {
+            if (sub->wait && now - sub->wait->asked_ms >= RH_PRESENCE_LIST_WAIT_MS) {
                 rh_srv_log(srv, RH_LOG_WARN,
                            "socket %s: no member list from the bus for %s within %d ms: "
                            "this node's members are listed",

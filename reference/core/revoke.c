@@ -27,9 +27,19 @@ void rh_hub_binds_free(rh_conn *c)
 {
     size_t pos = 0;
     void *v = NULL;
-    while (rh_htab_next(&c->binds, &pos, NULL, &v))
+    if (!c->binds)
+        return;
+    while (rh_htab_next(c->binds, &pos, NULL, &v))
         bind_free(v);
-    rh_htab_free(&c->binds);
+    rh_htab_free(c->binds);
+    free(c->binds);
+    c->binds = NULL;
+}
+
+/* c's binding of channel, or NULL. */
+static rh_bind *bind_of(const rh_conn *c, const char *channel)
+{
+    return c->binds ? rh_htab_get(c->binds, channel) : NULL;
 }
 
 /* Bindings a connection keeps before old ones go: a client asks the authorizer for one per
@@ -43,9 +53,9 @@ static void binds_trim(rh_conn *c)
     size_t pos = 0;
     const char *name = NULL;
     void *v = NULL;
-    while (rh_htab_next(&c->binds, &pos, &name, &v))
+    while (rh_htab_next(c->binds, &pos, &name, &v))
         if (!((rh_bind *)v)->revoked && !rh_htab_get(&c->subs, name)) {
-            rh_htab_del(&c->binds, name);
+            rh_htab_del(c->binds, name);
             bind_free(v);
             return;
         }
@@ -58,7 +68,7 @@ int rh_hub_bind(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const
     rh_conn *c = rh_hub_conn_by_socket(srv, socket_id);
     if (!c || c->app != app || c->closing)
         return 0; /* another node's connection, or gone: nothing to remember here */
-    rh_bind *old = rh_htab_get(&c->binds, channel);
+    rh_bind *old = bind_of(c, channel);
     if (old) {
         char *u = strdup(user_id);
         if (!u)
@@ -68,14 +78,22 @@ int rh_hub_bind(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const
         old->revoked = 0; /* signed again, so the authorizer found the user a member again */
         return 0;
     }
-    if (c->binds.n >= BINDS_MAX)
+    if (!c->binds) {
+        /* The table is made at the first binding and kept until c goes; its SipHash key is
+         * the subscription table's with the halves swapped (both are per connection). */
+        c->binds = malloc(sizeof *c->binds);
+        if (!c->binds)
+            return -1;
+        rh_htab_init(c->binds, c->subs.k1, c->subs.k0);
+    }
+    if (c->binds->n >= BINDS_MAX)
         binds_trim(c);
     rh_bind *b = calloc(1, sizeof *b);
     if (b) {
         b->channel = strdup(channel);
         b->user_id = strdup(user_id);
     }
-    if (!b || !b->channel || !b->user_id || rh_htab_put(&c->binds, b->channel, b) != 0) {
+    if (!b || !b->channel || !b->user_id || rh_htab_put(c->binds, b->channel, b) != 0) {
         bind_free(b);
         return -1;
     }
@@ -102,13 +120,13 @@ static int sub_of_user(rh_conn *c, const rh_sub *sub, const char *user_id)
 {
     if (sub->member && strcmp(sub->member->user_id, user_id) == 0)
         return 1;
-    const rh_bind *b = rh_htab_get(&c->binds, sub->chan->name);
+    const rh_bind *b = bind_of(c, sub->chan->name);
     return b && strcmp(b->user_id, user_id) == 0;
 }
 
 int rh_hub_bind_revoked(rh_conn *c, const char *channel)
 {
-    const rh_bind *b = rh_htab_get(&c->binds, channel);
+    const rh_bind *b = bind_of(c, channel);
     return b && b->revoked;
 }
 
@@ -119,7 +137,7 @@ static size_t revoke_conn(rh_srv *srv, rh_conn *c, const char *ws, const char *u
     size_t n = 0, pos = 0;
     const char *name = NULL;
     void *v = NULL;
-    while (rh_htab_next(&c->binds, &pos, &name, &v))
+    while (c->binds && rh_htab_next(c->binds, &pos, &name, &v))
         if (in_workspace(name, ws) && strcmp(((rh_bind *)v)->user_id, user_id) == 0 &&
             !rh_fault_on(srv, RH_FAULT_REVOKE_OLD_SIGNATURE))
             ((rh_bind *)v)->revoked = 1;

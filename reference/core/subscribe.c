@@ -35,31 +35,12 @@ void rh_conn_sub_error(rh_conn *c, const char *channel, const char *type, const 
 /* {"presence":{"ids":[...],"hash":{...},"count":N}} for ch, users in join order. */
 static char *presence_data(const rh_chan *ch)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON *pres = root ? cJSON_AddObjectToObject(root, "presence") : NULL;
-    cJSON *ids = pres ? cJSON_AddArrayToObject(pres, "ids") : NULL;
-    cJSON *hash = pres ? cJSON_AddObjectToObject(pres, "hash") : NULL;
-    char *out = NULL;
-    if (!ids || !hash)
-        goto done;
-    for (const rh_member *m = ch->mhead; m; m = m->next) {
-        cJSON *id = cJSON_CreateString(m->user_id);
-        if (!id || !cJSON_AddItemToArray(ids, id)) {
-            cJSON_Delete(id);
-            goto done;
-        }
-        /* adding copies the key: it can fail, and the item is then still the caller's */
-        cJSON *info = m->user_info ? cJSON_CreateRaw(m->user_info) : cJSON_CreateNull();
-        if (!info || !cJSON_AddItemToObject(hash, m->user_id, info)) {
-            cJSON_Delete(info);
-            goto done;
-        }
-    }
-    if (cJSON_AddNumberToObject(pres, "count", (double)ch->members.n))
-        out = cJSON_PrintUnformatted(root);
-done:
-    cJSON_Delete(root);
-    return out;
+    rh_pres_list l;
+    rh_pres_list_init(&l);
+    for (const rh_member *m = ch->mhead; m; m = m->next)
+        rh_pres_list_add(&l, m->user_id, strlen(m->user_id), m->user_info,
+                         m->user_info ? strlen(m->user_info) : 0);
+    return rh_pres_list_finish(&l);
 }
 
 void rh_conn_sub_confirmed(rh_conn *c, const char *channel, const char *data, int first)
@@ -271,7 +252,7 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
     if (had) {
         /* Re-subscribing: confirm again, keep the one subscription and its member (one still
          * waiting for its member list is confirmed when the list comes). */
-        if (!had->list_id)
+        if (!had->wait)
             rh_conn_sub_confirmed(c, name, NULL, 0);
         goto out;
     }

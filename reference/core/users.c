@@ -37,16 +37,24 @@ static void signin_first(rh_conn *c, const char *id, const char *ud)
     rh_watch w;
     int rc = rh_watch_parse(ud, strlen(ud), &w, err, sizeof err);
     char *u = rc == RH_WATCH_OK ? strdup(id) : NULL;
+    /* Only a user with a watchlist gets one on the heap: most connections have none. */
+    rh_watch *wp = rc == RH_WATCH_OK && w.n > 0 ? malloc(sizeof *wp) : NULL;
     if (rc == RH_WATCH_TOO_MANY) {
         rh_conn_error(c, 4302, err, NULL);
     } else if (rc != RH_WATCH_OK) {
         signin_refused(c, err);
-    } else if (!u) {
+    } else if (!u || (w.n > 0 && !wp)) {
         rh_watch_clear(&w);
+        free(u);
+        free(wp);
         rh_conn_error(c, 4200, "out of memory", NULL);
     } else {
         c->user_id = u;
-        c->watch = w;
+        if (wp)
+            *wp = w;
+        else
+            rh_watch_clear(&w); /* empty: frees nothing, owns nothing */
+        c->watch = wp;
         c->authorized = 1;
         signin_success(c, ud);
         rh_hub_watch_signed_in(c->srv, c);

@@ -32,8 +32,8 @@ static void tell_watchers(rh_srv *srv, rh_conn *c, const char *name)
     const char *id = c->user_id;
     rh_buf *f = NULL; /* encoded once, at the first watcher, for every watcher */
     for (rh_conn *d = rh_hub_first_conn(srv); d; d = d->next)
-        if (d != c && d->app == c->app && d->user_id && !d->closing && !d->dead &&
-            rh_watch_has(&d->watch, id) && (f || (f = watch_frame(name, &id, 1))))
+        if (d != c && d->app == c->app && d->user_id && !d->closing && !d->dead && d->watch &&
+            rh_watch_has(d->watch, id) && (f || (f = watch_frame(name, &id, 1))))
             rh_conn_send(d, f);
     rh_buf_unref(f);
 }
@@ -41,13 +41,13 @@ static void tell_watchers(rh_srv *srv, rh_conn *c, const char *name)
 void rh_hub_watch_signed_in(rh_srv *srv, rh_conn *c)
 {
     rh_hub_enter(srv);
-    if (c->watch.n > 0) {
-        const char **on = malloc(c->watch.n * sizeof *on);
+    if (c->watch) {
+        const rh_watch *w = c->watch;
+        const char **on = malloc(w->n * sizeof *on);
         size_t n = 0;
-        for (size_t i = 0; on && i < c->watch.n; i++)
-            if (signed_in_elsewhere(srv, c, c->watch.ids[i]) ||
-                strcmp(c->watch.ids[i], c->user_id) == 0)
-                on[n++] = c->watch.ids[i];
+        for (size_t i = 0; on && i < w->n; i++)
+            if (signed_in_elsewhere(srv, c, w->ids[i]) || strcmp(w->ids[i], c->user_id) == 0)
+                on[n++] = w->ids[i];
         if (on && n > 0)
             rh_conn_send_take(c, watch_frame("online", on, n));
         free(on);

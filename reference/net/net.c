@@ -369,10 +369,12 @@ int rh_net_listen(rh_net *net, const char *host, int port, char *err, size_t err
         .callback = lws_cb,
         .per_session_data_size = sizeof(rh_pss),
         /* lws allocates this (+ LWS_PRE + 4) per connection; ws.c reassembles messages itself,
-         * so a small buffer only means more callbacks for large messages. 256 still holds a
-         * whole control frame (125 bytes of payload), so close and ping payloads arrive in one
-         * piece. 16384 cost ~3 KB of RSS per idle connection, 1024 ~0.8 KB more than 256. */
-        .rx_buffer_size = 256,
+         * so a small buffer only means more callbacks for large messages. 128 still holds a
+         * whole control frame (at most 125 bytes of payload), so close and ping payloads arrive
+         * in one piece. lws also reads at most this + LWS_PRE bytes per read from a WebSocket
+         * (clients send little). 16384 cost ~3 KB of RSS per idle connection, 256 128 B more
+         * than 128. */
+        .rx_buffer_size = 128,
         /* Without it lws 4.1 caps every send() at rx_buffer_size + LWS_PRE + 4 bytes, so any
          * frame or HTTP answer over ~1 KiB would go out in POLLOUT round trips of 1 KiB.
          * It sizes no buffer: only the largest single send. */

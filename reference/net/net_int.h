@@ -29,7 +29,9 @@ typedef struct rh_ws {
     struct lws *wsi; /* NULL once libwebsockets closed the socket */
     rh_conn *conn;
     rh_buf **q; /* ring of queued frames, each holding one reference */
-    size_t qhead, qlen, qcap;
+    /* 32 bits: every idle connection carries these, and the queue, capped in bytes
+     * (send_queue_bytes, at most 1 GiB), never holds 2^31 frames. */
+    uint32_t qhead, qlen, qcap;
     size_t qbytes;
     /* Flags as bit-fields and the close reason on the heap: every idle connection carries
      * this struct, and only closing ones need a reason. */

@@ -41,11 +41,11 @@ static void ws_free(rh_ws *ws)
 static int q_push(rh_ws *ws, rh_buf *b)
 {
     if (ws->qlen == ws->qcap) {
-        size_t ncap = ws->qcap ? ws->qcap * 2 : 8;
+        uint32_t ncap = ws->qcap ? ws->qcap * 2 : 8;
         rh_buf **nq = malloc(ncap * sizeof *nq);
         if (!nq)
             return -1;
-        for (size_t i = 0; i < ws->qlen; i++)
+        for (uint32_t i = 0; i < ws->qlen; i++)
             nq[i] = ws->q[(ws->qhead + i) % ws->qcap];
         free(ws->q);
         ws->q = nq;

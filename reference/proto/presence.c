@@ -103,3 +103,53 @@ done:
         rh_pres_clear(out);
     return rc;
 }
+
+void rh_pres_list_init(rh_pres_list *l)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *pres = root ? cJSON_AddObjectToObject(root, "presence") : NULL;
+    l->root = root;
+    l->ids = pres ? cJSON_AddArrayToObject(pres, "ids") : NULL;
+    l->hash = pres ? cJSON_AddObjectToObject(pres, "hash") : NULL;
+    l->failed = !l->ids || !l->hash;
+}
+
+void rh_pres_list_add(rh_pres_list *l, const char *user_id, size_t id_len, const char *info,
+                      size_t info_len)
+{
+    char *id = l->failed ? NULL : malloc(id_len + 1);
+    if (!id) {
+        l->failed = 1;
+        return;
+    }
+    memcpy(id, user_id, id_len);
+    id[id_len] = '\0';
+    if (!cJSON_GetObjectItemCaseSensitive(l->hash, id)) {
+        cJSON *v = info && info_len ? cJSON_ParseWithLength(info, info_len) : NULL;
+        if (!v)
+            v = cJSON_CreateNull();
+        cJSON *s = cJSON_CreateString(id);
+        if (!s || !cJSON_AddItemToArray(l->ids, s)) {
+            cJSON_Delete(s);
+            l->failed = 1;
+        }
+        /* adding copies the key: it can fail, and the item is then still ours */
+        if (l->failed || !v || !cJSON_AddItemToObject(l->hash, id, v)) {
+            cJSON_Delete(v);
+            l->failed = 1;
+        }
+    }
+    free(id);
+}
+
+char *rh_pres_list_finish(rh_pres_list *l)
+{
+    cJSON *pres = l->root ? cJSON_GetObjectItemCaseSensitive(l->root, "presence") : NULL;
+    char *out = NULL;
+    if (!l->failed && pres &&
+        cJSON_AddNumberToObject(pres, "count", (double)cJSON_GetArraySize(l->ids)))
+        out = cJSON_PrintUnformatted(l->root);
+    cJSON_Delete(l->root);
+    memset(l, 0, sizeof *l);
+    return out;
+}

@@ -20,4 +20,19 @@ int rh_pres_parse(const char *channel_data, size_t len, rh_pres_member *out, cha
                   size_t errlen);
 void rh_pres_clear(rh_pres_member *m);
 
+/* The data of a presence channel's subscription_succeeded,
+ * {"presence":{"ids":[...],"hash":{id:info,...},"count":N}}, built member by member, in the
+ * order added. A repeated user_id is skipped (the first one's info stays); info is JSON text
+ * of info_len bytes (not NUL-terminated), NULL, empty or not JSON: null. An out-of-memory
+ * add marks the list failed. rh_pres_list_finish answers the text (cJSON_free) or NULL when
+ * any step failed, and frees what the list held either way. */
+typedef struct rh_pres_list {
+    void *root, *ids, *hash; /* cJSON nodes */
+    int failed;
+} rh_pres_list;
+void rh_pres_list_init(rh_pres_list *l);
+void rh_pres_list_add(rh_pres_list *l, const char *user_id, size_t id_len, const char *info,
+                      size_t info_len);
+char *rh_pres_list_finish(rh_pres_list *l);
+
 #endif

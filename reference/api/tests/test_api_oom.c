@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "api_fixture.h"
+#include "core/hub.h"
 #include "core/srv.h"
 #include "proto/busmsg.h"
 #include "proto/sign.h"
@@ -126,6 +127,76 @@ static int run_sub_private(fx *f)
              auth);
     tm_resume();
     msg(f, 1, m);
+    return 0;
+}
+
+/* A bus that keeps presence member lists (core/presence_list.c): the join is taken and never
+ * answered, so the subscription waits (its wait on the heap) until the connection goes. */
+static int keep_join(void *ud, const rh_bus_join *j)
+{
+    (void)ud;
+    (void)j;
+    return 0;
+}
+
+static void connected_list_bus(fx *f)
+{
+    connected(f);
+    f->srv->bus.presence_join = keep_join;
+}
+
+/* With every allocation made the subscription waits for its list (nothing confirmed yet);
+ * when asking failed for want of memory it is confirmed with this node's list at once, or
+ * refused: one answer at most. */
+static int run_sub_presence_waits(fx *f)
+{
+    fx_clear_frames(f);
+    run_sub_presence(f);
+    size_t answers = 0;
+    for (size_t i = 0; i < f->nframes; i++)
+        answers += strstr(f->frames[i].text, "subscription_succeeded") != NULL ||
+                   strstr(f->frames[i].text, "subscription_error") != NULL;
+    assert_true(answers <= (tm_failed() ? 1u : 0u));
+    return 0;
+}
+
+/* The bundled authorizer's report of whom it signed a channel for (the first binding makes the
+ * connection's table). */
+static int run_bind(fx *f)
+{
+    const rh_cfg_app *app = rh_cfg_app_by_key(&f->cfg, "app-key");
+    int rc = rh_hub_bind(f->srv, app, sid1, "private-workspace.acme.thread.t1", "alice");
+    if (!tm_failed())
+        assert_int_equal(rc, 0);
+    else
+        assert_true(rc == 0 || rc == -1);
+    return 0;
+}
+
+/* pusher:signin with a watchlist (the connection's watchlist is made for it). */
+static int run_signin_watch(fx *f)
+{
+    const char *ud = "{\"id\":\"u1\",\"watchlist\":[\"u2\",\"u3\"]}";
+    char auth[200], m[1024];
+    tm_pause();
+    rh_sign_user("app-key", "app-secret", sid1, ud, auth, sizeof auth);
+    snprintf(m, sizeof m,
+             "{\"event\":\"pusher:signin\",\"data\":{\"auth\":\"%s\",\"user_data\":"
+             "\"{\\\"id\\\":\\\"u1\\\",\\\"watchlist\\\":[\\\"u2\\\",\\\"u3\\\"]}\"}}",
+             auth);
+    tm_resume();
+    fx_clear_frames(f);
+    msg(f, 1, m);
+    /* one answer: signed in, or refused for want of memory (none when even that frame could
+     * not be made); signed in when no allocation failed */
+    size_t ok = 0, err = 0;
+    for (size_t i = 0; i < f->nframes; i++) {
+        ok += strstr(f->frames[i].text, "pusher:signin_success") != NULL;
+        err += strstr(f->frames[i].text, "pusher:error") != NULL;
+    }
+    assert_true(ok + err <= 1);
+    if (!tm_failed())
+        assert_int_equal(ok, 1);
     return 0;
 }
 
@@ -279,6 +350,9 @@ static const op ops[] = {
     {"open", NULL, run_open},
     {"subscribe presence", connected, run_sub_presence},
     {"subscribe private", connected, run_sub_private},
+    {"subscribe presence, list from the bus", connected_list_bus, run_sub_presence_waits},
+    {"authorizer binding", connected, run_bind},
+    {"signin with a watchlist", connected, run_signin_watch},
     {"client event", two_subscribed, run_client_event},
     {"unsubscribe presence", two_subscribed, run_unsubscribe},
     {"ping and a refused subscribe", connected, run_ping},
