@@ -78,24 +78,22 @@ static int send_raw(rc_ctx *ctx, char *req, int n, rc_raw_resp *r)
 
 /* --- 6.8.1 pipelined requests --------------------------------------------------------- */
 
-static void run_pipelined(rc_ctx *ctx)
+/* GET channels, POST events (name "pipelined", data "x", on ch) and GET channels with
+ * Connection: close, in one packet. The POST with its body sits between two requests and
+ * keeps the connection open, so a server that reads the bytes behind a body wrongly meets
+ * them whatever it does with Connection: close; the last GET asks for the close that ends
+ * the exchange. Heap (free()) in *req, its length returned; -1 after rc_error. */
+static int pipelined_packet(rc_ctx *ctx, const char *ch, char **req)
 {
-    rc_pconn *other = rc_conn(ctx);
-    if (!other)
-        return;
-    char ch[64], chpath[128], evpath[128], body[256];
-    rc_chan(ctx, "pipe-", ch, sizeof ch);
+    char chpath[128], evpath[128], body[256];
     rc_app_path(ctx, "/channels", chpath, sizeof chpath);
     rc_app_path(ctx, "/events", evpath, sizeof evpath);
     snprintf(body, sizeof body, "{\"name\":\"pipelined\",\"channel\":\"%s\",\"data\":\"x\"}", ch);
-    /* The POST with its body sits between two requests and keeps the connection open, so a
-     * server that reads the bytes behind a body wrongly meets them whatever it does with
-     * Connection: close; the last GET asks for the close that ends the exchange. */
     char *h1 = signed_head(ctx, "GET", chpath, chpath, NULL);
     char *h2 = signed_head(ctx, "POST", evpath, evpath, body);
     char *h3 = signed_head(ctx, "GET", chpath, chpath, NULL);
-    char *req = NULL;
-    int n = (h1 && h2 && h3) ? asprintf(&req,
+    *req = NULL;
+    int n = (h1 && h2 && h3) ? asprintf(req,
                                         "%s\r\n%sContent-Type: application/json\r\n"
                                         "Content-Length: %zu\r\n\r\n%s%sConnection: close\r\n\r\n",
                                         h1, h2, strlen(body), body, h3)
@@ -103,6 +101,18 @@ static void run_pipelined(rc_ctx *ctx)
     free(h1);
     free(h2);
     free(h3);
+    return n;
+}
+
+static void run_pipelined(rc_ctx *ctx)
+{
+    rc_pconn *other = rc_conn(ctx);
+    if (!other)
+        return;
+    char ch[64];
+    rc_chan(ctx, "pipe-", ch, sizeof ch);
+    char *req = NULL;
+    int n = pipelined_packet(ctx, ch, &req);
     rc_raw_resp r;
     if (!send_raw(ctx, req, n, &r))
         return;
@@ -130,6 +140,61 @@ static void run_pipelined(rc_ctx *ctx)
                  NULL);
     else if (rc_ok(ctx))
         rc_fail(ctx, "another connection was closed after the pipelined packet");
+}
+
+/* Where the answer after the one starting at p starts: behind its body by Content-Length,
+ * else at the next status line behind its head; NULL when there is none. */
+static const char *next_answer(const char *p, const char *end)
+{
+    const char *hend = strstr(p, "\r\n\r\n");
+    if (!hend || hend >= end)
+        return NULL;
+    long cl = -1;
+    for (const char *l = strstr(p, "\r\n"); l && l < hend; l = strstr(l + 2, "\r\n"))
+        if (strncasecmp(l + 2, "content-length:", 15) == 0)
+            cl = strtol(l + 17, NULL, 10);
+    const char *b = hend + 4, *next = cl >= 0 ? b + cl : strstr(b, "HTTP/1.");
+    return next && next < end && status_of(next) > 0 ? next : NULL;
+}
+
+/* The packet of pipelined-requests, with a subscriber on the POST's channel: the POST must
+ * get an answer before the close, and the answer must tell the truth about the event. */
+static void run_pipelined_post(rc_ctx *ctx)
+{
+    char ch[64];
+    rc_chan(ctx, "pipepost-", ch, sizeof ch);
+    rc_pconn *sub = rc_conn_sub(ctx, ch, NULL);
+    if (!sub)
+        return;
+    char *req = NULL;
+    int n = pipelined_packet(ctx, ch, &req);
+    rc_raw_resp r;
+    if (!send_raw(ctx, req, n, &r))
+        return;
+    const char *end = r.data + r.len;
+    const char *second = r.len && status_of(r.data) > 0 ? next_answer(r.data, end) : NULL;
+    int st = second ? status_of(second) : -1;
+    if (st < 0) {
+        rc_expect_seen(ctx, "an answer to the GET, then one to the POST (then the close)",
+                       r.len ? r.data : "(nothing)");
+        rc_fail(ctx,
+                "the POST pipelined between two GETs got no answer before the connection %s: "
+                "its producer cannot tell whether the event was published",
+                r.closed ? "closed" : "went silent");
+    }
+    rc_raw_resp_free(&r);
+    if (st < 0)
+        return;
+    const char *who = "the subscriber of the pipelined POST's channel";
+    if (st >= 200 && st < 300) {
+        const rc_pmsg *m = NULL;
+        if (rc_await(ctx, sub, who, "pipelined", ch, &m))
+            rc_check_event(ctx, m, who, "pipelined", ch, "x");
+        return;
+    }
+    /* an error answer: the event must not have been published */
+    rc_log(ctx, "the pipelined POST was answered %d", st);
+    rc_quiet(ctx, sub, who, ch, RC_QUIET_MS);
 }
 
 /* --- 6.8.2 Content-Length together with Transfer-Encoding ------------------------------ */
@@ -226,6 +291,23 @@ const rc_case rc_cases_s06_http_edge[] = {
         .serial = "a server that mishandles the pipelined body can stop serving everyone "
                   "(http-pipeline-freeze), which would fail every case running beside it",
         .run = run_pipelined,
+    },
+    /* protocol §6.8: a pipelined POST is answered before the connection closes */
+    {
+        .id = "pusher/6.8/pipelined-post-answered",
+        .section = "6.8",
+        .level = RC_SHOULD,
+        .basis = RC_SPEC,
+        .title = "a pipelined POST is answered before the connection closes",
+        .requirement = "A server SHOULD answer a pipelined request with a body before it closes "
+                       "the connection, and the answer tells the truth: after a 2xx the event "
+                       "is published, after an error it is not (a GET, a POST with a body "
+                       "and a GET in one packet).",
+        .tags = "needs:http-api",
+        .timeout_ms = 8000,
+        .serial = "a server that mishandles the pipelined body can stop serving everyone "
+                  "(http-pipeline-freeze), which would fail every case running beside it",
+        .run = run_pipelined_post,
     },
     /* protocol §6.8: Content-Length with Transfer-Encoding is never read by Content-Length */
     {

@@ -132,6 +132,9 @@ static const rh_fault_info table[RH_FAULT__COUNT] = {
          "a pipelined request with a body is read as lws 4.1 offers it (the server spins)"},
     [RH_FAULT_HTTP_CL_OVER_TE] = {"http-cl-over-te",
                                   "Content-Length wins when Transfer-Encoding is sent too"},
+    [RH_FAULT_HTTP_PIPELINE_UNANSWERED] =
+        {"http-pipeline-unanswered",
+         "a pipelined request with a body is dropped unanswered (no 503 before the close)"},
     [RH_FAULT_SUBCOUNT_NO_LEAVE] = {"subcount-no-leave",
                                     "subscription_count not sent when a subscriber leaves"},
     [RH_FAULT_SUBCOUNT_PRESENCE] = {"subcount-presence",

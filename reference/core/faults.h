@@ -114,8 +114,10 @@ typedef enum {
     RH_FAULT_HTTP_PIPELINE_FREEZE, /* a pipelined request with a body is read as lws 4.1 offers it
                                     */
     RH_FAULT_HTTP_CL_OVER_TE,      /* Content-Length wins over Transfer-Encoding when both come */
-    RH_FAULT_PATH_DOUBLE_DECODE,   /* the path is percent-decoded a second time when routed */
-    RH_FAULT_WS_CLOSE_UTF8,        /* a close reason that is not UTF-8 is echoed, not 1007 */
+    RH_FAULT_HTTP_PIPELINE_UNANSWERED, /* a pipelined request with a body lws cannot read is
+                                        * dropped without its 503 */
+    RH_FAULT_PATH_DOUBLE_DECODE,       /* the path is percent-decoded a second time when routed */
+    RH_FAULT_WS_CLOSE_UTF8,            /* a close reason that is not UTF-8 is echoed, not 1007 */
     /* encrypted and cache channels (core/, api/) */
     RH_FAULT_ENCRYPTED_CLIENT_EVENTS, /* client events relayed on private-encrypted- channels */
     RH_FAULT_ENCRYPTED_NO_AUTH,       /* private-encrypted- subscriptions accepted without auth */

@@ -3,15 +3,29 @@
  * rh_srv_http runs is written from the request's own callback (answer_now); one that comes
  * later (a Redis store, the bus) from a writeable callback.
  *
- * Pipelining: libwebsockets 4.1 mishandles a request with a body whose headers it reads from
- * bytes it buffered behind an earlier request on the same connection (one packet holding
- * both). lws_http_action then re-reads that buffer from the request line on as the body and,
- * once the body is complete, calls LWS_CALLBACK_HTTP_BODY_COMPLETION again and again without
- * consuming anything: the loop never returns and the whole server stops. lws gives no public
- * way to see its buffer, but the re-read shows itself: the first body chunk is the request's
- * own request line (rh_httpedge_body_is_request_line), which can only happen on a connection
- * that already carried a request. The connection is then closed before anything is
- * dispatched, so earlier requests are answered in order and the rest is dropped. */
+ * Pipelining, as libwebsockets 4.1.6's h1 server does it: one read call parses one request's
+ * headers; the bytes behind it go to the connection's buflist, served again only after the
+ * transaction completed (lws_http_transaction_completed, LRS_DEFERRING_ACTION until POLLOUT),
+ * so answers leave in the order of the requests. Two things go wrong there:
+ * - A request with a body whose headers come from that buflist: lws_http_action re-reads the
+ *   buflist from the request line on as the body and, once that "body" is complete, calls
+ *   LWS_CALLBACK_HTTP_BODY_COMPLETION again and again without consuming anything: the loop
+ *   never returns and the whole server stops. lws shows neither its buffer nor the real
+ *   body, but the re-read shows itself: the first body chunk is the request's own request
+ *   line (rh_httpedge_body_is_request_line), which can only happen on a connection that
+ *   already carried a request. That request is answered 503 (not processed) and the
+ *   connection closed: the requests before it were answered in order, those behind it are
+ *   not read (RFC 9112 9.3.2 allows the close).
+ * - After a body the h1 state stays LRS_BODY, and every service of the buflist calls
+ *   BODY_COMPLETION again. While that request's answer is still to come, reading is stopped
+ *   (lws_rx_flow_control), which keeps the connection out of buflist service, until the
+ *   answer came (hold_reading). Stopping is safe there: a body that was not refused was read
+ *   from fresh bytes with the buflist empty (the bytes behind it join it after the callback);
+ *   stopping with buffered bytes would ask for POLLOUT, which lws ignores on a stopped h1
+ *   connection, and the loop would spin. A request without a body is not stopped (its
+ *   headers may have come from the buflist): lws reads nothing in LRS_DOING_TRANSACTION, so
+ *   the order holds, but bytes the client sends meanwhile keep POLLIN up and the loop spins
+ *   until the answer came. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,62 +99,6 @@ static char *custom_dup(struct lws *wsi, const char *name)
     return s;
 }
 
-static int unreserved(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == '~';
-}
-
-static size_t pct_encode(char *out, const unsigned char *s, size_t n)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (unreserved(s[i])) {
-            out[o++] = (char)s[i];
-        } else {
-            out[o++] = '%';
-            out[o++] = hex[s[i] >> 4];
-            out[o++] = hex[s[i] & 15];
-        }
-    }
-    return o;
-}
-
-/* libwebsockets hands out the query already split at '&' and percent-decoded; rebuild an
- * escaped query string so rh_srv_http parses it as it would parse the raw one. */
-char *rh_net_query_of(struct lws *wsi)
-{
-    int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
-    if (total <= 0)
-        return dupn("", 0);
-    char *frag = malloc((size_t)total + 1);
-    char *out = malloc((size_t)total * 3 + 2);
-    if (!frag || !out) {
-        free(frag);
-        free(out);
-        return NULL;
-    }
-    size_t o = 0;
-    for (int i = 0;; i++) {
-        int n = lws_hdr_copy_fragment(wsi, frag, total + 1, WSI_TOKEN_HTTP_URI_ARGS, i);
-        if (n < 0)
-            break;
-        if (o)
-            out[o++] = '&';
-        const char *eq = memchr(frag, '=', (size_t)n);
-        size_t klen = eq ? (size_t)(eq - frag) : (size_t)n;
-        o += pct_encode(out + o, (const unsigned char *)frag, klen);
-        if (eq) {
-            out[o++] = '=';
-            o += pct_encode(out + o, (const unsigned char *)eq + 1, (size_t)n - klen - 1);
-        }
-    }
-    out[o] = '\0';
-    free(frag);
-    return out;
-}
-
 static void set_answer(rh_http_pend *p, int status, const char *ctype, const char *body, size_t len,
                        const char *retry_after)
 {
@@ -172,11 +130,19 @@ static void http_done(void *ud, const rh_http_resp *resp)
     }
     set_answer(p, resp->status, resp->content_type, resp->body, resp->body_len, resp->retry_after);
     rh_srv_note_http(p->net->srv, p->status);
-    if (!p->wsi)
+    if (!p->wsi) {
         pend_free(p); /* the client left before the answer */
-    else if (p != p->net->sync_pend)
-        lws_callback_on_writable(p->wsi);
-    /* else dispatch's caller writes it once rh_srv_http has returned (answer_now) */
+        return;
+    }
+    if (p == p->net->sync_pend)
+        return; /* dispatch's caller writes it once rh_srv_http has returned (answer_now) */
+    if (p->held) {
+        /* lws asks for POLLOUT itself when it holds bytes behind the request; whichever comes
+         * first, the writeable callback or BODY_COMPLETION again, writes the answer */
+        p->held = 0;
+        lws_rx_flow_control(p->wsi, 1);
+    }
+    lws_callback_on_writable(p->wsi);
 }
 
 /* An answer made by the edge itself (before rh_srv_http saw the request). */
@@ -216,6 +182,14 @@ static int answer_now(rh_net *net, struct lws *wsi, rh_pss *pss)
     return http_finish(net, wsi, pss);
 }
 
+/* Stops reading the connection of a request with a body until its answer came (top of this
+ * file); http_done resumes it. */
+static void hold_reading(struct lws *wsi, rh_http_pend *p)
+{
+    p->held = 1;
+    lws_rx_flow_control(wsi, 0);
+}
+
 static int dispatch(rh_net *net, struct lws *wsi, rh_pss *pss)
 {
     rh_http_pend *p = pss->pend;
@@ -242,7 +216,11 @@ static int dispatch(rh_net *net, struct lws *wsi, rh_pss *pss)
     rh_srv_http(net->srv, &req, http_done, p);
     net->sync_pend = outer;
     /* p outlives rh_srv_http: only http_done frees it, and only once its wsi is gone */
-    return p->done ? answer_now(net, wsi, pss) : 0;
+    if (p->done)
+        return answer_now(net, wsi, pss);
+    if (p->body)
+        hold_reading(wsi, p);
+    return 0;
 }
 
 /* Detaches the session from its request: freed when answered, orphaned when still waiting. */
@@ -354,7 +332,31 @@ static int http_begin(rh_net *net, struct lws *wsi, rh_pss *pss, const char *uri
     return 0;
 }
 
-static int http_body(rh_net *net, rh_pss *pss, const char *in, size_t len)
+/* lws' re-read of a pipelined request with a body (top of this file): the request is answered
+ * 503 without being processed, so its client knows it may send it again, and the connection
+ * is closed. Written at once (small: it fits the socket buffer; the answers before it are
+ * out, lws parsed these headers only after them); lws calls no writeable callback before
+ * the close. */
+static int refuse_pipelined(rh_net *net, struct lws *wsi, rh_pss *pss)
+{
+    static const char body[] = "{\"error\":\"pipelined request with a body not processed: "
+                               "send it again, not pipelined\",\"code\":503}";
+    rh_http_pend *p = pss->pend;
+    rh_logf(net->log, RH_LOG_INFO,
+            "pipelined %s with a body: answered 503 unprocessed, closing the connection",
+            p->method);
+    if (rh_srv_has_fault(net->srv, RH_FAULT_HTTP_PIPELINE_UNANSWERED))
+        return -1;
+    pss->reading = 0;
+    p->read_deadline_ms = 0;
+    p->close_after = 1;
+    set_answer(p, 503, "application/json", body, sizeof body - 1, NULL);
+    rh_srv_note_http(net->srv, p->status);
+    (void)rh_net_http_write_answer(wsi, p);
+    return -1;
+}
+
+static int http_body(rh_net *net, struct lws *wsi, rh_pss *pss, const char *in, size_t len)
 {
     rh_http_pend *p = pss->pend;
     if (!p || !pss->reading || p->done)
@@ -362,12 +364,8 @@ static int http_body(rh_net *net, rh_pss *pss, const char *in, size_t len)
     int first = pss->check_echo;
     pss->check_echo = 0;
     if (first && rh_httpedge_body_is_request_line(p->method, in, len) &&
-        !rh_srv_has_fault(net->srv, RH_FAULT_HTTP_PIPELINE_FREEZE)) {
-        rh_logf(net->log, RH_LOG_INFO,
-                "pipelined %s with a body: closing the connection after the earlier answers",
-                p->method);
-        return -1;
-    }
+        !rh_srv_has_fault(net->srv, RH_FAULT_HTTP_PIPELINE_FREEZE))
+        return refuse_pipelined(net, wsi, pss);
     if (len > pss->expect - p->body_len)
         len = pss->expect - p->body_len;
     memcpy(p->body + p->body_len, in, len);
@@ -400,6 +398,24 @@ static int http_writeable(rh_net *net, struct lws *wsi, rh_pss *pss)
     return http_finish(net, wsi, pss);
 }
 
+/* BODY_COMPLETION for a request whose body already completed. lws calls it each time it
+ * serves bytes buffered behind that request (top of this file): then the answer, when it is
+ * there, is written as the writeable callback would (whichever comes first). lws' re-read
+ * of a pipelined request also shows this way when the request was answered before its body
+ * was read (a 400 from its headers), which the request-line check never sees: that answer
+ * closes the connection. With the answer still to come the connection would have been held
+ * (hold_reading); that it was not can only mean the re-read: closed instead of spinning. */
+static int body_again(rh_net *net, struct lws *wsi, rh_pss *pss)
+{
+    rh_http_pend *p = pss->pend;
+    if (p && p->done)
+        return http_finish(net, wsi, pss); /* lws queues it behind any unsent bytes */
+    if (rh_srv_has_fault(net->srv, RH_FAULT_HTTP_PIPELINE_FREEZE))
+        return 0;
+    rh_logf(net->log, RH_LOG_INFO, "body completed twice: closing the connection");
+    return -1;
+}
+
 int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *in, size_t len)
 {
     if (!pss)
@@ -408,19 +424,10 @@ int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *
     case LWS_CALLBACK_HTTP:
         return http_begin(net, wsi, pss, in ? (const char *)in : "/");
     case LWS_CALLBACK_HTTP_BODY:
-        return http_body(net, pss, in, len);
+        return http_body(net, wsi, pss, in, len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        /* A request's body completes once. lws' pipelining re-read (top of this file) can
-         * also follow an early answer (a 400 before the body was read), which the echo check
-         * never sees; it shows as a second completion: close instead of spinning. */
-        if (++pss->completions > 1 && !rh_srv_has_fault(net->srv, RH_FAULT_HTTP_PIPELINE_FREEZE)) {
-            rh_logf(net->log, RH_LOG_INFO, "body completed twice: closing the connection");
-            /* the early answer (small: it fits the socket buffer) still goes out first; lws
-             * would not call the writeable callback again before the loop spins */
-            if (pss->pend && pss->pend->done)
-                (void)http_writeable(net, wsi, pss);
-            return -1;
-        }
+        if (++pss->completions > 1)
+            return body_again(net, wsi, pss);
         if (pss->pend && pss->reading && !pss->pend->done)
             return dispatch(net, wsi, pss);
         return 0;

@@ -1,4 +1,4 @@
-/* Internals shared by the files of reference/net (net.c, ws.c, http.c); nothing outside net/
+/* Internals shared by the files of reference/net (net.c, ws.c, http*.c); nothing outside net/
  * includes this. */
 #ifndef RH_NET_INT_H
 #define RH_NET_INT_H
@@ -55,6 +55,9 @@ typedef struct rh_http_pend {
     int done;
     int head; /* HEAD request: headers only */
     int close_after;
+    /* the connection's reading is stopped (lws_rx_flow_control) until this answer came: a
+     * request with a body whose answer comes later (http.c dispatch) */
+    int held;
     uint64_t read_deadline_ms; /* while the body is read: when it must be complete; else 0 */
     /* request copies, alive until the answer (an asynchronous store may read them late) */
     char *method, *path, *query, *auth, *ctype, *body;
@@ -124,10 +127,10 @@ void rh_net_ws_free_all(rh_net *net);
 
 /* http.c */
 int rh_net_http_cb(rh_net *net, struct lws *wsi, int reason, rh_pss *pss, void *in, size_t len);
-/* The request's query string, re-escaped (libwebsockets hands it out decoded and split);
- * "" when there is none; heap (caller frees), NULL when out of memory. */
-char *rh_net_query_of(struct lws *wsi);
 void rh_net_http_free_all(rh_net *net);
+/* http_query.c: the request's query string, re-escaped (libwebsockets hands it out decoded
+ * and split); "" when there is none; heap (caller frees), NULL when out of memory. */
+char *rh_net_query_of(struct lws *wsi);
 /* http_answer.c: writes p's answer (status, headers, and the body unless HEAD); -1 when the
  * connection failed. */
 int rh_net_http_write_answer(struct lws *wsi, const rh_http_pend *p);
