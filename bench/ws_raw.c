@@ -32,6 +32,7 @@ typedef struct rsub {
     int idx;
     int state; /* 0 idle, 1 queued, 2 connecting, 3 subscribing, 4 subscribed, 5 dead */
     int tcp_up;
+    int events; /* what the poll handle watches */
     char *channel;
     int next_queued;
     char socket_id[48];
@@ -88,6 +89,11 @@ static void on_poll(uv_poll_t *h, int status, int events);
 static void watch(rsub *s)
 {
     int ev = UV_READABLE | (!s->tcp_up || s->outlen ? UV_WRITABLE : 0);
+    /* uv_poll_start re-registers the fd (epoll_ctl) even for the same events: only on a
+     * change, not once per delivery. */
+    if (ev == s->events)
+        return;
+    s->events = ev;
     if (uv_poll_start(&s->poll, ev, on_poll) != 0)
         fail(s, "cannot watch the socket");
 }
@@ -317,8 +323,8 @@ static void connect_one(rb_wsr *w, rsub *s)
     }
     s->fd = fd;
     s->poll.data = s;
-    if (uv_poll_start(&s->poll, UV_READABLE | UV_WRITABLE, on_poll) != 0)
-        fail(s, "cannot watch the socket");
+    s->events = 0;
+    watch(s);
 }
 
 static void pump(rb_wsr *w)
