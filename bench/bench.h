@@ -41,6 +41,7 @@ typedef struct rb_opts {
     const char *json_out;
     const char *token;
     int quiet;
+    rb_ws_client ws_client; /* --ws-client */
 } rb_opts;
 
 typedef struct rb_sent {

@@ -46,6 +46,8 @@ static void usage(FILE *f)
                "  --ws-url URL        the WebSocket server (default: URL)\n"
                "  --control-url URL   the control API (--publish control; default: URL)\n"
                "  --api-url URL       the Pusher HTTP API (--publish http; default: URL)\n"
+               "  --ws-client C       subscriber client: lws (libwebsockets, default) or raw\n"
+               "                      (plain sockets on the loop, cheaper per delivery)\n"
                "  --json FILE         write the result document\n"
                "  --quiet             no table\n"
                "Exit: 0 no error, 1 the server lost, repeated, reordered or mangled a token (or\n"
@@ -126,17 +128,37 @@ static int token_ok(const char *t)
 
 static int parse_args(int argc, char **argv, rb_opts *o)
 {
-    static const struct option lo[] = {
-        {"scenario", 1, 0, 's'},   {"publish", 1, 0, 'p'},    {"app-id", 1, 0, 'A'},
-        {"key", 1, 0, 'K'},        {"secret", 1, 0, 'S'},     {"server-name", 1, 0, 'n'},
-        {"server-pid", 1, 0, 'P'}, {"cpu", 1, 0, 'c'},        {"server-cpu", 1, 0, 'C'},
-        {"streams", 1, 0, 1},      {"subs", 1, 0, 2},         {"rate", 1, 0, 3},
-        {"duration", 1, 0, 4},     {"warmup-s", 1, 0, 5},     {"samples", 1, 0, 6},
-        {"warmup", 1, 0, 7},       {"tokens", 1, 0, 8},       {"conns", 1, 0, 9},
-        {"hold", 1, 0, 10},        {"http-conns", 1, 0, 11},  {"floor-samples", 1, 0, 12},
-        {"timeout", 1, 0, 13},     {"token", 1, 0, 14},       {"json", 1, 0, 'j'},
-        {"quiet", 0, 0, 'q'},      {"help", 0, 0, 'h'},       {"ws-url", 1, 0, 15},
-        {"api-url", 1, 0, 16},     {"control-url", 1, 0, 17}, {0, 0, 0, 0}};
+    static const struct option lo[] = {{"scenario", 1, 0, 's'},
+                                       {"publish", 1, 0, 'p'},
+                                       {"app-id", 1, 0, 'A'},
+                                       {"key", 1, 0, 'K'},
+                                       {"secret", 1, 0, 'S'},
+                                       {"server-name", 1, 0, 'n'},
+                                       {"server-pid", 1, 0, 'P'},
+                                       {"cpu", 1, 0, 'c'},
+                                       {"server-cpu", 1, 0, 'C'},
+                                       {"streams", 1, 0, 1},
+                                       {"subs", 1, 0, 2},
+                                       {"rate", 1, 0, 3},
+                                       {"duration", 1, 0, 4},
+                                       {"warmup-s", 1, 0, 5},
+                                       {"samples", 1, 0, 6},
+                                       {"warmup", 1, 0, 7},
+                                       {"tokens", 1, 0, 8},
+                                       {"conns", 1, 0, 9},
+                                       {"hold", 1, 0, 10},
+                                       {"http-conns", 1, 0, 11},
+                                       {"floor-samples", 1, 0, 12},
+                                       {"timeout", 1, 0, 13},
+                                       {"token", 1, 0, 14},
+                                       {"json", 1, 0, 'j'},
+                                       {"quiet", 0, 0, 'q'},
+                                       {"help", 0, 0, 'h'},
+                                       {"ws-url", 1, 0, 15},
+                                       {"api-url", 1, 0, 16},
+                                       {"control-url", 1, 0, 17},
+                                       {"ws-client", 1, 0, 18},
+                                       {0, 0, 0, 0}};
     *o = (rb_opts){.app_id = "app-id",
                    .key = "app-key",
                    .secret = "app-secret",
@@ -253,6 +275,13 @@ static int parse_args(int argc, char **argv, rb_opts *o)
             break;
         case 17:
             o->control_url = optarg;
+            break;
+        case 18:
+            if (strcmp(optarg, "lws") != 0 && strcmp(optarg, "raw") != 0) {
+                fprintf(stderr, "rehome-bench: --ws-client is lws or raw\n");
+                return -1;
+            }
+            o->ws_client = strcmp(optarg, "raw") == 0 ? RB_WS_RAW : RB_WS_LWS;
             break;
         case 'h':
             usage(stdout);

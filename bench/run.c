@@ -344,8 +344,8 @@ int rb_run_exec(rb_run *r, const rb_opts *o)
     uv_loop_init(&r->loop);
     static const rb_ws_cbs cbs = {on_subscribed, on_token, on_ws_error};
     r->http = rb_http_new(&r->loop, o->http_host, o->http_port, o->http_conns, o->key, o->secret);
-    r->ws = rb_ws_new(&r->loop, o->host, o->port, o->key, o->secret, r->nsubs, &cbs, r, err,
-                      sizeof(err));
+    r->ws = rb_ws_new(&r->loop, o->ws_client, o->host, o->port, o->key, o->secret, r->nsubs, &cbs,
+                      r, err, sizeof(err));
     if (!r->http || !r->ws) {
         rb_run_error(r, "%s", r->ws ? "cannot create the HTTP client" : err);
         return -1;

@@ -1,4 +1,5 @@
-#include "ws.h"
+/* rb_wsl: rb_ws on libwebsockets' client (ws_impl.h). */
+#include "ws_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 #include "wire/pusher.h"
 
 typedef struct sub {
-    rb_ws *w;
+    rb_wsl *w;
     struct lws *wsi;
     int idx;
     int state; /* 0 idle, 1 queued, 2 connecting, 3 subscribing, 4 subscribed, 5 dead */
@@ -24,7 +25,7 @@ typedef struct sub {
     char socket_id[48];
 } sub;
 
-struct rb_ws {
+struct rb_wsl {
     uv_loop_t *loop;
     struct lws_context *ctx;
     struct lws_protocols protocols[2];
@@ -40,11 +41,11 @@ struct rb_ws {
     void *ud;
 };
 
-static void pump(rb_ws *w);
+static void pump(rb_wsl *w);
 
 static void fail(sub *s, const char *msg)
 {
-    rb_ws *w = s->w;
+    rb_wsl *w = s->w;
     if (s->state == 2 || s->state == 3)
         w->connecting--;
     int was = s->state;
@@ -54,7 +55,7 @@ static void fail(sub *s, const char *msg)
     pump(w);
 }
 
-static void connect_one(rb_ws *w, sub *s)
+static void connect_one(rb_wsl *w, sub *s)
 {
     struct lws_client_connect_info i;
     memset(&i, 0, sizeof(i));
@@ -73,7 +74,7 @@ static void connect_one(rb_ws *w, sub *s)
         fail(s, "cannot start the WebSocket connection");
 }
 
-static void pump(rb_ws *w)
+static void pump(rb_wsl *w)
 {
     while (w->connecting < RB_WS_CONNECTING && w->qhead >= 0) {
         sub *s = &w->subs[w->qhead];
@@ -96,7 +97,7 @@ static int send_text(struct lws *wsi, const char *txt)
 
 static int write_pending(sub *s)
 {
-    rb_ws *w = s->w;
+    rb_wsl *w = s->w;
     if (s->want_pong) {
         s->want_pong = 0;
         if (send_text(s->wsi, rw_pusher_pong()) < 0)
@@ -116,7 +117,7 @@ static int write_pending(sub *s)
 
 static void on_message(sub *s, const char *m, size_t len)
 {
-    rb_ws *w = s->w;
+    rb_wsl *w = s->w;
     rw_pscan f;
     if (rw_pscan_frame(m, len, &f) != 0) {
         fail(s, "frame without an event name");
@@ -209,10 +210,10 @@ static int lws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     }
 }
 
-rb_ws *rb_ws_new(uv_loop_t *loop, const char *host, int port, const char *key, const char *secret,
-                 int nsubs, const rb_ws_cbs *cbs, void *ud, char *err, size_t errlen)
+rb_wsl *rb_wsl_new(uv_loop_t *loop, const char *host, int port, const char *key, const char *secret,
+                   int nsubs, const rb_ws_cbs *cbs, void *ud, char *err, size_t errlen)
 {
-    rb_ws *w = calloc(1, sizeof(*w));
+    rb_wsl *w = calloc(1, sizeof(*w));
     if (!w || !(w->subs = calloc((size_t)(nsubs > 0 ? nsubs : 1), sizeof(sub)))) {
         free(w);
         snprintf(err, errlen, "out of memory");
@@ -259,7 +260,7 @@ rb_ws *rb_ws_new(uv_loop_t *loop, const char *host, int port, const char *key, c
     return w;
 }
 
-int rb_ws_open(rb_ws *w, int idx, const char *channel)
+int rb_wsl_open(rb_wsl *w, int idx, const char *channel)
 {
     if (idx < 0 || idx >= w->nsubs || w->subs[idx].state != 0)
         return -1;
@@ -278,7 +279,7 @@ int rb_ws_open(rb_ws *w, int idx, const char *channel)
     return 0;
 }
 
-void rb_ws_free(rb_ws *w)
+void rb_wsl_free(rb_wsl *w)
 {
     if (!w)
         return;
