@@ -251,10 +251,10 @@ static int on_connected(rsub *s)
     rb_wsr *w = s->w;
     int err = 0;
     socklen_t sl = sizeof(err);
-    char why[200];
     if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &sl) != 0)
         err = errno;
     if (err) {
+        char why[200];
         snprintf(why, sizeof(why), "WebSocket connect failed: %s", strerror(err));
         fail(s, why);
         return -1;
