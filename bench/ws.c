@@ -7,22 +7,20 @@
 
 #include <libwebsockets.h>
 
-#include "proto/sign.h"
 #include "wire/clock.h"
-#include "wire/pscan.h"
 #include "wire/pusher.h"
+#include "wssub.h"
 
 typedef struct sub {
     rb_wsl *w;
     struct lws *wsi;
     int idx;
-    int state; /* 0 idle, 1 queued, 2 connecting, 3 subscribing, 4 subscribed, 5 dead */
+    rb_wss p;
     char *channel;
-    int want_sub, want_pong;
+    char *want_sub; /* the signed subscribe, waiting for writability */
+    int want_pong;
     char *frag; /* a message arriving in several fragments */
     size_t fraglen, fragcap;
-    int next_queued;
-    char socket_id[48];
 } sub;
 
 struct rb_wsl {
@@ -35,8 +33,7 @@ struct rb_wsl {
     char key[128], secret[128];
     sub *subs;
     int nsubs;
-    int qhead, qtail; /* FIFO of queued subscribers through sub.next_queued */
-    int connecting;
+    rb_wsq q;
     rb_ws_cbs cbs;
     void *ud;
 };
@@ -46,11 +43,7 @@ static void pump(rb_wsl *w);
 static void fail(sub *s, const char *msg)
 {
     rb_wsl *w = s->w;
-    if (s->state == 2 || s->state == 3)
-        w->connecting--;
-    int was = s->state;
-    s->state = 5;
-    if (was != 5)
+    if (rb_wss_fail(&s->p, &w->q))
         w->cbs.on_error(w->ud, s->idx, msg);
     pump(w);
 }
@@ -68,21 +61,16 @@ static void connect_one(rb_wsl *w, sub *s)
     i.local_protocol_name = w->protocols[0].name;
     i.opaque_user_data = s;
     i.pwsi = &s->wsi;
-    s->state = 2;
-    w->connecting++;
+    s->p.phase = RB_WSP_CONNECTING;
     if (!lws_client_connect_via_info(&i))
         fail(s, "cannot start the WebSocket connection");
 }
 
 static void pump(rb_wsl *w)
 {
-    while (w->connecting < RB_WS_CONNECTING && w->qhead >= 0) {
-        sub *s = &w->subs[w->qhead];
-        w->qhead = s->next_queued;
-        if (w->qhead < 0)
-            w->qtail = -1;
-        connect_one(w, s);
-    }
+    int idx;
+    while ((idx = rb_wsq_pop(&w->q)) >= 0)
+        connect_one(w, &w->subs[idx]);
 }
 
 static int send_text(struct lws *wsi, const char *txt)
@@ -97,15 +85,14 @@ static int send_text(struct lws *wsi, const char *txt)
 
 static int write_pending(sub *s)
 {
-    rb_wsl *w = s->w;
     if (s->want_pong) {
         s->want_pong = 0;
         if (send_text(s->wsi, rw_pusher_pong()) < 0)
             return -1;
     } else if (s->want_sub) {
-        s->want_sub = 0;
-        char *msg = rw_pusher_subscribe_signed(w->key, w->secret, s->socket_id, s->channel, NULL);
-        int rc = msg ? send_text(s->wsi, msg) : -1;
+        char *msg = s->want_sub;
+        s->want_sub = NULL;
+        int rc = send_text(s->wsi, msg);
         free(msg);
         if (rc < 0)
             return -1;
@@ -118,44 +105,29 @@ static int write_pending(sub *s)
 static void on_message(sub *s, const char *m, size_t len)
 {
     rb_wsl *w = s->w;
-    rw_pscan f;
-    if (rw_pscan_frame(m, len, &f) != 0) {
-        fail(s, "frame without an event name");
-        return;
-    }
-    switch (f.kind) {
-    case RW_PSCAN_TOKEN:
-        w->cbs.on_token(w->ud, s->idx, f.seq, (uint64_t)rw_now_ns(), m, len);
+    rb_wss_act a;
+    switch (rb_wss_step(&s->p, w->key, w->secret, s->channel, m, len, &a)) {
+    case RB_WSS_TOKEN:
+        w->cbs.on_token(w->ud, s->idx, a.seq, (uint64_t)rw_now_ns(), m, len);
         break;
-    case RW_PSCAN_ESTABLISHED:
-        if (!rh_sign_valid_socket_id(f.socket_id)) {
-            fail(s, "connection_established without a valid socket_id");
-            return;
-        }
-        memcpy(s->socket_id, f.socket_id, sizeof(s->socket_id));
-        s->state = 3;
-        s->want_sub = 1;
+    case RB_WSS_SUBSCRIBE:
+        free(s->want_sub);
+        s->want_sub = a.text;
         lws_callback_on_writable(s->wsi);
         break;
-    case RW_PSCAN_SUBSCRIBED:
-        if (s->state == 3) {
-            s->state = 4;
-            w->connecting--;
-            w->cbs.on_subscribed(w->ud, s->idx);
-            pump(w);
-        }
+    case RB_WSS_SUBSCRIBED:
+        rb_wsq_done(&w->q);
+        w->cbs.on_subscribed(w->ud, s->idx);
+        pump(w);
         break;
-    case RW_PSCAN_PING:
+    case RB_WSS_PONG:
         s->want_pong = 1;
         lws_callback_on_writable(s->wsi);
         break;
-    case RW_PSCAN_ERROR: {
-        char why[300];
-        snprintf(why, sizeof(why), "server error: %.*s", (int)(len > 250 ? 250 : len), m);
-        fail(s, why);
+    case RB_WSS_FAIL:
+        fail(s, a.why);
         break;
-    }
-    default:
+    case RB_WSS_NOTHING:
         break;
     }
 }
@@ -225,7 +197,8 @@ rb_wsl *rb_wsl_new(uv_loop_t *loop, const char *host, int port, const char *key,
     snprintf(w->key, sizeof(w->key), "%s", key);
     snprintf(w->secret, sizeof(w->secret), "%s", secret);
     w->path = rw_pusher_ws_path(key, "rehome-bench", RH_VERSION);
-    if (!w->path) {
+    if (!w->path || rb_wsq_init(&w->q, nsubs) != 0) {
+        free(w->path);
         free(w->subs);
         free(w);
         snprintf(err, errlen, "out of memory");
@@ -234,7 +207,6 @@ rb_wsl *rb_wsl_new(uv_loop_t *loop, const char *host, int port, const char *key,
     w->nsubs = nsubs;
     w->cbs = *cbs;
     w->ud = ud;
-    w->qhead = w->qtail = -1;
     for (int i = 0; i < nsubs; i++) {
         w->subs[i].w = w;
         w->subs[i].idx = i;
@@ -252,6 +224,7 @@ rb_wsl *rb_wsl_new(uv_loop_t *loop, const char *host, int port, const char *key,
     w->ctx = lws_create_context(&info);
     if (!w->ctx) {
         snprintf(err, errlen, "cannot create the libwebsockets context");
+        rb_wsq_free(&w->q);
         free(w->subs);
         free(w->path);
         free(w);
@@ -262,19 +235,14 @@ rb_wsl *rb_wsl_new(uv_loop_t *loop, const char *host, int port, const char *key,
 
 int rb_wsl_open(rb_wsl *w, int idx, const char *channel)
 {
-    if (idx < 0 || idx >= w->nsubs || w->subs[idx].state != 0)
+    if (idx < 0 || idx >= w->nsubs || w->subs[idx].p.phase != RB_WSP_IDLE)
         return -1;
     sub *s = &w->subs[idx];
     s->channel = strdup(channel);
     if (!s->channel)
         return -1;
-    s->state = 1;
-    s->next_queued = -1;
-    if (w->qtail >= 0)
-        w->subs[w->qtail].next_queued = idx;
-    else
-        w->qhead = idx;
-    w->qtail = idx;
+    s->p.phase = RB_WSP_QUEUED;
+    rb_wsq_push(&w->q, idx);
     pump(w);
     return 0;
 }
@@ -284,9 +252,9 @@ void rb_wsl_free(rb_wsl *w)
     if (!w)
         return;
     /* Closing is not a failure: stop reporting, and open nothing more. */
-    w->qhead = w->qtail = -1;
+    rb_wsq_clear(&w->q);
     for (int i = 0; i < w->nsubs; i++)
-        w->subs[i].state = 5;
+        w->subs[i].p.phase = RB_WSP_DEAD;
     if (w->ctx) {
         lws_context_destroy(w->ctx);
         uv_run(w->loop, UV_RUN_DEFAULT);
@@ -295,8 +263,10 @@ void rb_wsl_free(rb_wsl *w)
     }
     for (int i = 0; i < w->nsubs; i++) {
         free(w->subs[i].channel);
+        free(w->subs[i].want_sub);
         free(w->subs[i].frag);
     }
+    rb_wsq_free(&w->q);
     free(w->subs);
     free(w->path);
     free(w);

@@ -2,7 +2,8 @@
  * uv_poll_t on the bench's loop: the same subscribers as ws.c's libwebsockets client with
  * less work per delivery (one recv per readiness, every whole frame of it handled in place),
  * so a fan-out run measures the server rather than the client. The byte stream is rb_wsc's
- * (wsconn.c); the Pusher side is ws.c's: rw_pscan, signed subscriptions, pongs. */
+ * (wsconn.c); the connect queue and the Pusher side are rb_wsq and rb_wss (wssub.c), as in
+ * ws.c. */
 #include "ws_impl.h"
 
 #include <errno.h>
@@ -17,11 +18,10 @@
 
 #include <openssl/rand.h>
 
-#include "proto/sign.h"
 #include "wire/clock.h"
-#include "wire/pscan.h"
 #include "wire/pusher.h"
 #include "wsconn.h"
+#include "wssub.h"
 
 #define WSR_OUT 4096 /* pending outgoing bytes: the upgrade request, a subscribe, pongs */
 
@@ -30,12 +30,10 @@ typedef struct rsub {
     uv_poll_t poll;
     int fd; /* -1: none */
     int idx;
-    int state; /* 0 idle, 1 queued, 2 connecting, 3 subscribing, 4 subscribed, 5 dead */
+    rb_wss p;
     int tcp_up;
     int events; /* what the poll handle watches */
     char *channel;
-    int next_queued;
-    char socket_id[48];
     rb_wsc c;
     unsigned char out[WSR_OUT];
     size_t outlen;
@@ -51,8 +49,7 @@ struct rb_wsr {
     char key[128], secret[128];
     rsub *subs;
     int nsubs;
-    int qhead, qtail; /* FIFO of queued subscribers through rsub.next_queued */
-    int connecting;
+    rb_wsq q;
     rb_ws_cbs cbs;
     void *ud;
 };
@@ -74,12 +71,9 @@ static void drop(rsub *s)
 static void fail(rsub *s, const char *msg)
 {
     rb_wsr *w = s->w;
-    if (s->state == 2 || s->state == 3)
-        w->connecting--;
-    int was = s->state;
-    s->state = 5;
+    int alive = rb_wss_fail(&s->p, &w->q);
     drop(s);
-    if (was != 5)
+    if (alive)
         w->cbs.on_error(w->ud, s->idx, msg);
     pump(w);
 }
@@ -141,50 +135,36 @@ static int send_text(rsub *s, const char *txt)
     return send_frame(s, RW_WS_TEXT, txt, strlen(txt));
 }
 
-/* One Pusher message, as ws.c's on_message. 0, or -1 (the subscriber failed). */
+/* One Pusher message. 0, or -1 (the subscriber failed). */
 static int on_message(rsub *s, const char *m, size_t len)
 {
     rb_wsr *w = s->w;
-    rw_pscan f;
-    if (rw_pscan_frame(m, len, &f) != 0) {
-        fail(s, "frame without an event name");
-        return -1;
+    rb_wss_act a;
+    int rc = 0;
+    switch (rb_wss_step(&s->p, w->key, w->secret, s->channel, m, len, &a)) {
+    case RB_WSS_TOKEN:
+        w->cbs.on_token(w->ud, s->idx, a.seq, (uint64_t)rw_now_ns(), m, len);
+        break;
+    case RB_WSS_SUBSCRIBE:
+        rc = send_text(s, a.text);
+        free(a.text);
+        break;
+    case RB_WSS_SUBSCRIBED:
+        rb_wsq_done(&w->q);
+        w->cbs.on_subscribed(w->ud, s->idx);
+        pump(w);
+        break;
+    case RB_WSS_PONG:
+        rc = send_text(s, rw_pusher_pong());
+        break;
+    case RB_WSS_FAIL:
+        fail(s, a.why);
+        rc = -1;
+        break;
+    case RB_WSS_NOTHING:
+        break;
     }
-    switch (f.kind) {
-    case RW_PSCAN_TOKEN:
-        w->cbs.on_token(w->ud, s->idx, f.seq, (uint64_t)rw_now_ns(), m, len);
-        return 0;
-    case RW_PSCAN_ESTABLISHED: {
-        if (!rh_sign_valid_socket_id(f.socket_id)) {
-            fail(s, "connection_established without a valid socket_id");
-            return -1;
-        }
-        memcpy(s->socket_id, f.socket_id, sizeof(s->socket_id));
-        s->state = 3;
-        char *msg = rw_pusher_subscribe_signed(w->key, w->secret, s->socket_id, s->channel, NULL);
-        int rc = msg ? send_text(s, msg) : (fail(s, "out of memory"), -1);
-        free(msg);
-        return rc;
-    }
-    case RW_PSCAN_SUBSCRIBED:
-        if (s->state == 3) {
-            s->state = 4;
-            w->connecting--;
-            w->cbs.on_subscribed(w->ud, s->idx);
-            pump(w);
-        }
-        return 0;
-    case RW_PSCAN_PING:
-        return send_text(s, rw_pusher_pong());
-    case RW_PSCAN_ERROR: {
-        char why[300];
-        snprintf(why, sizeof(why), "server error: %.*s", (int)(len > 250 ? 250 : len), m);
-        fail(s, why);
-        return -1;
-    }
-    default:
-        return 0;
-    }
+    return rc;
 }
 
 /* Everything whole in the receive buffer. 0, or -1 (the subscriber failed). */
@@ -272,7 +252,7 @@ static int on_connected(rsub *s)
 static void on_poll(uv_poll_t *h, int status, int events)
 {
     rsub *s = h->data;
-    if (s->state == 5 || s->fd < 0)
+    if (s->p.phase == RB_WSP_DEAD || s->fd < 0)
         return;
     if (status < 0) {
         /* libuv reports a socket error (a refused connect too) as a status: say which. */
@@ -299,8 +279,7 @@ static void on_poll(uv_poll_t *h, int status, int events)
 static void connect_one(rb_wsr *w, rsub *s)
 {
     uint8_t nonce[16];
-    s->state = 2;
-    w->connecting++;
+    s->p.phase = RB_WSP_CONNECTING;
     if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
         fail(s, "no random bytes for the WebSocket key");
         return;
@@ -329,13 +308,9 @@ static void connect_one(rb_wsr *w, rsub *s)
 
 static void pump(rb_wsr *w)
 {
-    while (w->connecting < RB_WS_CONNECTING && w->qhead >= 0) {
-        rsub *s = &w->subs[w->qhead];
-        w->qhead = s->next_queued;
-        if (w->qhead < 0)
-            w->qtail = -1;
-        connect_one(w, s);
-    }
+    int idx;
+    while ((idx = rb_wsq_pop(&w->q)) >= 0)
+        connect_one(w, &w->subs[idx]);
 }
 
 static int resolve(rb_wsr *w, char *err, size_t errlen)
@@ -371,9 +346,11 @@ rb_wsr *rb_wsr_new(uv_loop_t *loop, const char *host, int port, const char *key,
     snprintf(w->key, sizeof(w->key), "%s", key);
     snprintf(w->secret, sizeof(w->secret), "%s", secret);
     w->path = rw_pusher_ws_path(key, "rehome-bench", RH_VERSION);
-    if (!w->path || resolve(w, err, errlen) != 0) {
-        if (!w->path)
+    int oom = !w->path || rb_wsq_init(&w->q, nsubs) != 0;
+    if (oom || resolve(w, err, errlen) != 0) {
+        if (oom)
             snprintf(err, errlen, "out of memory");
+        rb_wsq_free(&w->q);
         free(w->path);
         free(w->subs);
         free(w);
@@ -382,7 +359,6 @@ rb_wsr *rb_wsr_new(uv_loop_t *loop, const char *host, int port, const char *key,
     w->nsubs = nsubs;
     w->cbs = *cbs;
     w->ud = ud;
-    w->qhead = w->qtail = -1;
     for (int i = 0; i < nsubs; i++) {
         w->subs[i].w = w;
         w->subs[i].idx = i;
@@ -393,19 +369,14 @@ rb_wsr *rb_wsr_new(uv_loop_t *loop, const char *host, int port, const char *key,
 
 int rb_wsr_open(rb_wsr *w, int idx, const char *channel)
 {
-    if (idx < 0 || idx >= w->nsubs || w->subs[idx].state != 0)
+    if (idx < 0 || idx >= w->nsubs || w->subs[idx].p.phase != RB_WSP_IDLE)
         return -1;
     rsub *s = &w->subs[idx];
     s->channel = strdup(channel);
     if (!s->channel)
         return -1;
-    s->state = 1;
-    s->next_queued = -1;
-    if (w->qtail >= 0)
-        w->subs[w->qtail].next_queued = idx;
-    else
-        w->qhead = idx;
-    w->qtail = idx;
+    s->p.phase = RB_WSP_QUEUED;
+    rb_wsq_push(&w->q, idx);
     pump(w);
     return 0;
 }
@@ -415,14 +386,15 @@ void rb_wsr_free(rb_wsr *w)
     if (!w)
         return;
     /* Closing is not a failure: stop reporting, and open nothing more. */
-    w->qhead = w->qtail = -1;
+    rb_wsq_clear(&w->q);
     for (int i = 0; i < w->nsubs; i++) {
-        w->subs[i].state = 5;
+        w->subs[i].p.phase = RB_WSP_DEAD;
         drop(&w->subs[i]);
     }
     uv_run(w->loop, UV_RUN_DEFAULT);
     for (int i = 0; i < w->nsubs; i++)
         free(w->subs[i].channel);
+    rb_wsq_free(&w->q);
     free(w->subs);
     free(w->path);
     free(w);
