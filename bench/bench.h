@@ -42,6 +42,7 @@ typedef struct rb_opts {
     const char *token;
     int quiet;
     rb_ws_client ws_client; /* --ws-client */
+    int spin;               /* --spin: the tool's loop and floor reads poll without sleeping */
 } rb_opts;
 
 typedef struct rb_sent {

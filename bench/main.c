@@ -48,6 +48,9 @@ static void usage(FILE *f)
                "  --api-url URL       the Pusher HTTP API (--publish http; default: URL)\n"
                "  --ws-client C       subscriber client: lws (libwebsockets, default) or raw\n"
                "                      (plain sockets on the loop, cheaper per delivery)\n"
+               "  --spin              the tool never sleeps: its loop and its side of the floors\n"
+               "                      poll, so its own wake-up is in no figure (give it a CPU\n"
+               "                      of its own: --cpu)\n"
                "  --json FILE         write the result document\n"
                "  --quiet             no table\n"
                "Exit: 0 no error, 1 the server lost, repeated, reordered or mangled a token (or\n"
@@ -128,37 +131,24 @@ static int token_ok(const char *t)
 
 static int parse_args(int argc, char **argv, rb_opts *o)
 {
-    static const struct option lo[] = {{"scenario", 1, 0, 's'},
-                                       {"publish", 1, 0, 'p'},
-                                       {"app-id", 1, 0, 'A'},
-                                       {"key", 1, 0, 'K'},
-                                       {"secret", 1, 0, 'S'},
-                                       {"server-name", 1, 0, 'n'},
-                                       {"server-pid", 1, 0, 'P'},
-                                       {"cpu", 1, 0, 'c'},
-                                       {"server-cpu", 1, 0, 'C'},
-                                       {"streams", 1, 0, 1},
-                                       {"subs", 1, 0, 2},
-                                       {"rate", 1, 0, 3},
-                                       {"duration", 1, 0, 4},
-                                       {"warmup-s", 1, 0, 5},
-                                       {"samples", 1, 0, 6},
-                                       {"warmup", 1, 0, 7},
-                                       {"tokens", 1, 0, 8},
-                                       {"conns", 1, 0, 9},
-                                       {"hold", 1, 0, 10},
-                                       {"http-conns", 1, 0, 11},
-                                       {"floor-samples", 1, 0, 12},
-                                       {"timeout", 1, 0, 13},
-                                       {"token", 1, 0, 14},
-                                       {"json", 1, 0, 'j'},
-                                       {"quiet", 0, 0, 'q'},
-                                       {"help", 0, 0, 'h'},
-                                       {"ws-url", 1, 0, 15},
-                                       {"api-url", 1, 0, 16},
-                                       {"control-url", 1, 0, 17},
-                                       {"ws-client", 1, 0, 18},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"scenario", 1, 0, 's'},     {"publish", 1, 0, 'p'},
+        {"app-id", 1, 0, 'A'},       {"key", 1, 0, 'K'},
+        {"secret", 1, 0, 'S'},       {"server-name", 1, 0, 'n'},
+        {"server-pid", 1, 0, 'P'},   {"cpu", 1, 0, 'c'},
+        {"server-cpu", 1, 0, 'C'},   {"streams", 1, 0, 1},
+        {"subs", 1, 0, 2},           {"rate", 1, 0, 3},
+        {"duration", 1, 0, 4},       {"warmup-s", 1, 0, 5},
+        {"samples", 1, 0, 6},        {"warmup", 1, 0, 7},
+        {"tokens", 1, 0, 8},         {"conns", 1, 0, 9},
+        {"hold", 1, 0, 10},          {"http-conns", 1, 0, 11},
+        {"floor-samples", 1, 0, 12}, {"timeout", 1, 0, 13},
+        {"token", 1, 0, 14},         {"json", 1, 0, 'j'},
+        {"quiet", 0, 0, 'q'},        {"help", 0, 0, 'h'},
+        {"ws-url", 1, 0, 15},        {"api-url", 1, 0, 16},
+        {"control-url", 1, 0, 17},   {"ws-client", 1, 0, 18},
+        {"spin", 0, 0, 19},          {0, 0, 0, 0},
+    };
     *o = (rb_opts){.app_id = "app-id",
                    .key = "app-key",
                    .secret = "app-secret",
@@ -283,6 +273,9 @@ static int parse_args(int argc, char **argv, rb_opts *o)
             }
             o->ws_client = strcmp(optarg, "raw") == 0 ? RB_WS_RAW : RB_WS_LWS;
             break;
+        case 19:
+            o->spin = 1;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -347,14 +340,14 @@ int main(int argc, char **argv)
         echo_cpu = rb_sys_single_cpu(o.server_pid);
     char err[256];
     rb_hist_init(&floor_h);
-    if (o.floor_samples > 0 && rb_sys_floor(echo_cpu, o.floor_samples, o.floor_samples / 10,
+    if (o.floor_samples > 0 && rb_sys_floor(echo_cpu, o.floor_samples, o.floor_samples / 10, o.spin,
                                             &floor_h, err, sizeof(err)) != 0) {
         fprintf(stderr, "rehome-bench: %s\n", err);
         return 2;
     }
     rb_hist_init(&relay_h);
     if (o.floor_samples > 0 && rb_sys_relay_floor(echo_cpu, o.floor_samples, o.floor_samples / 10,
-                                                  &relay_h, err, sizeof(err)) != 0) {
+                                                  o.spin, &relay_h, err, sizeof(err)) != 0) {
         fprintf(stderr, "rehome-bench: %s\n", err);
         return 2;
     }

@@ -35,6 +35,7 @@ cJSON *rb_report_params(const rb_opts *o)
     cJSON_AddNumberToObject(p, "http_connections", o->http_conns);
     cJSON_AddStringToObject(p, "token", o->token);
     cJSON_AddStringToObject(p, "ws_client", o->ws_client == RB_WS_RAW ? "raw" : "lws");
+    cJSON_AddBoolToObject(p, "spin", o->spin);
     cJSON_AddNumberToObject(p, "floor_samples", o->floor_samples);
     return p;
 }

@@ -2,7 +2,8 @@
 """Summarise rehome-bench result files written by bench/compare: medians over repetitions,
 ratios against soketi, a Markdown table, a JSON summary and a latency CDF in SVG. Scenario
 "unpinned" is the latency scenario run with no CPU pinning (the others are pinned unless
-bench/compare was given --unpinned; the header says which).
+bench/compare was given --unpinned; the header says which); "spin" is the latency scenario
+with rehome-bench --spin (the tool polls instead of sleeping, so no figure holds its wake-up).
 
 Usage: bench/summarize.py DIR    (reads DIR/NAME-MODE-SCENARIO-rREP.json)
 """
@@ -25,6 +26,11 @@ METRICS = [
     ("latency", "relay floor p99 (us)", "relay_floor.p99_us", None),
     ("latency", "above ping-pong floor p50 (us, old)", "figures.above_floor.p50_us", "low"),
     ("latency", "loopback floor RTT p50 (us, old)", "floor.p50_us", None),
+    ("spin", "end-to-end p50 (us)", "figures.latency.p50_us", "low"),
+    ("spin", "end-to-end p99 (us)", "figures.latency.p99_us", "low"),
+    ("spin", "end-to-end p99.9 (us)", "figures.latency.p999_us", "low"),
+    ("spin", "server-added p50 (us)", "figures.above_relay.p50_us", "low"),
+    ("spin", "relay floor p50 (us)", "relay_floor.p50_us", None),
     ("unpinned", "end-to-end p50 (us)", "figures.latency.p50_us", "low"),
     ("unpinned", "end-to-end p99 (us)", "figures.latency.p99_us", "low"),
     ("unpinned", "end-to-end p99.9 (us)", "figures.latency.p999_us", "low"),

@@ -83,13 +83,16 @@ void rb_sys_machine(char *cpu_model, size_t cmlen, char *kernel, size_t klen, in
     *ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
 }
 
+/* rd: read (2: polling with MSG_DONTWAIT until it comes) or write all n bytes. */
 static int full_io(int fd, char *buf, size_t n, int rd)
 {
     size_t done = 0;
     while (done < n) {
-        ssize_t k = rd ? read(fd, buf + done, n - done) : write(fd, buf + done, n - done);
+        ssize_t k = rd == 2   ? recv(fd, buf + done, n - done, MSG_DONTWAIT)
+                    : rd == 1 ? read(fd, buf + done, n - done)
+                              : write(fd, buf + done, n - done);
         if (k <= 0) {
-            if (k < 0 && errno == EINTR)
+            if (k < 0 && (errno == EINTR || (rd == 2 && (errno == EAGAIN || errno == EWOULDBLOCK))))
                 continue;
             return -1;
         }
@@ -170,8 +173,9 @@ static void relay_child(int ls, int cpu)
  * times `samples` messages after `warmup`: 64 bytes written on the first socket until they
  * are read back on the last; with two sockets a 1-byte answer on the first is read after. */
 static int run_floor(const char *what, void (*child)(int, int), int cpu, int nconn, int samples,
-                     int warmup, rb_hist *h, char *err, size_t errlen)
+                     int warmup, int spin, rb_hist *h, char *err, size_t errlen)
 {
+    int rd = spin ? 2 : 1;
     struct sockaddr_in a;
     int ls = loopback_listener(&a, err, errlen);
     if (ls < 0)
@@ -197,12 +201,12 @@ static int run_floor(const char *what, void (*child)(int, int), int cpu, int nco
     for (int i = 0; i < warmup + samples; i++) {
         uint64_t t0 = (uint64_t)rw_now_ns();
         if (full_io(fd[0], msg, sizeof(msg), 0) != 0 ||
-            full_io(fd[nconn - 1], msg, sizeof(msg), 1) != 0) {
+            full_io(fd[nconn - 1], msg, sizeof(msg), rd) != 0) {
             snprintf(err, errlen, "%s: no reply: %s", what, strerror(errno));
             goto out;
         }
         uint64_t t1 = (uint64_t)rw_now_ns();
-        if (nconn == 2 && full_io(fd[0], msg, 1, 1) != 0) {
+        if (nconn == 2 && full_io(fd[0], msg, 1, rd) != 0) {
             snprintf(err, errlen, "%s: no answer: %s", what, strerror(errno));
             goto out;
         }
@@ -221,13 +225,15 @@ out:
     return rc;
 }
 
-int rb_sys_floor(int echo_cpu, int samples, int warmup, rb_hist *rtt, char *err, size_t errlen)
+int rb_sys_floor(int echo_cpu, int samples, int warmup, int spin, rb_hist *rtt, char *err,
+                 size_t errlen)
 {
-    return run_floor("floor", echo_child, echo_cpu, 1, samples, warmup, rtt, err, errlen);
+    return run_floor("floor", echo_child, echo_cpu, 1, samples, warmup, spin, rtt, err, errlen);
 }
 
-int rb_sys_relay_floor(int relay_cpu, int samples, int warmup, rb_hist *lat, char *err,
+int rb_sys_relay_floor(int relay_cpu, int samples, int warmup, int spin, rb_hist *lat, char *err,
                        size_t errlen)
 {
-    return run_floor("relay floor", relay_child, relay_cpu, 2, samples, warmup, lat, err, errlen);
+    return run_floor("relay floor", relay_child, relay_cpu, 2, samples, warmup, spin, lat, err,
+                     errlen);
 }

@@ -30,13 +30,16 @@ int rb_sys_single_cpu(int pid);
 
 void rb_sys_machine(char *cpu_model, size_t cmlen, char *kernel, size_t klen, int *ncpu);
 
-/* Measures `samples` round trips of a 64-byte message after `warmup` unrecorded ones. 0, or
- * -1 with a reason. */
-int rb_sys_floor(int echo_cpu, int samples, int warmup, rb_hist *rtt, char *err, size_t errlen);
+/* Measures `samples` round trips of a 64-byte message after `warmup` unrecorded ones; spin:
+ * this side polls its reads instead of blocking (as rehome-bench --spin). 0, or -1 with a
+ * reason. */
+int rb_sys_floor(int echo_cpu, int samples, int warmup, int spin, rb_hist *rtt, char *err,
+                 size_t errlen);
 
 /* Measures `samples` one-way publisher -> relay -> subscriber times after `warmup`
- * unrecorded ones, the relay pinned to relay_cpu (-1: unpinned). 0, or -1 with a reason. */
-int rb_sys_relay_floor(int relay_cpu, int samples, int warmup, rb_hist *lat, char *err,
+ * unrecorded ones, the relay pinned to relay_cpu (-1: unpinned); spin as above (the relay
+ * itself always sleeps in epoll_wait, as a server does). 0, or -1 with a reason. */
+int rb_sys_relay_floor(int relay_cpu, int samples, int warmup, int spin, rb_hist *lat, char *err,
                        size_t errlen);
 
 #endif
