@@ -1,52 +1,17 @@
 """The clients of ci/chaos: producers, subscribers and presence members, each writing what it
 was answered and what it received to the history (stdlib only)."""
-import hashlib
-import hmac
 import json
 import random
 import signal
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
+from rhapi import APP, KEY, http, subscribe_data
 from wsdemo import WS
 
-APP, KEY, SECRET = "app-id", "app-key", "app-secret"
 WS_ID = "chaos"
 PRESENCE = "presence-chaos"
-
-
-def signed(method, path, body=b"", query=None):
-    q = dict(query or {})
-    q.update({"auth_key": KEY, "auth_timestamp": str(int(time.time())), "auth_version": "1.0"})
-    if body:
-        q["body_md5"] = hashlib.md5(body).hexdigest()
-    qs = "&".join("%s=%s" % (k, q[k]) for k in sorted(q))
-    sig = hmac.new(SECRET.encode(), ("%s\n%s\n%s" % (method, path, qs)).encode(),
-                   hashlib.sha256).hexdigest()
-    return "%s?%s&auth_signature=%s" % (path, qs, sig)
-
-
-def http(method, url, path, obj=None, query=None, headers=None, timeout=3):
-    """(status, body); status 0 when there was no answer (timeout, refused, reset)."""
-    body = json.dumps(obj).encode() if obj is not None else b""
-    h = {"Content-Type": "application/json"}
-    h.update(headers or {})
-    req = urllib.request.Request(url + signed(method, path, body, query),
-                                 data=body if method == "POST" else None, method=method,
-                                 headers=h)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            return r.status, json.loads(r.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        try:
-            return e.code, json.loads(e.read() or b"{}")
-        except ValueError:
-            return e.code, {}
-    except (OSError, ValueError):
-        return 0, {}
 
 
 def channel_of(thread):
@@ -56,9 +21,9 @@ def channel_of(thread):
 class Conn:
     """One WebSocket session on one node; events go to on_event from the reader thread."""
 
-    def __init__(self, url, on_event):
+    def __init__(self, url, on_event, client="chaos"):
         u = urllib.parse.urlsplit(url)
-        self.ws = WS(u.hostname, u.port, "/app/%s?protocol=7&client=chaos&version=1" % KEY,
+        self.ws = WS(u.hostname, u.port, "/app/%s?protocol=7&client=%s&version=1" % (KEY, client),
                      timeout=5)
         self.socket_id = json.loads(json.loads(self.ws.recv()[1])["data"])["socket_id"]
         self.ws.sock.settimeout(None)
@@ -82,13 +47,7 @@ class Conn:
         self.closed.set()
 
     def subscribe(self, channel, user=None):
-        data = {"channel": channel}
-        cd = json.dumps({"user_id": user, "user_info": {"n": user}}) if user else None
-        text = "%s:%s" % (self.socket_id, channel) + (":" + cd if cd else "")
-        data["auth"] = KEY + ":" + hmac.new(SECRET.encode(), text.encode(),
-                                            hashlib.sha256).hexdigest()
-        if cd:
-            data["channel_data"] = cd
+        data = subscribe_data(self.socket_id, channel, user)
         self.ws.send_text(json.dumps({"event": "pusher:subscribe", "data": data}))
 
     def close(self):

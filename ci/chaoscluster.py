@@ -1,5 +1,6 @@
-"""The processes of ci/chaos: a Redis primary with one replica, three sentinels and reference
-nodes, all on 127.0.0.1 free ports, started and stopped here (stdlib only)."""
+"""The processes of ci/chaos and ci/redis-fault: Redis (a primary, replicas, with or without
+AOF), sentinels and reference nodes, all on 127.0.0.1 free ports, started and stopped here
+(stdlib only)."""
 import json
 import os
 import shutil
@@ -63,6 +64,12 @@ def wait_for(pred, timeout, step=0.05):
     return False
 
 
+def has_fault_switches(server):
+    """Whether server was built with -Dfaults=true (a build without them refuses --fault)."""
+    r = subprocess.run([server, "--list-faults"], capture_output=True, text=True, timeout=10)
+    return "no fault switches" not in r.stderr
+
+
 class Proc:
     def __init__(self, args, log):
         self.args, self.log = args, log
@@ -94,16 +101,20 @@ class Proc:
 
 
 class Redis(Proc):
-    def __init__(self, port, workdir, log, replicaof=None):
+    def __init__(self, port, workdir, log, replicaof=None, aof=False, fresh=True):
+        """fresh: an empty data directory of its own (a full sync writes dump.rdb, and a Redis
+        restarted in a shared directory would load the other's old copy); not fresh: the
+        directory as a killed Redis left it, so aof (appendfsync always) brings its data back."""
         self.port = port
-        # A directory of its own: a full sync writes dump.rdb, and a Redis restarted in a
-        # shared directory would load the other's old copy. Killed, it comes back empty.
         data = os.path.join(workdir, "redis-%d" % port)
-        shutil.rmtree(data, ignore_errors=True)
-        os.makedirs(data)
+        if fresh:
+            shutil.rmtree(data, ignore_errors=True)
+        os.makedirs(data, exist_ok=True)
         args = ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--dir", data,
-                "--save", "", "--appendonly", "no", "--logfile",
+                "--save", "", "--appendonly", "yes" if aof else "no", "--logfile",
                 os.path.join(workdir, "redis-%d.log" % port)]  # kept across restarts
+        if aof:
+            args += ["--appendfsync", "always"]
         if replicaof:
             args += ["--replicaof", "127.0.0.1", str(replicaof)]
         super().__init__(args, log)

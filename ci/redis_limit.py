@@ -115,8 +115,7 @@ def _run(ctx, server, cfg, url, log, rx):
         if fault and not ctx.has_fault_switches(server):
             print("skip teeth: this build has no fault switches")
             return
-        extra = ["--fault", fault] if fault else []
-        nodes = [ctx.Node(server, cfg, url, log, extra) for _ in range(2)]
+        nodes = [ctx.Node(server, cfg, url, log, [fault] if fault else []) for _ in range(2)]
         try:
             ctx.check(ctx.wait_up(nodes, 200), "limit: nodes up (%s)" % (fault or "ok"))
             held = limit_across_nodes(ctx, nodes[0], nodes[1], rx, fault or "ok")
