@@ -63,6 +63,7 @@ need_setup() {
     command -v cppcheck >/dev/null 2>&1 || return 0
     command -v dh >/dev/null 2>&1 || return 0
     command -v lintian >/dev/null 2>&1 || return 0
+    command -v pyflakes3 >/dev/null 2>&1 || return 0
     python3 -c 'import yaml' 2>/dev/null || return 0
     compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a' >/dev/null || return 0
     return 1
