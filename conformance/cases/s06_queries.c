@@ -52,6 +52,31 @@ static int unsubscribe_sync(rc_ctx *ctx, rc_pconn *pc, const char *ch)
     return rc_send_unsubscribe(ctx, pc, ch) && rc_sync(ctx, pc, "unsubscriber");
 }
 
+/* What a GET channels answer must show: the channels in `in` listed, `out` (when set) not,
+ * and with `exact` nothing else. */
+typedef struct list_want {
+    const char *in[2];
+    const char *out;
+    int exact;
+} list_want;
+
+static int listing_settled(const cJSON *json, const void *arg)
+{
+    const list_want *w = arg;
+    const cJSON *chs = cJSON_GetObjectItemCaseSensitive(json, "channels");
+    if (!cJSON_IsObject(chs) || (w->out && cJSON_GetObjectItemCaseSensitive(chs, w->out)))
+        return 0;
+    int n = 0;
+    for (int i = 0; i < 2; i++) {
+        if (!w->in[i])
+            continue;
+        if (!cJSON_GetObjectItemCaseSensitive(chs, w->in[i]))
+            return 0;
+        n++;
+    }
+    return !w->exact || cJSON_GetArraySize(chs) == n;
+}
+
 static void channels_occupied(rc_ctx *ctx)
 {
     char occ[64], vac[64];
@@ -62,14 +87,16 @@ static void channels_occupied(rc_ctx *ctx)
     if (!y || !unsubscribe_sync(ctx, y, vac))
         return;
     rc_http_resp r = {0};
-    if (get_json(ctx, "/channels", NULL, &r)) {
+    const list_want w = {{occ, NULL}, vac, 0};
+    if (get_json_settled(ctx, "/channels", NULL, &r, listing_settled, &w)) {
         const cJSON *chs = cJSON_GetObjectItemCaseSensitive(r.json, "channels");
         if (!cJSON_IsObject(chs) || !cJSON_GetObjectItemCaseSensitive(chs, occ)) {
             rc_expect_seen(ctx, occ, r.body);
             rc_fail(ctx, "GET channels does not list the occupied channel %s", occ);
         } else if (cJSON_GetObjectItemCaseSensitive(chs, vac)) {
             rc_expect_seen(ctx, "no vacated channel", r.body);
-            rc_fail(ctx, "GET channels lists %s, which has no subscriber any more", vac);
+            rc_fail(ctx, "GET channels still lists %s, asked again for %d ms after its unsubscribe",
+                    vac, SETTLE_MS);
         }
     }
     rc_http_resp_free(&r);
@@ -92,7 +119,8 @@ static void channels_prefix(rc_ctx *ctx)
         !unsubscribe_sync(ctx, x, gone))
         return;
     rc_http_resp r = {0};
-    if (get_json(ctx, "/channels", query, &r)) {
+    const list_want w = {{a, b}, NULL, 1};
+    if (get_json_settled(ctx, "/channels", query, &r, listing_settled, &w)) {
         const cJSON *chs = cJSON_GetObjectItemCaseSensitive(r.json, "channels");
         if (!cJSON_IsObject(chs) || cJSON_GetArraySize(chs) != 2 ||
             !cJSON_GetObjectItemCaseSensitive(chs, a) ||
@@ -100,7 +128,10 @@ static void channels_prefix(rc_ctx *ctx)
             char exp[160];
             snprintf(exp, sizeof exp, "channels {%s, %s} only", a, b);
             rc_expect_seen(ctx, exp, r.body);
-            rc_fail(ctx, "filter_by_prefix=%s did not list exactly the 2 occupied matches", prefix);
+            rc_fail(ctx,
+                    "filter_by_prefix=%s did not list exactly the 2 occupied matches "
+                    "(asked again for %d ms)",
+                    prefix, SETTLE_MS);
         }
     }
     rc_http_resp_free(&r);
