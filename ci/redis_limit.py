@@ -53,7 +53,7 @@ def users_agree(ctx, nodes, channel, want):
         for n in nodes:
             _, u = ctx.http("GET", n.url, "/apps/%s/channels/%s/users" % (app, channel))
             _, i = ctx.http("GET", n.url, "/apps/%s/channels/%s" % (app, channel),
-                            extra={"info": "user_count"})
+                            query={"info": "user_count"})
             got.append((sorted(x["id"] for x in u.get("users", [])), i.get("user_count")))
         if all(g == (sorted(want), len(want)) for g in got) or time.time() > deadline:
             return all(g == (sorted(want), len(want)) for g in got), got
