@@ -185,6 +185,14 @@ int rh_presence_exact(const rh_srv *srv);
  * everywhere) and member list; sub waits for the answer. 0 asked, -1 not (bus down or out of
  * memory: nothing was done). */
 int rh_presence_list_ask(rh_conn *c, rh_sub *sub);
+/* 1 when a private subscription to channel waits for its access barrier: a bus shared with
+ * other nodes and a workspace channel (private-workspace.W.thread.T, docs/protocol.md 19.2). */
+int rh_access_barrier_wanted(const rh_srv *srv, const char *channel);
+/* Publishes held sub's barrier, an "lst" message addressed to it with no member, and makes
+ * sub wait for it like a presence list: confirmed when it comes back, or after the list's
+ * timeout; a revocation applied meanwhile ends it. 0 asked, -1 not (out of memory: nothing
+ * was done). */
+int rh_access_barrier_ask(rh_conn *c, rh_sub *sub);
 /* pusher:subscription_error LimitReached 4100: the presence channel is full (4.3.6). */
 void rh_conn_presence_full(rh_conn *c, const char *channel);
 /* pusher:subscription_error {"type","error","status"} on channel (why is cut and cleaned). */

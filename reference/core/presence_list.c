@@ -8,7 +8,14 @@
  * the subscription. Admitted, every member event published before the list is in it, every
  * one after arrives after subscription_succeeded. A list that does not come within
  * RH_PRESENCE_LIST_WAIT_MS (the bus hung, or the message was lost in a bus gap) is replaced by
- * this node's list, as without the bus. */
+ * this node's list, as without the bus.
+ *
+ * A private subscription to a workspace channel waits the same way for an "lst" of its own
+ * with no member (the access barrier, docs/protocol.md 19.2): published by this node, it comes
+ * back after every binding and membership change the bus carried before it, so a signature
+ * revoked through another node a moment ago no longer subscribes here: the revocation, applied
+ * while the subscription waits, ends it (core/revoke.c), and one that comes later finds it
+ * live, as on one node. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +104,36 @@ int rh_presence_list_ask(rh_conn *c, rh_sub *sub)
     return rc;
 }
 
+int rh_access_barrier_wanted(const rh_srv *srv, const char *channel)
+{
+    return rh_srv_has_bus(srv) && strncmp(channel, "private-workspace.", 18) == 0;
+}
+
+int rh_access_barrier_ask(rh_conn *c, rh_sub *sub)
+{
+    rh_srv *srv = c->srv;
+    uint64_t id = srv->list_serial + 1;
+    rh_busmsg m = {0};
+    rh_buslst_head(&m, c->app->id, srv->node_id, c->socket_id, sub->chan->name, id);
+    rh_busmsg_add_str(&m, "1"); /* admitted, no member */
+    rh_list_wait *w = malloc(sizeof *w);
+    if (!w || m.failed || !srv->bus.publish) {
+        rh_srv_log(srv, RH_LOG_ERROR, "out of memory asking for an access barrier");
+        free(w);
+        rh_busmsg_free(&m);
+        return -1;
+    }
+    /* Waiting before publish: a bus may deliver it back before publish returns. */
+    srv->list_serial = id;
+    w->id = id;
+    w->asked_ms = srv->io.now_ms(srv->io.ud);
+    sub->wait = w;
+    srv->lists_pending++;
+    srv->bus.publish(srv->bus.ud, m.p, m.len, NULL, NULL);
+    rh_busmsg_free(&m);
+    return 0;
+}
+
 /* Confirms a waiting subscription with data (NULL: this node's list): it is counted now. */
 static void confirm(rh_srv *srv, rh_conn *c, rh_sub *sub, const char *data)
 {
@@ -150,6 +187,8 @@ int rh_srv_presence_list_deliver(rh_srv *srv, const rh_busfield *f, long n)
     int mine = sub && sub->wait && sub->wait->id == l.id;
     if (mine && l.refused) {
         refuse(srv, c, sub);
+    } else if (mine && sub->chan->type != RH_CHAN_PRESENCE) {
+        confirm(srv, c, sub, NULL); /* an access barrier: not revoked while it waited */
     } else if (mine) {
         char *data = rh_buslst_presence_json(&l);
         if (!data)
@@ -175,9 +214,11 @@ void rh_presence_list_tick(rh_srv *srv)
             rh_sub *sub = v;
             if (sub->wait && now - sub->wait->asked_ms >= RH_PRESENCE_LIST_WAIT_MS) {
                 rh_srv_log(srv, RH_LOG_WARN,
-                           "socket %s: no member list from the bus for %s within %d ms: "
-                           "this node's members are listed",
-                           c->socket_id, name, RH_PRESENCE_LIST_WAIT_MS);
+                           "socket %s: no %s from the bus for %s within %d ms: confirmed "
+                           "as on one node",
+                           c->socket_id,
+                           sub->chan->type == RH_CHAN_PRESENCE ? "member list" : "access barrier",
+                           name, RH_PRESENCE_LIST_WAIT_MS);
                 confirm(srv, c, sub, NULL);
             }
         }

@@ -273,7 +273,12 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
      * with no effect anywhere) and the member list, in the bus's order; until its answer the
      * subscription is held: not counted, its member not announced. */
     int exact = type == RH_CHAN_PRESENCE && rh_presence_exact(srv);
-    rh_sub *sub = rh_hub_subscribe_as(srv, c, name, type, exact);
+    /* protocol §19.2: on several nodes a workspace channel's private subscription is held
+     * the same way until a message of its own comes back through the bus, so that every
+     * binding and membership change published before it has been applied here (a revocation
+     * through another node ends it while it waits). */
+    int barrier = type == RH_CHAN_PRIVATE && rh_access_barrier_wanted(srv, name);
+    rh_sub *sub = rh_hub_subscribe_as(srv, c, name, type, exact || barrier);
     int is_new = 0;
     if (sub && type == RH_CHAN_PRESENCE &&
         rh_hub_member_join(sub, user_id, pm.user_info, !exact, &is_new) != 0) {
@@ -291,6 +296,11 @@ void rh_conn_on_subscribe(rh_conn *c, const rh_msg *m)
         rh_hub_sub_count(srv, sub); /* the bus is down: as on one node */
         if (is_new)
             rh_srv_webhook_transition(srv, c->app, name, user_id, 1);
+    }
+    if (barrier) {
+        if (rh_access_barrier_ask(c, sub) == 0)
+            goto out;               /* confirmed when it comes back, or ended by a revocation */
+        rh_hub_sub_count(srv, sub); /* out of memory: as on one node */
     }
     if (type == RH_CHAN_PRESENCE && (is_new || rh_fault_on(srv, RH_FAULT_PRESENCE_DUP_MEMBER)))
         publish_member_added(c, sub);

@@ -7,7 +7,9 @@
  *        first joins.
  * It is addressed to one subscription: node_id's connection socket_id, its subscription to
  * channel numbered list_id (a node-wide counter, so an answer to an earlier subscription of
- * the same socket and channel is not taken for a later one's).
+ * the same socket and channel is not taken for a later one's). A node also publishes one
+ * itself, admitted and with no member, as the access barrier of a private subscription to a
+ * workspace channel (docs/protocol.md 19.2).
  *
  * Pure: no I/O. Ownership: a parsed rh_buslst points into the caller's fields; the JSON
  * answer is heap (cJSON_free). */

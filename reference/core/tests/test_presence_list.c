@@ -2,7 +2,8 @@
  * for its "lst" message (receiving nothing of the channel meanwhile, not counted) and is
  * confirmed with it; without one in time, with this node's list; an answer to another
  * subscription is ignored; a refusal (the channel full over every node) answers 4100 and
- * leaves no trace. */
+ * leaves no trace. A private subscription to a workspace channel waits for its access barrier
+ * (docs/protocol.md 19.2) the same way, and a revocation applied meanwhile ends it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +27,21 @@ typedef struct fbus {
     size_t head_len;
     char msg[512];
     size_t msg_len;
+    int capture; /* publish keeps the message in held (delivered by the test) */
+    char held[512];
+    size_t held_len;
 } fbus;
 
 static void fb_publish(void *ud, const char *msg, size_t len, rh_bus_done done, void *dud)
 {
     fbus *b = ud;
-    rh_srv_bus_deliver(b->srv, msg, len);
+    if (b->capture) {
+        assert_true(len < sizeof b->held);
+        memcpy(b->held, msg, len);
+        b->held_len = len;
+    } else {
+        rh_srv_bus_deliver(b->srv, msg, len);
+    }
     if (done)
         done(dud, 1, NULL);
 }
@@ -318,6 +328,96 @@ static void test_leaving_before_the_answer(void **state)
     fk_free(f);
 }
 
+#define WCH "private-workspace.w1.thread.t1"
+
+/* A server with the capturing bus, connection a bound to alice for WCH and subscribing. */
+static fk *barrier_start(fbus *b, int *a)
+{
+    fk *f = start(b, NULL);
+    b->capture = 1;
+    *a = fk_connect(f);
+    fk_clear(f, *a);
+    assert_int_equal(rh_hub_bind(f->srv, &f->apps[0], f->conns[*a].socket_id, WCH, "alice"), 0);
+    fk_sub_private(f, *a, WCH);
+    return f;
+}
+
+/* protocol §19.2: unit test */
+static void test_workspace_subscription_waits_for_its_barrier(void **state)
+{
+    (void)state;
+    fbus b;
+    int a;
+    fk *f = barrier_start(&b, &a);
+    assert_true(b.held_len > 0); /* the barrier went out */
+    assert_int_equal(fk_count(f, a), 0);
+    assert_false(fk_occupied(f, WCH)); /* held: not counted until it comes back */
+    char buf[512];
+    int n = snprintf(buf, sizeof buf, "3:evt6:app-id5:other1:1%zu:%s0:2:{}", strlen(WCH), WCH);
+    rh_srv_bus_deliver(f->srv, buf, (size_t)n);
+    assert_int_equal(fk_count(f, a), 0); /* it receives nothing of the channel meanwhile */
+    rh_srv_bus_deliver(f->srv, b.held, b.held_len);
+    assert_int_equal(fk_count(f, a), 1);
+    assert_string_equal(fk_event(f, a, 0), "pusher_internal:subscription_succeeded");
+    cJSON *d = fk_data(f, a, 0);
+    assert_true(cJSON_IsObject(d) && cJSON_GetArraySize(d) == 0); /* "{}", not a member list */
+    cJSON_Delete(d);
+    assert_true(fk_occupied(f, WCH));
+    rh_srv_bus_deliver(f->srv, b.held, b.held_len); /* again: nothing more */
+    assert_int_equal(fk_count(f, a), 1);
+    fk_free(f);
+}
+
+/* The revocation through another node arrives before the barrier: the subscription ends, the
+ * barrier finds nothing to confirm. */
+static void test_revocation_while_waiting_ends_it(void **state)
+{
+    (void)state;
+    fbus b;
+    int a;
+    fk *f = barrier_start(&b, &a);
+    assert_int_equal(rh_hub_revoke(f->srv, &f->apps[0], "w1", "alice"), 1);
+    assert_int_equal(fk_count(f, a), 1);
+    assert_string_equal(fk_event(f, a, 0), "pusher:subscription_error");
+    cJSON *j = fk_json(f, a, 0);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "data");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(d, "type")->valuestring, "AuthError");
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(d, "status")->valueint, 403);
+    cJSON_Delete(j);
+    rh_srv_bus_deliver(f->srv, b.held, b.held_len);
+    assert_int_equal(fk_count_event(f, a, "pusher_internal:subscription_succeeded"), 0);
+    assert_false(fk_occupied(f, WCH));
+    fk_free(f);
+}
+
+static void test_barrier_lost_confirms_after_the_wait(void **state)
+{
+    (void)state;
+    fbus b;
+    int a;
+    fk *f = barrier_start(&b, &a);
+    f->now_ms += RH_PRESENCE_LIST_WAIT_MS;
+    rh_srv_tick(f->srv);
+    assert_int_equal(fk_count_event(f, a, "pusher_internal:subscription_succeeded"), 1);
+    assert_true(fk_occupied(f, WCH));
+    fk_free(f);
+}
+
+/* Only workspace channels wait: another private channel is confirmed at once. */
+static void test_other_private_channel_confirmed_at_once(void **state)
+{
+    (void)state;
+    fbus b;
+    fk *f = start(&b, NULL);
+    b.capture = 1;
+    int a = fk_connect(f);
+    fk_clear(f, a);
+    fk_sub_private(f, a, "private-room");
+    assert_int_equal(b.held_len, 0);
+    assert_int_equal(fk_count_event(f, a, "pusher_internal:subscription_succeeded"), 1);
+    fk_free(f);
+}
+
 #ifdef RH_WITH_FAULTS
 /* The fault leaves the limit to each node: the store is asked with none. */
 static void test_fault_limit_local(void **state)
@@ -359,6 +459,10 @@ int main(void)
         cmocka_unit_test(test_no_list_in_time_lists_this_node),
         cmocka_unit_test(test_refused_by_the_store_leaves_no_trace),
         cmocka_unit_test(test_leaving_before_the_answer),
+        cmocka_unit_test(test_workspace_subscription_waits_for_its_barrier),
+        cmocka_unit_test(test_revocation_while_waiting_ends_it),
+        cmocka_unit_test(test_barrier_lost_confirms_after_the_wait),
+        cmocka_unit_test(test_other_private_channel_confirmed_at_once),
 #ifdef RH_WITH_FAULTS
         cmocka_unit_test(test_fault_limit_local),
         cmocka_unit_test(test_fault_lists_this_node_at_once),
