@@ -1,5 +1,30 @@
 # Shared helpers for ci/ scripts (sourced, not run).
 
+# The signed query string of a Pusher HTTP API or control API request, with the CI config's
+# app (RH_APP_KEY, RH_APP_SECRET; default app-key, app-secret).
+#   sign METHOD PATH BODY [EXTRA_QUERY]    (EXTRA_QUERY: a=b&c=d, signed with the rest)
+sign() {
+    local method=$1 path=$2 body=$3 extra=${4:-} q sig
+    q="auth_key=${RH_APP_KEY:-app-key}&auth_timestamp=$(date +%s)&auth_version=1.0"
+    [ -n "$body" ] && q="$q&body_md5=$(printf '%s' "$body" | openssl dgst -md5 -r | cut -d' ' -f1)"
+    [ -n "$extra" ] && q="$q&$extra"
+    q=$(printf '%s' "$q" | tr '&' '\n' | LC_ALL=C sort | paste -sd'&' -)
+    sig=$(printf '%s\n%s\n%s' "$method" "$path" "$q" |
+        openssl dgst -sha256 -hmac "${RH_APP_SECRET:-app-secret}" -r | cut -d' ' -f1)
+    printf '%s&auth_signature=%s' "$q" "$sig"
+}
+
+# Checks that count failures in FAILS (the caller sets FAILS=0 and exits on it).
+ok() { printf '  ok   %s\n' "$*"; }
+bad() {
+    printf '  FAIL %s\n' "$*"
+    FAILS=$((FAILS + 1))
+}
+# check NAME GOT WANT: exact match
+check() { if [ "$2" == "$3" ]; then ok "$1"; else bad "$1: got [$2], want [$3]"; fi; }
+# has NAME HAYSTACK NEEDLE: substring
+has() { if [[ "$2" == *"$3"* ]]; then ok "$1"; else bad "$1: [$2] lacks [$3]"; fi; }
+
 # Starts a rehome-server in the background on a free port.
 #   start_server VAR_PREFIX COMMAND [args...]
 # COMMAND is the server binary, or a wrapper and its arguments followed by the binary
