@@ -321,11 +321,6 @@ static int set_str_list(pctx *p, const cJSON *v, const char *path, char ***list,
     return 0;
 }
 
-static int parse_workspaces(pctx *p, const cJSON *v, const char *path, rh_cfg_user *u)
-{
-    return set_str_list(p, v, path, &u->workspaces, &u->nworkspaces);
-}
-
 static int parse_user(pctx *p, const cJSON *obj, size_t idx, rh_cfg_user *u)
 {
     char path[96];
@@ -342,7 +337,7 @@ static int parse_user(pctx *p, const cJSON *obj, size_t idx, rh_cfg_user *u)
         else if (strcmp(k, "name") == 0)
             rc = set_str(p, v, path, 1, &u->name);
         else if (strcmp(k, "workspaces") == 0)
-            rc = parse_workspaces(p, v, path, u);
+            rc = set_str_list(p, v, path, &u->workspaces, &u->nworkspaces);
         else
             return fail(p, path, "unknown key");
         if (rc != 0)
