@@ -16,7 +16,6 @@ typedef struct sub {
     struct lws *wsi;
     int idx;
     rb_wss p;
-    char *channel;
     char *want_sub; /* the signed subscribe, waiting for writability */
     int want_pong;
     char *frag; /* a message arriving in several fragments */
@@ -106,7 +105,7 @@ static void on_message(sub *s, const char *m, size_t len)
 {
     rb_wsl *w = s->w;
     rb_wss_act a;
-    switch (rb_wss_step(&s->p, w->key, w->secret, s->channel, m, len, &a)) {
+    switch (rb_wss_step(&s->p, w->key, w->secret, m, len, &a)) {
     case RB_WSS_TOKEN:
         w->cbs.on_token(w->ud, s->idx, a.seq, (uint64_t)rw_now_ns(), m, len);
         break;
@@ -235,14 +234,8 @@ rb_wsl *rb_wsl_new(uv_loop_t *loop, const char *host, int port, const char *key,
 
 int rb_wsl_open(rb_wsl *w, int idx, const char *channel)
 {
-    if (idx < 0 || idx >= w->nsubs || w->subs[idx].p.phase != RB_WSP_IDLE)
+    if (idx < 0 || idx >= w->nsubs || rb_wss_queue(&w->subs[idx].p, &w->q, idx, channel) != 0)
         return -1;
-    sub *s = &w->subs[idx];
-    s->channel = strdup(channel);
-    if (!s->channel)
-        return -1;
-    s->p.phase = RB_WSP_QUEUED;
-    rb_wsq_push(&w->q, idx);
     pump(w);
     return 0;
 }
@@ -262,7 +255,7 @@ void rb_wsl_free(rb_wsl *w)
             lws_context_destroy(w->ctx);
     }
     for (int i = 0; i < w->nsubs; i++) {
-        free(w->subs[i].channel);
+        rb_wss_clear(&w->subs[i].p);
         free(w->subs[i].want_sub);
         free(w->subs[i].frag);
     }

@@ -4,8 +4,8 @@
 
 #include "ws_impl.h"
 
+/* Exactly one of the two is set: the client the run uses. */
 struct rb_ws {
-    rb_ws_client client;
     rb_wsl *lws;
     rb_wsr *raw;
 };
@@ -19,7 +19,6 @@ rb_ws *rb_ws_new(uv_loop_t *loop, rb_ws_client client, const char *host, int por
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    w->client = client;
     if (client == RB_WS_RAW)
         w->raw = rb_wsr_new(loop, host, port, key, secret, nsubs, cbs, ud, err, errlen);
     else

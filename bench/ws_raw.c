@@ -33,7 +33,6 @@ typedef struct rsub {
     rb_wss p;
     int tcp_up;
     int events; /* what the poll handle watches */
-    char *channel;
     rb_wsc c;
     unsigned char out[WSR_OUT];
     size_t outlen;
@@ -141,7 +140,7 @@ static int on_message(rsub *s, const char *m, size_t len)
     rb_wsr *w = s->w;
     rb_wss_act a;
     int rc = 0;
-    switch (rb_wss_step(&s->p, w->key, w->secret, s->channel, m, len, &a)) {
+    switch (rb_wss_step(&s->p, w->key, w->secret, m, len, &a)) {
     case RB_WSS_TOKEN:
         w->cbs.on_token(w->ud, s->idx, a.seq, (uint64_t)rw_now_ns(), m, len);
         break;
@@ -369,14 +368,8 @@ rb_wsr *rb_wsr_new(uv_loop_t *loop, const char *host, int port, const char *key,
 
 int rb_wsr_open(rb_wsr *w, int idx, const char *channel)
 {
-    if (idx < 0 || idx >= w->nsubs || w->subs[idx].p.phase != RB_WSP_IDLE)
+    if (idx < 0 || idx >= w->nsubs || rb_wss_queue(&w->subs[idx].p, &w->q, idx, channel) != 0)
         return -1;
-    rsub *s = &w->subs[idx];
-    s->channel = strdup(channel);
-    if (!s->channel)
-        return -1;
-    s->p.phase = RB_WSP_QUEUED;
-    rb_wsq_push(&w->q, idx);
     pump(w);
     return 0;
 }
@@ -393,7 +386,7 @@ void rb_wsr_free(rb_wsr *w)
     }
     uv_run(w->loop, UV_RUN_DEFAULT);
     for (int i = 0; i < w->nsubs; i++)
-        free(w->subs[i].channel);
+        rb_wss_clear(&w->subs[i].p);
     rb_wsq_free(&w->q);
     free(w->subs);
     free(w->path);

@@ -59,6 +59,21 @@ void rb_wsq_clear(rb_wsq *q)
     q->head = q->tail = -1;
 }
 
+int rb_wss_queue(rb_wss *s, rb_wsq *q, int idx, const char *channel)
+{
+    if (s->phase != RB_WSP_IDLE || !(s->channel = strdup(channel)))
+        return -1;
+    s->phase = RB_WSP_QUEUED;
+    rb_wsq_push(q, idx);
+    return 0;
+}
+
+void rb_wss_clear(rb_wss *s)
+{
+    free(s->channel);
+    s->channel = NULL;
+}
+
 int rb_wss_fail(rb_wss *s, rb_wsq *q)
 {
     rb_wss_phase was = s->phase;
@@ -75,7 +90,7 @@ static rb_wss_do fail_act(rb_wss_act *act, const char *why)
 }
 
 static rb_wss_do on_established(rb_wss *s, const rw_pscan *f, const char *key, const char *secret,
-                                const char *channel, rb_wss_act *act)
+                                rb_wss_act *act)
 {
     /* A second connection_established on a live connection changes nothing: the
      * subscription already went out with the first socket_id. */
@@ -84,15 +99,15 @@ static rb_wss_do on_established(rb_wss *s, const rw_pscan *f, const char *key, c
     if (!rh_sign_valid_socket_id(f->socket_id))
         return fail_act(act, "connection_established without a valid socket_id");
     memcpy(s->socket_id, f->socket_id, sizeof(s->socket_id));
-    act->text = rw_pusher_subscribe_signed(key, secret, s->socket_id, channel, NULL);
+    act->text = rw_pusher_subscribe_signed(key, secret, s->socket_id, s->channel, NULL);
     if (!act->text)
         return fail_act(act, "out of memory");
     s->phase = RB_WSP_SUBSCRIBING;
     return act->what = RB_WSS_SUBSCRIBE;
 }
 
-rb_wss_do rb_wss_step(rb_wss *s, const char *key, const char *secret, const char *channel,
-                      const char *m, size_t len, rb_wss_act *act)
+rb_wss_do rb_wss_step(rb_wss *s, const char *key, const char *secret, const char *m, size_t len,
+                      rb_wss_act *act)
 {
     act->what = RB_WSS_NOTHING;
     act->seq = 0;
@@ -108,7 +123,7 @@ rb_wss_do rb_wss_step(rb_wss *s, const char *key, const char *secret, const char
         act->seq = f.seq;
         return act->what = RB_WSS_TOKEN;
     case RW_PSCAN_ESTABLISHED:
-        return on_established(s, &f, key, secret, channel, act);
+        return on_established(s, &f, key, secret, act);
     case RW_PSCAN_SUBSCRIBED:
         if (s->phase != RB_WSP_SUBSCRIBING)
             return RB_WSS_NOTHING;

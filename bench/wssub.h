@@ -9,9 +9,9 @@
  * what to report (a token, the subscription, a failure) and what to send back (the signed
  * subscribe, a pong). rb_wss_fail is the one way a subscriber dies.
  *
- * Pure: no I/O. Ownership: rb_wsq owns its links (rb_wsq_free); rb_wss_step's act.text is
- * malloc'd for RB_WSS_SUBSCRIBE and freed by the caller, NULL otherwise; act.why lives in the
- * act. */
+ * Pure: no I/O. Ownership: rb_wsq owns its links (rb_wsq_free); rb_wss owns its channel
+ * (copied by rb_wss_queue, freed by rb_wss_clear); rb_wss_step's act.text is malloc'd for
+ * RB_WSS_SUBSCRIBE and freed by the caller, NULL otherwise; act.why lives in the act. */
 #ifndef RB_WSSUB_H
 #define RB_WSSUB_H
 
@@ -51,8 +51,15 @@ typedef enum {
 
 typedef struct rb_wss {
     rb_wss_phase phase;
+    char *channel; /* the one channel it subscribes to */
     char socket_id[48];
 } rb_wss;
+
+/* Queues idle subscriber s, number idx in q, to subscribe to channel (copied). 0, or -1: not
+ * idle, or out of memory. */
+int rb_wss_queue(rb_wss *s, rb_wsq *q, int idx, const char *channel);
+/* Frees what s owns. */
+void rb_wss_clear(rb_wss *s);
 
 typedef enum {
     RB_WSS_NOTHING = 0,
@@ -70,10 +77,10 @@ typedef struct rb_wss_act {
     char why[300];
 } rb_wss_act;
 
-/* One whole text message m[0..len) on subscriber s, which subscribes to channel with the
+/* One whole text message m[0..len) on subscriber s, which subscribes to s->channel with the
  * app's key and secret (signed locally, as a server-side authorizer would). Returns act->what. */
-rb_wss_do rb_wss_step(rb_wss *s, const char *key, const char *secret, const char *channel,
-                      const char *m, size_t len, rb_wss_act *act);
+rb_wss_do rb_wss_step(rb_wss *s, const char *key, const char *secret, const char *m, size_t len,
+                      rb_wss_act *act);
 
 /* Marks s dead, taking it out of q's in-flight count if it was in flight. 1 when it was alive
  * (report the failure), 0 when it was dead already. */

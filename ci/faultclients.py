@@ -7,14 +7,12 @@ import hmac
 import json
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
 from chaoscluster import wait_for
 from chaosclient import Conn
 import rhapi
-from rhapi import APP, KEY, SECRET, subscribe_data
+from rhapi import APP, KEY, SECRET, authorize, subscribe_data
 from wsdemo import WS
 
 
@@ -40,18 +38,6 @@ def any_event(client, pred):
     """Whether any event client (a Client or a Subscriber) has kept satisfies pred."""
     with client.lock:
         return any(pred(e) for e in client.events)
-
-
-def authorize(url, bearer, sock_id, channel):
-    form = urllib.parse.urlencode({"socket_id": sock_id, "channel_name": channel}).encode()
-    req = urllib.request.Request(url + "/broadcasting/auth", data=form, method="POST",
-                                 headers={"Authorization": "Bearer " + bearer,
-                                          "Content-Type": "application/x-www-form-urlencoded"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, {}
 
 
 class Subscriber:

@@ -1,10 +1,12 @@
-"""The Pusher side of the ci scripts' test clients (stdlib only): the signed HTTP API call and
-the locally signed subscription, with the CI config's app (fixtures/configs/ci.json)."""
+"""The Pusher side of the ci scripts' test clients (stdlib only): the signed HTTP API call, the
+locally signed subscription and the bundled authorizer's, with the CI config's app
+(fixtures/configs/ci.json)."""
 import hashlib
 import hmac
 import json
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 APP, KEY, SECRET = "app-id", "app-key", "app-secret"
@@ -54,3 +56,17 @@ def subscribe_data(socket_id, channel, user=None):
         if cd:
             data["channel_data"] = cd
     return data
+
+
+def authorize(url, bearer, socket_id, channel, timeout=10):
+    """(status, body) of the bundled authorizer (POST url/broadcasting/auth) for socket_id and
+    channel as the user of bearer; body {} when the answer is not 200."""
+    form = urllib.parse.urlencode({"socket_id": socket_id, "channel_name": channel}).encode()
+    req = urllib.request.Request(url + "/broadcasting/auth", data=form, method="POST",
+                                 headers={"Authorization": "Bearer " + bearer,
+                                          "Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, {}

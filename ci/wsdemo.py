@@ -20,7 +20,9 @@ import struct
 import sys
 import time
 import urllib.parse
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rhapi import authorize  # noqa: E402
 
 
 class WS:
@@ -118,12 +120,11 @@ def subscribe(url, key, channel, token, until, timeout):
     print(f"# connected, socket_id {socket_id}", file=sys.stderr)
     sub = {"channel": channel}
     if channel.startswith(("private-", "presence-")):
-        body = urllib.parse.urlencode({"socket_id": socket_id, "channel_name": channel}).encode()
-        req = urllib.request.Request(f"{url}/broadcasting/auth", data=body, method="POST",
-                                     headers={"Authorization": f"Bearer {token}",
-                                              "Content-Type": "application/x-www-form-urlencoded"})
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            sub.update(json.loads(r.read()))
+        status, auth = authorize(url, token, socket_id, channel, timeout)
+        if status != 200:
+            print(f"# the authorizer answered {status}", file=sys.stderr)
+            return 1
+        sub.update(auth)
     ws.send_text(json.dumps({"event": "pusher:subscribe", "data": sub}))
     deadline = time.time() + timeout
     while time.time() < deadline:

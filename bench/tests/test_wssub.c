@@ -26,9 +26,17 @@
     "{\"event\":\"thread.token.streamed\",\"channel\":\"" CHAN "\","                               \
     "\"data\":\"{\\\"stream_id\\\":\\\"s1\\\",\\\"seq\\\":42,\\\"token\\\":\\\"hi\\\"}\"}"
 
+static char chan[] = CHAN;
+
+/* A subscriber of CHAN in phase ph (its channel not on the heap: nothing to clear). */
+static rb_wss sub_in(rb_wss_phase ph)
+{
+    return (rb_wss){.phase = ph, .channel = chan};
+}
+
 static rb_wss_do step(rb_wss *s, const char *m, rb_wss_act *a)
 {
-    return rb_wss_step(s, KEY, SECRET, CHAN, m, strlen(m), a);
+    return rb_wss_step(s, KEY, SECRET, m, strlen(m), a);
 }
 
 static void test_queue_order_and_cap(void **state)
@@ -62,10 +70,29 @@ static void test_queue_order_and_cap(void **state)
     rb_wsq_free(&q);
 }
 
+static void test_queue_copies_the_channel(void **state)
+{
+    (void)state;
+    rb_wsq q;
+    assert_int_equal(rb_wsq_init(&q, 2), 0);
+    rb_wss s = {0};
+    char name[] = CHAN;
+    assert_int_equal(rb_wss_queue(&s, &q, 1, name), 0);
+    name[0] = 'x'; /* the caller's string may change or go */
+    assert_string_equal(s.channel, CHAN);
+    assert_int_equal(s.phase, RB_WSP_QUEUED);
+    assert_int_equal(rb_wss_queue(&s, &q, 1, CHAN), -1); /* queued already */
+    assert_int_equal(rb_wsq_pop(&q), 1);
+    assert_int_equal(rb_wsq_pop(&q), -1);
+    rb_wss_clear(&s);
+    assert_null(s.channel);
+    rb_wsq_free(&q);
+}
+
 static void test_subscribe_after_established(void **state)
 {
     (void)state;
-    rb_wss s = {.phase = RB_WSP_CONNECTING};
+    rb_wss s = sub_in(RB_WSP_CONNECTING);
     rb_wss_act a;
     assert_int_equal(step(&s, ESTABLISHED, &a), RB_WSS_SUBSCRIBE);
     assert_int_equal(s.phase, RB_WSP_SUBSCRIBING);
@@ -87,7 +114,7 @@ static void test_subscribe_after_established(void **state)
 static void test_subscribed_before_subscribe_ignored(void **state)
 {
     (void)state;
-    rb_wss s = {.phase = RB_WSP_CONNECTING};
+    rb_wss s = sub_in(RB_WSP_CONNECTING);
     rb_wss_act a;
     assert_int_equal(step(&s, SUBSCRIBED, &a), RB_WSS_NOTHING);
     assert_int_equal(s.phase, RB_WSP_CONNECTING);
@@ -96,7 +123,7 @@ static void test_subscribed_before_subscribe_ignored(void **state)
 static void test_bad_socket_id_fails(void **state)
 {
     (void)state;
-    rb_wss s = {.phase = RB_WSP_CONNECTING};
+    rb_wss s = sub_in(RB_WSP_CONNECTING);
     rb_wss_act a;
     const char *bad = "{\"event\":\"pusher:connection_established\","
                       "\"data\":\"{\\\"socket_id\\\":\\\"abc\\\"}\"}";
@@ -108,7 +135,7 @@ static void test_bad_socket_id_fails(void **state)
 static void test_token_ping_error_garbage(void **state)
 {
     (void)state;
-    rb_wss s = {.phase = RB_WSP_SUBSCRIBED};
+    rb_wss s = sub_in(RB_WSP_SUBSCRIBED);
     rb_wss_act a;
     assert_int_equal(step(&s, TOKEN, &a), RB_WSS_TOKEN);
     assert_int_equal(a.seq, 42);
@@ -137,8 +164,8 @@ static void test_dead_and_fail(void **state)
     rb_wsq_push(&q, 1);
     assert_int_equal(rb_wsq_pop(&q), 0);
     assert_int_equal(rb_wsq_pop(&q), 1);
-    rb_wss in_flight = {.phase = RB_WSP_SUBSCRIBING};
-    rb_wss subscribed = {.phase = RB_WSP_SUBSCRIBED};
+    rb_wss in_flight = sub_in(RB_WSP_SUBSCRIBING);
+    rb_wss subscribed = sub_in(RB_WSP_SUBSCRIBED);
     assert_int_equal(rb_wss_fail(&in_flight, &q), 1);
     assert_int_equal(q.inflight, 1);
     assert_int_equal(rb_wss_fail(&subscribed, &q), 1);
@@ -154,6 +181,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_queue_order_and_cap),
+        cmocka_unit_test(test_queue_copies_the_channel),
         cmocka_unit_test(test_subscribe_after_established),
         cmocka_unit_test(test_subscribed_before_subscribe_ignored),
         cmocka_unit_test(test_bad_socket_id_fails),

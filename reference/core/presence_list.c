@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "../proto/buslst.h"
+#include "../proto/channel.h"
 #include "conn.h"
 #include "hub.h"
 #include "subcount.h"
@@ -52,6 +53,16 @@ static size_t store_limit(const rh_conn *c)
         rh_fault_on(c->srv, RH_FAULT_PRESENCE_LIMIT_LOCAL))
         return 0;
     return c->app->max_presence_members;
+}
+
+/* sub waits for the "lst" numbered id (w: its wait, now owned by sub). */
+static void hold(rh_srv *srv, rh_sub *sub, rh_list_wait *w, uint64_t id)
+{
+    srv->list_serial = id;
+    w->id = id;
+    w->asked_ms = srv->io.now_ms(srv->io.ud);
+    sub->wait = w;
+    srv->lists_pending++;
 }
 
 int rh_presence_list_ask(rh_conn *c, rh_sub *sub)
@@ -87,15 +98,10 @@ int rh_presence_list_ask(rh_conn *c, rh_sub *sub)
     } else {
         rh_srv_log(srv, RH_LOG_ERROR, "out of memory asking for a presence member list");
     }
-    if (rc == 0) {
-        srv->list_serial = id;
-        w->id = id;
-        w->asked_ms = srv->io.now_ms(srv->io.ud);
-        sub->wait = w;
-        srv->lists_pending++;
-    } else {
+    if (rc == 0)
+        hold(srv, sub, w, id);
+    else
         free(w);
-    }
     free(field);
     free(wh_field);
     rh_busmsg_free(&added);
@@ -106,7 +112,9 @@ int rh_presence_list_ask(rh_conn *c, rh_sub *sub)
 
 int rh_access_barrier_wanted(const rh_srv *srv, const char *channel)
 {
-    return rh_srv_has_bus(srv) && strncmp(channel, "private-workspace.", 18) == 0;
+    rh_chan_stream st;
+    return rh_srv_has_bus(srv) &&
+           rh_chan_parse_stream(channel, strlen(channel), &st, NULL, 0) == RH_CHAN_OK;
 }
 
 int rh_access_barrier_ask(rh_conn *c, rh_sub *sub)
@@ -117,18 +125,13 @@ int rh_access_barrier_ask(rh_conn *c, rh_sub *sub)
     rh_buslst_head(&m, c->app->id, srv->node_id, c->socket_id, sub->chan->name, id);
     rh_busmsg_add_str(&m, "1"); /* admitted, no member */
     rh_list_wait *w = malloc(sizeof *w);
-    if (!w || m.failed || !srv->bus.publish) {
+    if (!w || m.failed) {
         rh_srv_log(srv, RH_LOG_ERROR, "out of memory asking for an access barrier");
         free(w);
         rh_busmsg_free(&m);
         return -1;
     }
-    /* Waiting before publish: a bus may deliver it back before publish returns. */
-    srv->list_serial = id;
-    w->id = id;
-    w->asked_ms = srv->io.now_ms(srv->io.ud);
-    sub->wait = w;
-    srv->lists_pending++;
+    hold(srv, sub, w, id); /* before publish: a bus may deliver it back before it returns */
     srv->bus.publish(srv->bus.ud, m.p, m.len, NULL, NULL);
     rh_busmsg_free(&m);
     return 0;

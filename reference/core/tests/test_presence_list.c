@@ -230,6 +230,17 @@ static void test_no_list_in_time_lists_this_node(void **state)
     fk_free(f);
 }
 
+/* Frame n of connection i is pusher:subscription_error of that type and status. */
+static void assert_sub_error(fk *f, int i, int n, const char *type, int status)
+{
+    assert_string_equal(fk_event(f, i, n), "pusher:subscription_error");
+    cJSON *j = fk_json(f, i, n);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "data");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(d, "type")->valuestring, type);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(d, "status")->valueint, status);
+    cJSON_Delete(j);
+}
+
 /* Delivers the store's refusal of the last join (nothing else: the store wrote nothing). */
 static void refuse(fbus *b)
 {
@@ -275,12 +286,7 @@ static void test_refused_by_the_store_leaves_no_trace(void **state)
     assert_int_equal(fk_count(f, x), 0);
     refuse(&b);
     assert_int_equal(fk_count(f, x), 1);
-    assert_string_equal(fk_event(f, x, 0), "pusher:subscription_error");
-    cJSON *j = fk_json(f, x, 0);
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "data");
-    assert_string_equal(cJSON_GetObjectItemCaseSensitive(d, "type")->valuestring, "LimitReached");
-    assert_int_equal(cJSON_GetObjectItemCaseSensitive(d, "status")->valueint, 4100);
-    cJSON_Delete(j);
+    assert_sub_error(f, x, 0, "LimitReached", 4100);
     /* the very answer of one node whose channel is full */
     fk *one = fk_new_cfg();
     one->apps[0].max_presence_members = 2;
@@ -378,12 +384,7 @@ static void test_revocation_while_waiting_ends_it(void **state)
     fk *f = barrier_start(&b, &a);
     assert_int_equal(rh_hub_revoke(f->srv, &f->apps[0], "w1", "alice"), 1);
     assert_int_equal(fk_count(f, a), 1);
-    assert_string_equal(fk_event(f, a, 0), "pusher:subscription_error");
-    cJSON *j = fk_json(f, a, 0);
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "data");
-    assert_string_equal(cJSON_GetObjectItemCaseSensitive(d, "type")->valuestring, "AuthError");
-    assert_int_equal(cJSON_GetObjectItemCaseSensitive(d, "status")->valueint, 403);
-    cJSON_Delete(j);
+    assert_sub_error(f, a, 0, "AuthError", 403);
     rh_srv_bus_deliver(f->srv, b.held, b.held_len);
     assert_int_equal(fk_count_event(f, a, "pusher_internal:subscription_succeeded"), 0);
     assert_false(fk_occupied(f, WCH));
