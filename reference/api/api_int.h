@@ -203,9 +203,10 @@ int rh_api_is_member(rh_srv *srv, const rh_cfg_app *app, const rh_cfg_user *u, c
 /* Answers the authorizer's 200 body (taken) for user's signature of channel (in workspace
  * ws) on socket_id once its "bnd" message came back through the bus to this node, and only
  * if user is still a member then; 403 otherwise, 503 when the bus lost it. body NULL: 500;
- * user NULL (a fault switch): answered at once. */
+ * user NULL (a fault switch): answered at once. member 0 (no member when asked, on a shared
+ * bus): a probe "bnd" without the socket first, so a grant published before is seen. */
 void rh_api_answer_bound(const rh_api_call *c, cJSON *body, const rh_cfg_user *user, const char *ws,
-                         const char *socket_id, const char *channel);
+                         const char *socket_id, const char *channel, int member);
 /* Answers 503 to authorizations whose "bnd" did not come back within 5 s (each tick). */
 void rh_api_binds_tick(rh_srv *srv);
 /* This node's own "bnd" number nonce came back: answers its authorization. */

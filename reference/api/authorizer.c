@@ -166,7 +166,7 @@ static int add_shared_secret(const rh_api_call *c, const rh_cfg_app *app, const 
 
 /* Answers {"auth", "channel_data"?, "shared_secret"?} for the checked request. */
 static void sign_reply(const rh_api_call *c, const rh_cfg_app *app, const auth_fields *f,
-                       const char *cdata, const rh_cfg_user *user, const char *ws)
+                       const char *cdata, const rh_cfg_user *user, const char *ws, int member)
 {
     size_t alen = strlen(app->key) + RH_SIGN_HEX + 2;
     char *auth = malloc(alen);
@@ -183,7 +183,7 @@ static void sign_reply(const rh_api_call *c, const rh_cfg_app *app, const auth_f
         cJSON_Delete(o);
         return;
     }
-    rh_api_answer_bound(c, o, user, ws, f->socket_id, f->channel);
+    rh_api_answer_bound(c, o, user, ws, f->socket_id, f->channel, member);
 }
 
 /* protocol §8.1: the authorizer signs only for workspace members with a bearer token */
@@ -212,13 +212,16 @@ void rh_api_authorize(const rh_api_call *c)
     char err[160] = "";
     int parsed = parse_channel(f.channel, &cs, &presence, err, sizeof err) == 0;
     char *cdata = NULL;
+    /* On a shared bus a refusal is decided after the bus's order point (binds.c), where a
+     * grant made through another node has arrived; on one node it is applied already. */
+    int member = !parsed || !user || srv->cfg->napps == 0 ||
+                 rh_api_is_member(srv, &srv->cfg->apps[0], user, cs.workspace) ||
+                 rh_fault_on(srv, RH_FAULT_AUTHZ_NON_MEMBER);
     if (!parsed && !rh_fault_on(srv, RH_FAULT_AUTHZ_LAX_CHANNEL)) {
         srv->metrics.auth_failures[RH_AUTH_FAIL_AUTHORIZER]++;
         rh_api_error(c->done, c->ud, 403,
                      "channel_name is not a stream channel private-workspace.W.thread.T: %s", err);
-    } else if (parsed && user && srv->cfg->napps > 0 &&
-               !rh_api_is_member(srv, &srv->cfg->apps[0], user, cs.workspace) &&
-               !rh_fault_on(srv, RH_FAULT_AUTHZ_NON_MEMBER)) {
+    } else if (!member && !rh_srv_has_bus(srv)) {
         srv->metrics.auth_failures[RH_AUTH_FAIL_AUTHORIZER]++;
         rh_api_error(c->done, c->ud, 403, "user %s is not a member of workspace %s", user->user_id,
                      cs.workspace);
@@ -227,7 +230,7 @@ void rh_api_authorize(const rh_api_call *c)
     } else if (presence && !(cdata = presence_data(user))) {
         rh_api_error(c->done, c->ud, 500, "out of memory");
     } else {
-        sign_reply(c, &srv->cfg->apps[0], &f, cdata, user, parsed ? cs.workspace : "");
+        sign_reply(c, &srv->cfg->apps[0], &f, cdata, user, parsed ? cs.workspace : "", member);
     }
     cJSON_free(cdata);
     free(f.socket_id);

@@ -2,7 +2,10 @@
  * them; docs/protocol.md 19.2). A signature is answered only once this node has delivered
  * its own "bnd" message: every membership change published before it has then been applied
  * here too, so a user revoked on another node a moment ago is refused (403), and a
- * revocation published after it finds the binding on whichever node the socket lives. */
+ * revocation published after it finds the binding on whichever node the socket lives.
+ * A refusal on a shared bus waits the same way, with a "bnd" that names no socket (a probe,
+ * which binds nothing): a grant made through another node before the request is applied
+ * here by then, and the user is signed for after all, with a real "bnd" (19.4 point 3). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +18,24 @@ typedef struct rh_api_bwait {
     struct rh_api_bwait *next;
     rh_srv *srv;
     uint64_t nonce, since_ms;
-    int answered, acked;
+    int answered;
+    int acks_due; /* publishes the bus has not answered yet: w lives until they are in */
+    int probe;    /* the user was no member when asked: the "bnd" out names no socket */
     rh_http_done done;
     void *ud;
     cJSON *body;
     const rh_cfg_user *user;
+    char *socket_id, *channel; /* copies, for the "bnd" published after a probe */
     char ws[RH_CHAN_ID_MAX + 1];
 } rh_api_bwait;
+
+static void bwait_free(rh_api_bwait *w)
+{
+    cJSON_Delete(w->body);
+    free(w->socket_id);
+    free(w->channel);
+    free(w);
+}
 
 static void unlink_free(rh_srv *srv, rh_api_bwait *w)
 {
@@ -30,8 +44,7 @@ static void unlink_free(rh_srv *srv, rh_api_bwait *w)
             *p = w->next;
             break;
         }
-    cJSON_Delete(w->body);
-    free(w);
+    bwait_free(w);
 }
 
 static void answer(rh_api_bwait *w, int status, const char *why)
@@ -52,11 +65,36 @@ static void answer(rh_api_bwait *w, int status, const char *why)
 static void acked(void *ud, int ok, const char *err)
 {
     rh_api_bwait *w = ud;
-    w->acked = 1;
+    w->acks_due--;
     if (!ok && !w->answered)
         answer(w, 503, err ? err : "bus unavailable");
-    if (w->answered)
+    if (w->answered && w->acks_due == 0)
         unlink_free(w->srv, w);
+}
+
+/* Publishes w's "bnd" under a new number (no socket for a probe). 0, or -1 when it could
+ * not be built (nothing published). */
+static int publish_bnd(rh_api_bwait *w)
+{
+    rh_srv *srv = w->srv;
+    char nonce[24];
+    w->nonce = ++srv->api->bind_nonce;
+    w->since_ms = srv->io.now_ms(srv->io.ud);
+    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)w->nonce);
+    rh_busmsg m = {0};
+    const char *f[] = {"bnd",      srv->cfg->apps[0].id, w->probe ? "" : w->socket_id,
+                       w->channel, w->user->user_id,     srv->node_id,
+                       nonce};
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+        rh_busmsg_add_str(&m, f[i]);
+    if (m.failed) {
+        rh_busmsg_free(&m);
+        return -1;
+    }
+    w->acks_due++;
+    srv->bus.publish(srv->bus.ud, m.p, m.len, acked, w);
+    rh_busmsg_free(&m);
+    return 0;
 }
 
 void rh_api_bind_back(rh_srv *srv, uint64_t nonce)
@@ -69,8 +107,15 @@ void rh_api_bind_back(rh_srv *srv, uint64_t nonce)
     /* ws "": a channel only a fault switch lets through; the fault signs for non-members */
     int member = !w->ws[0] || rh_fault_on(srv, RH_FAULT_AUTHZ_NON_MEMBER) ||
                  rh_api_is_member(srv, &srv->cfg->apps[0], w->user, w->ws);
-    answer(w, member ? 200 : 403, NULL);
-    if (w->acked)
+    if (member && w->probe) { /* granted meanwhile: bind it, and check again when back */
+        w->probe = 0;
+        if (publish_bnd(w) == 0)
+            return;
+        answer(w, 503, "out of memory");
+    } else {
+        answer(w, member ? 200 : 403, NULL);
+    }
+    if (w->acks_due == 0)
         unlink_free(srv, w);
 }
 
@@ -87,51 +132,46 @@ void rh_api_binds_free(rh_srv *srv)
     while (srv->api->bwaits) {
         rh_api_bwait *w = srv->api->bwaits;
         srv->api->bwaits = w->next;
-        cJSON_Delete(w->body);
-        free(w);
+        bwait_free(w);
     }
 }
 
 /* protocol §19.2: the signature is answered once every node can learn whose it is */
 void rh_api_answer_bound(const rh_api_call *c, cJSON *body, const rh_cfg_user *user, const char *ws,
-                         const char *socket_id, const char *channel)
+                         const char *socket_id, const char *channel, int member)
 {
     rh_srv *srv = c->srv;
     if (!body || !user) { /* out of memory (500), or the no-token fault: nobody to bind */
         rh_api_reply_json(c->done, c->ud, 200, body);
         return;
     }
+    if (!srv->bus.publish) { /* no bus: the HTTP side alone, in tests */
+        rh_api_reply_json(c->done, c->ud, 200, body);
+        return;
+    }
     rh_api_bwait *w = calloc(1, sizeof *w);
-    if (!w) {
-        cJSON_Delete(body);
+    if (w)
+        *w = (rh_api_bwait){.srv = srv,
+                            .probe = !member,
+                            .done = c->done,
+                            .ud = c->ud,
+                            .body = body,
+                            .user = user,
+                            .socket_id = strdup(socket_id),
+                            .channel = strdup(channel)};
+    if (!w || !w->socket_id || !w->channel) {
+        if (w)
+            bwait_free(w);
+        else
+            cJSON_Delete(body);
         rh_api_error(c->done, c->ud, 500, "out of memory");
         return;
     }
-    *w = (rh_api_bwait){.srv = srv,
-                        .nonce = ++srv->api->bind_nonce,
-                        .since_ms = srv->io.now_ms(srv->io.ud),
-                        .done = c->done,
-                        .ud = c->ud,
-                        .body = body,
-                        .user = user};
     snprintf(w->ws, sizeof w->ws, "%s", ws);
     w->next = srv->api->bwaits;
     srv->api->bwaits = w;
-    char nonce[24];
-    snprintf(nonce, sizeof nonce, "%llu", (unsigned long long)w->nonce);
-    rh_busmsg m = {0};
-    const char *f[] = {"bnd",         srv->cfg->apps[0].id, socket_id, channel,
-                       user->user_id, srv->node_id,         nonce};
-    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
-        rh_busmsg_add_str(&m, f[i]);
-    if (m.failed || !srv->bus.publish) { /* no bus: the HTTP side alone, in tests */
-        int status = m.failed ? 503 : 200;
-        rh_busmsg_free(&m);
-        w->acked = 1;
-        answer(w, status, "out of memory");
+    if (publish_bnd(w) != 0) {
+        answer(w, 503, "out of memory");
         unlink_free(srv, w);
-        return;
     }
-    srv->bus.publish(srv->bus.ud, m.p, m.len, acked, w);
-    rh_busmsg_free(&m);
 }

@@ -71,6 +71,8 @@ static int member_apply(rh_srv *srv, const rh_cfg_app *app, const char *ws, cons
     }
     if (!member && !rh_fault_on(srv, RH_FAULT_REVOKE_KEEPS_SUBSCRIPTION))
         rh_hub_revoke(srv, app, ws, user);
+    else if (member)
+        rh_hub_grant(srv, app, ws, user);
     return 0;
 }
 

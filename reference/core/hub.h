@@ -62,14 +62,17 @@ void rh_hub_foreach_member(rh_srv *srv, const rh_cfg_app *app, const char *chann
 
 /* Revocation (revoke.c, docs/protocol.md section 19). rh_hub_bind records that the
  * authorizer signed channel for user_id on socket_id, when that connection is on this node
- * (copies the strings; a later binding of the same channel replaces it; 0, or -1 out of
- * memory). rh_hub_revoke ends, with pusher:subscription_error 403, every subscription of this
- * node's connections of app to a channel of workspace that was signed for user_id or whose
- * presence member is user_id; answers how many. */
+ * (copies the strings; a later binding of the same channel replaces its user and keeps it
+ * revoked if it was; 0, or -1 out of memory). rh_hub_revoke ends, with
+ * pusher:subscription_error 403, every subscription of this node's connections of app to a
+ * channel of workspace that was signed for user_id or whose presence member is user_id, and
+ * marks those bindings revoked; answers how many. rh_hub_grant lifts the marks of user_id's
+ * bindings to workspace's channels. */
 int rh_hub_bind(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const char *channel,
                 const char *user_id);
 size_t rh_hub_revoke(rh_srv *srv, const rh_cfg_app *app, const char *workspace,
                      const char *user_id);
+void rh_hub_grant(rh_srv *srv, const rh_cfg_app *app, const char *workspace, const char *user_id);
 
 /* User authentication (users.c, docs/protocol.md section 18). A channel named
  * #server-to-user-{id} has no subscribers: rh_hub_publish delivers its events to every

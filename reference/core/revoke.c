@@ -75,7 +75,8 @@ int rh_hub_bind(rh_srv *srv, const rh_cfg_app *app, const char *socket_id, const
             return -1;
         free(old->user_id);
         old->user_id = u;
-        old->revoked = 0; /* signed again, so the authorizer found the user a member again */
+        /* A revoked binding stays so: this "bnd" was published before the authorizer's last
+         * check, which may yet refuse; only a grant (rh_hub_grant) lifts it. */
         return 0;
     }
     if (!c->binds) {
@@ -168,4 +169,17 @@ size_t rh_hub_revoke(rh_srv *srv, const rh_cfg_app *app, const char *workspace, 
             n += revoke_conn(srv, c, workspace, user_id);
     rh_hub_leave(srv);
     return n;
+}
+
+/* protocol §19.4 point 3: a grant makes the user's signatures for the workspace subscribe */
+void rh_hub_grant(rh_srv *srv, const rh_cfg_app *app, const char *workspace, const char *user_id)
+{
+    for (rh_conn *c = rh_hub_first_conn(srv); c; c = c->next) {
+        size_t pos = 0;
+        const char *name = NULL;
+        void *v = NULL;
+        while (c->app == app && c->binds && rh_htab_next(c->binds, &pos, &name, &v))
+            if (in_workspace(name, workspace) && strcmp(((rh_bind *)v)->user_id, user_id) == 0)
+                ((rh_bind *)v)->revoked = 0;
+    }
 }
