@@ -29,7 +29,7 @@ static void usage(FILE *f)
         "  --max-wait SECONDS     longest wait a case may need (default 10); cases that\n"
         "                         would wait longer (heartbeat) report SKIP\n"
         "  --slow                 also run cases tagged slow\n"
-        "  -j, --jobs N           run up to N cases at once (1..64; default 4 per CPU, at\n"
+        "  -j, --jobs N           run up to N cases at once (1..64; default 8 per CPU, at\n"
         "                         most 16); cases marked serial run alone, after the\n"
         "                         others; lines and reports keep the registry's order\n"
         "  --json FILE            write a JSON report (with wire logs)\n"

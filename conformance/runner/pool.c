@@ -9,7 +9,7 @@
 #include "schedule.h"
 
 #define WATCHDOG_GRACE_MS 15000
-#define JOBS_PER_CPU      4
+#define JOBS_PER_CPU      8
 #define JOBS_DEFAULT_MAX  16
 
 typedef struct pool {
