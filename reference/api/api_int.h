@@ -200,6 +200,8 @@ void rh_api_replay_answer(rh_srv *srv, const rh_store_reply *r, uint64_t after_s
 /* members.c (docs/protocol.md section 19): membership at runtime and revocation. */
 /* 1 when u is a member of ws in app: the last change made at runtime, else the config. */
 int rh_api_is_member(rh_srv *srv, const rh_cfg_app *app, const rh_cfg_user *u, const char *ws);
+/* 1 when the authorizer signs for u in ws of the first app: a member, or a fault switch. */
+int rh_api_signs_for(rh_srv *srv, const rh_cfg_user *u, const char *ws);
 /* Answers the authorizer's 200 body (taken) for user's signature of channel (in workspace
  * ws) on socket_id once its "bnd" message came back through the bus to this node, and only
  * if user is still a member then; 403 otherwise, 503 when the bus lost it. body NULL: 500;

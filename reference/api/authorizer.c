@@ -214,9 +214,8 @@ void rh_api_authorize(const rh_api_call *c)
     char *cdata = NULL;
     /* On a shared bus a refusal is decided after the bus's order point (binds.c), where a
      * grant made through another node has arrived; on one node it is applied already. */
-    int member = !parsed || !user || srv->cfg->napps == 0 ||
-                 rh_api_is_member(srv, &srv->cfg->apps[0], user, cs.workspace) ||
-                 rh_fault_on(srv, RH_FAULT_AUTHZ_NON_MEMBER);
+    int member =
+        !parsed || !user || srv->cfg->napps == 0 || rh_api_signs_for(srv, user, cs.workspace);
     if (!parsed && !rh_fault_on(srv, RH_FAULT_AUTHZ_LAX_CHANNEL)) {
         srv->metrics.auth_failures[RH_AUTH_FAIL_AUTHORIZER]++;
         rh_api_error(c->done, c->ud, 403,

@@ -25,15 +25,13 @@ typedef struct rh_api_bwait {
     void *ud;
     cJSON *body;
     const rh_cfg_user *user;
-    char *socket_id, *channel; /* copies, for the "bnd" published after a probe */
+    const char *socket_id, *channel; /* copies in the same block, after the struct */
     char ws[RH_CHAN_ID_MAX + 1];
 } rh_api_bwait;
 
 static void bwait_free(rh_api_bwait *w)
 {
     cJSON_Delete(w->body);
-    free(w->socket_id);
-    free(w->channel);
     free(w);
 }
 
@@ -104,9 +102,7 @@ void rh_api_bind_back(rh_srv *srv, uint64_t nonce)
         w = w->next;
     if (!w || w->answered)
         return;
-    /* ws "": a channel only a fault switch lets through; the fault signs for non-members */
-    int member = !w->ws[0] || rh_fault_on(srv, RH_FAULT_AUTHZ_NON_MEMBER) ||
-                 rh_api_is_member(srv, &srv->cfg->apps[0], w->user, w->ws);
+    int member = rh_api_signs_for(srv, w->user, w->ws);
     if (member && w->probe) { /* granted meanwhile: bind it, and check again when back */
         w->probe = 0;
         if (publish_bnd(w) == 0)
@@ -141,32 +137,30 @@ void rh_api_answer_bound(const rh_api_call *c, cJSON *body, const rh_cfg_user *u
                          const char *socket_id, const char *channel, int member)
 {
     rh_srv *srv = c->srv;
-    if (!body || !user) { /* out of memory (500), or the no-token fault: nobody to bind */
+    /* body NULL: out of memory (500); user NULL: the no-token fault, nobody to bind; no bus:
+     * the HTTP side alone, in tests */
+    if (!body || !user || !srv->bus.publish) {
         rh_api_reply_json(c->done, c->ud, 200, body);
         return;
     }
-    if (!srv->bus.publish) { /* no bus: the HTTP side alone, in tests */
-        rh_api_reply_json(c->done, c->ud, 200, body);
-        return;
-    }
-    rh_api_bwait *w = calloc(1, sizeof *w);
-    if (w)
-        *w = (rh_api_bwait){.srv = srv,
-                            .probe = !member,
-                            .done = c->done,
-                            .ud = c->ud,
-                            .body = body,
-                            .user = user,
-                            .socket_id = strdup(socket_id),
-                            .channel = strdup(channel)};
-    if (!w || !w->socket_id || !w->channel) {
-        if (w)
-            bwait_free(w);
-        else
-            cJSON_Delete(body);
+    size_t sl = strlen(socket_id) + 1, cl = strlen(channel) + 1;
+    rh_api_bwait *w = malloc(sizeof *w + sl + cl);
+    if (!w) {
+        cJSON_Delete(body);
         rh_api_error(c->done, c->ud, 500, "out of memory");
         return;
     }
+    char *strs = (char *)(w + 1);
+    memcpy(strs, socket_id, sl);
+    memcpy(strs + sl, channel, cl);
+    *w = (rh_api_bwait){.srv = srv,
+                        .probe = !member,
+                        .done = c->done,
+                        .ud = c->ud,
+                        .body = body,
+                        .user = user,
+                        .socket_id = strs,
+                        .channel = strs + sl};
     snprintf(w->ws, sizeof w->ws, "%s", ws);
     w->next = srv->api->bwaits;
     srv->api->bwaits = w;

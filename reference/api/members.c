@@ -51,6 +51,13 @@ int rh_api_is_member(rh_srv *srv, const rh_cfg_app *app, const rh_cfg_user *u, c
     return member;
 }
 
+int rh_api_signs_for(rh_srv *srv, const rh_cfg_user *u, const char *ws)
+{
+    /* ws "": a channel only a fault switch lets through; the fault signs for non-members */
+    return !ws[0] || rh_fault_on(srv, RH_FAULT_AUTHZ_NON_MEMBER) ||
+           rh_api_is_member(srv, &srv->cfg->apps[0], u, ws);
+}
+
 /* Records the change and, for a revocation, ends the live subscriptions here. 0 or -1. */
 static int member_apply(rh_srv *srv, const rh_cfg_app *app, const char *ws, const char *user,
                         int member)

@@ -131,17 +131,26 @@ int rh_hub_bind_revoked(rh_conn *c, const char *channel)
     return b && b->revoked;
 }
 
+/* Marks c's bindings to ws's channels signed for user_id revoked (1) or not (0). */
+static void mark_binds(rh_conn *c, const char *ws, const char *user_id, int revoked)
+{
+    size_t pos = 0;
+    const char *name = NULL;
+    void *v = NULL;
+    while (c->binds && rh_htab_next(c->binds, &pos, &name, &v))
+        if (in_workspace(name, ws) && strcmp(((rh_bind *)v)->user_id, user_id) == 0)
+            ((rh_bind *)v)->revoked = revoked;
+}
+
 /* Ends c's subscriptions to ws's channels that belong to user_id; the count. Signatures the
  * authorizer gave c for them before (subscribed or not yet) are marked revoked. */
 static size_t revoke_conn(rh_srv *srv, rh_conn *c, const char *ws, const char *user_id)
 {
-    size_t n = 0, pos = 0;
+    size_t n = 0, pos;
     const char *name = NULL;
     void *v = NULL;
-    while (c->binds && rh_htab_next(c->binds, &pos, &name, &v))
-        if (in_workspace(name, ws) && strcmp(((rh_bind *)v)->user_id, user_id) == 0 &&
-            !rh_fault_on(srv, RH_FAULT_REVOKE_OLD_SIGNATURE))
-            ((rh_bind *)v)->revoked = 1;
+    if (!rh_fault_on(srv, RH_FAULT_REVOKE_OLD_SIGNATURE))
+        mark_binds(c, ws, user_id, 1);
     for (;;) {
         rh_sub *hit = NULL;
         pos = 0;
@@ -174,12 +183,7 @@ size_t rh_hub_revoke(rh_srv *srv, const rh_cfg_app *app, const char *workspace, 
 /* protocol §19.4 point 3: a grant makes the user's signatures for the workspace subscribe */
 void rh_hub_grant(rh_srv *srv, const rh_cfg_app *app, const char *workspace, const char *user_id)
 {
-    for (rh_conn *c = rh_hub_first_conn(srv); c; c = c->next) {
-        size_t pos = 0;
-        const char *name = NULL;
-        void *v = NULL;
-        while (c->app == app && c->binds && rh_htab_next(c->binds, &pos, &name, &v))
-            if (in_workspace(name, workspace) && strcmp(((rh_bind *)v)->user_id, user_id) == 0)
-                ((rh_bind *)v)->revoked = 0;
-    }
+    for (rh_conn *c = rh_hub_first_conn(srv); c; c = c->next)
+        if (c->app == app)
+            mark_binds(c, workspace, user_id, 0);
 }
